@@ -1,0 +1,51 @@
+import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { Unauthorized } from '../errors/domain-error';
+import { AccountsService } from './accounts.service';
+
+const IS_PUBLIC = 'salvo:public';
+/** Opens a route to callers without an API key (health checks, metrics). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+export interface AuthenticatedRequest extends Request {
+  accountId: string;
+}
+
+/** Every route needs `Authorization: Bearer <api key>` unless marked @Public(). */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    if (!header) {
+      throw new Unauthorized(
+        'The Authorization header is missing; send "Authorization: Bearer <api key>".',
+        'is missing',
+      );
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) {
+      throw new Unauthorized(
+        'The Authorization header must read "Bearer <api key>".',
+        'must read "Bearer <api key>"',
+      );
+    }
+    const accountId = await this.accounts.findAccountIdByKey(match[1]);
+    if (!accountId) {
+      throw new Unauthorized('The API key in the Authorization header is not valid.', 'holds an unknown API key');
+    }
+    request.accountId = accountId;
+    return true;
+  }
+}

@@ -1,0 +1,68 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentAccount } from '../accounts/current-account.decorator';
+import { ParseUuidPipe } from '../common/parse-uuid.pipe';
+import { ApiErrors } from '../errors/error-responses.decorator';
+import { BatchService } from './batch.service';
+import { CreateBatchDto } from './dto/create-batch.dto';
+import { BatchPageDto, BatchStatusDto, CreatedBatchDto } from './dto/batch-status.dto';
+import { ListBatchesQuery } from './dto/list-batches.query';
+import { MessagePageDto, MessageQuery } from './dto/message.dto';
+
+@ApiTags('batches')
+@ApiBearerAuth()
+@Controller('api/batch')
+export class BatchController {
+  constructor(private readonly batches: BatchService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a batch: validate every recipient and store it' })
+  @ApiBody({ type: CreateBatchDto })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Kept 24 h per account: the same key with an equal body replays the first 201; another body is a 422; while the first is in flight, 409.',
+  })
+  @ApiCreatedResponse({ type: CreatedBatchDto, description: 'Stored; the Location header points at the batch.' })
+  @ApiErrors('VALIDATION_FAILED', 'TOO_MANY_RECIPIENTS', 'PAYLOAD_TOO_LARGE', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_IN_PROGRESS')
+  async create(
+    @CurrentAccount() accountId: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<CreatedBatchDto> {
+    const created = await this.batches.create(accountId, body, idempotencyKey);
+    response.status(created.status).location(`/api/batch/${created.body.id}`);
+    return created.body;
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The account's batches, newest first" })
+  @ApiOkResponse({ type: BatchPageDto })
+  @ApiErrors('VALIDATION_FAILED')
+  list(@CurrentAccount() accountId: string, @Query() query: ListBatchesQuery): Promise<BatchPageDto> {
+    return this.batches.list(accountId, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: "A batch's status, progress and metrics" })
+  @ApiOkResponse({ type: BatchStatusDto })
+  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND')
+  findOne(@CurrentAccount() accountId: string, @Param('id', ParseUuidPipe) id: string): Promise<BatchStatusDto> {
+    return this.batches.findOne(accountId, id);
+  }
+
+  @Get(':id/messages')
+  @ApiOperation({ summary: "The batch's message log, in recipient order" })
+  @ApiOkResponse({ type: MessagePageDto })
+  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'VALIDATION_FAILED')
+  messages(
+    @CurrentAccount() accountId: string,
+    @Param('id', ParseUuidPipe) id: string,
+    @Query() query: MessageQuery,
+  ): Promise<MessagePageDto> {
+    return this.batches.listMessages(accountId, id, query);
+  }
+}

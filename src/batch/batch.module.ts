@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { BatchIngestRepository } from './batch-ingest.repository';
+import { BatchController } from './batch.controller';
+import { BatchService } from './batch.service';
+import { BatchEntity } from './entities/batch.entity';
+import { MessageEntity } from './entities/message.entity';
+import { IdempotencyService } from './idempotency.service';
+import { PhoneNumberParser } from './phone/phone-number-parser.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([BatchEntity, MessageEntity])],
+  controllers: [BatchController],
+  providers: [BatchService, BatchIngestRepository, IdempotencyService, PhoneNumberParser],
+})
+export class BatchModule {}

@@ -1,0 +1,48 @@
+// Entities to response bodies: what the API shows of a batch and of its messages.
+import type { BatchStatusDto } from './dto/batch-status.dto';
+import type { MessageDto } from './dto/message.dto';
+import type { BatchEntity } from './entities/batch.entity';
+import type { MessageEntity } from './entities/message.entity';
+import { successRate } from './batch-metrics';
+
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+export function toBatchStatus(batch: BatchEntity): BatchStatusDto {
+  const progress = {
+    total: batch.total,
+    pending: batch.pendingCount,
+    completed: batch.completedCount,
+    failed: batch.failedCount,
+    cancelled: batch.cancelledCount,
+  };
+  return {
+    id: batch.id,
+    status: batch.status,
+    priority: batch.priority,
+    text: batch.text,
+    progress,
+    // Nothing is sent before the dispatch issue lands; messagesPerSecond is 0 until then.
+    metrics: { messagesPerSecond: 0, successRate: successRate(progress) },
+    segments: batch.segments,
+    encodings: batch.encodings,
+    scheduleTime: iso(batch.scheduleTime),
+    createdAt: batch.createdAt.toISOString(),
+    startedAt: iso(batch.startedAt),
+    completedAt: iso(batch.completedAt),
+    pauseReason: batch.pauseReason,
+    failureReason: batch.failureReason,
+  };
+}
+
+export function toMessage(message: MessageEntity): MessageDto {
+  return {
+    id: message.id,
+    phoneNumber: message.phoneNumber,
+    status: message.status,
+    attempts: message.attempts,
+    segments: message.segments,
+    sentAt: iso(message.sentAt),
+    providerMessageId: message.providerMessageId,
+    lastError: message.lastError,
+  };
+}

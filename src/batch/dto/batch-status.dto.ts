@@ -1,0 +1,117 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { BATCH_STATUSES, PRIORITIES, type BatchStatus, type Priority } from '../entities/batch.entity';
+
+export class ProgressDto {
+  @ApiProperty({ example: 1000, description: 'Messages in the batch: pending + completed + failed + cancelled.' })
+  total: number;
+
+  @ApiProperty({ example: 1000, description: 'Waiting, in flight, or waiting for a retry.' })
+  pending: number;
+
+  @ApiProperty({ example: 0, description: 'Accepted by the provider.' })
+  completed: number;
+
+  @ApiProperty({ example: 0, description: 'Reached a final failure.' })
+  failed: number;
+
+  @ApiProperty({ example: 0, description: 'Will never be sent (batch cancelled or stopped by a fatal error).' })
+  cancelled: number;
+}
+
+export class MetricsDto {
+  @ApiProperty({
+    example: 0,
+    description:
+      'Accepted messages per second: over the last 10 s while processing, 0 while paused, the average over the processing time once finished.',
+  })
+  messagesPerSecond: number;
+
+  @ApiProperty({ example: 0, description: 'completed / (completed + failed), in [0, 1]; 0 while nothing is final.' })
+  successRate: number;
+}
+
+export class BatchStatusDto {
+  @ApiProperty({ format: 'uuid', example: '0b6c4f5e-2f8a-4c37-9d0e-5d6f1f3a9b21' })
+  id: string;
+
+  @ApiProperty({ enum: BATCH_STATUSES, example: 'processing' })
+  status: BatchStatus;
+
+  @ApiProperty({ enum: PRIORITIES, example: 'normal' })
+  priority: Priority;
+
+  @ApiProperty({ example: 'Hi {{name}}, your code is {{code}}' })
+  text: string;
+
+  @ApiProperty({ type: ProgressDto })
+  progress: ProgressDto;
+
+  @ApiProperty({ type: MetricsDto })
+  metrics: MetricsDto;
+
+  @ApiProperty({ example: 1000, description: 'Total SMS segments of the rendered messages.' })
+  segments: number;
+
+  @ApiProperty({ example: ['GSM-7'], description: 'Encodings of the rendered messages: GSM-7 and/or UCS-2.' })
+  encodings: string[];
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null })
+  scheduleTime: string | null;
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-28T12:00:00.000Z' })
+  createdAt: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-28T12:00:00.000Z' })
+  startedAt: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+    description: 'Set when the batch becomes completed, failed or cancelled.',
+  })
+  completedAt: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  pauseReason: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  failureReason: string | null;
+}
+
+export class BatchWarningDto {
+  @ApiProperty({ enum: ['UNUSED_VARIABLE', 'NEAR_MISS_VARIABLE'] })
+  code: 'UNUSED_VARIABLE' | 'NEAR_MISS_VARIABLE';
+
+  @ApiProperty({ example: 'Variable "first_name" (given by 2 recipients) is not in the template; did you mean "firstName"? It was not stored.' })
+  message: string;
+
+  @ApiProperty({ example: 'first_name', description: 'The variable as the recipients gave it.' })
+  variable: string;
+
+  @ApiProperty({ required: false, example: 'firstName', description: 'The template variable it resembles (NEAR_MISS_VARIABLE).' })
+  suggestion?: string;
+
+  @ApiProperty({ type: [Number], example: [0, 1], description: 'Indexes of the recipients that gave it (the first 100).' })
+  recipients: number[];
+
+  @ApiProperty({ example: 2, description: 'How many recipients gave it.' })
+  recipientsTotal: number;
+}
+
+export class CreatedBatchDto extends BatchStatusDto {
+  @ApiProperty({ type: [BatchWarningDto] })
+  warnings: BatchWarningDto[];
+
+  @ApiProperty({ example: 0, description: 'Recipients dropped because their number (in E.164) came earlier in the list.' })
+  duplicatesDropped: number;
+}
+
+export class BatchPageDto {
+  @ApiProperty({ type: [BatchStatusDto] })
+  items: BatchStatusDto[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as ?cursor= for the next page; null on the last.' })
+  nextCursor: string | null;
+}

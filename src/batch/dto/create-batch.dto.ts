@@ -1,0 +1,65 @@
+// The request body of POST /api/batch, for Swagger. Validation is hand-written
+// (create-batch.validation.ts) because it runs over up to 100,000 recipients.
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PRIORITIES, type Priority } from '../entities/batch.entity';
+
+export class RecipientDto {
+  @ApiProperty({
+    description:
+      'Phone number, preferably E.164 (`+12025550123`). Numbers without `+` use DEFAULT_COUNTRY. Stored in E.164; a number given twice is kept once.',
+    example: '+12025550123',
+  })
+  phoneNumber: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Values for the template variables, all strings. Every variable the template uses must be given and not empty; others are not stored and come back as warnings.',
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { name: 'Ada', code: '4821' },
+  })
+  variables?: Record<string, string>;
+}
+
+export class BatchOptionsDto {
+  @ApiPropertyOptional({
+    description: 'When to start sending: ISO 8601 with an offset, in the future (30 s of clock skew tolerated).',
+    example: '2030-01-31T09:00:00Z',
+    format: 'date-time',
+  })
+  scheduleTime?: string;
+
+  @ApiPropertyOptional({
+    enum: PRIORITIES,
+    default: 'normal',
+    description: 'Sending rate tier: high 8, normal 5, low 2 messages per second.',
+  })
+  priority?: Priority;
+
+  @ApiPropertyOptional({
+    default: true,
+    description: 'Start on creation (or at scheduleTime). With false the batch waits for POST /api/batch/{id}/start.',
+  })
+  autoStart?: boolean;
+}
+
+export class CreateBatchDto {
+  @ApiProperty({
+    description:
+      'Message template, 1 to 1600 characters (UTF-16 units). Variables are written `{{name}}` (spaces inside the braces allowed; names of letters, digits and underscore).',
+    example: 'Hi {{name}}, your code is {{code}}',
+    minLength: 1,
+    maxLength: 1600,
+  })
+  text: string;
+
+  @ApiProperty({
+    type: [RecipientDto],
+    minItems: 1,
+    description: 'At least one; at most MAX_RECIPIENTS_PER_REQUEST (default 100,000), else 413.',
+  })
+  recipients: RecipientDto[];
+
+  @ApiPropertyOptional({ type: BatchOptionsDto })
+  options?: BatchOptionsDto;
+}

@@ -1,0 +1,25 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/** What `POST /api/batch` answered for an account's `Idempotency-Key`, so a retry gets the same answer. */
+@Entity('idempotency_keys')
+export class IdempotencyKeyEntity {
+  @PrimaryColumn('uuid', { name: 'account_id' })
+  accountId: string;
+
+  @PrimaryColumn('text')
+  key: string;
+
+  /** SHA-256 of the request body in canonical JSON (keys sorted), to tell a replay from a reuse. */
+  @Column('text', { name: 'request_hash' })
+  requestHash: string;
+
+  /** Null while the first request is in flight. */
+  @Column('integer', { name: 'response_status', nullable: true })
+  responseStatus: number | null;
+
+  @Column('jsonb', { name: 'response_body', nullable: true })
+  responseBody: unknown;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

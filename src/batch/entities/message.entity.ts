@@ -1,0 +1,52 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export const MESSAGE_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export interface MessageError {
+  category: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * One recipient of a batch. Rows are written in bulk by the ingest (never through the ORM) and
+ * read here for the message log. `seq` is the recipient's position in the batch after duplicates
+ * were dropped: the log's order and the dispatcher's keyset.
+ */
+@Entity('messages')
+export class MessageEntity {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column('uuid', { name: 'batch_id' })
+  batchId: string;
+
+  @Column('integer')
+  seq: number;
+
+  @Column('text', { name: 'phone_number' })
+  phoneNumber: string;
+
+  /** Only the variables the template uses; the text is rendered at send time. */
+  @Column('jsonb')
+  variables: Record<string, string>;
+
+  @Column('text')
+  status: MessageStatus;
+
+  @Column('integer')
+  attempts: number;
+
+  @Column('smallint')
+  segments: number;
+
+  @Column('timestamptz', { name: 'sent_at', nullable: true })
+  sentAt: Date | null;
+
+  @Column('text', { name: 'provider_message_id', nullable: true })
+  providerMessageId: string | null;
+
+  @Column('jsonb', { name: 'last_error', nullable: true })
+  lastError: MessageError | null;
+}

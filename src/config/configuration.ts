@@ -1,0 +1,100 @@
+// Every setting Salvo reads, one validated section per area. This folder is the only reader of
+// process.env; everything else injects these sections.
+import { ConfigType, registerAs } from '@nestjs/config';
+import { getCountries, type CountryCode } from 'libphonenumber-js/max';
+import { ConfigError, int, num, oneOf, optionalStr, str, url } from './env';
+
+export const APP_ROLES = ['all', 'api', 'worker'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
+
+const env = (): NodeJS.ProcessEnv => process.env;
+
+export const appConfig = registerAs('app', () => ({
+  port: int(env(), 'PORT', 3000, { min: 0, max: 65535 }),
+  role: oneOf(env(), 'APP_ROLE', APP_ROLES, 'all'),
+}));
+
+export const databaseConfig = registerAs('database', () => ({
+  url: url(env(), 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/salvo', [
+    'postgres:',
+    'postgresql:',
+  ]),
+  poolSize: int(env(), 'DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+}));
+
+export const redisConfig = registerAs('redis', () => {
+  const prefix = str(env(), 'REDIS_PREFIX', 'salvo');
+  if (!/^[A-Za-z0-9_.-]+$/.test(prefix)) {
+    throw new ConfigError('REDIS_PREFIX', `may hold letters, digits, "_", "." and "-", got "${prefix}"`);
+  }
+  return {
+    url: url(env(), 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    prefix,
+  };
+});
+
+export const accountsConfig = registerAs('accounts', () => {
+  const bootstrapApiKey = optionalStr(env(), 'BOOTSTRAP_API_KEY');
+  if (bootstrapApiKey !== undefined && bootstrapApiKey.length < 16) {
+    throw new ConfigError('BOOTSTRAP_API_KEY', 'must be at least 16 characters long');
+  }
+  return { bootstrapApiKey };
+});
+
+export const ingestConfig = registerAs('ingest', () => {
+  const defaultCountry = optionalStr(env(), 'DEFAULT_COUNTRY')?.toUpperCase();
+  if (defaultCountry !== undefined && !getCountries().includes(defaultCountry as CountryCode)) {
+    throw new ConfigError('DEFAULT_COUNTRY', `must be an ISO 3166-1 alpha-2 code such as US, got "${defaultCountry}"`);
+  }
+  return {
+    maxRecipientsPerRequest: int(env(), 'MAX_RECIPIENTS_PER_REQUEST', 100_000, { min: 1, max: 1_000_000 }),
+    defaultCountry: defaultCountry as CountryCode | undefined,
+    /** Largest JSON body accepted, in megabytes; the default admits a full-size request. */
+    maxBodyMb: int(env(), 'MAX_BODY_MB', 64, { min: 1, max: 1024 }),
+    /** Threads that parse phone numbers; 0 parses on the request's own thread. */
+    phoneWorkers: int(env(), 'PHONE_WORKERS', 2, { min: 0, max: 32 }),
+    idempotencyTtlHours: int(env(), 'IDEMPOTENCY_TTL_HOURS', 24, { min: 1, max: 24 * 30 }),
+  };
+});
+
+export const rateLimitConfig = registerAs('rateLimit', () => ({
+  high: int(env(), 'RATE_LIMIT_HIGH', 8, { min: 1, max: 1_000_000 }),
+  normal: int(env(), 'RATE_LIMIT_NORMAL', 5, { min: 1, max: 1_000_000 }),
+  low: int(env(), 'RATE_LIMIT_LOW', 2, { min: 1, max: 1_000_000 }),
+}));
+
+export const SMS_PROVIDERS = ['simulated'] as const;
+
+export const smsConfig = registerAs('sms', () => ({
+  provider: oneOf(env(), 'SMS_PROVIDER', SMS_PROVIDERS, 'simulated'),
+  timeoutMs: int(env(), 'PROVIDER_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 }),
+  simulator: {
+    latencyMs: int(env(), 'SIMULATOR_LATENCY_MS', 0, { min: 0, max: 600_000 }),
+    failureRate: num(env(), 'SIMULATOR_FAILURE_RATE', 0, { min: 0, max: 1 }),
+    maxMps: int(env(), 'SIMULATOR_MAX_MPS', 0, { min: 0, max: 1_000_000 }),
+  },
+}));
+
+export const adminConfig = registerAs('admin', () => ({
+  password: optionalStr(env(), 'ADMIN_PASSWORD'),
+}));
+
+export const configSections = [
+  appConfig,
+  databaseConfig,
+  redisConfig,
+  accountsConfig,
+  ingestConfig,
+  rateLimitConfig,
+  smsConfig,
+  adminConfig,
+];
+
+export type AppConfig = ConfigType<typeof appConfig>;
+export type DatabaseConfig = ConfigType<typeof databaseConfig>;
+export type RedisConfig = ConfigType<typeof redisConfig>;
+export type AccountsConfig = ConfigType<typeof accountsConfig>;
+export type IngestConfig = ConfigType<typeof ingestConfig>;
+export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
+export type SmsConfig = ConfigType<typeof smsConfig>;
+export type AdminConfig = ConfigType<typeof adminConfig>;

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { databaseConfig, type DatabaseConfig } from '../config/configuration';
+import { dataSourceOptions } from './data-source-options';
+import { ensureDatabaseExists } from './database-setup';
+import { MigrationRunner } from './migration-runner.service';
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [databaseConfig.KEY],
+      useFactory: async (config: DatabaseConfig) => {
+        await ensureDatabaseExists(config.url);
+        return dataSourceOptions(config);
+      },
+    }),
+  ],
+  providers: [MigrationRunner],
+})
+export class DatabaseModule {}

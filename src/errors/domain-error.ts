@@ -1,0 +1,70 @@
+// Domain errors carry a stable code; the global filter turns the code into an HTTP status and body.
+// Services throw these, never HttpException, so the same errors read the same over REST and Socket.IO.
+
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  INVALID_ID: 400,
+  UNAUTHORIZED: 401,
+  BATCH_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  INVALID_TRANSITION: 409,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  TOO_MANY_RECIPIENTS: 413,
+  PAYLOAD_TOO_LARGE: 413,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** One problem in a request: `path` like `recipients[3].variables.code`, `index` for recipients. */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+  index?: number;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationFailed extends DomainError {
+  constructor(message: string, details?: ErrorDetail[]) {
+    super('VALIDATION_FAILED', message, details);
+  }
+}
+
+export class BatchNotFound extends DomainError {
+  constructor(id: string) {
+    super('BATCH_NOT_FOUND', `Batch ${id} was not found.`);
+  }
+}
+
+export class InvalidId extends DomainError {
+  constructor(name: string, value: string) {
+    super('INVALID_ID', `The ${name} must be a UUID.`, [
+      { path: name, message: `"${value.slice(0, 64)}" is not a UUID` },
+    ]);
+  }
+}
+
+export class Unauthorized extends DomainError {
+  constructor(message: string, problem: string) {
+    super('UNAUTHORIZED', message, [{ path: 'Authorization', message: problem }]);
+  }
+}
+
+export class InvalidTransition extends DomainError {
+  constructor(message: string) {
+    super('INVALID_TRANSITION', message);
+  }
+}

@@ -1,0 +1,66 @@
+// Swagger: the error responses a route can give, all with the one error body.
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { ERROR_STATUS, type ErrorCode } from './domain-error';
+
+export class ErrorDetailDto {
+  @ApiProperty({ example: 'recipients[3].variables.code' })
+  path: string;
+
+  @ApiProperty({ example: 'is missing' })
+  message: string;
+
+  @ApiPropertyOptional({ example: 3, description: 'The recipient index, for problems of a recipient.' })
+  index?: number;
+}
+
+export class ErrorBodyDto {
+  @ApiProperty({ example: 400 })
+  statusCode: number;
+
+  @ApiProperty({ enum: Object.keys(ERROR_STATUS), example: 'VALIDATION_FAILED' })
+  error: ErrorCode;
+
+  @ApiProperty({ example: 'The request is invalid: recipients[3].variables.code is missing.' })
+  message: string;
+
+  @ApiPropertyOptional({ type: [ErrorDetailDto], description: 'At most 100; detailsTotal counts them all when there are more.' })
+  details?: ErrorDetailDto[];
+
+  @ApiPropertyOptional({ example: 250 })
+  detailsTotal?: number;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'On 500s; the same id is in the log.' })
+  correlationId?: string;
+}
+
+const DESCRIPTIONS: Record<ErrorCode, string> = {
+  VALIDATION_FAILED: 'The request is invalid; details name each field (and recipient index).',
+  INVALID_ID: 'The id in the path is not a UUID.',
+  UNAUTHORIZED: 'The Authorization header is missing or its API key is not valid.',
+  BATCH_NOT_FOUND: 'No batch of this account has this id.',
+  NOT_FOUND: 'No such route.',
+  INVALID_TRANSITION: 'The batch cannot make this transition in its current status.',
+  IDEMPOTENCY_IN_PROGRESS: 'A request with this Idempotency-Key is still in flight.',
+  TOO_MANY_RECIPIENTS: 'More recipients than MAX_RECIPIENTS_PER_REQUEST.',
+  PAYLOAD_TOO_LARGE: 'The body is larger than MAX_BODY_MB.',
+  IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was used with a different body.',
+  RATE_LIMITED: 'Too many requests.',
+  INTERNAL: 'An unexpected error; the body carries a correlationId found in the log.',
+};
+
+/** Documents the given error codes, grouped by HTTP status, plus 401 and 500 which every route has. */
+export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
+  const all: ErrorCode[] = [...new Set<ErrorCode>([...codes, 'UNAUTHORIZED', 'INTERNAL'])];
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of all) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  return applyDecorators(
+    ...[...byStatus].map(([status, group]) =>
+      ApiResponse({
+        status,
+        type: ErrorBodyDto,
+        description: group.map((code) => `\`${code}\`: ${DESCRIPTIONS[code]}`).join(' '),
+      }),
+    ),
+  );
+}

@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { appConfig, type AppConfig } from './config/configuration';
+import { configureHttp } from './http-setup';
+
+async function bootstrap(): Promise<void> {
+  // Our own JSON parser (http-setup.ts) sets the body limit and answers its errors.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
+  configureHttp(app);
+  const { port, role } = app.get<AppConfig>(appConfig.KEY);
+  await app.listen(port);
+  Logger.log(`Salvo (${role}) listening on port ${port}; API docs at /api/docs`, 'Bootstrap');
+}
+
+bootstrap().catch((error: unknown) => {
+  // Configuration errors carry their own clear message; print it without a stack trace.
+  const message = error instanceof Error && error.name === 'ConfigError' ? error.message : error;
+  console.error(message);
+  process.exit(1);
+});

@@ -1,0 +1,19 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../errors/error-responses.decorator';
+import { TemplatePreviewDto, TemplatePreviewRequestDto } from './dto/template-preview.dto';
+import { previewTemplate } from './template-preview';
+
+@ApiTags('templates')
+@ApiBearerAuth()
+@Controller('api/template')
+export class TemplateController {
+  @Post('preview')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Render a template and count its SMS segments' })
+  @ApiOkResponse({ type: TemplatePreviewDto })
+  @ApiErrors('VALIDATION_FAILED')
+  preview(@Body() body: TemplatePreviewRequestDto): TemplatePreviewDto {
+    return previewTemplate(body.text, body.variables);
+  }
+}
