@@ -18,19 +18,34 @@ export function configureHttp(app: NestExpressApplication): void {
 
 /** Body-parser errors happen before Nest's filters run; answer them with the same error body. */
 function bodyErrors(maxBodyMb: number) {
-  return (error: { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
+  return (
+    error: { type?: string; status?: number },
+    _req: Request,
+    res: Response,
+    next: NextFunction,
+  ) => {
     if (error.type === 'entity.too.large') {
-      res.status(413).json(
-        errorBody(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBodyMb} MB (MAX_BODY_MB).`),
-      );
+      res
+        .status(413)
+        .json(
+          errorBody(
+            413,
+            'PAYLOAD_TOO_LARGE',
+            `The request body is larger than ${maxBodyMb} MB (MAX_BODY_MB).`,
+          ),
+        );
     } else if (error.type === 'entity.parse.failed') {
-      res.status(400).json(
-        errorBody(400, 'VALIDATION_FAILED', 'The request body is not valid JSON.', [
-          { path: '', message: 'is not valid JSON' },
-        ]),
-      );
+      res
+        .status(400)
+        .json(
+          errorBody(400, 'VALIDATION_FAILED', 'The request body is not valid JSON.', [
+            { path: '', message: 'is not valid JSON' },
+          ]),
+        );
     } else if (error.status && error.status >= 400 && error.status < 500) {
-      res.status(error.status).json(errorBody(400, 'VALIDATION_FAILED', 'The request body could not be read.'));
+      res
+        .status(error.status)
+        .json(errorBody(400, 'VALIDATION_FAILED', 'The request body could not be read.'));
     } else {
       next(error);
     }
@@ -48,7 +63,11 @@ function setupSwagger(app: INestApplication): void {
           'documentation needs `Authorization: Bearer <api key>`.',
       )
       .setVersion('0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An account API key (salvo_...)' })
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        description: 'An account API key (salvo_...)',
+      })
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });

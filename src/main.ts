@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -12,7 +13,9 @@ async function bootstrap(): Promise<void> {
   configureHttp(app);
   const { port, role } = app.get<AppConfig>(appConfig.KEY);
   await app.listen(port);
-  Logger.log(`Salvo (${role}) listening on port ${port}; API docs at /api/docs`, 'Bootstrap');
+  // PORT=0 picks a free port (tests do); report the one we got.
+  const { port: actual } = app.getHttpServer().address() as AddressInfo;
+  Logger.log(`Salvo (${role}) listening on port ${actual}; API docs at /api/docs`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {

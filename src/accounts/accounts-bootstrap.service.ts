@@ -19,7 +19,9 @@ export class AccountsBootstrap implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await withAdvisoryLock(this.dataSource, ADVISORY_LOCKS.bootstrapAccounts, () => this.bootstrap());
+    await withAdvisoryLock(this.dataSource, ADVISORY_LOCKS.bootstrapAccounts, () =>
+      this.bootstrap(),
+    );
   }
 
   private async bootstrap(): Promise<void> {

@@ -43,7 +43,10 @@ export class ApiKeyGuard implements CanActivate {
     }
     const accountId = await this.accounts.findAccountIdByKey(match[1]);
     if (!accountId) {
-      throw new Unauthorized('The API key in the Authorization header is not valid.', 'holds an unknown API key');
+      throw new Unauthorized(
+        'The API key in the Authorization header is not valid.',
+        'holds an unknown API key',
+      );
     }
     request.accountId = accountId;
     return true;

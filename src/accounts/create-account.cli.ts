@@ -21,7 +21,9 @@ async function main(): Promise<void> {
       dataSource.runMigrations({ transaction: 'each' }),
     );
     const { account, apiKey } = await new AccountsService(dataSource).create(name);
-    process.stdout.write(`Created account "${account.name}" (${account.id}). Its API key, shown only once:\n`);
+    process.stdout.write(
+      `Created account "${account.name}" (${account.id}). Its API key, shown only once:\n`,
+    );
     process.stdout.write(`${apiKey}\n`);
   } finally {
     await dataSource.destroy();

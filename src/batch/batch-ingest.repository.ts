@@ -20,7 +20,11 @@ const ROWS_PER_WRITE = 2_000;
 
 @Injectable()
 export class BatchIngestRepository {
-  async insert(manager: EntityManager, batch: NewBatch, messages: readonly NewMessage[]): Promise<void> {
+  async insert(
+    manager: EntityManager,
+    batch: NewBatch,
+    messages: readonly NewMessage[],
+  ): Promise<void> {
     await manager.query(
       `INSERT INTO batches (id, account_id, text, variables, priority, status, auto_start, schedule_time,
          started_at, total, pending_count, completed_count, failed_count, cancelled_count, segments, encodings,
@@ -76,6 +80,9 @@ function* copyRows(batchId: string, messages: readonly NewMessage[]): Generator<
 /** COPY text format treats backslash, tab, newline and carriage return specially. */
 function copyEscape(value: string): string {
   return /[\\\t\n\r]/.test(value)
-    ? value.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!)
+    ? value.replace(
+        /[\\\t\n\r]/g,
+        (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!,
+      )
     : value;
 }

@@ -1,5 +1,13 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentAccount } from '../accounts/current-account.decorator';
 import { ParseUuidPipe } from '../common/parse-uuid.pipe';
@@ -23,10 +31,20 @@ export class BatchController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'Kept 24 h per account: the same key with an equal body replays the first 201; another body is a 422; while the first is in flight, 409.',
+    description:
+      'Kept 24 h per account: the same key with an equal body replays the first 201; another body is a 422; while the first is in flight, 409.',
   })
-  @ApiCreatedResponse({ type: CreatedBatchDto, description: 'Stored; the Location header points at the batch.' })
-  @ApiErrors('VALIDATION_FAILED', 'TOO_MANY_RECIPIENTS', 'PAYLOAD_TOO_LARGE', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_IN_PROGRESS')
+  @ApiCreatedResponse({
+    type: CreatedBatchDto,
+    description: 'Stored; the Location header points at the batch.',
+  })
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'TOO_MANY_RECIPIENTS',
+    'PAYLOAD_TOO_LARGE',
+    'IDEMPOTENCY_KEY_REUSED',
+    'IDEMPOTENCY_IN_PROGRESS',
+  )
   async create(
     @CurrentAccount() accountId: string,
     @Body() body: unknown,
@@ -42,7 +60,10 @@ export class BatchController {
   @ApiOperation({ summary: "The account's batches, newest first" })
   @ApiOkResponse({ type: BatchPageDto })
   @ApiErrors('VALIDATION_FAILED')
-  list(@CurrentAccount() accountId: string, @Query() query: ListBatchesQuery): Promise<BatchPageDto> {
+  list(
+    @CurrentAccount() accountId: string,
+    @Query() query: ListBatchesQuery,
+  ): Promise<BatchPageDto> {
     return this.batches.list(accountId, query);
   }
 
@@ -50,7 +71,10 @@ export class BatchController {
   @ApiOperation({ summary: "A batch's status, progress and metrics" })
   @ApiOkResponse({ type: BatchStatusDto })
   @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND')
-  findOne(@CurrentAccount() accountId: string, @Param('id', ParseUuidPipe) id: string): Promise<BatchStatusDto> {
+  findOne(
+    @CurrentAccount() accountId: string,
+    @Param('id', ParseUuidPipe) id: string,
+  ): Promise<BatchStatusDto> {
     return this.batches.findOne(accountId, id);
   }
 

@@ -26,9 +26,12 @@ type BatchCursor = { createdAt: string; id: string };
 type MessageCursor = { seq: number };
 
 const isBatchCursor = (v: unknown): v is BatchCursor =>
-  typeof v === 'object' && v !== null &&
-  typeof (v as BatchCursor).createdAt === 'string' && !Number.isNaN(Date.parse((v as BatchCursor).createdAt)) &&
-  typeof (v as BatchCursor).id === 'string' && /^[0-9a-f-]{36}$/.test((v as BatchCursor).id);
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as BatchCursor).createdAt === 'string' &&
+  !Number.isNaN(Date.parse((v as BatchCursor).createdAt)) &&
+  typeof (v as BatchCursor).id === 'string' &&
+  /^[0-9a-f-]{36}$/.test((v as BatchCursor).id);
 const isMessageCursor = (v: unknown): v is MessageCursor =>
   typeof v === 'object' && v !== null && Number.isSafeInteger((v as MessageCursor).seq);
 
@@ -44,11 +47,17 @@ export class BatchService {
     @Inject(ingestConfig.KEY) private readonly config: IngestConfig,
   ) {}
 
-  async create(accountId: string, body: unknown, idempotencyKey?: string): Promise<CreateBatchResult> {
+  async create(
+    accountId: string,
+    body: unknown,
+    idempotencyKey?: string,
+  ): Promise<CreateBatchResult> {
     let claim: IdempotencyClaim | undefined;
     if (idempotencyKey !== undefined) {
       const outcome = await this.idempotency.begin(accountId, idempotencyKey, body);
-      if (outcome.kind === 'replay') return { status: outcome.status, body: outcome.body as CreatedBatchDto };
+      if (outcome.kind === 'replay') {
+        return { status: outcome.status, body: outcome.body as CreatedBatchDto };
+      }
       claim = outcome.claim;
     }
     try {
@@ -87,7 +96,11 @@ export class BatchService {
     };
   }
 
-  async listMessages(accountId: string, batchId: string, query: MessageQuery): Promise<Page<MessageDto>> {
+  async listMessages(
+    accountId: string,
+    batchId: string,
+    query: MessageQuery,
+  ): Promise<Page<MessageDto>> {
     await this.getOwned(accountId, batchId);
     const qb = this.messages
       .createQueryBuilder('m')
@@ -112,9 +125,16 @@ export class BatchService {
     return batch;
   }
 
-  private async store(accountId: string, body: unknown, claim?: IdempotencyClaim): Promise<CreatedBatchDto> {
+  private async store(
+    accountId: string,
+    body: unknown,
+    claim?: IdempotencyClaim,
+  ): Promise<CreatedBatchDto> {
     const now = new Date();
-    const batch = validateCreateBatch(body, { maxRecipients: this.config.maxRecipientsPerRequest, now });
+    const batch = validateCreateBatch(body, {
+      maxRecipients: this.config.maxRecipientsPerRequest,
+      now,
+    });
     const { messages, duplicatesDropped, segments, encodings } = await this.buildMessages(batch);
 
     const { options, template } = batch;
@@ -152,9 +172,12 @@ export class BatchService {
   }
 
   /** Parses every phone number, reports all recipients' problems at once, and drops duplicates. */
-  private async buildMessages(
-    batch: ValidatedBatch,
-  ): Promise<{ messages: NewMessage[]; duplicatesDropped: number; segments: number; encodings: Set<string> }> {
+  private async buildMessages(batch: ValidatedBatch): Promise<{
+    messages: NewMessage[];
+    duplicatesDropped: number;
+    segments: number;
+    encodings: Set<string>;
+  }> {
     const { recipients, phoneNumbers, details } = batch;
     const parsed = await this.phones.parse(Array.from(phoneNumbers, (raw) => raw ?? ''));
     const phoneProblems: ErrorDetail[] = [];
@@ -163,7 +186,11 @@ export class BatchService {
       const raw = phoneNumbers[index];
       if (raw !== undefined && 'problem' in result) {
         const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
-        phoneProblems.push({ path: `recipients[${index}].phoneNumber`, index, message: `"${shown}" ${result.problem}` });
+        phoneProblems.push({
+          path: `recipients[${index}].phoneNumber`,
+          index,
+          message: `"${shown}" ${result.problem}`,
+        });
       }
     }
     if (details.length || phoneProblems.length) {

@@ -91,7 +91,9 @@ export function validateCreateBatch(
     ]);
   }
   for (const field of Object.keys(body)) {
-    if (!TOP_LEVEL_FIELDS.has(field)) problems.push({ path: field, message: 'is not an allowed field' });
+    if (!TOP_LEVEL_FIELDS.has(field)) {
+      problems.push({ path: field, message: 'is not an allowed field' });
+    }
   }
 
   const template = checkText(body.text, problems);
@@ -138,11 +140,17 @@ function checkText(text: unknown, problems: ErrorDetail[]): ParsedTemplate | und
     return undefined;
   }
   const { template, problems: placeholderProblems } = parseTemplate(text);
-  for (const problem of placeholderProblems) problems.push({ path: 'text', message: problem.message });
+  for (const problem of placeholderProblems) {
+    problems.push({ path: 'text', message: problem.message });
+  }
   return placeholderProblems.length ? undefined : template;
 }
 
-function checkOptions(options: unknown, now: Date, problems: ErrorDetail[]): BatchOptions | undefined {
+function checkOptions(
+  options: unknown,
+  now: Date,
+  problems: ErrorDetail[],
+): BatchOptions | undefined {
   const result: BatchOptions = { priority: 'normal', autoStart: true, scheduleTime: null };
   if (options === undefined) return result;
   if (!isObject(options)) {
@@ -151,14 +159,19 @@ function checkOptions(options: unknown, now: Date, problems: ErrorDetail[]): Bat
   }
   const before = problems.length;
   for (const field of Object.keys(options)) {
-    if (!OPTION_FIELDS.has(field)) problems.push({ path: `options.${field}`, message: 'is not an allowed field' });
+    if (!OPTION_FIELDS.has(field)) {
+      problems.push({ path: `options.${field}`, message: 'is not an allowed field' });
+    }
   }
   const { priority, autoStart, scheduleTime } = options;
   if (priority !== undefined) {
     if (typeof priority === 'string' && (PRIORITIES as readonly string[]).includes(priority)) {
       result.priority = priority as Priority;
     } else {
-      problems.push({ path: 'options.priority', message: `must be one of ${PRIORITIES.join(', ')}` });
+      problems.push({
+        path: 'options.priority',
+        message: `must be one of ${PRIORITIES.join(', ')}`,
+      });
     }
   }
   if (autoStart !== undefined) {
@@ -166,14 +179,22 @@ function checkOptions(options: unknown, now: Date, problems: ErrorDetail[]): Bat
     else problems.push({ path: 'options.autoStart', message: 'must be a boolean' });
   }
   if (scheduleTime !== undefined && scheduleTime !== null) {
-    const at = typeof scheduleTime === 'string' && ISO_8601_WITH_OFFSET.test(scheduleTime) ? new Date(scheduleTime) : null;
-    if (!at || Number.isNaN(at.getTime())) {
+    const at =
+      typeof scheduleTime === 'string' && ISO_8601_WITH_OFFSET.test(scheduleTime)
+        ? new Date(scheduleTime)
+        : null;
+    // The typeof check repeats what `at` already implies so that scheduleTime is a string below.
+    if (typeof scheduleTime !== 'string' || !at || Number.isNaN(at.getTime())) {
       problems.push({
         path: 'options.scheduleTime',
-        message: 'must be an ISO 8601 date-time with an offset, e.g. 2030-01-31T09:00:00Z or 2030-01-31T10:00:00+01:00',
+        message:
+          'must be an ISO 8601 date-time with an offset, e.g. 2030-01-31T09:00:00Z or 2030-01-31T10:00:00+01:00',
       });
     } else if (at.getTime() < now.getTime() - SCHEDULE_CLOCK_SKEW_MS) {
-      problems.push({ path: 'options.scheduleTime', message: `must be in the future; ${scheduleTime} has passed` });
+      problems.push({
+        path: 'options.scheduleTime',
+        message: `must be in the future; ${scheduleTime} has passed`,
+      });
     } else {
       result.scheduleTime = at;
     }
@@ -195,11 +216,17 @@ function checkRecipients(
     const recipient = recipients[index];
     const at = `recipients[${index}]`;
     if (!isObject(recipient)) {
-      details.push({ path: at, index, message: 'must be an object with phoneNumber and variables' });
+      details.push({
+        path: at,
+        index,
+        message: 'must be an object with phoneNumber and variables',
+      });
       continue;
     }
     for (const field in recipient) {
-      if (!RECIPIENT_FIELDS.has(field)) details.push({ path: `${at}.${field}`, index, message: 'is not an allowed field' });
+      if (!RECIPIENT_FIELDS.has(field)) {
+        details.push({ path: `${at}.${field}`, index, message: 'is not an allowed field' });
+      }
     }
     const { phoneNumber } = recipient;
     if (typeof phoneNumber === 'string') {

@@ -15,8 +15,7 @@ export interface IdempotencyClaim {
 }
 
 export type IdempotencyOutcome =
-  | { kind: 'claimed'; claim: IdempotencyClaim }
-  | { kind: 'replay'; status: number; body: unknown };
+  { kind: 'claimed'; claim: IdempotencyClaim } | { kind: 'replay'; status: number; body: unknown };
 
 /**
  * `Idempotency-Key` on POST /api/batch, per account, kept IDEMPOTENCY_TTL_HOURS: the same key with an
@@ -32,13 +31,14 @@ export class IdempotencyService {
 
   async begin(accountId: string, key: string, body: unknown): Promise<IdempotencyOutcome> {
     if (!KEY_FORMAT.test(key)) {
-      throw new ValidationFailed('The Idempotency-Key header must be 1 to 255 visible ASCII characters.', [
-        { path: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' },
-      ]);
+      throw new ValidationFailed(
+        'The Idempotency-Key header must be 1 to 255 visible ASCII characters.',
+        [{ path: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }],
+      );
     }
     const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
     // Take the key when it is new, expired, or abandoned mid-flight; otherwise look at who holds it.
-    const claimed = (await this.dataSource.query(
+    const claimed = await this.dataSource.query<unknown[]>(
       `INSERT INTO idempotency_keys (account_id, key, request_hash) VALUES ($1, $2, $3)
        ON CONFLICT (account_id, key) DO UPDATE
          SET request_hash = EXCLUDED.request_hash, created_at = now(), response_status = NULL, response_body = NULL
@@ -47,14 +47,16 @@ export class IdempotencyService {
                 AND idempotency_keys.created_at < now() - make_interval(secs => $5))
        RETURNING key`,
       [accountId, key, requestHash, this.config.idempotencyTtlHours, ABANDONED_AFTER_MS / 1000],
-    )) as unknown[];
+    );
     if (claimed.length) return { kind: 'claimed', claim: { accountId, key } };
 
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<
+      { request_hash: string; response_status: number | null; response_body: unknown }[]
+    >(
       `SELECT request_hash, response_status, response_body FROM idempotency_keys
        WHERE account_id = $1 AND key = $2`,
       [accountId, key],
-    )) as { request_hash: string; response_status: number | null; response_body: unknown }[];
+    );
     const existing = rows[0];
     if (!existing) return this.begin(accountId, key, body); // freed in between: try again
     if (existing.request_hash !== requestHash) {
@@ -74,7 +76,12 @@ export class IdempotencyService {
   }
 
   /** Records the answer, in the transaction that stores what it describes. */
-  async complete(manager: EntityManager, claim: IdempotencyClaim, status: number, body: unknown): Promise<void> {
+  async complete(
+    manager: EntityManager,
+    claim: IdempotencyClaim,
+    status: number,
+    body: unknown,
+  ): Promise<void> {
     await manager.query(
       `UPDATE idempotency_keys SET response_status = $3, response_body = $4
        WHERE account_id = $1 AND key = $2`,

@@ -25,7 +25,10 @@ export const databaseConfig = registerAs('database', () => ({
 export const redisConfig = registerAs('redis', () => {
   const prefix = str(env(), 'REDIS_PREFIX', 'salvo');
   if (!/^[A-Za-z0-9_.-]+$/.test(prefix)) {
-    throw new ConfigError('REDIS_PREFIX', `may hold letters, digits, "_", "." and "-", got "${prefix}"`);
+    throw new ConfigError(
+      'REDIS_PREFIX',
+      `may hold letters, digits, "_", "." and "-", got "${prefix}"`,
+    );
   }
   return {
     url: url(env(), 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
@@ -44,10 +47,16 @@ export const accountsConfig = registerAs('accounts', () => {
 export const ingestConfig = registerAs('ingest', () => {
   const defaultCountry = optionalStr(env(), 'DEFAULT_COUNTRY')?.toUpperCase();
   if (defaultCountry !== undefined && !getCountries().includes(defaultCountry as CountryCode)) {
-    throw new ConfigError('DEFAULT_COUNTRY', `must be an ISO 3166-1 alpha-2 code such as US, got "${defaultCountry}"`);
+    throw new ConfigError(
+      'DEFAULT_COUNTRY',
+      `must be an ISO 3166-1 alpha-2 code such as US, got "${defaultCountry}"`,
+    );
   }
   return {
-    maxRecipientsPerRequest: int(env(), 'MAX_RECIPIENTS_PER_REQUEST', 100_000, { min: 1, max: 1_000_000 }),
+    maxRecipientsPerRequest: int(env(), 'MAX_RECIPIENTS_PER_REQUEST', 100_000, {
+      min: 1,
+      max: 1_000_000,
+    }),
     defaultCountry: defaultCountry as CountryCode | undefined,
     /** Largest JSON body accepted, in megabytes; the default admits a full-size request. */
     maxBodyMb: int(env(), 'MAX_BODY_MB', 64, { min: 1, max: 1024 }),

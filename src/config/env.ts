@@ -69,7 +69,12 @@ export function oneOf<T extends string>(
   return value as T;
 }
 
-export function url(env: Env, name: string, fallback: string, protocols: readonly string[]): string {
+export function url(
+  env: Env,
+  name: string,
+  fallback: string,
+  protocols: readonly string[],
+): string {
   const value = raw(env, name) ?? fallback;
   let parsed: URL;
   try {

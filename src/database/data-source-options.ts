@@ -8,7 +8,13 @@ import { BatchEntity } from '../batch/entities/batch.entity';
 import { IdempotencyKeyEntity } from '../batch/entities/idempotency-key.entity';
 import { MessageEntity } from '../batch/entities/message.entity';
 
-export const ENTITIES = [AccountEntity, ApiKeyEntity, BatchEntity, MessageEntity, IdempotencyKeyEntity];
+export const ENTITIES = [
+  AccountEntity,
+  ApiKeyEntity,
+  BatchEntity,
+  MessageEntity,
+  IdempotencyKeyEntity,
+];
 
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   return {

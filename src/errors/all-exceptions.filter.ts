@@ -32,7 +32,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   toBody(exception: unknown): ErrorBody {
     if (exception instanceof DomainError) {
-      return errorBody(ERROR_STATUS[exception.code], exception.code, exception.message, exception.details);
+      return errorBody(
+        ERROR_STATUS[exception.code],
+        exception.code,
+        exception.message,
+        exception.details,
+      );
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -45,7 +50,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       exception instanceof Error ? exception.stack : String(exception),
     );
     return {
-      ...errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL', 'Something went wrong on our side; it has been logged.'),
+      ...errorBody(
+        HttpStatus.INTERNAL_SERVER_ERROR,
+        'INTERNAL',
+        'Something went wrong on our side; it has been logged.',
+      ),
       correlationId,
     };
   }
@@ -54,7 +63,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 function httpMessage(exception: HttpException): string {
   const response = exception.getResponse();
   if (typeof response === 'object' && response !== null && 'message' in response) {
-    const message = (response as { message: unknown }).message;
+    const { message } = response;
     if (typeof message === 'string') return sentence(message);
   }
   return sentence(exception.message);

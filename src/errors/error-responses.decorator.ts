@@ -10,7 +10,10 @@ export class ErrorDetailDto {
   @ApiProperty({ example: 'is missing' })
   message: string;
 
-  @ApiPropertyOptional({ example: 3, description: 'The recipient index, for problems of a recipient.' })
+  @ApiPropertyOptional({
+    example: 3,
+    description: 'The recipient index, for problems of a recipient.',
+  })
   index?: number;
 }
 
@@ -24,7 +27,10 @@ export class ErrorBodyDto {
   @ApiProperty({ example: 'The request is invalid: recipients[3].variables.code is missing.' })
   message: string;
 
-  @ApiPropertyOptional({ type: [ErrorDetailDto], description: 'At most 100; detailsTotal counts them all when there are more.' })
+  @ApiPropertyOptional({
+    type: [ErrorDetailDto],
+    description: 'At most 100; detailsTotal counts them all when there are more.',
+  })
   details?: ErrorDetailDto[];
 
   @ApiPropertyOptional({ example: 250 })
@@ -53,7 +59,9 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
 export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
   const all: ErrorCode[] = [...new Set<ErrorCode>([...codes, 'UNAUTHORIZED', 'INTERNAL'])];
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of all) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  for (const code of all) {
+    byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  }
   return applyDecorators(
     ...[...byStatus].map(([status, group]) =>
       ApiResponse({

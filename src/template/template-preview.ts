@@ -12,22 +12,32 @@ export interface TemplatePreview {
   segments: number;
 }
 
-export function previewTemplate(text: string, values: Record<string, unknown> = {}): TemplatePreview {
+export function previewTemplate(
+  text: string,
+  values: Record<string, unknown> = {},
+): TemplatePreview {
   const details: ErrorDetail[] = [];
   if (text.length === 0 || text.length > MAX_MESSAGE_LENGTH) {
-    details.push({ path: 'text', message: `must be 1 to ${MAX_MESSAGE_LENGTH} characters (UTF-16 units); it has ${text.length}` });
+    details.push({
+      path: 'text',
+      message: `must be 1 to ${MAX_MESSAGE_LENGTH} characters (UTF-16 units); it has ${text.length}`,
+    });
   }
   const storable = storableTextProblem(text);
   if (storable) details.push({ path: 'text', message: storable });
   for (const [name, value] of Object.entries(values)) {
-    if (typeof value !== 'string') details.push({ path: `variables.${name}`, message: 'must be a string' });
+    if (typeof value !== 'string') {
+      details.push({ path: `variables.${name}`, message: 'must be a string' });
+    }
   }
   const { template, problems } = parseTemplate(text);
   for (const problem of problems) details.push({ path: 'text', message: problem.message });
   if (details.length) {
     const first = details[0];
     throw new ValidationFailed(
-      details.length === 1 ? `The request is invalid: ${first.path} ${first.message}.` : `The request is invalid: ${details.length} problems, listed in details.`,
+      details.length === 1
+        ? `The request is invalid: ${first.path} ${first.message}.`
+        : `The request is invalid: ${details.length} problems, listed in details.`,
       details,
     );
   }

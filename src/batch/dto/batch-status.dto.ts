@@ -1,8 +1,16 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { BATCH_STATUSES, PRIORITIES, type BatchStatus, type Priority } from '../entities/batch.entity';
+import {
+  BATCH_STATUSES,
+  PRIORITIES,
+  type BatchStatus,
+  type Priority,
+} from '../entities/batch.entity';
 
 export class ProgressDto {
-  @ApiProperty({ example: 1000, description: 'Messages in the batch: pending + completed + failed + cancelled.' })
+  @ApiProperty({
+    example: 1000,
+    description: 'Messages in the batch: pending + completed + failed + cancelled.',
+  })
   total: number;
 
   @ApiProperty({ example: 1000, description: 'Waiting, in flight, or waiting for a retry.' })
@@ -14,7 +22,10 @@ export class ProgressDto {
   @ApiProperty({ example: 0, description: 'Reached a final failure.' })
   failed: number;
 
-  @ApiProperty({ example: 0, description: 'Will never be sent (batch cancelled or stopped by a fatal error).' })
+  @ApiProperty({
+    example: 0,
+    description: 'Will never be sent (batch cancelled or stopped by a fatal error).',
+  })
   cancelled: number;
 }
 
@@ -26,7 +37,10 @@ export class MetricsDto {
   })
   messagesPerSecond: number;
 
-  @ApiProperty({ example: 0, description: 'completed / (completed + failed), in [0, 1]; 0 while nothing is final.' })
+  @ApiProperty({
+    example: 0,
+    description: 'completed / (completed + failed), in [0, 1]; 0 while nothing is final.',
+  })
   successRate: number;
 }
 
@@ -52,7 +66,10 @@ export class BatchStatusDto {
   @ApiProperty({ example: 1000, description: 'Total SMS segments of the rendered messages.' })
   segments: number;
 
-  @ApiProperty({ example: ['GSM-7'], description: 'Encodings of the rendered messages: GSM-7 and/or UCS-2.' })
+  @ApiProperty({
+    example: ['GSM-7'],
+    description: 'Encodings of the rendered messages: GSM-7 and/or UCS-2.',
+  })
   encodings: string[];
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null })
@@ -61,7 +78,12 @@ export class BatchStatusDto {
   @ApiProperty({ format: 'date-time', example: '2026-11-28T12:00:00.000Z' })
   createdAt: string;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-28T12:00:00.000Z' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2026-11-28T12:00:00.000Z',
+  })
   startedAt: string | null;
 
   @ApiProperty({
@@ -84,16 +106,27 @@ export class BatchWarningDto {
   @ApiProperty({ enum: ['UNUSED_VARIABLE', 'NEAR_MISS_VARIABLE'] })
   code: 'UNUSED_VARIABLE' | 'NEAR_MISS_VARIABLE';
 
-  @ApiProperty({ example: 'Variable "first_name" (given by 2 recipients) is not in the template; did you mean "firstName"? It was not stored.' })
+  @ApiProperty({
+    example:
+      'Variable "first_name" (given by 2 recipients) is not in the template; did you mean "firstName"? It was not stored.',
+  })
   message: string;
 
   @ApiProperty({ example: 'first_name', description: 'The variable as the recipients gave it.' })
   variable: string;
 
-  @ApiProperty({ required: false, example: 'firstName', description: 'The template variable it resembles (NEAR_MISS_VARIABLE).' })
+  @ApiProperty({
+    required: false,
+    example: 'firstName',
+    description: 'The template variable it resembles (NEAR_MISS_VARIABLE).',
+  })
   suggestion?: string;
 
-  @ApiProperty({ type: [Number], example: [0, 1], description: 'Indexes of the recipients that gave it (the first 100).' })
+  @ApiProperty({
+    type: [Number],
+    example: [0, 1],
+    description: 'Indexes of the recipients that gave it (the first 100).',
+  })
   recipients: number[];
 
   @ApiProperty({ example: 2, description: 'How many recipients gave it.' })
@@ -104,7 +137,10 @@ export class CreatedBatchDto extends BatchStatusDto {
   @ApiProperty({ type: [BatchWarningDto] })
   warnings: BatchWarningDto[];
 
-  @ApiProperty({ example: 0, description: 'Recipients dropped because their number (in E.164) came earlier in the list.' })
+  @ApiProperty({
+    example: 0,
+    description: 'Recipients dropped because their number (in E.164) came earlier in the list.',
+  })
   duplicatesDropped: number;
 }
 
@@ -112,6 +148,10 @@ export class BatchPageDto {
   @ApiProperty({ type: [BatchStatusDto] })
   items: BatchStatusDto[];
 
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as ?cursor= for the next page; null on the last.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as ?cursor= for the next page; null on the last.',
+  })
   nextCursor: string | null;
 }

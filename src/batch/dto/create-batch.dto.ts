@@ -23,7 +23,8 @@ export class RecipientDto {
 
 export class BatchOptionsDto {
   @ApiPropertyOptional({
-    description: 'When to start sending: ISO 8601 with an offset, in the future (30 s of clock skew tolerated).',
+    description:
+      'When to start sending: ISO 8601 with an offset, in the future (30 s of clock skew tolerated).',
     example: '2030-01-31T09:00:00Z',
     format: 'date-time',
   })
@@ -38,7 +39,8 @@ export class BatchOptionsDto {
 
   @ApiPropertyOptional({
     default: true,
-    description: 'Start on creation (or at scheduleTime). With false the batch waits for POST /api/batch/{id}/start.',
+    description:
+      'Start on creation (or at scheduleTime). With false the batch waits for POST /api/batch/{id}/start.',
   })
   autoStart?: boolean;
 }

@@ -24,7 +24,10 @@ export class MessageDto {
   @ApiProperty({ enum: MESSAGE_STATUSES, example: 'pending' })
   status: MessageStatus;
 
-  @ApiProperty({ example: 0, description: 'Provider calls answered or timed out (rate-limit answers not counted).' })
+  @ApiProperty({
+    example: 0,
+    description: 'Provider calls answered or timed out (rate-limit answers not counted).',
+  })
   attempts: number;
 
   @ApiProperty({ example: 1 })
@@ -34,7 +37,7 @@ export class MessageDto {
     type: String,
     format: 'date-time',
     nullable: true,
-    description: "When the limiter handed the accepted attempt to the provider (Redis clock, ms).",
+    description: 'When the limiter handed the accepted attempt to the provider (Redis clock, ms).',
   })
   sentAt: string | null;
 

@@ -13,7 +13,10 @@ export type BatchStatus = (typeof BATCH_STATUSES)[number];
 export const PRIORITIES = ['high', 'normal', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-const bigintAsNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? 0 : Number(v)) };
+const bigintAsNumber = {
+  to: (v: number) => v,
+  from: (v: string | null) => (v === null ? 0 : Number(v)),
+};
 
 /**
  * A campaign. Its counters are the source of `progress`: they move only in the transaction that

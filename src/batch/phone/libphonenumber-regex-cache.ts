@@ -16,7 +16,9 @@ export function installRegexCache(): boolean {
   try {
     const root = dirname(require.resolve('libphonenumber-js'));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    helper = require(join(root, 'build', 'helpers', 'matchesEntirely.js')) as { default: MatchesEntirely };
+    helper = require(join(root, 'build', 'helpers', 'matchesEntirely.js')) as {
+      default: MatchesEntirely;
+    };
   } catch {
     return false;
   }

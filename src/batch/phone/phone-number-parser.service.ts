@@ -39,7 +39,9 @@ export class PhoneNumberParser implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker?.terminate()));
+    await Promise.all(
+      this.workers.filter((worker) => worker !== undefined).map((worker) => worker.terminate()),
+    );
   }
 
   private run(slot: number, numbers: string[]): Promise<PhoneParseResult[]> {
@@ -76,7 +78,9 @@ export class PhoneNumberParser implements OnModuleDestroy {
 function spawnPhoneWorker(): Worker {
   if (__filename.endsWith('.ts')) {
     // Under ts-jest or ts-node the worker is TypeScript too.
-    return new Worker(join(__dirname, 'phone-worker.ts'), { execArgv: ['-r', 'ts-node/register/transpile-only'] });
+    return new Worker(join(__dirname, 'phone-worker.ts'), {
+      execArgv: ['-r', 'ts-node/register/transpile-only'],
+    });
   }
   return new Worker(join(__dirname, 'phone-worker.js'));
 }

@@ -67,7 +67,9 @@ export class InitialSchema1764331200000 implements MigrationInterface {
         provider_message_id text,
         last_error jsonb
       ) WITH (fillfactor = 80)`);
-    await queryRunner.query(`CREATE UNIQUE INDEX messages_batch_seq_idx ON messages (batch_id, seq)`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX messages_batch_seq_idx ON messages (batch_id, seq)`,
+    );
 
     await queryRunner.query(`
       CREATE TABLE idempotency_keys (

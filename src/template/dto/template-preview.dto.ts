@@ -2,7 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString } from 'class-validator';
 
 export class TemplatePreviewRequestDto {
-  @ApiProperty({ example: 'Hi {{name}}, your code is {{code}}', description: '1 to 1600 characters (UTF-16 units).' })
+  @ApiProperty({
+    example: 'Hi {{name}}, your code is {{code}}',
+    description: '1 to 1600 characters (UTF-16 units).',
+  })
   @IsString()
   text: string;
 
@@ -21,7 +24,10 @@ export class PreviewVariablesDto {
   @ApiProperty({ example: ['name'], description: 'Template variables that were filled in.' })
   used: string[];
 
-  @ApiProperty({ example: ['code'], description: 'Template variables without a value (left as written).' })
+  @ApiProperty({
+    example: ['code'],
+    description: 'Template variables without a value (left as written).',
+  })
   missing: string[];
 }
 
@@ -35,9 +41,15 @@ export class TemplatePreviewDto {
   @ApiProperty({ enum: ['GSM-7', 'UCS-2'], example: 'GSM-7' })
   encoding: 'GSM-7' | 'UCS-2';
 
-  @ApiProperty({ example: 29, description: 'GSM-7 septets (extension characters count 2) or UTF-16 units.' })
+  @ApiProperty({
+    example: 29,
+    description: 'GSM-7 septets (extension characters count 2) or UTF-16 units.',
+  })
   characters: number;
 
-  @ApiProperty({ example: 1, description: 'SMS segments: GSM-7 160 in one or 153 each; UCS-2 70 in one or 67 each.' })
+  @ApiProperty({
+    example: 1,
+    description: 'SMS segments: GSM-7 160 in one or 153 each; UCS-2 70 in one or 67 each.',
+  })
   segments: number;
 }
