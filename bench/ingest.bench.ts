@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       `plain COPY of the same rows: ${copyMs.toFixed(0)} ms = ${Math.round((RECIPIENTS / copyMs) * 1000)} rows/s (rounds: ${copyTimes.map((t) => t.toFixed(0)).join(', ')} ms)`,
       `ratio (API time / COPY time): ${(apiMs / copyMs).toFixed(2)}`,
     ];
-    console.log(lines.join('\n'));
+    console.log(lines.join("\n")); console.log(app.output().split("\n").filter((l) => /^(validate|body)/.test(l)).join("\n"));
   } finally {
     await app.stop();
     await dropDatabase(env.databaseUrl);

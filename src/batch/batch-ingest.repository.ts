@@ -1,8 +1,7 @@
-// Bulk writes of a new batch: one batch row and a COPY of its messages, in the caller's transaction.
+// Bulk writes of a new batch, in the caller's transaction: its messages by COPY, then its row.
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { EntityManager } from 'typeorm';
 import type { BatchEntity } from './entities/batch.entity';
@@ -16,15 +15,38 @@ export interface NewMessage {
 
 export type NewBatch = Omit<BatchEntity, 'completedAt' | 'pauseReason' | 'failureReason'>;
 
-const ROWS_PER_WRITE = 2_000;
-
 @Injectable()
 export class BatchIngestRepository {
-  async insert(
+  /**
+   * Streams messages into one COPY, numbering them (`seq`) in the order they come. When `chunks`
+   * throws, the COPY is aborted and the error rethrown, so the transaction rolls back whole.
+   */
+  async copyMessages(
     manager: EntityManager,
-    batch: NewBatch,
-    messages: readonly NewMessage[],
+    batchId: string,
+    chunks: AsyncIterable<readonly NewMessage[]>,
   ): Promise<void> {
+    const client = (await manager.queryRunner!.connect()) as PoolClient;
+    const copy = client.query(
+      copyFrom(
+        'COPY messages (id, batch_id, seq, phone_number, variables, status, segments) FROM STDIN',
+      ),
+    );
+    await pipeline(async function* () {
+      let seq = 0;
+      for await (const messages of chunks) {
+        let text = '';
+        for (const message of messages) {
+          text +=
+            `${message.id}\t${batchId}\t${seq++}\t${copyEscape(message.phoneNumber)}\t` +
+            `${copyEscape(JSON.stringify(message.variables))}\tpending\t${message.segments}\n`;
+        }
+        yield text;
+      }
+    }, copy);
+  }
+
+  async insertBatch(manager: EntityManager, batch: NewBatch): Promise<void> {
     await manager.query(
       `INSERT INTO batches (id, account_id, text, variables, priority, status, auto_start, schedule_time,
          started_at, total, pending_count, completed_count, failed_count, cancelled_count, segments, encodings,
@@ -50,39 +72,18 @@ export class BatchIngestRepository {
         batch.createdAt,
       ],
     );
-
-    const client = (await manager.queryRunner!.connect()) as PoolClient;
-    const copy = client.query(
-      copyFrom(
-        'COPY messages (id, batch_id, seq, phone_number, variables, status, segments) FROM STDIN',
-      ),
-    );
-    await pipeline(Readable.from(copyRows(batch.id, messages)), copy);
   }
 }
 
-/** COPY's text format, a few thousand rows per chunk so the stream is not fed row by row. */
-function* copyRows(batchId: string, messages: readonly NewMessage[]): Generator<string> {
-  let chunk = '';
-  for (let seq = 0; seq < messages.length; seq++) {
-    const message = messages[seq];
-    chunk +=
-      `${message.id}\t${batchId}\t${seq}\t${copyEscape(message.phoneNumber)}\t` +
-      `${copyEscape(JSON.stringify(message.variables))}\tpending\t${message.segments}\n`;
-    if ((seq + 1) % ROWS_PER_WRITE === 0) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk) yield chunk;
-}
+const COPY_SPECIAL = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+};
 
-/** COPY text format treats backslash, tab, newline and carriage return specially. */
+/** COPY's text format treats backslash, tab, newline and carriage return specially. */
 function copyEscape(value: string): string {
-  return /[\\\t\n\r]/.test(value)
-    ? value.replace(
-        /[\\\t\n\r]/g,
-        (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!,
-      )
-    : value;
+  return value.replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c]);
 }

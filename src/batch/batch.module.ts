@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BatchIngestRepository } from './batch-ingest.repository';
+import { BatchIngestService } from './batch-ingest.service';
 import { BatchController } from './batch.controller';
 import { BatchService } from './batch.service';
 import { BatchEntity } from './entities/batch.entity';
@@ -11,6 +12,12 @@ import { PhoneNumberParser } from './phone/phone-number-parser.service';
 @Module({
   imports: [TypeOrmModule.forFeature([BatchEntity, MessageEntity])],
   controllers: [BatchController],
-  providers: [BatchService, BatchIngestRepository, IdempotencyService, PhoneNumberParser],
+  providers: [
+    BatchService,
+    BatchIngestService,
+    BatchIngestRepository,
+    IdempotencyService,
+    PhoneNumberParser,
+  ],
 })
 export class BatchModule {}

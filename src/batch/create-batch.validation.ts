@@ -18,7 +18,31 @@ export const SCHEDULE_CLOCK_SKEW_MS = 30_000;
 export const MAX_WARNING_RECIPIENTS = 100;
 
 const ISO_8601_WITH_OFFSET =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * An ISO 8601 date-time with an offset, or null. Dates that do not exist (February 30th) are null:
+ * `new Date` would quietly roll them over to another day.
+ */
+function parseIsoDateTime(text: string): Date | null {
+  const match = ISO_8601_WITH_OFFSET.exec(text);
+  if (!match) return null;
+  const [, year, month, day, hour, minute, second = '0', , offsetHours = '0', offsetMinutes = '0'] =
+    match;
+  const date = new Date(text);
+  const calendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  const valid =
+    !Number.isNaN(date.getTime()) &&
+    calendar.getUTCFullYear() === Number(year) &&
+    calendar.getUTCMonth() === Number(month) - 1 &&
+    calendar.getUTCDate() === Number(day) &&
+    Number(hour) < 24 &&
+    Number(minute) < 60 &&
+    Number(second) < 60 &&
+    Number(offsetHours) < 24 &&
+    Number(offsetMinutes) < 60;
+  return valid ? date : null;
+}
 
 const TOP_LEVEL_FIELDS = new Set(['text', 'recipients', 'options']);
 const OPTION_FIELDS = new Set(['scheduleTime', 'priority', 'autoStart']);
@@ -179,12 +203,9 @@ function checkOptions(
     else problems.push({ path: 'options.autoStart', message: 'must be a boolean' });
   }
   if (scheduleTime !== undefined && scheduleTime !== null) {
-    const at =
-      typeof scheduleTime === 'string' && ISO_8601_WITH_OFFSET.test(scheduleTime)
-        ? new Date(scheduleTime)
-        : null;
+    const at = typeof scheduleTime === 'string' ? parseIsoDateTime(scheduleTime) : null;
     // The typeof check repeats what `at` already implies so that scheduleTime is a string below.
-    if (typeof scheduleTime !== 'string' || !at || Number.isNaN(at.getTime())) {
+    if (typeof scheduleTime !== 'string' || !at) {
       problems.push({
         path: 'options.scheduleTime',
         message:
@@ -212,32 +233,29 @@ function checkRecipients(
   const details: ErrorDetail[] = [];
   const unused = new Map<string, number[]>();
 
+  // Paths are built only for problems: this loop runs up to 100,000 times per request.
+  const report = (index: number, field: string, message: string) =>
+    details.push({ path: `recipients[${index}]${field}`, index, message });
+
   for (let index = 0; index < recipients.length; index++) {
     const recipient = recipients[index];
-    const at = `recipients[${index}]`;
     if (!isObject(recipient)) {
-      details.push({
-        path: at,
-        index,
-        message: 'must be an object with phoneNumber and variables',
-      });
+      report(index, '', 'must be an object with phoneNumber and variables');
       continue;
     }
     for (const field in recipient) {
-      if (!RECIPIENT_FIELDS.has(field)) {
-        details.push({ path: `${at}.${field}`, index, message: 'is not an allowed field' });
-      }
+      if (!RECIPIENT_FIELDS.has(field)) report(index, `.${field}`, 'is not an allowed field');
     }
     const { phoneNumber } = recipient;
     if (typeof phoneNumber === 'string') {
       phoneNumbers[index] = phoneNumber;
     } else {
-      details.push({ path: `${at}.phoneNumber`, index, message: 'must be a string' });
+      report(index, '.phoneNumber', 'must be a string');
     }
 
     const given = recipient.variables ?? {};
     if (!isObject(given)) {
-      details.push({ path: `${at}.variables`, index, message: 'must be an object of strings' });
+      report(index, '.variables', 'must be an object of strings');
       continue;
     }
     // No prototype: a template may name a variable "__proto__".
@@ -245,9 +263,8 @@ function checkRecipients(
     let complete = true;
     for (const name in given) {
       const value = given[name];
-      const path = `${at}.variables.${name}`;
       if (typeof value !== 'string') {
-        details.push({ path, index, message: 'must be a string' });
+        report(index, `.variables.${name}`, 'must be a string');
         complete = false;
         continue;
       }
@@ -259,7 +276,7 @@ function checkRecipients(
       }
       const problem = value.trim() === '' ? 'must not be empty' : storableTextProblem(value);
       if (problem) {
-        details.push({ path, index, message: problem });
+        report(index, `.variables.${name}`, problem);
         complete = false;
       } else {
         variables[name] = value;
@@ -268,24 +285,24 @@ function checkRecipients(
     for (const name of template.variables) {
       if (Object.hasOwn(given, name)) continue;
       const nearMiss = Object.keys(given).find((givenName) => findNearMiss(givenName, [name]));
-      details.push({
-        path: `${at}.variables.${name}`,
+      report(
         index,
-        message: nearMiss
+        `.variables.${name}`,
+        nearMiss
           ? `is missing (the recipient gives "${nearMiss}"; variable names are case-sensitive)`
           : 'is missing',
-      });
+      );
       complete = false;
     }
     if (!complete || typeof phoneNumber !== 'string') continue;
 
     const { rendered } = renderTemplate(template, variables);
     if (rendered.length > MAX_MESSAGE_LENGTH) {
-      details.push({
-        path: at,
+      report(
         index,
-        message: `renders a message of ${rendered.length} characters; the limit is ${MAX_MESSAGE_LENGTH}`,
-      });
+        '',
+        `renders a message of ${rendered.length} characters; the limit is ${MAX_MESSAGE_LENGTH}`,
+      );
       continue;
     }
     const { segments, encoding } = countSegments(rendered);

@@ -30,7 +30,7 @@ export function appEnv(overrides: Record<string, string | undefined> = {}): Node
 }
 
 export async function startApp(overrides: Record<string, string | undefined> = {}): Promise<RunningApp> {
-  const child = spawn(process.execPath, [MAIN], { env: appEnv(overrides), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), MAIN], { env: appEnv(overrides), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -68,7 +68,7 @@ export async function runUntilExit(
   overrides: Record<string, string | undefined>,
   timeoutMs = 30_000,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [MAIN], { env: appEnv(overrides), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), MAIN], { env: appEnv(overrides), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -16,14 +16,15 @@ export interface MessageError {
  */
 @Entity('messages')
 export class MessageEntity {
-  @PrimaryColumn('uuid')
-  id: string;
-
-  @Column('uuid', { name: 'batch_id' })
+  @PrimaryColumn('uuid', { name: 'batch_id' })
   batchId: string;
 
-  @Column('integer')
+  @PrimaryColumn('integer')
   seq: number;
+
+  /** The public id, also the idempotency key the provider sees. */
+  @Column('uuid')
+  id: string;
 
   @Column('text', { name: 'phone_number' })
   phoneNumber: string;

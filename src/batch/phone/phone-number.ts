@@ -13,7 +13,9 @@ export function normalizePhoneNumber(raw: string, defaultCountry?: CountryCode):
   if (!text.startsWith('+') && !defaultCountry) {
     return { problem: 'has no country code: start it with "+" (or set DEFAULT_COUNTRY)' };
   }
-  const parsed = parsePhoneNumberFromString(text, defaultCountry ? { defaultCountry } : undefined);
+  // extract: false takes the whole text as the number; by default the library would pick a number
+  // out of surrounding text and quietly ignore the rest ("+1 202 555 0123 call me").
+  const parsed = parsePhoneNumberFromString(text, { defaultCountry, extract: false });
   if (!parsed || !parsed.isValid()) return { problem: 'is not a valid phone number' };
   if (parsed.ext) return { problem: 'has an extension, which cannot receive SMS' };
   return { e164: parsed.number };

@@ -1,0 +1,186 @@
+// Checks every configuration section: the documented defaults with nothing set, values read from the
+// environment, and bad values stopping the boot with an error that names the variable.
+import {
+  accountsConfig,
+  adminConfig,
+  appConfig,
+  configSections,
+  databaseConfig,
+  ingestConfig,
+  rateLimitConfig,
+  redisConfig,
+  smsConfig,
+} from './configuration';
+import { ConfigError } from './env';
+
+const VARIABLES = [
+  'PORT',
+  'APP_ROLE',
+  'DATABASE_URL',
+  'DATABASE_POOL_SIZE',
+  'REDIS_URL',
+  'REDIS_PREFIX',
+  'BOOTSTRAP_API_KEY',
+  'DEFAULT_COUNTRY',
+  'MAX_RECIPIENTS_PER_REQUEST',
+  'MAX_BODY_MB',
+  'PHONE_WORKERS',
+  'IDEMPOTENCY_TTL_HOURS',
+  'RATE_LIMIT_HIGH',
+  'RATE_LIMIT_NORMAL',
+  'RATE_LIMIT_LOW',
+  'SMS_PROVIDER',
+  'PROVIDER_TIMEOUT_MS',
+  'SIMULATOR_LATENCY_MS',
+  'SIMULATOR_FAILURE_RATE',
+  'SIMULATOR_MAX_MPS',
+  'ADMIN_PASSWORD',
+];
+
+const savedEnv = process.env;
+beforeEach(() => {
+  process.env = { ...savedEnv };
+  for (const name of VARIABLES) delete process.env[name];
+});
+afterEach(() => {
+  process.env = savedEnv;
+});
+
+const withEnv = (values: Record<string, string>): void => {
+  Object.assign(process.env, values);
+};
+
+describe('configuration defaults with nothing set', () => {
+  it.each<[string, () => unknown, unknown]>([
+    ['app', appConfig, { port: 3000, role: 'all' }],
+    ['database', databaseConfig, { url: 'postgres://postgres@127.0.0.1:5432/salvo', poolSize: 10 }],
+    ['redis', redisConfig, { url: 'redis://127.0.0.1:6379', prefix: 'salvo' }],
+    ['accounts', accountsConfig, { bootstrapApiKey: undefined }],
+    [
+      'ingest',
+      ingestConfig,
+      {
+        maxRecipientsPerRequest: 100_000,
+        defaultCountry: undefined,
+        maxBodyMb: 64,
+        phoneWorkers: 2,
+        idempotencyTtlHours: 24,
+      },
+    ],
+    ['rateLimit', rateLimitConfig, { high: 8, normal: 5, low: 2 }],
+    [
+      'sms',
+      smsConfig,
+      {
+        provider: 'simulated',
+        timeoutMs: 10_000,
+        simulator: { latencyMs: 0, failureRate: 0, maxMps: 0 },
+      },
+    ],
+    ['admin', adminConfig, { password: undefined }],
+  ])('%s', (_section, factory, expected) => {
+    expect(factory()).toStrictEqual(expected);
+  });
+
+  it.each([['empty'], ['blank']])('treats %s variables as unset', (kind) => {
+    for (const name of VARIABLES) process.env[name] = kind === 'empty' ? '' : '   ';
+    expect(appConfig()).toEqual({ port: 3000, role: 'all' });
+    expect(redisConfig().prefix).toBe('salvo');
+    expect(ingestConfig().maxRecipientsPerRequest).toBe(100_000);
+    expect(rateLimitConfig()).toEqual({ high: 8, normal: 5, low: 2 });
+    expect(accountsConfig().bootstrapApiKey).toBeUndefined();
+  });
+
+  it('builds every section', () => {
+    expect(() => configSections.map((section) => section())).not.toThrow();
+  });
+});
+
+describe('configuration read from the environment', () => {
+  it.each<[string, Record<string, string>, () => unknown, unknown]>([
+    ['PORT', { PORT: '8080' }, appConfig, { port: 8080, role: 'all' }],
+    ['PORT 0 (any free port)', { PORT: '0' }, appConfig, { port: 0, role: 'all' }],
+    ['APP_ROLE worker', { APP_ROLE: 'worker' }, appConfig, { port: 3000, role: 'worker' }],
+    ['APP_ROLE api', { APP_ROLE: 'api' }, appConfig, { port: 3000, role: 'api' }],
+    [
+      'DATABASE_URL postgresql',
+      { DATABASE_URL: 'postgresql://u:p@db:6543/other', DATABASE_POOL_SIZE: '20' },
+      databaseConfig,
+      { url: 'postgresql://u:p@db:6543/other', poolSize: 20 },
+    ],
+    [
+      'REDIS_URL and REDIS_PREFIX',
+      { REDIS_URL: 'rediss://cache:6380', REDIS_PREFIX: 'salvo-test_1.a' },
+      redisConfig,
+      { url: 'rediss://cache:6380', prefix: 'salvo-test_1.a' },
+    ],
+    [
+      'BOOTSTRAP_API_KEY of 16 characters',
+      { BOOTSTRAP_API_KEY: 'k'.repeat(16) },
+      accountsConfig,
+      { bootstrapApiKey: 'k'.repeat(16) },
+    ],
+    [
+      'DEFAULT_COUNTRY in lower case',
+      { DEFAULT_COUNTRY: 'gb', MAX_RECIPIENTS_PER_REQUEST: '500' },
+      ingestConfig,
+      expect.objectContaining({ defaultCountry: 'GB', maxRecipientsPerRequest: 500 }),
+    ],
+    [
+      'rates',
+      { RATE_LIMIT_HIGH: '100', RATE_LIMIT_NORMAL: '50', RATE_LIMIT_LOW: '1' },
+      rateLimitConfig,
+      { high: 100, normal: 50, low: 1 },
+    ],
+    [
+      'simulator settings',
+      { SIMULATOR_FAILURE_RATE: '0.1', SIMULATOR_LATENCY_MS: '25' },
+      smsConfig,
+      expect.objectContaining({ simulator: { latencyMs: 25, failureRate: 0.1, maxMps: 0 } }),
+    ],
+    ['ADMIN_PASSWORD', { ADMIN_PASSWORD: 'secret' }, adminConfig, { password: 'secret' }],
+  ])('%s', (_case, values, factory, expected) => {
+    withEnv(values);
+    expect(factory()).toEqual(expected);
+  });
+
+  it('reads process.env at each call, not once at import', () => {
+    withEnv({ PORT: '4000' });
+    expect(appConfig().port).toBe(4000);
+    withEnv({ PORT: '5000' });
+    expect(appConfig().port).toBe(5000);
+  });
+});
+
+describe('configuration rejects bad values, naming the variable', () => {
+  it.each<[string, string, () => unknown]>([
+    ['PORT', 'abc', appConfig],
+    ['PORT', '70000', appConfig],
+    ['PORT', '-1', appConfig],
+    ['PORT', '80.5', appConfig],
+    ['APP_ROLE', 'boss', appConfig],
+    ['DATABASE_URL', 'mysql://x', databaseConfig],
+    ['DATABASE_URL', 'not a url', databaseConfig],
+    ['DATABASE_POOL_SIZE', '0', databaseConfig],
+    ['REDIS_URL', 'http://cache:6379', redisConfig],
+    ['REDIS_PREFIX', 'my prefix', redisConfig],
+    ['REDIS_PREFIX', 'salvo:{x}', redisConfig],
+    ['BOOTSTRAP_API_KEY', 'short', accountsConfig],
+    ['BOOTSTRAP_API_KEY', 'k'.repeat(15), accountsConfig],
+    ['DEFAULT_COUNTRY', 'XX', ingestConfig],
+    ['DEFAULT_COUNTRY', 'USA', ingestConfig],
+    ['MAX_RECIPIENTS_PER_REQUEST', '0', ingestConfig],
+    ['MAX_RECIPIENTS_PER_REQUEST', 'many', ingestConfig],
+    ['PHONE_WORKERS', '33', ingestConfig],
+    ['RATE_LIMIT_HIGH', '0', rateLimitConfig],
+    ['RATE_LIMIT_NORMAL', 'fast', rateLimitConfig],
+    ['RATE_LIMIT_LOW', '-2', rateLimitConfig],
+    ['SMS_PROVIDER', 'twilio', smsConfig],
+    ['SIMULATOR_FAILURE_RATE', '2', smsConfig],
+  ])('%s=%j', (name, value, factory) => {
+    withEnv({ [name]: value });
+    const read = () => factory();
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+});
