@@ -20,7 +20,11 @@ async function main(): Promise<void> {
   process.env.SALVO_TEST_ENV = JSON.stringify(env);
   const app = await startApp({ MAX_RECIPIENTS_PER_REQUEST: String(Math.max(RECIPIENTS, 100_000)) });
   try {
-    const body = JSON.stringify({ text: TEMPLATE, recipients: recipients(RECIPIENTS), options: { autoStart: false } });
+    const body = JSON.stringify({
+      text: TEMPLATE,
+      recipients: recipients(RECIPIENTS),
+      options: { autoStart: false },
+    });
     const post = async (payload: string) => {
       const started = performance.now();
       const response = await request(app.url)
@@ -28,19 +32,29 @@ async function main(): Promise<void> {
         .set('Authorization', `Bearer ${env.bootstrapApiKey}`)
         .set('Content-Type', 'application/json')
         .send(payload);
-      if (response.status !== 201) throw new Error(`POST answered ${response.status}: ${JSON.stringify(response.body).slice(0, 500)}`);
+      if (response.status !== 201)
+        throw new Error(
+          `POST answered ${response.status}: ${JSON.stringify(response.body).slice(0, 500)}`,
+        );
       return performance.now() - started;
     };
 
     // Warm up the service (JIT, phone threads, connection pool) with a small batch.
-    await post(JSON.stringify({ text: TEMPLATE, recipients: recipients(2_000), options: { autoStart: false } }));
+    await post(
+      JSON.stringify({
+        text: TEMPLATE,
+        recipients: recipients(2_000),
+        options: { autoStart: false },
+      }),
+    );
     const apiTimes: number[] = [];
     for (let round = 0; round < ROUNDS; round++) apiTimes.push(await post(body));
 
     const copyTimes: number[] = [];
     for (let round = 0; round < ROUNDS; round++) copyTimes.push(await plainCopy(env.databaseUrl));
 
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    const median = (values: number[]) =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
     const apiMs = median(apiTimes);
     const copyMs = median(copyTimes);
     const lines = [
@@ -50,7 +64,7 @@ async function main(): Promise<void> {
       `plain COPY of the same rows: ${copyMs.toFixed(0)} ms = ${Math.round((RECIPIENTS / copyMs) * 1000)} rows/s (rounds: ${copyTimes.map((t) => t.toFixed(0)).join(', ')} ms)`,
       `ratio (API time / COPY time): ${(apiMs / copyMs).toFixed(2)}`,
     ];
-    console.log(lines.join("\n")); console.log(app.output().split("\n").filter((l) => /^(validate|body)/.test(l)).join("\n"));
+    console.log(lines.join('\n'));
   } finally {
     await app.stop();
     await dropDatabase(env.databaseUrl);
@@ -62,10 +76,12 @@ async function plainCopy(databaseUrl: string): Promise<number> {
   return withDatabase(databaseUrl, async (client) => {
     await client.query('DROP TABLE IF EXISTS bench_copy');
     await client.query('CREATE TABLE bench_copy (LIKE messages INCLUDING ALL)');
-    const [{ id: batchId }] = (await client.query<{ id: string }>('SELECT id FROM batches LIMIT 1')).rows;
+    const [{ id: batchId }] = (await client.query<{ id: string }>('SELECT id FROM batches LIMIT 1'))
+      .rows;
     const ids = uuidV7s(RECIPIENTS);
     const rows = recipients(RECIPIENTS).map(
-      (r, seq) => `${ids[seq]}\t${batchId}\t${seq}\t${r.phoneNumber}\t${JSON.stringify(r.variables)}\tpending\t1\n`,
+      (r, seq) =>
+        `${ids[seq]}\t${batchId}\t${seq}\t${r.phoneNumber}\t${JSON.stringify(r.variables)}\tpending\t1\n`,
     );
     const chunks: string[] = [];
     for (let i = 0; i < rows.length; i += 2_000) chunks.push(rows.slice(i, i + 2_000).join(''));
@@ -73,7 +89,11 @@ async function plainCopy(databaseUrl: string): Promise<number> {
     await client.query('BEGIN');
     await pipeline(
       Readable.from(chunks),
-      client.query(copyFrom('COPY bench_copy (id, batch_id, seq, phone_number, variables, status, segments) FROM STDIN')),
+      client.query(
+        copyFrom(
+          'COPY bench_copy (id, batch_id, seq, phone_number, variables, status, segments) FROM STDIN',
+        ),
+      ),
     );
     await client.query('COMMIT');
     const elapsed = performance.now() - started;

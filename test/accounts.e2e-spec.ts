@@ -25,7 +25,11 @@ describe('accounts and API keys', () => {
     ]) {
       const response = await (header ? call.set('Authorization', header) : call);
       expect(response.status).toBe(401);
-      expect(response.body).toMatchObject({ statusCode: 401, error: 'UNAUTHORIZED', details: [{ path: 'Authorization', message: problem }] });
+      expect(response.body).toMatchObject({
+        statusCode: 401,
+        error: 'UNAUTHORIZED',
+        details: [{ path: 'Authorization', message: problem }],
+      });
     }
   });
 
@@ -34,8 +38,13 @@ describe('accounts and API keys', () => {
     expect(key).toMatch(/^salvo_[A-Za-z0-9_-]{43}$/);
     expect(output).toContain('Acme Marketing');
     await request(app.url).get('/api/batch').set('Authorization', `Bearer ${key}`).expect(200);
-    const stored = await query<{ key_hash: string }>(testEnv().databaseUrl, 'SELECT key_hash FROM api_keys');
-    expect(stored.some((row) => row.key_hash.includes(key) || key.includes(row.key_hash))).toBe(false);
+    const stored = await query<{ key_hash: string }>(
+      testEnv().databaseUrl,
+      'SELECT key_hash FROM api_keys',
+    );
+    expect(stored.some((row) => row.key_hash.includes(key) || key.includes(row.key_hash))).toBe(
+      false,
+    );
     expect(stored.every((row) => /^[0-9a-f]{64}$/.test(row.key_hash))).toBe(true);
   });
 
@@ -47,9 +56,18 @@ describe('accounts and API keys', () => {
 
     const foreign = await other.get(`/api/batch/${created.body.id}`).expect(404);
     const unknown = await other.get('/api/batch/00000000-0000-4000-8000-000000000000').expect(404);
-    expect(foreign.body).toEqual({ ...unknown.body, message: unknown.body.message.replace('00000000-0000-4000-8000-000000000000', created.body.id) });
+    expect(foreign.body).toEqual({
+      ...unknown.body,
+      message: unknown.body.message.replace(
+        '00000000-0000-4000-8000-000000000000',
+        created.body.id,
+      ),
+    });
     await other.get(`/api/batch/${created.body.id}/messages`).expect(404);
-    expect((await other.get('/api/batch').expect(200)).body).toEqual({ items: [], nextCursor: null });
+    expect((await other.get('/api/batch').expect(200)).body).toEqual({
+      items: [],
+      nextCursor: null,
+    });
     const mine = await owner.get('/api/batch').expect(200);
     expect(mine.body.items.map((b: { id: string }) => b.id)).toContain(created.body.id);
   });
@@ -67,7 +85,10 @@ describe('accounts and API keys', () => {
         expect(keyLines).toHaveLength(1);
         expect(keyLines[0]).not.toMatch(/\[Nest\]|LOG/);
         key = /salvo_[A-Za-z0-9_-]{43}/.exec(keyLines[0])![0];
-        await request(fresh.url).get('/api/batch').set('Authorization', `Bearer ${key}`).expect(200);
+        await request(fresh.url)
+          .get('/api/batch')
+          .set('Authorization', `Bearer ${key}`)
+          .expect(200);
       } finally {
         await fresh.stop();
       }
@@ -75,7 +96,10 @@ describe('accounts and API keys', () => {
       const again = await startApp({ DATABASE_URL: url, BOOTSTRAP_API_KEY: undefined });
       try {
         expect(again.output()).not.toMatch(/salvo_[A-Za-z0-9_-]{43}/);
-        await request(again.url).get('/api/batch').set('Authorization', `Bearer ${key}`).expect(200);
+        await request(again.url)
+          .get('/api/batch')
+          .set('Authorization', `Bearer ${key}`)
+          .expect(200);
       } finally {
         await again.stop();
       }
@@ -89,7 +113,10 @@ describe('accounts and API keys', () => {
         const accounts = await query<{ n: string }>(shared, 'SELECT count(*) AS n FROM accounts');
         expect(Number(accounts[0].n)).toBe(1);
         for (const one of apps) {
-          await request(one.url).get('/api/batch').set('Authorization', 'Bearer race-bootstrap-key-0123456789').expect(200);
+          await request(one.url)
+            .get('/api/batch')
+            .set('Authorization', 'Bearer race-bootstrap-key-0123456789')
+            .expect(200);
         }
       } finally {
         await Promise.all(apps.map((one) => one.stop()));

@@ -15,7 +15,9 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
   afterAll(() => app.stop());
 
   it('answers 201 with the flat status body and a Location header, and GET returns the same', async () => {
-    const created = await client.post('/api/batch', batchBody({ options: { priority: 'high' } }, 3)).expect(201);
+    const created = await client
+      .post('/api/batch', batchBody({ options: { priority: 'high' } }, 3))
+      .expect(201);
     const body = created.body;
     expect(created.headers.location).toBe(`/api/batch/${body.id}`);
     expect(body).toMatchObject({
@@ -55,8 +57,21 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
     const log = await client.get(`/api/batch/${created.body.id}/messages`).expect(200);
     expect(log.body.nextCursor).toBeNull();
     expect(log.body.items).toEqual([
-      expect.objectContaining({ phoneNumber: '+12025550100', status: 'pending', attempts: 0, segments: 1, sentAt: null, providerMessageId: null, lastError: null }),
-      expect.objectContaining({ phoneNumber: '+12025550101', status: 'pending', attempts: 0, segments: 1 }),
+      expect.objectContaining({
+        phoneNumber: '+12025550100',
+        status: 'pending',
+        attempts: 0,
+        segments: 1,
+        sentAt: null,
+        providerMessageId: null,
+        lastError: null,
+      }),
+      expect.objectContaining({
+        phoneNumber: '+12025550101',
+        status: 'pending',
+        attempts: 0,
+        segments: 1,
+      }),
     ]);
     const rows = await query<{ variables: Record<string, string> }>(
       testEnv().databaseUrl,
@@ -68,11 +83,23 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
 
   it.each([
     ['autoStart false', 'pending', false, { autoStart: false }],
-    ['a future schedule', 'pending', false, { scheduleTime: new Date(Date.now() + 3_600_000).toISOString() }],
-    ['a schedule within the clock-skew tolerance', 'processing', true, { scheduleTime: new Date(Date.now() - 10_000).toISOString() }],
+    [
+      'a future schedule',
+      'pending',
+      false,
+      { scheduleTime: new Date(Date.now() + 3_600_000).toISOString() },
+    ],
+    [
+      'a schedule within the clock-skew tolerance',
+      'processing',
+      true,
+      { scheduleTime: new Date(Date.now() - 10_000).toISOString() },
+    ],
     ['no options', 'processing', true, undefined],
   ])('with %s the batch is %s', async (_name, status, started, options) => {
-    const created = await client.post('/api/batch', batchBody(options ? { options } : {})).expect(201);
+    const created = await client
+      .post('/api/batch', batchBody(options ? { options } : {}))
+      .expect(201);
     expect(created.body.status).toBe(status);
     expect(created.body.priority).toBe('normal');
     expect(created.body.startedAt !== null).toBe(started);
@@ -80,7 +107,9 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
 
   it('keeps the schedule time it was given', async () => {
     const at = '2099-03-04T05:06:07.000+02:00';
-    const created = await client.post('/api/batch', batchBody({ options: { scheduleTime: at } })).expect(201);
+    const created = await client
+      .post('/api/batch', batchBody({ options: { scheduleTime: at } }))
+      .expect(201);
     expect(created.body.scheduleTime).toBe('2099-03-04T03:06:07.000Z');
   });
 
@@ -112,7 +141,9 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
       const created = await api(us, testEnv().bootstrapApiKey)
         .post('/api/batch', { text: 'Hi', recipients: [{ phoneNumber: '(202) 555-0123' }] })
         .expect(201);
-      const log = await api(us, testEnv().bootstrapApiKey).get(`/api/batch/${created.body.id}/messages`).expect(200);
+      const log = await api(us, testEnv().bootstrapApiKey)
+        .get(`/api/batch/${created.body.id}/messages`)
+        .expect(200);
       expect(log.body.items[0].phoneNumber).toBe('+12025550123');
     } finally {
       await us.stop();
@@ -141,7 +172,10 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
       .post('/api/batch', {
         text: 'Hi {{firstName}}',
         recipients: [
-          { phoneNumber: phoneNumber(0), variables: { firstName: 'A', first_name: 'A', city: 'X' } },
+          {
+            phoneNumber: phoneNumber(0),
+            variables: { firstName: 'A', first_name: 'A', city: 'X' },
+          },
           { phoneNumber: phoneNumber(1), variables: { firstName: 'B', FirstName: 'B' } },
           { phoneNumber: phoneNumber(2), variables: { firstName: 'C', city: 'Y' } },
         ],
@@ -149,8 +183,18 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
       .expect(201);
     expect(created.body.warnings).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ code: 'NEAR_MISS_VARIABLE', variable: 'first_name', suggestion: 'firstName', recipients: [0] }),
-        expect.objectContaining({ code: 'NEAR_MISS_VARIABLE', variable: 'FirstName', suggestion: 'firstName', recipients: [1] }),
+        expect.objectContaining({
+          code: 'NEAR_MISS_VARIABLE',
+          variable: 'first_name',
+          suggestion: 'firstName',
+          recipients: [0],
+        }),
+        expect.objectContaining({
+          code: 'NEAR_MISS_VARIABLE',
+          variable: 'FirstName',
+          suggestion: 'firstName',
+          recipients: [1],
+        }),
         expect.objectContaining({ code: 'UNUSED_VARIABLE', variable: 'city', recipients: [0, 2] }),
       ]),
     );
@@ -161,10 +205,18 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
     const small = await startApp({ MAX_RECIPIENTS_PER_REQUEST: '5000' });
     try {
       const created = await api(small, testEnv().bootstrapApiKey)
-        .post('/api/batch', { text: TEMPLATE, recipients: recipients(5000), options: { autoStart: false } })
+        .post('/api/batch', {
+          text: TEMPLATE,
+          recipients: recipients(5000),
+          options: { autoStart: false },
+        })
         .expect(201);
       expect(created.body.progress.total).toBe(5000);
-      const [{ n }] = await query<{ n: string }>(testEnv().databaseUrl, 'SELECT count(*) AS n FROM messages WHERE batch_id = $1', [created.body.id]);
+      const [{ n }] = await query<{ n: string }>(
+        testEnv().databaseUrl,
+        'SELECT count(*) AS n FROM messages WHERE batch_id = $1',
+        [created.body.id],
+      );
       expect(Number(n)).toBe(5000);
     } finally {
       await small.stop();

@@ -23,7 +23,11 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
   afterAll(() => app.stop());
 
   /** Every rejection must leave the database exactly as it was. */
-  async function expectRejected(body: unknown, status: number, error: string): Promise<{ message: string; details: Detail[]; detailsTotal?: number }> {
+  async function expectRejected(
+    body: unknown,
+    status: number,
+    error: string,
+  ): Promise<{ message: string; details: Detail[]; detailsTotal?: number }> {
     const before = await tableCounts(testEnv().databaseUrl);
     const response = await client.post('/api/batch', body).expect(status);
     expect(response.body).toMatchObject({ statusCode: status, error });
@@ -32,46 +36,150 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
     return response.body;
   }
 
-  const one = (variables: Record<string, unknown>, phone = phoneNumber(0)) => [{ phoneNumber: phone, variables }];
+  const one = (variables: Record<string, unknown>, phone = phoneNumber(0)) => [
+    { phoneNumber: phone, variables },
+  ];
 
   it.each<[string, unknown, Partial<Detail>]>([
     ['a body that is not an object', [1, 2], { path: '' }],
-    ['an unknown top-level field', { ...batchBody(), sender: 'x' }, { path: 'sender', message: 'is not an allowed field' }],
+    [
+      'an unknown top-level field',
+      { ...batchBody(), sender: 'x' },
+      { path: 'sender', message: 'is not an allowed field' },
+    ],
     ['missing text', { recipients: recipients(1) }, { path: 'text' }],
     ['empty text', batchBody({ text: '' }), { path: 'text' }],
     ['text over 1600 characters', batchBody({ text: 'a'.repeat(1601) }), { path: 'text' }],
-    ['text that is not a string', batchBody({ text: 42 }), { path: 'text', message: 'must be a string' }],
+    [
+      'text that is not a string',
+      batchBody({ text: 42 }),
+      { path: 'text', message: 'must be a string' },
+    ],
     ['an invalid placeholder', batchBody({ text: 'Hi {{first-name}}' }), { path: 'text' }],
     ['missing recipients', { text: TEMPLATE }, { path: 'recipients' }],
-    ['an empty recipient list', batchBody({ recipients: [] }), { path: 'recipients', message: 'must hold at least one recipient' }],
+    [
+      'an empty recipient list',
+      batchBody({ recipients: [] }),
+      { path: 'recipients', message: 'must hold at least one recipient' },
+    ],
     ['options that are not an object', batchBody({ options: 'fast' }), { path: 'options' }],
     ['an unknown option', batchBody({ options: { speed: 1 } }), { path: 'options.speed' }],
-    ['an unknown priority', batchBody({ options: { priority: 'urgent' } }), { path: 'options.priority' }],
-    ['a non-boolean autoStart', batchBody({ options: { autoStart: 'yes' } }), { path: 'options.autoStart' }],
-    ['a scheduleTime without offset', batchBody({ options: { scheduleTime: '2099-01-01T10:00:00' } }), { path: 'options.scheduleTime' }],
-    ['a scheduleTime that is not a date', batchBody({ options: { scheduleTime: '2099-13-45T10:00:00Z' } }), { path: 'options.scheduleTime' }],
-    ['a scheduleTime in the past', batchBody({ options: { scheduleTime: '2020-01-01T00:00:00Z' } }), { path: 'options.scheduleTime' }],
+    [
+      'an unknown priority',
+      batchBody({ options: { priority: 'urgent' } }),
+      { path: 'options.priority' },
+    ],
+    [
+      'a non-boolean autoStart',
+      batchBody({ options: { autoStart: 'yes' } }),
+      { path: 'options.autoStart' },
+    ],
+    [
+      'a scheduleTime without offset',
+      batchBody({ options: { scheduleTime: '2099-01-01T10:00:00' } }),
+      { path: 'options.scheduleTime' },
+    ],
+    [
+      'a scheduleTime that is not a date',
+      batchBody({ options: { scheduleTime: '2099-13-45T10:00:00Z' } }),
+      { path: 'options.scheduleTime' },
+    ],
+    [
+      'a scheduleTime in the past',
+      batchBody({ options: { scheduleTime: '2020-01-01T00:00:00Z' } }),
+      { path: 'options.scheduleTime' },
+    ],
   ])('400 for %s', async (_name, body, detail) => {
     const error = await expectRejected(body, 400, 'VALIDATION_FAILED');
     expect(error.details).toEqual(expect.arrayContaining([expect.objectContaining(detail)]));
   });
 
   it.each<[string, unknown[], Detail]>([
-    ['a recipient that is not an object', ['+12025550100'], { path: 'recipients[0]', index: 0, message: expect.any(String) }],
-    ['an unknown recipient field', [{ phoneNumber: phoneNumber(0), variables: { name: 'a', code: '1' }, email: 'x' }], { path: 'recipients[0].email', index: 0, message: 'is not an allowed field' }],
-    ['a phone number that is not a string', [{ phoneNumber: 12025550100, variables: { name: 'a', code: '1' } }], { path: 'recipients[0].phoneNumber', index: 0, message: 'must be a string' }],
-    ['an invalid phone number', one({ name: 'a', code: '1' }, '+1202555019'), { path: 'recipients[0].phoneNumber', index: 0, message: expect.stringContaining('+1202555019') }],
-    ['a number without country code and no DEFAULT_COUNTRY', one({ name: 'a', code: '1' }, '2025550100'), { path: 'recipients[0].phoneNumber', index: 0, message: expect.stringContaining('2025550100') }],
-    ['variables that are not an object', [{ phoneNumber: phoneNumber(0), variables: ['a'] }], { path: 'recipients[0].variables', index: 0, message: expect.any(String) }],
-    ['a missing variable', one({ name: 'a' }), { path: 'recipients[0].variables.code', index: 0, message: 'is missing' }],
-    ['an empty variable', one({ name: 'a', code: '' }), { path: 'recipients[0].variables.code', index: 0, message: 'must not be empty' }],
-    ['a numeric variable', one({ name: 'a', code: 42 }), { path: 'recipients[0].variables.code', index: 0, message: 'must be a string' }],
-    ['a non-string unused variable', one({ name: 'a', code: '1', age: 30 }), { path: 'recipients[0].variables.age', index: 0, message: 'must be a string' }],
-    ['a near miss instead of the variable', one({ name: 'a', Code: '1' }), { path: 'recipients[0].variables.code', index: 0, message: expect.stringContaining('"Code"') }],
-    ['a rendered message over 1600 characters', one({ name: 'a'.repeat(1590), code: '1' }), { path: 'recipients[0]', index: 0, message: expect.stringContaining('1600') }],
+    [
+      'a recipient that is not an object',
+      ['+12025550100'],
+      { path: 'recipients[0]', index: 0, message: expect.any(String) },
+    ],
+    [
+      'an unknown recipient field',
+      [{ phoneNumber: phoneNumber(0), variables: { name: 'a', code: '1' }, email: 'x' }],
+      { path: 'recipients[0].email', index: 0, message: 'is not an allowed field' },
+    ],
+    [
+      'a phone number that is not a string',
+      [{ phoneNumber: 12025550100, variables: { name: 'a', code: '1' } }],
+      { path: 'recipients[0].phoneNumber', index: 0, message: 'must be a string' },
+    ],
+    [
+      'an invalid phone number',
+      one({ name: 'a', code: '1' }, '+1202555019'),
+      {
+        path: 'recipients[0].phoneNumber',
+        index: 0,
+        message: expect.stringContaining('+1202555019'),
+      },
+    ],
+    [
+      'a number without country code and no DEFAULT_COUNTRY',
+      one({ name: 'a', code: '1' }, '2025550100'),
+      {
+        path: 'recipients[0].phoneNumber',
+        index: 0,
+        message: expect.stringContaining('2025550100'),
+      },
+    ],
+    [
+      'variables that are not an object',
+      [{ phoneNumber: phoneNumber(0), variables: ['a'] }],
+      { path: 'recipients[0].variables', index: 0, message: expect.any(String) },
+    ],
+    [
+      'a missing variable',
+      one({ name: 'a' }),
+      { path: 'recipients[0].variables.code', index: 0, message: 'is missing' },
+    ],
+    [
+      'an empty variable',
+      one({ name: 'a', code: '' }),
+      { path: 'recipients[0].variables.code', index: 0, message: 'must not be empty' },
+    ],
+    [
+      'a numeric variable',
+      one({ name: 'a', code: 42 }),
+      { path: 'recipients[0].variables.code', index: 0, message: 'must be a string' },
+    ],
+    [
+      'a non-string unused variable',
+      one({ name: 'a', code: '1', age: 30 }),
+      { path: 'recipients[0].variables.age', index: 0, message: 'must be a string' },
+    ],
+    [
+      'a near miss instead of the variable',
+      one({ name: 'a', Code: '1' }),
+      {
+        path: 'recipients[0].variables.code',
+        index: 0,
+        message: expect.stringContaining('"Code"'),
+      },
+    ],
+    [
+      'a rendered message over 1600 characters',
+      one({ name: 'a'.repeat(1590), code: '1' }),
+      { path: 'recipients[0]', index: 0, message: expect.stringContaining('1600') },
+    ],
   ])('400 for %s, naming the recipient index and path', async (_name, list, detail) => {
-    const body = { text: TEMPLATE, recipients: [...recipients(2).map((r, i) => ({ ...r, phoneNumber: phoneNumber(100 + i) })), ...list] };
-    const adjusted = { ...detail, path: detail.path.replace('recipients[0]', 'recipients[2]'), index: 2 };
+    const body = {
+      text: TEMPLATE,
+      recipients: [
+        ...recipients(2).map((r, i) => ({ ...r, phoneNumber: phoneNumber(100 + i) })),
+        ...list,
+      ],
+    };
+    const adjusted = {
+      ...detail,
+      path: detail.path.replace('recipients[0]', 'recipients[2]'),
+      index: 2,
+    };
     const error = await expectRejected(body, 400, 'VALIDATION_FAILED');
     expect(error.details).toEqual([adjusted]);
   });
@@ -79,24 +187,39 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
   it('lists every invalid recipient at once, in index order, capped at 100 with detailsTotal', async () => {
     const list = recipients(250).map((r, i) => (i % 2 ? r : { ...r, variables: { name: 'x' } }));
     list[1] = { phoneNumber: 'not a number', variables: { name: 'y', code: '1' } };
-    const error = await expectRejected({ text: TEMPLATE, recipients: list }, 400, 'VALIDATION_FAILED');
+    const error = await expectRejected(
+      { text: TEMPLATE, recipients: list },
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(error.detailsTotal).toBe(126);
     expect(error.details).toHaveLength(100);
     expect(error.details.slice(0, 3)).toEqual([
       { path: 'recipients[0].variables.code', index: 0, message: 'is missing' },
-      { path: 'recipients[1].phoneNumber', index: 1, message: expect.stringContaining('not a number') },
+      {
+        path: 'recipients[1].phoneNumber',
+        index: 1,
+        message: expect.stringContaining('not a number'),
+      },
       { path: 'recipients[2].variables.code', index: 2, message: 'is missing' },
     ]);
   });
 
   it('413 TOO_MANY_RECIPIENTS above MAX_RECIPIENTS_PER_REQUEST', async () => {
-    const error = await expectRejected({ text: TEMPLATE, recipients: recipients(1001) }, 413, 'TOO_MANY_RECIPIENTS');
+    const error = await expectRejected(
+      { text: TEMPLATE, recipients: recipients(1001) },
+      413,
+      'TOO_MANY_RECIPIENTS',
+    );
     expect(error.message).toContain('1000');
   });
 
   it('413 PAYLOAD_TOO_LARGE above MAX_BODY_MB', async () => {
     const before = await tableCounts(testEnv().databaseUrl);
-    const response = await client.post('/api/batch', { text: TEMPLATE, recipients: one({ name: 'x'.repeat(1_100_000), code: '1' }) });
+    const response = await client.post('/api/batch', {
+      text: TEMPLATE,
+      recipients: one({ name: 'x'.repeat(1_100_000), code: '1' }),
+    });
     expect(response.status).toBe(413);
     expect(response.body).toMatchObject({ statusCode: 413, error: 'PAYLOAD_TOO_LARGE' });
     expect(await tableCounts(testEnv().databaseUrl)).toEqual(before);
@@ -109,12 +232,18 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
       .set('Content-Type', 'application/json')
       .send('{"text": "Hi", ');
     expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({ error: 'VALIDATION_FAILED', message: 'The request body is not valid JSON.' });
+    expect(response.body).toMatchObject({
+      error: 'VALIDATION_FAILED',
+      message: 'The request body is not valid JSON.',
+    });
   });
 
   it('400 INVALID_ID for a malformed id and 404 BATCH_NOT_FOUND for an unknown one', async () => {
     const malformed = await client.get('/api/batch/not-a-uuid').expect(400);
-    expect(malformed.body).toMatchObject({ error: 'INVALID_ID', details: [{ path: 'id', message: expect.any(String) }] });
+    expect(malformed.body).toMatchObject({
+      error: 'INVALID_ID',
+      details: [{ path: 'id', message: expect.any(String) }],
+    });
     await client.get('/api/batch/not-a-uuid/messages').expect(400);
     const unknown = await client.get('/api/batch/00000000-0000-4000-8000-000000000000').expect(404);
     expect(unknown.body).toMatchObject({ statusCode: 404, error: 'BATCH_NOT_FOUND' });
@@ -130,7 +259,9 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
   ])('400 for %s on a list', async (_name, path, field) => {
     const response = await client.get(path).expect(400);
     expect(response.body.error).toBe('VALIDATION_FAILED');
-    expect(response.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: field })]));
+    expect(response.body.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: field })]),
+    );
   });
 
   it('a scheduled batch in the future is accepted (control for the past-schedule case)', async () => {

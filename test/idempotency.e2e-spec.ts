@@ -15,14 +15,22 @@ describe('Idempotency-Key on POST /api/batch', () => {
   });
   afterAll(() => app.stop());
 
-  const post = (idempotencyKey: string, body: unknown, apiKey = key) => api(app, apiKey).post('/api/batch', body).set('Idempotency-Key', idempotencyKey);
-  const batchCount = async () => Number((await query<{ n: string }>(testEnv().databaseUrl, 'SELECT count(*) AS n FROM batches'))[0].n);
+  const post = (idempotencyKey: string, body: unknown, apiKey = key) =>
+    api(app, apiKey).post('/api/batch', body).set('Idempotency-Key', idempotencyKey);
+  const batchCount = async () =>
+    Number(
+      (await query<{ n: string }>(testEnv().databaseUrl, 'SELECT count(*) AS n FROM batches'))[0].n,
+    );
 
   it('replays the first 201 for the same key and an equal body (keys in any order), storing one batch', async () => {
     const body = batchBody({ options: { priority: 'low', autoStart: false } });
     const first = await post('order-42', body).expect(201);
     const count = await batchCount();
-    const reordered = { options: { autoStart: false, priority: 'low' }, recipients: body.recipients, text: body.text };
+    const reordered = {
+      options: { autoStart: false, priority: 'low' },
+      recipients: body.recipients,
+      text: body.text,
+    };
     const second = await post('order-42', reordered).expect(201);
     expect(second.body).toEqual(first.body);
     expect(second.headers.location).toBe(first.headers.location);
@@ -32,7 +40,9 @@ describe('Idempotency-Key on POST /api/batch', () => {
   it('422 IDEMPOTENCY_KEY_REUSED for the same key with another body', async () => {
     await post('order-43', batchBody()).expect(201);
     const count = await batchCount();
-    const response = await post('order-43', batchBody({ text: 'Other {{name}} {{code}}' })).expect(422);
+    const response = await post('order-43', batchBody({ text: 'Other {{name}} {{code}}' })).expect(
+      422,
+    );
     expect(response.body).toMatchObject({ statusCode: 422, error: 'IDEMPOTENCY_KEY_REUSED' });
     expect(await batchCount()).toBe(count);
   });
@@ -40,9 +50,16 @@ describe('Idempotency-Key on POST /api/batch', () => {
   it('409 IDEMPOTENCY_IN_PROGRESS while the first request with the key is in flight', async () => {
     const body = batchBody();
     // The state of a request in flight: the key claimed, no answer recorded yet.
-    const [{ id: accountId }] = await query<{ id: string }>(testEnv().databaseUrl, `SELECT id FROM accounts WHERE name = 'bootstrap'`);
+    const [{ id: accountId }] = await query<{ id: string }>(
+      testEnv().databaseUrl,
+      `SELECT id FROM accounts WHERE name = 'bootstrap'`,
+    );
     const hash = createHash('sha256').update(canonicalJson(body)).digest('hex');
-    await query(testEnv().databaseUrl, 'INSERT INTO idempotency_keys (account_id, key, request_hash) VALUES ($1, $2, $3)', [accountId, 'in-flight-1', hash]);
+    await query(
+      testEnv().databaseUrl,
+      'INSERT INTO idempotency_keys (account_id, key, request_hash) VALUES ($1, $2, $3)',
+      [accountId, 'in-flight-1', hash],
+    );
     const response = await post('in-flight-1', body).expect(409);
     expect(response.body).toMatchObject({ statusCode: 409, error: 'IDEMPOTENCY_IN_PROGRESS' });
   });

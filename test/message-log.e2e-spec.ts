@@ -16,7 +16,9 @@ describe('reading batches and their message logs', () => {
 
   it('walks a long message log page by page without gaps or repeats, in recipient order', async () => {
     const list = recipients(1234);
-    const created = await client.post('/api/batch', { text: TEMPLATE, recipients: list, options: { autoStart: false } }).expect(201);
+    const created = await client
+      .post('/api/batch', { text: TEMPLATE, recipients: list, options: { autoStart: false } })
+      .expect(201);
     const seen: string[] = [];
     const ids = new Set<string>();
     let cursor: string | null = null;
@@ -38,8 +40,16 @@ describe('reading batches and their message logs', () => {
   });
 
   it('filters the log by status', async () => {
-    const created = await client.post('/api/batch', { text: TEMPLATE, recipients: recipients(5), options: { autoStart: false } }).expect(201);
-    const pending = await client.get(`/api/batch/${created.body.id}/messages?status=pending`).expect(200);
+    const created = await client
+      .post('/api/batch', {
+        text: TEMPLATE,
+        recipients: recipients(5),
+        options: { autoStart: false },
+      })
+      .expect(201);
+    const pending = await client
+      .get(`/api/batch/${created.body.id}/messages?status=pending`)
+      .expect(200);
     expect(pending.body.items).toHaveLength(5);
     const sent = await client.get(`/api/batch/${created.body.id}/messages?status=sent`).expect(200);
     expect(sent.body).toEqual({ items: [], nextCursor: null });
@@ -51,23 +61,37 @@ describe('reading batches and their message logs', () => {
     const made: string[] = [];
     for (let i = 0; i < 7; i++) {
       const options = i % 2 ? { autoStart: false } : {};
-      made.push((await lister.post('/api/batch', { text: 'Hi', recipients: [{ phoneNumber: phoneNumber(i) }], options }).expect(201)).body.id);
+      made.push(
+        (
+          await lister
+            .post('/api/batch', {
+              text: 'Hi',
+              recipients: [{ phoneNumber: phoneNumber(i) }],
+              options,
+            })
+            .expect(201)
+        ).body.id,
+      );
     }
     const walked: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await lister.get(`/api/batch?limit=3${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await lister
+        .get(`/api/batch?limit=3${cursor ? `&cursor=${cursor}` : ''}`)
+        .expect(200);
       walked.push(...page.body.items.map((b: { id: string }) => b.id));
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(walked).toEqual([...made].reverse());
 
     const pending = await lister.get('/api/batch?status=pending').expect(200);
-    expect(pending.body.items.map((b: { id: string }) => b.id)).toEqual(made.filter((_, i) => i % 2).reverse());
+    expect(pending.body.items.map((b: { id: string }) => b.id)).toEqual(
+      made.filter((_, i) => i % 2).reverse(),
+    );
     expect(pending.body.items.every((b: { status: string }) => b.status === 'pending')).toBe(true);
   });
 
-  it("stores a variable the template does not use nowhere in the database", async () => {
+  it('stores a variable the template does not use nowhere in the database', async () => {
     const secret = `unused-secret-${Date.now()}-${Math.random().toString(36).slice(2)}`;
     const created = await client
       .post('/api/batch', {
@@ -75,11 +99,17 @@ describe('reading batches and their message logs', () => {
         recipients: [{ phoneNumber: phoneNumber(0), variables: { name: 'Ada', password: secret } }],
       })
       .expect(201);
-    expect(created.body.warnings).toEqual([expect.objectContaining({ code: 'UNUSED_VARIABLE', variable: 'password' })]);
+    expect(created.body.warnings).toEqual([
+      expect.objectContaining({ code: 'UNUSED_VARIABLE', variable: 'password' }),
+    ]);
     const dump = dumpDatabase(testEnv().databaseUrl);
     expect(dump).toContain('Ada'); // the dump does hold the batch's data
     expect(dump).not.toContain(secret);
-    const rows = await query(testEnv().databaseUrl, 'SELECT variables FROM messages WHERE batch_id = $1', [created.body.id]);
+    const rows = await query(
+      testEnv().databaseUrl,
+      'SELECT variables FROM messages WHERE batch_id = $1',
+      [created.body.id],
+    );
     expect(rows).toEqual([{ variables: { name: 'Ada' } }]);
   });
 });

@@ -14,11 +14,42 @@ describe('template preview and API documentation', () => {
   afterAll(() => app.stop());
 
   it.each([
-    ['fills what it can and leaves the rest as written', 'Hi {{ name }}, code {{code}}', { name: 'Ada' }, { rendered: 'Hi Ada, code {{code}}', variables: { used: ['name'], missing: ['code'] }, encoding: 'GSM-7', characters: 25, segments: 1 }], // each brace costs two septets,
-    ['counts extension characters twice', 'Price: {{p}}€', { p: '5' }, { rendered: 'Price: 5€', encoding: 'GSM-7', characters: 10, segments: 1 }],
-    ['switches to UCS-2 for other characters', 'Привет {{name}}', { name: 'Ада' }, { rendered: 'Привет Ада', encoding: 'UCS-2', characters: 10, segments: 1 }],
-    ['splits long GSM-7 text at 153', 'a'.repeat(161), {}, { encoding: 'GSM-7', characters: 161, segments: 2 }],
-    ['counts an emoji as two UCS-2 units', 'ok 👍', {}, { encoding: 'UCS-2', characters: 5, segments: 1 }],
+    [
+      'fills what it can and leaves the rest as written',
+      'Hi {{ name }}, code {{code}}',
+      { name: 'Ada' },
+      {
+        rendered: 'Hi Ada, code {{code}}',
+        variables: { used: ['name'], missing: ['code'] },
+        encoding: 'GSM-7',
+        characters: 25,
+        segments: 1,
+      },
+    ], // each brace costs two septets,
+    [
+      'counts extension characters twice',
+      'Price: {{p}}€',
+      { p: '5' },
+      { rendered: 'Price: 5€', encoding: 'GSM-7', characters: 10, segments: 1 },
+    ],
+    [
+      'switches to UCS-2 for other characters',
+      'Привет {{name}}',
+      { name: 'Ада' },
+      { rendered: 'Привет Ада', encoding: 'UCS-2', characters: 10, segments: 1 },
+    ],
+    [
+      'splits long GSM-7 text at 153',
+      'a'.repeat(161),
+      {},
+      { encoding: 'GSM-7', characters: 161, segments: 2 },
+    ],
+    [
+      'counts an emoji as two UCS-2 units',
+      'ok 👍',
+      {},
+      { encoding: 'UCS-2', characters: 5, segments: 1 },
+    ],
   ])('POST /api/template/preview %s', async (_name, text, variables, expected) => {
     const response = await client.post('/api/template/preview', { text, variables }).expect(200);
     expect(response.body).toMatchObject(expected);
@@ -33,7 +64,9 @@ describe('template preview and API documentation', () => {
   ])('400 for %s, naming the field', async (_name, body, path) => {
     const response = await client.post('/api/template/preview', body).expect(400);
     expect(response.body.error).toBe('VALIDATION_FAILED');
-    expect(response.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ path })]));
+    expect(response.body.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path })]),
+    );
   });
 
   it('serves Swagger UI and the OpenAPI document without a key, with the bearer scheme and every route', async () => {
@@ -41,10 +74,17 @@ describe('template preview and API documentation', () => {
     const doc = (await request(app.url).get('/api/docs-json').expect(200)).body;
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/batch', '/api/batch/{id}', '/api/batch/{id}/messages', '/api/template/preview']),
+      expect.arrayContaining([
+        '/api/batch',
+        '/api/batch/{id}',
+        '/api/batch/{id}/messages',
+        '/api/template/preview',
+      ]),
     );
     const create = doc.paths['/api/batch'].post;
-    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '409', '413', '422', '500']));
+    expect(Object.keys(create.responses)).toEqual(
+      expect.arrayContaining(['201', '400', '401', '409', '413', '422', '500']),
+    );
     expect(create.requestBody.content['application/json'].schema.$ref).toMatch(/CreateBatchDto/);
     expect(doc.components.schemas.CreatedBatchDto).toBeDefined();
     expect(doc.components.schemas.BatchStatusDto.properties.progress).toBeDefined();

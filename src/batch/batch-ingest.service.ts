@@ -6,7 +6,13 @@ import { ingestConfig, type IngestConfig } from '../config/configuration';
 import type { ErrorDetail } from '../errors/domain-error';
 import { BatchIngestRepository, type NewBatch, type NewMessage } from './batch-ingest.repository';
 import { toBatchStatus } from './batch.presenter';
-import { invalid, validateCreateBatch, type ValidatedBatch } from './create-batch.validation';
+import {
+  invalid,
+  phoneNumbersOf,
+  validateBatchRequest,
+  validateRecipients,
+  type ValidatedBatch,
+} from './create-batch.validation';
 import type { CreatedBatchDto } from './dto/batch-status.dto';
 import { IdempotencyService, type IdempotencyClaim } from './idempotency.service';
 import type { PhoneParseResult } from './phone/phone-number';
@@ -44,16 +50,21 @@ export class BatchIngestService {
     claim?: IdempotencyClaim,
   ): Promise<CreatedBatchDto> {
     const now = new Date();
-    const batch = validateCreateBatch(body, {
+    const request = validateBatchRequest(body, {
       maxRecipients: this.config.maxRecipientsPerRequest,
       now,
     });
+    // The worker threads parse phone numbers while this thread checks everything else.
+    const parsing = this.parseInSteps(request.recipients);
+    const batch: ValidatedBatch = {
+      template: request.template,
+      options: request.options,
+      ...validateRecipients(request.recipients, request.template),
+    };
     if (batch.details.length) {
-      // Already rejected: still parse the phone numbers, so every problem is reported in one answer.
-      const problems = phoneProblems(
-        batch.phoneNumbers,
-        await this.phones.parse(rawNumbers(batch, 0, batch.phoneNumbers.length)),
-        0,
+      // Rejected already; the phone numbers' problems still go in the same answer.
+      const problems = (await Promise.all(parsing)).flatMap((parsed, step) =>
+        phoneProblems(batch.phoneNumbers, parsed, step * PIPELINE_STEP),
       );
       throw invalid(byIndex([...batch.details, ...problems]));
     }
@@ -61,7 +72,7 @@ export class BatchIngestService {
     const id = randomUUID();
     const tally: Tally = { messages: 0, segments: 0, encodings: new Set() };
     return this.dataSource.transaction(async (manager) => {
-      await this.repository.copyMessages(manager, id, this.messages(batch, tally));
+      await this.repository.copyMessages(manager, id, this.messages(batch, parsing, tally));
       const { options, template } = batch;
       const startsNow = options.autoStart && (!options.scheduleTime || options.scheduleTime <= now);
       const row: NewBatch = {
@@ -95,23 +106,31 @@ export class BatchIngestService {
     });
   }
 
+  /** Queues every step's phone numbers on the parser at once; results come back step by step. */
+  private parseInSteps(recipients: readonly unknown[]): Promise<PhoneParseResult[]>[] {
+    const steps: Promise<PhoneParseResult[]>[] = [];
+    for (let start = 0; start < recipients.length; start += PIPELINE_STEP) {
+      const parsing = this.phones.parse(phoneNumbersOf(recipients, start, start + PIPELINE_STEP));
+      parsing.catch(() => undefined); // awaited later; this only keeps an abandoned one from crashing
+      steps.push(parsing);
+    }
+    return steps;
+  }
+
   /**
    * The batch's messages, step by step, without duplicate numbers (the first one stays). Throws
    * after the last step when any number is invalid, listing them all; the COPY then rolls back.
    */
-  private async *messages(batch: ValidatedBatch, tally: Tally): AsyncGenerator<NewMessage[]> {
-    const { recipients } = batch;
-    const parse = (start: number) => {
-      const parsing = this.phones.parse(rawNumbers(batch, start, start + PIPELINE_STEP));
-      parsing.catch(() => undefined); // awaited below; this only keeps an abandoned one from crashing
-      return parsing;
-    };
+  private async *messages(
+    batch: ValidatedBatch,
+    parsing: Promise<PhoneParseResult[]>[],
+    tally: Tally,
+  ): AsyncGenerator<NewMessage[]> {
     const seen = new Set<string>();
     const problems: ErrorDetail[] = [];
-    let next = parse(0);
-    for (let start = 0; start < recipients.length; start += PIPELINE_STEP) {
-      const parsed = await next;
-      if (start + PIPELINE_STEP < recipients.length) next = parse(start + PIPELINE_STEP);
+    for (let step = 0; step < parsing.length; step++) {
+      const start = step * PIPELINE_STEP;
+      const parsed = await parsing[step];
       problems.push(...phoneProblems(batch.phoneNumbers, parsed, start));
       if (problems.length) continue;
 
@@ -121,7 +140,7 @@ export class BatchIngestService {
         const { e164 } = parsed[i] as { e164: string };
         if (seen.has(e164)) continue;
         seen.add(e164);
-        const { variables, segments, encoding } = recipients[start + i];
+        const { variables, segments, encoding } = batch.recipients[start + i];
         messages.push({ id: ids[i], phoneNumber: e164, variables, segments });
         tally.segments += segments;
         tally.encodings.add(encoding);
@@ -131,13 +150,6 @@ export class BatchIngestService {
     }
     if (problems.length) throw invalid(problems);
   }
-}
-
-function rawNumbers(batch: ValidatedBatch, start: number, end: number): string[] {
-  return Array.from(
-    batch.phoneNumbers.slice(start, Math.min(end, batch.phoneNumbers.length)),
-    (raw) => raw ?? '',
-  );
 }
 
 function phoneProblems(

@@ -99,6 +99,12 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+export interface BatchRequest {
+  template: ParsedTemplate;
+  options: BatchOptions;
+  recipients: unknown[];
+}
+
 /**
  * Checks everything but the phone numbers' validity. Throws for problems of the request as a whole;
  * recipients' problems come back in `details`, so that they are reported together with the phone
@@ -108,6 +114,15 @@ export function validateCreateBatch(
   body: unknown,
   limits: { maxRecipients: number; now: Date },
 ): ValidatedBatch {
+  const { template, options, recipients } = validateBatchRequest(body, limits);
+  return { template, options, ...validateRecipients(recipients, template) };
+}
+
+/** The request as a whole: its fields, text, options and the size of its recipient list. */
+export function validateBatchRequest(
+  body: unknown,
+  limits: { maxRecipients: number; now: Date },
+): BatchRequest {
   const problems: ErrorDetail[] = [];
   if (!isObject(body)) {
     throw new ValidationFailed('The request body must be a JSON object.', [
@@ -133,7 +148,21 @@ export function validateCreateBatch(
   if (problems.length || !template || !options || !Array.isArray(recipients)) {
     throw invalid(problems);
   }
-  return { template, options, ...checkRecipients(recipients, template) };
+  return { template, options, recipients };
+}
+
+/** The phone numbers of `recipients[start..end)` as given, '' where one is not a string. */
+export function phoneNumbersOf(
+  recipients: readonly unknown[],
+  start: number,
+  end: number,
+): string[] {
+  const numbers: string[] = [];
+  for (let i = start; i < Math.min(end, recipients.length); i++) {
+    const phoneNumber = isObject(recipients[i]) ? (recipients[i] as Json).phoneNumber : undefined;
+    numbers.push(typeof phoneNumber === 'string' ? phoneNumber : '');
+  }
+  return numbers;
 }
 
 /** The ValidationFailed for a list of details: one sentence, the details say where. */
@@ -223,8 +252,9 @@ function checkOptions(
   return problems.length > before ? undefined : result;
 }
 
-function checkRecipients(
-  recipients: unknown[],
+/** Every recipient: its fields, its variables against the template, its rendered length. */
+export function validateRecipients(
+  recipients: readonly unknown[],
   template: ParsedTemplate,
 ): Pick<ValidatedBatch, 'recipients' | 'phoneNumbers' | 'warnings' | 'details'> {
   const used = new Set(template.variables);

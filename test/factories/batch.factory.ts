@@ -1,6 +1,9 @@
 // Valid batches and recipients for tests and benchmarks.
 
-const AREA_CODES = [201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218, 219, 224, 225, 228];
+const AREA_CODES = [
+  201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218, 219, 224, 225,
+  228,
+];
 
 /** The i-th of 200,000 distinct valid US numbers, in E.164. */
 export function phoneNumber(i: number): string {
@@ -13,12 +16,24 @@ export interface RecipientInput {
   variables?: Record<string, unknown>;
 }
 
-export function recipients(count: number, variables: (i: number) => Record<string, unknown> = (i) => ({ name: `Name${i}`, code: String(1000 + i) })): RecipientInput[] {
-  return Array.from({ length: count }, (_, i) => ({ phoneNumber: phoneNumber(i), variables: variables(i) }));
+export function recipients(
+  count: number,
+  variables: (i: number) => Record<string, unknown> = (i) => ({
+    name: `Name${i}`,
+    code: String(1000 + i),
+  }),
+): RecipientInput[] {
+  return Array.from({ length: count }, (_, i) => ({
+    phoneNumber: phoneNumber(i),
+    variables: variables(i),
+  }));
 }
 
 export const TEMPLATE = 'Hi {{name}}, your code is {{code}}';
 
-export function batchBody(overrides: Record<string, unknown> = {}, count = 3): Record<string, unknown> {
+export function batchBody(
+  overrides: Record<string, unknown> = {},
+  count = 3,
+): Record<string, unknown> {
   return { text: TEMPLATE, recipients: recipients(count), ...overrides };
 }

@@ -6,6 +6,10 @@ export function api(app: RunningApp, key: string) {
   const auth = { Authorization: `Bearer ${key}` };
   return {
     get: (path: string) => request(app.url).get(path).set(auth),
-    post: (path: string, body?: unknown) => request(app.url).post(path).set(auth).send(body as object),
+    post: (path: string, body?: unknown) =>
+      request(app.url)
+        .post(path)
+        .set(auth)
+        .send(body as object),
   };
 }

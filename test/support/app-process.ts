@@ -29,15 +29,23 @@ export function appEnv(overrides: Record<string, string | undefined> = {}): Node
   return merged;
 }
 
-export async function startApp(overrides: Record<string, string | undefined> = {}): Promise<RunningApp> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), MAIN], { env: appEnv(overrides), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startApp(
+  overrides: Record<string, string | undefined> = {},
+): Promise<RunningApp> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: appEnv(overrides),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
 
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The service did not start in 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`The service did not start in 30 s:\n${output}`)),
+      30_000,
+    );
     const onData = () => {
       const match = /listening on port (\d+)/.exec(output);
       if (match) {
@@ -68,7 +76,10 @@ export async function runUntilExit(
   overrides: Record<string, string | undefined>,
   timeoutMs = 30_000,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), MAIN], { env: appEnv(overrides), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], {
+    env: appEnv(overrides),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -79,11 +90,18 @@ export async function runUntilExit(
 }
 
 /** Runs `npm run account:create`'s compiled script; returns the key from its last line. */
-export async function createAccount(name: string, databaseUrl = testEnv().databaseUrl): Promise<{ key: string; output: string }> {
-  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'accounts', 'create-account.cli.js'), name], {
-    env: appEnv({ DATABASE_URL: databaseUrl }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function createAccount(
+  name: string,
+  databaseUrl = testEnv().databaseUrl,
+): Promise<{ key: string; output: string }> {
+  const child = spawn(
+    process.execPath,
+    [join(__dirname, '..', '..', 'dist', 'accounts', 'create-account.cli.js'), name],
+    {
+      env: appEnv({ DATABASE_URL: databaseUrl }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

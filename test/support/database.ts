@@ -2,7 +2,10 @@
 import { execFileSync } from 'node:child_process';
 import { Client } from 'pg';
 
-export async function withDatabase<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(
+  url: string,
+  work: (client: Client) => Promise<T>,
+): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -12,7 +15,11 @@ export async function withDatabase<T>(url: string, work: (client: Client) => Pro
   }
 }
 
-export async function query<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function query<T = Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   return withDatabase(url, async (client) => (await client.query(sql, params)).rows as T[]);
 }
 
@@ -29,7 +36,10 @@ export async function tableCounts(url: string): Promise<Record<string, number>> 
 
 /** The whole database as pg_dump writes it (schema and data). */
 export function dumpDatabase(url: string): string {
-  return execFileSync('pg_dump', ['--dbname', url], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  return execFileSync('pg_dump', ['--dbname', url], {
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+  });
 }
 
 export async function dropDatabase(url: string): Promise<void> {

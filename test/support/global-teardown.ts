@@ -8,8 +8,15 @@ export default async function globalTeardown(): Promise<void> {
   const server = new URL(env.databaseUrl);
   const runPrefix = decodeURIComponent(server.pathname.slice(1)).split('_').slice(0, 3).join('_');
   server.pathname = '/postgres';
-  const names = await withDatabase(server.toString(), async (client) =>
-    (await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${runPrefix}\\_%`])).rows,
+  const names = await withDatabase(
+    server.toString(),
+    async (client) =>
+      (
+        await client.query<{ datname: string }>(
+          `SELECT datname FROM pg_database WHERE datname LIKE $1`,
+          [`${runPrefix}\\_%`],
+        )
+      ).rows,
   );
   for (const { datname } of names) {
     const url = new URL(server.toString());

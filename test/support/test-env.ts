@@ -23,7 +23,8 @@ export function createTestEnv(): TestEnv {
 /** Set by the global setup for every test file of the run. */
 export function testEnv(): TestEnv {
   const value = process.env.SALVO_TEST_ENV;
-  if (!value) throw new Error('SALVO_TEST_ENV is not set: run the end-to-end tests through jest (npm test).');
+  if (!value)
+    throw new Error('SALVO_TEST_ENV is not set: run the end-to-end tests through jest (npm test).');
   return JSON.parse(value) as TestEnv;
 }
 
