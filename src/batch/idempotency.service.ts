@@ -58,15 +58,15 @@ export class IdempotencyService {
       [accountId, key],
     );
     const existing = rows[0];
-    if (!existing) return this.begin(accountId, key, body); // freed in between: try again
-    if (existing.request_hash !== requestHash) {
+    if (existing && existing.request_hash !== requestHash) {
       throw new DomainError(
         'IDEMPOTENCY_KEY_REUSED',
         'This Idempotency-Key was already used with a different request body.',
         [{ path: 'Idempotency-Key', message: 'was used before with another body; use a new key' }],
       );
     }
-    if (existing.response_status === null) {
+    // No row: the request holding the key failed and freed it just now; a retry will take it.
+    if (!existing || existing.response_status === null) {
       throw new DomainError(
         'IDEMPOTENCY_IN_PROGRESS',
         'A request with this Idempotency-Key is still being processed; retry in a moment.',

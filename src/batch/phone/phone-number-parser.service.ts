@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { ingestConfig, type IngestConfig } from '../../config/configuration';
 import { normalizePhoneNumbers, type PhoneParseResult } from './phone-number';
-import type { PhoneWorkRequest } from './phone-worker';
+import type { PhoneWorkRequest, PhoneWorkResponse } from './phone-worker';
 
 /** Below this many numbers the hand-off to threads costs more than it saves. */
 const INLINE_LIMIT = 2_000;
@@ -13,65 +13,76 @@ interface PendingWork {
   reject: (error: Error) => void;
 }
 
+interface Thread {
+  worker: Worker;
+  pending: Map<number, PendingWork>;
+}
+
 /**
  * Parses a request's phone numbers on a small pool of worker threads (PHONE_WORKERS), the slowest
- * step of ingest (several microseconds per number even with the regex cache).
+ * step of ingest (several microseconds per number even with the regex cache). A thread that dies
+ * fails only the work it held, and is replaced on the next call.
  */
 @Injectable()
 export class PhoneNumberParser implements OnModuleDestroy {
-  private readonly workers: (Worker | undefined)[] = [];
-  private readonly pending = new Map<number, PendingWork>();
+  private readonly threads: (Thread | undefined)[] = [];
   private nextId = 0;
 
   constructor(@Inject(ingestConfig.KEY) private readonly config: IngestConfig) {}
 
   async parse(numbers: readonly string[]): Promise<PhoneParseResult[]> {
-    const threads = this.config.phoneWorkers;
-    if (threads === 0 || numbers.length < INLINE_LIMIT) {
+    const count = this.config.phoneWorkers;
+    if (count === 0 || numbers.length < INLINE_LIMIT) {
       return normalizePhoneNumbers(numbers, this.config.defaultCountry);
     }
-    const sliceSize = Math.ceil(numbers.length / threads);
+    const sliceSize = Math.ceil(numbers.length / count);
     const slices: Promise<PhoneParseResult[]>[] = [];
-    for (let i = 0; i * sliceSize < numbers.length; i++) {
-      slices.push(this.run(i, numbers.slice(i * sliceSize, (i + 1) * sliceSize)));
+    for (let slot = 0; slot * sliceSize < numbers.length; slot++) {
+      slices.push(this.run(slot, numbers.slice(slot * sliceSize, (slot + 1) * sliceSize)));
     }
     return (await Promise.all(slices)).flat();
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all(
-      this.workers.filter((worker) => worker !== undefined).map((worker) => worker.terminate()),
-    );
+    const threads = this.threads.splice(0);
+    for (const thread of threads) {
+      if (thread) this.fail(thread, new Error('The service is shutting down.'));
+    }
+    await Promise.all(threads.map((thread) => thread?.worker.terminate()));
   }
 
   private run(slot: number, numbers: string[]): Promise<PhoneParseResult[]> {
+    const thread = this.thread(slot);
     const id = this.nextId++;
     const request: PhoneWorkRequest = { id, numbers, defaultCountry: this.config.defaultCountry };
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker(slot).postMessage(request);
+      thread.pending.set(id, { resolve, reject });
+      thread.worker.postMessage(request);
     });
   }
 
-  private worker(slot: number): Worker {
-    const existing = this.workers[slot];
+  private thread(slot: number): Thread {
+    const existing = this.threads[slot];
     if (existing) return existing;
-    const worker = spawnPhoneWorker();
-    worker.on('message', ({ id, results }: { id: number; results: PhoneParseResult[] }) => {
-      this.pending.get(id)?.resolve(results);
-      this.pending.delete(id);
+    const thread: Thread = { worker: spawnPhoneWorker(), pending: new Map() };
+    thread.worker.on('message', ({ id, results }: PhoneWorkResponse) => {
+      thread.pending.get(id)?.resolve(results);
+      thread.pending.delete(id);
     });
-    worker.on('error', (error) => this.failAll(slot, worker, error));
-    worker.unref();
-    this.workers[slot] = worker;
-    return worker;
+    const retire = (error: Error) => {
+      if (this.threads[slot] === thread) this.threads[slot] = undefined;
+      this.fail(thread, error);
+    };
+    thread.worker.on('error', retire);
+    thread.worker.on('exit', (code) => retire(new Error(`A phone number thread exited (code ${code}).`)));
+    thread.worker.unref();
+    this.threads[slot] = thread;
+    return thread;
   }
 
-  /** A crashed thread fails what is in flight (the request answers 500) and is replaced next time. */
-  private failAll(slot: number, worker: Worker, error: Error): void {
-    if (this.workers[slot] === worker) this.workers[slot] = undefined;
-    for (const work of this.pending.values()) work.reject(error);
-    this.pending.clear();
+  private fail(thread: Thread, error: Error): void {
+    for (const work of thread.pending.values()) work.reject(error);
+    thread.pending.clear();
   }
 }
 

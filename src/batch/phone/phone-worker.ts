@@ -1,7 +1,7 @@
 // Worker thread body: parses slices of phone numbers so a large batch uses every core.
 import { parentPort } from 'node:worker_threads';
 import type { CountryCode } from 'libphonenumber-js/max';
-import { normalizePhoneNumbers } from './phone-number';
+import { normalizePhoneNumbers, type PhoneParseResult } from './phone-number';
 
 export interface PhoneWorkRequest {
   id: number;
@@ -9,6 +9,12 @@ export interface PhoneWorkRequest {
   defaultCountry?: CountryCode;
 }
 
+export interface PhoneWorkResponse {
+  id: number;
+  results: PhoneParseResult[];
+}
+
 parentPort?.on('message', ({ id, numbers, defaultCountry }: PhoneWorkRequest) => {
-  parentPort?.postMessage({ id, results: normalizePhoneNumbers(numbers, defaultCountry) });
+  const response: PhoneWorkResponse = { id, results: normalizePhoneNumbers(numbers, defaultCountry) };
+  parentPort?.postMessage(response);
 });
