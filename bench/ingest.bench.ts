@@ -13,7 +13,7 @@ import { dropDatabase, withDatabase } from '../test/support/database';
 import { createTestEnv } from '../test/support/test-env';
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 100_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 async function main(): Promise<void> {
   const env = createTestEnv();
