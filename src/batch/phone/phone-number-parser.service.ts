@@ -44,11 +44,9 @@ export class PhoneNumberParser implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    const threads = this.threads.splice(0);
-    for (const thread of threads) {
-      if (thread) this.fail(thread, new Error('The service is shutting down.'));
-    }
-    await Promise.all(threads.map((thread) => thread?.worker.terminate()));
+    const threads = this.threads.splice(0).filter((thread) => thread !== undefined);
+    for (const thread of threads) this.fail(thread, new Error('The service is shutting down.'));
+    await Promise.all(threads.map((thread) => thread.worker.terminate()));
   }
 
   private run(slot: number, numbers: string[]): Promise<PhoneParseResult[]> {
