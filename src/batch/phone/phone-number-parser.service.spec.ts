@@ -10,7 +10,9 @@ const config = (phoneWorkers: number): IngestConfig => ({
 });
 
 const numbers = (count: number) =>
-  Array.from({ length: count }, (_, i) => (i % 1000 === 7 ? 'not a number' : `+1202555${String(i % 10_000).padStart(4, '0')}`));
+  Array.from({ length: count }, (_, i) =>
+    i % 1000 === 7 ? 'not a number' : `+1202555${String(i % 10_000).padStart(4, '0')}`,
+  );
 
 describe('PhoneNumberParser', () => {
   let parsers: PhoneNumberParser[] = [];

@@ -72,7 +72,9 @@ export class PhoneNumberParser implements OnModuleDestroy {
       this.fail(thread, error);
     };
     thread.worker.on('error', retire);
-    thread.worker.on('exit', (code) => retire(new Error(`A phone number thread exited (code ${code}).`)));
+    thread.worker.on('exit', (code) =>
+      retire(new Error(`A phone number thread exited (code ${code}).`)),
+    );
     thread.worker.unref();
     this.threads[slot] = thread;
     return thread;

@@ -15,6 +15,9 @@ export interface PhoneWorkResponse {
 }
 
 parentPort?.on('message', ({ id, numbers, defaultCountry }: PhoneWorkRequest) => {
-  const response: PhoneWorkResponse = { id, results: normalizePhoneNumbers(numbers, defaultCountry) };
+  const response: PhoneWorkResponse = {
+    id,
+    results: normalizePhoneNumbers(numbers, defaultCountry),
+  };
   parentPort?.postMessage(response);
 });
