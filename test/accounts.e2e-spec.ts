@@ -1,17 +1,12 @@
 import request from 'supertest';
-import { createAccount, runUntilExit, startApp, type RunningApp } from './support/app-process';
-import { api } from './support/api';
+import { createAccount, runUntilExit, startApp } from './support/app-process';
+import { api, useApp } from './support/api';
 import { dropDatabase, query } from './support/database';
 import { scratchDatabaseUrl, testEnv } from './support/test-env';
 import { batchBody } from './factories/batch.factory';
 
 describe('accounts and API keys', () => {
-  let app: RunningApp;
-
-  beforeAll(async () => {
-    app = await startApp();
-  });
-  afterAll(() => app.stop());
+  const service = useApp();
 
   it.each([
     ['no Authorization header', undefined, 'is missing'],
@@ -19,9 +14,9 @@ describe('accounts and API keys', () => {
     ['an unknown key', 'Bearer salvo_not-a-real-key-at-all', 'holds an unknown API key'],
   ])('401 naming the Authorization header for %s', async (_name, header, problem) => {
     for (const call of [
-      request(app.url).get('/api/batch'),
-      request(app.url).post('/api/batch').send(batchBody()),
-      request(app.url).post('/api/template/preview').send({ text: 'Hi' }),
+      request(service.app.url).get('/api/batch'),
+      request(service.app.url).post('/api/batch').send(batchBody()),
+      request(service.app.url).post('/api/template/preview').send({ text: 'Hi' }),
     ]) {
       const response = await (header ? call.set('Authorization', header) : call);
       expect(response.status).toBe(401);
@@ -37,7 +32,10 @@ describe('accounts and API keys', () => {
     const { key, output } = await createAccount('Acme Marketing');
     expect(key).toMatch(/^salvo_[A-Za-z0-9_-]{43}$/);
     expect(output).toContain('Acme Marketing');
-    await request(app.url).get('/api/batch').set('Authorization', `Bearer ${key}`).expect(200);
+    await request(service.app.url)
+      .get('/api/batch')
+      .set('Authorization', `Bearer ${key}`)
+      .expect(200);
     const stored = await query<{ key_hash: string }>(
       testEnv().databaseUrl,
       'SELECT key_hash FROM api_keys',
@@ -49,9 +47,9 @@ describe('accounts and API keys', () => {
   });
 
   it("answers another account's batch with 404, exactly like an unknown id, and lists only the caller's", async () => {
-    const owner = api(app, testEnv().bootstrapApiKey);
+    const owner = api(service.app, testEnv().bootstrapApiKey);
     const { key } = await createAccount('Other');
-    const other = api(app, key);
+    const other = api(service.app, key);
     const created = await owner.post('/api/batch', batchBody()).expect(201);
 
     const foreign = await other.get(`/api/batch/${created.body.id}`).expect(404);

@@ -1,21 +1,14 @@
-import { startApp, type RunningApp } from './support/app-process';
-import { api } from './support/api';
+import { startApp } from './support/app-process';
+import { api, useApp } from './support/api';
 import { query } from './support/database';
 import { testEnv } from './support/test-env';
 import { batchBody, phoneNumber, recipients, TEMPLATE } from './factories/batch.factory';
 
 describe('POST /api/batch stores a batch that reads back exactly', () => {
-  let app: RunningApp;
-  let client: ReturnType<typeof api>;
-
-  beforeAll(async () => {
-    app = await startApp();
-    client = api(app, testEnv().bootstrapApiKey);
-  });
-  afterAll(() => app.stop());
+  const service = useApp();
 
   it('answers 201 with the flat status body and a Location header, and GET returns the same', async () => {
-    const created = await client
+    const created = await service.client
       .post('/api/batch', batchBody({ options: { priority: 'high' } }, 3))
       .expect(201);
     const body = created.body;
@@ -37,7 +30,7 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
     });
     expect(body.startedAt).not.toBeNull();
 
-    const read = await client.get(`/api/batch/${body.id}`).expect(200);
+    const read = await service.client.get(`/api/batch/${body.id}`).expect(200);
     const { warnings, duplicatesDropped, ...status } = body;
     expect(read.body).toEqual(status);
     expect(warnings).toEqual([]);
@@ -45,7 +38,7 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
   });
 
   it('stores each message in recipient order, in E.164, with only the used variables', async () => {
-    const created = await client
+    const created = await service.client
       .post('/api/batch', {
         text: 'Hello {{ name }}',
         recipients: [
@@ -54,7 +47,7 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
         ],
       })
       .expect(201);
-    const log = await client.get(`/api/batch/${created.body.id}/messages`).expect(200);
+    const log = await service.client.get(`/api/batch/${created.body.id}/messages`).expect(200);
     expect(log.body.nextCursor).toBeNull();
     expect(log.body.items).toEqual([
       expect.objectContaining({
@@ -97,7 +90,7 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
     ],
     ['no options', 'processing', true, undefined],
   ])('with %s the batch is %s', async (_name, status, started, options) => {
-    const created = await client
+    const created = await service.client
       .post('/api/batch', batchBody(options ? { options } : {}))
       .expect(201);
     expect(created.body.status).toBe(status);
@@ -107,14 +100,14 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
 
   it('keeps the schedule time it was given', async () => {
     const at = '2099-03-04T05:06:07.000+02:00';
-    const created = await client
+    const created = await service.client
       .post('/api/batch', batchBody({ options: { scheduleTime: at } }))
       .expect(201);
     expect(created.body.scheduleTime).toBe('2099-03-04T03:06:07.000Z');
   });
 
   it('keeps the first of duplicate numbers (compared in E.164) and counts the rest', async () => {
-    const created = await client
+    const created = await service.client
       .post('/api/batch', {
         text: 'Hi {{name}}',
         recipients: [
@@ -151,7 +144,7 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
   });
 
   it('reports segments and encodings of the rendered messages', async () => {
-    const created = await client
+    const created = await service.client
       .post('/api/batch', {
         text: '{{greeting}} {{name}}',
         recipients: [
@@ -163,12 +156,12 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
       .expect(201);
     expect(created.body.segments).toBe(5);
     expect(created.body.encodings).toEqual(['GSM-7', 'UCS-2']);
-    const log = await client.get(`/api/batch/${created.body.id}/messages`).expect(200);
+    const log = await service.client.get(`/api/batch/${created.body.id}/messages`).expect(200);
     expect(log.body.items.map((m: { segments: number }) => m.segments)).toEqual([2, 1, 2]);
   });
 
   it('warns about unused variables and near misses, naming the recipients', async () => {
-    const created = await client
+    const created = await service.client
       .post('/api/batch', {
         text: 'Hi {{firstName}}',
         recipients: [

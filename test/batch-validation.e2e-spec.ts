@@ -1,6 +1,5 @@
 import request from 'supertest';
-import { startApp, type RunningApp } from './support/app-process';
-import { api } from './support/api';
+import { useApp } from './support/api';
 import { tableCounts } from './support/database';
 import { testEnv } from './support/test-env';
 import { batchBody, phoneNumber, recipients, TEMPLATE } from './factories/batch.factory';
@@ -12,15 +11,8 @@ interface Detail {
 }
 
 describe('POST /api/batch rejects bad input with a 4xx naming the field and recipient', () => {
-  let app: RunningApp;
-  let client: ReturnType<typeof api>;
+  const service = useApp({ MAX_RECIPIENTS_PER_REQUEST: '1000', MAX_BODY_MB: '1' });
   const later = () => new Date(Date.now() + 3_600_000).toISOString();
-
-  beforeAll(async () => {
-    app = await startApp({ MAX_RECIPIENTS_PER_REQUEST: '1000', MAX_BODY_MB: '1' });
-    client = api(app, testEnv().bootstrapApiKey);
-  });
-  afterAll(() => app.stop());
 
   /** Every rejection must leave the database exactly as it was. */
   async function expectRejected(
@@ -29,7 +21,7 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
     error: string,
   ): Promise<{ message: string; details: Detail[]; detailsTotal?: number }> {
     const before = await tableCounts(testEnv().databaseUrl);
-    const response = await client.post('/api/batch', body).expect(status);
+    const response = await service.client.post('/api/batch', body).expect(status);
     expect(response.body).toMatchObject({ statusCode: status, error });
     expect(typeof response.body.message).toBe('string');
     expect(await tableCounts(testEnv().databaseUrl)).toEqual(before);
@@ -216,7 +208,7 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
 
   it('413 PAYLOAD_TOO_LARGE above MAX_BODY_MB', async () => {
     const before = await tableCounts(testEnv().databaseUrl);
-    const response = await client.post('/api/batch', {
+    const response = await service.client.post('/api/batch', {
       text: TEMPLATE,
       recipients: one({ name: 'x'.repeat(1_100_000), code: '1' }),
     });
@@ -226,7 +218,7 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
   });
 
   it('400 for a body that is not JSON', async () => {
-    const response = await request(app.url)
+    const response = await request(service.app.url)
       .post('/api/batch')
       .set('Authorization', `Bearer ${testEnv().bootstrapApiKey}`)
       .set('Content-Type', 'application/json')
@@ -239,13 +231,15 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
   });
 
   it('400 INVALID_ID for a malformed id and 404 BATCH_NOT_FOUND for an unknown one', async () => {
-    const malformed = await client.get('/api/batch/not-a-uuid').expect(400);
+    const malformed = await service.client.get('/api/batch/not-a-uuid').expect(400);
     expect(malformed.body).toMatchObject({
       error: 'INVALID_ID',
       details: [{ path: 'id', message: expect.any(String) }],
     });
-    await client.get('/api/batch/not-a-uuid/messages').expect(400);
-    const unknown = await client.get('/api/batch/00000000-0000-4000-8000-000000000000').expect(404);
+    await service.client.get('/api/batch/not-a-uuid/messages').expect(400);
+    const unknown = await service.client
+      .get('/api/batch/00000000-0000-4000-8000-000000000000')
+      .expect(404);
     expect(unknown.body).toMatchObject({ statusCode: 404, error: 'BATCH_NOT_FOUND' });
   });
 
@@ -257,7 +251,7 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
     ['a forged cursor', '/api/batch?cursor=bm90LWEtY3Vyc29y', 'cursor'],
     ['an unknown query parameter', '/api/batch?sort=asc', 'sort'],
   ])('400 for %s on a list', async (_name, path, field) => {
-    const response = await client.get(path).expect(400);
+    const response = await service.client.get(path).expect(400);
     expect(response.body.error).toBe('VALIDATION_FAILED');
     expect(response.body.details).toEqual(
       expect.arrayContaining([expect.objectContaining({ path: field })]),
@@ -265,6 +259,8 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
   });
 
   it('a scheduled batch in the future is accepted (control for the past-schedule case)', async () => {
-    await client.post('/api/batch', batchBody({ options: { scheduleTime: later() } })).expect(201);
+    await service.client
+      .post('/api/batch', batchBody({ options: { scheduleTime: later() } }))
+      .expect(201);
   });
 });

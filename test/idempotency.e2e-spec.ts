@@ -1,22 +1,17 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../src/common/canonical-json';
-import { createAccount, startApp, type RunningApp } from './support/app-process';
-import { api } from './support/api';
+import { createAccount } from './support/app-process';
+import { api, useApp } from './support/api';
 import { query } from './support/database';
 import { testEnv } from './support/test-env';
 import { batchBody, TEMPLATE } from './factories/batch.factory';
 
 describe('Idempotency-Key on POST /api/batch', () => {
-  let app: RunningApp;
+  const service = useApp();
   const key = testEnv().bootstrapApiKey;
 
-  beforeAll(async () => {
-    app = await startApp();
-  });
-  afterAll(() => app.stop());
-
   const post = (idempotencyKey: string, body: unknown, apiKey = key) =>
-    api(app, apiKey).post('/api/batch', body).set('Idempotency-Key', idempotencyKey);
+    api(service.app, apiKey).post('/api/batch', body).set('Idempotency-Key', idempotencyKey);
   const batchCount = async () =>
     Number(
       (await query<{ n: string }>(testEnv().databaseUrl, 'SELECT count(*) AS n FROM batches'))[0].n,

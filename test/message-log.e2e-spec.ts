@@ -1,22 +1,15 @@
-import { createAccount, startApp, type RunningApp } from './support/app-process';
-import { api } from './support/api';
+import { createAccount } from './support/app-process';
+import { api, useApp } from './support/api';
 import { dumpDatabase, query } from './support/database';
 import { testEnv } from './support/test-env';
 import { phoneNumber, recipients, TEMPLATE } from './factories/batch.factory';
 
 describe('reading batches and their message logs', () => {
-  let app: RunningApp;
-  let client: ReturnType<typeof api>;
-
-  beforeAll(async () => {
-    app = await startApp();
-    client = api(app, testEnv().bootstrapApiKey);
-  });
-  afterAll(() => app.stop());
+  const service = useApp();
 
   it('walks a long message log page by page without gaps or repeats, in recipient order', async () => {
     const list = recipients(1234);
-    const created = await client
+    const created = await service.client
       .post('/api/batch', { text: TEMPLATE, recipients: list, options: { autoStart: false } })
       .expect(201);
     const seen: string[] = [];
@@ -25,7 +18,7 @@ describe('reading batches and their message logs', () => {
     let pages = 0;
     do {
       const path: string = `/api/batch/${created.body.id}/messages?limit=100${cursor ? `&cursor=${cursor}` : ''}`;
-      const page = await client.get(path).expect(200);
+      const page = await service.client.get(path).expect(200);
       expect(page.body.items.length).toBeLessThanOrEqual(100);
       for (const item of page.body.items) {
         seen.push(item.phoneNumber);
@@ -40,24 +33,26 @@ describe('reading batches and their message logs', () => {
   });
 
   it('filters the log by status', async () => {
-    const created = await client
+    const created = await service.client
       .post('/api/batch', {
         text: TEMPLATE,
         recipients: recipients(5),
         options: { autoStart: false },
       })
       .expect(201);
-    const pending = await client
+    const pending = await service.client
       .get(`/api/batch/${created.body.id}/messages?status=pending`)
       .expect(200);
     expect(pending.body.items).toHaveLength(5);
-    const sent = await client.get(`/api/batch/${created.body.id}/messages?status=sent`).expect(200);
+    const sent = await service.client
+      .get(`/api/batch/${created.body.id}/messages?status=sent`)
+      .expect(200);
     expect(sent.body).toEqual({ items: [], nextCursor: null });
   });
 
   it('lists batches newest first, paginated, filterable by status', async () => {
     const { key } = await createAccount('Lister');
-    const lister = api(app, key);
+    const lister = api(service.app, key);
     const made: string[] = [];
     for (let i = 0; i < 7; i++) {
       const options = i % 2 ? { autoStart: false } : {};
@@ -93,7 +88,7 @@ describe('reading batches and their message logs', () => {
 
   it('stores a variable the template does not use nowhere in the database', async () => {
     const secret = `unused-secret-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-    const created = await client
+    const created = await service.client
       .post('/api/batch', {
         text: 'Hi {{name}}',
         recipients: [{ phoneNumber: phoneNumber(0), variables: { name: 'Ada', password: secret } }],

@@ -1,17 +1,8 @@
 import request from 'supertest';
-import { startApp, type RunningApp } from './support/app-process';
-import { api } from './support/api';
-import { testEnv } from './support/test-env';
+import { useApp } from './support/api';
 
 describe('template preview and API documentation', () => {
-  let app: RunningApp;
-  let client: ReturnType<typeof api>;
-
-  beforeAll(async () => {
-    app = await startApp();
-    client = api(app, testEnv().bootstrapApiKey);
-  });
-  afterAll(() => app.stop());
+  const service = useApp();
 
   it.each([
     [
@@ -51,7 +42,9 @@ describe('template preview and API documentation', () => {
       { encoding: 'UCS-2', characters: 5, segments: 1 },
     ],
   ])('POST /api/template/preview %s', async (_name, text, variables, expected) => {
-    const response = await client.post('/api/template/preview', { text, variables }).expect(200);
+    const response = await service.client
+      .post('/api/template/preview', { text, variables })
+      .expect(200);
     expect(response.body).toMatchObject(expected);
   });
 
@@ -62,7 +55,7 @@ describe('template preview and API documentation', () => {
     ['a non-string variable', { text: 'Hi {{n}}', variables: { n: 5 } }, 'variables.n'],
     ['an unknown field', { text: 'Hi', extra: true }, 'extra'],
   ])('400 for %s, naming the field', async (_name, body, path) => {
-    const response = await client.post('/api/template/preview', body).expect(400);
+    const response = await service.client.post('/api/template/preview', body).expect(400);
     expect(response.body.error).toBe('VALIDATION_FAILED');
     expect(response.body.details).toEqual(
       expect.arrayContaining([expect.objectContaining({ path })]),
@@ -70,8 +63,8 @@ describe('template preview and API documentation', () => {
   });
 
   it('serves Swagger UI and the OpenAPI document without a key, with the bearer scheme and every route', async () => {
-    await request(app.url).get('/api/docs').expect(200).expect('Content-Type', /html/);
-    const doc = (await request(app.url).get('/api/docs-json').expect(200)).body;
+    await request(service.app.url).get('/api/docs').expect(200).expect('Content-Type', /html/);
+    const doc = (await request(service.app.url).get('/api/docs-json').expect(200)).body;
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
@@ -91,7 +84,7 @@ describe('template preview and API documentation', () => {
   });
 
   it('answers an unknown route with the error body', async () => {
-    const response = await client.get('/api/nothing-here').expect(404);
+    const response = await service.client.get('/api/nothing-here').expect(404);
     expect(response.body).toMatchObject({ statusCode: 404, error: 'NOT_FOUND' });
   });
 });

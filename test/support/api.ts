@@ -1,6 +1,9 @@
 // supertest against a running service, authenticated as an account.
 import request from 'supertest';
-import type { RunningApp } from './app-process';
+import { startApp, type RunningApp } from './app-process';
+import { testEnv } from './test-env';
+
+export type ApiClient = ReturnType<typeof api>;
 
 export function api(app: RunningApp, key: string) {
   const auth = { Authorization: `Bearer ${key}` };
@@ -12,4 +15,21 @@ export function api(app: RunningApp, key: string) {
         .set(auth)
         .send(body as object),
   };
+}
+
+/**
+ * Starts a service for the enclosing describe block (stopped after it) and a client holding the
+ * bootstrap key. Read the fields inside tests: they are set by beforeAll.
+ */
+export function useApp(overrides: Record<string, string | undefined> = {}): {
+  app: RunningApp;
+  client: ApiClient;
+} {
+  const context = {} as { app: RunningApp; client: ApiClient };
+  beforeAll(async () => {
+    context.app = await startApp(overrides);
+    context.client = api(context.app, testEnv().bootstrapApiKey);
+  });
+  afterAll(() => context.app?.stop());
+  return context;
 }

@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { testEnv } from './test-env';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+const DIST = join(__dirname, '..', '..', 'dist');
+const MAIN = join(DIST, 'main.js');
 
 export interface RunningApp {
   url: string;
@@ -29,41 +30,50 @@ export function appEnv(overrides: Record<string, string | undefined> = {}): Node
   return merged;
 }
 
-export async function startApp(
-  overrides: Record<string, string | undefined> = {},
-): Promise<RunningApp> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: appEnv(overrides),
+interface NodeProcess {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+function runNode(script: string, args: string[], env: NodeJS.ProcessEnv): NodeProcess {
+  const child = spawn(process.execPath, [script, ...args], {
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, output: () => output, exited };
+}
 
+export async function startApp(
+  overrides: Record<string, string | undefined> = {},
+): Promise<RunningApp> {
+  const { child, output, exited } = runNode(MAIN, [], appEnv(overrides));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`The service did not start in 30 s:\n${output}`)),
+      () => reject(new Error(`The service did not start in 30 s:\n${output()}`)),
       30_000,
     );
-    const onData = () => {
-      const match = /listening on port (\d+)/.exec(output);
+    child.stdout!.on('data', () => {
+      const match = /listening on port (\d+)/.exec(output());
       if (match) {
         clearTimeout(timer);
         resolve(Number(match[1]));
       }
-    };
-    child.stdout.on('data', onData);
+    });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`The service exited with code ${code} before listening:\n${output}`));
+      reject(new Error(`The service exited with code ${code} before listening:\n${output()}`));
     });
   });
 
   return {
     url: `http://127.0.0.1:${port}`,
     process: child,
-    output: () => output,
+    output,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
@@ -76,17 +86,11 @@ export async function runUntilExit(
   overrides: Record<string, string | undefined>,
   timeoutMs = 30_000,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: appEnv(overrides),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const { child, output, exited } = runNode(MAIN, [], appEnv(overrides));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const code = await exited;
   clearTimeout(timer);
-  return { code, output };
+  return { code, output: output() };
 }
 
 /** Runs `npm run account:create`'s compiled script; returns the key from its last line. */
@@ -94,19 +98,10 @@ export async function createAccount(
   name: string,
   databaseUrl = testEnv().databaseUrl,
 ): Promise<{ key: string; output: string }> {
-  const child = spawn(
-    process.execPath,
-    [join(__dirname, '..', '..', 'dist', 'accounts', 'create-account.cli.js'), name],
-    {
-      env: appEnv({ DATABASE_URL: databaseUrl }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`account:create failed (${code}):\n${output}`);
-  const lines = output.trimEnd().split('\n');
-  return { key: lines[lines.length - 1], output };
+  const cli = join(DIST, 'accounts', 'create-account.cli.js');
+  const { output, exited } = runNode(cli, [name], appEnv({ DATABASE_URL: databaseUrl }));
+  const code = await exited;
+  if (code !== 0) throw new Error(`account:create failed (${code}):\n${output()}`);
+  const lines = output().trimEnd().split('\n');
+  return { key: lines[lines.length - 1], output: output() };
 }
