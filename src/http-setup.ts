@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ingestConfig, type IngestConfig } from './config/configuration';
+import { bodyShapeProblem } from './errors/body-shape';
 import { errorBody } from './errors/error-body';
 import { createValidationPipe } from './errors/validation.pipe';
 
@@ -11,6 +12,7 @@ export function configureHttp(app: NestExpressApplication): void {
   const { maxBodyMb } = app.get<IngestConfig>(ingestConfig.KEY);
   app.use(express.json({ limit: `${maxBodyMb}mb` }));
   app.use(bodyErrors(maxBodyMb));
+  app.use(bodyShape);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setupSwagger(app);
@@ -38,18 +40,47 @@ function bodyErrors(maxBodyMb: number) {
       res
         .status(400)
         .json(
-          errorBody(400, 'VALIDATION_FAILED', 'The request body is not valid JSON.', [
-            { path: '', message: 'is not valid JSON' },
-          ]),
+          errorBody(
+            400,
+            'VALIDATION_FAILED',
+            'The request body is not a valid JSON object or array.',
+            [{ path: '', message: 'is not a valid JSON object or array' }],
+          ),
         );
     } else if (error.status && error.status >= 400 && error.status < 500) {
+      // An unsupported charset or encoding, an aborted upload: the body could not be read.
       res
-        .status(error.status)
-        .json(errorBody(400, 'VALIDATION_FAILED', 'The request body could not be read.'));
+        .status(400)
+        .json(
+          errorBody(
+            400,
+            'VALIDATION_FAILED',
+            'The request body could not be read; send UTF-8 JSON.',
+          ),
+        );
     } else {
       next(error);
     }
   };
+}
+
+/** Runs before anything walks the body recursively (see body-shape.ts). */
+function bodyShape(req: Request, res: Response, next: NextFunction): void {
+  const problem = bodyShapeProblem(req.body);
+  if (problem) {
+    res
+      .status(400)
+      .json(
+        errorBody(
+          400,
+          'VALIDATION_FAILED',
+          `The request body is invalid: ${problem.path || 'it'} ${problem.message}.`,
+          [problem],
+        ),
+      );
+  } else {
+    next();
+  }
 }
 
 function setupSwagger(app: INestApplication): void {

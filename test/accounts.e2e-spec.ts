@@ -20,6 +20,7 @@ describe('accounts and API keys', () => {
     ]) {
       const response = await (header ? call.set('Authorization', header) : call);
       expect(response.status).toBe(401);
+      expect(response.headers['www-authenticate']).toBe('Bearer');
       expect(response.body).toMatchObject({
         statusCode: 401,
         error: 'UNAUTHORIZED',

@@ -89,6 +89,12 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
       { scheduleTime: new Date(Date.now() - 10_000).toISOString() },
     ],
     ['no options', 'processing', true, undefined],
+    [
+      'autoStart false and a schedule that is already due',
+      'pending',
+      false,
+      { autoStart: false, scheduleTime: new Date(Date.now() - 10_000).toISOString() },
+    ],
   ])('with %s the batch is %s', async (_name, status, started, options) => {
     const created = await service.client
       .post('/api/batch', batchBody(options ? { options } : {}))

@@ -4,6 +4,10 @@ import { tableCounts } from './support/database';
 import { testEnv } from './support/test-env';
 import { batchBody, phoneNumber, recipients, TEMPLATE } from './factories/batch.factory';
 
+const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const deep = (depth: number) =>
+  `{"text":"Hi","recipients":[{"phoneNumber":"+12025550100"}],"x":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+
 interface Detail {
   path: string;
   message: string;
@@ -226,7 +230,7 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({
       error: 'VALIDATION_FAILED',
-      message: 'The request body is not valid JSON.',
+      message: 'The request body is not a valid JSON object or array.',
     });
   });
 
@@ -249,6 +253,11 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
     ['a non-numeric limit', '/api/batch?limit=ten', 'limit'],
     ['an unknown status', '/api/batch?status=sent', 'status'],
     ['a forged cursor', '/api/batch?cursor=bm90LWEtY3Vyc29y', 'cursor'],
+    [
+      'a cursor with a date PostgreSQL would refuse',
+      `/api/batch?cursor=${cursor({ createdAt: '1', id: '00000000-0000-4000-8000-000000000000' })}`,
+      'cursor',
+    ],
     ['an unknown query parameter', '/api/batch?sort=asc', 'sort'],
   ])('400 for %s on a list', async (_name, path, field) => {
     const response = await service.client.get(path).expect(400);
@@ -258,9 +267,70 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
     );
   });
 
+  it('400 for a message-log cursor beyond any position', async () => {
+    const created = await service.client.post('/api/batch', batchBody()).expect(201);
+    const response = await service.client
+      .get(`/api/batch/${created.body.id}/messages?cursor=${cursor({ seq: 2 ** 53 - 1 })}`)
+      .expect(400);
+    expect(response.body.details).toEqual([expect.objectContaining({ path: 'cursor' })]);
+  });
+
+  it.each<[string, string, Record<string, string>]>([
+    ['a body nested deeper than 32 levels', deep(40), {}],
+    ['a deeply nested body with an Idempotency-Key', deep(5_000), { 'Idempotency-Key': 'deep-1' }],
+    [
+      'a "__proto__" key',
+      '{"text":"Hi","recipients":[{"phoneNumber":"+12025550100","variables":{"__proto__":{}}}]}',
+      {},
+    ],
+    ['a JSON null body', 'null', {}],
+  ])('400, never a 500, for %s', async (_name, raw, headers) => {
+    const before = await tableCounts(testEnv().databaseUrl);
+    const response = await request(service.app.url)
+      .post('/api/batch')
+      .set('Authorization', `Bearer ${testEnv().bootstrapApiKey}`)
+      .set('Content-Type', 'application/json')
+      .set(headers)
+      .send(raw);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ statusCode: 400, error: 'VALIDATION_FAILED' });
+    expect(await tableCounts(testEnv().databaseUrl)).toEqual(before);
+  });
+
+  it('400 for a body in a charset other than UTF-8', async () => {
+    const response = await request(service.app.url)
+      .post('/api/batch')
+      .set('Authorization', `Bearer ${testEnv().bootstrapApiKey}`)
+      .set('Content-Type', 'application/json; charset=utf-7')
+      .send(JSON.stringify(batchBody()));
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ statusCode: 400, error: 'VALIDATION_FAILED' });
+  });
+
   it('a scheduled batch in the future is accepted (control for the past-schedule case)', async () => {
     await service.client
       .post('/api/batch', batchBody({ options: { scheduleTime: later() } }))
       .expect(201);
+  });
+});
+
+describe('a large request rejected after its rows started streaming into PostgreSQL', () => {
+  const service = useApp();
+
+  it('leaves nothing: 20,001 recipients with one bad number at index 15,000', async () => {
+    const list = recipients(20_001);
+    list[15_000] = { ...list[15_000], phoneNumber: '+1202555019' };
+    const before = await tableCounts(testEnv().databaseUrl);
+    const response = await service.client
+      .post('/api/batch', { text: TEMPLATE, recipients: list })
+      .expect(400);
+    expect(response.body.details).toEqual([
+      {
+        path: 'recipients[15000].phoneNumber',
+        index: 15_000,
+        message: expect.stringContaining('+1202555019'),
+      },
+    ]);
+    expect(await tableCounts(testEnv().databaseUrl)).toEqual(before);
   });
 });

@@ -52,6 +52,7 @@ describe('template preview and API documentation', () => {
     ['an invalid placeholder', { text: 'Hi {{first name}}' }, 'text'],
     ['text over 1600 characters', { text: 'a'.repeat(1601) }, 'text'],
     ['missing text', { variables: {} }, 'text'],
+    ['a 100,000-character text full of placeholders', { text: '{{v}}'.repeat(20_000) }, 'text'],
     ['a non-string variable', { text: 'Hi {{n}}', variables: { n: 5 } }, 'variables.n'],
     ['an unknown field', { text: 'Hi', extra: true }, 'extra'],
   ])('400 for %s, naming the field', async (_name, body, path) => {

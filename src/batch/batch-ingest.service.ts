@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { uuidV7s } from '../common/uuid-v7';
 import { ingestConfig, type IngestConfig } from '../config/configuration';
-import type { ErrorDetail } from '../errors/domain-error';
+import { ValidationFailed, type ErrorDetail } from '../errors/domain-error';
+import { firstOccurrences } from './duplicate-numbers';
 import { BatchIngestRepository, type NewBatch, type NewMessage } from './batch-ingest.repository';
 import { toBatchStatus } from './batch.presenter';
 import {
-  invalid,
   phoneNumbersOf,
   validateBatchRequest,
   validateRecipients,
@@ -66,7 +66,7 @@ export class BatchIngestService {
       const problems = (await Promise.all(parsing)).flatMap((parsed, step) =>
         phoneProblems(batch.phoneNumbers, parsed, step * PIPELINE_STEP),
       );
-      throw invalid(byIndex([...batch.details, ...problems]));
+      throw ValidationFailed.of(byIndex([...batch.details, ...problems]));
     }
 
     const id = randomUUID();
@@ -99,6 +99,9 @@ export class BatchIngestService {
       const response: CreatedBatchDto = {
         ...toBatchStatus({ ...row, completedAt: null, pauseReason: null, failureReason: null }),
         warnings: batch.warnings,
+        ...(batch.warningsTotal > batch.warnings.length
+          ? { warningsTotal: batch.warningsTotal }
+          : {}),
         duplicatesDropped: batch.recipients.length - tally.messages,
       };
       if (claim) await this.idempotency.complete(manager, claim, 201, response);
@@ -135,20 +138,27 @@ export class BatchIngestService {
       if (problems.length) continue;
 
       const ids = uuidV7s(parsed.length);
+      const keep = firstOccurrences(
+        parsed.map((result) => (result as { e164: string }).e164),
+        seen,
+      );
       const messages: NewMessage[] = [];
       for (let i = 0; i < parsed.length; i++) {
-        const { e164 } = parsed[i] as { e164: string };
-        if (seen.has(e164)) continue;
-        seen.add(e164);
+        if (!keep[i]) continue;
         const { variables, segments, encoding } = batch.recipients[start + i];
-        messages.push({ id: ids[i], phoneNumber: e164, variables, segments });
+        messages.push({
+          id: ids[i],
+          phoneNumber: (parsed[i] as { e164: string }).e164,
+          variables,
+          segments,
+        });
         tally.segments += segments;
         tally.encodings.add(encoding);
       }
       tally.messages += messages.length;
       yield messages;
     }
-    if (problems.length) throw invalid(problems);
+    if (problems.length) throw ValidationFailed.of(problems);
   }
 }
 

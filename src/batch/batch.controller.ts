@@ -37,6 +37,9 @@ export class BatchController {
   @ApiCreatedResponse({
     type: CreatedBatchDto,
     description: 'Stored; the Location header points at the batch.',
+    headers: {
+      Location: { description: 'The batch: /api/batch/{id}', schema: { type: 'string' } },
+    },
   })
   @ApiErrors(
     'VALIDATION_FAILED',

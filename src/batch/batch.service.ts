@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { decodeCursor, encodeCursor, type Page } from '../common/pagination';
+import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { isUuid } from '../common/uuid-v7';
 import { BatchNotFound } from '../errors/domain-error';
 import { BatchIngestService } from './batch-ingest.service';
@@ -21,15 +21,19 @@ export interface CreateBatchResult {
 type BatchCursor = { createdAt: string; id: string };
 type MessageCursor = { seq: number };
 
-const isBatchCursor = (v: unknown): v is BatchCursor =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as BatchCursor).createdAt === 'string' &&
-  !Number.isNaN(Date.parse((v as BatchCursor).createdAt)) &&
-  typeof (v as BatchCursor).id === 'string' &&
-  isUuid((v as BatchCursor).id);
-const isMessageCursor = (v: unknown): v is MessageCursor =>
-  typeof v === 'object' && v !== null && Number.isSafeInteger((v as MessageCursor).seq);
+const MAX_SEQ = 2 ** 31 - 1;
+
+/** Cursors come back from clients: check them as strictly as PostgreSQL will. */
+const isBatchCursor = (v: unknown): v is BatchCursor => {
+  const { createdAt, id } = (v ?? {}) as Partial<BatchCursor>;
+  if (typeof createdAt !== 'string' || typeof id !== 'string' || !isUuid(id)) return false;
+  const date = new Date(createdAt);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === createdAt;
+};
+const isMessageCursor = (v: unknown): v is MessageCursor => {
+  const { seq } = (v ?? {}) as Partial<MessageCursor>;
+  return Number.isInteger(seq) && seq! >= 0 && seq! <= MAX_SEQ;
+};
 
 @Injectable()
 export class BatchService {
@@ -77,16 +81,10 @@ export class BatchService {
       const cursor = decodeCursor(query.cursor, isBatchCursor);
       qb.andWhere('(b.created_at, b.id) < (:createdAt, :id)', cursor);
     }
-    const rows = await qb.getMany();
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toBatchStatus),
-      nextCursor:
-        rows.length > query.limit && last
-          ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id })
-          : null,
-    };
+    return toPage(await qb.getMany(), query.limit, toBatchStatus, (last) => ({
+      createdAt: last.createdAt.toISOString(),
+      id: last.id,
+    }));
   }
 
   async listMessages(
@@ -102,13 +100,7 @@ export class BatchService {
       .limit(query.limit + 1);
     if (query.status) qb.andWhere('m.status = :status', { status: query.status });
     if (query.cursor) qb.andWhere('m.seq > :seq', decodeCursor(query.cursor, isMessageCursor));
-    const rows = await qb.getMany();
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toMessage),
-      nextCursor: rows.length > query.limit && last ? encodeCursor({ seq: last.seq }) : null,
-    };
+    return toPage(await qb.getMany(), query.limit, toMessage, (last) => ({ seq: last.seq }));
   }
 
   /** Another account's batch is as invisible as one that does not exist. */

@@ -631,3 +631,57 @@ describe('validateCreateBatch: segments and encoding per recipient', () => {
     expect(result.template.variables).toEqual(['code', 'name']);
   });
 });
+
+describe('validateCreateBatch: limits that keep the work and the answer bounded', () => {
+  const many = (count: number, prefix = 'v') =>
+    Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}${i}`, 'x']));
+
+  it.each<[string, Record<string, unknown>, { path: string; message: RegExp } | undefined]>([
+    ['100 variables', { name: 'Ann', ...many(99) }, undefined],
+    [
+      '101 variables',
+      { name: 'Ann', ...many(100) },
+      { path: 'recipients[0].variables', message: /101 variables/ },
+    ],
+    [
+      'a variable name of 101 characters',
+      { name: 'Ann', ['n'.repeat(101)]: 'x' },
+      { path: `recipients[0].variables.${'n'.repeat(100)}`, message: /longer than 100/ },
+    ],
+    [
+      'a variable name with NUL',
+      { name: 'Ann', 'a\u0000b': 'x' },
+      { path: 'recipients[0].variables.a\u0000b', message: /NUL/ },
+    ],
+    [
+      'a variable name with a lone surrogate',
+      { name: 'Ann', '\ud800': 'x' },
+      { path: 'recipients[0].variables.\ud800', message: /surrogate/ },
+    ],
+  ])('%s', (_case, variables, expected) => {
+    const result = validate(body({ recipients: [recipient(variables)] }));
+    expect(result.details).toEqual(
+      expected ? [{ ...expected, index: 0, message: expect.stringMatching(expected.message) }] : [],
+    );
+  });
+
+  it('keeps the first 100 warnings and counts them all', () => {
+    const recipients = Array.from({ length: 3 }, (_, r) =>
+      recipient({ name: 'Ann', ...many(90, `r${r}_`) }),
+    );
+    const result = validate(body({ recipients }), { maxRecipients: 5, now: NOW });
+    expect(result.warnings).toHaveLength(100);
+    expect(result.warningsTotal).toBe(270);
+  });
+
+  it('hints at a near miss of a missing variable among many given ones', () => {
+    const result = validate(body({ recipients: [recipient({ Name: 'Ann', ...many(90) })] }));
+    expect(result.details).toEqual([
+      {
+        path: 'recipients[0].variables.name',
+        index: 0,
+        message: expect.stringContaining('"Name"'),
+      },
+    ]);
+  });
+});

@@ -6,6 +6,7 @@ import { countSegments, type SmsEncoding } from '../template/segments';
 import {
   findNearMiss,
   MAX_MESSAGE_LENGTH,
+  normalizeVariableName,
   parseTemplate,
   renderTemplate,
   type ParsedTemplate,
@@ -16,6 +17,11 @@ import { PRIORITIES, type Priority } from './entities/batch.entity';
 export const SCHEDULE_CLOCK_SKEW_MS = 30_000;
 /** Warnings list at most this many recipient indexes each (`recipientsTotal` has the full count). */
 export const MAX_WARNING_RECIPIENTS = 100;
+/** At most this many warnings (`warningsTotal` has the full count): the answer stays small. */
+export const MAX_WARNINGS = 100;
+/** Limits on what a recipient may give, so that no request can make the answer or the work explode. */
+export const MAX_VARIABLES_PER_RECIPIENT = 100;
+export const MAX_VARIABLE_NAME_LENGTH = 100;
 
 const ISO_8601_WITH_OFFSET =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
@@ -78,6 +84,8 @@ export interface ValidatedBatch {
   /** By recipient index, as given; a hole where it is not a string. Parsed after this step. */
   phoneNumbers: string[];
   warnings: BatchWarning[];
+  /** How many warnings there were; `warnings` holds the first MAX_WARNINGS. */
+  warningsTotal: number;
   /** Problems found so far, by recipient; phone numbers add theirs before the request is judged. */
   details: ErrorDetail[];
 }
@@ -146,7 +154,7 @@ export function validateBatchRequest(
     throw new TooManyRecipients(recipients.length, limits.maxRecipients);
   }
   if (problems.length || !template || !options || !Array.isArray(recipients)) {
-    throw invalid(problems);
+    throw ValidationFailed.of(problems);
   }
   return { template, options, recipients };
 }
@@ -163,16 +171,6 @@ export function phoneNumbersOf(
     numbers.push(typeof phoneNumber === 'string' ? phoneNumber : '');
   }
   return numbers;
-}
-
-/** The ValidationFailed for a list of details: one sentence, the details say where. */
-export function invalid(details: ErrorDetail[]): ValidationFailed {
-  const first = details[0];
-  const message =
-    details.length === 1 && first
-      ? `The request is invalid: ${first.path} ${first.message}.`
-      : `The request is invalid: ${details.length} problems, listed in details.`;
-  return new ValidationFailed(message, details);
 }
 
 function checkText(text: unknown, problems: ErrorDetail[]): ParsedTemplate | undefined {
@@ -256,7 +254,7 @@ function checkOptions(
 export function validateRecipients(
   recipients: readonly unknown[],
   template: ParsedTemplate,
-): Pick<ValidatedBatch, 'recipients' | 'phoneNumbers' | 'warnings' | 'details'> {
+): Pick<ValidatedBatch, 'recipients' | 'phoneNumbers' | 'warnings' | 'warningsTotal' | 'details'> {
   const used = new Set(template.variables);
   const valid = new Array<ValidRecipient>(recipients.length);
   const phoneNumbers = new Array<string>(recipients.length);
@@ -288,10 +286,19 @@ export function validateRecipients(
       report(index, '.variables', 'must be an object of strings');
       continue;
     }
+    const givenNames = Object.keys(given);
+    if (givenNames.length > MAX_VARIABLES_PER_RECIPIENT) {
+      report(
+        index,
+        '.variables',
+        `has ${givenNames.length} variables; at most ${MAX_VARIABLES_PER_RECIPIENT} are allowed`,
+      );
+      continue;
+    }
     // No prototype: a template may name a variable "__proto__".
     const variables = Object.create(null) as Record<string, string>;
     let complete = true;
-    for (const name in given) {
+    for (const name of givenNames) {
       const value = given[name];
       if (typeof value !== 'string') {
         report(index, `.variables.${name}`, 'must be a string');
@@ -299,6 +306,15 @@ export function validateRecipients(
         continue;
       }
       if (!used.has(name)) {
+        const nameProblem =
+          name.length > MAX_VARIABLE_NAME_LENGTH
+            ? `is a variable name longer than ${MAX_VARIABLE_NAME_LENGTH} characters`
+            : storableTextProblem(name);
+        if (nameProblem) {
+          report(index, `.variables.${name.slice(0, MAX_VARIABLE_NAME_LENGTH)}`, nameProblem);
+          complete = false;
+          continue;
+        }
         let seen = unused.get(name);
         if (!seen) unused.set(name, (seen = []));
         seen.push(index);
@@ -312,9 +328,11 @@ export function validateRecipients(
         variables[name] = value;
       }
     }
+    let nearMisses: Map<string, string> | undefined;
     for (const name of template.variables) {
       if (Object.hasOwn(given, name)) continue;
-      const nearMiss = Object.keys(given).find((givenName) => findNearMiss(givenName, [name]));
+      nearMisses ??= byNormalizedName(givenNames);
+      const nearMiss = nearMisses.get(normalizeVariableName(name));
       report(
         index,
         `.variables.${name}`,
@@ -338,7 +356,24 @@ export function validateRecipients(
     const { segments, encoding } = countSegments(rendered);
     valid[index] = { variables, segments, encoding };
   }
-  return { recipients: valid, phoneNumbers, warnings: warningsFor(unused, template), details };
+  const warnings = warningsFor(unused, template);
+  return {
+    recipients: valid,
+    phoneNumbers,
+    warnings: warnings.slice(0, MAX_WARNINGS),
+    warningsTotal: warnings.length,
+    details,
+  };
+}
+
+/** Given names by their near-miss form, to hint at `first_name` when `firstName` is missing. */
+function byNormalizedName(names: readonly string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const name of names) {
+    const normalized = normalizeVariableName(name);
+    if (normalized && !map.has(normalized)) map.set(normalized, name);
+  }
+  return map;
 }
 
 function warningsFor(unused: Map<string, number[]>, template: ParsedTemplate): BatchWarning[] {

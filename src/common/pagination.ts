@@ -44,3 +44,21 @@ export function decodeCursor<T>(cursor: string, isValid: (value: unknown) => val
     { path: 'cursor', message: 'is not a valid cursor; pass the nextCursor of the previous page' },
   ]);
 }
+
+/**
+ * A page from rows fetched with `LIMIT limit + 1`: the extra row, if any, only says that another
+ * page follows, whose cursor is made from the page's last row.
+ */
+export function toPage<Row, Item>(
+  rows: Row[],
+  limit: number,
+  toItem: (row: Row) => Item,
+  cursorOf: (last: Row) => unknown,
+): Page<Item> {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toItem),
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last)) : null,
+  };
+}

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 
 /** Advisory lock keys (arbitrary, fixed) that serialise start-up work across processes. */
 export const ADVISORY_LOCKS = {
+  createDatabase: 0x5a1_0000,
   migrate: 0x5a1_0001,
   bootstrapAccounts: 0x5a1_0002,
 } as const;
@@ -21,15 +22,17 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
   const client = new Client({ connectionString: maintenance.toString() });
   await client.connect();
   try {
+    // Serialised across processes; the error check below still covers a server without the lock's
+    // protection (another tool creating the database at the same moment).
+    await client.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCKS.createDatabase]);
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (rowCount) return;
     await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
   } catch (error) {
-    // Another process created it between our check and our CREATE: that is what we wanted.
     const code = (error as { code?: string }).code;
     if (code !== DUPLICATE_DATABASE && code !== UNIQUE_VIOLATION) throw error;
   } finally {
-    await client.end();
+    await client.end(); // ends the session, which releases the lock
   }
 }
 

@@ -27,7 +27,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
-    if (!response.headersSent) response.status(body.statusCode).json(body);
+    if (response.headersSent) return;
+    // RFC 6750: a 401 names the scheme it wants.
+    if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    response.status(body.statusCode).json(body);
   }
 
   toBody(exception: unknown): ErrorBody {

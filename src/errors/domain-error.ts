@@ -41,6 +41,16 @@ export class ValidationFailed extends DomainError {
   constructor(message: string, details?: ErrorDetail[]) {
     super('VALIDATION_FAILED', message, details);
   }
+
+  /** A 400 for a list of problems: one sentence, the details say where. */
+  static of(details: ErrorDetail[]): ValidationFailed {
+    const first = details[0];
+    const message =
+      details.length === 1 && first
+        ? `The request is invalid: ${first.path} ${first.message}.`
+        : `The request is invalid: ${details.length} problems, listed in details.`;
+    return new ValidationFailed(message, details);
+  }
 }
 
 export class BatchNotFound extends DomainError {

@@ -9,16 +9,7 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
     stopAtFirstError: true,
-    exceptionFactory: (errors) => {
-      const details = flatten(errors);
-      const first = details[0];
-      return new ValidationFailed(
-        details.length === 1 && first
-          ? `The request is invalid: ${first.path} ${first.message}.`
-          : `The request is invalid: ${details.length} problems, listed in details.`,
-        details,
-      );
-    },
+    exceptionFactory: (errors) => ValidationFailed.of(flatten(errors)),
   });
 }
 

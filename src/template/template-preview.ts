@@ -16,13 +16,16 @@ export function previewTemplate(
   text: string,
   values: Record<string, unknown> = {},
 ): TemplatePreview {
-  const details: ErrorDetail[] = [];
+  // Length first: nothing longer than a message is worth parsing.
   if (text.length === 0 || text.length > MAX_MESSAGE_LENGTH) {
-    details.push({
-      path: 'text',
-      message: `must be 1 to ${MAX_MESSAGE_LENGTH} characters (UTF-16 units); it has ${text.length}`,
-    });
+    throw ValidationFailed.of([
+      {
+        path: 'text',
+        message: `must be 1 to ${MAX_MESSAGE_LENGTH} characters (UTF-16 units); it has ${text.length}`,
+      },
+    ]);
   }
+  const details: ErrorDetail[] = [];
   const storable = storableTextProblem(text);
   if (storable) details.push({ path: 'text', message: storable });
   for (const [name, value] of Object.entries(values)) {
@@ -32,20 +35,14 @@ export function previewTemplate(
   }
   const { template, problems } = parseTemplate(text);
   for (const problem of problems) details.push({ path: 'text', message: problem.message });
-  if (details.length) {
-    const first = details[0];
-    throw new ValidationFailed(
-      details.length === 1
-        ? `The request is invalid: ${first.path} ${first.message}.`
-        : `The request is invalid: ${details.length} problems, listed in details.`,
-      details,
-    );
-  }
+  if (details.length) throw ValidationFailed.of(details);
+
   const { rendered, missing } = renderTemplate(template, values);
+  const missingSet = new Set(missing);
   const { encoding, characters, segments } = countSegments(rendered);
   return {
     rendered,
-    variables: { used: template.variables.filter((name) => !missing.includes(name)), missing },
+    variables: { used: template.variables.filter((name) => !missingSet.has(name)), missing },
     encoding,
     characters,
     segments,

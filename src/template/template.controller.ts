@@ -12,7 +12,7 @@ export class TemplateController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Render a template and count its SMS segments' })
   @ApiOkResponse({ type: TemplatePreviewDto })
-  @ApiErrors('VALIDATION_FAILED')
+  @ApiErrors('VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE')
   preview(@Body() body: TemplatePreviewRequestDto): TemplatePreviewDto {
     return previewTemplate(body.text, body.variables);
   }

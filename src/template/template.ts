@@ -30,6 +30,8 @@ export function parseTemplate(text: string): {
   const parts: (string | Placeholder)[] = [];
   const variables: string[] = [];
   const problems: TemplateProblem[] = [];
+  const seenVariables = new Set<string>();
+  const seenProblems = new Set<string>();
   // Start of literal text not yet pushed; invalid placeholders don't advance it, so they merge into the surrounding literal.
   let literalStart = 0;
 
@@ -39,12 +41,18 @@ export function parseTemplate(text: string): {
     const name = (match[1] ?? '').trim();
     if (!VARIABLE_NAME.test(name)) {
       // The same typo repeated is one thing to fix, so it is reported once.
-      if (!problems.some((p) => p.placeholder === raw)) problems.push(describeProblem(raw, name));
+      if (!seenProblems.has(raw)) {
+        seenProblems.add(raw);
+        problems.push(describeProblem(raw, name));
+      }
       continue;
     }
     if (match.index > literalStart) parts.push(text.slice(literalStart, match.index));
     parts.push(Object.freeze({ variable: name, raw }));
-    if (!variables.includes(name)) variables.push(name);
+    if (!seenVariables.has(name)) {
+      seenVariables.add(name);
+      variables.push(name);
+    }
     literalStart = match.index + raw.length;
   }
   if (literalStart < text.length) parts.push(text.slice(literalStart));

@@ -134,8 +134,18 @@ export class BatchWarningDto {
 }
 
 export class CreatedBatchDto extends BatchStatusDto {
-  @ApiProperty({ type: [BatchWarningDto] })
+  @ApiProperty({
+    type: [BatchWarningDto],
+    description: 'At most 100; warningsTotal counts them all when there are more.',
+  })
   warnings: BatchWarningDto[];
+
+  @ApiProperty({
+    required: false,
+    example: 250,
+    description: 'Present when warnings were cut at 100.',
+  })
+  warningsTotal?: number;
 
   @ApiProperty({
     example: 0,
