@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ingestConfig, type IngestConfig } from './config/configuration';
 import { bodyShapeProblem } from './errors/body-shape';
+import type { ErrorCode, ErrorDetail } from './errors/domain-error';
 import { errorBody } from './errors/error-body';
 import { createValidationPipe } from './errors/validation.pipe';
 
@@ -27,37 +28,26 @@ function bodyErrors(maxBodyMb: number) {
     next: NextFunction,
   ) => {
     if (error.type === 'entity.too.large') {
-      res
-        .status(413)
-        .json(
-          errorBody(
-            413,
-            'PAYLOAD_TOO_LARGE',
-            `The request body is larger than ${maxBodyMb} MB (MAX_BODY_MB).`,
-          ),
-        );
+      reply(
+        res,
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `The request body is larger than ${maxBodyMb} MB (MAX_BODY_MB).`,
+      );
     } else if (error.type === 'entity.parse.failed') {
-      res
-        .status(400)
-        .json(
-          errorBody(
-            400,
-            'VALIDATION_FAILED',
-            'The request body is not a valid JSON object or array.',
-            [{ path: '', message: 'is not a valid JSON object or array' }],
-          ),
-        );
+      reply(
+        res,
+        400,
+        'VALIDATION_FAILED',
+        'The request body is not a valid JSON object or array.',
+        {
+          path: '',
+          message: 'is not a valid JSON object or array',
+        },
+      );
     } else if (error.status && error.status >= 400 && error.status < 500) {
       // An unsupported charset or encoding, an aborted upload: the body could not be read.
-      res
-        .status(400)
-        .json(
-          errorBody(
-            400,
-            'VALIDATION_FAILED',
-            'The request body could not be read; send UTF-8 JSON.',
-          ),
-        );
+      reply(res, 400, 'VALIDATION_FAILED', 'The request body could not be read; send UTF-8 JSON.');
     } else {
       next(error);
     }
@@ -67,20 +57,25 @@ function bodyErrors(maxBodyMb: number) {
 /** Runs before anything walks the body recursively (see body-shape.ts). */
 function bodyShape(req: Request, res: Response, next: NextFunction): void {
   const problem = bodyShapeProblem(req.body);
-  if (problem) {
-    res
-      .status(400)
-      .json(
-        errorBody(
-          400,
-          'VALIDATION_FAILED',
-          `The request body is invalid: ${problem.path || 'it'} ${problem.message}.`,
-          [problem],
-        ),
-      );
-  } else {
-    next();
-  }
+  if (!problem) return next();
+  const where = problem.path || 'it';
+  reply(
+    res,
+    400,
+    'VALIDATION_FAILED',
+    `The request body is invalid: ${where} ${problem.message}.`,
+    problem,
+  );
+}
+
+function reply(
+  res: Response,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  detail?: ErrorDetail,
+): void {
+  res.status(status).json(errorBody(status, code, message, detail && [detail]));
 }
 
 function setupSwagger(app: INestApplication): void {
