@@ -4,7 +4,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ingestConfig, type IngestConfig } from './config/configuration';
-import { bodyShapeProblem } from './errors/body-shape';
 import type { ErrorCode, ErrorDetail } from './errors/domain-error';
 import { errorBody } from './errors/error-body';
 import { createValidationPipe } from './errors/validation.pipe';
@@ -13,7 +12,6 @@ export function configureHttp(app: NestExpressApplication): void {
   const { maxBodyMb } = app.get<IngestConfig>(ingestConfig.KEY);
   app.use(express.json({ limit: `${maxBodyMb}mb` }));
   app.use(bodyErrors(maxBodyMb));
-  app.use(bodyShape);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setupSwagger(app);
@@ -52,20 +50,6 @@ function bodyErrors(maxBodyMb: number) {
       next(error);
     }
   };
-}
-
-/** Runs before anything walks the body recursively (see body-shape.ts). */
-function bodyShape(req: Request, res: Response, next: NextFunction): void {
-  const problem = bodyShapeProblem(req.body);
-  if (!problem) return next();
-  const where = problem.path || 'it';
-  reply(
-    res,
-    400,
-    'VALIDATION_FAILED',
-    `The request body is invalid: ${where} ${problem.message}.`,
-    problem,
-  );
 }
 
 function reply(

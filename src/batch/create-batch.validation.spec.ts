@@ -554,9 +554,9 @@ describe('validateCreateBatch: warnings and stored variables', () => {
     ['no variables in the template', 'Hello', { city: 'Oslo' }, {}],
     [
       'a variable named like a prototype property',
-      'Hi {{__proto__}}',
-      JSON.parse('{"__proto__":"x"}'),
-      JSON.parse('{"__proto__":"x"}'),
+      'Hi {{constructor}} {{toString}}',
+      { constructor: 'x', toString: 'y' },
+      { constructor: 'x', toString: 'y' },
     ],
   ])('stores only the template variables: %s', (_case, text, given, stored) => {
     const result = validate(body({ text, recipients: [recipient(given)] }));
@@ -682,6 +682,28 @@ describe('validateCreateBatch: limits that keep the work and the answer bounded'
         index: 0,
         message: expect.stringContaining('"Name"'),
       },
+    ]);
+  });
+});
+
+describe('validateCreateBatch: "__proto__" can never reach an object prototype', () => {
+  it('refuses it as a given variable name', () => {
+    const result = validate(
+      body({ recipients: [recipient(JSON.parse('{"name":"Ann","__proto__":"x"}'))] }),
+    );
+    expect(result.details).toEqual([
+      {
+        path: 'recipients[0].variables.__proto__',
+        index: 0,
+        message: 'is not an allowed variable name',
+      },
+    ]);
+  });
+
+  it('refuses it as a template variable', () => {
+    const error = errorOf(() => validate(body({ text: 'Hi {{__proto__}}' })));
+    expect(error.details).toEqual([
+      expect.objectContaining({ path: 'text', message: expect.stringContaining('__proto__') }),
     ]);
   });
 });

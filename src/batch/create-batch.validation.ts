@@ -194,6 +194,13 @@ function checkText(text: unknown, problems: ErrorDetail[]): ParsedTemplate | und
   for (const problem of placeholderProblems) {
     problems.push({ path: 'text', message: problem.message });
   }
+  if (template.variables.includes('__proto__')) {
+    problems.push({
+      path: 'text',
+      message: 'placeholder {{__proto__}} is not an allowed variable name',
+    });
+    return undefined;
+  }
   return placeholderProblems.length ? undefined : template;
 }
 
@@ -295,8 +302,9 @@ export function validateRecipients(
       );
       continue;
     }
-    // No prototype: a template may name a variable "__proto__".
-    const variables = Object.create(null) as Record<string, string>;
+    // A plain object is safe: "__proto__", the one name that could reach its prototype, is refused
+    // (a template cannot use it either: it would never be given).
+    const variables: Record<string, string> = {};
     let complete = true;
     for (const name of givenNames) {
       const value = given[name];
@@ -309,7 +317,9 @@ export function validateRecipients(
         const nameProblem =
           name.length > MAX_VARIABLE_NAME_LENGTH
             ? `is a variable name longer than ${MAX_VARIABLE_NAME_LENGTH} characters`
-            : storableTextProblem(name);
+            : name === '__proto__'
+              ? 'is not an allowed variable name'
+              : storableTextProblem(name);
         if (nameProblem) {
           report(index, `.variables.${name.slice(0, MAX_VARIABLE_NAME_LENGTH)}`, nameProblem);
           complete = false;

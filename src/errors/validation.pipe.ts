@@ -1,9 +1,25 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { bodyShapeProblem } from './body-shape';
 import { ValidationFailed, type ErrorDetail } from './domain-error';
+
+/**
+ * ValidationPipe, but a body is first checked without recursion (body-shape.ts): class-transformer
+ * and the pipe walk it recursively, and turn "__proto__" keys into prototypes. Routes that take
+ * `unknown` (POST /api/batch, validated by hand) skip both.
+ */
+class ShapeCheckingValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && this.toValidate(metadata)) {
+      const problem = bodyShapeProblem(value);
+      if (problem) throw ValidationFailed.of([problem]);
+    }
+    return super.transform(value, metadata);
+  }
+}
 
 /** Validates DTOs (unknown fields rejected) and reports every problem with its path. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ShapeCheckingValidationPipe({
     transform: true,
     whitelist: true,
     forbidNonWhitelisted: true,
