@@ -1,25 +1,39 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AccountsModule } from './accounts/accounts.module';
-import { BatchModule } from './batch/batch.module';
-import { configSections } from './config/configuration';
+import { BatchHttpModule } from './batch/batch-http.module';
+import { DispatchModule } from './batch/dispatch/dispatch.module';
+import { configSections, type AppRole } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
 import { ErrorsModule } from './errors/errors.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
-import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { QueueModule } from './queue/queue.module';
+import { RedisModule } from './redis/redis.module';
 import { TemplateModule } from './template/template.module';
 
-@Module({
-  imports: [
-    // Sections are validated when loaded: a bad variable stops the boot with its name.
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configSections }),
-    DatabaseModule,
-    ErrorsModule,
-    AccountsModule,
-    TemplateModule,
-    BatchModule,
-    RateLimitModule,
-    MonitoringModule,
-  ],
-})
-export class AppModule {}
+/**
+ * The whole service, shaped by APP_ROLE: `api` serves HTTP and dispatches nothing, `worker`
+ * dispatches and serves only health, `all` does both.
+ */
+@Module({})
+export class AppModule {
+  static forRole(role: AppRole): DynamicModule {
+    const serves = role !== 'worker';
+    const dispatches = role !== 'api';
+    return {
+      module: AppModule,
+      imports: [
+        // Sections are validated when loaded: a bad variable stops the boot with its name.
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configSections }),
+        DatabaseModule,
+        RedisModule,
+        QueueModule,
+        ErrorsModule,
+        AccountsModule,
+        MonitoringModule,
+        ...(serves ? [TemplateModule, BatchHttpModule] : []),
+        ...(dispatches ? [DispatchModule] : []),
+      ],
+    };
+  }
+}

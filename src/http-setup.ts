@@ -8,13 +8,13 @@ import type { ErrorCode, ErrorDetail } from './errors/domain-error';
 import { errorBody } from './errors/error-body';
 import { createValidationPipe } from './errors/validation.pipe';
 
-export function configureHttp(app: NestExpressApplication): void {
+export function configureHttp(app: NestExpressApplication, { docs }: { docs: boolean }): void {
   const { maxBodyMb } = app.get<IngestConfig>(ingestConfig.KEY);
   app.use(express.json({ limit: `${maxBodyMb}mb` }));
   app.use(bodyErrors(maxBodyMb));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
-  setupSwagger(app);
+  if (docs) setupSwagger(app);
 }
 
 /** Body-parser errors happen before Nest's filters run; answer them with the same error body. */

@@ -8,14 +8,19 @@ import { appConfig, type AppConfig } from './config/configuration';
 import { configureHttp } from './http-setup';
 
 async function bootstrap(): Promise<void> {
+  // Read before Nest starts, because the role decides which modules exist.
+  const { role } = appConfig();
   // Our own JSON parser (http-setup.ts) sets the body limit and answers its errors.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
-  configureHttp(app);
-  const { port, role } = app.get<AppConfig>(appConfig.KEY);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(role), {
+    bodyParser: false,
+  });
+  configureHttp(app, { docs: role !== 'worker' });
+  const { port } = app.get<AppConfig>(appConfig.KEY);
   await app.listen(port);
   // PORT=0 picks a free port (tests do); report the one we got.
   const { port: actual } = app.getHttpServer().address() as AddressInfo;
-  Logger.log(`Salvo (${role}) listening on port ${actual}; API docs at /api/docs`, 'Bootstrap');
+  const docs = role === 'worker' ? '' : '; API docs at /api/docs';
+  Logger.log(`Salvo (${role}) listening on port ${actual}${docs}`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {

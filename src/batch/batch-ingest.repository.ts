@@ -13,7 +13,10 @@ export interface NewMessage {
   segments: number;
 }
 
-export type NewBatch = Omit<BatchEntity, 'completedAt' | 'pauseReason' | 'failureReason'>;
+export type NewBatch = Omit<
+  BatchEntity,
+  'completedAt' | 'pauseReason' | 'failureReason' | 'generation' | 'processingMs'
+>;
 
 @Injectable()
 export class BatchIngestRepository {
@@ -50,8 +53,8 @@ export class BatchIngestRepository {
     await manager.query(
       `INSERT INTO batches (id, account_id, text, variables, priority, status, auto_start, schedule_time,
          started_at, total, pending_count, completed_count, failed_count, cancelled_count, segments, encodings,
-         created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+         created_at, resumed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
       [
         batch.id,
         batch.accountId,
@@ -70,6 +73,7 @@ export class BatchIngestRepository {
         batch.segments,
         batch.encodings,
         batch.createdAt,
+        batch.resumedAt,
       ],
     );
   }

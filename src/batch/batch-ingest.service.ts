@@ -85,6 +85,7 @@ export class BatchIngestService {
         autoStart: options.autoStart,
         scheduleTime: options.scheduleTime,
         startedAt: startsNow ? now : null,
+        resumedAt: startsNow ? now : null,
         total: tally.messages,
         pendingCount: tally.messages,
         completedCount: 0,
@@ -97,7 +98,14 @@ export class BatchIngestService {
       };
       await this.repository.insertBatch(manager, row);
       const response: CreatedBatchDto = {
-        ...toBatchStatus({ ...row, completedAt: null, pauseReason: null, failureReason: null }),
+        ...toBatchStatus({
+          ...row,
+          completedAt: null,
+          pauseReason: null,
+          failureReason: null,
+          generation: 0,
+          processingMs: 0,
+        }),
         warnings: batch.warnings,
         ...(batch.warningsTotal > batch.warnings.length
           ? { warningsTotal: batch.warningsTotal }

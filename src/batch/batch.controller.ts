@@ -92,4 +92,54 @@ export class BatchController {
   ): Promise<MessagePageDto> {
     return this.batches.listMessages(accountId, id, query);
   }
+
+  @Post(':id/start')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Start a pending batch now (also one waiting for its schedule)' })
+  @ApiOkResponse({ type: BatchStatusDto })
+  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION')
+  start(
+    @CurrentAccount() accountId: string,
+    @Param('id', ParseUuidPipe) id: string,
+  ): Promise<BatchStatusDto> {
+    return this.batches.act(accountId, id, 'start');
+  }
+
+  @Post(':id/pause')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Pause a processing batch: nothing more is sent until it is resumed' })
+  @ApiOkResponse({ type: BatchStatusDto })
+  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION')
+  pause(
+    @CurrentAccount() accountId: string,
+    @Param('id', ParseUuidPipe) id: string,
+  ): Promise<BatchStatusDto> {
+    return this.batches.act(accountId, id, 'pause');
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Resume a paused batch' })
+  @ApiOkResponse({ type: BatchStatusDto })
+  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION')
+  resume(
+    @CurrentAccount() accountId: string,
+    @Param('id', ParseUuidPipe) id: string,
+  ): Promise<BatchStatusDto> {
+    return this.batches.act(accountId, id, 'resume');
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Cancel a pending, processing or paused batch: its unsent messages are cancelled',
+  })
+  @ApiOkResponse({ type: BatchStatusDto })
+  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION')
+  cancel(
+    @CurrentAccount() accountId: string,
+    @Param('id', ParseUuidPipe) id: string,
+  ): Promise<BatchStatusDto> {
+    return this.batches.act(accountId, id, 'cancel');
+  }
 }

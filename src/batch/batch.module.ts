@@ -1,23 +1,32 @@
+import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BatchIngestRepository } from './batch-ingest.repository';
 import { BatchIngestService } from './batch-ingest.service';
-import { BatchController } from './batch.controller';
+import { BatchLifecycleService } from './batch-lifecycle.service';
 import { BatchService } from './batch.service';
+import { DISPATCH_QUEUES } from './dispatch/dispatch.jobs';
+import { DispatchProducer } from './dispatch/dispatch.producer';
 import { BatchEntity } from './entities/batch.entity';
 import { MessageEntity } from './entities/message.entity';
 import { IdempotencyService } from './idempotency.service';
 import { PhoneNumberParser } from './phone/phone-number-parser.service';
 
+/** Batches and messages: ingest, reads, the lifecycle, and queueing their dispatch. */
 @Module({
-  imports: [TypeOrmModule.forFeature([BatchEntity, MessageEntity])],
-  controllers: [BatchController],
+  imports: [
+    TypeOrmModule.forFeature([BatchEntity, MessageEntity]),
+    BullModule.registerQueue(...Object.values(DISPATCH_QUEUES).map((name) => ({ name }))),
+  ],
   providers: [
     BatchService,
     BatchIngestService,
     BatchIngestRepository,
+    BatchLifecycleService,
     IdempotencyService,
     PhoneNumberParser,
+    DispatchProducer,
   ],
+  exports: [BatchService, DispatchProducer],
 })
 export class BatchModule {}

@@ -1,10 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { isUuid } from '../common/uuid-v7';
 import { BatchNotFound } from '../errors/domain-error';
 import { BatchIngestService } from './batch-ingest.service';
+import { BatchLifecycleService } from './batch-lifecycle.service';
+import type { BatchAction } from './batch-transitions';
+import { DispatchProducer } from './dispatch/dispatch.producer';
 import { toBatchStatus, toMessage } from './batch.presenter';
 import type { BatchStatusDto, CreatedBatchDto } from './dto/batch-status.dto';
 import type { ListBatchesQuery } from './dto/list-batches.query';
@@ -37,11 +40,15 @@ const isMessageCursor = (v: unknown): v is MessageCursor => {
 
 @Injectable()
 export class BatchService {
+  private readonly logger = new Logger(BatchService.name);
+
   constructor(
     @InjectRepository(BatchEntity) private readonly batches: Repository<BatchEntity>,
     @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
     private readonly ingest: BatchIngestService,
     private readonly idempotency: IdempotencyService,
+    private readonly lifecycle: BatchLifecycleService,
+    private readonly producer: DispatchProducer,
   ) {}
 
   async create(
@@ -57,12 +64,21 @@ export class BatchService {
       }
       claim = outcome.claim;
     }
+    let created: CreatedBatchDto;
     try {
-      return { status: 201, body: await this.ingest.ingest(accountId, body, claim) };
+      created = await this.ingest.ingest(accountId, body, claim);
     } catch (error) {
       if (claim) await this.idempotency.release(claim);
       throw error;
     }
+    if (created.status === 'processing') await this.queueDispatch(created);
+    return { status: 201, body: created };
+  }
+
+  /** Runs a lifecycle action and answers the batch's new status. */
+  async act(accountId: string, id: string, action: BatchAction): Promise<BatchStatusDto> {
+    await this.lifecycle[action](accountId, id);
+    return this.findOne(accountId, id);
   }
 
   async findOne(accountId: string, id: string): Promise<BatchStatusDto> {
@@ -101,6 +117,22 @@ export class BatchService {
     if (query.status) qb.andWhere('m.status = :status', { status: query.status });
     if (query.cursor) qb.andWhere('m.seq > :seq', decodeCursor(query.cursor, isMessageCursor));
     return toPage(await qb.getMany(), query.limit, toMessage, (last) => ({ seq: last.seq }));
+  }
+
+  /** Queued after the commit; when Redis is away the reconciler queues it a moment later. */
+  private async queueDispatch(batch: CreatedBatchDto): Promise<void> {
+    try {
+      await this.producer.enqueue({
+        id: batch.id,
+        priority: batch.priority,
+        total: batch.progress.total,
+        generation: 0,
+      });
+    } catch (error) {
+      this.logger.warn(
+        `Could not queue batch ${batch.id} now; the reconciler will: ${(error as Error).message}`,
+      );
+    }
   }
 
   /** Another account's batch is as invisible as one that does not exist. */

@@ -72,6 +72,19 @@ export const rateLimitConfig = registerAs('rateLimit', () => ({
   low: int(env(), 'RATE_LIMIT_LOW', 2, { min: 1, max: 1_000_000 }),
 }));
 
+export const dispatchConfig = registerAs('dispatch', () => ({
+  /** How long a claimed message stays reserved for its worker; after that another may take it. */
+  claimLeaseMs: int(env(), 'CLAIM_LEASE_MS', 60_000, { min: 500, max: 3_600_000 }),
+  /** How often workers rebuild from PostgreSQL what Redis should hold (due schedules, lost jobs). */
+  reconcileIntervalMs: int(env(), 'RECONCILE_INTERVAL_MS', 5_000, { min: 100, max: 600_000 }),
+  /** Messages per Bull job. */
+  chunkSize: int(env(), 'DISPATCH_CHUNK_SIZE', 200, { min: 1, max: 10_000 }),
+  /** Chunk jobs a worker process runs at once, per priority queue. */
+  concurrency: int(env(), 'DISPATCH_CONCURRENCY', 16, { min: 1, max: 1_000 }),
+  /** Longest wait for a worker's results to reach PostgreSQL (DESIGN.md: at least once a second). */
+  flushIntervalMs: int(env(), 'RESULT_FLUSH_MS', 250, { min: 10, max: 1_000 }),
+}));
+
 export const SMS_PROVIDERS = ['simulated'] as const;
 
 export const smsConfig = registerAs('sms', () => ({
@@ -95,6 +108,7 @@ export const configSections = [
   accountsConfig,
   ingestConfig,
   rateLimitConfig,
+  dispatchConfig,
   smsConfig,
   adminConfig,
 ];
@@ -106,4 +120,5 @@ export type AccountsConfig = ConfigType<typeof accountsConfig>;
 export type IngestConfig = ConfigType<typeof ingestConfig>;
 export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
 export type SmsConfig = ConfigType<typeof smsConfig>;
+export type DispatchConfig = ConfigType<typeof dispatchConfig>;
 export type AdminConfig = ConfigType<typeof adminConfig>;

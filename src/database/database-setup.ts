@@ -7,6 +7,7 @@ export const ADVISORY_LOCKS = {
   createDatabase: 0x5a1_0000,
   migrate: 0x5a1_0001,
   bootstrapAccounts: 0x5a1_0002,
+  reconcile: 0x5a1_0003,
 } as const;
 
 const DUPLICATE_DATABASE = '42P04';

@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
+import { RateLimiter } from './rate-limiter.service';
 
-/**
- * Decides when a message may go to the provider. For now only the tier rates (tier-rates.ts); the
- * shared Redis limiter, the provider ceiling and rate analytics come with dispatch.
- */
-@Module({})
+/** Decides when a message may go to the provider: tier rates through a shared GCRA in Redis. */
+@Module({ providers: [RateLimiter], exports: [RateLimiter] })
 export class RateLimitModule {}

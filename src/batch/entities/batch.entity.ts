@@ -84,4 +84,16 @@ export class BatchEntity {
 
   @Column('text', { array: true })
   encodings: string[];
+
+  /** Bumped whenever dispatch is (re)queued; part of every chunk job id. */
+  @Column('integer')
+  generation: number;
+
+  /** Time spent processing before the current stretch (pauses excluded). */
+  @Column('bigint', { name: 'processing_ms', transformer: bigintAsNumber })
+  processingMs: number;
+
+  /** When the current stretch of processing began; null unless processing. */
+  @Column('timestamptz', { name: 'resumed_at', nullable: true })
+  resumedAt: Date | null;
 }

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { RateLimitModule } from '../../rate-limit/rate-limit.module';
+import { SmsModule } from '../../sms/sms.module';
+import { BatchModule } from '../batch.module';
+import { BatchStatusCache } from './batch-status.cache';
+import { DispatchProcessor } from './dispatch.processor';
+import { DispatchRepository } from './dispatch.repository';
+import { DispatchService } from './dispatch.service';
+import { Reconciler } from './reconciler.service';
+import { ResultWriter } from './result-writer.service';
+
+/** Sending (worker processes only): the chunk consumer, the result writer and the reconciler. */
+@Module({
+  imports: [BatchModule, RateLimitModule, SmsModule],
+  providers: [
+    DispatchRepository,
+    DispatchService,
+    DispatchProcessor,
+    ResultWriter,
+    BatchStatusCache,
+    Reconciler,
+  ],
+})
+export class DispatchModule {}

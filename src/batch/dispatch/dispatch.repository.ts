@@ -1,0 +1,196 @@
+// The SQL of dispatch: claiming messages, writing results with their counter deltas, releasing.
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
+import { queryRows } from '../../database/query-rows';
+import type { BatchStatus, Priority } from '../entities/batch.entity';
+import type { MessageError } from '../entities/message.entity';
+import type { ChunkJob } from './dispatch.jobs';
+
+export interface ClaimedMessage {
+  seq: number;
+  id: string;
+  phoneNumber: string;
+  variables: Record<string, string>;
+  /** The fencing token: a result is written only while the message still holds this claim. */
+  token: number;
+}
+
+export interface MessageResult {
+  batchId: string;
+  seq: number;
+  token: number;
+  status: 'sent' | 'failed';
+  sentAt: Date | null;
+  providerMessageId: string | null;
+  lastError: MessageError | null;
+  /** Whether the call counts as an attempt (rate-limit answers do not). */
+  counted: boolean;
+}
+
+export interface DispatchableBatch {
+  id: string;
+  status: BatchStatus;
+  priority: Priority;
+  text: string;
+  total: number;
+  generation: number;
+}
+
+/** Finishing SQL shared by every statement that can bring a batch's pending count to zero. */
+const FINISH = `
+  UPDATE batches SET
+    status = CASE WHEN completed_count > 0 THEN 'completed' ELSE 'failed' END,
+    failure_reason = CASE WHEN completed_count > 0 THEN NULL ELSE 'Every message failed.' END,
+    completed_at = now(),
+    processing_ms = processing_ms
+      + COALESCE((extract(epoch FROM now() - resumed_at) * 1000)::bigint, 0),
+    resumed_at = NULL
+  WHERE id = ANY($1) AND pending_count = 0 AND status IN ('processing', 'paused')`;
+
+@Injectable()
+export class DispatchRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
+  ) {}
+
+  async batch(id: string): Promise<DispatchableBatch | undefined> {
+    const [row] = await this.dataSource.query<DispatchableBatch[]>(
+      `SELECT id, status, priority, text, total, generation FROM batches WHERE id = $1`,
+      [id],
+    );
+    return row;
+  }
+
+  async status(id: string): Promise<BatchStatus | undefined> {
+    const [row] = await this.dataSource.query<{ status: BatchStatus }[]>(
+      `SELECT status FROM batches WHERE id = $1`,
+      [id],
+    );
+    return row?.status;
+  }
+
+  /**
+   * Claims up to `limit` messages of the chunk that are pending, or were claimed by a worker whose
+   * lease ran out, while the batch is processing. One statement for many messages; the claim
+   * token of each grows, fencing out any older claim's late result.
+   */
+  async claim(job: ChunkJob, limit: number): Promise<ClaimedMessage[]> {
+    return queryRows<ClaimedMessage>(
+      this.dataSource.manager,
+      `UPDATE messages m
+       SET status = 'sending', claim_token = m.claim_token + 1,
+           claimed_until = now() + make_interval(secs => $5::double precision / 1000)
+       FROM (
+         SELECT seq FROM messages
+         WHERE batch_id = $1 AND seq >= $2 AND seq < $3
+           AND (status = 'pending' OR (status = 'sending' AND claimed_until < now()))
+         ORDER BY seq
+         LIMIT $4
+         FOR UPDATE SKIP LOCKED
+       ) c
+       WHERE m.batch_id = $1 AND m.seq = c.seq
+         AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing')
+       RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token`,
+      [job.batchId, job.from, job.to, limit, this.config.claimLeaseMs],
+    );
+  }
+
+  /**
+   * Writes results and the counter deltas they cause in one transaction, then finishes batches
+   * with nothing pending. A result whose claim was taken over (its token is stale) changes nothing.
+   */
+  async writeResults(results: readonly MessageResult[]): Promise<void> {
+    const batchIds = [...new Set(results.map((r) => r.batchId))].sort();
+    await this.dataSource.transaction(async (manager) => {
+      // Batch rows first, in id order: the one lock order every writer of batches follows.
+      await manager.query(`SELECT id FROM batches WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [
+        batchIds,
+      ]);
+      await manager.query(
+        `WITH r AS (
+           SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::timestamptz[],
+                                $6::text[], $7::jsonb[], $8::boolean[])
+             AS r(batch_id, seq, token, status, sent_at, provider_message_id, last_error, counted)
+         ), written AS (
+           UPDATE messages m SET
+             status = r.status,
+             attempts = m.attempts + CASE WHEN r.counted THEN 1 ELSE 0 END,
+             sent_at = r.sent_at,
+             provider_message_id = r.provider_message_id,
+             last_error = r.last_error,
+             claimed_until = NULL
+           FROM r
+           WHERE m.batch_id = r.batch_id AND m.seq = r.seq AND m.claim_token = r.token
+             AND m.status = 'sending'
+           RETURNING m.batch_id, m.status
+         ), deltas AS (
+           SELECT batch_id,
+                  count(*) FILTER (WHERE status = 'sent') AS sent,
+                  count(*) FILTER (WHERE status = 'failed') AS failed
+           FROM written GROUP BY batch_id
+         )
+         UPDATE batches b SET
+           pending_count = b.pending_count - d.sent - d.failed,
+           completed_count = b.completed_count + d.sent,
+           failed_count = b.failed_count + d.failed
+         FROM deltas d WHERE b.id = d.batch_id`,
+        [
+          results.map((r) => r.batchId),
+          results.map((r) => r.seq),
+          results.map((r) => r.token),
+          results.map((r) => r.status),
+          results.map((r) => r.sentAt),
+          results.map((r) => r.providerMessageId),
+          results.map((r) => (r.lastError ? JSON.stringify(r.lastError) : null)),
+          results.map((r) => r.counted),
+        ],
+      );
+      await manager.query(FINISH, [batchIds]);
+    });
+  }
+
+  /**
+   * Gives claimed, unsent messages back: pending again, or cancelled when their batch was
+   * cancelled meanwhile (with its counters).
+   */
+  async release(batchId: string, claims: readonly { seq: number; token: number }[]): Promise<void> {
+    if (!claims.length) return;
+    await this.dataSource.transaction(async (manager) => {
+      const [batch] = await manager.query<{ status: BatchStatus }[]>(
+        `SELECT status FROM batches WHERE id = $1 FOR UPDATE`,
+        [batchId],
+      );
+      const cancelled = batch?.status === 'cancelled';
+      const released = await queryRows<unknown>(
+        manager,
+        `UPDATE messages m SET status = $4, claimed_until = NULL
+         FROM unnest($2::int[], $3::int[]) AS c(seq, token)
+         WHERE m.batch_id = $1 AND m.seq = c.seq AND m.claim_token = c.token AND m.status = 'sending'
+         RETURNING m.seq`,
+        [
+          batchId,
+          claims.map((c) => c.seq),
+          claims.map((c) => c.token),
+          cancelled ? 'cancelled' : 'pending',
+        ],
+      );
+      if (cancelled && released.length) {
+        await manager.query(
+          `UPDATE batches SET pending_count = pending_count - $2, cancelled_count = cancelled_count + $2
+           WHERE id = $1`,
+          [batchId, released.length],
+        );
+      }
+    });
+  }
+
+  /** Processing batches with work left, for the reconciler (the partial status index serves it). */
+  async processingWithPending(manager: EntityManager): Promise<DispatchableBatch[]> {
+    return manager.query<DispatchableBatch[]>(
+      `SELECT id, status, priority, text, total, generation FROM batches
+       WHERE status = 'processing' AND pending_count > 0`,
+    );
+  }
+}

@@ -1,0 +1,57 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
+import { DispatchRepository, type MessageResult } from './dispatch.repository';
+
+/** Results written in one go once this many are waiting, without waiting for the timer. */
+const FLUSH_AT = 500;
+
+/**
+ * Buffers each worker's results and writes them, with their counter deltas, at least every
+ * RESULT_FLUSH_MS: batched writes are what let dispatch go thousands of messages a second. A
+ * failed write keeps its results for the next try; if the process dies first, the messages stay
+ * claimed until their lease runs out and are sent again under the same idempotency key.
+ */
+@Injectable()
+export class ResultWriter {
+  private readonly logger = new Logger(ResultWriter.name);
+  private buffer: MessageResult[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly repository: DispatchRepository,
+    @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
+  ) {}
+
+  add(result: MessageResult): void {
+    this.buffer.push(result);
+    if (this.buffer.length >= FLUSH_AT) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.config.flushIntervalMs);
+  }
+
+  /** Writes everything added so far; resolves once it is in PostgreSQL. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.writing = this.writing.then(() => this.writeBuffered());
+    return this.writing;
+  }
+
+  private async writeBuffered(): Promise<void> {
+    while (this.buffer.length) {
+      const results = this.buffer;
+      this.buffer = [];
+      try {
+        await this.repository.writeResults(results);
+      } catch (error) {
+        this.buffer = [...results, ...this.buffer];
+        this.logger.error(
+          `Could not write ${results.length} results; retrying`,
+          (error as Error).stack,
+        );
+        this.timer ??= setTimeout(() => void this.flush(), 1_000);
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,107 @@
+// Reading what dispatch did: the batch as the API shows it, the message log, the simulator's ledger.
+import type { ApiClient } from './api';
+import { query } from './database';
+import { testEnv } from './test-env';
+import { waitFor } from './wait';
+
+export interface Progress {
+  total: number;
+  pending: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+}
+
+export interface BatchStatusBody {
+  id: string;
+  status: string;
+  progress: Progress;
+  startedAt: string | null;
+  completedAt: string | null;
+  failureReason: string | null;
+}
+
+export interface LoggedMessage {
+  id: string;
+  phoneNumber: string;
+  status: string;
+  attempts: number;
+  sentAt: string | null;
+  lastError: { category: string; code: string; message: string } | null;
+}
+
+/** DESIGN.md: total = pending + completed + failed + cancelled at every read. */
+export function addsUp({ total, pending, completed, failed, cancelled }: Progress): boolean {
+  return total === pending + completed + failed + cancelled;
+}
+
+export async function batchStatus(client: ApiClient, id: string): Promise<BatchStatusBody> {
+  const response = await client.get(`/api/batch/${id}`).expect(200);
+  return response.body as BatchStatusBody;
+}
+
+/** Polls until the batch reaches one of `statuses`, checking the counters add up at every read. */
+export async function waitForStatus(
+  client: ApiClient,
+  id: string,
+  statuses: string[],
+  timeoutMs = 60_000,
+): Promise<BatchStatusBody> {
+  return waitFor(
+    `batch ${id} to be ${statuses.join(' or ')}`,
+    async () => {
+      const batch = await batchStatus(client, id);
+      if (!addsUp(batch.progress))
+        throw new Error(`counters do not add up: ${JSON.stringify(batch.progress)}`);
+      return statuses.includes(batch.status) ? batch : undefined;
+    },
+    { timeoutMs },
+  );
+}
+
+/** The whole message log, in recipient order. */
+export async function messageLog(client: ApiClient, id: string): Promise<LoggedMessage[]> {
+  const messages: LoggedMessage[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await client
+      .get(`/api/batch/${id}/messages?limit=500${cursor ? `&cursor=${cursor}` : ''}`)
+      .expect(200);
+    const body = page.body as { items: LoggedMessage[]; nextCursor: string | null };
+    messages.push(...body.items);
+    cursor = body.nextCursor;
+  } while (cursor);
+  return messages;
+}
+
+/** The most sends of one batch in any half-open 1-second window of their sentAt. */
+export function maxInAnySecond(sentAt: (string | null)[]): number {
+  const times = sentAt
+    .filter((t): t is string => t !== null)
+    .map((t) => Date.parse(t))
+    .sort((a, b) => a - b);
+  let worst = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i] - times[j] >= 1000) j++;
+    worst = Math.max(worst, i - j + 1);
+  }
+  return worst;
+}
+
+/** What the simulator accepted for a batch's messages: one row per message, and its replays. */
+export async function ledgerOf(
+  batchId: string,
+): Promise<{ accepted: number; replays: number; duplicatesRows: number }> {
+  const [row] = await query<{ accepted: string; replays: string; keys: string }>(
+    testEnv().databaseUrl,
+    `SELECT count(*) AS accepted, COALESCE(sum(l.replays), 0) AS replays, count(DISTINCT l.idempotency_key) AS keys
+     FROM simulator_ledger l JOIN messages m ON m.id = l.idempotency_key
+     WHERE m.batch_id = $1`,
+    [batchId],
+  );
+  return {
+    accepted: Number(row.accepted),
+    replays: Number(row.replays),
+    duplicatesRows: Number(row.accepted) - Number(row.keys),
+  };
+}
