@@ -1,5 +1,5 @@
-import Redis from 'ioredis';
 import { dropDatabase, withDatabase } from './database';
+import { deleteKeys } from './redis';
 import { testEnv } from './test-env';
 
 /** Drops every database this run created and deletes its Redis keys. */
@@ -24,16 +24,5 @@ export default async function globalTeardown(): Promise<void> {
     await dropDatabase(url.toString());
   }
 
-  const redis = new Redis(env.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.redisPrefix}*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+  await deleteKeys(env.redisUrl, env.redisPrefix);
 }
