@@ -1,6 +1,7 @@
 // The real tier rates (high 8, normal 5, low 2 per second), measured on the message log's sentAt.
 import { useApp } from './support/api';
-import { maxInAnySecond, messageLog, waitForStatus } from './support/dispatch';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { batchStatus, maxInAnySecond, messageLog, waitForStatus } from './support/dispatch';
 import { recipients, TEMPLATE } from './factories/batch.factory';
 
 describe('tier rates at their defaults', () => {
@@ -24,6 +25,13 @@ describe('tier rates at their defaults', () => {
         return created.body.id as string;
       }),
     );
+    // messagesPerSecond while the high batch runs (it has run for about 2.5 s by now) and after.
+    await sleep(2_500);
+    const running = await batchStatus(service.client, ids[0]);
+    expect(running.status).toBe('processing');
+    expect(running.metrics.messagesPerSecond).toBeGreaterThan(8 * 0.6);
+    expect(running.metrics.messagesPerSecond).toBeLessThanOrEqual(8 * 1.1);
+
     for (const [i, { rate, count }] of tiers.entries()) {
       await waitForStatus(service.client, ids[i], ['completed'], 30_000);
       const sentAt = (await messageLog(service.client, ids[i])).map((m) => Date.parse(m.sentAt!));
@@ -36,6 +44,13 @@ describe('tier rates at their defaults', () => {
       // Generous: the precise ≥ 95% check over longer runs lives with the rate-limiting issue.
       expect(achieved).toBeGreaterThanOrEqual(rate * 0.9);
       expect(achieved).toBeLessThanOrEqual(rate * 1.01);
+      const finished = await batchStatus(service.client, ids[i]);
+      expect(finished.metrics.messagesPerSecond).toBeGreaterThan(rate * 0.7);
+      // n messages spaced 1/rate apart take (n - 1)/rate seconds: the average is a little above rate.
+      expect(finished.metrics.messagesPerSecond).toBeLessThanOrEqual(
+        ((rate * count) / (count - 1)) * 1.05,
+      );
+      expect(finished.metrics.successRate).toBe(1);
     }
   });
 });

@@ -1,4 +1,8 @@
-// Progress metrics derived from a batch's counters (DESIGN.md, BatchStatus).
+// Progress metrics derived from a batch's counters (DESIGN.md, BatchStatus). Plain arithmetic.
+import type { BatchStatus } from './entities/batch.entity';
+
+/** messagesPerSecond looks this far back while a batch is processing. */
+export const RATE_WINDOW_SECONDS = 10;
 
 export interface Counters {
   completed: number;
@@ -8,4 +12,37 @@ export interface Counters {
 export function successRate({ completed, failed }: Counters): number {
   const final = completed + failed;
   return final === 0 ? 0 : completed / final;
+}
+
+export interface RateInput {
+  status: BatchStatus;
+  completed: number;
+  /** Time spent processing, pauses excluded, up to now. */
+  processingMs: number;
+  /** Messages accepted within the last RATE_WINDOW_SECONDS. */
+  recentlyAccepted: number;
+}
+
+/**
+ * Accepted messages per second: while processing, over the last 10 s (or the time processed so far,
+ * if shorter); 0 while paused or not started; once finished, the average over the processing time.
+ */
+export function messagesPerSecond({
+  status,
+  completed,
+  processingMs,
+  recentlyAccepted,
+}: RateInput): number {
+  const seconds = processingMs / 1000;
+  switch (status) {
+    case 'processing':
+      return seconds > 0 ? recentlyAccepted / Math.min(RATE_WINDOW_SECONDS, seconds) : 0;
+    case 'completed':
+    case 'failed':
+    case 'cancelled':
+      return seconds > 0 ? completed / seconds : 0;
+    case 'pending':
+    case 'paused':
+      return 0;
+  }
 }

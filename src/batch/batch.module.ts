@@ -11,6 +11,7 @@ import { BatchEntity } from './entities/batch.entity';
 import { MessageEntity } from './entities/message.entity';
 import { IdempotencyService } from './idempotency.service';
 import { PhoneNumberParser } from './phone/phone-number-parser.service';
+import { SentRate } from './sent-rate.service';
 
 /** Batches and messages: ingest, reads, the lifecycle, and queueing their dispatch. */
 @Module({
@@ -26,7 +27,8 @@ import { PhoneNumberParser } from './phone/phone-number-parser.service';
     IdempotencyService,
     PhoneNumberParser,
     DispatchProducer,
+    SentRate,
   ],
-  exports: [BatchService, DispatchProducer],
+  exports: [BatchService, DispatchProducer, SentRate],
 })
 export class BatchModule {}

@@ -3,11 +3,19 @@ import type { BatchStatusDto } from './dto/batch-status.dto';
 import type { MessageDto } from './dto/message.dto';
 import type { BatchEntity } from './entities/batch.entity';
 import type { MessageEntity } from './entities/message.entity';
-import { successRate } from './batch-metrics';
+import { messagesPerSecond, successRate } from './batch-metrics';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-export function toBatchStatus(batch: BatchEntity): BatchStatusDto {
+/**
+ * The API's view of a batch. `recentlyAccepted` (messages accepted in the last 10 s, from
+ * SentRate) only matters while the batch is processing.
+ */
+export function toBatchStatus(
+  batch: BatchEntity,
+  recentlyAccepted = 0,
+  now = Date.now(),
+): BatchStatusDto {
   const progress = {
     total: batch.total,
     pending: batch.pendingCount,
@@ -21,8 +29,15 @@ export function toBatchStatus(batch: BatchEntity): BatchStatusDto {
     priority: batch.priority,
     text: batch.text,
     progress,
-    // Nothing is sent before the dispatch issue lands; messagesPerSecond is 0 until then.
-    metrics: { messagesPerSecond: 0, successRate: successRate(progress) },
+    metrics: {
+      messagesPerSecond: messagesPerSecond({
+        status: batch.status,
+        completed: batch.completedCount,
+        processingMs: batch.processingMs + (batch.resumedAt ? now - batch.resumedAt.getTime() : 0),
+        recentlyAccepted,
+      }),
+      successRate: successRate(progress),
+    },
     segments: batch.segments,
     encodings: batch.encodings,
     scheduleTime: iso(batch.scheduleTime),

@@ -9,6 +9,7 @@ import { BatchLifecycleService } from './batch-lifecycle.service';
 import type { BatchAction } from './batch-transitions';
 import { DispatchProducer } from './dispatch/dispatch.producer';
 import { toBatchStatus, toMessage } from './batch.presenter';
+import { SentRate } from './sent-rate.service';
 import type { BatchStatusDto, CreatedBatchDto } from './dto/batch-status.dto';
 import type { ListBatchesQuery } from './dto/list-batches.query';
 import type { MessageDto, MessageQuery } from './dto/message.dto';
@@ -49,6 +50,7 @@ export class BatchService {
     private readonly idempotency: IdempotencyService,
     private readonly lifecycle: BatchLifecycleService,
     private readonly producer: DispatchProducer,
+    private readonly sentRate: SentRate,
   ) {}
 
   async create(
@@ -82,7 +84,8 @@ export class BatchService {
   }
 
   async findOne(accountId: string, id: string): Promise<BatchStatusDto> {
-    return toBatchStatus(await this.getOwned(accountId, id));
+    const [status] = await this.present([await this.getOwned(accountId, id)]);
+    return status;
   }
 
   async list(accountId: string, query: ListBatchesQuery): Promise<Page<BatchStatusDto>> {
@@ -97,10 +100,16 @@ export class BatchService {
       const cursor = decodeCursor(query.cursor, isBatchCursor);
       qb.andWhere('(b.created_at, b.id) < (:createdAt, :id)', cursor);
     }
-    return toPage(await qb.getMany(), query.limit, toBatchStatus, (last) => ({
-      createdAt: last.createdAt.toISOString(),
-      id: last.id,
-    }));
+    const page = toPage(
+      await qb.getMany(),
+      query.limit,
+      (row) => row,
+      (last) => ({
+        createdAt: last.createdAt.toISOString(),
+        id: last.id,
+      }),
+    );
+    return { ...page, items: await this.present(page.items) };
   }
 
   async listMessages(
@@ -117,6 +126,13 @@ export class BatchService {
     if (query.status) qb.andWhere('m.status = :status', { status: query.status });
     if (query.cursor) qb.andWhere('m.seq > :seq', decodeCursor(query.cursor, isMessageCursor));
     return toPage(await qb.getMany(), query.limit, toMessage, (last) => ({ seq: last.seq }));
+  }
+
+  /** Status bodies, with the recent send rate of those processing (0 if Redis cannot say). */
+  private async present(batches: BatchEntity[]): Promise<BatchStatusDto[]> {
+    const processing = batches.filter((b) => b.status === 'processing').map((b) => b.id);
+    const recent = await this.sentRate.recent(processing).catch(() => new Map<string, number>());
+    return batches.map((batch) => toBatchStatus(batch, recent.get(batch.id) ?? 0));
   }
 
   /** Queued after the commit; when Redis is away the reconciler queues it a moment later. */

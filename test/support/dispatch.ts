@@ -16,6 +16,7 @@ export interface BatchStatusBody {
   id: string;
   status: string;
   progress: Progress;
+  metrics: { messagesPerSecond: number; successRate: number };
   startedAt: string | null;
   completedAt: string | null;
   failureReason: string | null;

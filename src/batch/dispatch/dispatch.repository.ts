@@ -100,15 +100,17 @@ export class DispatchRepository {
   /**
    * Writes results and the counter deltas they cause in one transaction, then finishes batches
    * with nothing pending. A result whose claim was taken over (its token is stale) changes nothing.
+   * Answers how many messages each batch had accepted.
    */
-  async writeResults(results: readonly MessageResult[]): Promise<void> {
+  async writeResults(results: readonly MessageResult[]): Promise<Map<string, number>> {
     const batchIds = [...new Set(results.map((r) => r.batchId))].sort();
-    await this.dataSource.transaction(async (manager) => {
+    return this.dataSource.transaction(async (manager) => {
       // Batch rows first, in id order: the one lock order every writer of batches follows.
       await manager.query(`SELECT id FROM batches WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [
         batchIds,
       ]);
-      await manager.query(
+      const accepted = await queryRows<{ id: string; sent: string }>(
+        manager,
         `WITH r AS (
            SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::timestamptz[],
                                 $6::text[], $7::jsonb[], $8::boolean[])
@@ -135,7 +137,8 @@ export class DispatchRepository {
            pending_count = b.pending_count - d.sent - d.failed,
            completed_count = b.completed_count + d.sent,
            failed_count = b.failed_count + d.failed
-         FROM deltas d WHERE b.id = d.batch_id`,
+         FROM deltas d WHERE b.id = d.batch_id
+         RETURNING b.id, d.sent`,
         [
           results.map((r) => r.batchId),
           results.map((r) => r.seq),
@@ -148,6 +151,7 @@ export class DispatchRepository {
         ],
       );
       await manager.query(FINISH, [batchIds]);
+      return new Map(accepted.map((row) => [row.id, Number(row.sent)]));
     });
   }
 

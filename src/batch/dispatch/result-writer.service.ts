@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
+import { SentRate } from '../sent-rate.service';
 import { DispatchRepository, type MessageResult } from './dispatch.repository';
 
 /** Results written in one go once this many are waiting, without waiting for the timer. */
@@ -20,6 +21,7 @@ export class ResultWriter {
 
   constructor(
     private readonly repository: DispatchRepository,
+    private readonly sentRate: SentRate,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
   ) {}
 
@@ -41,8 +43,9 @@ export class ResultWriter {
     while (this.buffer.length) {
       const results = this.buffer;
       this.buffer = [];
+      let accepted: Map<string, number>;
       try {
-        await this.repository.writeResults(results);
+        accepted = await this.repository.writeResults(results);
       } catch (error) {
         this.buffer = [...results, ...this.buffer];
         this.logger.error(
@@ -52,6 +55,9 @@ export class ResultWriter {
         this.timer ??= setTimeout(() => void this.flush(), 1_000);
         return;
       }
+      await this.sentRate
+        .record(accepted)
+        .catch((error: Error) => this.logger.warn(`Send rate not recorded: ${error.message}`));
     }
   }
 }
