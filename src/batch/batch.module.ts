@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { BatchIngestRepository } from './batch-ingest.repository';
 import { BatchIngestService } from './batch-ingest.service';
 import { BatchLifecycleService } from './batch-lifecycle.service';
@@ -18,6 +19,7 @@ import { SentRate } from './sent-rate.service';
   imports: [
     TypeOrmModule.forFeature([BatchEntity, MessageEntity]),
     BullModule.registerQueue(...Object.values(DISPATCH_QUEUES).map((name) => ({ name }))),
+    RateLimitModule,
   ],
   providers: [
     BatchService,

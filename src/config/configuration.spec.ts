@@ -1,6 +1,7 @@
 // Checks every configuration section: the documented defaults with nothing set, values read from the
 // environment, and bad values stopping the boot with an error that names the variable.
 import {
+  dispatchConfig,
   accountsConfig,
   adminConfig,
   appConfig,
@@ -182,5 +183,31 @@ describe('configuration rejects bad values, naming the variable', () => {
     const read = () => factory();
     expect(read).toThrow(ConfigError);
     expect(read).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+});
+
+describe('dispatch settings that must fit together', () => {
+  it.each<[string, Record<string, string>, number | RegExp]>([
+    ['the default lease outlives the default provider timeout', {}, 60_000],
+    [
+      'a short lease with a short timeout',
+      { CLAIM_LEASE_MS: '2000', PROVIDER_TIMEOUT_MS: '500' },
+      2_000,
+    ],
+    [
+      'a lease shorter than a provider call',
+      { CLAIM_LEASE_MS: '2000' },
+      /CLAIM_LEASE_MS must exceed PROVIDER_TIMEOUT_MS/,
+    ],
+    [
+      'a lease equal to timeout + flush + 1 s minus one',
+      { CLAIM_LEASE_MS: '11249' },
+      /CLAIM_LEASE_MS/,
+    ],
+    ['a lease of exactly timeout + flush + 1 s', { CLAIM_LEASE_MS: '11250' }, 11_250],
+  ])('%s', (_case, values, expected) => {
+    withEnv(values);
+    if (typeof expected === 'number') expect(dispatchConfig().claimLeaseMs).toBe(expected);
+    else expect(() => dispatchConfig()).toThrow(expected);
   });
 });

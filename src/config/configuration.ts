@@ -72,18 +72,31 @@ export const rateLimitConfig = registerAs('rateLimit', () => ({
   low: int(env(), 'RATE_LIMIT_LOW', 2, { min: 1, max: 1_000_000 }),
 }));
 
-export const dispatchConfig = registerAs('dispatch', () => ({
+export const dispatchConfig = registerAs('dispatch', () => {
+  const flushIntervalMs = int(env(), 'RESULT_FLUSH_MS', 250, { min: 10, max: 1_000 });
+  const providerTimeoutMs = int(env(), 'PROVIDER_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 });
   /** How long a claimed message stays reserved for its worker; after that another may take it. */
-  claimLeaseMs: int(env(), 'CLAIM_LEASE_MS', 60_000, { min: 500, max: 3_600_000 }),
-  /** How often workers rebuild from PostgreSQL what Redis should hold (due schedules, lost jobs). */
-  reconcileIntervalMs: int(env(), 'RECONCILE_INTERVAL_MS', 5_000, { min: 100, max: 600_000 }),
-  /** Messages per Bull job. */
-  chunkSize: int(env(), 'DISPATCH_CHUNK_SIZE', 200, { min: 1, max: 10_000 }),
-  /** Chunk jobs a worker process runs at once, per priority queue. */
-  concurrency: int(env(), 'DISPATCH_CONCURRENCY', 16, { min: 1, max: 1_000 }),
-  /** Longest wait for a worker's results to reach PostgreSQL (DESIGN.md: at least once a second). */
-  flushIntervalMs: int(env(), 'RESULT_FLUSH_MS', 250, { min: 10, max: 1_000 }),
-}));
+  const claimLeaseMs = int(env(), 'CLAIM_LEASE_MS', 60_000, { min: 500, max: 3_600_000 });
+  // A claim must outlive the longest provider call and the write of its result, or a live
+  // worker's message could be taken and sent by another.
+  const leaseFloor = providerTimeoutMs + flushIntervalMs + 1_000;
+  if (claimLeaseMs < leaseFloor) {
+    throw new ConfigError(
+      'CLAIM_LEASE_MS',
+      `must exceed PROVIDER_TIMEOUT_MS + RESULT_FLUSH_MS + 1000 (${leaseFloor}), got ${claimLeaseMs}`,
+    );
+  }
+  return {
+    claimLeaseMs,
+    flushIntervalMs,
+    /** How often workers rebuild from PostgreSQL what Redis should hold (due schedules, lost jobs). */
+    reconcileIntervalMs: int(env(), 'RECONCILE_INTERVAL_MS', 5_000, { min: 100, max: 600_000 }),
+    /** Messages per Bull job. */
+    chunkSize: int(env(), 'DISPATCH_CHUNK_SIZE', 200, { min: 1, max: 10_000 }),
+    /** Chunk jobs a worker process runs at once, per priority queue. */
+    concurrency: int(env(), 'DISPATCH_CONCURRENCY', 16, { min: 1, max: 1_000 }),
+  };
+});
 
 export const SMS_PROVIDERS = ['simulated'] as const;
 

@@ -1,13 +1,47 @@
-import { batchIdOfJob, chunkJobId, chunkJobs } from './dispatch.jobs';
+import {
+  batchIdOfJob,
+  chunkEnd,
+  chunkJobId,
+  firstJobs,
+  lanesFor,
+  nextInLane,
+  type ChunkJob,
+} from './dispatch.jobs';
 
 const BATCH = '0b6c4f5e-2f8a-4c37-9d0e-5d6f1f3a9b21';
+const batch = (total: number) => ({ batchId: BATCH, generation: 2, total });
 
-describe('chunkJobs', () => {
-  it.each<[string, number, number, [number, number][]]>([
+describe('lanesFor', () => {
+  it.each([
+    [8, 100_000, 200, 1],
+    [2, 100_000, 200, 1],
+    [1000, 100_000, 200, 4],
+    [1_000_000, 100_000, 200, 32],
+    [1_000_000, 600, 200, 3], // never more lanes than chunks
+  ])('rate %d, %d messages, chunks of %d: %d lanes', (rate, total, size, lanes) => {
+    expect(lanesFor(rate, total, size)).toBe(lanes);
+  });
+});
+
+describe('walking a batch', () => {
+  /** Every position each lane visits, following nextInLane from the first jobs. */
+  const walk = (total: number, size: number, rate: number, fromSeq = 0) => {
+    const visited: [number, number][] = [];
+    for (const first of firstJobs(batch(total), size, rate, fromSeq)) {
+      for (let job: ChunkJob | null = first; job; job = nextInLane(job)) {
+        visited.push([job.from, chunkEnd(job)]);
+      }
+    }
+    return visited.sort((a, b) => a[0] - b[0]);
+  };
+
+  it.each<[string, number, number, number, number, [number, number][]]>([
     [
-      'an exact multiple',
+      'one lane, an exact multiple',
       600,
       200,
+      8,
+      0,
       [
         [0, 200],
         [200, 400],
@@ -15,49 +49,76 @@ describe('chunkJobs', () => {
       ],
     ],
     [
-      'a short last chunk',
+      'one lane, a short last chunk',
       450,
       200,
+      8,
+      0,
       [
         [0, 200],
         [200, 400],
         [400, 450],
       ],
     ],
-    ['fewer messages than a chunk', 3, 200, [[0, 3]]],
+    ['fewer messages than a chunk', 3, 200, 8, 0, [[0, 3]]],
     [
-      'one message per chunk',
-      2,
-      1,
+      'two lanes',
+      1000,
+      200,
+      500,
+      0,
       [
-        [0, 1],
-        [1, 2],
+        [0, 200],
+        [200, 400],
+        [400, 600],
+        [600, 800],
+        [800, 1000],
       ],
     ],
-    ['no messages', 0, 200, []],
-  ])('%s', (_case, total, size, ranges) => {
-    const jobs = chunkJobs(BATCH, total, size, 4);
-    expect(jobs.map((job) => [job.from, job.to])).toEqual(ranges);
-    expect(jobs.every((job) => job.batchId === BATCH && job.generation === 4)).toBe(true);
+    [
+      'resuming at position 450',
+      1000,
+      200,
+      8,
+      450,
+      [
+        [450, 600],
+        [600, 800],
+        [800, 1000],
+      ],
+    ],
+    ['no messages', 0, 200, 8, 0, []],
+  ])('%s covers every position once', (_case, total, size, rate, fromSeq, ranges) => {
+    expect(walk(total, size, rate, fromSeq)).toEqual(ranges);
   });
 
   it('covers 100,000 messages with at most 1 job per 50 messages at the default size', () => {
-    expect(chunkJobs(BATCH, 100_000, 200, 0).length).toBeLessThanOrEqual(100_000 / 50);
+    expect(walk(100_000, 200, 1_000_000)).toHaveLength(500);
   });
 });
 
 describe('chunkJobId', () => {
-  it.each([
-    [{ batchId: BATCH, from: 0, to: 200, generation: 0 }, `${BATCH}-0-0`],
-    [{ batchId: BATCH, from: 400, to: 600, generation: 3 }, `${BATCH}-400-3`],
-  ])('%j -> %s, without ":" and back to its batch', (job, id) => {
-    expect(chunkJobId(job)).toBe(id);
+  const job: ChunkJob = {
+    batchId: BATCH,
+    generation: 3,
+    total: 1000,
+    size: 200,
+    lanes: 1,
+    chunk: 2,
+    from: 400,
+  };
+
+  it.each<[ChunkJob, string]>([
+    [job, `${BATCH}-3-400`],
+    [{ ...job, from: 437 }, `${BATCH}-3-437`],
+    [{ ...job, recheck: 1_700_000_000_000 }, `${BATCH}-3-400-recheck-1700000000000`],
+  ])('%j -> %s, without ":" and back to its batch', (input, id) => {
+    expect(chunkJobId(input)).toBe(id);
     expect(id).not.toContain(':');
     expect(batchIdOfJob(id)).toBe(BATCH);
   });
 
   it('differs between generations, so a requeue is never ignored by Bull', () => {
-    const job = { batchId: BATCH, from: 0, to: 200, generation: 1 };
-    expect(chunkJobId(job)).not.toBe(chunkJobId({ ...job, generation: 2 }));
+    expect(chunkJobId(job)).not.toBe(chunkJobId({ ...job, generation: 4 }));
   });
 });

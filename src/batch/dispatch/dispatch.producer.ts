@@ -1,13 +1,15 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Queue } from 'bull';
+import type { JobOptions, Queue } from 'bull';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
+import { RateLimiter } from '../../rate-limit/rate-limiter.service';
 import type { Priority } from '../entities/batch.entity';
 import {
   batchIdOfJob,
   chunkJobId,
-  chunkJobs,
   DISPATCH_QUEUES,
+  firstJobs,
+  nextInLane,
   type ChunkJob,
 } from './dispatch.jobs';
 
@@ -21,6 +23,13 @@ export interface QueueableBatch {
 /** Attempts of a chunk job: a draining worker hands its job back by failing it once. */
 const CHUNK_ATTEMPTS = 20;
 
+const OPTIONS: JobOptions = {
+  removeOnComplete: true,
+  removeOnFail: true,
+  attempts: CHUNK_ATTEMPTS,
+  backoff: { type: 'fixed', delay: 500 },
+};
+
 /** The only place that queues dispatch work and builds its job options. */
 @Injectable()
 export class DispatchProducer {
@@ -30,6 +39,7 @@ export class DispatchProducer {
     @InjectQueue(DISPATCH_QUEUES.high) high: Queue<ChunkJob>,
     @InjectQueue(DISPATCH_QUEUES.normal) normal: Queue<ChunkJob>,
     @InjectQueue(DISPATCH_QUEUES.low) low: Queue<ChunkJob>,
+    private readonly limiter: RateLimiter,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
   ) {
     this.queues = { high, normal, low };
@@ -39,38 +49,57 @@ export class DispatchProducer {
     return this.queues[priority];
   }
 
-  /** Queues the chunk jobs of a batch's whole range for its current generation. */
-  async enqueue(batch: QueueableBatch): Promise<number> {
-    const jobs = chunkJobs(batch.id, batch.total, this.config.chunkSize, batch.generation);
-    await this.queues[batch.priority].addBulk(
-      jobs.map((data) => ({
-        data,
-        opts: {
-          jobId: chunkJobId(data),
-          removeOnComplete: true,
-          removeOnFail: true,
-          attempts: CHUNK_ATTEMPTS,
-          backoff: { type: 'fixed', delay: 500 },
-        },
-      })),
+  /** Queues a batch's lanes from position `fromSeq` for its current generation. */
+  async enqueue(batch: QueueableBatch, fromSeq = 0): Promise<void> {
+    const jobs = firstJobs(
+      { batchId: batch.id, generation: batch.generation, total: batch.total },
+      this.config.chunkSize,
+      this.limiter.rateOf(batch.priority),
+      fromSeq,
     );
-    return jobs.length;
+    await this.queues[batch.priority].addBulk(
+      jobs.map((data) => ({ data, opts: { ...OPTIONS, jobId: chunkJobId(data) } })),
+    );
+  }
+
+  /** The rest of a chunk whose job used up its time slice. */
+  async continueAt(priority: Priority, job: ChunkJob, from: number): Promise<void> {
+    await this.add(priority, { ...job, from, recheck: undefined });
+  }
+
+  /** The lane's next chunk, if the batch has one. */
+  async advance(priority: Priority, job: ChunkJob): Promise<void> {
+    const next = nextInLane(job);
+    if (next) await this.add(priority, next);
+  }
+
+  /** Looks at the chunk again once claims held by another worker have expired. */
+  async recheckAt(priority: Priority, job: ChunkJob, atMs: number): Promise<void> {
+    const recheck = { ...job, from: job.chunk * job.size, recheck: atMs };
+    await this.add(priority, recheck, Math.max(0, atMs - Date.now()));
   }
 
   /** Batches that have at least one chunk job waiting, running, delayed or paused in Redis. */
   async batchesWithJobs(): Promise<Set<string>> {
     const ids = new Set<string>();
     for (const queue of Object.values(this.queues)) {
-      const { client } = queue;
       const key = (type: string) => (queue as Queue & { toKey(type: string): string }).toKey(type);
-      const [wait, active, paused, delayed] = await Promise.all([
-        client.lrange(key('wait'), 0, -1),
-        client.lrange(key('active'), 0, -1),
-        client.lrange(key('paused'), 0, -1),
-        client.zrange(key('delayed'), 0, -1),
-      ]);
-      for (const jobId of [...wait, ...active, ...paused, ...delayed]) ids.add(batchIdOfJob(jobId));
+      // One MULTI, so a job moving between lists is seen in one of them.
+      const replies = (await queue.client
+        .multi()
+        .lrange(key('wait'), 0, -1)
+        .lrange(key('active'), 0, -1)
+        .lrange(key('paused'), 0, -1)
+        .zrange(key('delayed'), 0, -1)
+        .exec()) as [Error | null, string[]][];
+      for (const [, jobIds] of replies) for (const jobId of jobIds) ids.add(batchIdOfJob(jobId));
     }
     return ids;
+  }
+
+  private async add(priority: Priority, job: ChunkJob, delay = 0): Promise<void> {
+    const data = { ...job };
+    if (data.recheck === undefined) delete data.recheck;
+    await this.queues[priority].add(data, { ...OPTIONS, jobId: chunkJobId(data), delay });
   }
 }

@@ -5,7 +5,6 @@ import { dispatchConfig, type DispatchConfig } from '../../config/configuration'
 import { queryRows } from '../../database/query-rows';
 import type { BatchStatus, Priority } from '../entities/batch.entity';
 import type { MessageError } from '../entities/message.entity';
-import type { ChunkJob } from './dispatch.jobs';
 
 export interface ClaimedMessage {
   seq: number;
@@ -72,11 +71,46 @@ export class DispatchRepository {
   }
 
   /**
-   * Claims up to `limit` messages of the chunk that are pending, or were claimed by a worker whose
+   * The first position in [from, to) a claim could take now: pending, or claimed by a worker whose
+   * lease ran out. Null when there is none.
+   */
+  async nextClaimable(batchId: string, from: number, to: number): Promise<number | null> {
+    const [row] = await this.dataSource.query<{ seq: number }[]>(
+      `SELECT seq FROM messages
+       WHERE batch_id = $1 AND seq >= $2 AND seq < $3
+         AND (status = 'pending' OR (status = 'sending' AND claimed_until < now()))
+       ORDER BY seq LIMIT 1`,
+      [batchId, from, to],
+    );
+    return row?.seq ?? null;
+  }
+
+  /** When the earliest claim still held on [from, to) runs out (Unix ms), or null. */
+  async earliestHeldClaim(batchId: string, from: number, to: number): Promise<number | null> {
+    const [row] = await this.dataSource.query<{ until: Date | null }[]>(
+      `SELECT min(claimed_until) AS until FROM messages
+       WHERE batch_id = $1 AND seq >= $2 AND seq < $3 AND status = 'sending'`,
+      [batchId, from, to],
+    );
+    return row?.until ? row.until.getTime() : null;
+  }
+
+  /** The first position of a batch not yet final, or null: where a requeue starts. */
+  async firstUnfinished(manager: EntityManager, batchId: string): Promise<number | null> {
+    const [row] = await manager.query<{ seq: number }[]>(
+      `SELECT seq FROM messages WHERE batch_id = $1 AND status IN ('pending', 'sending')
+       ORDER BY seq LIMIT 1`,
+      [batchId],
+    );
+    return row?.seq ?? null;
+  }
+
+  /**
+   * Claims up to `limit` messages in [from, to) that are pending, or were claimed by a worker whose
    * lease ran out, while the batch is processing. One statement for many messages; the claim
    * token of each grows, fencing out any older claim's late result.
    */
-  async claim(job: ChunkJob, limit: number): Promise<ClaimedMessage[]> {
+  async claim(batchId: string, from: number, to: number, limit: number): Promise<ClaimedMessage[]> {
     return queryRows<ClaimedMessage>(
       this.dataSource.manager,
       `UPDATE messages m
@@ -93,7 +127,7 @@ export class DispatchRepository {
        WHERE m.batch_id = $1 AND m.seq = c.seq
          AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing')
        RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token`,
-      [job.batchId, job.from, job.to, limit, this.config.claimLeaseMs],
+      [batchId, from, to, limit, this.config.claimLeaseMs],
     );
   }
 
@@ -190,11 +224,33 @@ export class DispatchRepository {
     });
   }
 
-  /** Processing batches with work left, for the reconciler (the partial status index serves it). */
-  async processingWithPending(manager: EntityManager): Promise<DispatchableBatch[]> {
-    return manager.query<DispatchableBatch[]>(
-      `SELECT id, status, priority, text, total, generation FROM batches
-       WHERE status = 'processing' AND pending_count > 0`,
+  /**
+   * Claims of a cancelled batch that ran out (their worker died) become cancelled messages, with
+   * the counters, so the batch's pending count reaches zero. Calling the provider again could send
+   * a message the user cancelled, so the outcome stays unknown and lastError says so. Answers how
+   * many.
+   */
+  async cancelExpiredClaims(manager: EntityManager, batchId: string): Promise<number> {
+    const [batch] = await manager.query<{ status: BatchStatus }[]>(
+      `SELECT status FROM batches WHERE id = $1 FOR UPDATE`,
+      [batchId],
     );
+    if (batch?.status !== 'cancelled') return 0;
+    const cancelled = await queryRows<unknown>(
+      manager,
+      `UPDATE messages SET status = 'cancelled', claimed_until = NULL,
+         last_error = '{"category": "unknown", "code": "OUTCOME_UNKNOWN", "message": "The worker stopped during the call and the batch was cancelled before the call could be repeated; the provider may have accepted it."}'
+       WHERE batch_id = $1 AND status = 'sending' AND claimed_until < now()
+       RETURNING seq`,
+      [batchId],
+    );
+    if (cancelled.length) {
+      await manager.query(
+        `UPDATE batches SET pending_count = pending_count - $2, cancelled_count = cancelled_count + $2
+         WHERE id = $1`,
+        [batchId, cancelled.length],
+      );
+    }
+    return cancelled.length;
   }
 }

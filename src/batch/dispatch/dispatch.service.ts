@@ -1,18 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  dispatchConfig,
-  smsConfig,
-  type DispatchConfig,
-  type SmsConfig,
-} from '../../config/configuration';
+import { smsConfig, type SmsConfig } from '../../config/configuration';
 import { categoryOf } from '../../errors/error-taxonomy';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service';
 import { sendWithTimeout } from '../../sms/provider-call';
 import { SMS_PROVIDER, type SendResult, type SmsProvider } from '../../sms/sms-provider';
 import { parseTemplate, renderTemplate, type ParsedTemplate } from '../../template/template';
 import { BatchStatusCache } from './batch-status.cache';
-import type { ChunkJob } from './dispatch.jobs';
+import { chunkEnd, SLICE_MS, type ChunkJob } from './dispatch.jobs';
+import { DispatchProducer } from './dispatch.producer';
 import {
   DispatchRepository,
   type ClaimedMessage,
@@ -29,23 +25,28 @@ export class WorkerDraining extends Error {
   }
 }
 
+/** How a chunk job's loop ended, which decides what it queues next. */
+type Outcome = 'exhausted' | 'sliced' | 'stopped' | 'draining';
+
 /**
  * Sends a chunk of a batch's messages: permits from the shared limiter first, then claims for
  * exactly that many messages, then the provider calls at the permits' times. Claims are held only
- * for the moment of sending, so a slow limiter never lets a lease run out.
+ * for the moment of sending, so a slow tier never lets a lease run out. A job works for one time
+ * slice at most, then queues what comes next (dispatch.jobs.ts).
  */
 @Injectable()
 export class DispatchService {
+  private readonly logger = new Logger(DispatchService.name);
   private draining = false;
-  private readonly running = new Set<Promise<void>>();
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     private readonly repository: DispatchRepository,
+    private readonly producer: DispatchProducer,
     private readonly limiter: RateLimiter,
     private readonly results: ResultWriter,
     private readonly statuses: BatchStatusCache,
     @Inject(SMS_PROVIDER) private readonly provider: SmsProvider,
-    @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
     @Inject(smsConfig.KEY) private readonly sms: SmsConfig,
   ) {}
 
@@ -60,53 +61,111 @@ export class DispatchService {
     }
   }
 
-  /** Stops taking work, lets calls in flight finish and writes their results. */
-  async drain(): Promise<void> {
+  /** Stops taking work, lets calls in flight finish (at most `withinMs`) and writes their results. */
+  async drain(withinMs: number): Promise<void> {
     this.draining = true;
-    await Promise.allSettled([...this.running]);
+    await Promise.race([Promise.allSettled([...this.running]), sleep(withinMs)]);
     await this.results.flush();
   }
 
   private async run(job: ChunkJob): Promise<void> {
     const batch = await this.repository.batch(job.batchId);
-    if (batch?.status !== 'processing') return;
+    if (batch?.status !== 'processing') return; // resume or start queues it again
+    const end = chunkEnd(job);
+    const { outcome, next } = await this.sendChunk(batch, job, end);
+    switch (outcome) {
+      case 'draining':
+        throw new WorkerDraining();
+      case 'stopped':
+        return;
+      case 'sliced':
+        return this.producer.continueAt(batch.priority, job, next);
+      case 'exhausted': {
+        // Claims another worker still holds here (it may have died) are looked at again when
+        // they run out; meanwhile the lane moves on.
+        const heldUntil = await this.repository.earliestHeldClaim(
+          batch.id,
+          job.chunk * job.size,
+          end,
+        );
+        if (heldUntil !== null) await this.producer.recheckAt(batch.priority, job, heldUntil + 100);
+        return this.producer.advance(batch.priority, job);
+      }
+    }
+  }
+
+  private async sendChunk(
+    batch: DispatchableBatch,
+    job: ChunkJob,
+    end: number,
+  ): Promise<{ outcome: Outcome; next: number }> {
     const { template } = parseTemplate(batch.text);
+    const deadline = Date.now() + SLICE_MS;
     const sends = new Set<Promise<void>>();
+    const unsent: ClaimedMessage[] = [];
+    let cursor = await this.repository.nextClaimable(batch.id, job.from, end);
+    let outcome: Outcome = 'exhausted';
     try {
-      for (let exhausted = false; !exhausted;) {
-        if (this.draining) throw new WorkerDraining();
-        if ((await this.statuses.get(batch.id)) !== 'processing') break;
-        const permits = await this.limiter.acquire(batch.id, batch.priority, job.to - job.from);
+      while (cursor !== null) {
+        if (this.draining) {
+          outcome = 'draining';
+          break;
+        }
+        if (Date.now() > deadline) {
+          outcome = 'sliced';
+          break;
+        }
+        if ((await this.statuses.get(batch.id)) !== 'processing') {
+          outcome = 'stopped';
+          break;
+        }
+        const permits = await this.limiter.acquire(batch.id, batch.priority, end - cursor);
         if (!permits.count) {
           await sleep(permits.waitMs);
           continue;
         }
-        const claimed = await this.repository.claim(job, permits.count);
-        exhausted = claimed.length < permits.count;
+        const claimed = await this.repository.claim(batch.id, cursor, end, permits.count);
+        cursor = claimed.length < permits.count ? null : claimed[claimed.length - 1].seq + 1;
         claimed.forEach((message, i) => {
-          const send = this.sendAt(batch, template, message, permits.atMs[i], permits.delaysMs[i]);
+          const send = this.sendAt(batch, template, message, permits.atMs[i], permits.delaysMs[i])
+            .then((sent) => {
+              if (!sent) unsent.push(message);
+            })
+            .catch((error: Error) => {
+              // Left claimed: the lease runs out and the message is sent again, same idempotency key.
+              this.logger.error(
+                `Sending message ${message.id} failed: ${error.message}`,
+                error.stack,
+              );
+            })
+            .finally(() => sends.delete(send));
           sends.add(send);
-          void send.finally(() => sends.delete(send));
         });
       }
     } finally {
       await Promise.allSettled([...sends]);
+      if (unsent.length) {
+        await this.repository
+          .release(batch.id, unsent)
+          .catch((error: Error) =>
+            this.logger.error(`Releasing ${unsent.length} claims failed: ${error.message}`),
+          );
+      }
       await this.results.flush();
     }
+    return { outcome, next: cursor ?? end };
   }
 
+  /** Sends one claimed message at its permit's time; false when the batch stopped meanwhile. */
   private async sendAt(
     batch: DispatchableBatch,
     template: ParsedTemplate,
     message: ClaimedMessage,
     atMs: number,
     delayMs: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
     if (delayMs >= 1) await sleep(delayMs);
-    if ((await this.statuses.get(batch.id)) !== 'processing') {
-      await this.repository.release(batch.id, [message]);
-      return;
-    }
+    if ((await this.statuses.get(batch.id)) !== 'processing') return false;
     const result = await sendWithTimeout(
       this.provider,
       {
@@ -119,6 +178,7 @@ export class DispatchService {
       this.sms.timeoutMs,
     );
     this.results.add(toResult(batch.id, message, atMs, result));
+    return true;
   }
 }
 

@@ -10,6 +10,7 @@ import { dispatchConfig, type DispatchConfig } from '../../config/configuration'
 import { ADVISORY_LOCKS } from '../../database/database-setup';
 import { queryRows } from '../../database/query-rows';
 import { DispatchProducer, type QueueableBatch } from './dispatch.producer';
+import { DispatchRepository } from './dispatch.repository';
 
 /**
  * Invariant 1 of DESIGN.md: PostgreSQL is the truth, Redis only transport. Every
@@ -27,6 +28,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   constructor(
     private readonly dataSource: DataSource,
     private readonly producer: DispatchProducer,
+    private readonly repository: DispatchRepository,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
   ) {}
 
@@ -55,7 +57,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** One pass; returns the batches it queued. */
   async reconcile(): Promise<QueueableBatch[]> {
-    const queued: QueueableBatch[] = [];
+    const queued: { batch: QueueableBatch; from: number }[] = [];
     await this.dataSource.transaction(async (manager) => {
       const [{ locked }] = await manager.query<{ locked: boolean }[]>(
         `SELECT pg_try_advisory_xact_lock($1) AS locked`,
@@ -63,29 +65,48 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       );
       if (!locked) return;
 
-      const due = await queryRows<QueueableBatch>(
+      // Batch rows are locked in id order, as every writer of batches does.
+      const due = await manager.query<{ id: string }[]>(
+        `SELECT id FROM batches WHERE status = 'pending' AND auto_start AND schedule_time <= now()
+         ORDER BY id FOR UPDATE`,
+      );
+      const started = await queryRows<QueueableBatch>(
         manager,
         `UPDATE batches SET status = 'processing', started_at = now(), resumed_at = now(),
            generation = generation + 1
-         WHERE status = 'pending' AND auto_start AND schedule_time <= now()
-         RETURNING id, priority, total, generation`,
+         WHERE id = ANY($1) RETURNING id, priority, total, generation`,
+        [due.map((b) => b.id)],
       );
-      queued.push(...due);
+      queued.push(...started.map((batch) => ({ batch, from: 0 })));
 
       const withJobs = await this.producer.batchesWithJobs();
       // A batch started a moment ago may not have its jobs in Redis yet: give it one interval.
-      const stranded = await queryRows<QueueableBatch>(
-        manager,
-        `UPDATE batches SET generation = generation + 1
+      const stranded = await manager.query<{ id: string }[]>(
+        `SELECT id FROM batches
          WHERE status = 'processing' AND pending_count > 0 AND NOT (id = ANY($1))
            AND COALESCE(resumed_at, started_at) < now() - make_interval(secs => $2::double precision / 1000)
-         RETURNING id, priority, total, generation`,
+         ORDER BY id FOR UPDATE`,
         [[...withJobs], this.config.reconcileIntervalMs],
       );
-      queued.push(...stranded);
+      const requeued = await queryRows<QueueableBatch>(
+        manager,
+        `UPDATE batches SET generation = generation + 1 WHERE id = ANY($1)
+         RETURNING id, priority, total, generation`,
+        [stranded.map((b) => b.id)],
+      );
+      for (const batch of requeued) {
+        const from = await this.repository.firstUnfinished(manager, batch.id);
+        if (from !== null) queued.push({ batch, from });
+      }
+
+      // A cancelled batch whose worker died mid-send would keep those messages pending forever.
+      const cancelled = await manager.query<{ id: string }[]>(
+        `SELECT id FROM batches WHERE status = 'cancelled' AND pending_count > 0 ORDER BY id`,
+      );
+      for (const { id } of cancelled) await this.repository.cancelExpiredClaims(manager, id);
     });
-    for (const batch of queued) await this.producer.enqueue(batch);
+    for (const { batch, from } of queued) await this.producer.enqueue(batch, from);
     if (queued.length) this.logger.log(`Queued dispatch of ${queued.length} batch(es)`);
-    return queued;
+    return queued.map((q) => q.batch);
   }
 }

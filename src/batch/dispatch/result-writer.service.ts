@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
 import { SentRate } from '../sent-rate.service';
 import { DispatchRepository, type MessageResult } from './dispatch.repository';
@@ -13,17 +13,25 @@ const FLUSH_AT = 500;
  * claimed until their lease runs out and are sent again under the same idempotency key.
  */
 @Injectable()
-export class ResultWriter {
+export class ResultWriter implements OnApplicationShutdown {
   private readonly logger = new Logger(ResultWriter.name);
   private buffer: MessageResult[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(
     private readonly repository: DispatchRepository,
     private readonly sentRate: SentRate,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
   ) {}
+
+  /** Stops retrying; what could not be written stays claimed until its lease runs out. */
+  onApplicationShutdown(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
 
   add(result: MessageResult): void {
     this.buffer.push(result);
@@ -52,7 +60,7 @@ export class ResultWriter {
           `Could not write ${results.length} results; retrying`,
           (error as Error).stack,
         );
-        this.timer ??= setTimeout(() => void this.flush(), 1_000);
+        if (!this.closed) this.timer ??= setTimeout(() => void this.flush(), 1_000);
         return;
       }
       await this.sentRate

@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { smsConfig, type SmsConfig } from '../../config/configuration';
-import type { SendRequest, SendResult, SmsProvider } from '../sms-provider';
+import Redis from 'ioredis';
+import {
+  redisConfig,
+  smsConfig,
+  type RedisConfig,
+  type SmsConfig,
+} from '../../config/configuration';
+import { REDIS, redisKey } from '../../redis/redis.module';
+import type { ProviderRateLimit, SendRequest, SendResult, SmsProvider } from '../sms-provider';
 import { isScripted, scriptedOutcome } from './simulator-script';
 import { SimulatorLedger } from './simulator-ledger';
 
@@ -14,12 +21,26 @@ import { SimulatorLedger } from './simulator-ledger';
 export class SimulatedSmsProvider implements SmsProvider {
   constructor(
     private readonly ledger: SimulatorLedger,
+    @Inject(REDIS) private readonly redis: Redis,
     @Inject(smsConfig.KEY) private readonly config: SmsConfig,
+    @Inject(redisConfig.KEY) private readonly redisSettings: RedisConfig,
   ) {}
 
   async send(request: SendRequest): Promise<SendResult> {
     const { latencyMs, failureRate } = this.config.simulator;
     if (latencyMs > 0) await sleep(latencyMs);
+    const rateLimit = await this.countAgainstLimit();
+    if (rateLimit && rateLimit.remaining < 0) {
+      return {
+        accepted: false,
+        code: 'SIM_RATE_LIMITED',
+        message: `More than ${rateLimit.limit} messages in this second.`,
+        retryable: true,
+        retryAfterMs: rateLimit.resetMs,
+        rateLimit: { ...rateLimit, remaining: 0 },
+      };
+    }
+    const limits = rateLimit ? { rateLimit } : {};
 
     if (isScripted(request.to)) {
       const outcome = scriptedOutcome(
@@ -54,6 +75,21 @@ export class SimulatedSmsProvider implements SmsProvider {
       request.to,
       request.body,
     );
-    return { accepted: true, providerMessageId };
+    return { accepted: true, providerMessageId, ...limits };
+  }
+
+  /**
+   * SIMULATOR_MAX_MPS: calls per second, counted in Redis across every process (a fixed one-second
+   * window, like many real providers). Null when unlimited; `remaining` below 0 means over.
+   */
+  private async countAgainstLimit(): Promise<ProviderRateLimit | null> {
+    const limit = this.config.simulator.maxMps;
+    if (limit === 0) return null;
+    const now = Date.now();
+    const key = redisKey(this.redisSettings, 'simulator', 'mps', String(Math.floor(now / 1000)));
+    const [[, count]] = (await this.redis.multi().incr(key).expire(key, 2).exec()) as [
+      [null, number],
+    ];
+    return { limit, remaining: limit - count, resetMs: 1000 - (now % 1000) };
   }
 }
