@@ -98,6 +98,15 @@ export const dispatchConfig = registerAs('dispatch', () => {
   };
 });
 
+export const retryConfig = registerAs('retry', () => ({
+  baseDelayMs: int(env(), 'RETRY_BASE_DELAY_MS', 1_000, { min: 1, max: 3_600_000 }),
+  maxDelayMs: int(env(), 'RETRY_MAX_DELAY_MS', 300_000, { min: 1, max: 86_400_000 }),
+  /** Attempts allowed per message, the first included. */
+  maxAttempts: int(env(), 'RETRY_MAX_ATTEMPTS', 5, { min: 1, max: 100 }),
+  /** How long after its batch started a message may still be sent. */
+  validityMs: int(env(), 'MESSAGE_VALIDITY_SECONDS', 36_000, { min: 1, max: 30 * 86_400 }) * 1000,
+}));
+
 export const SMS_PROVIDERS = ['simulated'] as const;
 
 export const smsConfig = registerAs('sms', () => ({
@@ -122,6 +131,7 @@ export const configSections = [
   ingestConfig,
   rateLimitConfig,
   dispatchConfig,
+  retryConfig,
   smsConfig,
   adminConfig,
 ];
@@ -134,4 +144,5 @@ export type IngestConfig = ConfigType<typeof ingestConfig>;
 export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
 export type SmsConfig = ConfigType<typeof smsConfig>;
 export type DispatchConfig = ConfigType<typeof dispatchConfig>;
+export type RetryConfig = ConfigType<typeof retryConfig>;
 export type AdminConfig = ConfigType<typeof adminConfig>;

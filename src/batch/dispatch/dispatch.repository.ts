@@ -13,13 +13,19 @@ export interface ClaimedMessage {
   variables: Record<string, string>;
   /** The fencing token: a result is written only while the message still holds this claim. */
   token: number;
+  /** Attempts made before this claim. */
+  attempts: number;
 }
 
 export interface MessageResult {
   batchId: string;
   seq: number;
   token: number;
-  status: 'sent' | 'failed';
+  /** `pending` when the message will be tried again at `nextAttemptAt`. */
+  status: 'sent' | 'failed' | 'pending';
+  nextAttemptAt: Date | null;
+  /** Set when this answer stops the whole batch (our credentials were refused). */
+  failsBatch: string | null;
   sentAt: Date | null;
   providerMessageId: string | null;
   lastError: MessageError | null;
@@ -34,7 +40,13 @@ export interface DispatchableBatch {
   text: string;
   total: number;
   generation: number;
+  startedAt: Date | null;
 }
+
+/** A message a claim may take now: pending and due, or claimed by a worker whose lease ran out. */
+const CLAIMABLE = `(
+  (status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now()))
+  OR (status = 'sending' AND claimed_until < now()))`;
 
 /** Finishing SQL shared by every statement that can bring a batch's pending count to zero. */
 const FINISH = `
@@ -56,7 +68,8 @@ export class DispatchRepository {
 
   async batch(id: string): Promise<DispatchableBatch | undefined> {
     const [row] = await this.dataSource.query<DispatchableBatch[]>(
-      `SELECT id, status, priority, text, total, generation FROM batches WHERE id = $1`,
+      `SELECT id, status, priority, text, total, generation, started_at AS "startedAt"
+       FROM batches WHERE id = $1`,
       [id],
     );
     return row;
@@ -78,21 +91,26 @@ export class DispatchRepository {
     const [row] = await this.dataSource.query<{ seq: number }[]>(
       `SELECT seq FROM messages
        WHERE batch_id = $1 AND seq >= $2 AND seq < $3
-         AND (status = 'pending' OR (status = 'sending' AND claimed_until < now()))
+         AND ${CLAIMABLE}
        ORDER BY seq LIMIT 1`,
       [batchId, from, to],
     );
     return row?.seq ?? null;
   }
 
-  /** When the earliest claim still held on [from, to) runs out (Unix ms), or null. */
-  async earliestHeldClaim(batchId: string, from: number, to: number): Promise<number | null> {
-    const [row] = await this.dataSource.query<{ until: Date | null }[]>(
-      `SELECT min(claimed_until) AS until FROM messages
-       WHERE batch_id = $1 AND seq >= $2 AND seq < $3 AND status = 'sending'`,
+  /**
+   * When something in [from, to) next becomes claimable (Unix ms), or null: a claim another worker
+   * still holds runs out, or a message waiting for its retry is due.
+   */
+  async nextDueLater(batchId: string, from: number, to: number): Promise<number | null> {
+    const [row] = await this.dataSource.query<{ due: Date | null }[]>(
+      `SELECT min(CASE WHEN status = 'sending' THEN claimed_until ELSE next_attempt_at END) AS due
+       FROM messages
+       WHERE batch_id = $1 AND seq >= $2 AND seq < $3
+         AND (status = 'sending' OR (status = 'pending' AND next_attempt_at > now()))`,
       [batchId, from, to],
     );
-    return row?.until ? row.until.getTime() : null;
+    return row?.due ? row.due.getTime() : null;
   }
 
   /** The first position of a batch not yet final, or null: where a requeue starts. */
@@ -119,14 +137,15 @@ export class DispatchRepository {
        FROM (
          SELECT seq FROM messages
          WHERE batch_id = $1 AND seq >= $2 AND seq < $3
-           AND (status = 'pending' OR (status = 'sending' AND claimed_until < now()))
+           AND ${CLAIMABLE}
          ORDER BY seq
          LIMIT $4
          FOR UPDATE SKIP LOCKED
        ) c
        WHERE m.batch_id = $1 AND m.seq = c.seq
          AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing')
-       RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token`,
+       RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token,
+                 m.attempts`,
       [batchId, from, to, limit, this.config.claimLeaseMs],
     );
   }
@@ -143,34 +162,46 @@ export class DispatchRepository {
       await manager.query(`SELECT id FROM batches WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [
         batchIds,
       ]);
+      // Our credentials were refused: the batch fails at once and its unsent messages are cancelled.
+      const failing = new Map(
+        results.filter((r) => r.failsBatch).map((r) => [r.batchId, r.failsBatch!]),
+      );
+      for (const [batchId, reason] of failing) await this.failBatch(manager, batchId, reason);
+
       const accepted = await queryRows<{ id: string; sent: string }>(
         manager,
         `WITH r AS (
            SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::timestamptz[],
-                                $6::text[], $7::jsonb[], $8::boolean[])
-             AS r(batch_id, seq, token, status, sent_at, provider_message_id, last_error, counted)
+                                $6::text[], $7::jsonb[], $8::boolean[], $9::timestamptz[])
+             AS r(batch_id, seq, token, status, sent_at, provider_message_id, last_error, counted,
+                  next_attempt_at)
          ), written AS (
            UPDATE messages m SET
-             status = r.status,
+             -- A retry in a batch that was stopped meanwhile is never sent: it is cancelled.
+             status = CASE WHEN r.status = 'pending' AND b.status IN ('cancelled', 'failed')
+                           THEN 'cancelled' ELSE r.status END,
              attempts = m.attempts + CASE WHEN r.counted THEN 1 ELSE 0 END,
              sent_at = r.sent_at,
              provider_message_id = r.provider_message_id,
              last_error = r.last_error,
+             next_attempt_at = r.next_attempt_at,
              claimed_until = NULL
-           FROM r
+           FROM r JOIN batches b ON b.id = r.batch_id
            WHERE m.batch_id = r.batch_id AND m.seq = r.seq AND m.claim_token = r.token
              AND m.status = 'sending'
            RETURNING m.batch_id, m.status
          ), deltas AS (
            SELECT batch_id,
                   count(*) FILTER (WHERE status = 'sent') AS sent,
-                  count(*) FILTER (WHERE status = 'failed') AS failed
+                  count(*) FILTER (WHERE status = 'failed') AS failed,
+                  count(*) FILTER (WHERE status = 'cancelled') AS cancelled
            FROM written GROUP BY batch_id
          )
          UPDATE batches b SET
-           pending_count = b.pending_count - d.sent - d.failed,
+           pending_count = b.pending_count - d.sent - d.failed - d.cancelled,
            completed_count = b.completed_count + d.sent,
-           failed_count = b.failed_count + d.failed
+           failed_count = b.failed_count + d.failed,
+           cancelled_count = b.cancelled_count + d.cancelled
          FROM deltas d WHERE b.id = d.batch_id
          RETURNING b.id, d.sent`,
         [
@@ -182,11 +213,39 @@ export class DispatchRepository {
           results.map((r) => r.providerMessageId),
           results.map((r) => (r.lastError ? JSON.stringify(r.lastError) : null)),
           results.map((r) => r.counted),
+          results.map((r) => r.nextAttemptAt),
         ],
       );
       await manager.query(FINISH, [batchIds]);
       return new Map(accepted.map((row) => [row.id, Number(row.sent)]));
     });
+  }
+
+  /**
+   * Fails a batch (from processing or paused) with `reason`; its messages waiting to be sent are
+   * cancelled, with the counters. Calls in flight finish and are written as they come.
+   */
+  private async failBatch(manager: EntityManager, batchId: string, reason: string): Promise<void> {
+    const [failed] = await queryRows<{ id: string }>(
+      manager,
+      `UPDATE batches SET status = 'failed', failure_reason = $2, completed_at = now(),
+         processing_ms = processing_ms
+           + COALESCE((extract(epoch FROM now() - resumed_at) * 1000)::bigint, 0),
+         resumed_at = NULL, pause_reason = NULL
+       WHERE id = $1 AND status IN ('processing', 'paused') RETURNING id`,
+      [batchId, reason],
+    );
+    if (!failed) return;
+    const cancelled = await queryRows<unknown>(
+      manager,
+      `UPDATE messages SET status = 'cancelled' WHERE batch_id = $1 AND status = 'pending' RETURNING seq`,
+      [batchId],
+    );
+    await manager.query(
+      `UPDATE batches SET pending_count = pending_count - $2, cancelled_count = cancelled_count + $2
+       WHERE id = $1`,
+      [batchId, cancelled.length],
+    );
   }
 
   /**

@@ -1,7 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { smsConfig, type SmsConfig } from '../../config/configuration';
-import { categoryOf } from '../../errors/error-taxonomy';
+import {
+  retryConfig,
+  smsConfig,
+  type RetryConfig,
+  type SmsConfig,
+} from '../../config/configuration';
+import { CATEGORY_POLICIES, categoryOf } from '../../errors/error-taxonomy';
+import { decideRetry } from '../../errors/retry-policy';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service';
 import { sendWithTimeout } from '../../sms/provider-call';
 import { SMS_PROVIDER, type SendResult, type SmsProvider } from '../../sms/sms-provider';
@@ -48,6 +54,7 @@ export class DispatchService {
     private readonly statuses: BatchStatusCache,
     @Inject(SMS_PROVIDER) private readonly provider: SmsProvider,
     @Inject(smsConfig.KEY) private readonly sms: SmsConfig,
+    @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
   ) {}
 
   async processChunk(job: ChunkJob): Promise<void> {
@@ -81,13 +88,9 @@ export class DispatchService {
       case 'sliced':
         return this.producer.continueAt(batch.priority, job, next);
       case 'exhausted': {
-        // Claims another worker still holds here (it may have died) are looked at again when
-        // they run out; meanwhile the lane moves on.
-        const heldUntil = await this.repository.earliestHeldClaim(
-          batch.id,
-          job.chunk * job.size,
-          end,
-        );
+        // Retries due later, and claims another worker still holds (it may have died), are looked
+        // at again when their time comes; meanwhile the lane moves on.
+        const heldUntil = await this.repository.nextDueLater(batch.id, job.chunk * job.size, end);
         if (heldUntil !== null) await this.producer.recheckAt(batch.priority, job, heldUntil + 100);
         return this.producer.advance(batch.priority, job);
       }
@@ -177,36 +180,50 @@ export class DispatchService {
       },
       this.sms.timeoutMs,
     );
-    this.results.add(toResult(batch.id, message, atMs, result));
+    this.results.add(this.toResult(batch, message, atMs, result));
     return true;
   }
-}
 
-/** For now every rejection is final; the errors issue adds retries by category. */
-function toResult(
-  batchId: string,
-  message: ClaimedMessage,
-  atMs: number,
-  result: SendResult,
-): MessageResult {
-  const base = { batchId, seq: message.seq, token: message.token };
-  if (result.accepted) {
+  /** An answer as a result to write: sent, failed for good, or pending again for a retry. */
+  private toResult(
+    batch: DispatchableBatch,
+    message: ClaimedMessage,
+    atMs: number,
+    result: SendResult,
+  ): MessageResult {
+    const base = { batchId: batch.id, seq: message.seq, token: message.token };
+    if (result.accepted) {
+      return {
+        ...base,
+        status: 'sent',
+        sentAt: new Date(atMs),
+        providerMessageId: result.providerMessageId,
+        lastError: null,
+        counted: true,
+        nextAttemptAt: null,
+        failsBatch: null,
+      };
+    }
+    const category = categoryOf(result.code);
+    const counted = CATEGORY_POLICIES[category].countsAsAttempt;
+    const now = Date.now();
+    const decision = decideRetry(category, message.attempts + (counted ? 1 : 0), this.retry, {
+      nowMs: now,
+      batchStartedMs: batch.startedAt?.getTime() ?? now,
+      retryAfterMs: result.retryAfterMs,
+    });
     return {
       ...base,
-      status: 'sent',
-      sentAt: new Date(atMs),
-      providerMessageId: result.providerMessageId,
-      lastError: null,
-      counted: true,
+      status: decision.action === 'retry' ? 'pending' : 'failed',
+      sentAt: null,
+      providerMessageId: null,
+      lastError: { category, code: result.code, message: result.message },
+      counted,
+      nextAttemptAt: decision.action === 'retry' ? new Date(now + decision.delayMs) : null,
+      failsBatch:
+        decision.action === 'fail-batch'
+          ? `The provider refused our credentials (${result.code}): ${result.message}`
+          : null,
     };
   }
-  const category = categoryOf(result.code);
-  return {
-    ...base,
-    status: 'failed',
-    sentAt: null,
-    providerMessageId: null,
-    lastError: { category, code: result.code, message: result.message },
-    counted: category !== 'rate_limited',
-  };
 }
