@@ -4,6 +4,7 @@ import { queryRows } from '../database/query-rows';
 import { BatchNotFound, InvalidTransition } from '../errors/domain-error';
 import { allowedFrom, type BatchAction } from './batch-transitions';
 import { DispatchProducer, type QueueableBatch } from './dispatch/dispatch.producer';
+import { DispatchRepository } from './dispatch/dispatch.repository';
 import type { BatchStatus } from './entities/batch.entity';
 
 /** Milliseconds of the current processing stretch, to add to processing_ms when it ends. */
@@ -22,6 +23,7 @@ export class BatchLifecycleService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly producer: DispatchProducer,
+    private readonly repository: DispatchRepository,
   ) {}
 
   async start(accountId: string, id: string): Promise<void> {
@@ -109,10 +111,14 @@ export class BatchLifecycleService {
     );
   }
 
-  /** Dispatch is queued after the commit; if Redis is away, the reconciler queues it later. */
+  /**
+   * Dispatch is queued after the commit, from the first message not yet final; if Redis is away,
+   * the reconciler queues it later.
+   */
   private async queue(batch: QueueableBatch): Promise<void> {
     try {
-      await this.producer.enqueue(batch);
+      const from = await this.repository.firstUnfinished(this.dataSource.manager, batch.id);
+      if (from !== null) await this.producer.enqueue(batch, from);
     } catch (error) {
       this.logger.warn(
         `Could not queue batch ${batch.id} now; the reconciler will: ${(error as Error).message}`,

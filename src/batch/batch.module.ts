@@ -8,6 +8,7 @@ import { BatchLifecycleService } from './batch-lifecycle.service';
 import { BatchService } from './batch.service';
 import { DISPATCH_QUEUES } from './dispatch/dispatch.jobs';
 import { DispatchProducer } from './dispatch/dispatch.producer';
+import { DispatchRepository } from './dispatch/dispatch.repository';
 import { BatchEntity } from './entities/batch.entity';
 import { MessageEntity } from './entities/message.entity';
 import { IdempotencyService } from './idempotency.service';
@@ -29,8 +30,9 @@ import { SentRate } from './sent-rate.service';
     IdempotencyService,
     PhoneNumberParser,
     DispatchProducer,
+    DispatchRepository,
     SentRate,
   ],
-  exports: [BatchService, DispatchProducer, SentRate],
+  exports: [BatchService, DispatchProducer, DispatchRepository, SentRate],
 })
 export class BatchModule {}

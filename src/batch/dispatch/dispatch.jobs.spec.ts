@@ -109,13 +109,24 @@ describe('chunkJobId', () => {
   };
 
   it.each<[ChunkJob, string]>([
-    [job, `${BATCH}-3-400`],
-    [{ ...job, from: 437 }, `${BATCH}-3-437`],
-    [{ ...job, recheck: 1_700_000_000_000 }, `${BATCH}-3-400-recheck-1700000000000`],
+    [job, `${BATCH}-3-2-400`],
+    [{ ...job, from: 437 }, `${BATCH}-3-2-437`],
+    [{ ...job, recheck: 2 }, `${BATCH}-3-2-400-recheck-2`],
   ])('%j -> %s, without ":" and back to its batch', (input, id) => {
     expect(chunkJobId(input)).toBe(id);
     expect(id).not.toContain(':');
     expect(batchIdOfJob(id)).toBe(BATCH);
+  });
+
+  it("a continuation at the end of a chunk never takes the next chunk's id", () => {
+    const continuation = { ...job, from: 600 };
+    const next = nextInLane({ ...job, lanes: 1 })!;
+    expect(next.from).toBe(600);
+    expect(chunkJobId(continuation)).not.toBe(chunkJobId(next));
+  });
+
+  it('a recheck never advances its lane', () => {
+    expect(nextInLane({ ...job, recheck: 1 })).toBeNull();
   });
 
   it('differs between generations, so a requeue is never ignored by Bull', () => {

@@ -28,7 +28,10 @@ export interface ChunkJob {
   chunk: number;
   /** Where in the chunk this job starts (later than the chunk's start for a continuation). */
   from: number;
-  /** Set on a job that looks again at a chunk some other worker's claims still hold. */
+  /**
+   * Set on a job that looks at a chunk again once held claims or retries are due (how many rechecks
+   * deep). A recheck, and its continuations, never advance the lane: the lane went on already.
+   */
   recheck?: number;
 }
 
@@ -61,8 +64,8 @@ export function firstJobs(
 export function nextInLane(job: ChunkJob): ChunkJob | null {
   const chunk = job.chunk + job.lanes;
   if (chunk * job.size >= job.total) return null;
-  const { recheck: _recheck, ...rest } = job;
-  return { ...rest, chunk, from: chunk * job.size };
+  if (job.recheck !== undefined) return null;
+  return { ...job, chunk, from: chunk * job.size };
 }
 
 /**
@@ -70,7 +73,7 @@ export function nextInLane(job: ChunkJob): ChunkJob | null {
  * add whose id it holds); Bull wants no ":" in ids.
  */
 export function chunkJobId(job: ChunkJob): string {
-  const base = `${job.batchId}-${job.generation}-${job.from}`;
+  const base = `${job.batchId}-${job.generation}-${job.chunk}-${job.from}`;
   return job.recheck === undefined ? base : `${base}-recheck-${job.recheck}`;
 }
 

@@ -4,7 +4,6 @@ import { SmsModule } from '../../sms/sms.module';
 import { BatchModule } from '../batch.module';
 import { BatchStatusCache } from './batch-status.cache';
 import { DispatchProcessor } from './dispatch.processor';
-import { DispatchRepository } from './dispatch.repository';
 import { DispatchService } from './dispatch.service';
 import { Reconciler } from './reconciler.service';
 import { ResultWriter } from './result-writer.service';
@@ -12,13 +11,6 @@ import { ResultWriter } from './result-writer.service';
 /** Sending (worker processes only): the chunk consumer, the result writer and the reconciler. */
 @Module({
   imports: [BatchModule, RateLimitModule, SmsModule],
-  providers: [
-    DispatchRepository,
-    DispatchService,
-    DispatchProcessor,
-    ResultWriter,
-    BatchStatusCache,
-    Reconciler,
-  ],
+  providers: [DispatchService, DispatchProcessor, ResultWriter, BatchStatusCache, Reconciler],
 })
 export class DispatchModule {}

@@ -62,9 +62,9 @@ export class DispatchProducer {
     );
   }
 
-  /** The rest of a chunk whose job used up its time slice. */
+  /** The rest of a chunk whose job used up its time slice (a recheck's stays a recheck). */
   async continueAt(priority: Priority, job: ChunkJob, from: number): Promise<void> {
-    await this.add(priority, { ...job, from, recheck: undefined });
+    await this.add(priority, { ...job, from });
   }
 
   /** The lane's next chunk, if the batch has one. */
@@ -73,10 +73,10 @@ export class DispatchProducer {
     if (next) await this.add(priority, next);
   }
 
-  /** Looks at the chunk again once claims held by another worker have expired. */
-  async recheckAt(priority: Priority, job: ChunkJob, atMs: number): Promise<void> {
-    const recheck = { ...job, from: job.chunk * job.size, recheck: atMs };
-    await this.add(priority, recheck, Math.max(0, atMs - Date.now()));
+  /** Looks at the chunk again after `delayMs`, once held claims or retries are due. */
+  async recheckAfter(priority: Priority, job: ChunkJob, delayMs: number): Promise<void> {
+    const recheck = { ...job, from: job.chunk * job.size, recheck: (job.recheck ?? 0) + 1 };
+    await this.add(priority, recheck, Math.max(0, delayMs));
   }
 
   /** Batches that have at least one chunk job waiting, running, delayed or paused in Redis. */

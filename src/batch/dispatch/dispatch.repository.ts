@@ -99,18 +99,20 @@ export class DispatchRepository {
   }
 
   /**
-   * When something in [from, to) next becomes claimable (Unix ms), or null: a claim another worker
-   * still holds runs out, or a message waiting for its retry is due.
+   * In how many ms something in [from, to) becomes claimable (a claim another worker still holds
+   * runs out, or a retry is due), on PostgreSQL's clock; null when nothing waits.
    */
-  async nextDueLater(batchId: string, from: number, to: number): Promise<number | null> {
-    const [row] = await this.dataSource.query<{ due: Date | null }[]>(
-      `SELECT min(CASE WHEN status = 'sending' THEN claimed_until ELSE next_attempt_at END) AS due
+  async nextDueInMs(batchId: string, from: number, to: number): Promise<number | null> {
+    const [row] = await this.dataSource.query<{ ms: number | null }[]>(
+      `SELECT ceil(extract(epoch FROM
+                min(CASE WHEN status = 'sending' THEN claimed_until ELSE next_attempt_at END) - now()
+              ) * 1000)::int AS ms
        FROM messages
        WHERE batch_id = $1 AND seq >= $2 AND seq < $3
          AND (status = 'sending' OR (status = 'pending' AND next_attempt_at > now()))`,
       [batchId, from, to],
     );
-    return row?.due ? row.due.getTime() : null;
+    return row?.ms ?? null;
   }
 
   /** The first position of a batch not yet final, or null: where a requeue starts. */

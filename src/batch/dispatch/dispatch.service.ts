@@ -77,7 +77,9 @@ export class DispatchService {
 
   private async run(job: ChunkJob): Promise<void> {
     const batch = await this.repository.batch(job.batchId);
-    if (batch?.status !== 'processing') return; // resume or start queues it again
+    // Not processing: resume or start queues it again. Another generation: this job is stale.
+    if (batch?.status !== 'processing' || batch.generation !== job.generation) return;
+    const start = job.chunk * job.size;
     const end = chunkEnd(job);
     const { outcome, next } = await this.sendChunk(batch, job, end);
     switch (outcome) {
@@ -88,10 +90,13 @@ export class DispatchService {
       case 'sliced':
         return this.producer.continueAt(batch.priority, job, next);
       case 'exhausted': {
-        // Retries due later, and claims another worker still holds (it may have died), are looked
-        // at again when their time comes; meanwhile the lane moves on.
-        const heldUntil = await this.repository.nextDueLater(batch.id, job.chunk * job.size, end);
-        if (heldUntil !== null) await this.producer.recheckAt(batch.priority, job, heldUntil + 100);
+        // Messages passed over while another claim locked them may be free again now; retries
+        // due later, and claims another worker still holds (it may have died), when their time
+        // comes. A recheck looks at the chunk again then; meanwhile the lane moves on.
+        const missed = await this.repository.nextClaimable(batch.id, start, end);
+        const dueInMs =
+          missed !== null ? 0 : await this.repository.nextDueInMs(batch.id, start, end);
+        if (dueInMs !== null) await this.producer.recheckAfter(batch.priority, job, dueInMs + 100);
         return this.producer.advance(batch.priority, job);
       }
     }
@@ -128,7 +133,8 @@ export class DispatchService {
           continue;
         }
         const claimed = await this.repository.claim(batch.id, cursor, end, permits.count);
-        cursor = claimed.length < permits.count ? null : claimed[claimed.length - 1].seq + 1;
+        const after = claimed.length ? claimed[claimed.length - 1].seq + 1 : end;
+        cursor = claimed.length < permits.count || after >= end ? null : after;
         claimed.forEach((message, i) => {
           const send = this.sendAt(batch, template, message, permits.atMs[i], permits.delaysMs[i])
             .then((sent) => {

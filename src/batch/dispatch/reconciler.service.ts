@@ -6,7 +6,15 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
+import Redis from 'ioredis';
+import {
+  dispatchConfig,
+  redisConfig,
+  type DispatchConfig,
+  type RedisConfig,
+} from '../../config/configuration';
+import { REDIS, redisKey } from '../../redis/redis.module';
+import type { BatchStatus } from '../entities/batch.entity';
 import { ADVISORY_LOCKS } from '../../database/database-setup';
 import { queryRows } from '../../database/query-rows';
 import { DispatchProducer, type QueueableBatch } from './dispatch.producer';
@@ -15,9 +23,9 @@ import { DispatchRepository } from './dispatch.repository';
 /**
  * Invariant 1 of DESIGN.md: PostgreSQL is the truth, Redis only transport. Every
  * RECONCILE_INTERVAL_MS one worker (an advisory lock picks it) starts scheduled batches whose time
- * has come, and re-queues processing batches with pending messages of which Redis holds no job (a
- * flushed Redis, jobs that failed for good). Messages whose claim expired are taken again by the
- * re-queued chunks.
+ * has come, re-queues processing batches with pending messages of which Redis holds no job (jobs
+ * that failed for good), or all of them when Redis lost its data, and cancels the expired claims of
+ * cancelled batches. Messages whose claim expired are taken again by the re-queued chunks.
  */
 @Injectable()
 export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -29,8 +37,15 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly dataSource: DataSource,
     private readonly producer: DispatchProducer,
     private readonly repository: DispatchRepository,
+    @Inject(REDIS) private readonly redis: Redis,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
-  ) {}
+    @Inject(redisConfig.KEY) redisSettings: RedisConfig,
+  ) {
+    this.sentinelKey = redisKey(redisSettings, 'reconciler', 'sentinel');
+  }
+
+  /** A key that only a loss of Redis's data removes. */
+  private readonly sentinelKey: string;
 
   onApplicationBootstrap(): void {
     this.schedule(0);
@@ -57,6 +72,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** One pass; returns the batches it queued. */
   async reconcile(): Promise<QueueableBatch[]> {
+    // Redis first, before any lock: which batches it holds jobs of, and whether it lost its data
+    // (then every processing batch is queued afresh, whatever jobs reappeared meanwhile).
+    const redisLost = (await this.redis.exists(this.sentinelKey)) === 0;
+    const withJobs = redisLost ? new Set<string>() : await this.producer.batchesWithJobs();
     const queued: { batch: QueueableBatch; from: number }[] = [];
     await this.dataSource.transaction(async (manager) => {
       const [{ locked }] = await manager.query<{ locked: boolean }[]>(
@@ -64,48 +83,39 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         [ADVISORY_LOCKS.reconcile],
       );
       if (!locked) return;
-
-      // Batch rows are locked in id order, as every writer of batches does.
-      const due = await manager.query<{ id: string }[]>(
-        `SELECT id FROM batches WHERE status = 'pending' AND auto_start AND schedule_time <= now()
+      // Every batch this pass touches, locked at once in id order, as every writer of batches does.
+      // A batch (re)started less than an interval ago may not have its jobs in Redis yet.
+      const batches = await manager.query<{ id: string; status: BatchStatus }[]>(
+        `SELECT id, status FROM batches
+         WHERE (status = 'pending' AND auto_start AND schedule_time <= now())
+            OR (status = 'processing' AND pending_count > 0 AND NOT (id = ANY($1))
+                AND ($3 OR COALESCE(resumed_at, started_at)
+                              < now() - make_interval(secs => $2::double precision / 1000)))
+            OR (status = 'cancelled' AND pending_count > 0)
          ORDER BY id FOR UPDATE`,
+        [[...withJobs], this.config.reconcileIntervalMs, redisLost],
       );
-      const started = await queryRows<QueueableBatch>(
-        manager,
-        `UPDATE batches SET status = 'processing', started_at = now(), resumed_at = now(),
-           generation = generation + 1
-         WHERE id = ANY($1) RETURNING id, priority, total, generation`,
-        [due.map((b) => b.id)],
-      );
-      queued.push(...started.map((batch) => ({ batch, from: 0 })));
-
-      const withJobs = await this.producer.batchesWithJobs();
-      // A batch started a moment ago may not have its jobs in Redis yet: give it one interval.
-      const stranded = await manager.query<{ id: string }[]>(
-        `SELECT id FROM batches
-         WHERE status = 'processing' AND pending_count > 0 AND NOT (id = ANY($1))
-           AND COALESCE(resumed_at, started_at) < now() - make_interval(secs => $2::double precision / 1000)
-         ORDER BY id FOR UPDATE`,
-        [[...withJobs], this.config.reconcileIntervalMs],
-      );
-      const requeued = await queryRows<QueueableBatch>(
-        manager,
-        `UPDATE batches SET generation = generation + 1 WHERE id = ANY($1)
-         RETURNING id, priority, total, generation`,
-        [stranded.map((b) => b.id)],
-      );
-      for (const batch of requeued) {
-        const from = await this.repository.firstUnfinished(manager, batch.id);
+      for (const { id, status } of batches) {
+        if (status === 'cancelled') {
+          // Its worker died mid-send: those messages would stay pending forever.
+          await this.repository.cancelExpiredClaims(manager, id);
+          continue;
+        }
+        const [batch] = await queryRows<QueueableBatch>(
+          manager,
+          `UPDATE batches SET generation = generation + 1,
+             status = 'processing',
+             started_at = COALESCE(started_at, now()),
+             resumed_at = CASE WHEN status = 'pending' THEN now() ELSE resumed_at END
+           WHERE id = $1 RETURNING id, priority, total, generation`,
+          [id],
+        );
+        const from = status === 'pending' ? 0 : await this.repository.firstUnfinished(manager, id);
         if (from !== null) queued.push({ batch, from });
       }
-
-      // A cancelled batch whose worker died mid-send would keep those messages pending forever.
-      const cancelled = await manager.query<{ id: string }[]>(
-        `SELECT id FROM batches WHERE status = 'cancelled' AND pending_count > 0 ORDER BY id`,
-      );
-      for (const { id } of cancelled) await this.repository.cancelExpiredClaims(manager, id);
     });
     for (const { batch, from } of queued) await this.producer.enqueue(batch, from);
+    if (redisLost) await this.redis.set(this.sentinelKey, String(Date.now()));
     if (queued.length) this.logger.log(`Queued dispatch of ${queued.length} batch(es)`);
     return queued.map((q) => q.batch);
   }

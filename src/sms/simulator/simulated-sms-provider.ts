@@ -12,6 +12,15 @@ import type { ProviderRateLimit, SendRequest, SendResult, SmsProvider } from '..
 import { isScripted, scriptedOutcome } from './simulator-script';
 import { SimulatorLedger } from './simulator-ledger';
 
+/** INCR of this second's counter (KEYS[1]:<unix second>); answers the count and µs into the second. */
+const COUNT_THIS_SECOND = `
+local time = redis.call('TIME')
+local key = KEYS[1] .. ':' .. time[1]
+local count = redis.call('INCR', key)
+redis.call('EXPIRE', key, 2)
+return {count, tonumber(time[2])}
+`;
+
 /**
  * The default provider: answers like a real one (DESIGN.md, the simulator table), honours the
  * idempotency key, and records what it accepted in PostgreSQL, which is how tests prove that every
@@ -55,6 +64,7 @@ export class SimulatedSmsProvider implements SmsProvider {
           message,
           retryable,
           ...(retryAfterMs ? { retryAfterMs } : {}),
+          ...limits,
         };
       }
       if (outcome.kind === 'hang') {
@@ -67,6 +77,7 @@ export class SimulatedSmsProvider implements SmsProvider {
         code: 'SIM_PROVIDER_ERROR',
         message: 'Random transient failure.',
         retryable: true,
+        ...limits,
       };
     }
 
@@ -85,11 +96,16 @@ export class SimulatedSmsProvider implements SmsProvider {
   private async countAgainstLimit(): Promise<ProviderRateLimit | null> {
     const limit = this.config.simulator.maxMps;
     if (limit === 0) return null;
-    const now = Date.now();
-    const key = redisKey(this.redisSettings, 'simulator', 'mps', String(Math.floor(now / 1000)));
-    const [[, count]] = (await this.redis.multi().incr(key).expire(key, 2).exec()) as [
-      [null, number],
-    ];
-    return { limit, remaining: limit - count, resetMs: 1000 - (now % 1000) };
+    // On Redis's clock, so every process counts the same second.
+    const [count, microsIntoSecond] = (await this.redis.eval(
+      COUNT_THIS_SECOND,
+      1,
+      redisKey(this.redisSettings, 'simulator', 'mps'),
+    )) as [number, number];
+    return {
+      limit,
+      remaining: limit - count,
+      resetMs: Math.ceil((1_000_000 - microsIntoSecond) / 1000),
+    };
   }
 }
