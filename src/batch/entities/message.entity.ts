@@ -30,7 +30,7 @@ export class MessageEntity {
   phoneNumber: string;
 
   /** Only the variables the template uses; the text is rendered at send time. */
-  @Column('jsonb')
+  @Column('json')
   variables: Record<string, string>;
 
   @Column('text')

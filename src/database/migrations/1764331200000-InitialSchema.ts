@@ -63,7 +63,7 @@ export class InitialSchema1764331200000 implements MigrationInterface {
         seq integer NOT NULL,
         id uuid NOT NULL,
         phone_number text NOT NULL,
-        variables jsonb NOT NULL,
+        variables json NOT NULL,
         status text NOT NULL
           CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
         attempts integer NOT NULL DEFAULT 0,
