@@ -18,7 +18,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 async function main(): Promise<void> {
   const env = createTestEnv();
   process.env.SALVO_TEST_ENV = JSON.stringify(env);
-  const app = await startApp({ MAX_RECIPIENTS_PER_REQUEST: String(Math.max(RECIPIENTS, 100_000)) });
+  const app = await startApp({
+    MAX_RECIPIENTS_PER_REQUEST: String(Math.max(RECIPIENTS, 100_000)),
+    PHONE_WORKERS: process.env.PHONE_WORKERS,
+  });
   try {
     const body = JSON.stringify({
       text: TEMPLATE,
