@@ -73,6 +73,10 @@ describe('template preview and API documentation', () => {
         '/api/batch/{id}',
         '/api/batch/{id}/messages',
         '/api/template/preview',
+        '/api/batch/{id}/start',
+        '/api/batch/{id}/pause',
+        '/api/batch/{id}/resume',
+        '/api/batch/{id}/cancel',
       ]),
     );
     const create = doc.paths['/api/batch'].post;
