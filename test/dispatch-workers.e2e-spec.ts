@@ -38,6 +38,20 @@ describe('one API process and two worker processes', () => {
   });
   afterAll(() => Promise.all([apiProcess, ...workers].map((p) => p.stop())));
 
+  const startWorker = () => startApp({ ...ENV, APP_ROLE: 'worker' });
+  const createHighBatch = (count: number) =>
+    client
+      .post('/api/batch', {
+        text: TEMPLATE,
+        recipients: recipients(count),
+        options: { priority: 'high' },
+      })
+      .expect(201);
+  const killWorker = async (i: number) => {
+    workers[i].process.kill('SIGKILL');
+    await workers[i].stop();
+  };
+
   it('the API process dispatches nothing and a worker serves only health', async () => {
     const request = (await import('supertest')).default;
     await request(workers[0].url).get('/health').expect(200);
@@ -49,13 +63,7 @@ describe('one API process and two worker processes', () => {
   });
 
   it('two workers on one batch never send a message twice and never exceed its rate', async () => {
-    const created = await client
-      .post('/api/batch', {
-        text: TEMPLATE,
-        recipients: recipients(200),
-        options: { priority: 'high' },
-      })
-      .expect(201);
+    const created = await createHighBatch(200);
     const done = await waitForStatus(client, created.body.id, ['completed']);
     expect(done.progress).toMatchObject({ completed: 200, pending: 0, failed: 0 });
     expect(await ledgerOf(created.body.id)).toEqual({
@@ -67,13 +75,7 @@ describe('one API process and two worker processes', () => {
   });
 
   it("wiping the test's Redis keys mid-batch delays the batch but does not stop it", async () => {
-    const created = await client
-      .post('/api/batch', {
-        text: TEMPLATE,
-        recipients: recipients(250),
-        options: { priority: 'high' },
-      })
-      .expect(201);
+    const created = await createHighBatch(250);
     await sleep(1_500);
     const before = await batchStatus(client, created.body.id);
     expect(before.status).toBe('processing');
@@ -85,33 +87,20 @@ describe('one API process and two worker processes', () => {
   });
 
   it('a worker killed (SIGKILL) mid-chunk: the batch completes, each message accepted exactly once', async () => {
-    const created = await client
-      .post('/api/batch', {
-        text: TEMPLATE,
-        recipients: recipients(250),
-        options: { priority: 'high' },
-      })
-      .expect(201);
+    const created = await createHighBatch(250);
     await sleep(1_500);
-    workers[0].process.kill('SIGKILL');
-    await workers[0].stop();
+    await killWorker(0);
     const done = await waitForStatus(client, created.body.id, ['completed'], 90_000);
     expect(done.progress).toMatchObject({ completed: 250, pending: 0, failed: 0 });
     const ledger = await ledgerOf(created.body.id);
     // One acceptance per message; a message the dead worker had sent may be called again under its
     // idempotency key (a replay), which the provider does not send twice.
     expect(ledger).toMatchObject({ accepted: 250 });
-    workers[0] = await startApp({ ...ENV, APP_ROLE: 'worker' });
+    workers[0] = await startWorker();
   });
 
   it('a worker stopped with SIGTERM drains and exits within 10 s; the batch completes', async () => {
-    const created = await client
-      .post('/api/batch', {
-        text: TEMPLATE,
-        recipients: recipients(200),
-        options: { priority: 'high' },
-      })
-      .expect(201);
+    const created = await createHighBatch(200);
     await sleep(1_000);
     const stopping = Date.now();
     await workers[1].stop();
@@ -123,20 +112,13 @@ describe('one API process and two worker processes', () => {
     expect(done.progress).toMatchObject({ completed: 200, pending: 0, failed: 0 });
     // The drained worker finished its calls and gave back what it had not sent: nothing twice.
     expect(await ledgerOf(created.body.id)).toEqual({ accepted: 200, replays: 0 });
-    workers[1] = await startApp({ ...ENV, APP_ROLE: 'worker' });
+    workers[1] = await startWorker();
   });
 
   it('cancelling a batch whose worker died mid-send still brings pending to zero', async () => {
-    const created = await client
-      .post('/api/batch', {
-        text: TEMPLATE,
-        recipients: recipients(250),
-        options: { priority: 'high' },
-      })
-      .expect(201);
+    const created = await createHighBatch(250);
     await sleep(1_200);
-    workers[0].process.kill('SIGKILL');
-    await workers[0].stop();
+    await killWorker(0);
     await client.post(`/api/batch/${created.body.id}/cancel`).expect(200);
     const settled = await waitFor(
       'the cancelled batch to have nothing pending',
@@ -156,6 +138,6 @@ describe('one API process and two worker processes', () => {
     const { accepted } = await ledgerOf(created.body.id);
     expect(accepted).toBeGreaterThanOrEqual(settled.progress.completed);
     expect(accepted).toBeLessThanOrEqual(settled.progress.completed + unknown.length);
-    workers[0] = await startApp({ ...ENV, APP_ROLE: 'worker' });
+    workers[0] = await startWorker();
   });
 });

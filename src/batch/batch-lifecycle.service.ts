@@ -2,13 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from '../database/query-rows';
 import { BatchNotFound, InvalidTransition } from '../errors/domain-error';
+import { PROCESSING_MS_SO_FAR } from './batch-sql';
 import { allowedFrom, type BatchAction } from './batch-transitions';
 import { DispatchProducer, type QueueableBatch } from './dispatch/dispatch.producer';
 import { DispatchRepository } from './dispatch/dispatch.repository';
 import type { BatchStatus } from './entities/batch.entity';
-
-/** Milliseconds of the current processing stretch, to add to processing_ms when it ends. */
-const STRETCH_MS = `COALESCE((extract(epoch FROM now() - resumed_at) * 1000)::bigint, 0)`;
 
 const RETURNING = `RETURNING id, priority, total, generation`;
 
@@ -44,7 +42,7 @@ export class BatchLifecycleService {
       queryRows<QueueableBatch>(
         manager,
         `UPDATE batches SET status = 'paused', pause_reason = 'Paused by a user.',
-           processing_ms = processing_ms + ${STRETCH_MS}, resumed_at = NULL
+           processing_ms = ${PROCESSING_MS_SO_FAR}, resumed_at = NULL
          WHERE id = $1 AND account_id = $2 AND status = 'processing' ${RETURNING}`,
         [id, accountId],
       ),
@@ -73,18 +71,13 @@ export class BatchLifecycleService {
         [id, accountId],
       );
       if (!locked.length) return [];
-      const cancelled = await queryRows<unknown>(
-        manager,
-        `UPDATE messages SET status = 'cancelled' WHERE batch_id = $1 AND status = 'pending' RETURNING seq`,
-        [id],
-      );
+      await this.repository.cancelPending(manager, id);
       return queryRows<QueueableBatch>(
         manager,
         `UPDATE batches SET status = 'cancelled', completed_at = now(),
-           pending_count = pending_count - $2, cancelled_count = cancelled_count + $2,
-           processing_ms = processing_ms + ${STRETCH_MS}, resumed_at = NULL
+           processing_ms = ${PROCESSING_MS_SO_FAR}, resumed_at = NULL
          WHERE id = $1 ${RETURNING}`,
-        [id, cancelled.length],
+        [id],
       );
     });
   }

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
 import { queryRows } from '../../database/query-rows';
+import { PROCESSING_MS_SO_FAR } from '../batch-sql';
 import type { BatchStatus, Priority } from '../entities/batch.entity';
 import type { MessageError } from '../entities/message.entity';
 
@@ -54,8 +55,7 @@ const FINISH = `
     status = CASE WHEN completed_count > 0 THEN 'completed' ELSE 'failed' END,
     failure_reason = CASE WHEN completed_count > 0 THEN NULL ELSE 'Every message failed.' END,
     completed_at = now(),
-    processing_ms = processing_ms
-      + COALESCE((extract(epoch FROM now() - resumed_at) * 1000)::bigint, 0),
+    processing_ms = ${PROCESSING_MS_SO_FAR},
     resumed_at = NULL
   WHERE id = ANY($1) AND pending_count = 0 AND status IN ('processing', 'paused')`;
 
@@ -231,23 +231,25 @@ export class DispatchRepository {
     const [failed] = await queryRows<{ id: string }>(
       manager,
       `UPDATE batches SET status = 'failed', failure_reason = $2, completed_at = now(),
-         processing_ms = processing_ms
-           + COALESCE((extract(epoch FROM now() - resumed_at) * 1000)::bigint, 0),
-         resumed_at = NULL, pause_reason = NULL
+         processing_ms = ${PROCESSING_MS_SO_FAR}, resumed_at = NULL, pause_reason = NULL
        WHERE id = $1 AND status IN ('processing', 'paused') RETURNING id`,
       [batchId, reason],
     );
-    if (!failed) return;
+    if (failed) await this.cancelPending(manager, batchId);
+  }
+
+  /**
+   * Messages of a batch waiting to be sent (retries included) become cancelled, with the
+   * counters. The caller holds the batch row's lock. Answers how many.
+   */
+  async cancelPending(manager: EntityManager, batchId: string): Promise<number> {
     const cancelled = await queryRows<unknown>(
       manager,
       `UPDATE messages SET status = 'cancelled' WHERE batch_id = $1 AND status = 'pending' RETURNING seq`,
       [batchId],
     );
-    await manager.query(
-      `UPDATE batches SET pending_count = pending_count - $2, cancelled_count = cancelled_count + $2
-       WHERE id = $1`,
-      [batchId, cancelled.length],
-    );
+    if (cancelled.length) await countCancelled(manager, batchId, cancelled.length);
+    return cancelled.length;
   }
 
   /**
@@ -275,13 +277,7 @@ export class DispatchRepository {
           cancelled ? 'cancelled' : 'pending',
         ],
       );
-      if (cancelled && released.length) {
-        await manager.query(
-          `UPDATE batches SET pending_count = pending_count - $2, cancelled_count = cancelled_count + $2
-           WHERE id = $1`,
-          [batchId, released.length],
-        );
-      }
+      if (cancelled && released.length) await countCancelled(manager, batchId, released.length);
     });
   }
 
@@ -305,13 +301,20 @@ export class DispatchRepository {
        RETURNING seq`,
       [batchId],
     );
-    if (cancelled.length) {
-      await manager.query(
-        `UPDATE batches SET pending_count = pending_count - $2, cancelled_count = cancelled_count + $2
-         WHERE id = $1`,
-        [batchId, cancelled.length],
-      );
-    }
+    if (cancelled.length) await countCancelled(manager, batchId, cancelled.length);
     return cancelled.length;
   }
+}
+
+/** Moves `count` messages of a batch from pending to cancelled in its counters. */
+async function countCancelled(
+  manager: EntityManager,
+  batchId: string,
+  count: number,
+): Promise<void> {
+  await manager.query(
+    `UPDATE batches SET pending_count = pending_count - $2, cancelled_count = cancelled_count + $2
+     WHERE id = $1`,
+    [batchId, count],
+  );
 }
