@@ -5,6 +5,7 @@ import { BatchHttpModule } from './batch/batch-http.module';
 import { DispatchModule } from './batch/dispatch/dispatch.module';
 import { configSections, type AppRole } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
+import { ErrorLogModule } from './errors/error-log/error-log.module';
 import { ErrorsModule } from './errors/errors.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { QueueModule } from './queue/queue.module';
@@ -31,7 +32,7 @@ export class AppModule {
         ErrorsModule,
         AccountsModule,
         MonitoringModule,
-        ...(serves ? [TemplateModule, BatchHttpModule] : []),
+        ...(serves ? [TemplateModule, BatchHttpModule, ErrorLogModule] : []),
         ...(dispatches ? [DispatchModule] : []),
       ],
     };

@@ -6,6 +6,7 @@ import { PROCESSING_MS_SO_FAR } from './batch-sql';
 import { allowedFrom, type BatchAction } from './batch-transitions';
 import { DispatchProducer, type QueueableBatch } from './dispatch/dispatch.producer';
 import { DispatchRepository } from './dispatch/dispatch.repository';
+import type { ErrorCategory } from '../errors/error-taxonomy';
 import type { BatchStatus } from './entities/batch.entity';
 
 const RETURNING = `RETURNING id, priority, total, generation`;
@@ -54,7 +55,7 @@ export class BatchLifecycleService {
       queryRows<QueueableBatch>(
         manager,
         `UPDATE batches SET status = 'processing', pause_reason = NULL, resumed_at = now(),
-           generation = generation + 1
+           generation = generation + 1, error_window = ''
          WHERE id = $1 AND account_id = $2 AND status = 'paused' ${RETURNING}`,
         [id, accountId],
       ),
@@ -80,6 +81,56 @@ export class BatchLifecycleService {
         [id],
       );
     });
+  }
+
+  /**
+   * Failed messages of the given categories go back to pending with their attempts reset, and
+   * the counters with them. A finished batch reopens (processing); a processing one queues a new
+   * generation, as its lanes may have passed those messages; a paused one keeps them for its
+   * resume. The validity clock and the error-rate window restart. Answers how many messages were
+   * requeued; a cancelled batch is a 409.
+   */
+  async retryFailed(
+    accountId: string,
+    id: string,
+    categories: readonly ErrorCategory[],
+  ): Promise<number> {
+    let requeued = 0;
+    let requeue = false;
+    const batch = await this.transition(accountId, id, 'retry-failed', async (manager) => {
+      const [locked] = await manager.query<{ status: BatchStatus }[]>(
+        `SELECT status FROM batches WHERE id = $1 AND account_id = $2 AND status = ANY($3)
+         FOR UPDATE`,
+        [id, accountId, allowedFrom('retry-failed')],
+      );
+      if (!locked) return [];
+      const messages = await queryRows<unknown>(
+        manager,
+        `UPDATE messages SET status = 'pending', attempts = 0, next_attempt_at = NULL
+         WHERE batch_id = $1 AND status = 'failed' AND last_error ->> 'category' = ANY($2)
+         RETURNING seq`,
+        [id, categories],
+      );
+      requeued = messages.length;
+      // A paused batch keeps its requeued messages for its resume; the others queue them now.
+      requeue = requeued > 0 && locked.status !== 'paused';
+      return queryRows<QueueableBatch>(
+        manager,
+        `UPDATE batches SET
+           failed_count = failed_count - $2, pending_count = pending_count + $2,
+           status = CASE WHEN $3 THEN 'processing' ELSE status END,
+           completed_at = CASE WHEN $3 THEN NULL ELSE completed_at END,
+           failure_reason = CASE WHEN $3 THEN NULL ELSE failure_reason END,
+           resumed_at = CASE WHEN $3 AND status <> 'processing' THEN now() ELSE resumed_at END,
+           generation = generation + CASE WHEN $3 THEN 1 ELSE 0 END,
+           valid_from = CASE WHEN $2 > 0 THEN now() ELSE valid_from END,
+           error_window = CASE WHEN $2 > 0 THEN '' ELSE error_window END
+         WHERE id = $1 ${RETURNING}`,
+        [id, requeued, requeue],
+      );
+    });
+    if (requeue) await this.queue(batch);
+    return requeued;
   }
 
   /**

@@ -6,6 +6,13 @@ const EXPECTED: Record<BatchAction, Partial<Record<BatchStatus, BatchStatus>>> =
   pause: { processing: 'paused' },
   resume: { paused: 'processing' },
   cancel: { pending: 'cancelled', processing: 'cancelled', paused: 'cancelled' },
+  'retry-failed': {
+    pending: 'pending',
+    processing: 'processing',
+    paused: 'paused',
+    completed: 'processing',
+    failed: 'processing',
+  },
 };
 
 describe('transition', () => {

@@ -12,11 +12,13 @@ import type { Response } from 'express';
 import { CurrentAccount } from '../accounts/current-account.decorator';
 import { ParseUuidPipe } from '../common/parse-uuid.pipe';
 import { ApiErrors } from '../errors/error-responses.decorator';
+import { RETRYABLE_CATEGORIES } from '../errors/error-taxonomy';
 import { BatchService } from './batch.service';
 import { CreateBatchDto } from './dto/create-batch.dto';
 import { BatchPageDto, BatchStatusDto, CreatedBatchDto } from './dto/batch-status.dto';
 import { ListBatchesQuery } from './dto/list-batches.query';
 import { MessagePageDto, MessageQuery } from './dto/message.dto';
+import { RetryFailedDto, RetryFailedResultDto } from './dto/retry-failed.dto';
 
 @ApiTags('batches')
 @ApiBearerAuth()
@@ -141,5 +143,23 @@ export class BatchController {
     @Param('id', ParseUuidPipe) id: string,
   ): Promise<BatchStatusDto> {
     return this.batches.act(accountId, id, 'cancel');
+  }
+
+  @Post(':id/retry-failed')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Send failed messages again: a finished batch reopens',
+    description:
+      'Failed messages of the named categories (by default the retryable ones) go back to pending with their attempts reset; a completed or failed batch goes back to processing, and the validity clock and the error-rate window restart. With nothing to retry: 200 with requeued 0. A cancelled batch: 409.',
+  })
+  @ApiBody({ type: RetryFailedDto, required: false })
+  @ApiOkResponse({ type: RetryFailedResultDto })
+  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION', 'VALIDATION_FAILED')
+  retryFailed(
+    @CurrentAccount() accountId: string,
+    @Param('id', ParseUuidPipe) id: string,
+    @Body() body: RetryFailedDto,
+  ): Promise<RetryFailedResultDto> {
+    return this.batches.retryFailed(accountId, id, body.categories ?? RETRYABLE_CATEGORIES);
   }
 }

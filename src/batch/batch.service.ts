@@ -6,13 +6,15 @@ import { isUuid } from '../common/uuid-v7';
 import { BatchNotFound } from '../errors/domain-error';
 import { BatchIngestService } from './batch-ingest.service';
 import { BatchLifecycleService } from './batch-lifecycle.service';
-import type { BatchAction } from './batch-transitions';
+import type { StatusAction } from './batch-transitions';
 import { DispatchProducer } from './dispatch/dispatch.producer';
 import { toBatchStatus, toMessage } from './batch.presenter';
 import { SentRate } from './sent-rate.service';
 import type { BatchStatusDto, CreatedBatchDto } from './dto/batch-status.dto';
 import type { ListBatchesQuery } from './dto/list-batches.query';
 import type { MessageDto, MessageQuery } from './dto/message.dto';
+import type { RetryFailedResultDto } from './dto/retry-failed.dto';
+import type { ErrorCategory } from '../errors/error-taxonomy';
 import { BatchEntity } from './entities/batch.entity';
 import { MessageEntity } from './entities/message.entity';
 import { IdempotencyService, type IdempotencyClaim } from './idempotency.service';
@@ -78,9 +80,18 @@ export class BatchService {
   }
 
   /** Runs a lifecycle action and answers the batch's new status. */
-  async act(accountId: string, id: string, action: BatchAction): Promise<BatchStatusDto> {
+  async act(accountId: string, id: string, action: StatusAction): Promise<BatchStatusDto> {
     await this.lifecycle[action](accountId, id);
     return this.findOne(accountId, id);
+  }
+
+  async retryFailed(
+    accountId: string,
+    id: string,
+    categories: readonly ErrorCategory[],
+  ): Promise<RetryFailedResultDto> {
+    const requeued = await this.lifecycle.retryFailed(accountId, id, categories);
+    return { ...(await this.findOne(accountId, id)), requeued };
   }
 
   async findOne(accountId: string, id: string): Promise<BatchStatusDto> {

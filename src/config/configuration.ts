@@ -107,6 +107,18 @@ export const retryConfig = registerAs('retry', () => ({
   validityMs: int(env(), 'MESSAGE_VALIDITY_SECONDS', 36_000, { min: 1, max: 30 * 86_400 }) * 1000,
 }));
 
+export const errorRateConfig = registerAs('errorRate', () => {
+  const window = int(env(), 'ERROR_RATE_WINDOW', 100, { min: 1, max: 10_000 });
+  return {
+    /** How many of a batch's last attempts the guard looks at. */
+    window,
+    /** Attempts the window must hold before the guard may pause. */
+    minSample: int(env(), 'ERROR_RATE_MIN_SAMPLE', 20, { min: 1, max: window }),
+    /** The share of failed attempts in the window that pauses the batch; 1 disables the guard. */
+    pauseThreshold: num(env(), 'ERROR_RATE_PAUSE_THRESHOLD', 0.5, { min: 0.01, max: 1 }),
+  };
+});
+
 export const SMS_PROVIDERS = ['simulated'] as const;
 
 export const smsConfig = registerAs('sms', () => ({
@@ -132,6 +144,7 @@ export const configSections = [
   rateLimitConfig,
   dispatchConfig,
   retryConfig,
+  errorRateConfig,
   smsConfig,
   adminConfig,
 ];
@@ -145,4 +158,5 @@ export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
 export type SmsConfig = ConfigType<typeof smsConfig>;
 export type DispatchConfig = ConfigType<typeof dispatchConfig>;
 export type RetryConfig = ConfigType<typeof retryConfig>;
+export type ErrorRateConfig = ConfigType<typeof errorRateConfig>;
 export type AdminConfig = ConfigType<typeof adminConfig>;

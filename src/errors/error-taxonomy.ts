@@ -71,3 +71,17 @@ export function categoryOf(code: string, httpStatus?: number): ErrorCategory {
   if (/^5\d\d$/.test(code)) return 'provider_error'; // a bare HTTP 5xx handed over as the code
   return 'unknown';
 }
+
+/**
+ * Whether an answer in `category` is a failure for the error log, the error-rate guard and
+ * `batch:error`. Rate-limit answers are not, unless the message ends failed with them (its
+ * validity expired while it was throttled).
+ */
+export function isFailure(category: ErrorCategory, final: boolean): boolean {
+  return category !== 'rate_limited' || final;
+}
+
+/** What retry-failed requeues when no categories are named: the failures worth another try. */
+export const RETRYABLE_CATEGORIES: readonly ErrorCategory[] = ERROR_CATEGORIES.filter(
+  (category) => CATEGORY_POLICIES[category].retried,
+);

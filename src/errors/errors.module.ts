@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 
-/** How failures read: the global error body now; the provider error taxonomy and error log later. */
+/** How the API reports errors: one global filter renders DESIGN.md's error body for all of them. */
 @Module({
   providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
 })

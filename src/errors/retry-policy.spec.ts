@@ -6,7 +6,7 @@ const SETTINGS: RetrySettings = {
   maxAttempts: 5,
   validityMs: 36_000_000,
 };
-const TIMING = { nowMs: 1_000_000, batchStartedMs: 1_000_000 };
+const TIMING = { nowMs: 1_000_000, validFromMs: 1_000_000 };
 const top = () => 0.999999;
 
 describe('backoffDelayMs', () => {
@@ -57,8 +57,8 @@ describe('decideRetry', () => {
 
   it('fails a message whose retry would fall after its validity', () => {
     const late = {
-      nowMs: TIMING.batchStartedMs + SETTINGS.validityMs - 500,
-      batchStartedMs: TIMING.batchStartedMs,
+      nowMs: TIMING.validFromMs + SETTINGS.validityMs - 500,
+      validFromMs: TIMING.validFromMs,
     };
     expect(decideRetry('provider_error', 1, SETTINGS, late, top)).toEqual({ action: 'fail' });
     expect(decideRetry('provider_error', 1, SETTINGS, late, () => 0)).toEqual({

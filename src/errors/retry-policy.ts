@@ -7,7 +7,7 @@ export interface RetrySettings {
   maxDelayMs: number;
   /** Attempts allowed, the first included. */
   maxAttempts: number;
-  /** How long after its batch started a message may still be sent. */
+  /** How long after its batch started (or was reopened) a message may still be sent. */
   validityMs: number;
 }
 
@@ -32,7 +32,7 @@ export function decideRetry(
   category: ErrorCategory,
   attempts: number,
   settings: RetrySettings,
-  timing: { nowMs: number; batchStartedMs: number; retryAfterMs?: number },
+  timing: { nowMs: number; validFromMs: number; retryAfterMs?: number },
   random: () => number = Math.random,
 ): RetryDecision {
   const policy = CATEGORY_POLICIES[category];
@@ -44,7 +44,6 @@ export function decideRetry(
     timing.retryAfterMs ?? 0,
     backoffDelayMs(Math.max(1, attempts), settings, random),
   );
-  if (timing.nowMs + delayMs > timing.batchStartedMs + settings.validityMs)
-    return { action: 'fail' };
+  if (timing.nowMs + delayMs > timing.validFromMs + settings.validityMs) return { action: 'fail' };
   return { action: 'retry', delayMs };
 }

@@ -1,9 +1,23 @@
 // The SQL of dispatch: claiming messages, writing results with their counter deltas, releasing.
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
+import {
+  dispatchConfig,
+  errorRateConfig,
+  retryConfig,
+  type DispatchConfig,
+  type ErrorRateConfig,
+  type RetryConfig,
+} from '../../config/configuration';
 import { queryRows } from '../../database/query-rows';
-import { PROCESSING_MS_SO_FAR } from '../batch-sql';
+import { ACCEPTED, errorRatePauseReason, FAILED } from '../../errors/error-rate-guard';
+import { isFailure } from '../../errors/error-taxonomy';
+import {
+  isFirstInCategory,
+  LOG_FAILURES,
+  withCategory,
+} from '../../errors/error-log/error-log.sql';
+import { PROCESSING_MS_SO_FAR, validFrom } from '../batch-sql';
 import type { BatchStatus, Priority } from '../entities/batch.entity';
 import type { MessageError } from '../entities/message.entity';
 
@@ -32,6 +46,8 @@ export interface MessageResult {
   lastError: MessageError | null;
   /** Whether the call counts as an attempt (rate-limit answers do not). */
   counted: boolean;
+  /** When the provider answered (or the call timed out). */
+  at: Date;
 }
 
 export interface DispatchableBatch {
@@ -42,12 +58,18 @@ export interface DispatchableBatch {
   total: number;
   generation: number;
   startedAt: Date | null;
+  /** When the clock of MESSAGE_VALIDITY_SECONDS started: at the start or the last reopening. */
+  validFrom: Date | null;
 }
 
 /** A message a claim may take now: pending and due, or claimed by a worker whose lease ran out. */
 const CLAIMABLE = `(
   (status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now()))
   OR (status = 'sending' AND claimed_until < now()))`;
+
+/** A message waiting to be sent, now or at its retry time, or whose worker died during its call. */
+const UNSENT = (m: string) => `(
+  ${m}.status = 'pending' OR (${m}.status = 'sending' AND ${m}.claimed_until < now()))`;
 
 /** Finishing SQL shared by every statement that can bring a batch's pending count to zero. */
 const FINISH = `
@@ -56,7 +78,8 @@ const FINISH = `
     failure_reason = CASE WHEN completed_count > 0 THEN NULL ELSE 'Every message failed.' END,
     completed_at = now(),
     processing_ms = ${PROCESSING_MS_SO_FAR},
-    resumed_at = NULL
+    resumed_at = NULL,
+    pause_reason = NULL
   WHERE id = ANY($1) AND pending_count = 0 AND status IN ('processing', 'paused')`;
 
 @Injectable()
@@ -64,12 +87,15 @@ export class DispatchRepository {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
+    @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
+    @Inject(errorRateConfig.KEY) private readonly errorRate: ErrorRateConfig,
   ) {}
 
   async batch(id: string): Promise<DispatchableBatch | undefined> {
     const [row] = await this.dataSource.query<DispatchableBatch[]>(
-      `SELECT id, status, priority, text, total, generation, started_at AS "startedAt"
-       FROM batches WHERE id = $1`,
+      `SELECT id, status, priority, text, total, generation, started_at AS "startedAt",
+              ${validFrom('b')} AS "validFrom"
+       FROM batches b WHERE id = $1`,
       [id],
     );
     return row;
@@ -133,29 +159,34 @@ export class DispatchRepository {
   async claim(batchId: string, from: number, to: number, limit: number): Promise<ClaimedMessage[]> {
     return queryRows<ClaimedMessage>(
       this.dataSource.manager,
-      `UPDATE messages m
-       SET status = 'sending', claim_token = m.claim_token + 1,
-           claimed_until = now() + make_interval(secs => $5::double precision / 1000)
-       FROM (
+      // The candidates are picked once, then updated by primary key. As a subquery joined in
+      // FROM, the planner may rescan them per row; a rescan skips the rows this statement already
+      // updated and locks the next ones, so the claim would take more than it has permits for.
+      `WITH c AS MATERIALIZED (
          SELECT seq FROM messages
          WHERE batch_id = $1 AND seq >= $2 AND seq < $3
            AND ${CLAIMABLE}
          ORDER BY seq
          LIMIT $4
          FOR UPDATE SKIP LOCKED
-       ) c
-       WHERE m.batch_id = $1 AND m.seq = c.seq
-         AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing')
+       )
+       UPDATE messages m
+       SET status = 'sending', claim_token = m.claim_token + 1,
+           claimed_until = now() + make_interval(secs => $5::double precision / 1000)
+       WHERE m.batch_id = $1 AND m.seq = ANY(ARRAY(SELECT seq FROM c))
+         AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing'
+                       AND ${validFrom('b')} > now() - make_interval(secs => $6::double precision / 1000))
        RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token,
                  m.attempts`,
-      [batchId, from, to, limit, this.config.claimLeaseMs],
+      [batchId, from, to, limit, this.config.claimLeaseMs, this.retry.validityMs],
     );
   }
 
   /**
-   * Writes results and the counter deltas they cause in one transaction, then finishes batches
-   * with nothing pending. A result whose claim was taken over (its token is stale) changes nothing.
-   * Answers how many messages each batch had accepted.
+   * Writes results, the error log and the counter deltas they cause in one transaction; pauses
+   * the batches the error-rate guard stops, then finishes those with nothing pending. A result
+   * whose claim was taken over (its token is stale) changes nothing. Answers how many messages
+   * each batch had accepted.
    */
   async writeResults(results: readonly MessageResult[]): Promise<Map<string, number>> {
     const batchIds = [...new Set(results.map((r) => r.batchId))].sort();
@@ -170,13 +201,16 @@ export class DispatchRepository {
       );
       for (const [batchId, reason] of failing) await this.failBatch(manager, batchId, reason);
 
-      const accepted = await queryRows<{ id: string; sent: string }>(
+      const written = await queryRows<{ id: string; sent: string; window: string }>(
         manager,
         `WITH r AS (
-           SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::timestamptz[],
-                                $6::text[], $7::jsonb[], $8::boolean[], $9::timestamptz[])
-             AS r(batch_id, seq, token, status, sent_at, provider_message_id, last_error, counted,
-                  next_attempt_at)
+           SELECT u.*, m.failed_categories AS categories
+           FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::timestamptz[],
+                       $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[],
+                       $11::timestamptz[], $12::timestamptz[], $13::boolean[])
+             AS u(batch_id, seq, token, status, sent_at, provider_message_id, category, code,
+                  message, counted, next_attempt_at, at, logged)
+           JOIN messages m ON m.batch_id = u.batch_id AND m.seq = u.seq
          ), written AS (
            UPDATE messages m SET
              -- A retry in a batch that was stopped meanwhile is never sent: it is cancelled.
@@ -185,27 +219,42 @@ export class DispatchRepository {
              attempts = m.attempts + CASE WHEN r.counted THEN 1 ELSE 0 END,
              sent_at = r.sent_at,
              provider_message_id = r.provider_message_id,
-             last_error = r.last_error,
+             last_error = CASE WHEN r.code IS NULL THEN NULL ELSE
+               jsonb_build_object('category', r.category, 'code', r.code, 'message', r.message) END,
              next_attempt_at = r.next_attempt_at,
-             claimed_until = NULL
+             claimed_until = NULL,
+             failed_categories = CASE WHEN r.logged
+               THEN ${withCategory('m.failed_categories', 'r.category')}
+               ELSE m.failed_categories END
            FROM r JOIN batches b ON b.id = r.batch_id
            WHERE m.batch_id = r.batch_id AND m.seq = r.seq AND m.claim_token = r.token
              AND m.status = 'sending'
-           RETURNING m.batch_id, m.status
-         ), deltas AS (
+           RETURNING m.batch_id, m.seq, m.status, m.attempts, r.counted, r.logged, r.at,
+                     r.category, r.code, r.message,
+                     ${isFirstInCategory('r.categories', 'r.category')} AS first_in_category
+         ), failures AS (
+           SELECT batch_id, seq, attempts AS attempt, category, code, message,
+                  status = 'pending' AS retried, at, first_in_category
+           FROM written WHERE logged
+         ), ${LOG_FAILURES},
+         deltas AS (
            SELECT batch_id,
                   count(*) FILTER (WHERE status = 'sent') AS sent,
                   count(*) FILTER (WHERE status = 'failed') AS failed,
-                  count(*) FILTER (WHERE status = 'cancelled') AS cancelled
+                  count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+                  -- The error-rate guard's outcomes, in the order the answers came.
+                  COALESCE(string_agg(CASE WHEN status = 'sent' THEN '${ACCEPTED}' ELSE '${FAILED}' END,
+                                      '' ORDER BY at, seq) FILTER (WHERE counted), '') AS outcomes
            FROM written GROUP BY batch_id
          )
          UPDATE batches b SET
            pending_count = b.pending_count - d.sent - d.failed - d.cancelled,
            completed_count = b.completed_count + d.sent,
            failed_count = b.failed_count + d.failed,
-           cancelled_count = b.cancelled_count + d.cancelled
+           cancelled_count = b.cancelled_count + d.cancelled,
+           error_window = right(b.error_window || d.outcomes, $14)
          FROM deltas d WHERE b.id = d.batch_id
-         RETURNING b.id, d.sent`,
+         RETURNING b.id, d.sent, b.error_window AS window`,
         [
           results.map((r) => r.batchId),
           results.map((r) => r.seq),
@@ -213,14 +262,73 @@ export class DispatchRepository {
           results.map((r) => r.status),
           results.map((r) => r.sentAt),
           results.map((r) => r.providerMessageId),
-          results.map((r) => (r.lastError ? JSON.stringify(r.lastError) : null)),
+          results.map((r) => r.lastError?.category ?? null),
+          results.map((r) => r.lastError?.code ?? null),
+          results.map((r) => r.lastError?.message ?? null),
           results.map((r) => r.counted),
           results.map((r) => r.nextAttemptAt),
+          results.map((r) => r.at),
+          results.map(
+            (r) => !!r.lastError && isFailure(r.lastError.category, r.status === 'failed'),
+          ),
+          this.errorRate.window,
         ],
       );
+      for (const { id, window } of written) {
+        const reason = errorRatePauseReason(window, this.errorRate);
+        if (reason) await this.pauseByGuard(manager, id, reason);
+      }
       await manager.query(FINISH, [batchIds]);
-      return new Map(accepted.map((row) => [row.id, Number(row.sent)]));
+      return new Map(written.map((row) => [row.id, Number(row.sent)]));
     });
+  }
+
+  /** The error-rate guard pauses a processing batch; resume restarts its window. */
+  private async pauseByGuard(manager: EntityManager, batchId: string, reason: string) {
+    await manager.query(
+      `UPDATE batches SET status = 'paused', pause_reason = $2,
+         processing_ms = ${PROCESSING_MS_SO_FAR}, resumed_at = NULL
+       WHERE id = $1 AND status = 'processing'`,
+      [batchId, reason],
+    );
+  }
+
+  /**
+   * Messages of a batch whose validity ran out (MESSAGE_VALIDITY_SECONDS after it started or was
+   * reopened) fail with their last category, or `timeout` when they were never tried, with code
+   * VALIDITY_EXPIRED; they are logged and counted, and the batch finishes if nothing is left. A
+   * claim whose worker died is included: it cannot be repeated any more. The caller holds the
+   * batch row's lock. Answers how many.
+   */
+  async expire(manager: EntityManager, batchId: string): Promise<number> {
+    const [row] = await manager.query<{ expired: number }[]>(
+      `WITH due AS (
+         SELECT seq, failed_categories AS categories,
+                COALESCE(last_error ->> 'category', 'timeout') AS category
+         FROM messages
+         WHERE batch_id = $1 AND ${UNSENT('messages')}
+       ), expired AS (
+         UPDATE messages m SET status = 'failed', next_attempt_at = NULL, claimed_until = NULL,
+           last_error = jsonb_build_object('category', due.category, 'code', 'VALIDITY_EXPIRED',
+                                           'message', $2::text),
+           failed_categories = ${withCategory('m.failed_categories', 'due.category')}
+         FROM due
+         WHERE m.batch_id = $1 AND m.seq = due.seq AND ${UNSENT('m')}
+         RETURNING m.batch_id, m.seq, m.attempts AS attempt, due.category,
+                   'VALIDITY_EXPIRED' AS code, $2::text AS message, false AS retried, now() AS at,
+                   ${isFirstInCategory('due.categories', 'due.category')} AS first_in_category
+       ), failures AS (SELECT * FROM expired), ${LOG_FAILURES}
+       UPDATE batches SET pending_count = pending_count - (SELECT count(*) FROM expired),
+                          failed_count = failed_count + (SELECT count(*) FROM expired)
+       WHERE id = $1
+       RETURNING (SELECT count(*) FROM expired)::int AS expired`,
+      [
+        batchId,
+        `Not accepted within MESSAGE_VALIDITY_SECONDS (${this.retry.validityMs / 1000} s) of the batch's start.`,
+      ],
+    );
+    await manager.query(FINISH, [[batchId]]);
+    return row?.expired ?? 0;
   }
 
   /**

@@ -79,6 +79,8 @@ export class DispatchService {
     const batch = await this.repository.batch(job.batchId);
     // Not processing: resume or start queues it again. Another generation: this job is stale.
     if (batch?.status !== 'processing' || batch.generation !== job.generation) return;
+    // Past its validity nothing more is sent; the reconciler fails what is left.
+    if (batch.validFrom && Date.now() > batch.validFrom.getTime() + this.retry.validityMs) return;
     const start = job.chunk * job.size;
     const end = chunkEnd(job);
     const { outcome, next } = await this.sendChunk(batch, job, end);
@@ -197,7 +199,7 @@ export class DispatchService {
     atMs: number,
     result: SendResult,
   ): MessageResult {
-    const base = { batchId: batch.id, seq: message.seq, token: message.token };
+    const base = { batchId: batch.id, seq: message.seq, token: message.token, at: new Date() };
     if (result.accepted) {
       return {
         ...base,
@@ -212,10 +214,10 @@ export class DispatchService {
     }
     const category = categoryOf(result.code);
     const counted = CATEGORY_POLICIES[category].countsAsAttempt;
-    const now = Date.now();
+    const now = base.at.getTime();
     const decision = decideRetry(category, message.attempts + (counted ? 1 : 0), this.retry, {
       nowMs: now,
-      batchStartedMs: batch.startedAt?.getTime() ?? now,
+      validFromMs: batch.validFrom?.getTime() ?? now,
       retryAfterMs: result.retryAfterMs,
     });
     return {

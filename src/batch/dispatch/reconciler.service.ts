@@ -10,13 +10,16 @@ import Redis from 'ioredis';
 import {
   dispatchConfig,
   redisConfig,
+  retryConfig,
   type DispatchConfig,
   type RedisConfig,
+  type RetryConfig,
 } from '../../config/configuration';
 import { REDIS, redisKey } from '../../redis/redis.module';
 import type { BatchStatus } from '../entities/batch.entity';
 import { ADVISORY_LOCKS } from '../../database/database-setup';
 import { queryRows } from '../../database/query-rows';
+import { validFrom } from '../batch-sql';
 import { DispatchProducer, type QueueableBatch } from './dispatch.producer';
 import { DispatchRepository } from './dispatch.repository';
 
@@ -24,8 +27,8 @@ import { DispatchRepository } from './dispatch.repository';
  * Invariant 1 of DESIGN.md: PostgreSQL is the truth, Redis only transport. Every
  * RECONCILE_INTERVAL_MS one worker (an advisory lock picks it) starts scheduled batches whose time
  * has come, re-queues processing batches with pending messages of which Redis holds no job (jobs
- * that failed for good), or all of them when Redis lost its data, and cancels the expired claims of
- * cancelled batches. Messages whose claim expired are taken again by the re-queued chunks.
+ * that failed for good), or all of them when Redis lost its data, cancels the expired claims of
+ * cancelled batches, and fails the messages of batches past MESSAGE_VALIDITY_SECONDS. Messages whose claim expired are taken again by the re-queued chunks.
  */
 @Injectable()
 export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -39,6 +42,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly repository: DispatchRepository,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
+    @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
     @Inject(redisConfig.KEY) redisSettings: RedisConfig,
   ) {
     this.sentinelKey = redisKey(redisSettings, 'reconciler', 'sentinel');
@@ -85,20 +89,29 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       if (!locked) return;
       // Every batch this pass touches, locked at once in id order, as every writer of batches does.
       // A batch (re)started less than an interval ago may not have its jobs in Redis yet.
-      const batches = await manager.query<{ id: string; status: BatchStatus }[]>(
-        `SELECT id, status FROM batches
+      // Processing or paused batches past their validity: what they have left fails.
+      const expired = `(status IN ('processing', 'paused') AND pending_count > 0
+        AND ${validFrom('batches')} < now() - make_interval(secs => $4::double precision / 1000))`;
+      const batches = await manager.query<{ id: string; status: BatchStatus; expired: boolean }[]>(
+        `SELECT id, status, ${expired} AS expired FROM batches
          WHERE (status = 'pending' AND auto_start AND schedule_time <= now())
             OR (status = 'processing' AND pending_count > 0 AND NOT (id = ANY($1))
                 AND ($3 OR COALESCE(resumed_at, started_at)
                               < now() - make_interval(secs => $2::double precision / 1000)))
             OR (status = 'cancelled' AND pending_count > 0)
+            OR ${expired}
          ORDER BY id FOR UPDATE`,
-        [[...withJobs], this.config.reconcileIntervalMs, redisLost],
+        [[...withJobs], this.config.reconcileIntervalMs, redisLost, this.retry.validityMs],
       );
-      for (const { id, status } of batches) {
+      for (const { id, status, expired } of batches) {
         if (status === 'cancelled') {
           // Its worker died mid-send: those messages would stay pending forever.
           await this.repository.cancelExpiredClaims(manager, id);
+          continue;
+        }
+        if (expired) {
+          const count = await this.repository.expire(manager, id);
+          if (count) this.logger.log(`Batch ${id}: ${count} message(s) expired unsent`);
           continue;
         }
         const [batch] = await queryRows<QueueableBatch>(

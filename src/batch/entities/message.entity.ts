@@ -1,10 +1,11 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ErrorCategory } from '../../errors/error-taxonomy';
 
 export const MESSAGE_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 export interface MessageError {
-  category: string;
+  category: ErrorCategory;
   code: string;
   message: string;
 }

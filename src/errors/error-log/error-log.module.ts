@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { ErrorLogController } from './error-log.controller';
+import { ErrorLogService } from './error-log.service';
+
+/** `GET /api/batch/:id/errors` (API processes only); the log is written by dispatch. */
+@Module({ controllers: [ErrorLogController], providers: [ErrorLogService] })
+export class ErrorLogModule {}

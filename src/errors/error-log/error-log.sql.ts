@@ -1,0 +1,48 @@
+// The SQL that writes the error log. Every statement that fails a message (a provider's answer,
+// an expired validity) ends with it, so the log and its summaries move in the same transaction as
+// the message states and the batch counters.
+
+/**
+ * `categories` (a message's column, text[] or null) with `category` added once: the categories a
+ * message has failed in, so that each summary counts distinct messages as it goes.
+ */
+export function withCategory(categories: string, category: string): string {
+  return `CASE WHEN ${category} = ANY(COALESCE(${categories}, '{}')) THEN ${categories}
+               ELSE array_append(COALESCE(${categories}, '{}'), ${category}) END`;
+}
+
+/** True when `category` is not yet among the message's `categories` (its first failure there). */
+export function isFirstInCategory(categories: string, category: string): string {
+  return `NOT (${category} = ANY(COALESCE(${categories}, '{}')))`;
+}
+
+/**
+ * Data-modifying CTEs that log the rows of a CTE named `failures` (batch_id, seq, attempt,
+ * category, code, message, retried, at, first_in_category) and add them to the per-category and
+ * per-code summaries. Summary rows are upserted in key order, the one lock order of every writer.
+ * The statement's callers hold their batches' row locks, so two writers of one batch never race.
+ */
+export const LOG_FAILURES = `
+  logged AS (
+    INSERT INTO message_errors (batch_id, seq, attempt, category, code, message, retried, at)
+    SELECT batch_id, seq, attempt, category, code, message, retried, at
+    FROM failures ORDER BY at, seq
+  ),
+  category_counts AS (
+    INSERT INTO batch_error_categories AS s
+      (batch_id, category, count, messages, example, first_at, last_at)
+    SELECT batch_id, category, count(*), count(*) FILTER (WHERE first_in_category),
+           (array_agg(message ORDER BY at, seq))[1], min(at), max(at)
+    FROM failures GROUP BY batch_id, category ORDER BY batch_id, category
+    ON CONFLICT (batch_id, category) DO UPDATE SET
+      count = s.count + excluded.count,
+      messages = s.messages + excluded.messages,
+      first_at = LEAST(s.first_at, excluded.first_at),
+      last_at = GREATEST(s.last_at, excluded.last_at)
+  ),
+  code_counts AS (
+    INSERT INTO batch_error_codes AS c (batch_id, category, code, count)
+    SELECT batch_id, category, code, count(*)
+    FROM failures GROUP BY batch_id, category, code ORDER BY batch_id, category, code
+    ON CONFLICT (batch_id, category, code) DO UPDATE SET count = c.count + excluded.count
+  )`;
