@@ -119,6 +119,14 @@ export const smsConfig = registerAs('sms', () => ({
   },
 }));
 
+/** pino's levels; `silent` turns logging off. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const loggingConfig = registerAs('logging', () => ({
+  level: oneOf(env(), 'LOG_LEVEL', LOG_LEVELS, 'info'),
+}));
+
 export const adminConfig = registerAs('admin', () => ({
   password: optionalStr(env(), 'ADMIN_PASSWORD'),
 }));
@@ -133,6 +141,7 @@ export const configSections = [
   dispatchConfig,
   retryConfig,
   smsConfig,
+  loggingConfig,
   adminConfig,
 ];
 
@@ -145,4 +154,5 @@ export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
 export type SmsConfig = ConfigType<typeof smsConfig>;
 export type DispatchConfig = ConfigType<typeof dispatchConfig>;
 export type RetryConfig = ConfigType<typeof retryConfig>;
+export type LoggingConfig = ConfigType<typeof loggingConfig>;
 export type AdminConfig = ConfigType<typeof adminConfig>;
