@@ -6,6 +6,7 @@ import { DispatchModule } from './batch/dispatch/dispatch.module';
 import { configSections, type AppRole } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
 import { ErrorsModule } from './errors/errors.module';
+import { LoggingModule } from './logging/logging.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
@@ -25,6 +26,7 @@ export class AppModule {
       imports: [
         // Sections are validated when loaded: a bad variable stops the boot with its name.
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configSections }),
+        LoggingModule,
         DatabaseModule,
         RedisModule,
         QueueModule,
