@@ -7,6 +7,7 @@ import { configSections, type AppRole } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
 import { ErrorLogModule } from './errors/error-log/error-log.module';
 import { ErrorsModule } from './errors/errors.module';
+import { LoggingModule } from './logging/logging.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
@@ -26,6 +27,7 @@ export class AppModule {
       imports: [
         // Sections are validated when loaded: a bad variable stops the boot with its name.
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configSections }),
+        LoggingModule,
         DatabaseModule,
         RedisModule,
         QueueModule,

@@ -7,9 +7,11 @@ import { ingestConfig, type IngestConfig } from './config/configuration';
 import type { ErrorCode, ErrorDetail } from './errors/domain-error';
 import { errorBody } from './errors/error-body';
 import { createValidationPipe } from './errors/validation.pipe';
+import { requestIdMiddleware } from './logging/request-id';
 
 export function configureHttp(app: NestExpressApplication, { docs }: { docs: boolean }): void {
   const { maxBodyMb } = app.get<IngestConfig>(ingestConfig.KEY);
+  app.use(requestIdMiddleware);
   app.use(express.json({ limit: `${maxBodyMb}mb` }));
   app.use(bodyErrors(maxBodyMb));
   app.useGlobalPipes(createValidationPipe());

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { appConfig, type AppConfig } from './config/configuration';
 import { configureHttp } from './http-setup';
@@ -13,14 +13,18 @@ async function bootstrap(): Promise<void> {
   // Our own JSON parser (http-setup.ts) sets the body limit and answers its errors.
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(role), {
     bodyParser: false,
+    // Held until the JSON logger below takes over, so start-up lines are JSON too.
+    bufferLogs: true,
   });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
   configureHttp(app, { docs: role !== 'worker' });
   const { port } = app.get<AppConfig>(appConfig.KEY);
   await app.listen(port);
   // PORT=0 picks a free port (tests do); report the one we got.
   const { port: actual } = app.getHttpServer().address() as AddressInfo;
   const docs = role === 'worker' ? '' : '; API docs at /api/docs';
-  Logger.log(`Salvo (${role}) listening on port ${actual}${docs}`, 'Bootstrap');
+  logger.log(`Salvo (${role}) listening on port ${actual}${docs}`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {

@@ -8,6 +8,7 @@ import {
   configSections,
   databaseConfig,
   ingestConfig,
+  loggingConfig,
   rateLimitConfig,
   redisConfig,
   smsConfig,
@@ -35,6 +36,7 @@ const VARIABLES = [
   'SIMULATOR_LATENCY_MS',
   'SIMULATOR_FAILURE_RATE',
   'SIMULATOR_MAX_MPS',
+  'LOG_LEVEL',
   'ADMIN_PASSWORD',
 ];
 
@@ -78,6 +80,7 @@ describe('configuration defaults with nothing set', () => {
         simulator: { latencyMs: 0, failureRate: 0, maxMps: 0 },
       },
     ],
+    ['logging', loggingConfig, { level: 'info' }],
     ['admin', adminConfig, { password: undefined }],
   ])('%s', (_section, factory, expected) => {
     expect(factory()).toStrictEqual(expected);
@@ -139,6 +142,8 @@ describe('configuration read from the environment', () => {
       smsConfig,
       expect.objectContaining({ simulator: { latencyMs: 25, failureRate: 0.1, maxMps: 0 } }),
     ],
+    ['LOG_LEVEL', { LOG_LEVEL: 'debug' }, loggingConfig, { level: 'debug' }],
+    ['LOG_LEVEL silent', { LOG_LEVEL: 'silent' }, loggingConfig, { level: 'silent' }],
     ['ADMIN_PASSWORD', { ADMIN_PASSWORD: 'secret' }, adminConfig, { password: 'secret' }],
   ])('%s', (_case, values, factory, expected) => {
     withEnv(values);
@@ -178,6 +183,9 @@ describe('configuration rejects bad values, naming the variable', () => {
     ['RATE_LIMIT_LOW', '-2', rateLimitConfig],
     ['SMS_PROVIDER', 'twilio', smsConfig],
     ['SIMULATOR_FAILURE_RATE', '2', smsConfig],
+    ['LOG_LEVEL', 'loud', loggingConfig],
+    ['LOG_LEVEL', 'INFO', loggingConfig],
+    ['LOG_LEVEL', 'verbose', loggingConfig],
   ])('%s=%j', (name, value, factory) => {
     withEnv({ [name]: value });
     const read = () => factory();

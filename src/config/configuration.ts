@@ -131,6 +131,14 @@ export const smsConfig = registerAs('sms', () => ({
   },
 }));
 
+/** pino's levels; `silent` turns logging off. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const loggingConfig = registerAs('logging', () => ({
+  level: oneOf(env(), 'LOG_LEVEL', LOG_LEVELS, 'info'),
+}));
+
 export const adminConfig = registerAs('admin', () => ({
   password: optionalStr(env(), 'ADMIN_PASSWORD'),
 }));
@@ -146,6 +154,7 @@ export const configSections = [
   retryConfig,
   errorRateConfig,
   smsConfig,
+  loggingConfig,
   adminConfig,
 ];
 
@@ -159,4 +168,5 @@ export type SmsConfig = ConfigType<typeof smsConfig>;
 export type DispatchConfig = ConfigType<typeof dispatchConfig>;
 export type RetryConfig = ConfigType<typeof retryConfig>;
 export type ErrorRateConfig = ConfigType<typeof errorRateConfig>;
+export type LoggingConfig = ConfigType<typeof loggingConfig>;
 export type AdminConfig = ConfigType<typeof adminConfig>;

@@ -7,7 +7,8 @@ import {
   Logger,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { requestIdOf } from '../logging/request-id';
 import { DomainError, ERROR_STATUS, type ErrorCode } from './domain-error';
 import { errorBody, type ErrorBody } from './error-body';
 
@@ -25,15 +26,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    const body = this.toBody(exception);
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const body = this.toBody(exception, requestIdOf(http.getRequest<Request>()));
     if (response.headersSent) return;
     // RFC 6750: a 401 names the scheme it wants.
     if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     response.status(body.statusCode).json(body);
   }
 
-  toBody(exception: unknown): ErrorBody {
+  /** A 500's correlation id is the request id, so the answer leads to the request's log lines. */
+  toBody(exception: unknown, requestId?: string): ErrorBody {
     if (exception instanceof DomainError) {
       return errorBody(
         ERROR_STATUS[exception.code],
@@ -47,7 +50,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const code = HTTP_STATUS_CODES[status];
       if (code) return errorBody(status, code, httpMessage(exception));
     }
-    const correlationId = randomUUID();
+    const correlationId = requestId ?? randomUUID();
     this.logger.error(
       `Unhandled error (correlationId ${correlationId})`,
       exception instanceof Error ? exception.stack : String(exception),
