@@ -19,6 +19,7 @@ export interface BatchStatusBody {
   metrics: { messagesPerSecond: number; successRate: number };
   startedAt: string | null;
   completedAt: string | null;
+  pauseReason: string | null;
   failureReason: string | null;
 }
 
