@@ -77,6 +77,8 @@ describe('template preview and API documentation', () => {
         '/api/batch/{id}/pause',
         '/api/batch/{id}/resume',
         '/api/batch/{id}/cancel',
+        '/api/batch/{id}/retry-failed',
+        '/api/batch/{id}/errors',
       ]),
     );
     const create = doc.paths['/api/batch'].post;
@@ -86,6 +88,12 @@ describe('template preview and API documentation', () => {
     expect(create.requestBody.content['application/json'].schema.$ref).toMatch(/CreateBatchDto/);
     expect(doc.components.schemas.CreatedBatchDto).toBeDefined();
     expect(doc.components.schemas.BatchStatusDto.properties.progress).toBeDefined();
+    const errors = doc.paths['/api/batch/{id}/errors'].get;
+    expect(errors.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['id', 'category', 'code', 'limit', 'cursor']),
+    );
+    expect(doc.components.schemas.ErrorSummaryDto.properties.category.enum).toContain('timeout');
+    expect(doc.components.schemas.RetryFailedResultDto.properties.requeued).toBeDefined();
   });
 
   it('answers an unknown route with the error body', async () => {
