@@ -45,7 +45,8 @@ async function main(): Promise<void> {
       body: JSON.stringify({ text: TEMPLATE, recipients: recipients(MESSAGES) }),
     });
     if (created.status !== 201) throw new Error(`POST answered ${created.status}`);
-    const { id } = (await created.json()) as { id: string };
+    const { id, progress } = (await created.json()) as { id: string; progress: { total: number } };
+    if (progress.total !== MESSAGES) throw new Error(`the batch holds ${progress.total} messages`);
     const started = performance.now();
     let status: string;
     do {

@@ -12,6 +12,14 @@ describe('errorRatePauseReason', () => {
     ['9 of 20 failed: below the threshold', outcomes(9, 11), DEFAULTS, false],
     ['49 of 100 failed', outcomes(49, 51), DEFAULTS, false],
     ['50 of 100 failed', outcomes(50, 50), DEFAULTS, true],
+    [
+      '55 of 100 at 0.55 (no rounding above)',
+      outcomes(55, 45),
+      { ...DEFAULTS, pauseThreshold: 0.55 },
+      true,
+    ],
+    ['54 of 100 at 0.55', outcomes(54, 46), { ...DEFAULTS, pauseThreshold: 0.55 }, false],
+    ['7 of 100 at 0.07', outcomes(7, 93), { ...DEFAULTS, pauseThreshold: 0.07 }, true],
     // Only the last `window` attempts count: old failures drop out.
     ['60 old failures then 100 successes', outcomes(60, 100), DEFAULTS, false],
     [

@@ -25,7 +25,8 @@ export function errorRatePauseReason(
   const recent = outcomes.slice(-window);
   if (recent.length < minSample) return null;
   const failed = [...recent].filter((outcome) => outcome === FAILED).length;
-  if (failed < pauseThreshold * recent.length) return null;
+  // A share, not failed < threshold × length: 0.55 × 100 is 55.00000000000001 in floating point.
+  if (failed / recent.length < pauseThreshold) return null;
   return (
     `Paused by the error-rate guard: ${failed} of the last ${recent.length} attempts failed ` +
     `(threshold ${Math.round(pauseThreshold * 100)}%). Look at GET /api/batch/{id}/errors, then ` +

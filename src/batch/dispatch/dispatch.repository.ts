@@ -71,6 +71,9 @@ const CLAIMABLE = `(
 const UNSENT = (m: string) => `(
   ${m}.status = 'pending' OR (${m}.status = 'sending' AND ${m}.claimed_until < now()))`;
 
+/** Messages failed per transaction when a batch's validity runs out. */
+const EXPIRE_CHUNK = 10_000;
+
 /** Finishing SQL shared by every statement that can bring a batch's pending count to zero. */
 const FINISH = `
   UPDATE batches SET
@@ -297,16 +300,33 @@ export class DispatchRepository {
    * Messages of a batch whose validity ran out (MESSAGE_VALIDITY_SECONDS after it started or was
    * reopened) fail with their last category, or `timeout` when they were never tried, with code
    * VALIDITY_EXPIRED; they are logged and counted, and the batch finishes if nothing is left. A
-   * claim whose worker died is included: it cannot be repeated any more. The caller holds the
-   * batch row's lock. Answers how many.
+   * claim whose worker died is included: it cannot be repeated any more. Works in transactions of
+   * EXPIRE_CHUNK messages, so a large batch never holds its row lock for long. Answers how many.
    */
-  async expire(manager: EntityManager, batchId: string): Promise<number> {
+  async expire(batchId: string): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const expired = await this.dataSource.transaction((manager) =>
+        this.expireChunk(manager, batchId),
+      );
+      total += expired;
+      if (expired < EXPIRE_CHUNK) return total;
+    }
+  }
+
+  private async expireChunk(manager: EntityManager, batchId: string): Promise<number> {
+    const [batch] = await manager.query<{ status: BatchStatus }[]>(
+      `SELECT status FROM batches WHERE id = $1 FOR UPDATE`,
+      [batchId],
+    );
+    if (batch?.status !== 'processing' && batch?.status !== 'paused') return 0;
     const [row] = await manager.query<{ expired: number }[]>(
       `WITH due AS (
          SELECT seq, failed_categories AS categories,
                 COALESCE(last_error ->> 'category', 'timeout') AS category
          FROM messages
          WHERE batch_id = $1 AND ${UNSENT('messages')}
+         ORDER BY seq LIMIT $3
        ), expired AS (
          UPDATE messages m SET status = 'failed', next_attempt_at = NULL, claimed_until = NULL,
            last_error = jsonb_build_object('category', due.category, 'code', 'VALIDITY_EXPIRED',
@@ -325,6 +345,7 @@ export class DispatchRepository {
       [
         batchId,
         `Not accepted within MESSAGE_VALIDITY_SECONDS (${this.retry.validityMs / 1000} s) of the batch's start.`,
+        EXPIRE_CHUNK,
       ],
     );
     await manager.query(FINISH, [[batchId]]);
@@ -362,7 +383,7 @@ export class DispatchRepository {
 
   /**
    * Gives claimed, unsent messages back: pending again, or cancelled when their batch was
-   * cancelled meanwhile (with its counters).
+   * cancelled or failed meanwhile (with its counters).
    */
   async release(batchId: string, claims: readonly { seq: number; token: number }[]): Promise<void> {
     if (!claims.length) return;
@@ -371,7 +392,8 @@ export class DispatchRepository {
         `SELECT status FROM batches WHERE id = $1 FOR UPDATE`,
         [batchId],
       );
-      const cancelled = batch?.status === 'cancelled';
+      // Stopped for good (cancelled, or failed on refused credentials): never sent.
+      const cancelled = batch?.status === 'cancelled' || batch?.status === 'failed';
       const released = await queryRows<unknown>(
         manager,
         `UPDATE messages m SET status = $4, claimed_until = NULL

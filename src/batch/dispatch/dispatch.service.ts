@@ -80,7 +80,7 @@ export class DispatchService {
     // Not processing: resume or start queues it again. Another generation: this job is stale.
     if (batch?.status !== 'processing' || batch.generation !== job.generation) return;
     // Past its validity nothing more is sent; the reconciler fails what is left.
-    if (batch.validFrom && Date.now() > batch.validFrom.getTime() + this.retry.validityMs) return;
+    if (this.expired(batch)) return;
     const start = job.chunk * job.size;
     const end = chunkEnd(job);
     const { outcome, next } = await this.sendChunk(batch, job, end);
@@ -176,7 +176,7 @@ export class DispatchService {
     delayMs: number,
   ): Promise<boolean> {
     if (delayMs >= 1) await sleep(delayMs);
-    if ((await this.statuses.get(batch.id)) !== 'processing') return false;
+    if ((await this.statuses.get(batch.id)) !== 'processing' || this.expired(batch)) return false;
     const result = await sendWithTimeout(
       this.provider,
       {
@@ -190,6 +190,11 @@ export class DispatchService {
     );
     this.results.add(this.toResult(batch, message, atMs, result));
     return true;
+  }
+
+  /** Whether the batch's MESSAGE_VALIDITY_SECONDS have run out. */
+  private expired(batch: DispatchableBatch): boolean {
+    return !!batch.validFrom && Date.now() > batch.validFrom.getTime() + this.retry.validityMs;
   }
 
   /** An answer as a result to write: sent, failed for good, or pending again for a retry. */

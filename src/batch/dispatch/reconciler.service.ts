@@ -81,6 +81,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const redisLost = (await this.redis.exists(this.sentinelKey)) === 0;
     const withJobs = redisLost ? new Set<string>() : await this.producer.batchesWithJobs();
     const queued: { batch: QueueableBatch; from: number }[] = [];
+    const expiring: string[] = [];
     await this.dataSource.transaction(async (manager) => {
       const [{ locked }] = await manager.query<{ locked: boolean }[]>(
         `SELECT pg_try_advisory_xact_lock($1) AS locked`,
@@ -103,15 +104,14 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
          ORDER BY id FOR UPDATE`,
         [[...withJobs], this.config.reconcileIntervalMs, redisLost, this.retry.validityMs],
       );
-      for (const { id, status, expired } of batches) {
+      for (const { id, status, expired: pastValidity } of batches) {
         if (status === 'cancelled') {
           // Its worker died mid-send: those messages would stay pending forever.
           await this.repository.cancelExpiredClaims(manager, id);
           continue;
         }
-        if (expired) {
-          const count = await this.repository.expire(manager, id);
-          if (count) this.logger.log(`Batch ${id}: ${count} message(s) expired unsent`);
+        if (pastValidity) {
+          expiring.push(id); // after this transaction, in chunks of their own
           continue;
         }
         const [batch] = await queryRows<QueueableBatch>(
@@ -127,6 +127,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         if (from !== null) queued.push({ batch, from });
       }
     });
+    for (const id of expiring) {
+      const count = await this.repository.expire(id);
+      if (count) this.logger.log(`Batch ${id}: ${count} message(s) expired unsent`);
+    }
     for (const { batch, from } of queued) await this.producer.enqueue(batch, from);
     if (redisLost) await this.redis.set(this.sentinelKey, String(Date.now()));
     if (queued.length) this.logger.log(`Queued dispatch of ${queued.length} batch(es)`);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, toPage } from '../../common/pagination';
 import { BatchNotFound } from '../domain-error';
 import { CATEGORY_POLICIES, type ErrorCategory } from '../error-taxonomy';
@@ -9,8 +9,10 @@ import type { ErrorItemDto, ErrorLogDto, ErrorLogQuery, ErrorSummaryDto } from '
 const TOP_CODES = 5;
 
 type ErrorCursor = { id: string };
-const isErrorCursor = (v: unknown): v is ErrorCursor =>
-  /^[1-9]\d{0,17}$/.test(String((v as Partial<ErrorCursor> | null)?.id));
+const isErrorCursor = (v: unknown): v is ErrorCursor => {
+  const { id } = (v ?? {}) as Partial<ErrorCursor>;
+  return typeof id === 'string' && /^[1-9]\d{0,17}$/.test(id);
+};
 
 interface SummaryRow {
   category: ErrorCategory;
@@ -48,17 +50,24 @@ export class ErrorLogService {
       [batchId, accountId],
     );
     if (!owned) throw new BatchNotFound(batchId);
-    const [summary, rows] = await Promise.all([
-      this.summaries(batchId),
-      this.items(batchId, query),
-    ]);
+    // One snapshot, so that a running batch's summary and items agree.
+    const [summary, rows] = await this.dataSource.transaction('REPEATABLE READ', (manager) =>
+      Promise.all([
+        this.summaries(batchId, undefined, manager),
+        this.items(batchId, query, manager),
+      ]),
+    );
     const page = toPage(rows, query.limit, toItem, (last) => ({ id: last.id }));
     return { summary, ...page };
   }
 
   /** The batch's summaries, one per category seen, the most frequent first. */
-  async summaries(batchId: string, category?: ErrorCategory): Promise<ErrorSummaryDto[]> {
-    const rows = await this.dataSource.query<SummaryRow[]>(
+  async summaries(
+    batchId: string,
+    category?: ErrorCategory,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<ErrorSummaryDto[]> {
+    const rows = await manager.query<SummaryRow[]>(
       `SELECT s.category, s.count, s.messages, s.example, s.first_at AS "firstAt",
               s.last_at AS "lastAt",
               (SELECT COALESCE(json_agg(json_build_object('code', k.code, 'count', k.count)
@@ -83,7 +92,7 @@ export class ErrorLogService {
     }));
   }
 
-  private items(batchId: string, query: ErrorLogQuery): Promise<ItemRow[]> {
+  private items(batchId: string, query: ErrorLogQuery, manager: EntityManager): Promise<ItemRow[]> {
     const params: unknown[] = [batchId, query.limit + 1];
     const where = ['e.batch_id = $1'];
     const filter = (sql: string, value: unknown) => {
@@ -93,7 +102,7 @@ export class ErrorLogService {
     if (query.category) filter('e.category = ?', query.category);
     if (query.code) filter('e.code = ?', query.code);
     if (query.cursor) filter('e.id < ?', decodeCursor(query.cursor, isErrorCursor).id);
-    return this.dataSource.query<ItemRow[]>(
+    return manager.query<ItemRow[]>(
       `SELECT e.id, m.id AS "messageId", m.phone_number AS "phoneNumber", e.attempt, e.category,
               e.code, e.message, e.retried, e.at
        FROM message_errors e
