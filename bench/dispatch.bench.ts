@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   process.env.SALVO_TEST_ENV = JSON.stringify(env);
   const lifted = String(1_000_000);
   const app = await startApp({
+    PROVIDER_MAX_MPS: '0', // dispatch is measured here, not the provider's ceiling
     RATE_LIMIT_HIGH: lifted,
     RATE_LIMIT_NORMAL: lifted,
     RATE_LIMIT_LOW: lifted,

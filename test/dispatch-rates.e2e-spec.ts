@@ -1,30 +1,24 @@
 // The real tier rates (high 8, normal 5, low 2 per second), measured on the message log's sentAt.
 import { useApp } from './support/api';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { batchStatus, maxInAnySecond, messageLog, waitForStatus } from './support/dispatch';
-import { recipients, TEMPLATE } from './factories/batch.factory';
+import {
+  batchStatus,
+  createBatches,
+  maxInAnySecond,
+  messageLog,
+  waitForStatus,
+} from './support/dispatch';
 
 describe('tier rates at their defaults', () => {
   const service = useApp({ RECONCILE_INTERVAL_MS: '500' });
 
   it('each batch stays within its tier in every sliding second and comes close to it', async () => {
     const tiers = [
-      { priority: 'high', rate: 8, count: 40 },
-      { priority: 'normal', rate: 5, count: 25 },
-      { priority: 'low', rate: 2, count: 10 },
+      { priority: 'high' as const, rate: 8, count: 40 },
+      { priority: 'normal' as const, rate: 5, count: 25 },
+      { priority: 'low' as const, rate: 2, count: 10 },
     ];
-    const ids = await Promise.all(
-      tiers.map(async ({ priority, count }) => {
-        const created = await service.client
-          .post('/api/batch', {
-            text: TEMPLATE,
-            recipients: recipients(count),
-            options: { priority },
-          })
-          .expect(201);
-        return created.body.id as string;
-      }),
-    );
+    const ids = await createBatches(service.client, tiers);
     // messagesPerSecond while the high batch runs (it has run for about 2.5 s by now) and after.
     await sleep(2_500);
     const running = await batchStatus(service.client, ids[0]);

@@ -15,6 +15,7 @@ import { waitFor } from './support/wait';
 import { recipients, TEMPLATE } from './factories/batch.factory';
 
 const ENV = {
+  PROVIDER_MAX_MPS: '0', // these tests measure dispatch, not the ceiling
   RATE_LIMIT_HIGH: '50',
   RATE_LIMIT_NORMAL: '1000',
   CLAIM_LEASE_MS: '2000',

@@ -6,6 +6,7 @@ import { testEnv } from './support/test-env';
 import { phoneNumber, recipients, TEMPLATE } from './factories/batch.factory';
 
 const FAST = {
+  PROVIDER_MAX_MPS: '0', // these tests measure dispatch, not the ceiling
   RATE_LIMIT_HIGH: '1000',
   RATE_LIMIT_NORMAL: '1000',
   RATE_LIMIT_LOW: '40',

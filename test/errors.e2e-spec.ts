@@ -6,6 +6,7 @@ import { messageLog, waitForStatus, type LoggedMessage } from './support/dispatc
 import { recipients, TEMPLATE } from './factories/batch.factory';
 
 const FAST = {
+  PROVIDER_MAX_MPS: '0', // these tests measure dispatch, not the ceiling
   RATE_LIMIT_HIGH: '1000',
   RATE_LIMIT_NORMAL: '1000',
   RATE_LIMIT_LOW: '1',

@@ -10,6 +10,7 @@ import { waitFor } from './support/wait';
 import { recipients } from './factories/batch.factory';
 
 const FAST = {
+  PROVIDER_MAX_MPS: '0', // these tests measure dispatch, not the ceiling
   RATE_LIMIT_NORMAL: '1000',
   CLAIM_LEASE_MS: '2000',
   PROVIDER_TIMEOUT_MS: '500',

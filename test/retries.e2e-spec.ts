@@ -8,6 +8,7 @@ import { waitFor } from './support/wait';
 import { phoneNumber, recipients, TEMPLATE } from './factories/batch.factory';
 
 const FAST = {
+  PROVIDER_MAX_MPS: '0', // these tests measure dispatch, not the ceiling
   RATE_LIMIT_HIGH: '1000',
   RATE_LIMIT_NORMAL: '1000',
   RATE_LIMIT_LOW: '5',

@@ -31,6 +31,13 @@ const VARIABLES = [
   'RATE_LIMIT_HIGH',
   'RATE_LIMIT_NORMAL',
   'RATE_LIMIT_LOW',
+  'PROVIDER_MAX_MPS',
+  'RATE_LIMIT_FLOOR',
+  'RATE_LIMIT_DECREASE',
+  'RATE_LIMIT_RECOVERY_MPS',
+  'RATE_LIMIT_MIN_MPS',
+  'RATE_LIMIT_BACKOFF_BASE_MS',
+  'RATE_LIMIT_BACKOFF_MAX_MS',
   'SMS_PROVIDER',
   'PROVIDER_TIMEOUT_MS',
   'SIMULATOR_LATENCY_MS',
@@ -39,6 +46,21 @@ const VARIABLES = [
   'LOG_LEVEL',
   'ADMIN_PASSWORD',
 ];
+
+const RATE_LIMIT_DEFAULTS = {
+  high: 8,
+  normal: 5,
+  low: 2,
+  providerMaxMps: 30,
+  floor: 0.1,
+  backpressure: {
+    decrease: 0.5,
+    recoveryMps: 1,
+    minimumMps: 1,
+    backoffBaseMs: 1_000,
+    backoffMaxMs: 30_000,
+  },
+};
 
 const savedEnv = process.env;
 beforeEach(() => {
@@ -70,7 +92,7 @@ describe('configuration defaults with nothing set', () => {
         idempotencyTtlHours: 24,
       },
     ],
-    ['rateLimit', rateLimitConfig, { high: 8, normal: 5, low: 2 }],
+    ['rateLimit', rateLimitConfig, RATE_LIMIT_DEFAULTS],
     [
       'sms',
       smsConfig,
@@ -91,7 +113,7 @@ describe('configuration defaults with nothing set', () => {
     expect(appConfig()).toEqual({ port: 3000, role: 'all' });
     expect(redisConfig().prefix).toBe('salvo');
     expect(ingestConfig().maxRecipientsPerRequest).toBe(100_000);
-    expect(rateLimitConfig()).toEqual({ high: 8, normal: 5, low: 2 });
+    expect(rateLimitConfig()).toEqual(RATE_LIMIT_DEFAULTS);
     expect(accountsConfig().bootstrapApiKey).toBeUndefined();
   });
 
@@ -134,7 +156,31 @@ describe('configuration read from the environment', () => {
       'rates',
       { RATE_LIMIT_HIGH: '100', RATE_LIMIT_NORMAL: '50', RATE_LIMIT_LOW: '1' },
       rateLimitConfig,
-      { high: 100, normal: 50, low: 1 },
+      expect.objectContaining({ high: 100, normal: 50, low: 1 }),
+    ],
+    [
+      'the ceiling and the backpressure policy',
+      {
+        PROVIDER_MAX_MPS: '0',
+        RATE_LIMIT_FLOOR: '0.5',
+        RATE_LIMIT_DECREASE: '0.7',
+        RATE_LIMIT_RECOVERY_MPS: '2',
+        RATE_LIMIT_MIN_MPS: '2',
+        RATE_LIMIT_BACKOFF_BASE_MS: '200',
+        RATE_LIMIT_BACKOFF_MAX_MS: '5000',
+      },
+      rateLimitConfig,
+      expect.objectContaining({
+        providerMaxMps: 0,
+        floor: 0.5,
+        backpressure: {
+          decrease: 0.7,
+          recoveryMps: 2,
+          minimumMps: 2,
+          backoffBaseMs: 200,
+          backoffMaxMs: 5000,
+        },
+      }),
     ],
     [
       'simulator settings',
@@ -181,6 +227,13 @@ describe('configuration rejects bad values, naming the variable', () => {
     ['RATE_LIMIT_HIGH', '0', rateLimitConfig],
     ['RATE_LIMIT_NORMAL', 'fast', rateLimitConfig],
     ['RATE_LIMIT_LOW', '-2', rateLimitConfig],
+    ['PROVIDER_MAX_MPS', '-1', rateLimitConfig],
+    ['PROVIDER_MAX_MPS', '0.5', rateLimitConfig],
+    ['RATE_LIMIT_MIN_MPS', '0', rateLimitConfig],
+    ['RATE_LIMIT_FLOOR', '0', rateLimitConfig],
+    ['RATE_LIMIT_DECREASE', '1', rateLimitConfig],
+    ['RATE_LIMIT_RECOVERY_MPS', 'fast', rateLimitConfig],
+    ['RATE_LIMIT_BACKOFF_MAX_MS', '10', rateLimitConfig],
     ['SMS_PROVIDER', 'twilio', smsConfig],
     ['SIMULATOR_FAILURE_RATE', '2', smsConfig],
     ['LOG_LEVEL', 'loud', loggingConfig],
@@ -191,6 +244,18 @@ describe('configuration rejects bad values, naming the variable', () => {
     const read = () => factory();
     expect(read).toThrow(ConfigError);
     expect(read).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+});
+
+describe('rate-limit settings that must fit together', () => {
+  it('refuses a minimum effective ceiling above the ceiling itself', () => {
+    withEnv({ PROVIDER_MAX_MPS: '5', RATE_LIMIT_MIN_MPS: '6' });
+    expect(() => rateLimitConfig()).toThrow(/RATE_LIMIT_MIN_MPS must not exceed PROVIDER_MAX_MPS/);
+  });
+
+  it('any minimum goes with an unlimited ceiling', () => {
+    withEnv({ PROVIDER_MAX_MPS: '0', RATE_LIMIT_MIN_MPS: '6' });
+    expect(rateLimitConfig().backpressure.minimumMps).toBe(6);
   });
 });
 

@@ -66,11 +66,41 @@ export const ingestConfig = registerAs('ingest', () => {
   };
 });
 
-export const rateLimitConfig = registerAs('rateLimit', () => ({
-  high: int(env(), 'RATE_LIMIT_HIGH', 8, { min: 1, max: 1_000_000 }),
-  normal: int(env(), 'RATE_LIMIT_NORMAL', 5, { min: 1, max: 1_000_000 }),
-  low: int(env(), 'RATE_LIMIT_LOW', 2, { min: 1, max: 1_000_000 }),
-}));
+export const rateLimitConfig = registerAs('rateLimit', () => {
+  // The ceiling is counted in whole messages per 1-second window.
+  const providerMaxMps = int(env(), 'PROVIDER_MAX_MPS', 30, { min: 0, max: 1_000_000 });
+  const minimumMps = int(env(), 'RATE_LIMIT_MIN_MPS', 1, { min: 1, max: 1_000_000 });
+  if (providerMaxMps > 0 && minimumMps > providerMaxMps) {
+    throw new ConfigError(
+      'RATE_LIMIT_MIN_MPS',
+      `must not exceed PROVIDER_MAX_MPS (${providerMaxMps}), got ${minimumMps}`,
+    );
+  }
+  const backoffBaseMs = int(env(), 'RATE_LIMIT_BACKOFF_BASE_MS', 1_000, { min: 1, max: 600_000 });
+  return {
+    high: int(env(), 'RATE_LIMIT_HIGH', 8, { min: 1, max: 1_000_000 }),
+    normal: int(env(), 'RATE_LIMIT_NORMAL', 5, { min: 1, max: 1_000_000 }),
+    low: int(env(), 'RATE_LIMIT_LOW', 2, { min: 1, max: 1_000_000 }),
+    /** Messages per second for every running batch together; 0 = unlimited. */
+    providerMaxMps,
+    /** What every running batch gets first under the ceiling, messages per second. */
+    floor: num(env(), 'RATE_LIMIT_FLOOR', 0.1, { min: 0.001, max: 1_000 }),
+    backpressure: {
+      /** The effective ceiling is multiplied by this on a rate-limit answer. */
+      decrease: num(env(), 'RATE_LIMIT_DECREASE', 0.5, { min: 0.05, max: 0.95 }),
+      /** Messages per second the effective ceiling regains each second afterwards. */
+      recoveryMps: num(env(), 'RATE_LIMIT_RECOVERY_MPS', 1, { min: 0.01, max: 1_000_000 }),
+      /** The effective ceiling never drops below this. */
+      minimumMps,
+      /** The provider pause after a rate-limit answer without Retry-After: full-jitter backoff. */
+      backoffBaseMs,
+      backoffMaxMs: int(env(), 'RATE_LIMIT_BACKOFF_MAX_MS', 30_000, {
+        min: backoffBaseMs,
+        max: 3_600_000,
+      }),
+    },
+  };
+});
 
 export const dispatchConfig = registerAs('dispatch', () => {
   const flushIntervalMs = int(env(), 'RESULT_FLUSH_MS', 250, { min: 10, max: 1_000 });

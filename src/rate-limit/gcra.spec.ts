@@ -1,4 +1,4 @@
-import { emissionIntervalUs, gcraDecide } from './gcra';
+import { decidePermits, emissionIntervalUs } from './gcra';
 
 describe('emissionIntervalUs', () => {
   it.each([
@@ -17,52 +17,48 @@ describe('emissionIntervalUs', () => {
   });
 });
 
-describe('gcraDecide', () => {
+describe('decidePermits', () => {
   const T = 125_000; // 8 per second
   it.each<
-    [
-      string,
-      number | null,
-      number,
-      number,
-      { granted: number; firstUs: number; waitUs: number; tatUs: number },
-    ]
+    [string, number | null, number, number, { timesUs: number[]; waitUs: number; tatUs: number }]
   >([
     [
       'a fresh key grants one permit now',
       null,
       1_000_000,
       5,
-      { granted: 1, firstUs: 1_000_000, waitUs: 0, tatUs: 1_125_000 },
+      { timesUs: [1_000_000], waitUs: 0, tatUs: 1_125_000 },
     ],
     [
       'an idle key does not bank permits',
       500_000,
       1_000_000,
       5,
-      { granted: 1, firstUs: 1_000_000, waitUs: 0, tatUs: 1_125_000 },
+      { timesUs: [1_000_000], waitUs: 0, tatUs: 1_125_000 },
     ],
     [
       'the next slot inside the horizon is granted ahead',
       1_040_000,
       1_000_000,
       5,
-      { granted: 1, firstUs: 1_040_000, waitUs: 0, tatUs: 1_165_000 },
+      { timesUs: [1_040_000], waitUs: 0, tatUs: 1_165_000 },
     ],
     [
       'a slot beyond the horizon means wait',
       1_125_000,
       1_000_000,
       5,
-      { granted: 0, firstUs: 1_125_000, waitUs: 75_000, tatUs: 1_125_000 },
+      { timesUs: [], waitUs: 75_000, tatUs: 1_125_000 },
     ],
   ])('%s', (_case, tat, now, want, expected) => {
-    expect(gcraDecide(tat, now, T, want)).toEqual(expected);
+    expect(decidePermits(tat, now, T, want)).toEqual(expected);
   });
 
   it('grants several permits at once when the rate is high, spaced by the interval', () => {
-    const decision = gcraDecide(null, 0, 1_000, 100); // 1,000/s, horizon 50 ms
-    expect(decision).toEqual({ granted: 51, firstUs: 0, waitUs: 0, tatUs: 51_000 });
+    const decision = decidePermits(null, 0, 1_000, 100); // 1,000/s, horizon 50 ms
+    expect(decision.timesUs).toHaveLength(51);
+    expect(decision.timesUs[50]).toBe(50_000);
+    expect(decision.tatUs).toBe(51_000);
   });
 
   it.each([8, 5, 2, 3, 7])(
@@ -74,10 +70,8 @@ describe('gcraDecide', () => {
       const permitsMs: number[] = [];
       // Many impatient callers: ask every 7 ms for 3 permits, for 20 simulated seconds.
       while (now < 20_000_000) {
-        const decision = gcraDecide(tat, now, interval, 3);
-        for (let i = 0; i < decision.granted; i++) {
-          permitsMs.push(Math.floor((decision.firstUs + i * interval) / 1000));
-        }
+        const decision = decidePermits(tat, now, interval, 3);
+        permitsMs.push(...decision.timesUs.map((us) => Math.floor(us / 1000)));
         tat = decision.tatUs;
         now += 7_000;
       }

@@ -1,4 +1,5 @@
 // Reading what dispatch did: the batch as the API shows it, the message log, the simulator's ledger.
+import { recipients, TEMPLATE } from '../factories/batch.factory';
 import type { ApiClient } from './api';
 import { query } from './database';
 import { testEnv } from './test-env';
@@ -109,4 +110,23 @@ export async function ledgerOf(batchId: string): Promise<{ accepted: number; rep
     [batchId],
   );
   return { accepted: Number(row.accepted), replays: Number(row.replays) };
+}
+
+/** One batch per entry, created at once; answers their ids in the same order. */
+export async function createBatches(
+  client: ApiClient,
+  batches: { priority: 'high' | 'normal' | 'low'; count: number }[],
+): Promise<string[]> {
+  return Promise.all(
+    batches.map(async ({ priority, count }) => {
+      const created = await client
+        .post('/api/batch', {
+          text: TEMPLATE,
+          recipients: recipients(count),
+          options: { priority },
+        })
+        .expect(201);
+      return created.body.id as string;
+    }),
+  );
 }

@@ -188,8 +188,23 @@ export class DispatchService {
       },
       this.sms.timeoutMs,
     );
+    await this.observe(result);
     this.results.add(this.toResult(batch, message, atMs, result));
     return true;
+  }
+
+  /** The provider's rate-limit signals go to the limiter: a 429 pauses, reported limits slow. */
+  private async observe(result: SendResult): Promise<void> {
+    try {
+      if (!result.accepted && categoryOf(result.code) === 'rate_limited') {
+        await this.limiter.throttled(result.retryAfterMs);
+      }
+      if (result.rateLimit) await this.limiter.reported(result.rateLimit);
+    } catch (error) {
+      this.logger.warn(
+        `The limiter did not take the provider's signal: ${(error as Error).message}`,
+      );
+    }
   }
 
   /** Whether the batch's MESSAGE_VALIDITY_SECONDS have run out. */

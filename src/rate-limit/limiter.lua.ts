@@ -1,0 +1,266 @@
+// The limiter's Redis scripts. Each decision is one atomic call on Redis's clock, so the limits
+// hold across every worker process (DESIGN.md invariant 3). The arithmetic mirrors pure code that
+// is unit-tested: allotment.ts (sharing the ceiling), gcra.ts (spacing permits) and
+// backpressure.ts (the provider's pauses and the AIMD ceiling); test/limiter.e2e-spec.ts checks
+// the scripts against it on a real Redis.
+//
+// Keys: the batch's theoretical arrival time (TAT), the provider's log of recent permits per tier
+// (score: permit time, µs), one sorted set of running batches per tier (score: last time each
+// asked, µs), and the provider's state hash:
+//   paused_until  µs; nothing goes out before it (Retry-After, backoff)
+//   ceiling, at   the effective ceiling after rate-limit answers (AIMD) and when it was set, µs
+//   reported, reported_until   the rate the provider's reported limits allow, and until when
+//   throttles, last_throttle   consecutive rate-limit answers, for the backoff without Retry-After
+
+/** Shared Lua: the clock, whole-millisecond intervals (gcra.ts), running batches and demand. */
+const PRELUDE = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+
+local function interval(rate)
+  if rate <= 1000 then return math.ceil(1000 / rate) * 1000 end
+  return math.ceil(1000000 / rate)
+end
+
+-- KEYS[first..first+2]: the running sets of high, normal, low; stale members leave first.
+local function running(first, ttl)
+  local counts = {}
+  for i = 0, 2 do
+    redis.call('ZREMRANGEBYSCORE', KEYS[first + i], '-inf', now - ttl)
+    counts[i + 1] = redis.call('ZCARD', KEYS[first + i])
+  end
+  return counts
+end
+
+local function hnum(key, field)
+  local value = redis.call('HGET', key, field)
+  if value then return tonumber(value) end
+  return nil
+end
+
+-- The effective ceiling now: the configured one (0 = unlimited), lowered by rate-limit answers
+-- and recovering additively towards its target, and by what the provider reported.
+local function effective(state, configured, demand, recovery)
+  local target = configured
+  if target <= 0 then target = demand end
+  local ceiling = configured
+  local lowered = hnum(state, 'ceiling')
+  if lowered then
+    local recovered = math.min(target, lowered + recovery * (now - hnum(state, 'at')) / 1000000)
+    if recovered >= target then
+      redis.call('HDEL', state, 'ceiling', 'at')
+    else
+      ceiling = recovered
+    end
+  end
+  local reported = hnum(state, 'reported')
+  if reported and hnum(state, 'reported_until') > now then
+    if ceiling <= 0 or reported < ceiling then ceiling = reported end
+  end
+  return ceiling, target
+end
+`;
+
+/** allotment.ts's allot(), for one tier. */
+const ALLOT = `
+local function allot(counts, rates, ceiling, floor, tier)
+  local total = counts[1] + counts[2] + counts[3]
+  local demand = counts[1] * rates[1] + counts[2] * rates[2] + counts[3] * rates[3]
+  if ceiling <= 0 or total == 0 or demand <= ceiling then return rates[tier] end
+  local floors = {}
+  local floorsTotal = 0
+  for i = 1, 3 do
+    floors[i] = math.min(floor, rates[i])
+    floorsTotal = floorsTotal + counts[i] * floors[i]
+  end
+  if floorsTotal >= ceiling then return math.min(rates[tier], ceiling / total) end
+  local left = ceiling - floorsTotal
+  for i = 1, 3 do
+    if counts[i] > 0 then
+      local given = math.min(counts[i] * (rates[i] - floors[i]), left)
+      if i == tier then return floors[i] + given / counts[i] end
+      left = left - given
+    end
+  end
+  return floors[tier]
+end
+`;
+
+/** allotment.ts's windowBudgets(): what each tier may have in a window, highest tier first. */
+const BUDGETS = `
+local function budgets(counts, allotted, limit)
+  local result = {}
+  local reserved = 0
+  for i = 1, 3 do
+    result[i] = limit - reserved
+    local below = 0
+    for j = i + 1, 3 do below = below + counts[j] end
+    local perWindow = math.ceil(1000000 / interval(allotted[i]))
+    reserved = reserved + math.max(0, math.min(counts[i] * perWindow, limit - reserved - below))
+  end
+  return result
+end
+`;
+
+/**
+ * Permits for one batch. KEYS: batch TAT; the provider's permit log of high, normal, low (sorted
+ * sets of permit times, µs); running high, normal, low; provider state. ARGV: batch id, tier (1
+ * high, 2 normal, 3 low), wanted permits (0: only report the allotment), horizon µs, rate high,
+ * normal, low, configured ceiling (0 = unlimited), floor, recovery per second, running TTL µs.
+ * Answers { granted, wait µs, now µs, allotted rate × 1000, ceiling × 1000, permit times µs... }.
+ *
+ * A batch's permits are spaced by its allotted rate (gcra.ts). Under a ceiling, each permit must
+ * also fit the provider's sliding 1-second window: for the batch's tier and every tier above it,
+ * the permits of that tier and the ones below stay under that tier's budget, so a lower tier never
+ * takes a permit a higher one needs, and all of them together stay under the ceiling.
+ */
+export const ACQUIRE_LUA = `${PRELUDE}${ALLOT}${BUDGETS}
+local tier = tonumber(ARGV[2])
+local want = tonumber(ARGV[3])
+local horizon = tonumber(ARGV[4])
+local rates = { tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]) }
+local floor = tonumber(ARGV[9])
+local ttl = tonumber(ARGV[11])
+if want > 0 then
+  redis.call('ZADD', KEYS[4 + tier], now, ARGV[1])
+  for i = 5, 7 do redis.call('PEXPIRE', KEYS[i], math.ceil(ttl / 1000) + 1000) end
+end
+local counts = running(5, ttl)
+if want == 0 and counts[tier] == 0 then counts[tier] = 1 end
+local demand = counts[1] * rates[1] + counts[2] * rates[2] + counts[3] * rates[3]
+local ceiling = effective(KEYS[8], tonumber(ARGV[8]), demand, tonumber(ARGV[10]))
+local limit = 0
+if ceiling > 0 then limit = math.max(1, math.floor(ceiling)) end
+local allotted = {}
+for i = 1, 3 do allotted[i] = allot(counts, rates, limit, floor, i) end
+local reply = { 0, 0, now, math.floor(allotted[tier] * 1000), math.floor(ceiling * 1000) }
+if want == 0 then return reply end
+
+local pausedUntil = hnum(KEYS[8], 'paused_until') or 0
+if pausedUntil > now then
+  reply[2] = pausedUntil - now
+  return reply
+end
+
+local budget = nil
+if limit > 0 then
+  budget = budgets(counts, allotted, limit)
+  for i = 2, 4 do redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - 1000000) end
+end
+
+-- Whether one more permit of the tier fits every window it must at this time; if not, the
+-- earliest time worth trying next.
+local function fits(at)
+  for u = 1, tier do
+    local used = 0
+    for j = u, 3 do used = used + redis.call('ZCOUNT', KEYS[1 + j], at - 999999, '+inf') end
+    if used >= budget[u] then
+      local oldest = nil
+      for j = u, 3 do
+        local first = redis.call('ZRANGEBYSCORE', KEYS[1 + j], at - 999999, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+        if first[2] and (not oldest or tonumber(first[2]) < oldest) then oldest = tonumber(first[2]) end
+      end
+      if not oldest then return false, now + 1000000 end
+      return false, oldest + 1000000
+    end
+  end
+  return true, at
+end
+
+local batchInterval = interval(allotted[tier])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local granted = 0
+local next = math.max(now, tat)
+while granted < want and next <= now + horizon do
+  local ok, at = true, next
+  if budget then ok, at = fits(next) end
+  if ok then
+    granted = granted + 1
+    reply[5 + granted] = at
+    tat = at + batchInterval
+    if budget then
+      redis.call('ZADD', KEYS[1 + tier], at, ARGV[1] .. ':' .. string.format('%.0f', at))
+      redis.call('PEXPIRE', KEYS[1 + tier], 2000)
+    end
+    next = math.max(now, tat)
+  else
+    next = at
+  end
+end
+reply[1] = granted
+if granted == 0 then
+  reply[2] = next - horizon - now
+  return reply
+end
+redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000) + 1000)
+return reply
+`;
+
+/**
+ * A rate-limit answer: the provider scope pauses (Retry-After, else a backoff that grows with
+ * consecutive answers) and the effective ceiling is cut (once per pause). KEYS: provider state,
+ * running high, normal, low. ARGV: Retry-After ms (-1: none), configured ceiling, rate high,
+ * normal, low, decrease, minimum, recovery per second, backoff base ms, backoff max ms, a random
+ * number in [0, 1), running TTL µs, state TTL ms.
+ * Answers { pause added µs, effective ceiling × 1000 }.
+ */
+export const THROTTLE_LUA = `${PRELUDE}
+local state = KEYS[1]
+local retryAfter = tonumber(ARGV[1])
+local configured = tonumber(ARGV[2])
+local rates = { tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]) }
+local decrease = tonumber(ARGV[6])
+local minimum = tonumber(ARGV[7])
+local counts = running(2, tonumber(ARGV[12]))
+local demand = counts[1] * rates[1] + counts[2] * rates[2] + counts[3] * rates[3]
+local ceiling, target = effective(state, configured, demand, tonumber(ARGV[8]))
+if ceiling <= 0 then ceiling = target end
+if ceiling <= 0 then ceiling = minimum end
+
+local pausedUntil = hnum(state, 'paused_until') or 0
+local throttles = 1
+local last = hnum(state, 'last_throttle')
+if last and now - last < 10000000 then throttles = (hnum(state, 'throttles') or 0) + 1 end
+local pause
+if retryAfter >= 0 then
+  pause = retryAfter * 1000
+else
+  -- Equal jitter: half the backoff for sure, the other half at random.
+  local cap = math.min(tonumber(ARGV[10]), tonumber(ARGV[9]) * 2 ^ (throttles - 1)) * 1000
+  pause = math.floor(cap / 2 + tonumber(ARGV[11]) * cap / 2)
+end
+-- One cut per pause: answers to calls already in flight do not cut it again.
+if pausedUntil <= now then
+  ceiling = math.max(minimum, ceiling * decrease)
+  redis.call('HSET', state, 'ceiling', tostring(ceiling), 'at', string.format('%.0f', now))
+end
+local newPause = math.max(pausedUntil, now + pause)
+redis.call('HSET', state, 'paused_until', string.format('%.0f', newPause),
+  'throttles', throttles, 'last_throttle', string.format('%.0f', now))
+redis.call('PEXPIRE', state, tonumber(ARGV[13]))
+return { newPause - math.max(pausedUntil, now), math.floor(ceiling * 1000) }
+`;
+
+/**
+ * The limits a provider reported with an answer (X-RateLimit-*): with little left, the rate is
+ * held to what is left until the reset; with nothing left, the provider scope pauses until it.
+ * KEYS: provider state. ARGV: rate allowed (-1: no constraint), 0 or 1 (nothing left), reset ms,
+ * state TTL ms.
+ */
+export const REPORT_LUA = `${PRELUDE}
+local state = KEYS[1]
+local rate = tonumber(ARGV[1])
+local untilUs = now + tonumber(ARGV[3]) * 1000
+if tonumber(ARGV[2]) == 1 then
+  local pausedUntil = hnum(state, 'paused_until') or 0
+  if untilUs > pausedUntil then
+    redis.call('HSET', state, 'paused_until', string.format('%.0f', untilUs))
+  end
+elseif rate > 0 then
+  redis.call('HSET', state, 'reported', tostring(rate), 'reported_until', string.format('%.0f', untilUs))
+else
+  redis.call('HDEL', state, 'reported', 'reported_until')
+end
+redis.call('PEXPIRE', state, tonumber(ARGV[4]))
+return 1
+`;
