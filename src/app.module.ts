@@ -10,6 +10,7 @@ import { ErrorsModule } from './errors/errors.module';
 import { LoggingModule } from './logging/logging.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { QueueModule } from './queue/queue.module';
+import { AnalyticsModule } from './rate-limit/analytics/analytics.module';
 import { RedisModule } from './redis/redis.module';
 import { TemplateModule } from './template/template.module';
 
@@ -34,7 +35,7 @@ export class AppModule {
         ErrorsModule,
         AccountsModule,
         MonitoringModule,
-        ...(serves ? [TemplateModule, BatchHttpModule, ErrorLogModule] : []),
+        ...(serves ? [TemplateModule, BatchHttpModule, ErrorLogModule, AnalyticsModule] : []),
         ...(dispatches ? [DispatchModule] : []),
       ],
     };

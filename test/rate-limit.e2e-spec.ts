@@ -5,6 +5,8 @@ import { api, type ApiClient } from './support/api';
 import { startApp, type RunningApp } from './support/app-process';
 import { createBatches, maxInAnySecond, messageLog, waitForStatus } from './support/dispatch';
 import { testEnv } from './support/test-env';
+import { waitFor } from './support/wait';
+import { recipients, TEMPLATE } from './factories/batch.factory';
 
 /** Starts the processes of one scenario: the API first, then the workers. */
 function useProcesses(env: Record<string, string>, roles: string[]) {
@@ -81,5 +83,99 @@ describe('tiers under a provider ceiling below their sum', () => {
     // The ceiling holds across every batch and both workers.
     const everything = [...high, ...normal, ...low];
     expect(maxInAnySecond(iso(everything))).toBeLessThanOrEqual(10);
+  });
+});
+
+interface Analytics {
+  priority: string;
+  configuredRate: number;
+  allottedRate: number | null;
+  achievedRate: { overall: number; last10s: number; last60s: number };
+  timeline: { t: string; sent: number; failed: number; throttled: number }[];
+  limiterWaitMs: { p50: number | null; p95: number | null; max: number };
+  providerRateLimits: {
+    events: number;
+    pausedMs: number;
+    lastRetryAfterMs: number | null;
+    lastRateLimit: { limit: number; remaining: number; resetMs: number } | null;
+  };
+  providerLatencyMs: { p50: number | null; p95: number | null; p99: number | null };
+  segmentsSent: number;
+  etaSeconds: number | null;
+}
+
+const analyticsOf = async (client: ApiClient, id: string) =>
+  (await client.get(`/api/batch/${id}/analytics`).expect(200)).body as Analytics;
+
+const sum = (timeline: Analytics['timeline'], key: 'sent' | 'failed' | 'throttled') =>
+  timeline.reduce((total, bucket) => total + bucket[key], 0);
+
+describe('a provider that pushes back', () => {
+  const scenario = useProcesses({ RECONCILE_INTERVAL_MS: '500', SIMULATOR_MAX_MPS: '4' }, ['all']);
+
+  it('a 429 pauses every send for its Retry-After, costs no attempt, and is in the analytics', async () => {
+    // +12025550193 is answered 429 (Retry-After 1 s) on its first call; it goes first.
+    const created = await scenario.client
+      .post('/api/batch', {
+        text: TEMPLATE,
+        recipients: [
+          { phoneNumber: '+12025550193', variables: { name: 'x', code: '1' } },
+          ...recipients(3),
+        ],
+        options: { priority: 'high' },
+      })
+      .expect(201);
+    const id = created.body.id as string;
+    const done = await waitForStatus(scenario.client, id, ['completed'], 20_000);
+    expect(done.progress).toMatchObject({ completed: 4, failed: 0 });
+    const log = await messageLog(scenario.client, id);
+    expect(log.every((m) => m.attempts === 1)).toBe(true);
+    // Without the pause the second message would go 125 ms after the first call.
+    const first = Math.min(...log.map((m) => Date.parse(m.sentAt!)));
+    expect(first - Date.parse(done.startedAt!)).toBeGreaterThanOrEqual(900);
+
+    const analytics = await analyticsOf(scenario.client, id);
+    expect(analytics.providerRateLimits).toMatchObject({ events: 1, lastRetryAfterMs: 1000 });
+    expect(analytics.providerRateLimits.pausedMs).toBeGreaterThanOrEqual(900);
+    expect(sum(analytics.timeline, 'throttled')).toBe(1);
+  });
+
+  it('a simulator limit below the tier: slowed without bursts, nothing failed, analytics add up', async () => {
+    const count = 30;
+    const created = await scenario.client
+      .post('/api/batch', {
+        text: TEMPLATE,
+        recipients: recipients(count),
+        options: { priority: 'high' },
+      })
+      .expect(201);
+    const id = created.body.id as string;
+    const running = await waitFor('the batch to send a few', async () => {
+      const a = await analyticsOf(scenario.client, id);
+      return sum(a.timeline, 'sent') >= 5 ? a : undefined;
+    });
+    expect(running.etaSeconds).toBeGreaterThan(0);
+    const done = await waitForStatus(scenario.client, id, ['completed'], 30_000);
+    expect(done.progress).toMatchObject({ completed: count, failed: 0 });
+    const log = await messageLog(scenario.client, id);
+    expect(log.every((m) => m.attempts === 1)).toBe(true);
+    // The simulator takes 4 a second; the tier would send 8.
+    expect(maxInAnySecond(log.map((m) => m.sentAt))).toBeLessThanOrEqual(5);
+
+    const analytics = await analyticsOf(scenario.client, id);
+    expect(analytics).toMatchObject({
+      priority: 'high',
+      configuredRate: 8,
+      segmentsSent: count,
+      etaSeconds: null,
+    });
+    expect(sum(analytics.timeline, 'sent')).toBe(done.progress.completed);
+    expect(sum(analytics.timeline, 'failed')).toBe(done.progress.failed);
+    expect(sum(analytics.timeline, 'throttled')).toBe(analytics.providerRateLimits.events);
+    expect(analytics.providerRateLimits.lastRateLimit).toMatchObject({ limit: 4 });
+    expect(analytics.achievedRate.overall).toBeGreaterThan(2);
+    expect(analytics.achievedRate.overall).toBeLessThanOrEqual(4.5);
+    expect(analytics.limiterWaitMs.max).toBeGreaterThan(0);
+    expect(analytics.providerLatencyMs.p50).not.toBeNull();
   });
 });

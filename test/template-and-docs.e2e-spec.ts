@@ -79,6 +79,7 @@ describe('template preview and API documentation', () => {
         '/api/batch/{id}/cancel',
         '/api/batch/{id}/retry-failed',
         '/api/batch/{id}/errors',
+        '/api/batch/{id}/analytics',
       ]),
     );
     const create = doc.paths['/api/batch'].post;
@@ -94,6 +95,9 @@ describe('template preview and API documentation', () => {
     );
     expect(doc.components.schemas.ErrorSummaryDto.properties.category.enum).toContain('timeout');
     expect(doc.components.schemas.RetryFailedResultDto.properties.requeued).toBeDefined();
+    expect(Object.keys(doc.components.schemas.BatchAnalyticsDto.properties)).toEqual(
+      expect.arrayContaining(['allottedRate', 'achievedRate', 'timeline', 'limiterWaitMs']),
+    );
   });
 
   it('answers an unknown route with the error body', async () => {

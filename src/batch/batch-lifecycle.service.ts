@@ -7,6 +7,7 @@ import { allowedFrom, type BatchAction } from './batch-transitions';
 import { DispatchProducer, type QueueableBatch } from './dispatch/dispatch.producer';
 import { DispatchRepository } from './dispatch/dispatch.repository';
 import type { ErrorCategory } from '../errors/error-taxonomy';
+import { ADD_TO_TIMELINE } from '../rate-limit/analytics/analytics.sql';
 import type { BatchStatus } from './entities/batch.entity';
 
 const RETURNING = `RETURNING id, priority, total, generation`;
@@ -112,6 +113,16 @@ export class BatchLifecycleService {
         [id, categories],
       );
       requeued = messages.length;
+      // The timeline's failures keep adding up to the counter: they leave it now.
+      if (requeued) {
+        await manager.query(
+          `WITH timeline_events AS (
+             SELECT $1::uuid AS batch_id, now() AS ts, 0 AS sent, -$2::int AS failed, 0 AS throttled
+           ), ${ADD_TO_TIMELINE}
+           SELECT 1`,
+          [id, requeued],
+        );
+      }
       // A paused batch keeps its requeued messages for its resume; the others queue them now.
       requeue = requeued > 0 && locked.status !== 'paused';
       return queryRows<QueueableBatch>(

@@ -17,6 +17,8 @@ import {
   LOG_FAILURES,
   withCategory,
 } from '../../errors/error-log/error-log.sql';
+import { ADD_CALL_STATS, ADD_TO_TIMELINE } from '../../rate-limit/analytics/analytics.sql';
+import { sumCalls, type CallObservation } from '../../rate-limit/analytics/call-stats';
 import { PROCESSING_MS_SO_FAR, validFrom } from '../batch-sql';
 import type { BatchStatus, Priority } from '../entities/batch.entity';
 import type { MessageError } from '../entities/message.entity';
@@ -48,6 +50,8 @@ export interface MessageResult {
   counted: boolean;
   /** When the provider answered (or the call timed out). */
   at: Date;
+  /** What the call tells the rate analytics. */
+  call: CallObservation;
 }
 
 export interface DispatchableBatch {
@@ -232,19 +236,27 @@ export class DispatchRepository {
            FROM r JOIN batches b ON b.id = r.batch_id
            WHERE m.batch_id = r.batch_id AND m.seq = r.seq AND m.claim_token = r.token
              AND m.status = 'sending'
-           RETURNING m.batch_id, m.seq, m.status, m.attempts, r.counted, r.logged, r.at,
-                     r.category, r.code, r.message,
+           RETURNING m.batch_id, m.seq, m.status, m.attempts, m.segments, r.counted, r.logged,
+                     r.at, r.sent_at, r.category, r.code, r.message,
                      ${isFirstInCategory('r.categories', 'r.category')} AS first_in_category
          ), failures AS (
            SELECT batch_id, seq, attempts AS attempt, category, code, message,
                   status = 'pending' AS retried, at, first_in_category
            FROM written WHERE logged
          ), ${LOG_FAILURES},
+         timeline_events AS (
+           SELECT batch_id, CASE WHEN status = 'sent' THEN sent_at ELSE at END AS ts,
+                  (status = 'sent')::int AS sent, (status = 'failed')::int AS failed,
+                  (category IS NOT DISTINCT FROM 'rate_limited')::int AS throttled
+           FROM written
+           WHERE status IN ('sent', 'failed') OR category = 'rate_limited'
+         ), ${ADD_TO_TIMELINE},
          deltas AS (
            SELECT batch_id,
                   count(*) FILTER (WHERE status = 'sent') AS sent,
                   count(*) FILTER (WHERE status = 'failed') AS failed,
                   count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+                  COALESCE(sum(segments) FILTER (WHERE status = 'sent'), 0) AS segments,
                   -- The error-rate guard's outcomes, in the order the answers came.
                   COALESCE(string_agg(CASE WHEN status = 'sent' THEN '${ACCEPTED}' ELSE '${FAILED}' END,
                                       '' ORDER BY at, seq) FILTER (WHERE counted), '') AS outcomes
@@ -255,6 +267,7 @@ export class DispatchRepository {
            completed_count = b.completed_count + d.sent,
            failed_count = b.failed_count + d.failed,
            cancelled_count = b.cancelled_count + d.cancelled,
+           segments_sent = b.segments_sent + d.segments,
            error_window = right(b.error_window || d.outcomes, $14)
          FROM deltas d WHERE b.id = d.batch_id
          RETURNING b.id, d.sent, b.error_window AS window`,
@@ -277,6 +290,19 @@ export class DispatchRepository {
           this.errorRate.window,
         ],
       );
+      // Every call happened, written or not (a stale result is a call too).
+      for (const [batchId, stats] of sumCalls(results.map((r) => r.call))) {
+        await manager.query(ADD_CALL_STATS, [
+          batchId,
+          stats.throttleEvents,
+          Math.round(stats.pausedMs),
+          stats.lastRetryAfterMs,
+          stats.lastRateLimit ? JSON.stringify(stats.lastRateLimit) : null,
+          stats.waitMaxMs,
+          stats.waitHistogram,
+          stats.latencyHistogram,
+        ]);
+      }
       for (const { id, window } of written) {
         const reason = errorRatePauseReason(window, this.errorRate);
         if (reason) await this.pauseByGuard(manager, id, reason);
@@ -337,7 +363,9 @@ export class DispatchRepository {
          RETURNING m.batch_id, m.seq, m.attempts AS attempt, due.category,
                    'VALIDITY_EXPIRED' AS code, $2::text AS message, false AS retried, now() AS at,
                    ${isFirstInCategory('due.categories', 'due.category')} AS first_in_category
-       ), failures AS (SELECT * FROM expired), ${LOG_FAILURES}
+       ), failures AS (SELECT * FROM expired), ${LOG_FAILURES},
+       timeline_events AS (SELECT batch_id, at AS ts, 0 AS sent, 1 AS failed, 0 AS throttled
+                           FROM expired), ${ADD_TO_TIMELINE}
        UPDATE batches SET pending_count = pending_count - (SELECT count(*) FROM expired),
                           failed_count = failed_count + (SELECT count(*) FROM expired)
        WHERE id = $1

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   retryConfig,
@@ -8,6 +9,7 @@ import {
 } from '../../config/configuration';
 import { CATEGORY_POLICIES, categoryOf } from '../../errors/error-taxonomy';
 import { decideRetry } from '../../errors/retry-policy';
+import type { CallObservation } from '../../rate-limit/analytics/call-stats';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service';
 import { sendWithTimeout } from '../../sms/provider-call';
 import { SMS_PROVIDER, type SendResult, type SmsProvider } from '../../sms/sms-provider';
@@ -29,6 +31,13 @@ export class WorkerDraining extends Error {
     super('This worker is shutting down; the chunk goes back to the queue.');
     this.name = 'WorkerDraining';
   }
+}
+
+/** A permit for one message: when it may go, how long until then, how long it was waited for. */
+interface Permit {
+  atMs: number;
+  delayMs: number;
+  waitMs: number;
 }
 
 /** How a chunk job's loop ended, which decides what it queues next. */
@@ -115,6 +124,7 @@ export class DispatchService {
     const unsent: ClaimedMessage[] = [];
     let cursor = await this.repository.nextClaimable(batch.id, job.from, end);
     let outcome: Outcome = 'exhausted';
+    let askingSince: number | undefined;
     try {
       while (cursor !== null) {
         if (this.draining) {
@@ -129,16 +139,25 @@ export class DispatchService {
           outcome = 'stopped';
           break;
         }
+        // The wait for a permit counts from when the loop first asked for it.
+        askingSince ??= Date.now();
         const permits = await this.limiter.acquire(batch.id, batch.priority, end - cursor);
         if (!permits.count) {
           await sleep(permits.waitMs);
           continue;
         }
         const claimed = await this.repository.claim(batch.id, cursor, end, permits.count);
+        const waitedFrom = askingSince!;
+        askingSince = undefined;
         const after = claimed.length ? claimed[claimed.length - 1].seq + 1 : end;
         cursor = claimed.length < permits.count || after >= end ? null : after;
         claimed.forEach((message, i) => {
-          const send = this.sendAt(batch, template, message, permits.atMs[i], permits.delaysMs[i])
+          const permit = {
+            atMs: permits.atMs[i],
+            delayMs: permits.delaysMs[i],
+            waitMs: Math.max(0, permits.atMs[i] - waitedFrom),
+          };
+          const send = this.sendAt(batch, template, message, permit)
             .then((sent) => {
               if (!sent) unsent.push(message);
             })
@@ -172,11 +191,11 @@ export class DispatchService {
     batch: DispatchableBatch,
     template: ParsedTemplate,
     message: ClaimedMessage,
-    atMs: number,
-    delayMs: number,
+    { atMs, delayMs, waitMs }: Permit,
   ): Promise<boolean> {
     if (delayMs >= 1) await sleep(delayMs);
     if ((await this.statuses.get(batch.id)) !== 'processing' || this.expired(batch)) return false;
+    const calledAt = performance.now();
     const result = await sendWithTimeout(
       this.provider,
       {
@@ -188,16 +207,31 @@ export class DispatchService {
       },
       this.sms.timeoutMs,
     );
-    await this.observe(result);
-    this.results.add(this.toResult(batch, message, atMs, result));
+    const latencyMs = performance.now() - calledAt;
+    const throttle = await this.observe(result);
+    this.results.add({
+      ...this.toResult(batch, message, atMs, result),
+      call: {
+        batchId: batch.id,
+        waitMs,
+        latencyMs,
+        throttle,
+        rateLimit: result.rateLimit ?? null,
+      },
+    });
     return true;
   }
 
-  /** The provider's rate-limit signals go to the limiter: a 429 pauses, reported limits slow. */
-  private async observe(result: SendResult): Promise<void> {
+  /**
+   * The provider's rate-limit signals go to the limiter: a 429 pauses, reported limits slow.
+   * Answers what a 429 did, for the analytics.
+   */
+  private async observe(result: SendResult): Promise<CallObservation['throttle']> {
+    let throttle: CallObservation['throttle'] = null;
     try {
       if (!result.accepted && categoryOf(result.code) === 'rate_limited') {
-        await this.limiter.throttled(result.retryAfterMs);
+        const { pausedMs } = await this.limiter.throttled(result.retryAfterMs);
+        throttle = { pausedMs, retryAfterMs: result.retryAfterMs ?? null };
       }
       if (result.rateLimit) await this.limiter.reported(result.rateLimit);
     } catch (error) {
@@ -205,6 +239,7 @@ export class DispatchService {
         `The limiter did not take the provider's signal: ${(error as Error).message}`,
       );
     }
+    return throttle;
   }
 
   /** Whether the batch's MESSAGE_VALIDITY_SECONDS have run out. */
@@ -218,7 +253,7 @@ export class DispatchService {
     message: ClaimedMessage,
     atMs: number,
     result: SendResult,
-  ): MessageResult {
+  ): Omit<MessageResult, 'call'> {
     const base = { batchId: batch.id, seq: message.seq, token: message.token, at: new Date() };
     if (result.accepted) {
       return {

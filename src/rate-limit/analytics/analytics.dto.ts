@@ -1,0 +1,126 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { PRIORITIES, type Priority } from '../../batch/entities/batch.entity';
+
+export class AchievedRateDto {
+  @ApiProperty({ example: 7.98, description: 'Accepted per second over the processing time.' })
+  overall: number;
+
+  @ApiProperty({ example: 8, description: 'Accepted per second over the last 10 s.' })
+  last10s: number;
+
+  @ApiProperty({ example: 7.95, description: 'Accepted per second over the last 60 s.' })
+  last60s: number;
+}
+
+export class TimelineBucketDto {
+  @ApiProperty({ format: 'date-time', description: 'Start of the bucket (1 s, or 10 s).' })
+  t: string;
+
+  @ApiProperty({ example: 8, description: 'Accepted by the provider (by sentAt).' })
+  sent: number;
+
+  @ApiProperty({
+    example: 0,
+    description: 'Final failures (negative where retry-failed took some back).',
+  })
+  failed: number;
+
+  @ApiProperty({ example: 1, description: 'Rate-limit answers.' })
+  throttled: number;
+}
+
+export class WaitDto {
+  @ApiProperty({ type: Number, nullable: true, example: 120 })
+  p50: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: 125 })
+  p95: number | null;
+
+  @ApiProperty({ example: 131 })
+  max: number;
+}
+
+export class LatencyDto {
+  @ApiProperty({ type: Number, nullable: true, example: 80 })
+  p50: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: 210 })
+  p95: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: 330 })
+  p99: number | null;
+}
+
+export class ReportedRateLimitDto {
+  @ApiProperty({ example: 30 })
+  limit: number;
+
+  @ApiProperty({ example: 4 })
+  remaining: number;
+
+  @ApiProperty({ example: 600 })
+  resetMs: number;
+}
+
+export class ProviderRateLimitsDto {
+  @ApiProperty({ example: 3, description: 'Rate-limit answers to this batch.' })
+  events: number;
+
+  @ApiProperty({ example: 3000, description: 'Pauses of the provider scope those answers caused.' })
+  pausedMs: number;
+
+  @ApiProperty({ type: Number, nullable: true, example: 1000 })
+  lastRetryAfterMs: number | null;
+
+  @ApiProperty({ type: ReportedRateLimitDto, nullable: true })
+  lastRateLimit: ReportedRateLimitDto | null;
+}
+
+export class BatchAnalyticsDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ enum: PRIORITIES, example: 'high' })
+  priority: Priority;
+
+  @ApiProperty({ example: 8, description: "The tier's rate, messages per second." })
+  configuredRate: number;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 8,
+    description: "Its share of the provider's ceiling now (null when the limiter cannot say).",
+  })
+  allottedRate: number | null;
+
+  @ApiProperty({ type: AchievedRateDto })
+  achievedRate: AchievedRateDto;
+
+  @ApiProperty({
+    type: [TimelineBucketDto],
+    description:
+      'Per second while the batch has processed for 10 minutes or less, else per 10 s. The sums of sent and failed equal progress.completed and progress.failed.',
+  })
+  timeline: TimelineBucketDto[];
+
+  @ApiProperty({ type: WaitDto, description: 'How long messages waited for a permit, ms.' })
+  limiterWaitMs: WaitDto;
+
+  @ApiProperty({ type: ProviderRateLimitsDto })
+  providerRateLimits: ProviderRateLimitsDto;
+
+  @ApiProperty({ type: LatencyDto, description: 'How long the provider took to answer, ms.' })
+  providerLatencyMs: LatencyDto;
+
+  @ApiProperty({ example: 1200, description: 'SMS segments of the accepted messages.' })
+  segmentsSent: number;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 42,
+    description: 'Null when not processing.',
+  })
+  etaSeconds: number | null;
+}

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { PROCESSING_MS_SO_FAR } from '../../batch/batch-sql';
+import type { BatchStatus, Priority } from '../../batch/entities/batch.entity';
+import { BatchNotFound } from '../../errors/domain-error';
+import type { ProviderRateLimit } from '../../sms/sms-provider';
+import { RateLimiter } from '../rate-limiter.service';
+import type { BatchAnalyticsDto } from './analytics.dto';
+import { quantile } from './histogram';
+
+/** A batch that has processed longer than this gets its timeline per 10 s. */
+const PER_SECOND_UP_TO_MS = 600_000;
+
+interface BatchRow {
+  priority: Priority;
+  status: BatchStatus;
+  pending: number;
+  completed: number;
+  segmentsSent: string;
+  processingMs: string;
+}
+
+interface StatsRow {
+  throttleEvents: string;
+  pausedMs: string;
+  lastRetryAfterMs: number | null;
+  lastRateLimit: ProviderRateLimit | null;
+  waitMaxMs: number;
+  waitHistogram: string[];
+  latencyHistogram: string[];
+}
+
+/**
+ * Reads a batch's rate analytics from rows kept as results are written (batch_timeline,
+ * batch_rate_stats, the batch's counters) and its current share from the limiter. Never scans
+ * messages.
+ */
+@Injectable()
+export class AnalyticsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly limiter: RateLimiter,
+  ) {}
+
+  async read(accountId: string, id: string): Promise<BatchAnalyticsDto> {
+    const [batch] = await this.dataSource.query<BatchRow[]>(
+      `SELECT priority, status, pending_count AS pending, completed_count AS completed,
+              segments_sent AS "segmentsSent", ${PROCESSING_MS_SO_FAR} AS "processingMs"
+       FROM batches WHERE id = $1 AND account_id = $2`,
+      [id, accountId],
+    );
+    if (!batch) throw new BatchNotFound(id);
+    const processingMs = Number(batch.processingMs);
+    const resolution = processingMs <= PER_SECOND_UP_TO_MS ? 1 : 10;
+    const [timeline, [recent], [stats], allottedRate] = await Promise.all([
+      this.dataSource.query<{ t: Date; sent: number; failed: number; throttled: number }[]>(
+        `SELECT t, sent, failed, throttled FROM batch_timeline
+         WHERE batch_id = $1 AND resolution = $2 ORDER BY t`,
+        [id, resolution],
+      ),
+      this.dataSource.query<{ last10: string; last60: string }[]>(
+        `SELECT COALESCE(sum(sent) FILTER (WHERE t > now() - interval '10 seconds'), 0) AS last10,
+                COALESCE(sum(sent), 0) AS last60
+         FROM batch_timeline
+         WHERE batch_id = $1 AND resolution = 1 AND t > now() - interval '60 seconds'`,
+        [id],
+      ),
+      this.dataSource.query<StatsRow[]>(
+        `SELECT throttle_events AS "throttleEvents", paused_ms AS "pausedMs",
+                last_retry_after_ms AS "lastRetryAfterMs", last_rate_limit AS "lastRateLimit",
+                wait_max_ms AS "waitMaxMs", wait_histogram AS "waitHistogram",
+                latency_histogram AS "latencyHistogram"
+         FROM batch_rate_stats WHERE batch_id = $1`,
+        [id],
+      ),
+      this.limiter.allottedRate(id, batch.priority).catch(() => null),
+    ]);
+    const processedSeconds = processingMs / 1000;
+    const over = (window: number, sent: string) =>
+      processedSeconds > 0 ? round(Number(sent) / Math.min(window, processedSeconds)) : 0;
+    const achievedRate = {
+      overall: processedSeconds > 0 ? round(batch.completed / processedSeconds) : 0,
+      last10s: batch.status === 'processing' ? over(10, recent.last10) : 0,
+      last60s: batch.status === 'processing' ? over(60, recent.last60) : 0,
+    };
+    const wait = (stats?.waitHistogram ?? []).map(Number);
+    const latency = (stats?.latencyHistogram ?? []).map(Number);
+    const pace = achievedRate.last10s || allottedRate;
+    return {
+      id,
+      priority: batch.priority,
+      configuredRate: this.limiter.rateOf(batch.priority),
+      allottedRate,
+      achievedRate,
+      timeline: timeline.map(({ t, sent, failed, throttled }) => ({
+        t: t.toISOString(),
+        sent,
+        failed,
+        throttled,
+      })),
+      limiterWaitMs: {
+        p50: quantile(wait, 0.5),
+        p95: quantile(wait, 0.95),
+        max: stats?.waitMaxMs ?? 0,
+      },
+      providerRateLimits: {
+        events: Number(stats?.throttleEvents ?? 0),
+        pausedMs: Number(stats?.pausedMs ?? 0),
+        lastRetryAfterMs: stats?.lastRetryAfterMs ?? null,
+        lastRateLimit: stats?.lastRateLimit ?? null,
+      },
+      providerLatencyMs: {
+        p50: quantile(latency, 0.5),
+        p95: quantile(latency, 0.95),
+        p99: quantile(latency, 0.99),
+      },
+      segmentsSent: Number(batch.segmentsSent),
+      etaSeconds: batch.status === 'processing' && pace ? Math.ceil(batch.pending / pace) : null,
+    };
+  }
+}
+
+function round(rate: number): number {
+  return Math.round(rate * 100) / 100;
+}

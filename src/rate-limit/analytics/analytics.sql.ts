@@ -1,0 +1,38 @@
+// The SQL that keeps a batch's rate analytics as results are written (the same transactions as
+// the message states and counters), so a read never scans messages.
+
+/**
+ * A data-modifying CTE adding the rows of a CTE named `timeline_events` (batch_id, ts, sent,
+ * failed, throttled) to the batch's timeline, per second and per 10 seconds. Rows are upserted in
+ * key order; the callers hold their batches' row locks.
+ */
+export const ADD_TO_TIMELINE = `
+  timeline AS (
+    INSERT INTO batch_timeline AS tl (batch_id, resolution, t, sent, failed, throttled)
+    SELECT e.batch_id, res.r, to_timestamp(floor(extract(epoch FROM e.ts) / res.r) * res.r),
+           sum(e.sent), sum(e.failed), sum(e.throttled)
+    FROM timeline_events e CROSS JOIN (VALUES (1), (10)) AS res(r)
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (batch_id, resolution, t) DO UPDATE SET
+      sent = tl.sent + excluded.sent,
+      failed = tl.failed + excluded.failed,
+      throttled = tl.throttled + excluded.throttled
+  )`;
+
+/** Adds one flush's call statistics of a batch (call-stats.ts) to its row. */
+export const ADD_CALL_STATS = `
+  INSERT INTO batch_rate_stats AS s (batch_id, throttle_events, paused_ms, last_retry_after_ms,
+                                     last_rate_limit, wait_max_ms, wait_histogram, latency_histogram)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  ON CONFLICT (batch_id) DO UPDATE SET
+    throttle_events = s.throttle_events + excluded.throttle_events,
+    paused_ms = s.paused_ms + excluded.paused_ms,
+    last_retry_after_ms = COALESCE(excluded.last_retry_after_ms, s.last_retry_after_ms),
+    last_rate_limit = COALESCE(excluded.last_rate_limit, s.last_rate_limit),
+    wait_max_ms = GREATEST(s.wait_max_ms, excluded.wait_max_ms),
+    wait_histogram = ARRAY(
+      SELECT a + b FROM unnest(s.wait_histogram, excluded.wait_histogram) WITH ORDINALITY AS u(a, b, i)
+      ORDER BY i),
+    latency_histogram = ARRAY(
+      SELECT a + b FROM unnest(s.latency_histogram, excluded.latency_histogram) WITH ORDINALITY AS u(a, b, i)
+      ORDER BY i)`;
