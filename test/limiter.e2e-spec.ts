@@ -110,13 +110,18 @@ describe('the limiter on Redis', () => {
     expect(pauses.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(400);
   });
 
-  it('slows to what the provider reports is left, and pauses when nothing is', async () => {
+  it('spaces sends as the provider reports little left, and pauses when nothing is', async () => {
     const l = limiter({ providerMaxMps: 0, high: 100 });
     await l.reported({ limit: 10, remaining: 1, resetMs: 500 });
-    // 1 left for 0.5 s: 2 per second.
-    expect(await l.allottedRate('h', 'high')).toBeCloseTo(2, 1);
+    // 1 left for 0.5 s: the next send waits until then, and only one is granted at a time.
+    const spaced = await l.acquire('h', 'high', 5);
+    expect(spaced.count).toBe(0);
+    expect(spaced.waitMs).toBeGreaterThan(400);
+    await sleep(spaced.waitMs + 5);
+    expect((await l.acquire('h', 'high', 5)).count).toBe(1);
     await l.reported({ limit: 10, remaining: 9, resetMs: 500 });
-    expect(await l.allottedRate('h', 'high')).toBe(100);
+    await sleep(100);
+    expect((await l.acquire('h', 'high', 5)).count).toBeGreaterThan(1);
     await l.reported({ limit: 10, remaining: 0, resetMs: 400 });
     const paused = await l.acquire('h', 'high', 1);
     expect(paused.count).toBe(0);

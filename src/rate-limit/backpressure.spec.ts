@@ -70,9 +70,9 @@ describe('reportedLimit', () => {
     [
       '2 of 10 left for 500 ms',
       { limit: 10, remaining: 2, resetMs: 500 },
-      { kind: 'rate', mps: 4, forMs: 500 },
+      { kind: 'space', gapMs: 250 },
     ],
-    ['1 of 5 left', { limit: 5, remaining: 1, resetMs: 250 }, { kind: 'rate', mps: 4, forMs: 250 }],
+    ['1 of 5 left', { limit: 5, remaining: 1, resetMs: 250 }, { kind: 'space', gapMs: 250 }],
     ['nothing left', { limit: 5, remaining: 0, resetMs: 300 }, { kind: 'pause', forMs: 300 }],
   ])('%s', (_name, report, expected) => {
     expect(reportedLimit(report)).toEqual(expected);

@@ -54,18 +54,16 @@ export function throttlePauseMs(
 export const LOW_REMAINING_SHARE = 0.2;
 
 export type ReportedLimit =
-  | { kind: 'none' }
-  | { kind: 'rate'; mps: number; forMs: number }
-  | { kind: 'pause'; forMs: number };
+  { kind: 'none' } | { kind: 'space'; gapMs: number } | { kind: 'pause'; forMs: number };
 
 /**
  * What a provider's reported limits (X-RateLimit-Limit, -Remaining, -Reset) ask of the limiter:
- * nothing while plenty is left; with little left, at most what is left spread until the reset;
- * with nothing left, a pause until the reset.
+ * nothing while plenty is left; with little left, the next send waits its share of the time to
+ * the reset (what is left, spread evenly until then); with nothing left, a pause until the reset.
  */
 export function reportedLimit({ limit, remaining, resetMs }: ProviderRateLimit): ReportedLimit {
   if (!(resetMs > 0)) return { kind: 'none' };
   if (remaining <= 0) return { kind: 'pause', forMs: resetMs };
   if (remaining > Math.max(1, limit * LOW_REMAINING_SHARE)) return { kind: 'none' };
-  return { kind: 'rate', mps: remaining / (resetMs / 1000), forMs: resetMs };
+  return { kind: 'space', gapMs: resetMs / remaining };
 }

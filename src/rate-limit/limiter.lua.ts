@@ -9,7 +9,7 @@
 // asked, µs), and the provider's state hash:
 //   paused_until  µs; nothing goes out before it (Retry-After, backoff)
 //   ceiling, at   the effective ceiling after rate-limit answers (AIMD) and when it was set, µs
-//   reported, reported_until   the rate the provider's reported limits allow, and until when
+//   not_before    µs; the next send waits for it when the provider reported little left
 //   throttles, last_throttle   consecutive rate-limit answers, for the backoff without Retry-After
 
 /** Shared Lua: the clock, whole-millisecond intervals (gcra.ts), running batches and demand. */
@@ -39,7 +39,7 @@ local function hnum(key, field)
 end
 
 -- The effective ceiling now: the configured one (0 = unlimited), lowered by rate-limit answers
--- and recovering additively towards its target, and by what the provider reported.
+-- and recovering additively towards its target.
 local function effective(state, configured, demand, recovery)
   local target = configured
   if target <= 0 then target = demand end
@@ -52,10 +52,6 @@ local function effective(state, configured, demand, recovery)
     else
       ceiling = recovered
     end
-  end
-  local reported = hnum(state, 'reported')
-  if reported and hnum(state, 'reported_until') > now then
-    if ceiling <= 0 or reported < ceiling then ceiling = reported end
   end
   return ceiling, target
 end
@@ -123,7 +119,7 @@ local floor = tonumber(ARGV[9])
 local ttl = tonumber(ARGV[11])
 if want > 0 then
   redis.call('ZADD', KEYS[4 + tier], now, ARGV[1])
-  for i = 5, 7 do redis.call('PEXPIRE', KEYS[i], math.ceil(ttl / 1000) + 1000) end
+  for i = 5, 7 do redis.call('PEXPIRE', KEYS[i], 3600000) end
 end
 local counts = running(5, ttl)
 if want == 0 and counts[tier] == 0 then counts[tier] = 1 end
@@ -138,6 +134,7 @@ if want == 0 then return reply end
 
 local pausedUntil = hnum(KEYS[8], 'paused_until') or 0
 if pausedUntil > now then
+  redis.call('ZADD', KEYS[4 + tier], pausedUntil, ARGV[1])
   reply[2] = pausedUntil - now
   return reply
 end
@@ -171,6 +168,12 @@ local batchInterval = interval(allotted[tier])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local granted = 0
 local next = math.max(now, tat)
+-- Little left at the provider: one send at a time, spaced as its report asked.
+local notBefore = hnum(KEYS[8], 'not_before') or 0
+if notBefore > now then
+  next = math.max(next, notBefore)
+  want = 1
+end
 while granted < want and next <= now + horizon do
   local ok, at = true, next
   if budget then ok, at = fits(next) end
@@ -188,6 +191,8 @@ while granted < want and next <= now + horizon do
   end
 end
 reply[1] = granted
+-- The batch runs until its next ask: a slow batch waiting for its slot keeps its share.
+redis.call('ZADD', KEYS[4 + tier], math.max(now, next), ARGV[1])
 if granted == 0 then
   reply[2] = next - horizon - now
   return reply
@@ -242,24 +247,24 @@ return { newPause - math.max(pausedUntil, now), math.floor(ceiling * 1000) }
 `;
 
 /**
- * The limits a provider reported with an answer (X-RateLimit-*): with little left, the rate is
- * held to what is left until the reset; with nothing left, the provider scope pauses until it.
- * KEYS: provider state. ARGV: rate allowed (-1: no constraint), 0 or 1 (nothing left), reset ms,
- * state TTL ms.
+ * The limits a provider reported with an answer (X-RateLimit-*): with little left, the next send
+ * waits its share of the time to the reset; with nothing left, the provider scope pauses until it.
+ * KEYS: provider state. ARGV: gap ms (-1: no constraint), 0 or 1 (nothing left), reset ms, state
+ * TTL ms.
  */
 export const REPORT_LUA = `${PRELUDE}
 local state = KEYS[1]
-local rate = tonumber(ARGV[1])
-local untilUs = now + tonumber(ARGV[3]) * 1000
+local gap = tonumber(ARGV[1])
 if tonumber(ARGV[2]) == 1 then
-  local pausedUntil = hnum(state, 'paused_until') or 0
-  if untilUs > pausedUntil then
+  local untilUs = now + tonumber(ARGV[3]) * 1000
+  if untilUs > (hnum(state, 'paused_until') or 0) then
     redis.call('HSET', state, 'paused_until', string.format('%.0f', untilUs))
   end
-elseif rate > 0 then
-  redis.call('HSET', state, 'reported', tostring(rate), 'reported_until', string.format('%.0f', untilUs))
-else
-  redis.call('HDEL', state, 'reported', 'reported_until')
+elseif gap > 0 then
+  local notBefore = now + gap * 1000
+  if notBefore > (hnum(state, 'not_before') or 0) then
+    redis.call('HSET', state, 'not_before', string.format('%.0f', notBefore))
+  end
 end
 redis.call('PEXPIRE', state, tonumber(ARGV[4]))
 return 1

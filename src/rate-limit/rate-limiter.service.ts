@@ -34,7 +34,7 @@ export interface Throttle {
   ceiling: number;
 }
 
-/** A batch that has not asked for this long no longer counts as running. */
+/** A batch counts as running until this long after its next expected ask (its next slot). */
 const RUNNING_TTL_US = 3_000_000;
 /** The provider's state outlives its last event by this much. */
 const STATE_TTL_MS = 3_600_000;
@@ -127,9 +127,9 @@ export class RateLimiter {
     const limit = reportedLimit(rateLimit);
     await this.redis.salvoReport(
       this.key('provider'),
-      limit.kind === 'rate' ? limit.mps : -1,
+      limit.kind === 'space' ? limit.gapMs : -1,
       limit.kind === 'pause' ? 1 : 0,
-      limit.kind === 'none' ? 0 : limit.forMs,
+      limit.kind === 'pause' ? limit.forMs : 0,
       STATE_TTL_MS,
     );
   }

@@ -147,7 +147,7 @@ export class DispatchService {
           continue;
         }
         const claimed = await this.repository.claim(batch.id, cursor, end, permits.count);
-        const waitedFrom = askingSince!;
+        const waitedFrom = askingSince;
         askingSince = undefined;
         const after = claimed.length ? claimed[claimed.length - 1].seq + 1 : end;
         cursor = claimed.length < permits.count || after >= end ? null : after;
