@@ -105,7 +105,8 @@ end
  * normal, low, configured ceiling (0 = unlimited), floor, recovery per second, running TTL µs.
  * Answers { granted, wait µs, now µs, allotted rate × 1000, ceiling × 1000, permit times µs... }.
  *
- * A batch's permits are spaced by its allotted rate (gcra.ts). Under a ceiling, each permit must
+ * A batch's permits are spaced by its allotted rate (gcra.ts); one that a window held back
+ * catches up on that schedule, spaced by its tier's rate at least. Under a ceiling, each permit must
  * also fit the provider's sliding 1-second window: for the batch's tier and every tier above it,
  * the permits of that tier and the ones below stay under that tier's budget, so a lower tier never
  * takes a permit a higher one needs, and all of them together stay under the ceiling.
@@ -165,9 +166,13 @@ local function fits(at)
 end
 
 local batchInterval = interval(allotted[tier])
+-- A batch held back by a window catches up on its schedule, never faster than its tier's rate.
+local tierInterval = interval(rates[tier])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local granted = 0
-local next = math.max(now, tat)
+-- At most one interval of catching up: a batch back from idle or a pause does not burst.
+local slot = math.max(tat, now - batchInterval)
+local next = math.max(now, slot)
 -- Little left at the provider: one send at a time, spaced as its report asked.
 local notBefore = hnum(KEYS[8], 'not_before') or 0
 if notBefore > now then
@@ -180,12 +185,13 @@ while granted < want and next <= now + horizon do
   if ok then
     granted = granted + 1
     reply[5 + granted] = at
-    tat = at + batchInterval
+    tat = math.max(slot + batchInterval, at + tierInterval)
     if budget then
       redis.call('ZADD', KEYS[1 + tier], at, ARGV[1] .. ':' .. string.format('%.0f', at))
       redis.call('PEXPIRE', KEYS[1 + tier], 2000)
     end
-    next = math.max(now, tat)
+    slot = tat
+    next = math.max(now, slot)
   else
     next = at
   end
