@@ -2,7 +2,7 @@
 // ceiling, and a provider that throttles. Measured on the message log's sentAt (the limiter's
 // grant time on Redis's clock).
 import { api, type ApiClient } from './support/api';
-import { startApp, type RunningApp } from './support/app-process';
+import { createAccount, startApp, type RunningApp } from './support/app-process';
 import { createBatches, maxInAnySecond, messageLog, waitForStatus } from './support/dispatch';
 import { testEnv } from './support/test-env';
 import { waitFor } from './support/wait';
@@ -141,6 +141,14 @@ describe('a provider that pushes back', () => {
     expect(analytics.providerRateLimits).toMatchObject({ events: 1, lastRetryAfterMs: 1000 });
     expect(analytics.providerRateLimits.pausedMs).toBeGreaterThanOrEqual(900);
     expect(sum(analytics.timeline, 'throttled')).toBe(1);
+
+    // Like every batch route: 400 for a malformed id, 404 for an unknown or foreign one.
+    await scenario.client.get('/api/batch/not-a-uuid/analytics').expect(400);
+    await scenario.client
+      .get('/api/batch/00000000-0000-4000-8000-000000000000/analytics')
+      .expect(404);
+    const { key } = await createAccount('Another account');
+    await api(scenario.apps[0], key).get(`/api/batch/${id}/analytics`).expect(404);
   });
 
   it('a simulator limit below the tier: slowed without bursts, nothing failed, analytics add up', async () => {
