@@ -2,25 +2,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { api, useApp, type ApiClient } from './support/api';
 import { createAccount } from './support/app-process';
-import { messageLog, waitForStatus, type LoggedMessage } from './support/dispatch';
-import { recipients, TEMPLATE } from './factories/batch.factory';
+import { FAST_DISPATCH, messageLog, waitForStatus, type LoggedMessage } from './support/dispatch';
+import { recipients, scripted, TEMPLATE } from './factories/batch.factory';
 
-const FAST = {
-  PROVIDER_MAX_MPS: '0', // these tests measure dispatch, not the ceiling
-  RATE_LIMIT_HIGH: '1000',
-  RATE_LIMIT_NORMAL: '1000',
-  RATE_LIMIT_LOW: '1',
-  CLAIM_LEASE_MS: '2000',
-  PROVIDER_TIMEOUT_MS: '500',
-  RECONCILE_INTERVAL_MS: '300',
-  RETRY_BASE_DELAY_MS: '20',
-  RETRY_MAX_DELAY_MS: '100',
-};
-
-const scripted = (last: number) => ({
-  phoneNumber: `+1202555019${last}`,
-  variables: { name: 'x', code: '1' },
-});
+const FAST = { ...FAST_DISPATCH, RATE_LIMIT_LOW: '1' };
 
 interface Summary {
   category: string;

@@ -4,20 +4,10 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { useApp } from './support/api';
 import { runUntilExit } from './support/app-process';
-import { messageLog, waitForStatus } from './support/dispatch';
+import { FAST_DISPATCH, messageLog, waitForStatus } from './support/dispatch';
 import { testEnv } from './support/test-env';
 import { waitFor } from './support/wait';
 import { recipients } from './factories/batch.factory';
-
-const FAST = {
-  PROVIDER_MAX_MPS: '0', // these tests measure dispatch, not the ceiling
-  RATE_LIMIT_NORMAL: '1000',
-  CLAIM_LEASE_MS: '2000',
-  PROVIDER_TIMEOUT_MS: '500',
-  RECONCILE_INTERVAL_MS: '300',
-  RETRY_BASE_DELAY_MS: '20',
-  RETRY_MAX_DELAY_MS: '100',
-};
 
 // Words no log line has any reason to hold, unless a message text was logged.
 const TEXT = 'Quokkafrost {{name}}, your zebracorn code is {{code}}';
@@ -32,7 +22,7 @@ const WRONG_KEYS = [
 type LogLine = Record<string, unknown>;
 
 describe('logs', () => {
-  const service = useApp(FAST);
+  const service = useApp(FAST_DISPATCH);
   const numbers = [...recipients(3).map((r) => r.phoneNumber), ...SCRIPTED];
   const requestId = `logging-e2e.${randomBytes(4).toString('hex')}`;
   let batchId: string;

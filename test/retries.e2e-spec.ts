@@ -2,27 +2,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { api, useApp } from './support/api';
 import { startApp } from './support/app-process';
-import { batchStatus, messageLog, waitForStatus, type LoggedMessage } from './support/dispatch';
+import {
+  batchStatus,
+  FAST_DISPATCH,
+  messageLog,
+  waitForStatus,
+  type LoggedMessage,
+} from './support/dispatch';
 import { testEnv } from './support/test-env';
 import { waitFor } from './support/wait';
-import { phoneNumber, recipients, TEMPLATE } from './factories/batch.factory';
+import { phoneNumber, recipients, scripted, TEMPLATE } from './factories/batch.factory';
 
-const FAST = {
-  PROVIDER_MAX_MPS: '0', // these tests measure dispatch, not the ceiling
-  RATE_LIMIT_HIGH: '1000',
-  RATE_LIMIT_NORMAL: '1000',
-  RATE_LIMIT_LOW: '5',
-  CLAIM_LEASE_MS: '2000',
-  PROVIDER_TIMEOUT_MS: '500',
-  RECONCILE_INTERVAL_MS: '300',
-  RETRY_BASE_DELAY_MS: '20',
-  RETRY_MAX_DELAY_MS: '100',
-};
-
-const scripted = (last: number) => ({
-  phoneNumber: `+1202555019${last}`,
-  variables: { name: 'x', code: '1' },
-});
+const FAST = { ...FAST_DISPATCH, RATE_LIMIT_LOW: '5' };
 
 describe('retries and permanent failures', () => {
   const service = useApp(FAST);

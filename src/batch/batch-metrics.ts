@@ -23,6 +23,21 @@ export interface RateInput {
   recentlyAccepted: number;
 }
 
+/** Accepted per second over the last `windowSeconds` of processing (all of it, if shorter). */
+export function recentRate(
+  recentlyAccepted: number,
+  processingMs: number,
+  windowSeconds = RATE_WINDOW_SECONDS,
+): number {
+  const seconds = processingMs / 1000;
+  return seconds > 0 ? recentlyAccepted / Math.min(windowSeconds, seconds) : 0;
+}
+
+/** Accepted per second over the whole processing time, pauses excluded. */
+export function averageRate(completed: number, processingMs: number): number {
+  return processingMs > 0 ? completed / (processingMs / 1000) : 0;
+}
+
 /**
  * Accepted messages per second: while processing, over the last 10 s (or the time processed so far,
  * if shorter); 0 while paused or not started; once finished, the average over the processing time.
@@ -33,14 +48,13 @@ export function messagesPerSecond({
   processingMs,
   recentlyAccepted,
 }: RateInput): number {
-  const seconds = processingMs / 1000;
   switch (status) {
     case 'processing':
-      return seconds > 0 ? recentlyAccepted / Math.min(RATE_WINDOW_SECONDS, seconds) : 0;
+      return recentRate(recentlyAccepted, processingMs);
     case 'completed':
     case 'failed':
     case 'cancelled':
-      return seconds > 0 ? completed / seconds : 0;
+      return averageRate(completed, processingMs);
     case 'pending':
     case 'paused':
       return 0;

@@ -139,10 +139,10 @@ export class BatchService {
     return toPage(await qb.getMany(), query.limit, toMessage, (last) => ({ seq: last.seq }));
   }
 
-  /** Status bodies, with the recent send rate of those processing (0 if Redis cannot say). */
+  /** Status bodies, with the recent send rate of those processing. */
   private async present(batches: BatchEntity[]): Promise<BatchStatusDto[]> {
     const processing = batches.filter((b) => b.status === 'processing').map((b) => b.id);
-    const recent = await this.sentRate.recent(processing).catch(() => new Map<string, number>());
+    const recent = await this.sentRate.recent(processing);
     return batches.map((batch) => toBatchStatus(batch, recent.get(batch.id) ?? 0));
   }
 

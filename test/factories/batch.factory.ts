@@ -42,3 +42,8 @@ export function batchBody(
 ): Record<string, unknown> {
   return { text: TEMPLATE, recipients: recipients(count), ...overrides };
 }
+
+/** A recipient with one of the simulator's scripted numbers, +1202555019`last` (DESIGN.md). */
+export function scripted(last: number): RecipientInput {
+  return { phoneNumber: `+1202555019${last}`, variables: { name: 'x', code: '1' } };
+}

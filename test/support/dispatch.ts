@@ -33,6 +33,21 @@ export interface LoggedMessage {
   lastError: { category: string; code: string; message: string } | null;
 }
 
+/**
+ * Dispatch in fast motion: rates lifted (no provider ceiling), short leases, timeouts and retry
+ * delays, a quick reconciler. Files add what they measure (RATE_LIMIT_LOW, say).
+ */
+export const FAST_DISPATCH = {
+  PROVIDER_MAX_MPS: '0',
+  RATE_LIMIT_HIGH: '1000',
+  RATE_LIMIT_NORMAL: '1000',
+  CLAIM_LEASE_MS: '2000',
+  PROVIDER_TIMEOUT_MS: '500',
+  RECONCILE_INTERVAL_MS: '300',
+  RETRY_BASE_DELAY_MS: '20',
+  RETRY_MAX_DELAY_MS: '100',
+};
+
 /** DESIGN.md: total = pending + completed + failed + cancelled at every read. */
 export function addsUp({ total, pending, completed, failed, cancelled }: Progress): boolean {
   return total === pending + completed + failed + cancelled;

@@ -192,10 +192,9 @@ export class DispatchRepository {
   /**
    * Writes results, the error log and the counter deltas they cause in one transaction; pauses
    * the batches the error-rate guard stops, then finishes those with nothing pending. A result
-   * whose claim was taken over (its token is stale) changes nothing. Answers how many messages
-   * each batch had accepted.
+   * whose claim was taken over (its token is stale) changes nothing.
    */
-  async writeResults(results: readonly MessageResult[]): Promise<Map<string, number>> {
+  async writeResults(results: readonly MessageResult[]): Promise<void> {
     const batchIds = [...new Set(results.map((r) => r.batchId))].sort();
     return this.dataSource.transaction(async (manager) => {
       // Batch rows first, in id order: the one lock order every writer of batches follows.
@@ -208,7 +207,7 @@ export class DispatchRepository {
       );
       for (const [batchId, reason] of failing) await this.failBatch(manager, batchId, reason);
 
-      const written = await queryRows<{ id: string; sent: string; window: string }>(
+      const written = await queryRows<{ id: string; window: string }>(
         manager,
         `WITH r AS (
            SELECT u.*, m.failed_categories AS categories
@@ -270,7 +269,7 @@ export class DispatchRepository {
            segments_sent = b.segments_sent + d.segments,
            error_window = right(b.error_window || d.outcomes, $14)
          FROM deltas d WHERE b.id = d.batch_id
-         RETURNING b.id, d.sent, b.error_window AS window`,
+         RETURNING b.id, b.error_window AS window`,
         [
           results.map((r) => r.batchId),
           results.map((r) => r.seq),
@@ -308,7 +307,6 @@ export class DispatchRepository {
         if (reason) await this.pauseByGuard(manager, id, reason);
       }
       await manager.query(FINISH, [batchIds]);
-      return new Map(written.map((row) => [row.id, Number(row.sent)]));
     });
   }
 

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
-import { SentRate } from '../sent-rate.service';
 import { DispatchRepository, type MessageResult } from './dispatch.repository';
 
 /** Results written in one go once this many are waiting, without waiting for the timer. */
@@ -22,7 +21,6 @@ export class ResultWriter implements OnApplicationShutdown {
 
   constructor(
     private readonly repository: DispatchRepository,
-    private readonly sentRate: SentRate,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
   ) {}
 
@@ -51,9 +49,8 @@ export class ResultWriter implements OnApplicationShutdown {
     while (this.buffer.length) {
       const results = this.buffer;
       this.buffer = [];
-      let accepted: Map<string, number>;
       try {
-        accepted = await this.repository.writeResults(results);
+        await this.repository.writeResults(results);
       } catch (error) {
         this.buffer = [...results, ...this.buffer];
         this.logger.error(
@@ -63,9 +60,6 @@ export class ResultWriter implements OnApplicationShutdown {
         if (!this.closed) this.timer ??= setTimeout(() => void this.flush(), 1_000);
         return;
       }
-      await this.sentRate
-        .record(accepted)
-        .catch((error: Error) => this.logger.warn(`Send rate not recorded: ${error.message}`));
     }
   }
 }

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { BatchModule } from '../../batch/batch.module';
 import { RateLimitModule } from '../rate-limit.module';
 import { AnalyticsController } from './analytics.controller';
 import { AnalyticsService } from './analytics.service';
 
 /** `GET /api/batch/:id/analytics` (API processes only); dispatch writes what it reads. */
 @Module({
-  imports: [RateLimitModule],
+  imports: [BatchModule, RateLimitModule],
   controllers: [AnalyticsController],
   providers: [AnalyticsService],
 })

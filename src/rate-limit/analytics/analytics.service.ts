@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { averageRate, recentRate } from '../../batch/batch-metrics';
 import { PROCESSING_MS_SO_FAR } from '../../batch/batch-sql';
+import { SentRate } from '../../batch/sent-rate.service';
 import type { BatchStatus, Priority } from '../../batch/entities/batch.entity';
 import { BatchNotFound } from '../../errors/domain-error';
 import type { ProviderRateLimit } from '../../sms/sms-provider';
@@ -40,6 +42,7 @@ export class AnalyticsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly limiter: RateLimiter,
+    private readonly sentRate: SentRate,
   ) {}
 
   async read(accountId: string, id: string): Promise<BatchAnalyticsDto> {
@@ -52,19 +55,15 @@ export class AnalyticsService {
     if (!batch) throw new BatchNotFound(id);
     const processingMs = Number(batch.processingMs);
     const resolution = processingMs <= PER_SECOND_UP_TO_MS ? 1 : 10;
-    const [timeline, [recent], [stats], allottedRate] = await Promise.all([
+    const processing = batch.status === 'processing';
+    const [timeline, last10, last60, [stats], allottedRate] = await Promise.all([
       this.dataSource.query<{ t: Date; sent: number; failed: number; throttled: number }[]>(
         `SELECT t, sent, failed, throttled FROM batch_timeline
          WHERE batch_id = $1 AND resolution = $2 ORDER BY t`,
         [id, resolution],
       ),
-      this.dataSource.query<{ last10: string; last60: string }[]>(
-        `SELECT COALESCE(sum(sent) FILTER (WHERE t > now() - interval '10 seconds'), 0) AS last10,
-                COALESCE(sum(sent), 0) AS last60
-         FROM batch_timeline
-         WHERE batch_id = $1 AND resolution = 1 AND t > now() - interval '60 seconds'`,
-        [id],
-      ),
+      this.sentRate.recent([id], 10),
+      this.sentRate.recent([id], 60),
       this.dataSource.query<StatsRow[]>(
         `SELECT throttle_events AS "throttleEvents", paused_ms AS "pausedMs",
                 last_retry_after_ms AS "lastRetryAfterMs", last_rate_limit AS "lastRateLimit",
@@ -75,13 +74,12 @@ export class AnalyticsService {
       ),
       this.limiter.allottedRate(id, batch.priority).catch(() => null),
     ]);
-    const processedSeconds = processingMs / 1000;
-    const over = (window: number, sent: string) =>
-      processedSeconds > 0 ? round(Number(sent) / Math.min(window, processedSeconds)) : 0;
+    const recent = (sent: Map<string, number>, window: number) =>
+      processing ? round(recentRate(sent.get(id) ?? 0, processingMs, window)) : 0;
     const achievedRate = {
-      overall: processedSeconds > 0 ? round(batch.completed / processedSeconds) : 0,
-      last10s: batch.status === 'processing' ? over(10, recent.last10) : 0,
-      last60s: batch.status === 'processing' ? over(60, recent.last60) : 0,
+      overall: round(averageRate(batch.completed, processingMs)),
+      last10s: recent(last10, 10),
+      last60s: recent(last60, 60),
     };
     const wait = (stats?.waitHistogram ?? []).map(Number);
     const latency = (stats?.latencyHistogram ?? []).map(Number);
