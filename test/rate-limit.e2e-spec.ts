@@ -170,8 +170,9 @@ describe('a provider that pushes back', () => {
     expect(done.progress).toMatchObject({ completed: count, failed: 0 });
     const log = await messageLog(scenario.client, id);
     expect(log.every((m) => m.attempts === 1)).toBe(true);
-    // The simulator takes 4 a second; the tier would send 8.
-    expect(maxInAnySecond(log.map((m) => m.sentAt))).toBeLessThanOrEqual(5);
+    // The simulator takes 4 per fixed second (Redis's clock), so a sliding second may see up to
+    // 7 (2 × 4 - 1) without any 429; the tier alone would send 8, and 8 in every second.
+    expect(maxInAnySecond(log.map((m) => m.sentAt))).toBeLessThanOrEqual(7);
 
     const analytics = await analyticsOf(scenario.client, id);
     expect(analytics).toMatchObject({
