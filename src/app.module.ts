@@ -4,6 +4,7 @@ import { AccountsModule } from './accounts/accounts.module';
 import { BatchHttpModule } from './batch/batch-http.module';
 import { DispatchModule } from './batch/dispatch/dispatch.module';
 import { configSections, type AppRole } from './config/configuration';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { ErrorLogModule } from './errors/error-log/error-log.module';
 import { ErrorsModule } from './errors/errors.module';
@@ -35,7 +36,9 @@ export class AppModule {
         ErrorsModule,
         AccountsModule,
         MonitoringModule,
-        ...(serves ? [TemplateModule, BatchHttpModule, ErrorLogModule, AnalyticsModule] : []),
+        ...(serves
+          ? [TemplateModule, BatchHttpModule, ErrorLogModule, AnalyticsModule, DashboardModule]
+          : []),
         ...(dispatches ? [DispatchModule] : []),
       ],
     };

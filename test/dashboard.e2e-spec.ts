@@ -1,0 +1,235 @@
+// The dashboard at `/`: served to people without a key, driven in a real browser (Debian's chromium).
+import type { Browser, Locator, Page } from 'playwright-core';
+import request from 'supertest';
+import { useApp } from './support/api';
+import { startApp } from './support/app-process';
+import { launchChromium, screenshot, seeText, seeVisible } from './support/browser';
+import { batchStatus, FAST_DISPATCH, waitForStatus } from './support/dispatch';
+import { testEnv } from './support/test-env';
+import { waitFor } from './support/wait';
+import { recipients, scripted, TEMPLATE } from './factories/batch.factory';
+
+describe('the dashboard page on a process that serves the API', () => {
+  const service = useApp();
+
+  it('serves the page, its script and its styles without an API key', async () => {
+    const page = await request(service.app.url).get('/').expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(page.text).toContain('<title>Salvo · Batches</title>');
+    expect(page.text).toContain('/socket.io/socket.io.js');
+
+    const script = await request(service.app.url).get('/dashboard/dashboard.js').expect(200);
+    expect(script.headers['content-type']).toMatch(/^text\/javascript/);
+    const styles = await request(service.app.url).get('/dashboard/dashboard.css').expect(200);
+    expect(styles.headers['content-type']).toMatch(/^text\/css/);
+  });
+
+  it('leaves the API key check, Swagger and the JSON 404 as they were', async () => {
+    const unauthorized = await request(service.app.url).get('/api/batch').expect(401);
+    expect(unauthorized.body).toMatchObject({ statusCode: 401, error: 'UNAUTHORIZED' });
+
+    await request(service.app.url).get('/api/docs').expect(200);
+    const openApi = await request(service.app.url).get('/api/docs-json').expect(200);
+    // The page is not part of the API.
+    expect(Object.keys(openApi.body.paths)).not.toContain('/');
+
+    for (const path of ['/dashboard/secrets.txt', '/nothing-here', '/index.html']) {
+      const missing = await request(service.app.url).get(path).expect(404);
+      expect(missing.body).toMatchObject({ statusCode: 404, error: 'NOT_FOUND' });
+    }
+  });
+});
+
+describe('a worker process', () => {
+  it('serves no dashboard: / is the JSON 404', async () => {
+    const worker = await startApp({ APP_ROLE: 'worker' });
+    try {
+      const response = await request(worker.url).get('/').expect(404);
+      expect(response.body).toMatchObject({ statusCode: 404, error: 'NOT_FOUND' });
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe('the dashboard in a browser', () => {
+  // Fast dispatch, except low priority: 2 a second leaves time to pause, resume and cancel.
+  const service = useApp({ ...FAST_DISPATCH, RATE_LIMIT_LOW: '2' });
+  const key = testEnv().bootstrapApiKey;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1180, height: 860 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  afterEach(() => {
+    // The page's script never throws, whatever the test did.
+    expect(pageErrors).toEqual([]);
+  });
+
+  const card = (id: string): Locator => page.locator(`article[data-batch-id="${id}"]`);
+  const count = (id: string, name: string): Locator => card(id).locator(`[data-count="${name}"]`);
+
+  /** What the page keeps in local storage (a string: the tests compile without the DOM's types). */
+  const storedKey = (page: Page): Promise<unknown> =>
+    page.evaluate('localStorage.getItem("salvo.apiKey")');
+
+  async function createBatch(body: Record<string, unknown>): Promise<string> {
+    const created = await service.client.post('/api/batch', body).expect(201);
+    return created.body.id as string;
+  }
+
+  it('asks for an API key, and says clearly when the key is refused', async () => {
+    await page.goto(service.app.url);
+    await seeVisible(page.locator('#key-panel'));
+    await seeText(page.locator('#key-title'), 'Enter your API key');
+
+    await page.fill('#key-input', 'salvo_this_key_does_not_exist_0000');
+    await page.click('button[type=submit]');
+    await seeText(page.locator('#key-error'), /^Salvo refused this API key\./);
+    await seeVisible(page.locator('#key-panel'));
+    await seeVisible(page.locator('#batches-panel'), false);
+    // A refused key is not kept.
+    expect(await storedKey(page)).toBeNull();
+    await screenshot(page, '1-key-refused');
+  });
+
+  it('follows a new batch live to completed, with its counts and error categories', async () => {
+    await page.fill('#key-input', key);
+    await page.click('button[type=submit]');
+    await seeVisible(page.locator('#key-panel'), false);
+    await seeText(page.locator('#connection'), 'Live');
+
+    // Created after the page subscribed: the page can only learn of it from live events.
+    const id = await createBatch({
+      text: 'Hi {{name}}, your code is {{code}} <b>&amp;</b>',
+      recipients: [...recipients(8), scripted(0)],
+      options: { priority: 'high' },
+    });
+    await seeText(card(id).locator('.status'), 'completed');
+    await seeText(count(id, 'completed'), '8');
+    await seeText(count(id, 'failed'), '1');
+    await seeText(count(id, 'pending'), '0');
+    await seeText(count(id, 'total'), '9');
+    // The template is shown as text, markup and all.
+    await seeText(
+      card(id).locator('.batch-text'),
+      'Hi {{name}}, your code is {{code}} <b>&amp;</b>',
+    );
+
+    const done = await batchStatus(service.client, id);
+    await seeText(card(id).locator('[data-metric="successRate"]'), /%$/);
+    expect(done.metrics.successRate).toBeCloseTo(8 / 9);
+    await seeText(card(id).locator('[data-metric="successRate"]'), '88.89%');
+
+    const row = card(id).locator('tr[data-category="invalid_number"] td');
+    await waitFor('the invalid_number row with its counts', async () => {
+      const cells = (await row.allTextContents()).map((t) => t.trim());
+      return cells.join('|') === 'invalid number|1|1';
+    });
+    // A finished batch offers no actions.
+    expect(await card(id).getByRole('button').count()).toBe(0);
+    await screenshot(page, '2-completed');
+  });
+
+  it('keeps the key across a reload', async () => {
+    await page.reload();
+    await seeVisible(page.locator('#batches-panel'));
+    await seeVisible(page.locator('#key-panel'), false);
+    await seeText(page.locator('#connection'), 'Live');
+    expect(await page.locator('article.batch').count()).toBeGreaterThan(0);
+  });
+
+  it('pauses, resumes and cancels a batch, showing each status as it happens', async () => {
+    const id = await createBatch({
+      text: TEMPLATE,
+      recipients: recipients(60),
+      options: { priority: 'low' },
+    });
+    const status = card(id).locator('.status');
+    await seeText(status, 'processing');
+    await waitFor(
+      'some messages sent',
+      async () => Number(await count(id, 'completed').textContent()) > 0,
+    );
+
+    await card(id).getByRole('button', { name: 'Pause' }).click();
+    await seeText(status, 'paused');
+    expect((await batchStatus(service.client, id)).status).toBe('paused');
+    await seeVisible(card(id).getByRole('button', { name: 'Resume' }));
+    await seeVisible(card(id).getByRole('button', { name: 'Pause' }), false);
+    await seeText(card(id).locator('[data-metric="messagesPerSecond"]'), '0');
+
+    await card(id).getByRole('button', { name: 'Resume' }).click();
+    await seeText(status, 'processing');
+    expect((await batchStatus(service.client, id)).status).toBe('processing');
+    await waitFor('the rate to show', async () => {
+      const mps = await card(id).locator('[data-metric="messagesPerSecond"]').textContent();
+      return Number(mps) > 0;
+    });
+    await screenshot(page, '3-processing');
+
+    // A change made elsewhere (here, through the API) shows without a reload.
+    await service.client.post(`/api/batch/${id}/pause`).expect(200);
+    await seeText(status, 'paused');
+    await service.client.post(`/api/batch/${id}/resume`).expect(200);
+    await seeText(status, 'processing');
+
+    // While a request runs its buttons are disabled; a refusal shows the API's message.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/batch/*/cancel', async (route) => {
+      await held;
+      await route.fulfill({
+        status: 409,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          statusCode: 409,
+          error: 'INVALID_TRANSITION',
+          message:
+            'The batch is completed; only pending, processing or paused batches can be cancelled.',
+        }),
+      });
+    });
+    await card(id).getByRole('button', { name: 'Cancel' }).click();
+    await waitFor('the buttons to be disabled', () =>
+      card(id).getByRole('button', { name: 'Pause' }).isDisabled(),
+    );
+    expect(await card(id).getByRole('button', { name: 'Cancel' }).isDisabled()).toBe(true);
+    release();
+    await seeText(
+      card(id).locator('.action-error'),
+      'Cancel failed: The batch is completed; only pending, processing or paused batches can be cancelled.',
+    );
+    expect(await card(id).getByRole('button', { name: 'Cancel' }).isEnabled()).toBe(true);
+    await page.unroute('**/api/batch/*/cancel');
+
+    await card(id).getByRole('button', { name: 'Cancel' }).click();
+    await seeText(status, 'cancelled');
+    const cancelled = await waitForStatus(service.client, id, ['cancelled']);
+    await seeText(count(id, 'cancelled'), String(cancelled.progress.cancelled));
+    await seeText(count(id, 'completed'), String(cancelled.progress.completed));
+    expect(cancelled.progress.cancelled).toBeGreaterThan(0);
+    await seeVisible(card(id).getByRole('button', { name: 'Cancel' }), false);
+    await screenshot(page, '4-cancelled');
+  }, 120_000);
+
+  it('forgets the key when asked', async () => {
+    await page.click('#forget');
+    await seeVisible(page.locator('#key-panel'));
+    await seeVisible(page.locator('#batches-panel'), false);
+    expect(await storedKey(page)).toBeNull();
+    await page.reload();
+    await seeVisible(page.locator('#key-panel'));
+    await seeVisible(page.locator('#key-error'), false);
+  });
+});
