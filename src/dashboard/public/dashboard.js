@@ -254,13 +254,14 @@
   /** Applies a batch's status JSON, from a list read, an action's answer or a live event. */
   function upsert(batch, fromEvent) {
     let view = state.views.get(batch.id);
+    const before = view ? view.batch : null;
     if (!view) {
       view = createView(batch);
+      view.batch = batch;
       state.views.set(batch.id, view);
       place(view);
       ui.empty.hidden = true;
     }
-    const before = view.batch;
     view.batch = batch;
     if (fromEvent) view.eventSeq = state.eventSeq;
     addSample(view, batch.metrics.messagesPerSecond);
@@ -409,6 +410,7 @@
         countValues,
         reason,
         mpsValue,
+        spark,
         sparkArea,
         sparkLine,
         rateValue,
@@ -506,15 +508,15 @@
 
   function drawSpark(view) {
     const samples = view.samples;
+    // A line needs two readings; until live events bring them there is nothing to draw.
+    view.nodes.spark.classList.toggle('empty', samples.length < 2);
     const first = samples[0].t;
     const span = Math.max(samples[samples.length - 1].t - first, 1);
     const peak = Math.max(...samples.map((s) => s.v), 1);
     const pad = 2;
-    const x = (t) => (samples.length === 1 ? SPARK_WIDTH : ((t - first) / span) * SPARK_WIDTH);
+    const x = (t) => ((t - first) / span) * SPARK_WIDTH;
     const y = (v) => SPARK_HEIGHT - pad - (v / peak) * (SPARK_HEIGHT - 2 * pad);
     const points = samples.map((s) => `${x(s.t).toFixed(1)},${y(s.v).toFixed(1)}`);
-    // One sample is a flat line across, so a batch read once still shows its level.
-    if (samples.length === 1) points.unshift(`0,${y(samples[0].v).toFixed(1)}`);
     view.nodes.sparkLine.setAttribute('points', points.join(' '));
     const floor = SPARK_HEIGHT.toFixed(1);
     const startX = points[0].split(',')[0];
@@ -583,7 +585,8 @@
     const body = view.nodes.errorsBody;
     const summary = view.errors;
     if (!summary || summary.length === 0) {
-      body.replaceChildren(el('p', 'quiet-text', summary ? 'No errors' : '—'));
+      const known = summary || view.batch.status === 'pending';
+      body.replaceChildren(el('p', 'quiet-text', known ? 'No errors' : 'Loading…'));
       return;
     }
     const table = el('table', 'errors-table');
