@@ -9,6 +9,8 @@ import { DatabaseModule } from './database/database.module';
 import { ErrorLogModule } from './errors/error-log/error-log.module';
 import { ErrorsModule } from './errors/errors.module';
 import { LoggingModule } from './logging/logging.module';
+import { BatchEventsModule } from './monitoring/events/batch-events.module';
+import { GatewayModule } from './monitoring/gateway/gateway.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { QueueModule } from './queue/queue.module';
 import { AnalyticsModule } from './rate-limit/analytics/analytics.module';
@@ -16,8 +18,8 @@ import { RedisModule } from './redis/redis.module';
 import { TemplateModule } from './template/template.module';
 
 /**
- * The whole service, shaped by APP_ROLE: `api` serves HTTP and dispatches nothing, `worker`
- * dispatches and serves only health, `all` does both.
+ * The whole service, shaped by APP_ROLE: `api` serves HTTP and Socket.IO and dispatches nothing,
+ * `worker` dispatches and serves only health and metrics, `all` does both.
  */
 @Module({})
 export class AppModule {
@@ -36,8 +38,16 @@ export class AppModule {
         ErrorsModule,
         AccountsModule,
         MonitoringModule,
+        BatchEventsModule,
         ...(serves
-          ? [TemplateModule, BatchHttpModule, ErrorLogModule, AnalyticsModule, DashboardModule]
+          ? [
+              TemplateModule,
+              BatchHttpModule,
+              ErrorLogModule,
+              AnalyticsModule,
+              GatewayModule,
+              DashboardModule,
+            ]
           : []),
         ...(dispatches ? [DispatchModule] : []),
       ],

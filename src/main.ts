@@ -4,8 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { appConfig, type AppConfig } from './config/configuration';
+import { appConfig, redisConfig, type AppConfig, type RedisConfig } from './config/configuration';
 import { configureHttp } from './http-setup';
+import { RedisIoAdapter } from './monitoring/gateway/redis-io.adapter';
 
 async function bootstrap(): Promise<void> {
   // Read before Nest starts, because the role decides which modules exist.
@@ -20,6 +21,12 @@ async function bootstrap(): Promise<void> {
   app.useLogger(logger);
   configureHttp(app, { docs: role !== 'worker' });
   const { port } = app.get<AppConfig>(appConfig.KEY);
+  if (role !== 'worker') {
+    const redis = app.get<RedisConfig>(redisConfig.KEY);
+    app.useWebSocketAdapter(
+      new RedisIoAdapter(app, { redisUrl: redis.url, redisPrefix: redis.prefix, corsOrigins: [] }),
+    );
+  }
   await app.listen(port);
   // PORT=0 picks a free port (tests do); report the one we got.
   const { port: actual } = app.getHttpServer().address() as AddressInfo;

@@ -12,7 +12,10 @@ export interface AuthenticatedRequest extends Request {
   accountId: string;
 }
 
-/** Every route needs `Authorization: Bearer <api key>` unless marked @Public(). */
+/**
+ * Every HTTP route needs `Authorization: Bearer <api key>` unless marked @Public(); Socket.IO
+ * handlers are left to the gateway's handshake.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
@@ -25,7 +28,8 @@ export class ApiKeyGuard implements CanActivate {
       context.getHandler(),
       context.getClass(),
     ]);
-    if (isPublic) return true;
+    // Sockets authenticate once, in the Socket.IO handshake (monitoring/gateway).
+    if (isPublic || context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
     if (!header) {

@@ -89,15 +89,16 @@ export class BatchLifecycleService {
    * the counters with them. A finished batch reopens (processing); a processing one queues a new
    * generation, as its lanes may have passed those messages; a paused one keeps them for its
    * resume. The validity clock and the error-rate window restart. Answers how many messages were
-   * requeued; a cancelled batch is a 409.
+   * requeued and whether the batch reopened; a cancelled batch is a 409.
    */
   async retryFailed(
     accountId: string,
     id: string,
     categories: readonly ErrorCategory[],
-  ): Promise<number> {
+  ): Promise<{ requeued: number; reopened: boolean }> {
     let requeued = 0;
     let requeue = false;
+    let reopened = false;
     const batch = await this.transition(accountId, id, 'retry-failed', async (manager) => {
       const [locked] = await manager.query<{ status: BatchStatus }[]>(
         `SELECT status FROM batches WHERE id = $1 AND account_id = $2 AND status = ANY($3)
@@ -125,6 +126,7 @@ export class BatchLifecycleService {
       }
       // A paused batch keeps its requeued messages for its resume; the others queue them now.
       requeue = requeued > 0 && locked.status !== 'paused';
+      reopened = requeue && locked.status !== 'processing';
       return queryRows<QueueableBatch>(
         manager,
         `UPDATE batches SET
@@ -141,7 +143,7 @@ export class BatchLifecycleService {
       );
     });
     if (requeue) await this.queue(batch);
-    return requeued;
+    return { requeued, reopened };
   }
 
   /**

@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { isUuid } from '../common/uuid-v7';
 import { BatchNotFound } from '../errors/domain-error';
+import { BatchEvents } from '../monitoring/events/batch-events.service';
 import { BatchIngestService } from './batch-ingest.service';
 import { BatchLifecycleService } from './batch-lifecycle.service';
 import type { StatusAction } from './batch-transitions';
@@ -18,6 +19,12 @@ import type { ErrorCategory } from '../errors/error-taxonomy';
 import { BatchEntity } from './entities/batch.entity';
 import { MessageEntity } from './entities/message.entity';
 import { IdempotencyService, type IdempotencyClaim } from './idempotency.service';
+
+/** A batch's status with the account that owns it. */
+export interface OwnedStatus {
+  accountId: string;
+  status: BatchStatusDto;
+}
 
 export interface CreateBatchResult {
   status: number;
@@ -53,6 +60,7 @@ export class BatchService {
     private readonly lifecycle: BatchLifecycleService,
     private readonly producer: DispatchProducer,
     private readonly sentRate: SentRate,
+    private readonly events: BatchEvents,
   ) {}
 
   async create(
@@ -76,13 +84,18 @@ export class BatchService {
       throw error;
     }
     if (created.status === 'processing') await this.queueDispatch(created);
+    // Followers of the whole account learn of the batch from its first status.
+    const { warnings: _w, duplicatesDropped: _d, ...status } = created;
+    this.events.statusChanged(accountId, status);
     return { status: 201, body: created };
   }
 
   /** Runs a lifecycle action and answers the batch's new status. */
   async act(accountId: string, id: string, action: StatusAction): Promise<BatchStatusDto> {
     await this.lifecycle[action](accountId, id);
-    return this.findOne(accountId, id);
+    const status = await this.findOne(accountId, id);
+    this.events.statusChanged(accountId, status);
+    return status;
   }
 
   async retryFailed(
@@ -90,8 +103,29 @@ export class BatchService {
     id: string,
     categories: readonly ErrorCategory[],
   ): Promise<RetryFailedResultDto> {
-    const requeued = await this.lifecycle.retryFailed(accountId, id, categories);
-    return { ...(await this.findOne(accountId, id)), requeued };
+    const { requeued, reopened } = await this.lifecycle.retryFailed(accountId, id, categories);
+    const status = await this.findOne(accountId, id);
+    // Counters moved back: a new status for a reopened batch, fresh progress otherwise.
+    if (reopened) this.events.statusChanged(accountId, status);
+    else if (requeued) this.events.progressed([{ id, accountId }]);
+    return { ...status, requeued };
+  }
+
+  /** Current states by id, whoever owns them (for processes that publish or relay events). */
+  async snapshots(ids: readonly string[]): Promise<Map<string, OwnedStatus>> {
+    if (!ids.length) return new Map();
+    const batches = await this.batches.findBy({ id: In([...ids]) });
+    const statuses = await this.present(batches);
+    return new Map(
+      batches.map((batch, i) => [batch.id, { accountId: batch.accountId, status: statuses[i] }]),
+    );
+  }
+
+  /** Publishes the current status of batches that just changed status. */
+  async announce(ids: readonly string[]): Promise<void> {
+    for (const { accountId, status } of (await this.snapshots(ids)).values()) {
+      this.events.statusChanged(accountId, status);
+    }
   }
 
   async findOne(accountId: string, id: string): Promise<BatchStatusDto> {

@@ -13,10 +13,13 @@ import { queryRows } from '../../database/query-rows';
 import { ACCEPTED, errorRatePauseReason, FAILED } from '../../errors/error-rate-guard';
 import { isFailure } from '../../errors/error-taxonomy';
 import {
+  appearedCategories,
   isFirstInCategory,
   LOG_FAILURES,
   withCategory,
 } from '../../errors/error-log/error-log.sql';
+import type { ErrorCategory } from '../../errors/error-taxonomy';
+import type { BatchRef } from '../../monitoring/events/batch-events';
 import { ADD_CALL_STATS, ADD_TO_TIMELINE } from '../../rate-limit/analytics/analytics.sql';
 import { sumCalls, type CallObservation } from '../../rate-limit/analytics/call-stats';
 import { PROCESSING_MS_SO_FAR, validFrom } from '../batch-sql';
@@ -54,8 +57,26 @@ export interface MessageResult {
   call: CallObservation;
 }
 
+/** What a write changed, for the batch notices published after its commit. */
+export interface WriteOutcome {
+  /** Every batch the results belong to: their counters may have moved. */
+  batches: BatchRef[];
+  /** Batches whose status changed: failed, paused by the guard, or finished. */
+  transitioned: string[];
+  /** Failure categories that appeared in a batch for the first time. */
+  appeared: { batchId: string; category: ErrorCategory }[];
+}
+
+/** What expiring a batch's messages changed. */
+export interface ExpireOutcome {
+  expired: number;
+  finished: boolean;
+  appeared: ErrorCategory[];
+}
+
 export interface DispatchableBatch {
   id: string;
+  accountId: string;
   status: BatchStatus;
   priority: Priority;
   text: string;
@@ -87,7 +108,8 @@ const FINISH = `
     processing_ms = ${PROCESSING_MS_SO_FAR},
     resumed_at = NULL,
     pause_reason = NULL
-  WHERE id = ANY($1) AND pending_count = 0 AND status IN ('processing', 'paused')`;
+  WHERE id = ANY($1) AND pending_count = 0 AND status IN ('processing', 'paused')
+  RETURNING id`;
 
 @Injectable()
 export class DispatchRepository {
@@ -100,7 +122,8 @@ export class DispatchRepository {
 
   async batch(id: string): Promise<DispatchableBatch | undefined> {
     const [row] = await this.dataSource.query<DispatchableBatch[]>(
-      `SELECT id, status, priority, text, total, generation, started_at AS "startedAt",
+      `SELECT id, account_id AS "accountId", status, priority, text, total, generation,
+              started_at AS "startedAt",
               ${validFrom('b')} AS "validFrom"
        FROM batches b WHERE id = $1`,
       [id],
@@ -194,20 +217,29 @@ export class DispatchRepository {
    * the batches the error-rate guard stops, then finishes those with nothing pending. A result
    * whose claim was taken over (its token is stale) changes nothing.
    */
-  async writeResults(results: readonly MessageResult[]): Promise<void> {
+  async writeResults(results: readonly MessageResult[]): Promise<WriteOutcome> {
     const batchIds = [...new Set(results.map((r) => r.batchId))].sort();
     return this.dataSource.transaction(async (manager) => {
       // Batch rows first, in id order: the one lock order every writer of batches follows.
-      await manager.query(`SELECT id FROM batches WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [
-        batchIds,
-      ]);
+      const batches = await manager.query<BatchRef[]>(
+        `SELECT id, account_id AS "accountId" FROM batches WHERE id = ANY($1) ORDER BY id
+         FOR UPDATE`,
+        [batchIds],
+      );
+      const transitioned = new Set<string>();
       // Our credentials were refused: the batch fails at once and its unsent messages are cancelled.
       const failing = new Map(
         results.filter((r) => r.failsBatch).map((r) => [r.batchId, r.failsBatch!]),
       );
-      for (const [batchId, reason] of failing) await this.failBatch(manager, batchId, reason);
+      for (const [batchId, reason] of failing) {
+        if (await this.failBatch(manager, batchId, reason)) transitioned.add(batchId);
+      }
 
-      const written = await queryRows<{ id: string; window: string }>(
+      const written = await queryRows<{
+        id: string;
+        window: string;
+        appeared: ErrorCategory[] | null;
+      }>(
         manager,
         `WITH r AS (
            SELECT u.*, m.failed_categories AS categories
@@ -269,7 +301,7 @@ export class DispatchRepository {
            segments_sent = b.segments_sent + d.segments,
            error_window = right(b.error_window || d.outcomes, $14)
          FROM deltas d WHERE b.id = d.batch_id
-         RETURNING b.id, b.error_window AS window`,
+         RETURNING b.id, b.error_window AS window, ${appearedCategories('b.id')} AS appeared`,
         [
           results.map((r) => r.batchId),
           results.map((r) => r.seq),
@@ -304,20 +336,34 @@ export class DispatchRepository {
       }
       for (const { id, window } of written) {
         const reason = errorRatePauseReason(window, this.errorRate);
-        if (reason) await this.pauseByGuard(manager, id, reason);
+        if (reason && (await this.pauseByGuard(manager, id, reason))) transitioned.add(id);
       }
-      await manager.query(FINISH, [batchIds]);
+      const finished = await queryRows<{ id: string }>(manager, FINISH, [batchIds]);
+      for (const { id } of finished) transitioned.add(id);
+      return {
+        batches,
+        transitioned: [...transitioned],
+        appeared: written.flatMap(({ id, appeared }) =>
+          (appeared ?? []).map((category) => ({ batchId: id, category })),
+        ),
+      };
     });
   }
 
   /** The error-rate guard pauses a processing batch; resume restarts its window. */
-  private async pauseByGuard(manager: EntityManager, batchId: string, reason: string) {
-    await manager.query(
+  private async pauseByGuard(
+    manager: EntityManager,
+    batchId: string,
+    reason: string,
+  ): Promise<boolean> {
+    const paused = await queryRows<unknown>(
+      manager,
       `UPDATE batches SET status = 'paused', pause_reason = $2,
          processing_ms = ${PROCESSING_MS_SO_FAR}, resumed_at = NULL
-       WHERE id = $1 AND status = 'processing'`,
+       WHERE id = $1 AND status = 'processing' RETURNING id`,
       [batchId, reason],
     );
+    return paused.length > 0;
   }
 
   /**
@@ -327,24 +373,29 @@ export class DispatchRepository {
    * claim whose worker died is included: it cannot be repeated any more. Works in transactions of
    * EXPIRE_CHUNK messages, so a large batch never holds its row lock for long. Answers how many.
    */
-  async expire(batchId: string): Promise<number> {
-    let total = 0;
+  async expire(batchId: string): Promise<ExpireOutcome> {
+    const total: ExpireOutcome = { expired: 0, finished: false, appeared: [] };
     for (;;) {
-      const expired = await this.dataSource.transaction((manager) =>
+      const chunk = await this.dataSource.transaction((manager) =>
         this.expireChunk(manager, batchId),
       );
-      total += expired;
-      if (expired < EXPIRE_CHUNK) return total;
+      total.expired += chunk.expired;
+      total.finished ||= chunk.finished;
+      total.appeared.push(...chunk.appeared);
+      if (chunk.expired < EXPIRE_CHUNK) return total;
     }
   }
 
-  private async expireChunk(manager: EntityManager, batchId: string): Promise<number> {
+  private async expireChunk(manager: EntityManager, batchId: string): Promise<ExpireOutcome> {
     const [batch] = await manager.query<{ status: BatchStatus }[]>(
       `SELECT status FROM batches WHERE id = $1 FOR UPDATE`,
       [batchId],
     );
-    if (batch?.status !== 'processing' && batch?.status !== 'paused') return 0;
-    const [row] = await manager.query<{ expired: number }[]>(
+    if (batch?.status !== 'processing' && batch?.status !== 'paused') {
+      return { expired: 0, finished: false, appeared: [] };
+    }
+    const [row] = await queryRows<{ expired: number; appeared: ErrorCategory[] | null }>(
+      manager,
       `WITH due AS (
          SELECT seq, failed_categories AS categories,
                 COALESCE(last_error ->> 'category', 'timeout') AS category
@@ -367,22 +418,31 @@ export class DispatchRepository {
        UPDATE batches SET pending_count = pending_count - (SELECT count(*) FROM expired),
                           failed_count = failed_count + (SELECT count(*) FROM expired)
        WHERE id = $1
-       RETURNING (SELECT count(*) FROM expired)::int AS expired`,
+       RETURNING (SELECT count(*) FROM expired)::int AS expired,
+                 ${appearedCategories('$1')} AS appeared`,
       [
         batchId,
         `Not accepted within MESSAGE_VALIDITY_SECONDS (${this.retry.validityMs / 1000} s) of the batch's start.`,
         EXPIRE_CHUNK,
       ],
     );
-    await manager.query(FINISH, [[batchId]]);
-    return row?.expired ?? 0;
+    const finished = await queryRows<unknown>(manager, FINISH, [[batchId]]);
+    return {
+      expired: row?.expired ?? 0,
+      finished: finished.length > 0,
+      appeared: row?.appeared ?? [],
+    };
   }
 
   /**
    * Fails a batch (from processing or paused) with `reason`; its messages waiting to be sent are
    * cancelled, with the counters. Calls in flight finish and are written as they come.
    */
-  private async failBatch(manager: EntityManager, batchId: string, reason: string): Promise<void> {
+  private async failBatch(
+    manager: EntityManager,
+    batchId: string,
+    reason: string,
+  ): Promise<boolean> {
     const [failed] = await queryRows<{ id: string }>(
       manager,
       `UPDATE batches SET status = 'failed', failure_reason = $2, completed_at = now(),
@@ -391,6 +451,7 @@ export class DispatchRepository {
       [batchId, reason],
     );
     if (failed) await this.cancelPending(manager, batchId);
+    return !!failed;
   }
 
   /**
@@ -411,9 +472,12 @@ export class DispatchRepository {
    * Gives claimed, unsent messages back: pending again, or cancelled when their batch was
    * cancelled or failed meanwhile (with its counters).
    */
-  async release(batchId: string, claims: readonly { seq: number; token: number }[]): Promise<void> {
-    if (!claims.length) return;
-    await this.dataSource.transaction(async (manager) => {
+  async release(
+    batchId: string,
+    claims: readonly { seq: number; token: number }[],
+  ): Promise<{ cancelled: number }> {
+    if (!claims.length) return { cancelled: 0 };
+    return this.dataSource.transaction(async (manager) => {
       const [batch] = await manager.query<{ status: BatchStatus }[]>(
         `SELECT status FROM batches WHERE id = $1 FOR UPDATE`,
         [batchId],
@@ -433,7 +497,9 @@ export class DispatchRepository {
           cancelled ? 'cancelled' : 'pending',
         ],
       );
-      if (cancelled && released.length) await countCancelled(manager, batchId, released.length);
+      if (!cancelled || !released.length) return { cancelled: 0 };
+      await countCancelled(manager, batchId, released.length);
+      return { cancelled: released.length };
     });
   }
 

@@ -10,6 +10,7 @@ import {
 import { CATEGORY_POLICIES, categoryOf } from '../../errors/error-taxonomy';
 import { decideRetry } from '../../errors/retry-policy';
 import type { CallObservation } from '../../rate-limit/analytics/call-stats';
+import { BatchEvents } from '../../monitoring/events/batch-events.service';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service';
 import { sendWithTimeout } from '../../sms/provider-call';
 import { SMS_PROVIDER, type SendResult, type SmsProvider } from '../../sms/sms-provider';
@@ -61,6 +62,7 @@ export class DispatchService {
     private readonly limiter: RateLimiter,
     private readonly results: ResultWriter,
     private readonly statuses: BatchStatusCache,
+    private readonly events: BatchEvents,
     @Inject(SMS_PROVIDER) private readonly provider: SmsProvider,
     @Inject(smsConfig.KEY) private readonly sms: SmsConfig,
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
@@ -175,11 +177,13 @@ export class DispatchService {
     } finally {
       await Promise.allSettled([...sends]);
       if (unsent.length) {
-        await this.repository
-          .release(batch.id, unsent)
-          .catch((error: Error) =>
+        await this.repository.release(batch.id, unsent).then(
+          // A stopped batch's counters moved: its followers see the messages cancelled.
+          ({ cancelled }) =>
+            cancelled && this.events.progressed([{ id: batch.id, accountId: batch.accountId }]),
+          (error: Error) =>
             this.logger.error(`Releasing ${unsent.length} claims failed: ${error.message}`),
-          );
+        );
       }
       await this.results.flush();
     }

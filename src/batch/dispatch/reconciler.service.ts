@@ -19,7 +19,10 @@ import { REDIS, redisKey } from '../../redis/redis.module';
 import type { BatchStatus } from '../entities/batch.entity';
 import { ADVISORY_LOCKS } from '../../database/database-setup';
 import { queryRows } from '../../database/query-rows';
+import type { BatchRef } from '../../monitoring/events/batch-events';
+import { BatchEvents } from '../../monitoring/events/batch-events.service';
 import { validFrom } from '../batch-sql';
+import { BatchService } from '../batch.service';
 import { DispatchProducer, type QueueableBatch } from './dispatch.producer';
 import { DispatchRepository } from './dispatch.repository';
 
@@ -40,6 +43,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly dataSource: DataSource,
     private readonly producer: DispatchProducer,
     private readonly repository: DispatchRepository,
+    private readonly batchService: BatchService,
+    private readonly events: BatchEvents,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
@@ -81,7 +86,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const redisLost = (await this.redis.exists(this.sentinelKey)) === 0;
     const withJobs = redisLost ? new Set<string>() : await this.producer.batchesWithJobs();
     const queued: { batch: QueueableBatch; from: number }[] = [];
-    const expiring: string[] = [];
+    const expiring: BatchRef[] = [];
+    const started: string[] = [];
+    const cancelledClaims: BatchRef[] = [];
     await this.dataSource.transaction(async (manager) => {
       const [{ locked }] = await manager.query<{ locked: boolean }[]>(
         `SELECT pg_try_advisory_xact_lock($1) AS locked`,
@@ -93,8 +100,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       // Processing or paused batches past their validity: what they have left fails.
       const expired = `(status IN ('processing', 'paused') AND pending_count > 0
         AND ${validFrom('batches')} < now() - make_interval(secs => $4::double precision / 1000))`;
-      const batches = await manager.query<{ id: string; status: BatchStatus; expired: boolean }[]>(
-        `SELECT id, status, ${expired} AS expired FROM batches
+      const batches = await manager.query<
+        { id: string; accountId: string; status: BatchStatus; expired: boolean }[]
+      >(
+        `SELECT id, account_id AS "accountId", status, ${expired} AS expired FROM batches
          WHERE (status = 'pending' AND auto_start AND schedule_time <= now())
             OR (status = 'processing' AND pending_count > 0 AND NOT (id = ANY($1))
                 AND ($3 OR COALESCE(resumed_at, started_at)
@@ -104,16 +113,19 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
          ORDER BY id FOR UPDATE`,
         [[...withJobs], this.config.reconcileIntervalMs, redisLost, this.retry.validityMs],
       );
-      for (const { id, status, expired: pastValidity } of batches) {
+      for (const { id, accountId, status, expired: pastValidity } of batches) {
         if (status === 'cancelled') {
           // Its worker died mid-send: those messages would stay pending forever.
-          await this.repository.cancelExpiredClaims(manager, id);
+          if (await this.repository.cancelExpiredClaims(manager, id)) {
+            cancelledClaims.push({ id, accountId });
+          }
           continue;
         }
         if (pastValidity) {
-          expiring.push(id); // after this transaction, in chunks of their own
+          expiring.push({ id, accountId }); // after this transaction, in chunks of their own
           continue;
         }
+        if (status === 'pending') started.push(id);
         const [batch] = await queryRows<QueueableBatch>(
           manager,
           `UPDATE batches SET generation = generation + 1,
@@ -127,9 +139,15 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         if (from !== null) queued.push({ batch, from });
       }
     });
-    for (const id of expiring) {
-      const count = await this.repository.expire(id);
-      if (count) this.logger.log(`Batch ${id}: ${count} message(s) expired unsent`);
+    this.events.progressed(cancelledClaims);
+    await this.batchService.announce(started);
+    for (const { id, accountId } of expiring) {
+      const { expired, finished, appeared } = await this.repository.expire(id);
+      if (!expired) continue;
+      this.logger.log(`Batch ${id}: ${expired} message(s) expired unsent`);
+      for (const category of appeared) this.events.errorAppeared(accountId, id, category);
+      this.events.progressed([{ id, accountId }]);
+      if (finished) await this.batchService.announce([id]);
     }
     for (const { batch, from } of queued) await this.producer.enqueue(batch, from);
     if (redisLost) await this.redis.set(this.sentinelKey, String(Date.now()));

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
-import { DispatchRepository, type MessageResult } from './dispatch.repository';
+import { BatchEvents } from '../../monitoring/events/batch-events.service';
+import { BatchService } from '../batch.service';
+import { DispatchRepository, type MessageResult, type WriteOutcome } from './dispatch.repository';
 
 /** Results written in one go once this many are waiting, without waiting for the timer. */
 const FLUSH_AT = 500;
@@ -9,7 +11,8 @@ const FLUSH_AT = 500;
  * Buffers each worker's results and writes them, with their counter deltas, at least every
  * RESULT_FLUSH_MS: batched writes are what let dispatch go thousands of messages a second. A
  * failed write keeps its results for the next try; if the process dies first, the messages stay
- * claimed until their lease runs out and are sent again under the same idempotency key.
+ * claimed until their lease runs out and are sent again under the same idempotency key. After
+ * each write it publishes what changed: progress, new statuses, newly seen failure categories.
  */
 @Injectable()
 export class ResultWriter implements OnApplicationShutdown {
@@ -21,6 +24,8 @@ export class ResultWriter implements OnApplicationShutdown {
 
   constructor(
     private readonly repository: DispatchRepository,
+    private readonly batches: BatchService,
+    private readonly events: BatchEvents,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
   ) {}
 
@@ -49,8 +54,9 @@ export class ResultWriter implements OnApplicationShutdown {
     while (this.buffer.length) {
       const results = this.buffer;
       this.buffer = [];
+      let outcome: WriteOutcome;
       try {
-        await this.repository.writeResults(results);
+        outcome = await this.repository.writeResults(results);
       } catch (error) {
         this.buffer = [...results, ...this.buffer];
         this.logger.error(
@@ -60,6 +66,21 @@ export class ResultWriter implements OnApplicationShutdown {
         if (!this.closed) this.timer ??= setTimeout(() => void this.flush(), 1_000);
         return;
       }
+      await this.publish(outcome);
     }
+  }
+
+  private async publish({ batches, transitioned, appeared }: WriteOutcome): Promise<void> {
+    const owners = new Map(batches.map((b) => [b.id, b.accountId]));
+    for (const { batchId, category } of appeared) {
+      this.events.errorAppeared(owners.get(batchId)!, batchId, category);
+    }
+    this.events.progressed(batches);
+    // A status event carries the state right after the change, which takes a read.
+    await this.batches
+      .announce(transitioned)
+      .catch((error: Error) =>
+        this.logger.warn(`Could not announce new batch statuses: ${error.message}`),
+      );
   }
 }

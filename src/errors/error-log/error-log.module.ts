@@ -3,5 +3,9 @@ import { ErrorLogController } from './error-log.controller';
 import { ErrorLogService } from './error-log.service';
 
 /** `GET /api/batch/:id/errors` (API processes only); the log is written by dispatch. */
-@Module({ controllers: [ErrorLogController], providers: [ErrorLogService] })
+@Module({
+  controllers: [ErrorLogController],
+  providers: [ErrorLogService],
+  exports: [ErrorLogService],
+})
 export class ErrorLogModule {}

@@ -19,7 +19,8 @@ export function isFirstInCategory(categories: string, category: string): string 
 /**
  * Data-modifying CTEs that log the rows of a CTE named `failures` (batch_id, seq, attempt,
  * category, code, message, retried, at, first_in_category) and add them to the per-category and
- * per-code summaries. Summary rows are upserted in key order, the one lock order of every writer.
+ * per-code summaries; `category_counts` returns (batch_id, category, appeared) per category, for
+ * appearedCategories(). Summary rows are upserted in key order, the one lock order of every writer.
  * The statement's callers hold their batches' row locks, so two writers of one batch never race.
  */
 export const LOG_FAILURES = `
@@ -39,6 +40,8 @@ export const LOG_FAILURES = `
       messages = s.messages + excluded.messages,
       first_at = LEAST(s.first_at, excluded.first_at),
       last_at = GREATEST(s.last_at, excluded.last_at)
+    -- Inserted, not updated: the category appears in the batch for the first time.
+    RETURNING batch_id, category, (xmax = 0) AS appeared
   ),
   code_counts AS (
     INSERT INTO batch_error_codes AS c (batch_id, category, code, count)
@@ -46,3 +49,8 @@ export const LOG_FAILURES = `
     FROM failures GROUP BY batch_id, category, code ORDER BY batch_id, category, code
     ON CONFLICT (batch_id, category, code) DO UPDATE SET count = c.count + excluded.count
   )`;
+
+/** A batch's categories that LOG_FAILURES saw for the first time, as a text[] (or null). */
+export const appearedCategories = (batchId: string): string =>
+  `(SELECT array_agg(category ORDER BY category) FROM category_counts
+    WHERE batch_id = ${batchId} AND appeared)`;

@@ -1,0 +1,60 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Emitter } from '@socket.io/redis-emitter';
+import type Redis from 'ioredis';
+import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
+import { redisConfig, type RedisConfig } from '../../config/configuration';
+import type { ErrorCategory } from '../../errors/error-taxonomy';
+import { REDIS } from '../../redis/redis.module';
+import {
+  BATCH_NAMESPACE,
+  NOTICE_EVENT,
+  socketIoKey,
+  type BatchNotice,
+  type BatchRef,
+} from './batch-events';
+
+/**
+ * Publishes batch notices to every API process, whichever process this is (worker, API or both),
+ * through the Socket.IO Redis emitter: the API processes' Redis adapter hands them to the
+ * relay as server-side events. Publishing never throws into the caller: a notice lost while Redis
+ * is away only means a dashboard waits for the next one.
+ */
+@Injectable()
+export class BatchEvents {
+  private readonly logger = new Logger(BatchEvents.name);
+  private readonly emitter: Emitter;
+  private failing = false;
+
+  constructor(@Inject(REDIS) redis: Redis, @Inject(redisConfig.KEY) config: RedisConfig) {
+    // The emitter does not wait for its publish; this client catches what would be unhandled.
+    const client = {
+      publish: (channel: string, message: string | Buffer) =>
+        redis.publish(channel, message).then(
+          () => (this.failing = false),
+          (error: Error) => this.warnOnce(error),
+        ),
+    };
+    this.emitter = new Emitter(client, { key: socketIoKey(config.prefix) }).of(BATCH_NAMESPACE);
+  }
+
+  progressed(batches: readonly BatchRef[]): void {
+    if (batches.length) this.publish({ kind: 'progress', batches: [...batches] });
+  }
+
+  statusChanged(accountId: string, batch: BatchStatusDto): void {
+    this.publish({ kind: 'status', accountId, batch });
+  }
+
+  errorAppeared(accountId: string, batchId: string, category: ErrorCategory): void {
+    this.publish({ kind: 'error', accountId, batchId, category });
+  }
+
+  private publish(notice: BatchNotice): void {
+    this.emitter.serverSideEmit(NOTICE_EVENT, notice);
+  }
+
+  private warnOnce(error: Error): void {
+    if (!this.failing) this.logger.warn(`Batch notices are not reaching Redis: ${error.message}`);
+    this.failing = true;
+  }
+}

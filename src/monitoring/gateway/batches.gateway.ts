@@ -1,0 +1,115 @@
+import { Logger } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { AccountsService } from '../../accounts/accounts.service';
+import { BatchService } from '../../batch/batch.service';
+import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
+import { DomainError } from '../../errors/domain-error';
+import { BATCH_NAMESPACE } from '../events/batch-events';
+import { BatchEventRelay } from './batch-event.relay';
+import { accountRoom, batchRoom, errorAck, parseSubscription, type ErrorAck } from './subscription';
+
+interface SocketData {
+  accountId: string;
+}
+
+type AuthedSocket = Socket<Record<string, never>, Record<string, never>, never, SocketData>;
+
+/** `connect_error` for a refused handshake: `message` is the code, `data` the usual error body. */
+function handshakeError(code: 'UNAUTHORIZED' | 'INTERNAL', message: string): Error {
+  return Object.assign(new Error(code), { data: { code, message } });
+}
+
+/**
+ * The `/batches` namespace (protocol in the README): API-key handshake, `subscribe` and
+ * `unsubscribe` with acks. Events come from BatchEventRelay.
+ */
+@WebSocketGateway({ namespace: BATCH_NAMESPACE })
+export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  private readonly logger = new Logger(BatchesGateway.name);
+
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly batches: BatchService,
+    private readonly relay: BatchEventRelay,
+  ) {}
+
+  afterInit(nsp: Namespace): void {
+    nsp.use((socket, next) => {
+      this.authenticate(socket as AuthedSocket).then(
+        () => next(),
+        (error: Error) => next(error),
+      );
+    });
+    this.relay.attach(nsp);
+  }
+
+  handleConnection(): void {}
+
+  handleDisconnect(): void {}
+
+  @SubscribeMessage('subscribe')
+  async subscribe(
+    @ConnectedSocket() socket: AuthedSocket,
+    @MessageBody() payload: unknown,
+  ): Promise<BatchStatusDto | { ok: true } | ErrorAck> {
+    const subscription = parseSubscription('subscribe', payload);
+    if ('error' in subscription) return subscription;
+    const { accountId } = socket.data;
+    if (subscription.kind === 'all') {
+      await socket.join(accountRoom(accountId));
+      return { ok: true };
+    }
+    // Joined first, so that nothing that happens between the read and the join is missed.
+    await socket.join(batchRoom(subscription.batchId));
+    try {
+      return await this.batches.findOne(accountId, subscription.batchId);
+    } catch (error) {
+      await socket.leave(batchRoom(subscription.batchId));
+      if (error instanceof DomainError && error.code === 'BATCH_NOT_FOUND') {
+        return errorAck('BATCH_NOT_FOUND', error.message);
+      }
+      this.logger.error(`subscribe failed: ${(error as Error).message}`, (error as Error).stack);
+      return errorAck('INTERNAL', 'The batch could not be read; try again.');
+    }
+  }
+
+  @SubscribeMessage('unsubscribe')
+  async unsubscribe(
+    @ConnectedSocket() socket: AuthedSocket,
+    @MessageBody() payload: unknown,
+  ): Promise<{ ok: true } | ErrorAck> {
+    const subscription = parseSubscription('unsubscribe', payload);
+    if ('error' in subscription) return subscription;
+    await socket.leave(
+      subscription.kind === 'all'
+        ? accountRoom(socket.data.accountId)
+        : batchRoom(subscription.batchId),
+    );
+    return { ok: true };
+  }
+
+  private async authenticate(socket: AuthedSocket): Promise<void> {
+    const { token } = (socket.handshake.auth ?? {}) as { token?: unknown };
+    if (typeof token !== 'string' || !token) {
+      throw handshakeError('UNAUTHORIZED', 'Connect with auth: { token: "<api key>" }.');
+    }
+    let accountId: string | null;
+    try {
+      accountId = await this.accounts.findAccountIdByKey(token);
+    } catch (error) {
+      this.logger.error(`Handshake lookup failed: ${(error as Error).message}`);
+      throw handshakeError('INTERNAL', 'The API key could not be checked; try again.');
+    }
+    if (!accountId) throw handshakeError('UNAUTHORIZED', 'The API key is not valid.');
+    socket.data.accountId = accountId;
+  }
+}

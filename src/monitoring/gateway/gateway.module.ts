@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AccountsModule } from '../../accounts/accounts.module';
+import { BatchModule } from '../../batch/batch.module';
+import { ErrorLogModule } from '../../errors/error-log/error-log.module';
+import { BatchEventRelay } from './batch-event.relay';
+import { BatchesGateway } from './batches.gateway';
+
+/** The Socket.IO side of monitoring (API processes only): the `/batches` gateway and its relay. */
+@Module({
+  imports: [AccountsModule, BatchModule, ErrorLogModule],
+  providers: [BatchesGateway, BatchEventRelay],
+})
+export class GatewayModule {}

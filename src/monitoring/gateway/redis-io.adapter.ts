@@ -1,0 +1,53 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import Redis from 'ioredis';
+import type { Server, ServerOptions } from 'socket.io';
+import { socketIoKey } from '../events/batch-events';
+
+export interface RedisIoOptions {
+  redisUrl: string;
+  redisPrefix: string;
+  /** Origins allowed to connect from a browser page (CORS_ORIGINS); none by default. */
+  corsOrigins: readonly string[];
+}
+
+/**
+ * Socket.IO on the HTTP server, with the Redis adapter: every API process hears the notices that
+ * any process publishes (channels under REDIS_PREFIX). Socket.IO's defaults stay, including
+ * `maxHttpBufferSize`.
+ */
+export class RedisIoAdapter extends IoAdapter {
+  private readonly pub: Redis;
+  private readonly sub: Redis;
+
+  constructor(
+    app: INestApplicationContext,
+    private readonly options: RedisIoOptions,
+  ) {
+    super(app);
+    this.pub = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
+    this.sub = this.pub.duplicate();
+    // ioredis reconnects by itself; the readiness check reports Redis being away.
+    for (const client of [this.pub, this.sub]) client.on('error', () => undefined);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    const { corsOrigins } = this.options;
+    const server = super.createIOServer(port, {
+      ...options,
+      ...(corsOrigins.length ? { cors: { origin: [...corsOrigins] } } : {}),
+    }) as Server;
+    server.adapter(
+      createAdapter(this.pub, this.sub, { key: socketIoKey(this.options.redisPrefix) }),
+    );
+    return server;
+  }
+
+  override async dispose(): Promise<void> {
+    await super.dispose();
+    await Promise.all(
+      [this.pub, this.sub].map((client) => client.quit().catch(() => client.disconnect())),
+    );
+  }
+}

@@ -1,0 +1,42 @@
+// What a socket may send with `subscribe` and `unsubscribe`, checked by hand: anything a client
+// sends is untrusted, and a malformed payload gets an error ack, never a crash.
+import { isUuid } from '../../common/uuid-v7';
+
+export type Subscription = { kind: 'batch'; batchId: string } | { kind: 'all' };
+
+/** The error ack: the same codes as the REST API's error bodies. */
+export interface ErrorAck {
+  error: {
+    code: 'VALIDATION_FAILED' | 'INVALID_ID' | 'BATCH_NOT_FOUND' | 'INTERNAL';
+    message: string;
+  };
+}
+
+export const errorAck = (code: ErrorAck['error']['code'], message: string): ErrorAck => ({
+  error: { code, message },
+});
+
+/** A subscription, or the error ack that says what is wrong with the payload. */
+export function parseSubscription(event: string, payload: unknown): Subscription | ErrorAck {
+  const shape = `${event} takes { batchId: "<uuid>" } or { all: true }`;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    return errorAck('VALIDATION_FAILED', `${shape}.`);
+  }
+  const { batchId, all } = payload as Record<string, unknown>;
+  if (batchId !== undefined && all !== undefined) {
+    return errorAck('VALIDATION_FAILED', `${shape}, not both.`);
+  }
+  if (all !== undefined) {
+    return all === true
+      ? { kind: 'all' }
+      : errorAck('VALIDATION_FAILED', `${shape}: all must be true.`);
+  }
+  if (batchId === undefined) return errorAck('VALIDATION_FAILED', `${shape}.`);
+  if (typeof batchId !== 'string' || !isUuid(batchId)) {
+    return errorAck('INVALID_ID', 'The batchId must be a UUID.');
+  }
+  return { kind: 'batch', batchId: batchId.toLowerCase() };
+}
+
+export const batchRoom = (batchId: string): string => `batch:${batchId}`;
+export const accountRoom = (accountId: string): string => `account:${accountId}`;

@@ -1,0 +1,260 @@
+// The Socket.IO protocol of /batches (README): handshake, acks, and the events of running batches.
+import { api, type ApiClient } from './support/api';
+import { createAccount, startApp, type RunningApp } from './support/app-process';
+import { batchStatus, FAST_DISPATCH, waitForStatus, type Progress } from './support/dispatch';
+import { connect, mostInAnySecond, waitToHear, type BatchSocket } from './support/sockets';
+import { testEnv } from './support/test-env';
+import { recipients, scripted, TEMPLATE } from './factories/batch.factory';
+
+const ENV = { ...FAST_DISPATCH, RATE_LIMIT_HIGH: '20', RATE_LIMIT_LOW: '2' };
+const UNKNOWN = '01936f2e-0000-7000-8000-000000000000';
+
+/** Counters a follower saw, in order: none may go back. */
+function expectNeverBackwards(seen: Progress[]): void {
+  for (let i = 1; i < seen.length; i++) {
+    const [before, after] = [seen[i - 1], seen[i]];
+    expect(after.completed).toBeGreaterThanOrEqual(before.completed);
+    expect(after.failed).toBeGreaterThanOrEqual(before.failed);
+    expect(after.cancelled).toBeGreaterThanOrEqual(before.cancelled);
+    expect(after.pending).toBeLessThanOrEqual(before.pending);
+  }
+}
+
+/** What a follower of a batch must see: paced progress, never backwards, the exact final state. */
+async function expectFollowedToTheEnd(
+  follower: BatchSocket,
+  client: ApiClient,
+  id: string,
+): Promise<void> {
+  const final = await waitForStatus(client, id, ['completed', 'failed', 'cancelled']);
+  const last = await waitToHear(follower, id, 'batch:progress', (b) => b.status === final.status);
+  const progress = follower.of(id, 'batch:progress');
+  expect(progress[progress.length - 1]).toBe(last);
+  expect(last.body.progress).toEqual(final.progress);
+  expect(last.body).toEqual({ ...final, metrics: last.body.metrics });
+  // Delivered within a second of the change (same machine, same clock).
+  expect(last.at - Date.parse(final.completedAt!)).toBeLessThan(1_000);
+  const times = progress.map((h) => h.at);
+  expect(mostInAnySecond(times.slice(0, -1))).toBeLessThanOrEqual(4);
+  expect(mostInAnySecond(times)).toBeLessThanOrEqual(5);
+  expectNeverBackwards(progress.map((h) => h.body.progress));
+}
+
+describe('Socket.IO /batches on one process', () => {
+  let app: RunningApp;
+  let client: ApiClient;
+  let otherKey: string;
+  const sockets: BatchSocket[] = [];
+  const follow = async (key = testEnv().bootstrapApiKey) => {
+    const socket = await connect(app, key);
+    sockets.push(socket);
+    return socket;
+  };
+  const create = async (body: Record<string, unknown>, as = client) =>
+    (await as.post('/api/batch', body).expect(201)).body as { id: string };
+
+  beforeAll(async () => {
+    app = await startApp(ENV);
+    client = api(app, testEnv().bootstrapApiKey);
+    ({ key: otherKey } = await createAccount('sockets-other'));
+  });
+  afterAll(async () => {
+    sockets.forEach((s) => s.close());
+    await app.stop();
+  });
+
+  describe('handshake', () => {
+    it.each([
+      ['without a key', undefined],
+      ['with an empty key', ''],
+      ['with a wrong key', 'salvo_not_a_real_key'],
+    ])('refuses a client %s with connect_error UNAUTHORIZED', async (_name, token) => {
+      const refused = (await connect(app, token).then(
+        () => undefined,
+        (error: unknown) => error,
+      )) as { message: string; data?: { code: string; message: string } } | undefined;
+      expect(refused?.message).toBe('UNAUTHORIZED');
+      expect(refused?.data).toEqual({ code: 'UNAUTHORIZED', message: expect.any(String) });
+    });
+
+    it('accepts a client with a valid key', async () => {
+      const socket = await follow();
+      expect(socket.socket.connected).toBe(true);
+    });
+  });
+
+  describe('subscribe and unsubscribe', () => {
+    it('acks a batch subscription with its status, the same JSON as GET /api/batch/:id', async () => {
+      const { id } = await create({ text: TEMPLATE, recipients: recipients(3) });
+      const socket = await follow();
+      const ack = await socket.ask('subscribe', { batchId: id });
+      expect(ack).toEqual(await batchStatus(client, id));
+      expect(await socket.ask('unsubscribe', { batchId: id })).toEqual({ ok: true });
+    });
+
+    it('answers an unknown and another account’s batch alike, with BATCH_NOT_FOUND', async () => {
+      const { id: foreign } = await create(
+        { text: TEMPLATE, recipients: recipients(2), options: { autoStart: false } },
+        api(app, otherKey),
+      );
+      const socket = await follow();
+      for (const batchId of [UNKNOWN, foreign]) {
+        expect(await socket.ask('subscribe', { batchId })).toEqual({
+          error: { code: 'BATCH_NOT_FOUND', message: `Batch ${batchId} was not found.` },
+        });
+      }
+      // And the foreign batch's events never reach this account.
+      await api(app, otherKey).post(`/api/batch/${foreign}/start`).expect(200);
+      await expect(socket.ask('subscribe', { all: true })).resolves.toEqual({ ok: true });
+      await waitForStatus(api(app, otherKey), foreign, ['completed']);
+      expect(socket.heard.filter((h) => h.body.id === foreign)).toEqual([]);
+    });
+
+    it.each([
+      ['no payload', undefined, 'VALIDATION_FAILED'],
+      ['a string', 'batch', 'VALIDATION_FAILED'],
+      ['an array', [UNKNOWN], 'VALIDATION_FAILED'],
+      ['an empty object', {}, 'VALIDATION_FAILED'],
+      ['all: false', { all: false }, 'VALIDATION_FAILED'],
+      ['both batchId and all', { batchId: UNKNOWN, all: true }, 'VALIDATION_FAILED'],
+      ['a malformed batchId', { batchId: 'nope' }, 'INVALID_ID'],
+      ['a numeric batchId', { batchId: 7 }, 'INVALID_ID'],
+    ])('answers %s with an error ack and keeps the connection', async (_name, payload, code) => {
+      const socket = await follow();
+      for (const event of ['subscribe', 'unsubscribe']) {
+        const ack = await socket.ask(event, payload);
+        expect(ack).toEqual({ error: { code, message: expect.any(String) } });
+      }
+      expect(await socket.ask('subscribe', { all: true })).toEqual({ ok: true });
+      expect(socket.socket.connected).toBe(true);
+    });
+  });
+
+  describe('events', () => {
+    it('streams a running batch: paced progress, statuses, the exact final state', async () => {
+      const socket = await follow();
+      const { id } = await create({
+        text: TEMPLATE,
+        recipients: recipients(60),
+        options: { priority: 'high', autoStart: false },
+      });
+      await socket.ask('subscribe', { batchId: id });
+      await client.post(`/api/batch/${id}/start`).expect(200);
+      await expectFollowedToTheEnd(socket, client, id);
+      const statuses = socket.of(id, 'batch:status').map((h) => h.body.status);
+      expect(statuses).toEqual(['processing', 'completed']);
+      // Several progress events while it ran, not only the final one.
+      expect(socket.of(id, 'batch:progress').length).toBeGreaterThanOrEqual(5);
+    });
+
+    it('follows every batch of the account with { all: true }, batches created later too', async () => {
+      const socket = await follow();
+      await socket.ask('subscribe', { all: true });
+      const { id } = await create({
+        text: TEMPLATE,
+        recipients: [...recipients(10), scripted(0), scripted(1)],
+        options: { priority: 'high' },
+      });
+      await expectFollowedToTheEnd(socket, client, id);
+      expect(socket.of(id, 'batch:status').map((h) => h.body.status)).toEqual([
+        'processing',
+        'completed',
+      ]);
+      // A failure category's first appearance, with its summary as GET /errors shows it.
+      const errors = socket.of(id, 'batch:error');
+      expect(errors.map((h) => h.body.category).sort()).toEqual(['invalid_number', 'opted_out']);
+      for (const { body } of errors) {
+        expect(body).toEqual({
+          id,
+          category: body.category,
+          summary: expect.objectContaining({ category: body.category, count: 1, messages: 1 }),
+        });
+      }
+      // Unsubscribed, it hears nothing more of the account.
+      expect(await socket.ask('unsubscribe', { all: true })).toEqual({ ok: true });
+      const before = socket.heard.length;
+      const { id: later } = await create({ text: TEMPLATE, recipients: recipients(3) });
+      await waitForStatus(client, later, ['completed']);
+      expect(socket.heard.length).toBe(before);
+    });
+
+    it('sends batch:status for each transition a user makes, and the cancelled final state', async () => {
+      const socket = await follow();
+      await socket.ask('subscribe', { all: true });
+      const { id } = await create({
+        text: TEMPLATE,
+        recipients: recipients(40),
+        options: { priority: 'low' },
+      });
+      await waitToHear(socket, id, 'batch:progress', (b) => b.progress.completed >= 1);
+      await client.post(`/api/batch/${id}/pause`).expect(200);
+      await client.post(`/api/batch/${id}/resume`).expect(200);
+      await client.post(`/api/batch/${id}/cancel`).expect(200);
+      await waitToHear(socket, id, 'batch:status', (b) => b.status === 'cancelled');
+      expect(socket.of(id, 'batch:status').map((h) => h.body.status)).toEqual([
+        'processing',
+        'paused',
+        'processing',
+        'cancelled',
+      ]);
+      const paused = socket.of(id, 'batch:status')[1].body;
+      expect(paused.pauseReason).toBe('Paused by a user.');
+      await expectFollowedToTheEnd(socket, client, id);
+    });
+  });
+});
+
+describe('Socket.IO across processes: two API processes, two workers', () => {
+  let apis: RunningApp[];
+  let workers: RunningApp[];
+  let client: ApiClient;
+  const sockets: BatchSocket[] = [];
+
+  beforeAll(async () => {
+    const all = await Promise.all([
+      startApp({ ...ENV, APP_ROLE: 'api' }),
+      startApp({ ...ENV, APP_ROLE: 'api' }),
+      startApp({ ...ENV, APP_ROLE: 'worker' }),
+      startApp({ ...ENV, APP_ROLE: 'worker' }),
+    ]);
+    apis = all.slice(0, 2);
+    workers = all.slice(2);
+    client = api(apis[0], testEnv().bootstrapApiKey);
+  });
+  afterAll(async () => {
+    sockets.forEach((s) => s.close());
+    await Promise.all([...apis, ...workers].map((p) => p.stop()));
+  });
+
+  it('delivers every event to clients of either API process, whichever worker sends', async () => {
+    const [first, second] = await Promise.all(
+      apis.map((app) => connect(app, testEnv().bootstrapApiKey)),
+    );
+    sockets.push(first, second);
+    await first.ask('subscribe', { all: true });
+    const { id } = (
+      await client
+        .post('/api/batch', {
+          text: TEMPLATE,
+          recipients: [...recipients(80), scripted(0)],
+          options: { priority: 'high', autoStart: false },
+        })
+        .expect(201)
+    ).body as { id: string };
+    await second.ask('subscribe', { batchId: id });
+    // Started through the other API process: its status event reaches both.
+    await api(apis[1], testEnv().bootstrapApiKey).post(`/api/batch/${id}/start`).expect(200);
+    for (const follower of [first, second]) {
+      await expectFollowedToTheEnd(follower, client, id);
+      expect(follower.of(id, 'batch:error').map((h) => h.body.category)).toEqual([
+        'invalid_number',
+      ]);
+    }
+    // Each client hears each event once, though both API processes relay it: the follower of
+    // the account heard the batch created, the follower of the batch only what came after.
+    const statuses = (follower: BatchSocket) =>
+      follower.of(id, 'batch:status').map((h) => h.body.status);
+    expect(statuses(first)).toEqual(['pending', 'processing', 'completed']);
+    expect(statuses(second)).toEqual(['processing', 'completed']);
+  });
+});
