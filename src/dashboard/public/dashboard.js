@@ -11,8 +11,10 @@
     { action: 'resume', label: 'Resume', from: ['paused'] },
     { action: 'cancel', label: 'Cancel', from: ['pending', 'processing', 'paused'] },
   ];
+  /** Statuses whose live messagesPerSecond the chart plots (0 while paused). */
+  const SAMPLED = ['processing', 'paused'];
   const COUNTS = ['completed', 'failed', 'cancelled', 'pending'];
-  /** The sparkline shows this much of the recent past. */
+  /** The sparkline shows this much of the recent past, as live events reported it. */
   const SPARK_WINDOW_MS = 120000;
   const SPARK_WIDTH = 160;
   const SPARK_HEIGHT = 36;
@@ -264,7 +266,10 @@
     }
     view.batch = batch;
     if (fromEvent) view.eventSeq = state.eventSeq;
-    addSample(view, batch.metrics.messagesPerSecond);
+    // The chart follows the live rate of a running batch only: list reads repeat a value, and a
+    // finished batch's rate is its average over the whole run, another measure.
+    if (fromEvent && SAMPLED.includes(batch.status))
+      addSample(view, batch.metrics.messagesPerSecond);
     render(view);
 
     const failedMore = !before || batch.progress.failed !== before.progress.failed;
@@ -510,6 +515,7 @@
     const samples = view.samples;
     // A line needs two readings; until live events bring them there is nothing to draw.
     view.nodes.spark.classList.toggle('empty', samples.length < 2);
+    if (samples.length < 2) return;
     const first = samples[0].t;
     const span = Math.max(samples[samples.length - 1].t - first, 1);
     const peak = Math.max(...samples.map((s) => s.v), 1);
