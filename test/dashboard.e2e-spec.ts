@@ -103,11 +103,28 @@ describe('the dashboard in a browser', () => {
     await screenshot(page, '1-key-refused');
   });
 
+  it('says so when only the live connection refuses the key', async () => {
+    // The list read answers as if the key were good; the Socket.IO handshake alone refuses it.
+    await page.route('**/api/batch', (route) =>
+      route.fulfill({ status: 200, json: { items: [], nextCursor: null } }),
+    );
+    await page.fill('#key-input', 'salvo_this_key_does_not_exist_0001');
+    await page.click('button[type=submit]');
+    await seeText(
+      page.locator('#key-error'),
+      'Salvo refused this API key. The API key is not valid. Check it and enter it again.',
+    );
+    await seeVisible(page.locator('#key-panel'));
+    expect(await storedKey(page)).toBeNull();
+    await page.unroute('**/api/batch');
+  });
+
   it('follows a new batch live to completed, with its counts and error categories', async () => {
     await page.fill('#key-input', key);
     await page.click('button[type=submit]');
     await seeVisible(page.locator('#key-panel'), false);
     await seeText(page.locator('#connection'), 'Live');
+    expect(await storedKey(page)).toBe(key);
 
     // Created after the page subscribed: the page can only learn of it from live events.
     const id = await createBatch({
@@ -125,6 +142,7 @@ describe('the dashboard in a browser', () => {
       card(id).locator('.batch-text'),
       'Hi {{name}}, your code is {{code}} <b>&amp;</b>',
     );
+    expect(await card(id).locator('b').count()).toBe(0);
 
     const done = await batchStatus(service.client, id);
     await seeText(card(id).locator('[data-metric="successRate"]'), /%$/);
