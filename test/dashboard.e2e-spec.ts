@@ -1,13 +1,13 @@
 // The dashboard at `/`: served to people without a key, driven in a real browser (Debian's chromium).
 import type { Browser, Locator, Page } from 'playwright-core';
 import request from 'supertest';
-import { useApp } from './support/api';
-import { startApp } from './support/app-process';
+import { api, useApp } from './support/api';
+import { createAccount, startApp } from './support/app-process';
 import { launchChromium, screenshot, seeText, seeVisible } from './support/browser';
 import { batchStatus, FAST_DISPATCH, waitForStatus } from './support/dispatch';
 import { testEnv } from './support/test-env';
 import { waitFor } from './support/wait';
-import { recipients, scripted, TEMPLATE } from './factories/batch.factory';
+import { batchBody, recipients, scripted, TEMPLATE } from './factories/batch.factory';
 
 describe('the dashboard page on a process that serves the API', () => {
   const service = useApp();
@@ -240,6 +240,31 @@ describe('the dashboard in a browser', () => {
     await seeVisible(card(id).getByRole('button', { name: 'Cancel' }), false);
     await screenshot(page, '4-cancelled');
   }, 120_000);
+
+  it("shows another account's batches for its key, 50 at first and older ones on request", async () => {
+    const other = await createAccount('Dashboard paging');
+    const client = api(service.app, other.key);
+    const ids: string[] = [];
+    for (let i = 0; i < 52; i++) {
+      const created = await client
+        .post('/api/batch', { ...batchBody({}, 1), options: { autoStart: false } })
+        .expect(201);
+      ids.push(created.body.id as string);
+    }
+    await page.click('#forget');
+    await page.fill('#key-input', other.key);
+    await page.click('button[type=submit]');
+    await waitFor(
+      'the first page',
+      async () => (await page.locator('article.batch').count()) === 50,
+    );
+    // Newest first, as the API lists them; the first account's batches are not shown.
+    expect(await page.locator('article.batch').first().getAttribute('data-batch-id')).toBe(ids[51]);
+    await page.getByRole('button', { name: 'Load older batches' }).click();
+    await waitFor('all 52', async () => (await page.locator('article.batch').count()) === 52);
+    expect(await page.locator('article.batch').last().getAttribute('data-batch-id')).toBe(ids[0]);
+    await seeVisible(page.getByRole('button', { name: 'Load older batches' }), false);
+  });
 
   it('forgets the key when asked', async () => {
     await page.click('#forget');
