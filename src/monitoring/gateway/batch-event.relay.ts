@@ -13,7 +13,7 @@ export const PROGRESS_PER_SECOND = 4;
  * The window is paced a little longer than a second, so that delivery jitter never lets a client
  * see a fifth event inside one second.
  */
-const PROGRESS_WINDOW_MS = 1_100;
+const PROGRESS_WINDOW_MS = 1_250;
 /** A batch nobody heard of for this long is forgotten (its pacing has long run out). */
 const IDLE_MS = 10_000;
 
