@@ -8,7 +8,9 @@ import { DatabaseModule } from './database/database.module';
 import { ErrorLogModule } from './errors/error-log/error-log.module';
 import { ErrorsModule } from './errors/errors.module';
 import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './monitoring/metrics/metrics.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { QueueBoardModule } from './monitoring/queue-board/queue-board.module';
 import { QueueModule } from './queue/queue.module';
 import { AnalyticsModule } from './rate-limit/analytics/analytics.module';
 import { RedisModule } from './redis/redis.module';
@@ -16,11 +18,12 @@ import { TemplateModule } from './template/template.module';
 
 /**
  * The whole service, shaped by APP_ROLE: `api` serves HTTP and dispatches nothing, `worker`
- * dispatches and serves only health, `all` does both.
+ * dispatches and serves only health and metrics, `all` does both.
  */
 @Module({})
 export class AppModule {
-  static forRole(role: AppRole): DynamicModule {
+  /** `queueBoard`: mount Bull Board (API roles only), which needs ADMIN_PASSWORD. */
+  static forRole(role: AppRole, { queueBoard = false } = {}): DynamicModule {
     const serves = role !== 'worker';
     const dispatches = role !== 'api';
     return {
@@ -34,8 +37,10 @@ export class AppModule {
         QueueModule,
         ErrorsModule,
         AccountsModule,
+        MetricsModule,
         MonitoringModule,
         ...(serves ? [TemplateModule, BatchHttpModule, ErrorLogModule, AnalyticsModule] : []),
+        ...(serves && queueBoard ? [QueueBoardModule] : []),
         ...(dispatches ? [DispatchModule] : []),
       ],
     };

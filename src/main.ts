@@ -4,18 +4,22 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { appConfig, type AppConfig } from './config/configuration';
+import { adminConfig, appConfig, type AppConfig } from './config/configuration';
 import { configureHttp } from './http-setup';
 
 async function bootstrap(): Promise<void> {
-  // Read before Nest starts, because the role decides which modules exist.
+  // Read before Nest starts, because the role and the admin password decide which modules exist.
   const { role } = appConfig();
+  const queueBoard = adminConfig().password !== undefined;
   // Our own JSON parser (http-setup.ts) sets the body limit and answers its errors.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(role), {
-    bodyParser: false,
-    // Held until the JSON logger below takes over, so start-up lines are JSON too.
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRole(role, { queueBoard }),
+    {
+      bodyParser: false,
+      // Held until the JSON logger below takes over, so start-up lines are JSON too.
+      bufferLogs: true,
+    },
+  );
   const logger = app.get(Logger);
   app.useLogger(logger);
   configureHttp(app, { docs: role !== 'worker' });
