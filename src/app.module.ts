@@ -10,7 +10,9 @@ import { ErrorsModule } from './errors/errors.module';
 import { LoggingModule } from './logging/logging.module';
 import { BatchEventsModule } from './monitoring/events/batch-events.module';
 import { GatewayModule } from './monitoring/gateway/gateway.module';
+import { MetricsModule } from './monitoring/metrics/metrics.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { QueueBoardModule } from './monitoring/queue-board/queue-board.module';
 import { QueueModule } from './queue/queue.module';
 import { AnalyticsModule } from './rate-limit/analytics/analytics.module';
 import { RedisModule } from './redis/redis.module';
@@ -22,7 +24,8 @@ import { TemplateModule } from './template/template.module';
  */
 @Module({})
 export class AppModule {
-  static forRole(role: AppRole): DynamicModule {
+  /** `queueBoard`: mount Bull Board (API roles only), which needs ADMIN_PASSWORD. */
+  static forRole(role: AppRole, { queueBoard = false } = {}): DynamicModule {
     const serves = role !== 'worker';
     const dispatches = role !== 'api';
     return {
@@ -36,11 +39,13 @@ export class AppModule {
         QueueModule,
         ErrorsModule,
         AccountsModule,
+        MetricsModule,
         MonitoringModule,
         BatchEventsModule,
         ...(serves
           ? [TemplateModule, BatchHttpModule, ErrorLogModule, AnalyticsModule, GatewayModule]
           : []),
+        ...(serves && queueBoard ? [QueueBoardModule] : []),
         ...(dispatches ? [DispatchModule] : []),
       ],
     };
