@@ -11,7 +11,9 @@ import { ErrorsModule } from './errors/errors.module';
 import { LoggingModule } from './logging/logging.module';
 import { BatchEventsModule } from './monitoring/events/batch-events.module';
 import { GatewayModule } from './monitoring/gateway/gateway.module';
+import { MetricsModule } from './monitoring/metrics/metrics.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { QueueBoardModule } from './monitoring/queue-board/queue-board.module';
 import { QueueModule } from './queue/queue.module';
 import { AnalyticsModule } from './rate-limit/analytics/analytics.module';
 import { RedisModule } from './redis/redis.module';
@@ -23,7 +25,8 @@ import { TemplateModule } from './template/template.module';
  */
 @Module({})
 export class AppModule {
-  static forRole(role: AppRole): DynamicModule {
+  /** `queueBoard`: mount Bull Board (API roles only), which needs ADMIN_PASSWORD. */
+  static forRole(role: AppRole, { queueBoard = false } = {}): DynamicModule {
     const serves = role !== 'worker';
     const dispatches = role !== 'api';
     return {
@@ -37,6 +40,7 @@ export class AppModule {
         QueueModule,
         ErrorsModule,
         AccountsModule,
+        MetricsModule,
         MonitoringModule,
         BatchEventsModule,
         ...(serves
@@ -49,6 +53,7 @@ export class AppModule {
               DashboardModule,
             ]
           : []),
+        ...(serves && queueBoard ? [QueueBoardModule] : []),
         ...(dispatches ? [DispatchModule] : []),
       ],
     };

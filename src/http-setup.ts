@@ -1,9 +1,9 @@
-// HTTP plumbing shared by main.ts and the tests: body parsing, validation, Swagger.
+// HTTP plumbing shared by main.ts and the tests: CORS, body parsing, validation, Swagger.
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { ingestConfig, type IngestConfig } from './config/configuration';
+import { appConfig, ingestConfig, type AppConfig, type IngestConfig } from './config/configuration';
 import type { ErrorCode, ErrorDetail } from './errors/domain-error';
 import { errorBody } from './errors/error-body';
 import { createValidationPipe } from './errors/validation.pipe';
@@ -11,6 +11,16 @@ import { requestIdMiddleware } from './logging/request-id';
 
 export function configureHttp(app: NestExpressApplication, { docs }: { docs: boolean }): void {
   const { maxBodyMb } = app.get<IngestConfig>(ingestConfig.KEY);
+  const { corsOrigins } = app.get<AppConfig>(appConfig.KEY);
+  // First, so that every answer to an allowed origin carries its headers, errors included. Other
+  // origins get no CORS headers, so browsers keep their pages from reading the answers.
+  if (corsOrigins.length) {
+    app.enableCors({
+      origin: corsOrigins,
+      exposedHeaders: ['Location', 'X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
   app.use(requestIdMiddleware);
   app.use(express.json({ limit: `${maxBodyMb}mb` }));
   app.use(bodyErrors(maxBodyMb));

@@ -4,27 +4,37 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { appConfig, redisConfig, type AppConfig, type RedisConfig } from './config/configuration';
+import {
+  adminConfig,
+  appConfig,
+  redisConfig,
+  type AppConfig,
+  type RedisConfig,
+} from './config/configuration';
 import { configureHttp } from './http-setup';
 import { RedisIoAdapter } from './monitoring/gateway/redis-io.adapter';
 
 async function bootstrap(): Promise<void> {
-  // Read before Nest starts, because the role decides which modules exist.
+  // Read before Nest starts, because the role and the admin password decide which modules exist.
   const { role } = appConfig();
+  const queueBoard = adminConfig().password !== undefined;
   // Our own JSON parser (http-setup.ts) sets the body limit and answers its errors.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(role), {
-    bodyParser: false,
-    // Held until the JSON logger below takes over, so start-up lines are JSON too.
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRole(role, { queueBoard }),
+    {
+      bodyParser: false,
+      // Held until the JSON logger below takes over, so start-up lines are JSON too.
+      bufferLogs: true,
+    },
+  );
   const logger = app.get(Logger);
   app.useLogger(logger);
   configureHttp(app, { docs: role !== 'worker' });
-  const { port } = app.get<AppConfig>(appConfig.KEY);
+  const { port, corsOrigins } = app.get<AppConfig>(appConfig.KEY);
   if (role !== 'worker') {
     const redis = app.get<RedisConfig>(redisConfig.KEY);
     app.useWebSocketAdapter(
-      new RedisIoAdapter(app, { redisUrl: redis.url, redisPrefix: redis.prefix, corsOrigins: [] }),
+      new RedisIoAdapter(app, { redisUrl: redis.url, redisPrefix: redis.prefix, corsOrigins }),
     );
   }
   await app.listen(port);

@@ -4,6 +4,7 @@ import { createAccount, startApp, type RunningApp } from './support/app-process'
 import { batchStatus, FAST_DISPATCH, waitForStatus, type Progress } from './support/dispatch';
 import { connect, mostInAnySecond, waitToHear, type BatchSocket } from './support/sockets';
 import { testEnv } from './support/test-env';
+import { waitFor } from './support/wait';
 import { recipients, scripted, TEMPLATE } from './factories/batch.factory';
 
 const ENV = { ...FAST_DISPATCH, RATE_LIMIT_HIGH: '20', RATE_LIMIT_LOW: '2' };
@@ -201,6 +202,52 @@ describe('Socket.IO /batches on one process', () => {
       expect(paused.pauseReason).toBe('Paused by a user.');
       await expectFollowedToTheEnd(socket, client, id);
     });
+  });
+});
+
+describe('Socket.IO metrics and CORS', () => {
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    app = await startApp({ ...ENV, CORS_ORIGINS: 'https://dash.example.com' });
+  });
+  afterAll(() => app.stop());
+
+  const metric = async (line: RegExp): Promise<number> => {
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    const match = line.exec(text);
+    return match ? Number(match[1]) : NaN;
+  };
+
+  it('counts connected sockets and the events sent to them in /metrics', async () => {
+    const client = api(app, testEnv().bootstrapApiKey);
+    const followers = await Promise.all([1, 2].map(() => connect(app, testEnv().bootstrapApiKey)));
+    expect(await metric(/^salvo_sockets_connected (\d+)$/m)).toBe(2);
+    await followers[0].ask('subscribe', { all: true });
+    const { id } = (
+      await client.post('/api/batch', { text: TEMPLATE, recipients: recipients(5) }).expect(201)
+    ).body as { id: string };
+    await waitToHear(followers[0], id, 'batch:progress', (b) => b.status === 'completed');
+    expect(
+      await metric(/^salvo_events_emitted_total\{event="batch:progress"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      await metric(/^salvo_events_emitted_total\{event="batch:status"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(2);
+    followers.forEach((f) => f.close());
+    await waitFor('the sockets to be gone', async () =>
+      (await metric(/^salvo_sockets_connected (\d+)$/m)) === 0 ? true : undefined,
+    );
+  });
+
+  it('lets pages of CORS_ORIGINS open a socket from the browser, and no other origin', async () => {
+    const handshake = (origin: string) =>
+      fetch(`${app.url}/socket.io/?EIO=4&transport=polling`, { headers: { Origin: origin } });
+    const allowed = await handshake('https://dash.example.com');
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://dash.example.com');
+    const other = await handshake('https://evil.example.com');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 

@@ -80,6 +80,9 @@ describe('template preview and API documentation', () => {
         '/api/batch/{id}/retry-failed',
         '/api/batch/{id}/errors',
         '/api/batch/{id}/analytics',
+        '/health',
+        '/health/ready',
+        '/metrics',
       ]),
     );
     const create = doc.paths['/api/batch'].post;

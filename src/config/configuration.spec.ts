@@ -45,6 +45,7 @@ const VARIABLES = [
   'SIMULATOR_MAX_MPS',
   'LOG_LEVEL',
   'ADMIN_PASSWORD',
+  'CORS_ORIGINS',
 ];
 
 const RATE_LIMIT_DEFAULTS = {
@@ -77,7 +78,7 @@ const withEnv = (values: Record<string, string>): void => {
 
 describe('configuration defaults with nothing set', () => {
   it.each<[string, () => unknown, unknown]>([
-    ['app', appConfig, { port: 3000, role: 'all' }],
+    ['app', appConfig, { port: 3000, role: 'all', corsOrigins: [] }],
     ['database', databaseConfig, { url: 'postgres://postgres@127.0.0.1:5432/salvo', poolSize: 10 }],
     ['redis', redisConfig, { url: 'redis://127.0.0.1:6379', prefix: 'salvo' }],
     ['accounts', accountsConfig, { bootstrapApiKey: undefined }],
@@ -110,7 +111,7 @@ describe('configuration defaults with nothing set', () => {
 
   it.each([['empty'], ['blank']])('treats %s variables as unset', (kind) => {
     for (const name of VARIABLES) process.env[name] = kind === 'empty' ? '' : '   ';
-    expect(appConfig()).toEqual({ port: 3000, role: 'all' });
+    expect(appConfig()).toEqual({ port: 3000, role: 'all', corsOrigins: [] });
     expect(redisConfig().prefix).toBe('salvo');
     expect(ingestConfig().maxRecipientsPerRequest).toBe(100_000);
     expect(rateLimitConfig()).toEqual(RATE_LIMIT_DEFAULTS);
@@ -124,10 +125,15 @@ describe('configuration defaults with nothing set', () => {
 
 describe('configuration read from the environment', () => {
   it.each<[string, Record<string, string>, () => unknown, unknown]>([
-    ['PORT', { PORT: '8080' }, appConfig, { port: 8080, role: 'all' }],
-    ['PORT 0 (any free port)', { PORT: '0' }, appConfig, { port: 0, role: 'all' }],
-    ['APP_ROLE worker', { APP_ROLE: 'worker' }, appConfig, { port: 3000, role: 'worker' }],
-    ['APP_ROLE api', { APP_ROLE: 'api' }, appConfig, { port: 3000, role: 'api' }],
+    ['PORT', { PORT: '8080' }, appConfig, { port: 8080, role: 'all', corsOrigins: [] }],
+    ['PORT 0 (any free port)', { PORT: '0' }, appConfig, { port: 0, role: 'all', corsOrigins: [] }],
+    [
+      'APP_ROLE worker',
+      { APP_ROLE: 'worker' },
+      appConfig,
+      { port: 3000, role: 'worker', corsOrigins: [] },
+    ],
+    ['APP_ROLE api', { APP_ROLE: 'api' }, appConfig, { port: 3000, role: 'api', corsOrigins: [] }],
     [
       'DATABASE_URL postgresql',
       { DATABASE_URL: 'postgresql://u:p@db:6543/other', DATABASE_POOL_SIZE: '20' },
@@ -191,6 +197,14 @@ describe('configuration read from the environment', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'debug' }, loggingConfig, { level: 'debug' }],
     ['LOG_LEVEL silent', { LOG_LEVEL: 'silent' }, loggingConfig, { level: 'silent' }],
     ['ADMIN_PASSWORD', { ADMIN_PASSWORD: 'secret' }, adminConfig, { password: 'secret' }],
+    [
+      'CORS_ORIGINS',
+      { CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' },
+      appConfig,
+      expect.objectContaining({
+        corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
+      }),
+    ],
   ])('%s', (_case, values, factory, expected) => {
     withEnv(values);
     expect(factory()).toEqual(expected);
@@ -239,6 +253,8 @@ describe('configuration rejects bad values, naming the variable', () => {
     ['LOG_LEVEL', 'loud', loggingConfig],
     ['LOG_LEVEL', 'INFO', loggingConfig],
     ['LOG_LEVEL', 'verbose', loggingConfig],
+    ['CORS_ORIGINS', 'https://ok.example.com,example.com', appConfig],
+    ['CORS_ORIGINS', '*', appConfig],
   ])('%s=%j', (name, value, factory) => {
     withEnv({ [name]: value });
     const read = () => factory();

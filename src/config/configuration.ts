@@ -2,7 +2,7 @@
 // process.env; everything else injects these sections.
 import { ConfigType, registerAs } from '@nestjs/config';
 import { getCountries, type CountryCode } from 'libphonenumber-js/max';
-import { ConfigError, int, num, oneOf, optionalStr, str, url } from './env';
+import { ConfigError, int, num, oneOf, optionalStr, origins, str, url } from './env';
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -12,6 +12,8 @@ const env = (): NodeJS.ProcessEnv => process.env;
 export const appConfig = registerAs('app', () => ({
   port: int(env(), 'PORT', 3000, { min: 0, max: 65535 }),
   role: oneOf(env(), 'APP_ROLE', APP_ROLES, 'all'),
+  /** Browser origins allowed to call the HTTP API (and, with the gateway, Socket.IO); none by default. */
+  corsOrigins: origins(env(), 'CORS_ORIGINS'),
 }));
 
 export const databaseConfig = registerAs('database', () => ({
@@ -170,6 +172,7 @@ export const loggingConfig = registerAs('logging', () => ({
 }));
 
 export const adminConfig = registerAs('admin', () => ({
+  /** HTTP basic auth password of user `admin` for operator pages (Bull Board); unset disables them. */
   password: optionalStr(env(), 'ADMIN_PASSWORD'),
 }));
 

@@ -1,5 +1,5 @@
 // Checks the typed environment readers: fallbacks for unset or blank variables, and errors that name the variable.
-import { ConfigError, int, num, oneOf, optionalStr, str, url } from './env';
+import { ConfigError, int, num, oneOf, optionalStr, origins, str, url } from './env';
 
 type Env = Record<string, string | undefined>;
 
@@ -101,5 +101,39 @@ describe('url', () => {
     ['no protocol at all', 'db/x', /DB must be a URL, got "db\/x"/],
   ])('rejects %s, naming the variable', (_case, value, message) => {
     expect(() => url({ DB: value }, 'DB', 'postgres://localhost/db', PROTOCOLS)).toThrow(message);
+  });
+});
+
+describe('origins', () => {
+  it.each<[string, string | undefined, string[]]>([
+    ['unset', undefined, []],
+    ['blank', ' ', []],
+    ['one origin', 'https://app.example.com', ['https://app.example.com']],
+    ['a port', 'http://localhost:5173', ['http://localhost:5173']],
+    [
+      'a list, spaced, with an empty item',
+      ' https://a.example.com , ,http://b.example.com:8080 ',
+      ['https://a.example.com', 'http://b.example.com:8080'],
+    ],
+    ['as a browser sends it', 'HTTPS://App.Example.COM:443/', ['https://app.example.com']],
+    ['a repeat once', 'https://a.example.com,https://a.example.com', ['https://a.example.com']],
+  ])('reads %s', (_case, value, expected) => {
+    expect(origins({ CORS: value }, 'CORS')).toEqual(expected);
+  });
+
+  it.each<[string, string]>([
+    ['a bare host', 'app.example.com'],
+    ['a wildcard', '*'],
+    ['a path', 'https://app.example.com/app'],
+    ['a query', 'https://app.example.com?x=1'],
+    ['an empty query', 'https://app.example.com/?'],
+    ['a fragment', 'https://app.example.com#top'],
+    ['credentials', 'https://user:pw@app.example.com'],
+    ['another scheme', 'ftp://files.example.com'],
+    ['one bad item among good ones', 'https://ok.example.com,nope'],
+  ])('rejects %s, naming the variable', (_case, value) => {
+    expect(() => origins({ CORS: value }, 'CORS')).toThrow(
+      /^Invalid configuration: CORS must list origins such as https:\/\/app\.example\.com/,
+    );
   });
 });

@@ -87,3 +87,35 @@ export function url(
   }
   return value;
 }
+
+/**
+ * A comma-separated list of web origins (`https://host[:port]`), as browsers send them in `Origin`:
+ * scheme and host lowercased, a default port dropped. Unset means none.
+ */
+export function origins(env: Env, name: string): string[] {
+  const value = raw(env, name);
+  if (value === undefined) return [];
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  return [...new Set(items.map((item) => origin(name, item)))];
+}
+
+function origin(name: string, value: string): string {
+  const problem = `must list origins such as https://app.example.com or http://localhost:5173, got "${value}"`;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(name, problem);
+  }
+  const bare =
+    (parsed.protocol === 'https:' || parsed.protocol === 'http:') &&
+    parsed.username === '' &&
+    parsed.password === '' &&
+    parsed.pathname === '/' &&
+    !/[?#]$/.test(value);
+  if (!bare || parsed.search !== '' || parsed.hash !== '') throw new ConfigError(name, problem);
+  return parsed.origin;
+}

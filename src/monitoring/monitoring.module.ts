@@ -1,6 +1,17 @@
 import { Module } from '@nestjs/common';
-import { HealthController } from './health.controller';
+import { TerminusModule } from '@nestjs/terminus';
+import { BatchModule } from '../batch/batch.module';
+import { HealthController } from './health/health.controller';
+import { RedisHealthIndicator } from './health/redis.health';
+import { ScrapeReads } from './metrics/scrape-reads.service';
 
-/** Health now; the Socket.IO gateway, Prometheus metrics and readiness come with monitoring. */
-@Module({ controllers: [HealthController] })
+/**
+ * Health and readiness, and what Prometheus scrapes read from Redis and PostgreSQL (MetricsModule
+ * holds the metrics). On every process, whatever its role.
+ */
+@Module({
+  imports: [TerminusModule.forRoot(), BatchModule],
+  controllers: [HealthController],
+  providers: [RedisHealthIndicator, ScrapeReads],
+})
 export class MonitoringModule {}

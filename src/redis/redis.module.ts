@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { redisConfig, type RedisConfig } from '../config/configuration';
 
@@ -24,13 +24,34 @@ class RedisCloser implements OnApplicationShutdown {
     {
       provide: REDIS,
       inject: [redisConfig.KEY],
-      useFactory: (config: RedisConfig) => new Redis(config.url, { maxRetriesPerRequest: 3 }),
+      useFactory: (config: RedisConfig) =>
+        reportOutages(new Redis(config.url, { maxRetriesPerRequest: 3 })),
     },
     RedisCloser,
   ],
   exports: [REDIS],
 })
 export class RedisModule {}
+
+/**
+ * ioredis reconnects by itself; without an `error` listener it prints every failed attempt as plain
+ * text. One warning when the connection is lost and one line when it is back, in the JSON log.
+ */
+function reportOutages(redis: Redis): Redis {
+  const logger = new Logger('Redis');
+  let down = false;
+  redis.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn(`Redis is unreachable (${error.message}); reconnecting.`);
+  });
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.log('Redis is reachable again.');
+  });
+  return redis;
+}
 
 /** A key under REDIS_PREFIX, parts joined by ":". */
 export function redisKey(config: RedisConfig, ...parts: string[]): string {

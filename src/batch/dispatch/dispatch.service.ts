@@ -9,6 +9,7 @@ import {
 } from '../../config/configuration';
 import { CATEGORY_POLICIES, categoryOf } from '../../errors/error-taxonomy';
 import { decideRetry } from '../../errors/retry-policy';
+import { MetricsService } from '../../monitoring/metrics/metrics.service';
 import type { CallObservation } from '../../rate-limit/analytics/call-stats';
 import { BatchEvents } from '../../monitoring/events/batch-events.service';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service';
@@ -63,6 +64,7 @@ export class DispatchService {
     private readonly results: ResultWriter,
     private readonly statuses: BatchStatusCache,
     private readonly events: BatchEvents,
+    private readonly metrics: MetricsService,
     @Inject(SMS_PROVIDER) private readonly provider: SmsProvider,
     @Inject(smsConfig.KEY) private readonly sms: SmsConfig,
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
@@ -213,8 +215,16 @@ export class DispatchService {
     );
     const latencyMs = performance.now() - calledAt;
     const throttle = await this.observe(result);
+    const written = this.toResult(batch, message, atMs, result);
+    this.metrics.sendObserved({
+      priority: batch.priority,
+      status: written.status,
+      category: written.lastError?.category ?? null,
+      waitMs,
+      latencyMs,
+    });
     this.results.add({
-      ...this.toResult(batch, message, atMs, result),
+      ...written,
       call: {
         batchId: batch.id,
         waitMs,

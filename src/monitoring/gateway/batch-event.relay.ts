@@ -3,6 +3,7 @@ import type { Namespace } from 'socket.io';
 import { BatchService } from '../../batch/batch.service';
 import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
 import { ErrorLogService } from '../../errors/error-log/error-log.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { NOTICE_EVENT, type BatchNotice, type BatchRef } from '../events/batch-events';
 import { EmissionWindow } from './emission-window';
 import { accountRoom, batchRoom } from './subscription';
@@ -13,7 +14,7 @@ export const PROGRESS_PER_SECOND = 4;
  * The window is paced a little longer than a second, so that delivery jitter never lets a client
  * see a fifth event inside one second.
  */
-const PROGRESS_WINDOW_MS = 1_100;
+const PROGRESS_WINDOW_MS = 1_250;
 /** A batch nobody heard of for this long is forgotten (its pacing has long run out). */
 const IDLE_MS = 10_000;
 
@@ -48,12 +49,11 @@ export class BatchEventRelay implements OnApplicationShutdown {
   private readonly followed = new Map<string, Followed>();
   private nsp?: Namespace;
   private readonly sweeper = setInterval(() => this.sweep(), IDLE_MS).unref();
-  /** Counts what is emitted; set by the gateway (metrics). */
-  onEmit: (event: string) => void = () => undefined;
 
   constructor(
     private readonly batches: BatchService,
     private readonly errors: ErrorLogService,
+    private readonly metrics: MetricsService,
   ) {}
 
   attach(nsp: Namespace): void {
@@ -159,7 +159,7 @@ export class BatchEventRelay implements OnApplicationShutdown {
   private emit(event: string, batchId: string, accountId: string, payload: unknown): void {
     // One socket in both rooms gets the event once.
     this.nsp?.local.to([batchRoom(batchId), accountRoom(accountId)]).emit(event, payload);
-    this.onEmit(event);
+    this.metrics.eventEmitted(event);
   }
 
   private hasFollowers(batchId: string, accountId: string): boolean {

@@ -14,6 +14,7 @@ import { BatchService } from '../../batch/batch.service';
 import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
 import { DomainError } from '../../errors/domain-error';
 import { BATCH_NAMESPACE } from '../events/batch-events';
+import { MetricsService } from '../metrics/metrics.service';
 import { BatchEventRelay } from './batch-event.relay';
 import { accountRoom, batchRoom, errorAck, parseSubscription, type ErrorAck } from './subscription';
 
@@ -40,6 +41,7 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     private readonly accounts: AccountsService,
     private readonly batches: BatchService,
     private readonly relay: BatchEventRelay,
+    private readonly metrics: MetricsService,
   ) {}
 
   afterInit(nsp: Namespace): void {
@@ -52,9 +54,13 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     this.relay.attach(nsp);
   }
 
-  handleConnection(): void {}
+  handleConnection(): void {
+    this.metrics.socketConnected();
+  }
 
-  handleDisconnect(): void {}
+  handleDisconnect(): void {
+    this.metrics.socketDisconnected();
+  }
 
   @SubscribeMessage('subscribe')
   async subscribe(

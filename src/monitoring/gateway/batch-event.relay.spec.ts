@@ -1,0 +1,150 @@
+import type { Namespace } from 'socket.io';
+import type { BatchService, OwnedStatus } from '../../batch/batch.service';
+import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
+import type { ErrorLogService } from '../../errors/error-log/error-log.service';
+import type { MetricsService } from '../metrics/metrics.service';
+import { NOTICE_EVENT, type BatchNotice } from '../events/batch-events';
+import { BatchEventRelay } from './batch-event.relay';
+
+const ID = 'b1';
+const ACCOUNT = 'a1';
+
+/** A namespace with the rooms a socket joined, recording what the relay emits. */
+function fakeNamespace(rooms: string[]) {
+  const emitted: { event: string; rooms: string[]; payload: BatchStatusDto; at: number }[] = [];
+  let onNotice: (notice: BatchNotice) => void = () => undefined;
+  const nsp = {
+    adapter: { rooms: new Map(rooms.map((room) => [room, new Set(['socket'])])) },
+    on: (event: string, listener: (notice: BatchNotice) => void) => {
+      if (event === NOTICE_EVENT) onNotice = listener;
+    },
+    local: {
+      to: (targets: string[]) => ({
+        emit: (event: string, payload: BatchStatusDto) =>
+          emitted.push({ event, rooms: targets, payload, at: Date.now() }),
+      }),
+    },
+  };
+  return { nsp: nsp as unknown as Namespace, emitted, notify: (n: BatchNotice) => onNotice(n) };
+}
+
+function status(completed: number, state: BatchStatusDto['status'] = 'processing') {
+  return {
+    id: ID,
+    status: state,
+    progress: { total: 100, pending: 100 - completed, completed, failed: 0, cancelled: 0 },
+  } as unknown as BatchStatusDto;
+}
+
+describe('BatchEventRelay', () => {
+  let current: BatchStatusDto;
+  let relay: BatchEventRelay;
+  let ns: ReturnType<typeof fakeNamespace>;
+  let reads: number;
+
+  const setup = (rooms = [`batch:${ID}`]) => {
+    reads = 0;
+    const batches = {
+      snapshots: () => {
+        reads++;
+        const owned: OwnedStatus = { accountId: ACCOUNT, status: current };
+        return Promise.resolve(new Map([[ID, owned]]));
+      },
+    } as unknown as BatchService;
+    const errors = {
+      summaries: () => Promise.resolve([{ category: 'opted_out', count: 1 }]),
+    } as unknown as ErrorLogService;
+    const metrics = { eventEmitted: jest.fn() } as unknown as MetricsService;
+    relay = new BatchEventRelay(batches, errors, metrics);
+    ns = fakeNamespace(rooms);
+    relay.attach(ns.nsp);
+  };
+  const progressed = () =>
+    ns.notify({ kind: 'progress', batches: [{ id: ID, accountId: ACCOUNT }] });
+  const progressEvents = () => ns.emitted.filter((e) => e.event === 'batch:progress');
+
+  beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => {
+    relay.onApplicationShutdown();
+    jest.useRealTimers();
+  });
+
+  it('sends at most 4 progress events per 1.25 s, each with the latest state', async () => {
+    setup();
+    for (let completed = 1; completed <= 40; completed++) {
+      current = status(completed);
+      progressed();
+      await jest.advanceTimersByTimeAsync(50); // a change every 50 ms for 2 s
+    }
+    await jest.advanceTimersByTimeAsync(2_000);
+    const events = progressEvents();
+    for (const { at } of events) {
+      expect(events.filter((e) => e.at >= at && e.at < at + 1_250).length).toBeLessThanOrEqual(4);
+    }
+    // Never backwards, and the last one is the latest state.
+    const counts = events.map((e) => e.payload.progress.completed);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(counts[counts.length - 1]).toBe(40);
+    expect(events.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('sends the final state at once, past the pacing, and a status event for the transition', async () => {
+    setup();
+    for (let completed = 1; completed <= 4; completed++) {
+      current = status(completed);
+      progressed();
+      await jest.advanceTimersByTimeAsync(1);
+    }
+    expect(progressEvents()).toHaveLength(4);
+    current = status(100, 'completed');
+    ns.notify({ kind: 'status', accountId: ACCOUNT, batch: current });
+    await jest.advanceTimersByTimeAsync(1);
+    expect(ns.emitted.map((e) => [e.event, e.payload.status])).toEqual([
+      ...Array(4).fill(['batch:progress', 'processing']),
+      ['batch:status', 'completed'],
+      ['batch:progress', 'completed'],
+    ]);
+  });
+
+  it('does not repeat a state it already sent', async () => {
+    setup();
+    current = status(3);
+    progressed();
+    await jest.advanceTimersByTimeAsync(300);
+    progressed();
+    await jest.advanceTimersByTimeAsync(300);
+    expect(progressEvents()).toHaveLength(1);
+    expect(reads).toBe(2);
+  });
+
+  it('reads nothing for a batch nobody here follows', async () => {
+    setup([]);
+    current = status(3);
+    progressed();
+    ns.notify({ kind: 'status', accountId: ACCOUNT, batch: current });
+    ns.notify({ kind: 'error', accountId: ACCOUNT, batchId: ID, category: 'opted_out' });
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(reads).toBe(0);
+    expect(ns.emitted).toEqual([]);
+  });
+
+  it('reaches followers of the account and of the batch, in one emit', async () => {
+    setup([`account:${ACCOUNT}`]);
+    ns.notify({ kind: 'error', accountId: ACCOUNT, batchId: ID, category: 'opted_out' });
+    await jest.advanceTimersByTimeAsync(1);
+    expect(ns.emitted).toEqual([
+      {
+        event: 'batch:error',
+        rooms: [`batch:${ID}`, `account:${ACCOUNT}`],
+        payload: { id: ID, category: 'opted_out', summary: { category: 'opted_out', count: 1 } },
+        at: expect.any(Number),
+      },
+    ]);
+  });
+
+  it('ignores notices it does not understand', () => {
+    setup();
+    expect(() => ns.notify({ kind: 'nonsense' } as unknown as BatchNotice)).not.toThrow();
+    expect(() => ns.notify(null as unknown as BatchNotice)).not.toThrow();
+  });
+});

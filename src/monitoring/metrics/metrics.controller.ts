@@ -1,0 +1,27 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../../accounts/api-key.guard';
+import { MetricsService } from './metrics.service';
+
+@ApiTags('operations')
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @Get()
+  @Public()
+  @ApiOperation({
+    summary: 'Prometheus metrics of this process (every role serves them on its PORT)',
+  })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format 0.0.4',
+    schema: { type: 'string', example: 'salvo_messages_sent_total{priority="high"} 42' },
+  })
+  async scrape(@Res() res: Response): Promise<void> {
+    // Written as is: Express's send() would rewrite the content type's parameters.
+    const body = await this.metrics.scrape();
+    res.status(200).setHeader('Content-Type', this.metrics.contentType).end(body);
+  }
+}

@@ -1,0 +1,48 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { DispatchProducer } from '../../batch/dispatch/dispatch.producer';
+import { PRIORITIES, type BatchStatus, type Priority } from '../../batch/entities/batch.entity';
+import { MetricsService, type QueueJobCounts } from './metrics.service';
+
+/** Tells MetricsService how to read queue depths (Bull, in Redis) and batch counts (PostgreSQL). */
+@Injectable()
+export class ScrapeReads implements OnModuleInit {
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly producer: DispatchProducer,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    this.metrics.readOnScrape({
+      queueDepths: () => this.queueDepths(),
+      batchesByStatus: () => this.batchesByStatus(),
+    });
+  }
+
+  private async queueDepths(): Promise<Record<Priority, QueueJobCounts>> {
+    const entries = await Promise.all(
+      PRIORITIES.map(async (priority) => {
+        const queue = this.producer.queue(priority);
+        // Bull queues commands until Redis is back; asking a disconnected queue would only pile up.
+        if (queue.client.status !== 'ready') throw new Error(`Redis is ${queue.client.status}`);
+        const counts = await queue.getJobCounts();
+        const jobs: QueueJobCounts = {
+          waiting: counts.waiting + ((counts as { paused?: number }).paused ?? 0),
+          active: counts.active,
+          delayed: counts.delayed,
+        };
+        return [priority, jobs] as const;
+      }),
+    );
+    return Object.fromEntries(entries) as Record<Priority, QueueJobCounts>;
+  }
+
+  private async batchesByStatus(): Promise<Partial<Record<BatchStatus, number>>> {
+    const rows: { status: BatchStatus; batches: number }[] = await this.dataSource.query(
+      'SELECT status, count(*)::int AS batches FROM batches GROUP BY status',
+    );
+    return Object.fromEntries(rows.map((row) => [row.status, row.batches]));
+  }
+}
