@@ -513,9 +513,10 @@
 
   function drawSpark(view) {
     const samples = view.samples;
-    // A line needs two readings; until live events bring them there is nothing to draw.
-    view.nodes.spark.classList.toggle('empty', samples.length < 2);
-    if (samples.length < 2) return;
+    // A line needs two readings, and a flat zero says no more than the figure above it.
+    const empty = samples.length < 2 || samples.every((s) => s.v === 0);
+    view.nodes.spark.classList.toggle('empty', empty);
+    if (empty) return;
     const first = samples[0].t;
     const span = Math.max(samples[samples.length - 1].t - first, 1);
     const peak = Math.max(...samples.map((s) => s.v), 1);
