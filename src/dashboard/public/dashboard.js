@@ -463,8 +463,10 @@
 
     nodes.mpsValue.textContent = formatNumber(metrics.messagesPerSecond);
     nodes.mpsValue.title = String(metrics.messagesPerSecond);
-    nodes.rateValue.textContent = `${formatNumber(metrics.successRate * 100)}%`;
-    nodes.rateValue.title = String(metrics.successRate);
+    // Nothing final yet: the API's 0 would read as "everything failed".
+    const judged = (progress.completed ?? 0) + (progress.failed ?? 0) > 0;
+    nodes.rateValue.textContent = judged ? `${formatNumber(metrics.successRate * 100)}%` : '–';
+    nodes.rateValue.title = judged ? String(metrics.successRate) : 'No message is final yet';
     drawSpark(view);
     renderErrors(view);
     renderActions(view);
