@@ -264,3 +264,24 @@ describe('a process whose Redis goes away (APP_ROLE=all, no ADMIN_PASSWORD, no C
     expect(app.process.exitCode).toBeNull();
   });
 });
+
+describe('an API process started while Redis is away', () => {
+  it('serves liveness, answers unready, stays alive, and stops promptly on SIGTERM', async () => {
+    // A port nothing listens on: a proxy opened, then closed.
+    const proxy = new RedisProxy(new URL(testEnv().redisUrl));
+    await proxy.open();
+    await proxy.close();
+    const app = await startApp({ APP_ROLE: 'api', REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+    try {
+      await request(app.url).get('/health').timeout(5_000).expect(200);
+      await request(app.url).get('/health/ready').timeout(5_000).expect(503);
+      // Long enough for every client to give up its first commands (3 retries each).
+      await sleep(3_000);
+      expect(app.process.exitCode).toBeNull();
+    } finally {
+      const stopping = Date.now();
+      await app.stop();
+      expect(Date.now() - stopping).toBeLessThan(10_000);
+    }
+  });
+});

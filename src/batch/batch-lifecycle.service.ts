@@ -8,7 +8,7 @@ import { DispatchProducer, type QueueableBatch } from './dispatch/dispatch.produ
 import { DispatchRepository } from './dispatch/dispatch.repository';
 import type { ErrorCategory } from '../errors/error-taxonomy';
 import { ADD_TO_TIMELINE } from '../rate-limit/analytics/analytics.sql';
-import type { BatchStatus } from './entities/batch.entity';
+import { BatchEntity, type BatchStatus } from './entities/batch.entity';
 
 const RETURNING = `RETURNING id, priority, total, generation`;
 
@@ -26,8 +26,8 @@ export class BatchLifecycleService {
     private readonly repository: DispatchRepository,
   ) {}
 
-  async start(accountId: string, id: string): Promise<void> {
-    const batch = await this.transition(accountId, id, 'start', (manager) =>
+  async start(accountId: string, id: string): Promise<BatchEntity> {
+    const { queueable, batch } = await this.transition(accountId, id, 'start', (manager) =>
       queryRows<QueueableBatch>(
         manager,
         `UPDATE batches SET status = 'processing', started_at = now(), resumed_at = now(),
@@ -36,11 +36,12 @@ export class BatchLifecycleService {
         [id, accountId],
       ),
     );
-    await this.queue(batch);
+    await this.queue(queueable);
+    return batch;
   }
 
-  async pause(accountId: string, id: string): Promise<void> {
-    await this.transition(accountId, id, 'pause', (manager) =>
+  async pause(accountId: string, id: string): Promise<BatchEntity> {
+    const { batch } = await this.transition(accountId, id, 'pause', (manager) =>
       queryRows<QueueableBatch>(
         manager,
         `UPDATE batches SET status = 'paused', pause_reason = 'Paused by a user.',
@@ -49,10 +50,11 @@ export class BatchLifecycleService {
         [id, accountId],
       ),
     );
+    return batch;
   }
 
-  async resume(accountId: string, id: string): Promise<void> {
-    const batch = await this.transition(accountId, id, 'resume', (manager) =>
+  async resume(accountId: string, id: string): Promise<BatchEntity> {
+    const { queueable, batch } = await this.transition(accountId, id, 'resume', (manager) =>
       queryRows<QueueableBatch>(
         manager,
         `UPDATE batches SET status = 'processing', pause_reason = NULL, resumed_at = now(),
@@ -61,12 +63,13 @@ export class BatchLifecycleService {
         [id, accountId],
       ),
     );
-    await this.queue(batch);
+    await this.queue(queueable);
+    return batch;
   }
 
   /** Unsent messages become cancelled; calls already in flight finish and are counted. */
-  async cancel(accountId: string, id: string): Promise<void> {
-    await this.transition(accountId, id, 'cancel', async (manager) => {
+  async cancel(accountId: string, id: string): Promise<BatchEntity> {
+    const { batch } = await this.transition(accountId, id, 'cancel', async (manager) => {
       const locked = await manager.query<{ id: string }[]>(
         `SELECT id FROM batches WHERE id = $1 AND account_id = $2
            AND status IN ('pending', 'processing', 'paused') FOR UPDATE`,
@@ -82,6 +85,7 @@ export class BatchLifecycleService {
         [id],
       );
     });
+    return batch;
   }
 
   /**
@@ -89,47 +93,52 @@ export class BatchLifecycleService {
    * the counters with them. A finished batch reopens (processing); a processing one queues a new
    * generation, as its lanes may have passed those messages; a paused one keeps them for its
    * resume. The validity clock and the error-rate window restart. Answers how many messages were
-   * requeued and whether the batch reopened; a cancelled batch is a 409.
+   * requeued, whether the batch reopened, and the batch as the change left it; a cancelled batch
+   * is a 409.
    */
   async retryFailed(
     accountId: string,
     id: string,
     categories: readonly ErrorCategory[],
-  ): Promise<{ requeued: number; reopened: boolean }> {
+  ): Promise<{ requeued: number; reopened: boolean; batch: BatchEntity }> {
     let requeued = 0;
     let requeue = false;
     let reopened = false;
-    const batch = await this.transition(accountId, id, 'retry-failed', async (manager) => {
-      const [locked] = await manager.query<{ status: BatchStatus }[]>(
-        `SELECT status FROM batches WHERE id = $1 AND account_id = $2 AND status = ANY($3)
+    const { queueable, batch } = await this.transition(
+      accountId,
+      id,
+      'retry-failed',
+      async (manager) => {
+        const [locked] = await manager.query<{ status: BatchStatus }[]>(
+          `SELECT status FROM batches WHERE id = $1 AND account_id = $2 AND status = ANY($3)
          FOR UPDATE`,
-        [id, accountId, allowedFrom('retry-failed')],
-      );
-      if (!locked) return [];
-      const messages = await queryRows<unknown>(
-        manager,
-        `UPDATE messages SET status = 'pending', attempts = 0, next_attempt_at = NULL
+          [id, accountId, allowedFrom('retry-failed')],
+        );
+        if (!locked) return [];
+        const messages = await queryRows<unknown>(
+          manager,
+          `UPDATE messages SET status = 'pending', attempts = 0, next_attempt_at = NULL
          WHERE batch_id = $1 AND status = 'failed' AND last_error ->> 'category' = ANY($2)
          RETURNING seq`,
-        [id, categories],
-      );
-      requeued = messages.length;
-      // The timeline's failures keep adding up to the counter: they leave it now.
-      if (requeued) {
-        await manager.query(
-          `WITH timeline_events AS (
+          [id, categories],
+        );
+        requeued = messages.length;
+        // The timeline's failures keep adding up to the counter: they leave it now.
+        if (requeued) {
+          await manager.query(
+            `WITH timeline_events AS (
              SELECT $1::uuid AS batch_id, now() AS ts, 0 AS sent, -$2::int AS failed, 0 AS throttled
            ), ${ADD_TO_TIMELINE}
            SELECT 1`,
-          [id, requeued],
-        );
-      }
-      // A paused batch keeps its requeued messages for its resume; the others queue them now.
-      requeue = requeued > 0 && locked.status !== 'paused';
-      reopened = requeue && locked.status !== 'processing';
-      return queryRows<QueueableBatch>(
-        manager,
-        `UPDATE batches SET
+            [id, requeued],
+          );
+        }
+        // A paused batch keeps its requeued messages for its resume; the others queue them now.
+        requeue = requeued > 0 && locked.status !== 'paused';
+        reopened = requeue && locked.status !== 'processing';
+        return queryRows<QueueableBatch>(
+          manager,
+          `UPDATE batches SET
            failed_count = failed_count - $2, pending_count = pending_count + $2,
            status = CASE WHEN $3 THEN 'processing' ELSE status END,
            completed_at = CASE WHEN $3 THEN NULL ELSE completed_at END,
@@ -139,15 +148,17 @@ export class BatchLifecycleService {
            valid_from = CASE WHEN $2 > 0 THEN now() ELSE valid_from END,
            error_window = CASE WHEN $2 > 0 THEN '' ELSE error_window END
          WHERE id = $1 ${RETURNING}`,
-        [id, requeued, requeue],
-      );
-    });
-    if (requeue) await this.queue(batch);
-    return { requeued, reopened };
+          [id, requeued, requeue],
+        );
+      },
+    );
+    if (requeue) await this.queue(queueable);
+    return { requeued, reopened, batch };
   }
 
   /**
-   * Runs one conditional transition in a transaction. No row changed means the batch is unknown
+   * Runs one conditional transition in a transaction and answers the batch as it left it (read
+   * under the row lock, so no later change shows). No row changed means the batch is unknown
    * (404, also for another account's) or in a status the action does not apply to (409).
    */
   private async transition(
@@ -155,8 +166,11 @@ export class BatchLifecycleService {
     id: string,
     action: BatchAction,
     apply: (manager: EntityManager) => Promise<QueueableBatch[]>,
-  ): Promise<QueueableBatch> {
-    const [changed] = await this.dataSource.transaction(apply);
+  ): Promise<{ queueable: QueueableBatch; batch: BatchEntity }> {
+    const changed = await this.dataSource.transaction(async (manager) => {
+      const [queueable] = await apply(manager);
+      return queueable && { queueable, batch: await manager.findOneByOrFail(BatchEntity, { id }) };
+    });
     if (changed) return changed;
     const [current] = await this.dataSource.query<{ status: BatchStatus }[]>(
       `SELECT status FROM batches WHERE id = $1 AND account_id = $2`,

@@ -83,17 +83,17 @@ export class BatchService {
       if (claim) await this.idempotency.release(claim);
       throw error;
     }
-    if (created.status === 'processing') await this.queueDispatch(created);
-    // Followers of the whole account learn of the batch from its first status.
+    // Followers of the whole account learn of the batch from its first status, before any
+    // progress its dispatch makes.
     const { warnings: _w, duplicatesDropped: _d, ...status } = created;
     this.events.statusChanged(accountId, status);
+    if (created.status === 'processing') await this.queueDispatch(created);
     return { status: 201, body: created };
   }
 
   /** Runs a lifecycle action and answers the batch's new status. */
   async act(accountId: string, id: string, action: StatusAction): Promise<BatchStatusDto> {
-    await this.lifecycle[action](accountId, id);
-    const status = await this.findOne(accountId, id);
+    const [status] = await this.present([await this.lifecycle[action](accountId, id)]);
     this.events.statusChanged(accountId, status);
     return status;
   }
@@ -103,8 +103,12 @@ export class BatchService {
     id: string,
     categories: readonly ErrorCategory[],
   ): Promise<RetryFailedResultDto> {
-    const { requeued, reopened } = await this.lifecycle.retryFailed(accountId, id, categories);
-    const status = await this.findOne(accountId, id);
+    const { requeued, reopened, batch } = await this.lifecycle.retryFailed(
+      accountId,
+      id,
+      categories,
+    );
+    const [status] = await this.present([batch]);
     // Counters moved back: a new status for a reopened batch, fresh progress otherwise.
     if (reopened) this.events.statusChanged(accountId, status);
     else if (requeued) this.events.progressed([{ id, accountId }]);
@@ -121,10 +125,17 @@ export class BatchService {
     );
   }
 
-  /** Publishes the current status of batches that just changed status. */
-  async announce(ids: readonly string[]): Promise<void> {
-    for (const { accountId, status } of (await this.snapshots(ids)).values()) {
-      this.events.statusChanged(accountId, status);
+  /**
+   * Publishes the status of batches that just changed status, as the change left them (read in
+   * its transaction). Never throws: a notice is best effort, the change itself is committed.
+   */
+  async announce(batches: readonly BatchEntity[]): Promise<void> {
+    if (!batches.length) return;
+    try {
+      const statuses = await this.present([...batches]);
+      batches.forEach((batch, i) => this.events.statusChanged(batch.accountId, statuses[i]));
+    } catch (error) {
+      this.logger.warn(`Could not announce new batch statuses: ${(error as Error).message}`);
     }
   }
 

@@ -1,6 +1,6 @@
 // The SQL of dispatch: claiming messages, writing results with their counter deltas, releasing.
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import {
   dispatchConfig,
   errorRateConfig,
@@ -23,7 +23,7 @@ import type { BatchRef } from '../../monitoring/events/batch-events';
 import { ADD_CALL_STATS, ADD_TO_TIMELINE } from '../../rate-limit/analytics/analytics.sql';
 import { sumCalls, type CallObservation } from '../../rate-limit/analytics/call-stats';
 import { PROCESSING_MS_SO_FAR, validFrom } from '../batch-sql';
-import type { BatchStatus, Priority } from '../entities/batch.entity';
+import { BatchEntity, type BatchStatus, type Priority } from '../entities/batch.entity';
 import type { MessageError } from '../entities/message.entity';
 
 export interface ClaimedMessage {
@@ -61,8 +61,8 @@ export interface MessageResult {
 export interface WriteOutcome {
   /** Every batch the results belong to: their counters may have moved. */
   batches: BatchRef[];
-  /** Batches whose status changed: failed, paused by the guard, or finished. */
-  transitioned: string[];
+  /** Batches whose status changed (failed, paused by the guard, finished), as the write left them. */
+  transitioned: BatchEntity[];
   /** Failure categories that appeared in a batch for the first time. */
   appeared: { batchId: string; category: ErrorCategory }[];
 }
@@ -70,7 +70,8 @@ export interface WriteOutcome {
 /** What expiring a batch's messages changed. */
 export interface ExpireOutcome {
   expired: number;
-  finished: boolean;
+  /** The batch as it finished, when nothing was left. */
+  finished: BatchEntity | null;
   appeared: ErrorCategory[];
 }
 
@@ -342,7 +343,10 @@ export class DispatchRepository {
       for (const { id } of finished) transitioned.add(id);
       return {
         batches,
-        transitioned: [...transitioned],
+        // Read under the row locks: the states right after these changes.
+        transitioned: transitioned.size
+          ? await manager.findBy(BatchEntity, { id: In([...transitioned]) })
+          : [],
         appeared: written.flatMap(({ id, appeared }) =>
           (appeared ?? []).map((category) => ({ batchId: id, category })),
         ),
@@ -374,13 +378,13 @@ export class DispatchRepository {
    * EXPIRE_CHUNK messages, so a large batch never holds its row lock for long. Answers how many.
    */
   async expire(batchId: string): Promise<ExpireOutcome> {
-    const total: ExpireOutcome = { expired: 0, finished: false, appeared: [] };
+    const total: ExpireOutcome = { expired: 0, finished: null, appeared: [] };
     for (;;) {
       const chunk = await this.dataSource.transaction((manager) =>
         this.expireChunk(manager, batchId),
       );
       total.expired += chunk.expired;
-      total.finished ||= chunk.finished;
+      total.finished ??= chunk.finished;
       total.appeared.push(...chunk.appeared);
       if (chunk.expired < EXPIRE_CHUNK) return total;
     }
@@ -392,7 +396,7 @@ export class DispatchRepository {
       [batchId],
     );
     if (batch?.status !== 'processing' && batch?.status !== 'paused') {
-      return { expired: 0, finished: false, appeared: [] };
+      return { expired: 0, finished: null, appeared: [] };
     }
     const [row] = await queryRows<{ expired: number; appeared: ErrorCategory[] | null }>(
       manager,
@@ -429,7 +433,9 @@ export class DispatchRepository {
     const finished = await queryRows<unknown>(manager, FINISH, [[batchId]]);
     return {
       expired: row?.expired ?? 0,
-      finished: finished.length > 0,
+      finished: finished.length
+        ? await manager.findOneByOrFail(BatchEntity, { id: batchId })
+        : null,
       appeared: row?.appeared ?? [],
     };
   }

@@ -16,7 +16,7 @@ import {
   type RetryConfig,
 } from '../../config/configuration';
 import { REDIS, redisKey } from '../../redis/redis.module';
-import type { BatchStatus } from '../entities/batch.entity';
+import { BatchEntity, type BatchStatus } from '../entities/batch.entity';
 import { ADVISORY_LOCKS } from '../../database/database-setup';
 import { queryRows } from '../../database/query-rows';
 import type { BatchRef } from '../../monitoring/events/batch-events';
@@ -87,7 +87,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const withJobs = redisLost ? new Set<string>() : await this.producer.batchesWithJobs();
     const queued: { batch: QueueableBatch; from: number }[] = [];
     const expiring: BatchRef[] = [];
-    const started: string[] = [];
+    const started: BatchEntity[] = [];
     const cancelledClaims: BatchRef[] = [];
     await this.dataSource.transaction(async (manager) => {
       const [{ locked }] = await manager.query<{ locked: boolean }[]>(
@@ -125,7 +125,6 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
           expiring.push({ id, accountId }); // after this transaction, in chunks of their own
           continue;
         }
-        if (status === 'pending') started.push(id);
         const [batch] = await queryRows<QueueableBatch>(
           manager,
           `UPDATE batches SET generation = generation + 1,
@@ -135,6 +134,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
            WHERE id = $1 RETURNING id, priority, total, generation`,
           [id],
         );
+        if (status === 'pending') started.push(await manager.findOneByOrFail(BatchEntity, { id }));
         const from = status === 'pending' ? 0 : await this.repository.firstUnfinished(manager, id);
         if (from !== null) queued.push({ batch, from });
       }
@@ -147,7 +147,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       this.logger.log(`Batch ${id}: ${expired} message(s) expired unsent`);
       for (const category of appeared) this.events.errorAppeared(accountId, id, category);
       this.events.progressed([{ id, accountId }]);
-      if (finished) await this.batchService.announce([id]);
+      if (finished) await this.batchService.announce([finished]);
     }
     for (const { batch, from } of queued) await this.producer.enqueue(batch, from);
     if (redisLost) await this.redis.set(this.sentinelKey, String(Date.now()));

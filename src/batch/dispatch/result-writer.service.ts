@@ -76,11 +76,6 @@ export class ResultWriter implements OnApplicationShutdown {
       this.events.errorAppeared(owners.get(batchId)!, batchId, category);
     }
     this.events.progressed(batches);
-    // A status event carries the state right after the change, which takes a read.
-    await this.batches
-      .announce(transitioned)
-      .catch((error: Error) =>
-        this.logger.warn(`Could not announce new batch statuses: ${error.message}`),
-      );
+    await this.batches.announce(transitioned);
   }
 }

@@ -41,14 +41,17 @@ describe('BatchEventRelay', () => {
   let relay: BatchEventRelay;
   let ns: ReturnType<typeof fakeNamespace>;
   let reads: number;
+  /** How a read goes: at once with `current` by default. */
+  let reader: () => Promise<BatchStatusDto>;
 
-  const setup = (rooms = [`batch:${ID}`]) => {
+  const setup = (rooms = [`batch:${ACCOUNT}:${ID}`]) => {
     reads = 0;
+    reader = () => Promise.resolve(current);
     const batches = {
-      snapshots: () => {
+      snapshots: async () => {
         reads++;
-        const owned: OwnedStatus = { accountId: ACCOUNT, status: current };
-        return Promise.resolve(new Map([[ID, owned]]));
+        const owned: OwnedStatus = { accountId: ACCOUNT, status: await reader() };
+        return new Map([[ID, owned]]);
       },
     } as unknown as BatchService;
     const errors = {
@@ -106,6 +109,37 @@ describe('BatchEventRelay', () => {
     ]);
   });
 
+  it('drops a read that started before a status change, and sends the state after it', async () => {
+    setup();
+    current = status(10);
+    // A slow read: it sees the batch processing, and answers after the batch was paused.
+    reader = () => new Promise((resolve) => setTimeout(() => resolve(status(10)), 200));
+    progressed();
+    await jest.advanceTimersByTimeAsync(50);
+    current = status(12, 'paused');
+    reader = () => Promise.resolve(current);
+    ns.notify({ kind: 'status', accountId: ACCOUNT, batch: current });
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(
+      ns.emitted.map((e) => [e.event, e.payload.status, e.payload.progress.completed]),
+    ).toEqual([
+      ['batch:status', 'paused', 12],
+      ['batch:progress', 'paused', 12],
+    ]);
+  });
+
+  it('tries a failed read again, so the final state still arrives', async () => {
+    setup();
+    current = status(100, 'completed');
+    let failures = 1;
+    reader = () =>
+      failures-- > 0 ? Promise.reject(new Error('connection lost')) : Promise.resolve(current);
+    ns.notify({ kind: 'status', accountId: ACCOUNT, batch: current });
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(progressEvents().map((e) => e.payload.status)).toEqual(['completed']);
+    expect(reads).toBe(2);
+  });
+
   it('does not repeat a state it already sent', async () => {
     setup();
     current = status(3);
@@ -135,7 +169,7 @@ describe('BatchEventRelay', () => {
     expect(ns.emitted).toEqual([
       {
         event: 'batch:error',
-        rooms: [`batch:${ID}`, `account:${ACCOUNT}`],
+        rooms: [`batch:${ACCOUNT}:${ID}`, `account:${ACCOUNT}`],
         payload: { id: ID, category: 'opted_out', summary: { category: 'opted_out', count: 1 } },
         at: expect.any(Number),
       },

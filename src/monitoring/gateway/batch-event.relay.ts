@@ -5,6 +5,7 @@ import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
 import { ErrorLogService } from '../../errors/error-log/error-log.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { NOTICE_EVENT, type BatchNotice, type BatchRef } from '../events/batch-events';
+import { withTimeout } from '../../common/with-timeout';
 import { EmissionWindow } from './emission-window';
 import { accountRoom, batchRoom } from './subscription';
 
@@ -17,6 +18,9 @@ export const PROGRESS_PER_SECOND = 4;
 const PROGRESS_WINDOW_MS = 1_250;
 /** A batch nobody heard of for this long is forgotten (its pacing has long run out). */
 const IDLE_MS = 10_000;
+/** A read of a batch's state that takes longer is abandoned, and tried again after RETRY_MS. */
+const READ_TIMEOUT_MS = 5_000;
+const RETRY_MS = 500;
 
 const FINAL = new Set<BatchStatusDto['status']>(['completed', 'failed', 'cancelled']);
 
@@ -28,7 +32,10 @@ interface Followed {
   dirty: boolean;
   /** The batch reached a final state: deliver it now, past the pacing. */
   final: boolean;
-  reading: boolean;
+  /** The read in flight, if any. */
+  reading?: Promise<void>;
+  /** Counts status notices: a read that started before the last one is stale. */
+  statusSeq: number;
   timer?: NodeJS.Timeout;
   /** The progress last emitted, to skip states that say nothing new. */
   last?: string;
@@ -48,6 +55,7 @@ export class BatchEventRelay implements OnApplicationShutdown {
   private readonly logger = new Logger(BatchEventRelay.name);
   private readonly followed = new Map<string, Followed>();
   private nsp?: Namespace;
+  private closed = false;
   private readonly sweeper = setInterval(() => this.sweep(), IDLE_MS).unref();
 
   constructor(
@@ -61,7 +69,13 @@ export class BatchEventRelay implements OnApplicationShutdown {
     nsp.on(NOTICE_EVENT, (notice: BatchNotice) => this.onNotice(notice));
   }
 
+  /** Resolves once no read of the batch is in flight, so a state read after it is not older. */
+  async settled(batchId: string): Promise<void> {
+    await this.followed.get(batchId)?.reading;
+  }
+
   onApplicationShutdown(): void {
+    this.closed = true;
     clearInterval(this.sweeper);
     for (const state of this.followed.values()) clearTimeout(state.timer);
     this.followed.clear();
@@ -76,6 +90,13 @@ export class BatchEventRelay implements OnApplicationShutdown {
         const { accountId, batch } = notice;
         if (!this.hasFollowers(batch.id, accountId)) return;
         this.emit('batch:status', batch.id, accountId, batch);
+        const state = this.stateOf({ id: batch.id, accountId });
+        if (state) {
+          // A read in flight may predate the transition: its state is dropped. The status may
+          // carry older counts than the last progress: the next fresh state goes out in any case.
+          state.statusSeq++;
+          state.last = undefined;
+        }
         this.changed({ id: batch.id, accountId }, FINAL.has(batch.status));
         return;
       }
@@ -86,8 +107,18 @@ export class BatchEventRelay implements OnApplicationShutdown {
   }
 
   /** The batch moved: its followers get its state when the pacing allows (at once if final). */
-  private changed({ id, accountId }: BatchRef, final: boolean): void {
-    if (!this.hasFollowers(id, accountId)) return;
+  private changed(ref: BatchRef, final: boolean): void {
+    const state = this.stateOf(ref);
+    if (!state) return;
+    state.dirty = true;
+    state.final ||= final;
+    state.touchedAt = Date.now();
+    this.pump(ref.id, state);
+  }
+
+  /** What this process keeps of a batch its sockets follow; undefined when none does. */
+  private stateOf({ id, accountId }: BatchRef): Followed | undefined {
+    if (this.closed || !this.hasFollowers(id, accountId)) return undefined;
     let state = this.followed.get(id);
     if (!state) {
       state = {
@@ -95,19 +126,16 @@ export class BatchEventRelay implements OnApplicationShutdown {
         window: new EmissionWindow(PROGRESS_PER_SECOND, PROGRESS_WINDOW_MS),
         dirty: false,
         final: false,
-        reading: false,
+        statusSeq: 0,
         touchedAt: Date.now(),
       };
       this.followed.set(id, state);
     }
-    state.dirty = true;
-    state.final ||= final;
-    state.touchedAt = Date.now();
-    this.pump(id, state);
+    return state;
   }
 
   private pump(id: string, state: Followed): void {
-    if (state.reading || !state.dirty) return;
+    if (this.closed || state.reading || !state.dirty) return;
     const waitMs = state.final ? 0 : state.window.waitMs(Date.now());
     if (waitMs > 0) {
       state.timer ??= setTimeout(() => {
@@ -118,22 +146,27 @@ export class BatchEventRelay implements OnApplicationShutdown {
     }
     clearTimeout(state.timer);
     state.timer = undefined;
-    state.reading = true;
+    state.reading = this.read(id, state).finally(() => {
+      state.reading = undefined;
+      this.pump(id, state);
+    });
+  }
+
+  /** Reads the batch and sends its state; a failed read is tried again, the change is not lost. */
+  private async read(id: string, state: Followed): Promise<void> {
+    const { final, statusSeq } = state;
     state.dirty = false;
     state.final = false;
-    this.batches
-      .snapshots([id])
-      .then((snapshots) => {
-        const current = snapshots.get(id);
-        if (current) this.emitProgress(id, state, current.status);
-      })
-      .catch((error: Error) =>
-        this.logger.warn(`Could not read batch ${id} for its followers: ${error.message}`),
-      )
-      .finally(() => {
-        state.reading = false;
-        this.pump(id, state);
-      });
+    try {
+      const current = (await withTimeout(this.batches.snapshots([id]), READ_TIMEOUT_MS)).get(id);
+      // A status notice came meanwhile: this state may be older than it; a new read follows.
+      if (current && statusSeq === state.statusSeq) this.emitProgress(id, state, current.status);
+    } catch (error) {
+      this.logger.warn(`Could not read batch ${id} for its followers: ${(error as Error).message}`);
+      state.dirty = true;
+      state.final ||= final;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
+    }
   }
 
   private emitProgress(id: string, state: Followed, status: BatchStatusDto): void {
@@ -158,13 +191,17 @@ export class BatchEventRelay implements OnApplicationShutdown {
 
   private emit(event: string, batchId: string, accountId: string, payload: unknown): void {
     // One socket in both rooms gets the event once.
-    this.nsp?.local.to([batchRoom(batchId), accountRoom(accountId)]).emit(event, payload);
+    this.nsp?.local
+      .to([batchRoom(accountId, batchId), accountRoom(accountId)])
+      .emit(event, payload);
     this.metrics.eventEmitted(event);
   }
 
   private hasFollowers(batchId: string, accountId: string): boolean {
     const rooms = this.nsp?.adapter.rooms;
-    return !!rooms && (rooms.has(batchRoom(batchId)) || rooms.has(accountRoom(accountId)));
+    return (
+      !!rooms && (rooms.has(batchRoom(accountId, batchId)) || rooms.has(accountRoom(accountId)))
+    );
   }
 
   /** Forgets batches that have been quiet for a while, or that nobody here follows any more. */

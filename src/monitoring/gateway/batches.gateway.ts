@@ -74,12 +74,16 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       await socket.join(accountRoom(accountId));
       return { ok: true };
     }
-    // Joined first, so that nothing that happens between the read and the join is missed.
-    await socket.join(batchRoom(subscription.batchId));
+    const room = batchRoom(accountId, subscription.batchId);
+    const following = socket.rooms.has(room);
+    // Joined first, so that nothing that happens between the read and the join is missed; and
+    // after any read the relay has in flight, so that the ack is never newer than what follows.
+    await socket.join(room);
     try {
+      await this.relay.settled(subscription.batchId);
       return await this.batches.findOne(accountId, subscription.batchId);
     } catch (error) {
-      await socket.leave(batchRoom(subscription.batchId));
+      if (!following) await socket.leave(room);
       if (error instanceof DomainError && error.code === 'BATCH_NOT_FOUND') {
         return errorAck('BATCH_NOT_FOUND', error.message);
       }
@@ -98,7 +102,7 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     await socket.leave(
       subscription.kind === 'all'
         ? accountRoom(socket.data.accountId)
-        : batchRoom(subscription.batchId),
+        : batchRoom(socket.data.accountId, subscription.batchId),
     );
     return { ok: true };
   }

@@ -26,7 +26,9 @@ export class RedisIoAdapter extends IoAdapter {
     private readonly options: RedisIoOptions,
   ) {
     super(app);
-    this.pub = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
+    // No retry limit: the adapter does not catch its (p)subscribe calls, and a rejection while
+    // Redis is away would end the process. They wait for Redis instead.
+    this.pub = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
     this.sub = this.pub.duplicate();
     // ioredis reconnects by itself; the readiness check reports Redis being away.
     for (const client of [this.pub, this.sub]) client.on('error', () => undefined);
@@ -46,8 +48,12 @@ export class RedisIoAdapter extends IoAdapter {
 
   override async dispose(): Promise<void> {
     await super.dispose();
+    // quit() would wait for a Redis that is away; then there is nothing to say goodbye to.
     await Promise.all(
-      [this.pub, this.sub].map((client) => client.quit().catch(() => client.disconnect())),
+      [this.pub, this.sub].map(async (client) => {
+        if (client.status !== 'ready') return client.disconnect();
+        await client.quit().catch(() => client.disconnect());
+      }),
     );
   }
 }

@@ -38,5 +38,7 @@ export function parseSubscription(event: string, payload: unknown): Subscription
   return { kind: 'batch', batchId: batchId.toLowerCase() };
 }
 
-export const batchRoom = (batchId: string): string => `batch:${batchId}`;
+/** A batch's room names its account too: a socket that joins another account's id hears nothing. */
+export const batchRoom = (accountId: string, batchId: string): string =>
+  `batch:${accountId}:${batchId}`;
 export const accountRoom = (accountId: string): string => `account:${accountId}`;
