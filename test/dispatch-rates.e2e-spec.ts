@@ -1,5 +1,5 @@
 // The real tier rates (high 8, normal 5, low 2 per second), measured on the message log's sentAt.
-import { useApp } from './support/api';
+import { useIsolatedApp } from './support/api';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   batchStatus,
@@ -10,7 +10,8 @@ import {
 } from './support/dispatch';
 
 describe('tier rates at their defaults', () => {
-  const service = useApp({ RECONCILE_INTERVAL_MS: '500' });
+  // Alone: batches other files left processing would take shares of the default ceiling.
+  const service = useIsolatedApp('rates', { RECONCILE_INTERVAL_MS: '500' });
 
   it('each batch stays within its tier in every sliding second and comes close to it', async () => {
     const tiers = [
