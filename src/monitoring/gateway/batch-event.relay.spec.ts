@@ -140,6 +140,19 @@ describe('BatchEventRelay', () => {
     expect(reads).toBe(2);
   });
 
+  it('sends the final state once when progress showed it before the status notice', async () => {
+    setup();
+    current = status(100, 'completed');
+    progressed();
+    await jest.advanceTimersByTimeAsync(10);
+    ns.notify({ kind: 'status', accountId: ACCOUNT, batch: current });
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(ns.emitted.map((e) => [e.event, e.payload.status])).toEqual([
+      ['batch:progress', 'completed'],
+      ['batch:status', 'completed'],
+    ]);
+  });
+
   it('does not repeat a state it already sent', async () => {
     setup();
     current = status(3);

@@ -91,12 +91,9 @@ export class BatchEventRelay implements OnApplicationShutdown {
         if (!this.hasFollowers(batch.id, accountId)) return;
         this.emit('batch:status', batch.id, accountId, batch);
         const state = this.stateOf({ id: batch.id, accountId });
-        if (state) {
-          // A read in flight may predate the transition: its state is dropped. The status may
-          // carry older counts than the last progress: the next fresh state goes out in any case.
-          state.statusSeq++;
-          state.last = undefined;
-        }
+        // A read in flight may predate the transition: its state is dropped, a fresh one follows
+        // (and goes out unless it is the progress already sent, so the final state goes once).
+        if (state) state.statusSeq++;
         this.changed({ id: batch.id, accountId }, FINAL.has(batch.status));
         return;
       }
