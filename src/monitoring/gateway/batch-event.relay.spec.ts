@@ -153,6 +153,33 @@ describe('BatchEventRelay', () => {
     ]);
   });
 
+  it('reads a subscribe ack in turn: after the read in flight, before one asked meanwhile', async () => {
+    setup();
+    const order: string[] = [];
+    current = status(5);
+    reader = () =>
+      new Promise((resolve) =>
+        setTimeout(() => {
+          order.push(`relay read ${current.progress.completed}`);
+          resolve(current);
+        }, 100),
+      );
+    progressed(); // a relay read starts, and takes 100 ms
+    await jest.advanceTimersByTimeAsync(10);
+    const ack = relay.inTurn({ id: ID, accountId: ACCOUNT }, async () => {
+      order.push('ack read');
+      current = status(7);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return 'ack';
+    });
+    await jest.advanceTimersByTimeAsync(10);
+    progressed(); // asked while the ack is waiting or reading: it must read after it
+    await jest.advanceTimersByTimeAsync(2_000);
+    await expect(ack).resolves.toBe('ack');
+    expect(order).toEqual(['relay read 5', 'ack read', 'relay read 7']);
+    expect(progressEvents().map((e) => e.payload.progress.completed)).toEqual([5, 7]);
+  });
+
   it('does not repeat a state it already sent', async () => {
     setup();
     current = status(3);

@@ -36,6 +36,8 @@ interface Followed {
   reading?: Promise<void>;
   /** Counts status notices: a read that started before the last one is stale. */
   statusSeq: number;
+  /** Subscribe acks waiting for their turn to read (see inTurn). */
+  acksWaiting: number;
   timer?: NodeJS.Timeout;
   /** The progress last emitted, to skip states that say nothing new. */
   last?: string;
@@ -69,9 +71,26 @@ export class BatchEventRelay implements OnApplicationShutdown {
     nsp.on(NOTICE_EVENT, (notice: BatchNotice) => this.onNotice(notice));
   }
 
-  /** Resolves once no read of the batch is in flight, so a state read after it is not older. */
-  async settled(batchId: string): Promise<void> {
-    await this.followed.get(batchId)?.reading;
+  /**
+   * Runs `read` (a subscribe's ack) as one of the batch's reads: after the one in flight, and
+   * before any the relay starts meanwhile, so no event that follows the ack is older than it.
+   * Call it once the socket has joined the batch's room.
+   */
+  async inTurn<T>(ref: BatchRef, read: () => Promise<T>): Promise<T> {
+    const state = this.stateOf(ref);
+    if (!state) return read();
+    state.acksWaiting++; // the relay starts no read of its own meanwhile
+    while (state.reading) await state.reading;
+    state.acksWaiting--;
+    let done!: () => void;
+    state.reading = new Promise<void>((resolve) => (done = resolve));
+    try {
+      return await read();
+    } finally {
+      state.reading = undefined;
+      done();
+      this.pump(ref.id, state);
+    }
   }
 
   onApplicationShutdown(): void {
@@ -124,6 +143,7 @@ export class BatchEventRelay implements OnApplicationShutdown {
         dirty: false,
         final: false,
         statusSeq: 0,
+        acksWaiting: 0,
         touchedAt: Date.now(),
       };
       this.followed.set(id, state);
@@ -132,7 +152,7 @@ export class BatchEventRelay implements OnApplicationShutdown {
   }
 
   private pump(id: string, state: Followed): void {
-    if (this.closed || state.reading || !state.dirty) return;
+    if (this.closed || state.reading || state.acksWaiting || !state.dirty) return;
     const waitMs = state.final ? 0 : state.window.waitMs(Date.now());
     if (waitMs > 0) {
       state.timer ??= setTimeout(() => {
@@ -205,7 +225,7 @@ export class BatchEventRelay implements OnApplicationShutdown {
   private sweep(): void {
     const now = Date.now();
     for (const [id, state] of this.followed) {
-      const quiet = !state.reading && !state.timer && !state.dirty;
+      const quiet = !state.reading && !state.timer && !state.dirty && !state.acksWaiting;
       const idle = now - Math.max(state.touchedAt, state.window.lastAt()) > IDLE_MS;
       if (quiet && (idle || !this.hasFollowers(id, state.accountId))) this.followed.delete(id);
     }

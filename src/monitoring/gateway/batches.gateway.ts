@@ -76,12 +76,13 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     }
     const room = batchRoom(accountId, subscription.batchId);
     const following = socket.rooms.has(room);
-    // Joined first, so that nothing that happens between the read and the join is missed; and
-    // after any read the relay has in flight, so that the ack is never newer than what follows.
+    // Joined first, so that nothing that happens between the read and the join is missed; read
+    // in turn with the relay's reads of the batch, so that no event after the ack is older.
     await socket.join(room);
     try {
-      await this.relay.settled(subscription.batchId);
-      return await this.batches.findOne(accountId, subscription.batchId);
+      return await this.relay.inTurn({ id: subscription.batchId, accountId }, () =>
+        this.batches.findOne(accountId, subscription.batchId),
+      );
     } catch (error) {
       if (!following) await socket.leave(room);
       if (error instanceof DomainError && error.code === 'BATCH_NOT_FOUND') {
