@@ -11,6 +11,7 @@ import { startApp } from '../test/support/app-process';
 import { dropDatabase, query } from '../test/support/database';
 import { deleteKeys } from '../test/support/redis';
 import { createTestEnv } from '../test/support/test-env';
+import { LIFTED_RATES } from './support';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 200);
@@ -19,12 +20,8 @@ const NOOP_JOBS = 20_000;
 async function main(): Promise<void> {
   const env = createTestEnv();
   process.env.SALVO_TEST_ENV = JSON.stringify(env);
-  const lifted = String(1_000_000);
   const app = await startApp({
-    PROVIDER_MAX_MPS: '0', // dispatch is measured here, not the provider's ceiling
-    RATE_LIMIT_HIGH: lifted,
-    RATE_LIMIT_NORMAL: lifted,
-    RATE_LIMIT_LOW: lifted,
+    ...LIFTED_RATES,
     SIMULATOR_LATENCY_MS: '0',
     DISPATCH_CHUNK_SIZE: String(CHUNK),
     MAX_RECIPIENTS_PER_REQUEST: String(Math.max(MESSAGES, 100_000)),

@@ -10,6 +10,7 @@ import { startApp } from '../test/support/app-process';
 import { dropDatabase, query } from '../test/support/database';
 import { deleteKeys } from '../test/support/redis';
 import { createTestEnv } from '../test/support/test-env';
+import { LIFTED_RATES } from './support';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
@@ -17,12 +18,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
 async function main(): Promise<void> {
   const env = createTestEnv();
   process.env.SALVO_TEST_ENV = JSON.stringify(env);
-  const lifted = String(1_000_000);
   const app = await startApp({
-    PROVIDER_MAX_MPS: '0', // dispatch is measured here, not the provider's ceiling
-    RATE_LIMIT_HIGH: lifted,
-    RATE_LIMIT_NORMAL: lifted,
-    RATE_LIMIT_LOW: lifted,
+    ...LIFTED_RATES,
     SIMULATOR_FAILURE_RATE: '1',
     RETRY_MAX_ATTEMPTS: '1',
     ERROR_RATE_PAUSE_THRESHOLD: '1',

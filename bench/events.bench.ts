@@ -12,6 +12,7 @@ import { dropDatabase, query } from '../test/support/database';
 import { deleteKeys } from '../test/support/redis';
 import { connect, mostInAnySecond, type BatchSocket } from '../test/support/sockets';
 import { createTestEnv } from '../test/support/test-env';
+import { apiCaller } from './support';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 200);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 20);
@@ -43,15 +44,7 @@ async function main(): Promise<void> {
     apps.push(await startApp({ ...settings, APP_ROLE: 'worker' }));
     apps.push(await startApp({ ...settings, APP_ROLE: 'worker' }));
     const [apiProcess] = apps;
-    const call = (method: string, path: string, body?: unknown) =>
-      fetch(`${apiProcess.url}${path}`, {
-        method,
-        headers: {
-          Authorization: `Bearer ${env.bootstrapApiKey}`,
-          'Content-Type': 'application/json',
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const call = apiCaller(apiProcess.url, env.bootstrapApiKey);
 
     const ids: string[] = [];
     for (let i = 0; i < BATCHES; i++) {
@@ -157,7 +150,7 @@ async function main(): Promise<void> {
         `workers ${cpu
           .slice(1)
           .map((c) => `${(c * 100).toFixed(0)}%`)
-          .join(', ')}; this benchmark's 200 clients ${(own * 100).toFixed(0)}%`,
+          .join(', ')}; this benchmark's ${CLIENTS} clients ${(own * 100).toFixed(0)}%`,
     );
   } finally {
     clients.forEach((c) => c.close());

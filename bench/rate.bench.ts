@@ -11,6 +11,7 @@ import { startApp, type RunningApp } from '../test/support/app-process';
 import { dropDatabase } from '../test/support/database';
 import { deleteKeys } from '../test/support/redis';
 import { createTestEnv } from '../test/support/test-env';
+import { apiCaller } from './support';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const CEILING = Number(process.env.BENCH_CEILING ?? 10);
@@ -39,15 +40,7 @@ async function main(): Promise<void> {
     apps.push(await startApp({ ...settings, APP_ROLE: 'api' }));
     for (let i = 0; i < WORKERS; i++)
       apps.push(await startApp({ ...settings, APP_ROLE: 'worker' }));
-    const call = (method: string, path: string, body?: unknown) =>
-      fetch(`${apps[0].url}${path}`, {
-        method,
-        headers: {
-          Authorization: `Bearer ${env.bootstrapApiKey}`,
-          'Content-Type': 'application/json',
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const call = apiCaller(apps[0].url, env.bootstrapApiKey);
 
     // Salvo: enough messages for every batch to outlast the run.
     const ids = await Promise.all(

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Namespace } from 'socket.io';
+import { FINAL_STATUSES } from '../../batch/batch-transitions';
 import { BatchService } from '../../batch/batch.service';
 import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
 import { ErrorLogService } from '../../errors/error-log/error-log.service';
@@ -21,8 +22,6 @@ const IDLE_MS = 10_000;
 /** A read of a batch's state that takes longer is abandoned, and tried again after RETRY_MS. */
 const READ_TIMEOUT_MS = 5_000;
 const RETRY_MS = 500;
-
-const FINAL = new Set<BatchStatusDto['status']>(['completed', 'failed', 'cancelled']);
 
 /** What this process knows of a batch its sockets follow. */
 interface Followed {
@@ -113,7 +112,7 @@ export class BatchEventRelay implements OnApplicationShutdown {
         // A read in flight may predate the transition: its state is dropped, a fresh one follows
         // (and goes out unless it is the progress already sent, so the final state goes once).
         if (state) state.statusSeq++;
-        this.changed({ id: batch.id, accountId }, FINAL.has(batch.status));
+        this.changed({ id: batch.id, accountId }, FINAL_STATUSES.includes(batch.status));
         return;
       }
       case 'error':

@@ -85,9 +85,8 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       );
     } catch (error) {
       if (!following) await socket.leave(room);
-      if (error instanceof DomainError && error.code === 'BATCH_NOT_FOUND') {
-        return errorAck('BATCH_NOT_FOUND', error.message);
-      }
+      // Unknown and foreign batches alike: BATCH_NOT_FOUND, as over REST.
+      if (error instanceof DomainError) return errorAck(error.code, error.message);
       this.logger.error(`subscribe failed: ${(error as Error).message}`, (error as Error).stack);
       return errorAck('INTERNAL', 'The batch could not be read; try again.');
     }

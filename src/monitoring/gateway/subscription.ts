@@ -1,18 +1,16 @@
 // What a socket may send with `subscribe` and `unsubscribe`, checked by hand: anything a client
 // sends is untrusted, and a malformed payload gets an error ack, never a crash.
 import { isUuid } from '../../common/uuid-v7';
+import type { ErrorCode } from '../../errors/domain-error';
 
 export type Subscription = { kind: 'batch'; batchId: string } | { kind: 'all' };
 
 /** The error ack: the same codes as the REST API's error bodies. */
 export interface ErrorAck {
-  error: {
-    code: 'VALIDATION_FAILED' | 'INVALID_ID' | 'BATCH_NOT_FOUND' | 'INTERNAL';
-    message: string;
-  };
+  error: { code: ErrorCode; message: string };
 }
 
-export const errorAck = (code: ErrorAck['error']['code'], message: string): ErrorAck => ({
+export const errorAck = (code: ErrorCode, message: string): ErrorAck => ({
   error: { code, message },
 });
 

@@ -1,0 +1,20 @@
+// What the benchmarks share: settings that lift every rate limit, and a JSON client for the API.
+
+/** Every rate limit lifted: for benchmarks that measure dispatch, not the limiter. */
+const LIFTED = String(1_000_000);
+export const LIFTED_RATES = {
+  PROVIDER_MAX_MPS: '0', // dispatch is measured, not the provider's ceiling
+  RATE_LIMIT_HIGH: LIFTED,
+  RATE_LIMIT_NORMAL: LIFTED,
+  RATE_LIMIT_LOW: LIFTED,
+};
+
+/** Calls the API at `url` with an API key and answers the JSON body (whatever the status). */
+export function apiCaller(url: string, apiKey: string) {
+  return (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> =>
+    fetch(`${url}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    }).then((r) => r.json() as Promise<Record<string, unknown>>);
+}
