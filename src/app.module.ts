@@ -17,6 +17,7 @@ import { QueueBoardModule } from './monitoring/queue-board/queue-board.module';
 import { QueueModule } from './queue/queue.module';
 import { AnalyticsModule } from './rate-limit/analytics/analytics.module';
 import { RedisModule } from './redis/redis.module';
+import { RequestBodyModule } from './request-body/request-body.module';
 import { TemplateModule } from './template/template.module';
 
 /**
@@ -40,6 +41,7 @@ export class AppModule {
         QueueModule,
         ErrorsModule,
         AccountsModule,
+        RequestBodyModule,
         MetricsModule,
         MonitoringModule,
         BatchEventsModule,

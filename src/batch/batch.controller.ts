@@ -12,6 +12,7 @@ import type { Response } from 'express';
 import { CurrentAccount } from '../accounts/current-account.decorator';
 import { ParseUuidPipe } from '../common/parse-uuid.pipe';
 import { ApiErrors } from '../errors/error-responses.decorator';
+import { JsonBody } from '../request-body/body-limits';
 import { RETRYABLE_CATEGORIES } from '../errors/error-taxonomy';
 import { BatchService } from './batch.service';
 import { CreateBatchDto } from './dto/create-batch.dto';
@@ -27,6 +28,7 @@ export class BatchController {
   constructor(private readonly batches: BatchService) {}
 
   @Post()
+  @JsonBody('batch')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a batch: validate every recipient and store it' })
   @ApiBody({ type: CreateBatchDto })
@@ -49,6 +51,7 @@ export class BatchController {
     'PAYLOAD_TOO_LARGE',
     'IDEMPOTENCY_KEY_REUSED',
     'IDEMPOTENCY_IN_PROGRESS',
+    'SERVICE_UNAVAILABLE',
   )
   async create(
     @CurrentAccount() accountId: string,
@@ -154,7 +157,13 @@ export class BatchController {
   })
   @ApiBody({ type: RetryFailedDto, required: false })
   @ApiOkResponse({ type: RetryFailedResultDto })
-  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION', 'VALIDATION_FAILED')
+  @ApiErrors(
+    'INVALID_ID',
+    'BATCH_NOT_FOUND',
+    'INVALID_TRANSITION',
+    'VALIDATION_FAILED',
+    'PAYLOAD_TOO_LARGE',
+  )
   retryFailed(
     @CurrentAccount() accountId: string,
     @Param('id', ParseUuidPipe) id: string,

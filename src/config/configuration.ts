@@ -60,8 +60,12 @@ export const ingestConfig = registerAs('ingest', () => {
       max: 1_000_000,
     }),
     defaultCountry: defaultCountry as CountryCode | undefined,
-    /** Largest JSON body accepted, in megabytes; the default admits a full-size request. */
+    /** Largest JSON body of POST /api/batch, in megabytes; the default admits a full-size request. */
     maxBodyMb: int(env(), 'MAX_BODY_MB', 64, { min: 1, max: 1024 }),
+    /** Bodies over 1 MB a process reads and handles at once; the others wait. */
+    maxConcurrentLargeBodies: int(env(), 'MAX_CONCURRENT_LARGE_BODIES', 2, { min: 1, max: 64 }),
+    /** How long a large body waits for its turn before the answer is 503. */
+    largeBodyWaitMs: int(env(), 'LARGE_BODY_WAIT_MS', 10_000, { min: 0, max: 120_000 }),
     /** Threads that parse phone numbers; 0 parses on the request's own thread. */
     phoneWorkers: int(env(), 'PHONE_WORKERS', 2, { min: 0, max: 32 }),
     idempotencyTtlHours: int(env(), 'IDEMPOTENCY_TTL_HOURS', 24, { min: 1, max: 24 * 30 }),

@@ -57,7 +57,7 @@ describe('JsonShapeScanner', () => {
     const orders = ['{"a":1,"b":2,"c":3}', '{"c":1,"b":2,"a":3}', '{"b":1,"a":2,"c":3}'];
     expect(scan(`[${orders.join(',')}]`)).toMatchObject({
       kind: 'layouts',
-      detail: { path: "[2].b" },
+      detail: { path: '[2].b' },
     });
   });
 

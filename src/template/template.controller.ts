@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../errors/error-responses.decorator';
+import { JsonBody } from '../request-body/body-limits';
 import { TemplatePreviewDto, TemplatePreviewRequestDto } from './dto/template-preview.dto';
 import { previewTemplate } from './template-preview';
 
@@ -9,6 +10,7 @@ import { previewTemplate } from './template-preview';
 @Controller('api/template')
 export class TemplateController {
   @Post('preview')
+  @JsonBody('preview')
   @HttpCode(200)
   @ApiOperation({ summary: 'Render a template and count its SMS segments' })
   @ApiOkResponse({ type: TemplatePreviewDto })
