@@ -49,11 +49,13 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   INVALID_TRANSITION: 'The batch cannot make this transition in its current status.',
   IDEMPOTENCY_IN_PROGRESS: 'A request with this Idempotency-Key is still in flight.',
   TOO_MANY_RECIPIENTS: 'More recipients than MAX_RECIPIENTS_PER_REQUEST.',
-  PAYLOAD_TOO_LARGE: "The body is larger than this route's limit (for POST /api/batch, MAX_BODY_MB).",
+  PAYLOAD_TOO_LARGE:
+    "The body is larger than this route's limit (for POST /api/batch, MAX_BODY_MB).",
   IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was used with a different body.',
   RATE_LIMITED: 'Too many requests.',
   LIMIT_REACHED: 'A fixed limit is reached (for example subscriptions per socket).',
-  SERVICE_UNAVAILABLE: 'The service is busy (for example with large bodies); retry after Retry-After.',
+  SERVICE_UNAVAILABLE:
+    'The service is busy (for example with large bodies); retry after Retry-After.',
   INTERNAL: 'An unexpected error; the body carries a correlationId found in the log.',
 };
 
