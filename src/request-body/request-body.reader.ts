@@ -40,15 +40,12 @@ export class RequestBodyReader {
     }
     if (!isJson(headers['content-type'])) return undefined;
     const stream = decoded(req);
-    let release: Release | undefined;
-    if (declared > LARGE_BODY_BYTES) release = await this.largeBodySlot(res);
+    const slot: { release?: Release } = {};
     try {
-      const body = await this.collect(req, stream, limits, res, async () => {
-        release = await this.largeBodySlot(res);
-      });
-      return parse(body);
+      return parse(await this.collect(req, stream, limits, res, slot));
     } finally {
       // Held until the answer is sent: handling a large body costs more than reading it.
+      const { release } = slot;
       if (release) {
         if (res.writableFinished || res.destroyed) release();
         else res.once('close', release);
@@ -59,8 +56,10 @@ export class RequestBodyReader {
   private async largeBodySlot(res: ServerResponse): Promise<Release> {
     const release = await this.largeBodies.acquire(this.waitMs);
     if (!release) {
-      res.setHeader('Retry-After', '1');
-      res.setHeader('Connection', 'close');
+      if (!res.headersSent) {
+        res.setHeader('Retry-After', '1');
+        res.setHeader('Connection', 'close');
+      }
       throw new DomainError(
         'SERVICE_UNAVAILABLE',
         'Too many large request bodies are being handled; retry in a moment.',
@@ -70,32 +69,45 @@ export class RequestBodyReader {
   }
 
   /**
-   * The body's bytes, scanned as they arrive; stops at the first problem. `onLarge` is awaited (with
-   * the stream paused) when a body of unknown length grows past LARGE_BODY_BYTES.
+   * The body's bytes, scanned as they arrive; stops at the first problem. A body over
+   * LARGE_BODY_BYTES (announced, or found so while it arrives) pauses until it gets a slot, which is
+   * left in `slot` for the caller to give back.
    */
   private collect(
     req: IncomingMessage,
     stream: Readable,
     limits: BodyLimits,
     res: ServerResponse,
-    onLarge: () => Promise<void>,
+    slot: { release?: Release },
   ): Promise<Buffer> {
     const scanner = new JsonShapeScanner(limits, { seed: this.seed });
     const chunks: Buffer[] = [];
     let received = 0;
     let large = Number(req.headers['content-length'] ?? NaN) > LARGE_BODY_BYTES;
     return new Promise<Buffer>((resolve, reject) => {
+      let settled = false;
       const stop = (error: Error) => {
+        if (settled) return;
+        settled = true;
         stream.off('data', onData).off('end', onEnd).off('error', onError);
-        req.off('aborted', onAborted);
+        req.off('close', onClose);
         if (stream !== req) {
           req.unpipe();
           stream.destroy();
         }
         // The rest of the body is not read: close the connection once the answer is out.
-        res.setHeader('Connection', 'close');
+        if (!res.headersSent) res.setHeader('Connection', 'close');
         req.resume();
         reject(error);
+      };
+      const waitForSlot = () => {
+        stream.pause();
+        this.largeBodySlot(res).then((release) => {
+          // The request may have ended while it waited: the slot goes straight back.
+          if (settled) return release();
+          slot.release = release;
+          stream.resume();
+        }, stop);
       };
       const onData = (chunk: Buffer) => {
         received += chunk.length;
@@ -105,21 +117,24 @@ export class RequestBodyReader {
         if (problem) return stop(this.refusal(problem, chunks, limits));
         if (!large && received > LARGE_BODY_BYTES) {
           large = true;
-          stream.pause();
-          onLarge().then(
-            () => stream.resume(),
-            (error: Error) => stop(error),
-          );
+          waitForSlot();
         }
       };
       const onEnd = () => {
-        req.off('aborted', onAborted);
+        settled = true;
+        req.off('close', onClose);
         resolve(Buffer.concat(chunks, received));
       };
       const onError = (error: Error) => stop(unreadable(error));
-      const onAborted = () => stop(unreadable(new Error('the request was aborted')));
+      // A request closed before its body ended was aborted by the client.
+      const onClose = () => {
+        if (!req.complete) stop(unreadable(new Error('the request was aborted')));
+      };
       stream.on('data', onData).once('end', onEnd).once('error', onError);
-      req.once('aborted', onAborted);
+      req.once('close', onClose);
+      // Gone while its caller was being authenticated: nothing will arrive and nobody will read.
+      if (req.destroyed) return stop(unreadable(new Error('the request was closed')));
+      if (large) waitForSlot();
     });
   }
 

@@ -1,0 +1,124 @@
+// The reader on a real HTTP server and client over loopback, without Nest: slots given back
+// whatever the client does, limits, parsing.
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { IngestConfig } from '../config/configuration';
+import { DomainError } from '../errors/domain-error';
+import { bodyLimits } from './body-limits';
+import { RequestBodyReader } from './request-body.reader';
+
+const MB = 1024 * 1024;
+const ingest = {
+  maxConcurrentLargeBodies: 1,
+  largeBodyWaitMs: 300,
+  maxBodyMb: 4,
+  maxRecipientsPerRequest: 1000,
+};
+
+describe('RequestBodyReader', () => {
+  let server: Server;
+  let port: number;
+  let reader: RequestBodyReader;
+
+  beforeEach(async () => {
+    reader = new RequestBodyReader(ingest as IngestConfig);
+    server = createServer((req, res) => {
+      reader.read(req, res, bodyLimits('batch', ingest)).then(
+        (body) => res.end(JSON.stringify({ status: 200, body: body ?? null })),
+        (error: DomainError) => res.end(JSON.stringify({ status: 0, code: error.code })),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** Announces `length` bytes, sends `sent` of them; `end()` sends the rest. */
+  function post(length: number, sent: number, headers: Record<string, string> = {}) {
+    const body = Buffer.from(
+      `[${'1,'.repeat(Math.floor((length - 3) / 2))}1`.padEnd(length - 1) + ']',
+    );
+    const req = request({
+      port,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': length, ...headers },
+    });
+    req.on('error', () => undefined);
+    const answer = new Promise<{ status: number; code?: string; body?: unknown }>((resolve) =>
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve(JSON.parse(text)));
+      }),
+    );
+    req.write(body.subarray(0, sent));
+    return { answer, end: () => req.end(body.subarray(sent)), abort: () => req.destroy() };
+  }
+
+  const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('makes a second large body wait for the first, and refuses it after the wait', async () => {
+    const first = post(2 * MB, 100);
+    await settle(50);
+    const second = post(2 * MB, 2 * MB);
+    second.end();
+    await expect(second.answer).resolves.toEqual({ status: 0, code: 'SERVICE_UNAVAILABLE' });
+    first.end();
+    await expect(first.answer).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('gives the slot back when a client holding it or waiting for it goes away', async () => {
+    const holder = post(2 * MB, 100);
+    await settle(50);
+    const waiter = post(2 * MB, 100);
+    await settle(50);
+    waiter.abort();
+    holder.abort();
+    await settle(100);
+    const next = post(2 * MB, 0);
+    next.end();
+    await expect(next.answer).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('lets small bodies through while a large one holds the slot', async () => {
+    const large = post(2 * MB, 100);
+    await settle(50);
+    const small = post(1000, 1000);
+    small.end();
+    await expect(small.answer).resolves.toMatchObject({ status: 200 });
+    large.abort();
+  });
+
+  it('refuses a body that grows past the limit without announcing its length', async () => {
+    const req = request({
+      port,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+    });
+    req.on('error', () => undefined);
+    const answer = new Promise<unknown>((resolve) =>
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve(JSON.parse(text)));
+      }),
+    );
+    req.write('[');
+    for (let i = 0; i < 5; i++) req.write(`"${'x'.repeat(MB)}",`);
+    await expect(answer).resolves.toEqual({ status: 0, code: 'PAYLOAD_TOO_LARGE' });
+    req.destroy();
+  });
+
+  it.each([
+    ['text/plain', undefined],
+    ['application/json; charset=utf-8', [1, 1]],
+  ])('reads %s as express.json did', async (type, body) => {
+    const req = post(5, 5, { 'content-type': type });
+    req.end();
+    await expect(req.answer).resolves.toEqual({ status: 200, body: body ?? null });
+  });
+});
