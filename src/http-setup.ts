@@ -8,6 +8,7 @@ import type { ErrorCode, ErrorDetail } from './errors/domain-error';
 import { errorBody } from './errors/error-body';
 import { createValidationPipe } from './errors/validation.pipe';
 import { requestIdMiddleware } from './logging/request-id';
+import { applySecurityHeaders } from './security/security-headers';
 
 export function configureHttp(app: NestExpressApplication, { docs }: { docs: boolean }): void {
   const { maxBodyMb } = app.get<IngestConfig>(ingestConfig.KEY);
@@ -21,6 +22,7 @@ export function configureHttp(app: NestExpressApplication, { docs }: { docs: boo
       maxAge: 600,
     });
   }
+  applySecurityHeaders(app);
   app.use(requestIdMiddleware);
   app.use(express.json({ limit: `${maxBodyMb}mb` }));
   app.use(bodyErrors(maxBodyMb));
