@@ -38,7 +38,12 @@ export class ApiKeyGuard implements CanActivate {
       request.accountId = await this.accountOf(request.headers.authorization);
     } catch (error) {
       if (error instanceof Unauthorized) {
-        logAuthFailure(request, this.proxy.trustProxy, 'api', error.details?.[0]?.message ?? '');
+        logAuthFailure(
+          request,
+          this.proxy.trustProxy,
+          'api',
+          `Authorization ${error.details?.[0]?.message}`,
+        );
       }
       throw error;
     }

@@ -28,7 +28,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * missing or opaque (`null`) Origin is not, so a form or `fetch` of another site cannot pass.
  */
 export function isSameOrigin(origin: string | undefined, host: string | undefined): boolean {
-  if (!origin || !host) return false;
+  // A Host header is `host[:port]` and nothing else; a path or credentials in it would vanish in
+  // the URL parse below and compare equal.
+  if (!origin || !host || !/^[A-Za-z0-9.\-[\]:]+$/.test(host)) return false;
   try {
     const from = new URL(origin);
     if (from.protocol !== 'http:' && from.protocol !== 'https:') return false;
