@@ -3,7 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { AccountsModule } from './accounts/accounts.module';
 import { BatchHttpModule } from './batch/batch-http.module';
 import { DispatchModule } from './batch/dispatch/dispatch.module';
-import { configSections, type AppRole } from './config/configuration';
+import { adminConfig, configSections, type AppRole } from './config/configuration';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { ErrorLogModule } from './errors/error-log/error-log.module';
@@ -55,7 +55,7 @@ export class AppModule {
               DashboardModule,
             ]
           : []),
-        ...(serves && queueBoard ? [QueueBoardModule] : []),
+        ...(serves && queueBoard ? [QueueBoardModule.register(adminConfig().queueBoardWrite)] : []),
         ...(dispatches ? [DispatchModule] : []),
       ],
     };

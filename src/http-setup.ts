@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { appConfig, type AppConfig } from './config/configuration';
 import { createValidationPipe } from './errors/validation.pipe';
 import { requestIdMiddleware } from './logging/request-id';
+import { applySecurityHeaders } from './security/security-headers';
 
 export function configureHttp(app: NestExpressApplication, { docs }: { docs: boolean }): void {
   const { corsOrigins } = app.get<AppConfig>(appConfig.KEY);
@@ -17,6 +18,7 @@ export function configureHttp(app: NestExpressApplication, { docs }: { docs: boo
       maxAge: 600,
     });
   }
+  applySecurityHeaders(app);
   app.use(requestIdMiddleware);
   // No body parser here: bodies are read per route, after authentication (request-body/).
   app.useGlobalPipes(createValidationPipe());

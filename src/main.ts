@@ -7,8 +7,10 @@ import { AppModule } from './app.module';
 import {
   adminConfig,
   appConfig,
+  proxyConfig,
   redisConfig,
   type AppConfig,
+  type ProxyConfig,
   type RedisConfig,
 } from './config/configuration';
 import { configureHttp } from './http-setup';
@@ -30,6 +32,8 @@ async function bootstrap(): Promise<void> {
   const logger = app.get(Logger);
   app.useLogger(logger);
   configureHttp(app, { docs: role !== 'worker' });
+  // TRUST_PROXY: how many proxies' X-Forwarded-For entries req.ip believes (0: none).
+  app.set('trust proxy', app.get<ProxyConfig>(proxyConfig.KEY).trustProxy);
   const { port, corsOrigins } = app.get<AppConfig>(appConfig.KEY);
   if (role !== 'worker') {
     const redis = app.get<RedisConfig>(redisConfig.KEY);

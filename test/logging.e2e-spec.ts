@@ -129,11 +129,12 @@ describe('logs', () => {
 
   it('mask numbers and keys wherever they appear, here in a logged URL', async () => {
     const id = 'logging-e2e-url';
-    const url = `/health?to=${encodeURIComponent(numbers[0])}&also=${SCRIPTED[0]}&key=${WRONG_KEYS[0]}`;
+    // `ref` is not named like a credential: the key is masked by its shape; `key` hides any value.
+    const url = `/health?to=${encodeURIComponent(numbers[0])}&also=${SCRIPTED[0]}&ref=${WRONG_KEYS[0]}&key=${WRONG_KEYS[1]}`;
     await request(service.app.url).get(url).set('X-Request-Id', id);
     const line = await requestLine(id);
     expect((line.req as { url: string }).url).toBe(
-      `/health?to=%2B1********00&also=+1********90&key=salvo_***`,
+      `/health?to=%2B1********00&also=+1********90&ref=salvo_***&key=***`,
     );
   });
 

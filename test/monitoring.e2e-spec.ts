@@ -109,6 +109,11 @@ describe('an API process and a worker process', () => {
     expect(sample(served, 'salvo_batches{status="cancelled"}')).toBeGreaterThanOrEqual(0);
   });
 
+  it('serves /metrics without METRICS_TOKEN, and says so at boot', async () => {
+    await scrape(worker);
+    expect(worker.output()).toMatch(/"level":"warn".*METRICS_TOKEN is not set: \/metrics is open/);
+  });
+
   describe('Bull Board at /admin/queues', () => {
     it('answers 401 without credentials, with a wrong password, and with an API key', async () => {
       const none = await request(apiProcess.url).get('/admin/queues').expect(401);

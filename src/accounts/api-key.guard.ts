@@ -1,7 +1,9 @@
-import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
+import { proxyConfig, type ProxyConfig } from '../config/configuration';
 import { Unauthorized } from '../errors/domain-error';
+import { logAuthFailure } from '../security/auth-failure-log';
 import { AccountsService } from './accounts.service';
 
 const IS_PUBLIC = 'salvo:public';
@@ -21,6 +23,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly accounts: AccountsService,
     private readonly reflector: Reflector,
+    @Inject(proxyConfig.KEY) private readonly proxy: ProxyConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -31,7 +34,24 @@ export class ApiKeyGuard implements CanActivate {
     // Sockets authenticate once, in the Socket.IO handshake (monitoring/gateway).
     if (isPublic || context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = request.headers.authorization;
+    try {
+      request.accountId = await this.accountOf(request.headers.authorization);
+    } catch (error) {
+      if (error instanceof Unauthorized) {
+        logAuthFailure(
+          request,
+          this.proxy.trustProxy,
+          'api',
+          `Authorization ${error.details?.[0]?.message}`,
+        );
+      }
+      throw error;
+    }
+    return true;
+  }
+
+  /** The account of a `Bearer <api key>` header; Unauthorized for anything else. */
+  private async accountOf(header: string | undefined): Promise<string> {
     if (!header) {
       throw new Unauthorized(
         'The Authorization header is missing; send "Authorization: Bearer <api key>".',
@@ -52,7 +72,6 @@ export class ApiKeyGuard implements CanActivate {
         'holds an unknown API key',
       );
     }
-    request.accountId = accountId;
-    return true;
+    return accountId;
   }
 }

@@ -8,11 +8,16 @@ import {
   configSections,
   databaseConfig,
   ingestConfig,
+  EXAMPLE_SECRETS,
   loggingConfig,
+  metricsConfig,
+  proxyConfig,
   rateLimitConfig,
   redisConfig,
   smsConfig,
 } from './configuration';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from './env';
 
 const VARIABLES = [
@@ -48,6 +53,9 @@ const VARIABLES = [
   'LOG_LEVEL',
   'ADMIN_PASSWORD',
   'CORS_ORIGINS',
+  'QUEUE_BOARD_WRITE',
+  'METRICS_TOKEN',
+  'TRUST_PROXY',
 ];
 
 const RATE_LIMIT_DEFAULTS = {
@@ -108,7 +116,9 @@ describe('configuration defaults with nothing set', () => {
       },
     ],
     ['logging', loggingConfig, { level: 'info' }],
-    ['admin', adminConfig, { password: undefined }],
+    ['admin', adminConfig, { password: undefined, queueBoardWrite: false }],
+    ['metrics', metricsConfig, { token: undefined }],
+    ['proxy', proxyConfig, { trustProxy: 0 }],
   ])('%s', (_section, factory, expected) => {
     expect(factory()).toStrictEqual(expected);
   });
@@ -206,7 +216,12 @@ describe('configuration read from the environment', () => {
     ],
     ['LOG_LEVEL', { LOG_LEVEL: 'debug' }, loggingConfig, { level: 'debug' }],
     ['LOG_LEVEL silent', { LOG_LEVEL: 'silent' }, loggingConfig, { level: 'silent' }],
-    ['ADMIN_PASSWORD', { ADMIN_PASSWORD: 'secret' }, adminConfig, { password: 'secret' }],
+    [
+      'ADMIN_PASSWORD',
+      { ADMIN_PASSWORD: 'correct horse battery' },
+      adminConfig,
+      { password: 'correct horse battery', queueBoardWrite: false },
+    ],
     [
       'CORS_ORIGINS',
       { CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' },
@@ -218,6 +233,21 @@ describe('configuration read from the environment', () => {
   ])('%s', (_case, values, factory, expected) => {
     withEnv(values);
     expect(factory()).toEqual(expected);
+  });
+
+  it.each<[string, Record<string, string>, () => unknown, unknown]>([
+    ['TRUST_PROXY', { TRUST_PROXY: '2' }, proxyConfig, { trustProxy: 2 }],
+    ['TRUST_PROXY 0', { TRUST_PROXY: '0' }, proxyConfig, { trustProxy: 0 }],
+    [
+      'QUEUE_BOARD_WRITE',
+      { ADMIN_PASSWORD: 'a'.repeat(16), QUEUE_BOARD_WRITE: 'TRUE' },
+      adminConfig,
+      { password: 'a'.repeat(16), queueBoardWrite: true },
+    ],
+    ['METRICS_TOKEN', { METRICS_TOKEN: 't'.repeat(32) }, metricsConfig, { token: 't'.repeat(32) }],
+  ])('operator setting %s', (_case, values, factory, expected) => {
+    withEnv(values);
+    expect(factory()).toStrictEqual(expected);
   });
 
   it('reads process.env at each call, not once at import', () => {
@@ -267,6 +297,16 @@ describe('configuration rejects bad values, naming the variable', () => {
     ['LOG_LEVEL', 'verbose', loggingConfig],
     ['CORS_ORIGINS', 'https://ok.example.com,example.com', appConfig],
     ['CORS_ORIGINS', '*', appConfig],
+    ['ADMIN_PASSWORD', 'hunter2', adminConfig],
+    ['ADMIN_PASSWORD', 'p'.repeat(15), adminConfig],
+    ['QUEUE_BOARD_WRITE', 'yes', adminConfig],
+    ['QUEUE_BOARD_WRITE', '1', adminConfig],
+    ['METRICS_TOKEN', 'short-token', metricsConfig],
+    ['TRUST_PROXY', 'true', proxyConfig],
+    ['TRUST_PROXY', '-1', proxyConfig],
+    ['TRUST_PROXY', '11', proxyConfig],
+    ['TRUST_PROXY', '1.5', proxyConfig],
+    ['TRUST_PROXY', 'loopback', proxyConfig],
   ])('%s=%j', (name, value, factory) => {
     withEnv({ [name]: value });
     const read = () => factory();
@@ -274,6 +314,48 @@ describe('configuration rejects bad values, naming the variable', () => {
     expect(read).toThrow(new RegExp(`^Invalid configuration: ${name} `));
   });
 });
+
+describe('secrets at boot', () => {
+  it.each<[string, () => unknown]>([
+    ['BOOTSTRAP_API_KEY', accountsConfig],
+    ['ADMIN_PASSWORD', adminConfig],
+    ['METRICS_TOKEN', metricsConfig],
+  ])('%s takes 16 characters or more', (name, factory) => {
+    withEnv({ [name]: 's'.repeat(16) });
+    expect(() => factory()).not.toThrow();
+  });
+
+  it.each([
+    ['accounts', 'BOOTSTRAP_API_KEY', accountsConfig],
+    ['admin', 'ADMIN_PASSWORD', adminConfig],
+    ['metrics', 'METRICS_TOKEN', metricsConfig],
+  ] as const)('%s: %s refuses every example the docs print', (_section, name, factory) => {
+    for (const example of documentedSecrets()) {
+      withEnv({ [name]: example });
+      expect(() => factory()).toThrow(
+        new RegExp(`^Invalid configuration: ${name} (is an example|must be at least 16)`),
+      );
+    }
+  });
+
+  it('knows the examples the docs print', () => {
+    expect(documentedSecrets()).toContain('change-me-bootstrap-api-key');
+    expect(EXAMPLE_SECRETS).toEqual(expect.arrayContaining(documentedSecrets()));
+  });
+});
+
+/** Values the README and docker-compose.yml give secret variables (`NAME=value`, `NAME: value`). */
+function documentedSecrets(): string[] {
+  const root = join(__dirname, '..', '..');
+  const docs = ['README.md', 'docker-compose.yml', 'docs/SECURITY.md']
+    .map((file) => readFileSync(join(root, file), 'utf8'))
+    .join('\n');
+  const found = new Set<string>(EXAMPLE_SECRETS);
+  const pattern =
+    /\b(?:BOOTSTRAP_API_KEY|ADMIN_PASSWORD|METRICS_TOKEN)\s*[=:]\s*['"]?([^\s'"`$|,)]{16,})/g;
+  for (const match of docs.matchAll(pattern)) found.add(match[1]);
+  return [...found];
+}
 
 describe('rate-limit settings that must fit together', () => {
   it('refuses a minimum effective ceiling above the ceiling itself', () => {

@@ -2,7 +2,7 @@
 // process.env; everything else injects these sections.
 import { ConfigType, registerAs } from '@nestjs/config';
 import { getCountries, type CountryCode } from 'libphonenumber-js/max';
-import { ConfigError, int, num, oneOf, optionalStr, origins, str, url } from './env';
+import { bool, ConfigError, int, num, oneOf, optionalStr, origins, str, url } from './env';
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -38,13 +38,30 @@ export const redisConfig = registerAs('redis', () => {
   };
 });
 
-export const accountsConfig = registerAs('accounts', () => {
-  const bootstrapApiKey = optionalStr(env(), 'BOOTSTRAP_API_KEY');
-  if (bootstrapApiKey !== undefined && bootstrapApiKey.length < 16) {
-    throw new ConfigError('BOOTSTRAP_API_KEY', 'must be at least 16 characters long');
+/**
+ * Secrets printed in the README or docker-compose.yml, now or before: anyone can read them, so a
+ * deployment that copied one is refused rather than exposed.
+ */
+export const EXAMPLE_SECRETS: readonly string[] = ['change-me-bootstrap-api-key'];
+
+/** Shorter secrets are refused at boot (BOOTSTRAP_API_KEY, ADMIN_PASSWORD, METRICS_TOKEN). */
+export const MIN_SECRET_LENGTH = 16;
+
+function secret(name: string): string | undefined {
+  const value = optionalStr(env(), name);
+  if (value === undefined) return undefined;
+  if (value.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(name, `must be at least ${MIN_SECRET_LENGTH} characters long`);
   }
-  return { bootstrapApiKey };
-});
+  if (EXAMPLE_SECRETS.includes(value)) {
+    throw new ConfigError(name, 'is an example printed in the documentation; choose your own');
+  }
+  return value;
+}
+
+export const accountsConfig = registerAs('accounts', () => ({
+  bootstrapApiKey: secret('BOOTSTRAP_API_KEY'),
+}));
 
 export const ingestConfig = registerAs('ingest', () => {
   const defaultCountry = optionalStr(env(), 'DEFAULT_COUNTRY')?.toUpperCase();
@@ -177,7 +194,22 @@ export const loggingConfig = registerAs('logging', () => ({
 
 export const adminConfig = registerAs('admin', () => ({
   /** HTTP basic auth password of user `admin` for operator pages (Bull Board); unset disables them. */
-  password: optionalStr(env(), 'ADMIN_PASSWORD'),
+  password: secret('ADMIN_PASSWORD'),
+  /** Bull Board may retry, clean, pause or add jobs; read-only otherwise. */
+  queueBoardWrite: bool(env(), 'QUEUE_BOARD_WRITE', false),
+}));
+
+export const metricsConfig = registerAs('metrics', () => ({
+  /** `GET /metrics` needs `Authorization: Bearer <token>`; unset: open (a warning at boot). */
+  token: secret('METRICS_TOKEN'),
+}));
+
+export const proxyConfig = registerAs('proxy', () => ({
+  /**
+   * Proxies in front of Salvo whose `X-Forwarded-For` entries are believed, counted from the
+   * socket; 0 ignores the header, so a client cannot choose the address it is logged with.
+   */
+  trustProxy: int(env(), 'TRUST_PROXY', 0, { min: 0, max: 10 }),
 }));
 
 export const configSections = [
@@ -193,6 +225,8 @@ export const configSections = [
   smsConfig,
   loggingConfig,
   adminConfig,
+  metricsConfig,
+  proxyConfig,
 ];
 
 export type AppConfig = ConfigType<typeof appConfig>;
@@ -207,3 +241,5 @@ export type RetryConfig = ConfigType<typeof retryConfig>;
 export type ErrorRateConfig = ConfigType<typeof errorRateConfig>;
 export type LoggingConfig = ConfigType<typeof loggingConfig>;
 export type AdminConfig = ConfigType<typeof adminConfig>;
+export type MetricsConfig = ConfigType<typeof metricsConfig>;
+export type ProxyConfig = ConfigType<typeof proxyConfig>;

@@ -39,6 +39,14 @@ export function int(
   return parsed;
 }
 
+export function bool(env: Env, name: string, fallback: boolean): boolean {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigError(name, `must be true or false, got "${value}"`);
+}
+
 export function num(
   env: Env,
   name: string,

@@ -44,6 +44,7 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   VALIDATION_FAILED: 'The request is invalid; details name each field (and recipient index).',
   INVALID_ID: 'The id in the path is not a UUID.',
   UNAUTHORIZED: 'The Authorization header is missing or its API key is not valid.',
+  FORBIDDEN: 'The credentials are valid but this request is not allowed (an operator page).',
   BATCH_NOT_FOUND: 'No batch of this account has this id.',
   NOT_FOUND: 'No such route.',
   INVALID_TRANSITION: 'The batch cannot make this transition in its current status.',
@@ -57,6 +58,8 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   SERVICE_UNAVAILABLE:
     'The service is busy (for example with large bodies); retry after Retry-After.',
   INTERNAL: 'An unexpected error; the body carries a correlationId found in the log.',
+  LIMIT_REACHED: 'A limit of the account or the service was reached.',
+  SERVICE_UNAVAILABLE: 'A dependency is unavailable; try again later.',
 };
 
 /** Documents the given error codes, grouped by HTTP status, plus 401 and 500 which every route has. */

@@ -54,3 +54,49 @@ describe('maskSecrets masks numbers and keys anywhere in a text', () => {
     expect(maskSecrets(input)).toBe(expected);
   });
 });
+
+describe('maskSecrets masks numbers written with separators or an international prefix', () => {
+  it.each([
+    ['dashes', '/api/x?to=+1-202-555-0199', '/api/x?to=+1********99'],
+    ['URL-encoded with dashes', '/api/x?to=%2B1-202-555-0199', '/api/x?to=%2B1********99'],
+    ['spaces', 'call +44 7911 123456 now', 'call +44********56 now'],
+    ['URL-encoded spaces', '/x?to=%2B44%207911%20123456', '/x?to=%2B44********56'],
+    ['dots and parentheses', 'to +1 (202) 555.0199.', 'to +1********99.'],
+    ['00 instead of +', '/api/x/0012025550199', '/api/x/001********99'],
+    ['00 in a query', '/x?to=00447911123456&a=1', '/x?to=0044********56&a=1'],
+    ['00 inside JSON', '{"to":"0012025550199"}', '{"to":"001********99"}'],
+    ['a timestamp holding 00 is not a number', '"time":1764331200123', '"time":1764331200123'],
+    ['an ISO date is not a number', '2026-11-30T05:40:16+00:00', '2026-11-30T05:40:16+00:00'],
+    [
+      'a UUID is not a number',
+      '019ad2c0-0012-7000-8000-001234567890',
+      '019ad2c0-0012-7000-8000-001234567890',
+    ],
+    ['7 digits with dashes are not a number', 'retry in +1-234-567 ms', 'retry in +1-234-567 ms'],
+  ])('%s', (_case, input, expected) => {
+    expect(maskSecrets(input)).toBe(expected);
+  });
+});
+
+describe('maskSecrets redacts query values of parameters named like a credential', () => {
+  it.each([
+    ['api_key', '/metrics?api_key=abc123', '/metrics?api_key=***'],
+    ['apiKey among others', '/x?a=1&apiKey=s3cr3t&b=2', '/x?a=1&apiKey=***&b=2'],
+    ['token', '/x?token=eyJhbGciOi.x.y', '/x?token=***'],
+    ['access_token, URL-encoded', '/x?access_token=a%2Fb%3D', '/x?access_token=***'],
+    ['secret', '/x?client_secret=hunter2', '/x?client_secret=***'],
+    ['password', '/x?Password=hunter2#top', '/x?Password=***#top'],
+    ['auth', '/x?auth=Basic%20abc', '/x?auth=***'],
+    [
+      'signature',
+      '/x?X-Amz-Signature=deadbeef&X-Amz-Date=1',
+      '/x?X-Amz-Signature=***&X-Amz-Date=1',
+    ],
+    ['an empty value', '/x?token=&a=1', '/x?token=***&a=1'],
+    ['inside a JSON line', '{"url":"/x?key=v1\\"q","n":1}', '{"url":"/x?key=***\\"q","n":1}'],
+    ['other parameters are kept', '/x?limit=5&cursor=abc', '/x?limit=5&cursor=abc'],
+    ['a key-like name outside a query is kept', 'monkey=1 token=2', 'monkey=1 token=2'],
+  ])('%s', (_case, input, expected) => {
+    expect(maskSecrets(input)).toBe(expected);
+  });
+});

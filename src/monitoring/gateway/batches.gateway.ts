@@ -12,7 +12,9 @@ import type { Namespace, Socket } from 'socket.io';
 import { AccountsService } from '../../accounts/accounts.service';
 import { BatchService } from '../../batch/batch.service';
 import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
+import { proxyConfig } from '../../config/configuration';
 import { DomainError } from '../../errors/domain-error';
+import { logAuthFailure } from '../../security/auth-failure-log';
 import { BATCH_NAMESPACE } from '../events/batch-events';
 import { MetricsService } from '../metrics/metrics.service';
 import { BatchEventRelay } from './batch-event.relay';
@@ -110,6 +112,7 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
   private async authenticate(socket: AuthedSocket): Promise<void> {
     const { token } = (socket.handshake.auth ?? {}) as { token?: unknown };
     if (typeof token !== 'string' || !token) {
+      logAuthFailure(socket.request, proxyConfig().trustProxy, 'socket.io', 'no token');
       throw handshakeError('UNAUTHORIZED', 'Connect with auth: { token: "<api key>" }.');
     }
     let accountId: string | null;
@@ -119,7 +122,10 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       this.logger.error(`Handshake lookup failed: ${(error as Error).message}`);
       throw handshakeError('INTERNAL', 'The API key could not be checked; try again.');
     }
-    if (!accountId) throw handshakeError('UNAUTHORIZED', 'The API key is not valid.');
+    if (!accountId) {
+      logAuthFailure(socket.request, proxyConfig().trustProxy, 'socket.io', 'unknown API key');
+      throw handshakeError('UNAUTHORIZED', 'The API key is not valid.');
+    }
     socket.data.accountId = accountId;
   }
 }

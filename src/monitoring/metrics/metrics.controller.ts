@@ -1,7 +1,15 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../../accounts/api-key.guard';
+import { MetricsTokenGuard } from './metrics-token.guard';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('operations')
@@ -10,10 +18,15 @@ export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
   @Get()
+  // Not an account's route: METRICS_TOKEN, not an API key, opens it.
   @Public()
+  @UseGuards(MetricsTokenGuard)
+  @ApiBearerAuth()
   @ApiOperation({
     summary: 'Prometheus metrics of this process (every role serves them on its PORT)',
+    description: 'With METRICS_TOKEN set, needs `Authorization: Bearer <METRICS_TOKEN>`.',
   })
+  @ApiUnauthorizedResponse({ description: 'METRICS_TOKEN is set and was not sent.' })
   @ApiProduces('text/plain')
   @ApiOkResponse({
     description: 'Prometheus text exposition format 0.0.4',

@@ -1,5 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { metricsConfig, type MetricsConfig } from '../../config/configuration';
 import { MetricsController } from './metrics.controller';
+import { MetricsTokenGuard } from './metrics-token.guard';
 import { MetricsService } from './metrics.service';
 
 /**
@@ -9,8 +11,18 @@ import { MetricsService } from './metrics.service';
  */
 @Global()
 @Module({
-  providers: [MetricsService],
+  providers: [MetricsService, MetricsTokenGuard],
   controllers: [MetricsController],
   exports: [MetricsService],
 })
-export class MetricsModule {}
+export class MetricsModule implements OnApplicationBootstrap {
+  constructor(@Inject(metricsConfig.KEY) private readonly config: MetricsConfig) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.token === undefined) {
+      new Logger('Metrics').warn(
+        'METRICS_TOKEN is not set: /metrics is open to anyone who can reach this port.',
+      );
+    }
+  }
+}

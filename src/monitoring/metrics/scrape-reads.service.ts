@@ -4,10 +4,25 @@ import type { DataSource } from 'typeorm';
 import { DispatchProducer } from '../../batch/dispatch/dispatch.producer';
 import { PRIORITIES, type BatchStatus, type Priority } from '../../batch/entities/batch.entity';
 import { MetricsService, type QueueJobCounts } from './metrics.service';
+import { ThrottledRead } from './throttled-read';
+
+/**
+ * Batch counts by status are read from PostgreSQL at most this often per process, however often
+ * Prometheus scrapes (docs/DECISIONS.md); a scrape serves the last counts while a refresh runs.
+ */
+export const BATCH_COUNTS_FRESH_MS = 15_000;
+/** Counts older than this are not served: the scrape waits for a read, or leaves them out. */
+export const BATCH_COUNTS_STALE_MS = 60_000;
 
 /** Tells MetricsService how to read queue depths (Bull, in Redis) and batch counts (PostgreSQL). */
 @Injectable()
 export class ScrapeReads implements OnModuleInit {
+  private readonly batchCounts = new ThrottledRead(
+    () => this.countBatchesByStatus(),
+    BATCH_COUNTS_FRESH_MS,
+    BATCH_COUNTS_STALE_MS,
+  );
+
   constructor(
     private readonly metrics: MetricsService,
     private readonly producer: DispatchProducer,
@@ -17,7 +32,7 @@ export class ScrapeReads implements OnModuleInit {
   onModuleInit(): void {
     this.metrics.readOnScrape({
       queueDepths: () => this.queueDepths(),
-      batchesByStatus: () => this.batchesByStatus(),
+      batchesByStatus: () => this.batchCounts.get(),
     });
   }
 
@@ -39,7 +54,7 @@ export class ScrapeReads implements OnModuleInit {
     return Object.fromEntries(entries) as Record<Priority, QueueJobCounts>;
   }
 
-  private async batchesByStatus(): Promise<Partial<Record<BatchStatus, number>>> {
+  private async countBatchesByStatus(): Promise<Partial<Record<BatchStatus, number>>> {
     const rows: { status: BatchStatus; batches: number }[] = await this.dataSource.query(
       'SELECT status, count(*)::int AS batches FROM batches GROUP BY status',
     );

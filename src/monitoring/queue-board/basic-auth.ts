@@ -3,6 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { errorBody } from '../../errors/error-body';
+import { logAuthFailure } from '../../security/auth-failure-log';
 
 export const ADMIN_USER = 'admin';
 
@@ -24,10 +25,15 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** Express middleware: lets the request through with the right credentials, else a 401 asking for them. */
-export function basicAuth(password: string, realm = 'Salvo operations') {
+/**
+ * Express middleware: lets the request through with the right credentials, else a 401 asking for
+ * them, logged as a failed authentication (`trustedHops`: TRUST_PROXY, for the client address).
+ */
+export function basicAuth(password: string, trustedHops: number, realm = 'Salvo operations') {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (basicCredentialsMatch(req.headers.authorization, ADMIN_USER, password)) return next();
+    const reason = req.headers.authorization ? 'wrong credentials' : 'no credentials';
+    logAuthFailure(req, trustedHops, 'queue-board', reason);
     res
       .status(401)
       .setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`)

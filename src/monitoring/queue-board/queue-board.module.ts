@@ -1,36 +1,63 @@
 import { BullAdapter } from '@bull-board/api/bullAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule } from '@bull-board/nestjs';
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { BatchModule } from '../../batch/batch.module';
 import { DISPATCH_QUEUES } from '../../batch/dispatch/dispatch.jobs';
-import { adminConfig, type AdminConfig } from '../../config/configuration';
-import { basicAuth } from './basic-auth';
+import {
+  adminConfig,
+  proxyConfig,
+  type AdminConfig,
+  type ProxyConfig,
+} from '../../config/configuration';
+import { boardGuard } from './board-guard';
 
 export const QUEUE_BOARD_ROUTE = '/admin/queues';
 
 /**
  * Bull Board over the dispatch queues, behind basic auth with ADMIN_PASSWORD. Imported only by
  * processes that serve the API, and only when ADMIN_PASSWORD is set (AppModule.forRole).
+ * Read-only unless QUEUE_BOARD_WRITE=true: bull-board's own `readOnlyMode` (its write routes answer
+ * 405) and, before it, boardGuard refusing every write.
  */
 @Module({
   imports: [
     BatchModule,
     BullBoardModule.forRootAsync({
-      inject: [adminConfig.KEY],
-      useFactory: (admin: AdminConfig) => {
+      inject: [adminConfig.KEY, proxyConfig.KEY],
+      useFactory: (admin: AdminConfig, proxy: ProxyConfig) => {
         if (!admin.password) throw new Error('The queue board needs ADMIN_PASSWORD.');
         return {
           route: QUEUE_BOARD_ROUTE,
           adapter: ExpressAdapter,
-          middleware: basicAuth(admin.password),
+          middleware: boardGuard({
+            password: admin.password,
+            write: admin.queueBoardWrite,
+            trustedHops: proxy.trustProxy,
+          }),
           boardOptions: { uiConfig: { boardTitle: 'Salvo queues' } },
         };
       },
     }),
-    BullBoardModule.forFeature(
-      ...Object.values(DISPATCH_QUEUES).map((name) => ({ name, adapter: BullAdapter })),
-    ),
   ],
 })
-export class QueueBoardModule {}
+export class QueueBoardModule {
+  /**
+   * `write`: QUEUE_BOARD_WRITE. bull-board takes its queues' options when the module is built,
+   * before Nest's configuration exists, so AppModule.forRole passes it in.
+   */
+  static register(write: boolean): DynamicModule {
+    return {
+      module: QueueBoardModule,
+      imports: [
+        BullBoardModule.forFeature(
+          ...Object.values(DISPATCH_QUEUES).map((name) => ({
+            name,
+            adapter: BullAdapter,
+            options: { readOnlyMode: !write },
+          })),
+        ),
+      ],
+    };
+  }
+}
