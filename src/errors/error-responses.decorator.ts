@@ -58,8 +58,6 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   SERVICE_UNAVAILABLE:
     'The service is busy (for example with large bodies); retry after Retry-After.',
   INTERNAL: 'An unexpected error; the body carries a correlationId found in the log.',
-  LIMIT_REACHED: 'A limit of the account or the service was reached.',
-  SERVICE_UNAVAILABLE: 'A dependency is unavailable; try again later.',
 };
 
 /** Documents the given error codes, grouped by HTTP status, plus 401 and 500 which every route has. */
