@@ -3,6 +3,12 @@ import { storableTextProblem } from '../common/text';
 import { ValidationFailed, type ErrorDetail } from '../errors/domain-error';
 import { countSegments, type SmsEncoding } from './segments';
 import { MAX_MESSAGE_LENGTH, parseTemplate, renderTemplate } from './template';
+import {
+  variableCountProblem,
+  variableNameProblem,
+  variablePath,
+  variableValueProblem,
+} from './variables';
 
 export interface TemplatePreview {
   rendered: string;
@@ -28,16 +34,31 @@ export function previewTemplate(
   const details: ErrorDetail[] = [];
   const storable = storableTextProblem(text);
   if (storable) details.push({ path: 'text', message: storable });
-  for (const [name, value] of Object.entries(values)) {
-    if (typeof value !== 'string') {
-      details.push({ path: `variables.${name}`, message: 'must be a string' });
+  // The same limits as POST /api/batch, checked before anything renders.
+  const names = Object.keys(values);
+  const countProblem = variableCountProblem(names.length);
+  if (countProblem) {
+    details.push({ path: 'variables', message: countProblem });
+  } else {
+    for (const name of names) {
+      const problem = variableValueProblem(values[name]) ?? variableNameProblem(name);
+      if (problem) details.push({ path: `variables.${variablePath(name)}`, message: problem });
     }
   }
   const { template, problems } = parseTemplate(text);
   for (const problem of problems) details.push({ path: 'text', message: problem.message });
   if (details.length) throw ValidationFailed.of(details);
 
-  const { rendered, missing } = renderTemplate(template, values);
+  const rendering = renderTemplate(template, values);
+  if (rendering.rendered === undefined) {
+    throw ValidationFailed.of([
+      {
+        path: 'variables',
+        message: `render a message of ${rendering.length} characters; the limit is ${MAX_MESSAGE_LENGTH}`,
+      },
+    ]);
+  }
+  const { rendered, missing } = rendering;
   const missingSet = new Set(missing);
   const { encoding, characters, segments } = countSegments(rendered);
   return {
