@@ -1,7 +1,7 @@
 // Checks POST /api/template/preview's answer: the rendered text, used and missing variables, encoding and
 // segments, and the 400s for texts and values that could never be sent.
 import { DomainError, ValidationFailed } from '../errors/domain-error';
-import { previewTemplate, type TemplatePreview } from './template-preview';
+import { previewRequest, previewTemplate, type TemplatePreview } from './template-preview';
 
 function errorOf(run: () => unknown): DomainError {
   try {
@@ -253,5 +253,37 @@ describe('previewTemplate', () => {
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.details?.map((detail) => detail.path)).toEqual(paths);
     expect(error.message).toContain(paths.length === 1 ? paths[0] : `${paths.length} problems`);
+  });
+});
+
+describe('previewRequest', () => {
+  it.each<[string, unknown, string[]]>([
+    ['a body that is not an object', [1], ['']],
+    ['a null body', null, ['']],
+    ['missing text', { variables: {} }, ['text']],
+    ['text that is not a string', { text: 5 }, ['text']],
+    ['variables that are not an object', { text: 'Hi', variables: ['a'] }, ['variables']],
+    ['variables null', { text: 'Hi', variables: null }, ['variables']],
+    ['an unknown field', { text: 'Hi', extra: true }, ['extra']],
+    ['a value that is not a string', { text: 'Hi', variables: { a: 1 } }, ['variables.a']],
+    [
+      '"__proto__" as a variable',
+      JSON.parse('{"text":"Hi","variables":{"__proto__":"x"}}'),
+      ['variables.__proto__'],
+    ],
+  ])('rejects %s with a 400', (_case, body, paths) => {
+    const error = errorOf(() => previewRequest(body));
+    expect(error).toBeInstanceOf(ValidationFailed);
+    expect(error.details?.map((detail) => detail.path)).toEqual(paths);
+  });
+
+  it('previews a body as sent, variables named like Object.prototype members included', () => {
+    const body = JSON.parse(
+      '{"text":"{{constructor}} {{toString}} {{valueOf}} {{hasOwnProperty}}","variables":{"constructor":"a","toString":"b","valueOf":"c","hasOwnProperty":"d"}}',
+    ) as unknown;
+    expect(previewRequest(body)).toMatchObject({
+      rendered: 'a b c d',
+      variables: { used: ['constructor', 'toString', 'valueOf', 'hasOwnProperty'], missing: [] },
+    });
   });
 });

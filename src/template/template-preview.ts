@@ -18,6 +18,39 @@ export interface TemplatePreview {
   segments: number;
 }
 
+const REQUEST_FIELDS = new Set(['text', 'variables']);
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The preview of a request body as sent, checked by hand as POST /api/batch is: the validation pipe
+ * would delete "constructor" keys and class-transformer skip every name Object.prototype defines
+ * (toString, valueOf...), which batches accept as ordinary variable names.
+ */
+export function previewRequest(body: unknown): TemplatePreview {
+  if (!isObject(body)) {
+    throw ValidationFailed.of([
+      { path: '', message: 'must be a JSON object with text and, optionally, variables' },
+    ]);
+  }
+  const details: ErrorDetail[] = [];
+  for (const field of Object.keys(body)) {
+    if (!REQUEST_FIELDS.has(field))
+      details.push({ path: field, message: 'is not an allowed field' });
+  }
+  const { text, variables } = body;
+  if (typeof text !== 'string') details.push({ path: 'text', message: 'must be a string' });
+  if (variables !== undefined && !isObject(variables)) {
+    details.push({ path: 'variables', message: 'must be an object of strings' });
+  }
+  if (details.length || typeof text !== 'string') throw ValidationFailed.of(details);
+  return previewTemplate(text, variables as Json | undefined);
+}
+
 export function previewTemplate(
   text: string,
   values: Record<string, unknown> = {},

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../errors/error-responses.decorator';
 import { TemplatePreviewDto, TemplatePreviewRequestDto } from './dto/template-preview.dto';
-import { previewTemplate } from './template-preview';
+import { previewRequest } from './template-preview';
 
 @ApiTags('templates')
 @ApiBearerAuth()
@@ -11,9 +11,10 @@ export class TemplateController {
   @Post('preview')
   @HttpCode(200)
   @ApiOperation({ summary: 'Render a template and count its SMS segments' })
+  @ApiBody({ type: TemplatePreviewRequestDto })
   @ApiOkResponse({ type: TemplatePreviewDto })
   @ApiErrors('VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE')
-  preview(@Body() body: TemplatePreviewRequestDto): TemplatePreviewDto {
-    return previewTemplate(body.text, body.variables);
+  preview(@Body() body: unknown): TemplatePreviewDto {
+    return previewRequest(body);
   }
 }
