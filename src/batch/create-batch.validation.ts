@@ -12,6 +12,7 @@ import {
   type ParsedTemplate,
 } from '../template/template';
 import {
+  isVariableValue,
   variableCountProblem,
   variableNameProblem,
   variablePath,
@@ -303,9 +304,8 @@ export function validateRecipients(
     for (const name of givenNames) {
       const value = given[name];
       // Lengths are checked before anything renders, so a huge value costs one comparison.
-      const valueProblem = variableValueProblem(value);
-      if (valueProblem !== undefined || typeof value !== 'string') {
-        report(index, `.variables.${variablePath(name)}`, valueProblem ?? 'must be a string');
+      if (!isVariableValue(value)) {
+        report(index, `.variables.${variablePath(name)}`, variableValueProblem(value));
         complete = false;
         continue;
       }

@@ -4,6 +4,7 @@ import { ValidationFailed, type ErrorDetail } from '../errors/domain-error';
 import { countSegments, type SmsEncoding } from './segments';
 import { MAX_MESSAGE_LENGTH, parseTemplate, renderTemplate } from './template';
 import {
+  isVariableValue,
   variableCountProblem,
   variableNameProblem,
   variablePath,
@@ -39,8 +40,9 @@ export function previewRequest(body: unknown): TemplatePreview {
   }
   const details: ErrorDetail[] = [];
   for (const field of Object.keys(body)) {
-    if (!REQUEST_FIELDS.has(field))
+    if (!REQUEST_FIELDS.has(field)) {
       details.push({ path: field, message: 'is not an allowed field' });
+    }
   }
   const { text, variables } = body;
   if (typeof text !== 'string') details.push({ path: 'text', message: 'must be a string' });
@@ -74,7 +76,10 @@ export function previewTemplate(
     details.push({ path: 'variables', message: countProblem });
   } else {
     for (const name of names) {
-      const problem = variableValueProblem(values[name]) ?? variableNameProblem(name);
+      const value = values[name];
+      const problem = isVariableValue(value)
+        ? variableNameProblem(name)
+        : variableValueProblem(value);
       if (problem) details.push({ path: `variables.${variablePath(name)}`, message: problem });
     }
   }

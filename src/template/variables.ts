@@ -23,12 +23,15 @@ export function variableNameProblem(name: string): string | undefined {
   return storableTextProblem(name);
 }
 
-export function variableValueProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string') return 'must be a string';
-  if (value.length > MAX_VARIABLE_VALUE_LENGTH) {
-    return `must be at most ${MAX_VARIABLE_VALUE_LENGTH} characters (UTF-16 units); it has ${value.length}`;
-  }
-  return undefined;
+export function isVariableValue(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_VARIABLE_VALUE_LENGTH;
+}
+
+/** What is wrong with a value that isVariableValue refused. */
+export function variableValueProblem(value: unknown): string {
+  return typeof value === 'string'
+    ? `must be at most ${MAX_VARIABLE_VALUE_LENGTH} characters (UTF-16 units); it has ${value.length}`
+    : 'must be a string';
 }
 
 /** A variable's name as a detail's path shows it: cut, so that a huge name is not echoed back. */
