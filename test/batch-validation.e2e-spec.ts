@@ -267,6 +267,35 @@ describe('POST /api/batch rejects bad input with a 4xx naming the field and reci
     );
   });
 
+  it.each([
+    ['year 0000', '0000-01-01T00:00:00.000Z'],
+    ['year +275760', '+275760-09-13T00:00:00.000Z'],
+    ['year -271821', '-271821-04-20T00:00:00.000Z'],
+    ['year 1969', '1969-12-31T23:59:59.999Z'],
+  ])('400, never a 500, for a batch-list cursor dated %s', async (_name, createdAt) => {
+    const forged = cursor({ createdAt, id: '00000000-0000-4000-8000-000000000000' });
+    const response = await service.client.get(`/api/batch?cursor=${forged}`).expect(400);
+    expect(response.body).toMatchObject({
+      error: 'VALIDATION_FAILED',
+      details: [expect.objectContaining({ path: 'cursor' })],
+    });
+  });
+
+  it("reads every list's ?limit= as decimal digits only", async () => {
+    const { id } = (await service.client.post('/api/batch', batchBody()).expect(201)).body;
+    for (const list of ['/api/batch', `/api/batch/${id}/messages`, `/api/batch/${id}/errors`]) {
+      for (const limit of ['1e2', '0x10', '%205', '5.0', '+5']) {
+        const response = await service.client.get(`${list}?limit=${limit}`);
+        expect({ list, limit, status: response.status }).toEqual({ list, limit, status: 400 });
+        expect(response.body).toMatchObject({
+          error: 'VALIDATION_FAILED',
+          details: [expect.objectContaining({ path: 'limit' })],
+        });
+      }
+      await service.client.get(`${list}?limit=007`).expect(200);
+    }
+  });
+
   it('400 for a message-log cursor beyond any position', async () => {
     const created = await service.client.post('/api/batch', batchBody()).expect(201);
     const response = await service.client

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { useApp } from './support/api';
+import { phoneNumber } from './factories/batch.factory';
 
 describe('template preview and API documentation', () => {
   const service = useApp();
@@ -63,6 +64,109 @@ describe('template preview and API documentation', () => {
     );
   });
 
+  it.each([
+    [
+      'a value of 1,040,000 characters in 320 placeholders',
+      { text: '{{a}}'.repeat(320), variables: { a: 'x'.repeat(1_040_000) } },
+      'variables.a',
+    ],
+    [
+      'a value of 1601 characters',
+      { text: 'Hi {{a}}', variables: { a: 'x'.repeat(1601) } },
+      'variables.a',
+    ],
+    [
+      '101 variables',
+      {
+        text: 'Hi',
+        variables: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`v${i}`, 'x'])),
+      },
+      'variables',
+    ],
+    [
+      'values that render past 1600 characters',
+      { text: '{{a}}{{b}}'.repeat(160), variables: { a: 'x'.repeat(1600), b: 'y'.repeat(1600) } },
+      'variables',
+    ],
+  ])(
+    'POST /api/template/preview answers %s with a small 400 naming the field',
+    async (_name, body, path) => {
+      // The body stays under 1 MB: the preview's own body limit.
+      expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThan(1024 * 1024);
+      const response = await service.client.post('/api/template/preview', body).expect(400);
+      expect(response.body).toMatchObject({
+        statusCode: 400,
+        error: 'VALIDATION_FAILED',
+        details: [{ path, message: expect.any(String) }],
+      });
+      expect(response.text.length).toBeLessThan(2000);
+    },
+  );
+
+  it('POST /api/batch answers a 2 MB value in 320 placeholders with a 400 naming the recipient and variable', async () => {
+    const response = await service.client
+      .post('/api/batch', {
+        text: '{{n}}'.repeat(320),
+        recipients: [
+          { phoneNumber: phoneNumber(0), variables: { n: 'ok' } },
+          { phoneNumber: phoneNumber(1), variables: { n: 'x'.repeat(2 * 1024 * 1024) } },
+        ],
+        options: { autoStart: false },
+      })
+      .expect(400);
+    expect(response.body).toMatchObject({
+      statusCode: 400,
+      error: 'VALIDATION_FAILED',
+      details: [
+        {
+          path: 'recipients[1].variables.n',
+          index: 1,
+          message: `must be at most 1600 characters (UTF-16 units); it has ${2 * 1024 * 1024}`,
+        },
+      ],
+    });
+  });
+
+  it('preview and batch both take variables named constructor, toString and valueOf', async () => {
+    const text = 'Hi {{constructor}} {{toString}} {{valueOf}}';
+    const variables = { constructor: 'a', toString: 'b', valueOf: 'c' };
+    const preview = await service.client
+      .post('/api/template/preview', { text, variables })
+      .expect(200);
+    expect(preview.body).toMatchObject({
+      rendered: 'Hi a b c',
+      variables: { used: ['constructor', 'toString', 'valueOf'], missing: [] },
+    });
+    const batch = await service.client
+      .post('/api/batch', {
+        text,
+        recipients: [{ phoneNumber: phoneNumber(0), variables }],
+        options: { autoStart: false },
+      })
+      .expect(201);
+    expect(batch.body.segments).toBe(1);
+  });
+
+  it('preview and batch both report {{constructor}} without a value as missing', async () => {
+    const preview = await service.client
+      .post('/api/template/preview', { text: 'Hi {{constructor}}', variables: {} })
+      .expect(200);
+    expect(preview.body).toMatchObject({
+      rendered: 'Hi {{constructor}}',
+      variables: { used: [], missing: ['constructor'] },
+    });
+    const batch = await service.client
+      .post('/api/batch', {
+        text: 'Hi {{constructor}}',
+        recipients: [{ phoneNumber: phoneNumber(0), variables: {} }],
+        options: { autoStart: false },
+      })
+      .expect(400);
+    expect(batch.body.details).toEqual([
+      { path: 'recipients[0].variables.constructor', index: 0, message: 'is missing' },
+    ]);
+  });
+
   it('serves Swagger UI and the OpenAPI document without a key, with the bearer scheme and every route', async () => {
     await request(service.app.url).get('/api/docs').expect(200).expect('Content-Type', /html/);
     const doc = (await request(service.app.url).get('/api/docs-json').expect(200)).body;
@@ -90,6 +194,18 @@ describe('template preview and API documentation', () => {
       expect.arrayContaining(['201', '400', '401', '409', '413', '422', '500']),
     );
     expect(create.requestBody.content['application/json'].schema.$ref).toMatch(/CreateBatchDto/);
+    const preview = doc.paths['/api/template/preview'].post;
+    expect(preview.requestBody.content['application/json'].schema.$ref).toMatch(
+      /TemplatePreviewRequestDto/,
+    );
+    expect(doc.components.schemas.TemplatePreviewRequestDto.properties).toMatchObject({
+      text: { minLength: 1, maxLength: 1600 },
+      variables: { maxProperties: 100, additionalProperties: { type: 'string', maxLength: 1600 } },
+    });
+    const limit = doc.paths['/api/batch'].get.parameters.find(
+      (p: { name: string }) => p.name === 'limit',
+    );
+    expect(limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 500 });
     expect(doc.components.schemas.CreatedBatchDto).toBeDefined();
     expect(doc.components.schemas.BatchStatusDto.properties.progress).toBeDefined();
     const errors = doc.paths['/api/batch/{id}/errors'].get;

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
-import { decodeCursor, toPage, type Page } from '../common/pagination';
+import { decodeCursor, isCursorDate, toPage, type Page } from '../common/pagination';
 import { isUuid } from '../common/uuid-v7';
 import { BatchNotFound } from '../errors/domain-error';
 import { BatchEvents } from '../monitoring/events/batch-events.service';
@@ -39,9 +39,7 @@ const MAX_SEQ = 2 ** 31 - 1;
 /** Cursors come back from clients: check them as strictly as PostgreSQL will. */
 const isBatchCursor = (v: unknown): v is BatchCursor => {
   const { createdAt, id } = (v ?? {}) as Partial<BatchCursor>;
-  if (typeof createdAt !== 'string' || typeof id !== 'string' || !isUuid(id)) return false;
-  const date = new Date(createdAt);
-  return !Number.isNaN(date.getTime()) && date.toISOString() === createdAt;
+  return isCursorDate(createdAt) && typeof id === 'string' && isUuid(id);
 };
 const isMessageCursor = (v: unknown): v is MessageCursor => {
   const { seq } = (v ?? {}) as Partial<MessageCursor>;

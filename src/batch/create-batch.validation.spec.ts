@@ -658,12 +658,77 @@ describe('validateCreateBatch: limits that keep the work and the answer bounded'
       { name: 'Ann', '\ud800': 'x' },
       { path: 'recipients[0].variables.\ud800', message: /surrogate/ },
     ],
+    ['a value filling the message to 1600 characters', { name: 'a'.repeat(1597) }, undefined],
+    [
+      'a value of 1601 characters',
+      { name: 'a'.repeat(1601) },
+      { path: 'recipients[0].variables.name', message: /at most 1600 characters.*1601/ },
+    ],
+    [
+      'an unused value of 1601 characters',
+      { name: 'Ann', note: 'a'.repeat(1601) },
+      { path: 'recipients[0].variables.note', message: /at most 1600 characters/ },
+    ],
+    [
+      'a long name with a value that is not a string, named cut to 100 characters',
+      { name: 'Ann', ['n'.repeat(10_000)]: 5 },
+      { path: `recipients[0].variables.${'n'.repeat(100)}`, message: /must be a string/ },
+    ],
   ])('%s', (_case, variables, expected) => {
     const result = validate(body({ recipients: [recipient(variables)] }));
     expect(result.details).toEqual(
       expected ? [{ ...expected, index: 0, message: expect.stringMatching(expected.message) }] : [],
     );
   });
+
+  it.each<[string, string, number]>([
+    ['a value of 2,000,000 characters', '{{name}}'.repeat(200), 2_000_000],
+    ['a value of 1,000,000 characters', '{{name}}'.repeat(200), 1_000_000],
+  ])('reports %s by its path, without rendering it', (_case, text, length) => {
+    const result = validate(body({ text, recipients: [recipient({ name: 'a'.repeat(length) })] }));
+    expect(result.details).toEqual([
+      {
+        path: 'recipients[0].variables.name',
+        index: 0,
+        message: `must be at most 1600 characters (UTF-16 units); it has ${length}`,
+      },
+    ]);
+  });
+
+  it('reports a message that renders over 1600 characters with its length', () => {
+    const text = '{{a}}{{b}}'.repeat(160); // 1600 characters, 320 placeholders
+    const result = validate(
+      body({ text, recipients: [recipient({ a: 'x'.repeat(1600), b: 'y'.repeat(1600) })] }),
+    );
+    expect(result.details).toEqual([
+      {
+        path: 'recipients[0]',
+        index: 0,
+        message: 'renders a message of 512000 characters; the limit is 1600',
+      },
+    ]);
+  });
+
+  it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty'])(
+    'takes %s as an ordinary variable name, rendered and stored like any other',
+    (name) => {
+      const result = validate(
+        body({ text: `Hi {{${name}}}`, recipients: [recipient({ [name]: 'Ann' })] }),
+      );
+      expect(result.details).toEqual([]);
+      expect(result.recipients[0]).toMatchObject({ variables: { [name]: 'Ann' }, segments: 1 });
+    },
+  );
+
+  it.each(['constructor', 'toString', 'valueOf'])(
+    'reports {{%s}} without a value as missing',
+    (name) => {
+      const result = validate(body({ text: `Hi {{${name}}}`, recipients: [recipient({})] }));
+      expect(result.details).toEqual([
+        { path: `recipients[0].variables.${name}`, index: 0, message: 'is missing' },
+      ]);
+    },
+  );
 
   it('keeps the first 100 warnings and counts them all', () => {
     const recipients = Array.from({ length: 3 }, (_, r) =>

@@ -11,6 +11,13 @@ import {
   renderTemplate,
   type ParsedTemplate,
 } from '../template/template';
+import {
+  isVariableValue,
+  variableCountProblem,
+  variableNameProblem,
+  variablePath,
+  variableValueProblem,
+} from '../template/variables';
 import { PRIORITIES, type Priority } from './entities/batch.entity';
 
 /** A scheduleTime this far in the past is taken as "now": clocks of clients and servers drift. */
@@ -19,9 +26,6 @@ export const SCHEDULE_CLOCK_SKEW_MS = 30_000;
 export const MAX_WARNING_RECIPIENTS = 100;
 /** At most this many warnings (`warningsTotal` has the full count): the answer stays small. */
 export const MAX_WARNINGS = 100;
-/** Limits on what a recipient may give, so that no request can make the answer or the work explode. */
-export const MAX_VARIABLES_PER_RECIPIENT = 100;
-export const MAX_VARIABLE_NAME_LENGTH = 100;
 
 const ISO_8601_WITH_OFFSET =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
@@ -191,15 +195,9 @@ function checkText(text: unknown, problems: ErrorDetail[]): ParsedTemplate | und
     return undefined;
   }
   const { template, problems: placeholderProblems } = parseTemplate(text);
+  // {{__proto__}} is among them: no value could fill it safely.
   for (const problem of placeholderProblems) {
     problems.push({ path: 'text', message: problem.message });
-  }
-  if (template.variables.includes('__proto__')) {
-    problems.push({
-      path: 'text',
-      message: 'placeholder {{__proto__}} is not an allowed variable name',
-    });
-    return undefined;
   }
   return placeholderProblems.length ? undefined : template;
 }
@@ -294,12 +292,9 @@ export function validateRecipients(
       continue;
     }
     const givenNames = Object.keys(given);
-    if (givenNames.length > MAX_VARIABLES_PER_RECIPIENT) {
-      report(
-        index,
-        '.variables',
-        `has ${givenNames.length} variables; at most ${MAX_VARIABLES_PER_RECIPIENT} are allowed`,
-      );
+    const countProblem = variableCountProblem(givenNames.length);
+    if (countProblem) {
+      report(index, '.variables', countProblem);
       continue;
     }
     // A plain object is safe: "__proto__", the one name that could reach its prototype, is refused
@@ -308,20 +303,16 @@ export function validateRecipients(
     let complete = true;
     for (const name of givenNames) {
       const value = given[name];
-      if (typeof value !== 'string') {
-        report(index, `.variables.${name}`, 'must be a string');
+      // Lengths are checked before anything renders, so a huge value costs one comparison.
+      if (!isVariableValue(value)) {
+        report(index, `.variables.${variablePath(name)}`, variableValueProblem(value));
         complete = false;
         continue;
       }
       if (!used.has(name)) {
-        const nameProblem =
-          name.length > MAX_VARIABLE_NAME_LENGTH
-            ? `is a variable name longer than ${MAX_VARIABLE_NAME_LENGTH} characters`
-            : name === '__proto__'
-              ? 'is not an allowed variable name'
-              : storableTextProblem(name);
+        const nameProblem = variableNameProblem(name);
         if (nameProblem) {
-          report(index, `.variables.${name.slice(0, MAX_VARIABLE_NAME_LENGTH)}`, nameProblem);
+          report(index, `.variables.${variablePath(name)}`, nameProblem);
           complete = false;
           continue;
         }
@@ -354,16 +345,16 @@ export function validateRecipients(
     }
     if (!complete || typeof phoneNumber !== 'string') continue;
 
-    const { rendered } = renderTemplate(template, variables);
-    if (rendered.length > MAX_MESSAGE_LENGTH) {
+    const rendering = renderTemplate(template, variables);
+    if (rendering.rendered === undefined) {
       report(
         index,
         '',
-        `renders a message of ${rendered.length} characters; the limit is ${MAX_MESSAGE_LENGTH}`,
+        `renders a message of ${rendering.length} characters; the limit is ${MAX_MESSAGE_LENGTH}`,
       );
       continue;
     }
-    const { segments, encoding } = countSegments(rendered);
+    const { segments, encoding } = countSegments(rendering.rendered);
     valid[index] = { variables, segments, encoding };
   }
   const warnings = warningsFor(unused, template);

@@ -3,6 +3,7 @@ import {
   findNearMiss,
   normalizeVariableName,
   parseTemplate,
+  renderStoredMessage,
   renderTemplate,
   type Placeholder,
 } from './template';
@@ -67,6 +68,13 @@ describe('parseTemplate', () => {
       [],
       ['a {{}} b {{ a b }} c'],
       ['{{}}', '{{ a b }}'],
+    ],
+    [
+      '{{__proto__}}, which no value could safely fill',
+      'Hi {{__proto__}} {{name}}',
+      ['name'],
+      ['Hi {{__proto__}} ', ph('name')],
+      ['{{__proto__}}'],
     ],
   ])('parses %s', (_case, text, variables, parts, problemPlaceholders = []) => {
     const { template, problems } = parseTemplate(text);
@@ -166,8 +174,73 @@ describe('renderTemplate', () => {
       '{{first-name}} x',
       [],
     ],
+    [
+      'an inherited method treated as missing',
+      '{{toString}}{{valueOf}}',
+      {},
+      '{{toString}}{{valueOf}}',
+      ['toString', 'valueOf'],
+    ],
+    [
+      'own values named like Object.prototype members',
+      '{{constructor}} {{toString}} {{valueOf}}',
+      { constructor: 'a', toString: 'b', valueOf: 'c' },
+      'a b c',
+      [],
+    ],
+    [
+      'a value from a prototype chain ignored',
+      '{{inherited}}',
+      Object.create({ inherited: 'x' }) as Record<string, unknown>,
+      '{{inherited}}',
+      ['inherited'],
+    ],
   ])('renders %s', (_case, text, values, rendered, missing) => {
     expect(renderTemplate(parseTemplate(text).template, values)).toEqual({ rendered, missing });
+  });
+
+  it.each<[string, string, Record<string, unknown>, number, number, string[]]>([
+    ['exactly at the limit', '{{a}}{{a}}', { a: 'x'.repeat(5) }, 10, 10, []],
+    ['one past the limit', '{{a}}{{a}}', { a: 'x'.repeat(5) }, 9, 10, []],
+    ['literal text past the limit', 'Hello {{a}}!', { a: 'x' }, 5, 8, []],
+    ['missing variables still listed past the limit', '{{a}}{{b}}', { a: 'xxx' }, 3, 8, ['b']],
+    [
+      '320 placeholders of a 1,000,000-character value',
+      '{{a}}'.repeat(320),
+      { a: 'x'.repeat(1_000_000) },
+      1600,
+      320_000_000,
+      [],
+    ],
+  ])(
+    'stops building the message %s, reporting its length',
+    (_case, text, values, maxLength, length, missing) => {
+      const rendering = renderTemplate(parseTemplate(text).template, values, maxLength);
+      if (length <= maxLength) {
+        expect(rendering).toEqual({ rendered: expect.any(String), missing });
+        expect(rendering.rendered).toHaveLength(length);
+      } else {
+        expect(rendering).toEqual({ rendered: undefined, length, missing });
+      }
+    },
+  );
+
+  it('defaults the limit to 1600 characters', () => {
+    const { template } = parseTemplate('{{a}}{{a}}');
+    expect(renderTemplate(template, { a: 'x'.repeat(800) }).rendered).toHaveLength(1600);
+    expect(renderTemplate(template, { a: 'x'.repeat(801) })).toEqual({
+      rendered: undefined,
+      length: 1602,
+      missing: [],
+    });
+  });
+});
+
+describe('renderStoredMessage', () => {
+  it('renders a message within the limit and refuses one past it', () => {
+    const { template } = parseTemplate('Hi {{a}}');
+    expect(renderStoredMessage(template, { a: 'Ann' })).toBe('Hi Ann');
+    expect(() => renderStoredMessage(template, { a: 'x'.repeat(1600) })).toThrow(RangeError);
   });
 });
 

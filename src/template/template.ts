@@ -39,7 +39,7 @@ export function parseTemplate(text: string): {
   for (let match = PLACEHOLDER.exec(text); match !== null; match = PLACEHOLDER.exec(text)) {
     const raw = match[0];
     const name = (match[1] ?? '').trim();
-    if (!VARIABLE_NAME.test(name)) {
+    if (!VARIABLE_NAME.test(name) || name === '__proto__') {
       // The same typo repeated is one thing to fix, so it is reported once.
       if (!seenProblems.has(raw)) {
         seenProblems.add(raw);
@@ -70,31 +70,62 @@ function describeProblem(raw: string, name: string): TemplateProblem {
   const message =
     name === ''
       ? `placeholder ${raw} is empty: put a variable name of letters, digits and underscore between the braces`
-      : `placeholder ${raw} is not a valid variable: names use letters, digits and underscore`;
+      : name === '__proto__'
+        ? `placeholder ${raw} is not an allowed variable name`
+        : `placeholder ${raw} is not a valid variable: names use letters, digits and underscore`;
   return { placeholder: raw, message };
 }
 
+/** A rendered message, or, past `maxLength`, only how long it would have been. */
+export type Rendering =
+  | { rendered: string; missing: string[] }
+  | { rendered: undefined; length: number; missing: string[] };
+
+/**
+ * Fills the template, never building more than `maxLength` characters: past it, only lengths are
+ * added up (one addition per part), so values repeated by many placeholders cannot make a huge
+ * string. Only the values' own properties count: `{{constructor}}` without a value is missing.
+ */
 export function renderTemplate(
   template: ParsedTemplate,
   values: Readonly<Record<string, unknown>>,
-): { rendered: string; missing: string[] } {
+  maxLength = MAX_MESSAGE_LENGTH,
+): Rendering {
   let rendered = '';
+  let length = 0;
   const missing: string[] = [];
   for (const part of template.parts) {
+    let piece: string;
     if (typeof part === 'string') {
-      rendered += part;
-      continue;
-    }
-    const value = values[part.variable];
-    if (typeof value === 'string') {
-      rendered += value;
+      piece = part;
     } else {
-      // Leaving the placeholder visible makes the gap obvious in previews; the caller decides whether it is fatal.
-      rendered += part.raw;
-      if (!missing.includes(part.variable)) missing.push(part.variable);
+      const value = Object.hasOwn(values, part.variable) ? values[part.variable] : undefined;
+      if (typeof value === 'string') {
+        piece = value;
+      } else {
+        // Leaving the placeholder visible makes the gap obvious in previews; the caller decides whether it is fatal.
+        piece = part.raw;
+        if (!missing.includes(part.variable)) missing.push(part.variable);
+      }
     }
+    length += piece.length;
+    if (length <= maxLength) rendered += piece;
   }
-  return { rendered, missing };
+  return length <= maxLength ? { rendered, missing } : { rendered: undefined, length, missing };
+}
+
+/** For a message whose values passed validation at ingest, where a message too long is a bug. */
+export function renderStoredMessage(
+  template: ParsedTemplate,
+  values: Readonly<Record<string, unknown>>,
+): string {
+  const rendering = renderTemplate(template, values);
+  if (rendering.rendered === undefined) {
+    throw new RangeError(
+      `A stored message renders ${rendering.length} characters; ingest allows ${MAX_MESSAGE_LENGTH}`,
+    );
+  }
+  return rendering.rendered;
 }
 
 export function normalizeVariableName(name: string): string {

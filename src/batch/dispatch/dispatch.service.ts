@@ -15,7 +15,7 @@ import { BatchEvents } from '../../monitoring/events/batch-events.service';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service';
 import { sendWithTimeout } from '../../sms/provider-call';
 import { SMS_PROVIDER, type SendResult, type SmsProvider } from '../../sms/sms-provider';
-import { parseTemplate, renderTemplate, type ParsedTemplate } from '../../template/template';
+import { parseTemplate, renderStoredMessage, type ParsedTemplate } from '../../template/template';
 import { BatchStatusCache } from './batch-status.cache';
 import { chunkEnd, SLICE_MS, type ChunkJob } from './dispatch.jobs';
 import { DispatchProducer } from './dispatch.producer';
@@ -208,7 +208,7 @@ export class DispatchService {
         messageId: message.id,
         idempotencyKey: message.id,
         to: message.phoneNumber,
-        body: renderTemplate(template, message.variables).rendered,
+        body: renderStoredMessage(template, message.variables),
         attempt: message.token,
       },
       this.sms.timeoutMs,

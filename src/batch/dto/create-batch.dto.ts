@@ -1,6 +1,12 @@
 // The request body of POST /api/batch, for Swagger. Validation is hand-written
 // (create-batch.validation.ts) because it runs over up to 100,000 recipients.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { MAX_MESSAGE_LENGTH } from '../../template/template';
+import {
+  MAX_VARIABLE_NAME_LENGTH,
+  MAX_VARIABLE_VALUE_LENGTH,
+  MAX_VARIABLES,
+} from '../../template/variables';
 import { PRIORITIES, type Priority } from '../entities/batch.entity';
 
 export class RecipientDto {
@@ -13,9 +19,11 @@ export class RecipientDto {
 
   @ApiPropertyOptional({
     description:
-      'Values for the template variables, all strings. Every variable the template uses must be given and not empty; others are not stored and come back as warnings.',
+      'Values for the template variables, all strings. Every variable the template uses must be given and not empty; others are not stored and come back as warnings. ' +
+      `At most ${MAX_VARIABLES} variables, names of at most ${MAX_VARIABLE_NAME_LENGTH} characters, values of at most ${MAX_VARIABLE_VALUE_LENGTH} characters; the rendered message at most ${MAX_MESSAGE_LENGTH}.`,
     type: 'object',
-    additionalProperties: { type: 'string' },
+    additionalProperties: { type: 'string', maxLength: MAX_VARIABLE_VALUE_LENGTH },
+    maxProperties: MAX_VARIABLES,
     example: { name: 'Ada', code: '4821' },
   })
   variables?: Record<string, string>;

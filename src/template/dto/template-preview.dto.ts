@@ -1,22 +1,30 @@
+// POST /api/template/preview's bodies, for Swagger. The request is validated by hand
+// (template-preview.ts), as a batch is, so that variables named like Object.prototype's members
+// (constructor, toString, valueOf) reach the preview as they reach a batch.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, IsString } from 'class-validator';
+import { MAX_MESSAGE_LENGTH } from '../template';
+import { MAX_VARIABLE_NAME_LENGTH, MAX_VARIABLE_VALUE_LENGTH, MAX_VARIABLES } from '../variables';
 
 export class TemplatePreviewRequestDto {
   @ApiProperty({
     example: 'Hi {{name}}, your code is {{code}}',
-    description: '1 to 1600 characters (UTF-16 units).',
+    description: `1 to ${MAX_MESSAGE_LENGTH} characters (UTF-16 units).`,
+    minLength: 1,
+    maxLength: MAX_MESSAGE_LENGTH,
   })
-  @IsString()
   text: string;
 
   @ApiPropertyOptional({
     type: 'object',
-    additionalProperties: { type: 'string' },
+    additionalProperties: { type: 'string', maxLength: MAX_VARIABLE_VALUE_LENGTH },
+    maxProperties: MAX_VARIABLES,
     example: { name: 'Ada' },
-    description: 'Values to fill in; variables without one stay as written.',
+    description:
+      'Values to fill in; variables without one stay as written. As in a batch: at most ' +
+      `${MAX_VARIABLES} variables, names of at most ${MAX_VARIABLE_NAME_LENGTH} characters, string ` +
+      `values of at most ${MAX_VARIABLE_VALUE_LENGTH} characters, and a rendered message of at ` +
+      `most ${MAX_MESSAGE_LENGTH} (more is a 400).`,
   })
-  @IsOptional()
-  @IsObject()
   variables?: Record<string, string>;
 }
 
