@@ -17,12 +17,21 @@ interface Answer {
  * Sends `headers`, then `body` (or only its first `sendBytes` bytes, keeping the request open);
  * resolves with the answer as soon as it arrives, whether or not the body was all sent.
  */
+interface Sending {
+  headers?: Record<string, string>;
+  body?: Buffer;
+  /** Bytes of the body sent at once; `finish` sends the rest. */
+  sendBytes?: number;
+}
+
 function send(
   app: RunningApp,
   method: string,
   path: string,
-  { headers = {}, body = Buffer.alloc(0), sendBytes = body.length } = {},
+  sending: Sending = {},
 ): { answer: Promise<Answer>; finish: () => void; abort: () => void } {
+  const { headers = {}, body = Buffer.alloc(0) } = sending;
+  const sendBytes = sending.sendBytes ?? body.length;
   const url = new URL(path, app.url);
   const req = httpRequest(url, {
     method,

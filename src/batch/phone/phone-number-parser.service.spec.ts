@@ -5,6 +5,8 @@ const config = (phoneWorkers: number): IngestConfig => ({
   maxRecipientsPerRequest: 100_000,
   defaultCountry: undefined,
   maxBodyMb: 64,
+  maxConcurrentLargeBodies: 2,
+  largeBodyWaitMs: 10_000,
   phoneWorkers,
   idempotencyTtlHours: 24,
 });
