@@ -132,6 +132,31 @@ describe('Socket.IO /batches on one process', () => {
       expect(socket.heard.filter((h) => h.body.id === foreign)).toEqual([]);
     });
 
+    it('keeps another account out of a running batch’s events, and its owner’s followers in', async () => {
+      const { id } = await create({
+        text: TEMPLATE,
+        recipients: recipients(60),
+        options: { priority: 'high', autoStart: false },
+      });
+      // The intruder asks first, so that it is the first to follow this batch id on the process.
+      const intruder = await connect(app, otherKey);
+      sockets.push(intruder);
+      expect(await intruder.ask('subscribe', { all: true })).toEqual({ ok: true });
+      expect(await intruder.ask('subscribe', { batchId: id })).toEqual({
+        error: { code: 'BATCH_NOT_FOUND', message: `Batch ${id} was not found.` },
+      });
+      const owner = await follow();
+      await owner.ask('subscribe', { batchId: id });
+      await client.post(`/api/batch/${id}/start`).expect(200);
+      // About 3 s of sending at 20 per second: the intruder hears nothing, the owner all of it.
+      await waitForStatus(client, id, ['completed']);
+      await sleep(1_000); // the final state is sent within a second
+      expect(intruder.heard.filter((h) => h.body.id === id)).toEqual([]);
+      const progress = owner.of(id, 'batch:progress');
+      expect(progress.length).toBeGreaterThanOrEqual(3);
+      expect(progress.at(-1)?.body.status).toBe('completed');
+    });
+
     it.each([
       ['no payload', undefined, 'VALIDATION_FAILED'],
       ['a string', 'batch', 'VALIDATION_FAILED'],

@@ -76,10 +76,13 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     }
     const room = batchRoom(accountId, subscription.batchId);
     const following = socket.rooms.has(room);
-    // Joined first, so that nothing that happens between the read and the join is missed; read
-    // in turn with the relay's reads of the batch, so that no event after the ack is older.
-    await socket.join(room);
     try {
+      // Ownership first: an unknown or foreign id must leave no trace, neither a room nor any
+      // relay state (which would otherwise be made for this account and this batch id).
+      if (!following) await this.batches.assertOwned(accountId, subscription.batchId);
+      // Joined before the read, so that nothing that happens between the read and the join is
+      // missed; read in turn with the relay's reads, so that no event after the ack is older.
+      await socket.join(room);
       return await this.relay.inTurn({ id: subscription.batchId, accountId }, () =>
         this.batches.findOne(accountId, subscription.batchId),
       );
