@@ -12,6 +12,7 @@ import {
   rateLimitConfig,
   redisConfig,
   smsConfig,
+  socketsConfig,
 } from './configuration';
 import { ConfigError } from './env';
 
@@ -46,6 +47,9 @@ const VARIABLES = [
   'LOG_LEVEL',
   'ADMIN_PASSWORD',
   'CORS_ORIGINS',
+  'SOCKET_SUBSCRIBES_PER_SECOND',
+  'MAX_SUBSCRIPTIONS_PER_SOCKET',
+  'MAX_SOCKETS_PER_ACCOUNT',
 ];
 
 const RATE_LIMIT_DEFAULTS = {
@@ -105,6 +109,11 @@ describe('configuration defaults with nothing set', () => {
     ],
     ['logging', loggingConfig, { level: 'info' }],
     ['admin', adminConfig, { password: undefined }],
+    [
+      'sockets',
+      socketsConfig,
+      { subscribesPerSecond: 20, maxSubscriptionsPerSocket: 1_000, maxSocketsPerAccount: 500 },
+    ],
   ])('%s', (_section, factory, expected) => {
     expect(factory()).toStrictEqual(expected);
   });
@@ -205,6 +214,26 @@ describe('configuration read from the environment', () => {
         corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
       }),
     ],
+    [
+      'socket limits',
+      {
+        SOCKET_SUBSCRIBES_PER_SECOND: '5',
+        MAX_SUBSCRIPTIONS_PER_SOCKET: '50',
+        MAX_SOCKETS_PER_ACCOUNT: '2',
+      },
+      socketsConfig,
+      { subscribesPerSecond: 5, maxSubscriptionsPerSocket: 50, maxSocketsPerAccount: 2 },
+    ],
+    [
+      'socket limits turned off with 0',
+      {
+        SOCKET_SUBSCRIBES_PER_SECOND: '0',
+        MAX_SUBSCRIPTIONS_PER_SOCKET: '0',
+        MAX_SOCKETS_PER_ACCOUNT: '0',
+      },
+      socketsConfig,
+      { subscribesPerSecond: 0, maxSubscriptionsPerSocket: 0, maxSocketsPerAccount: 0 },
+    ],
   ])('%s', (_case, values, factory, expected) => {
     withEnv(values);
     expect(factory()).toEqual(expected);
@@ -255,6 +284,11 @@ describe('configuration rejects bad values, naming the variable', () => {
     ['LOG_LEVEL', 'verbose', loggingConfig],
     ['CORS_ORIGINS', 'https://ok.example.com,example.com', appConfig],
     ['CORS_ORIGINS', '*', appConfig],
+    ['SOCKET_SUBSCRIBES_PER_SECOND', '-1', socketsConfig],
+    ['SOCKET_SUBSCRIBES_PER_SECOND', 'lots', socketsConfig],
+    ['MAX_SUBSCRIPTIONS_PER_SOCKET', '2.5', socketsConfig],
+    ['MAX_SOCKETS_PER_ACCOUNT', '-5', socketsConfig],
+    ['MAX_SOCKETS_PER_ACCOUNT', '1000001', socketsConfig],
   ])('%s=%j', (name, value, factory) => {
     withEnv({ [name]: value });
     const read = () => factory();

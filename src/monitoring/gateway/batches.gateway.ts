@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -10,22 +10,29 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AccountsService } from '../../accounts/accounts.service';
+import { socketsConfig, type SocketsConfig } from '../../config/configuration';
 import { BatchService } from '../../batch/batch.service';
 import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
 import { DomainError } from '../../errors/domain-error';
 import { BATCH_NAMESPACE } from '../events/batch-events';
 import { MetricsService } from '../metrics/metrics.service';
+import { AccountSockets } from './account-sockets';
 import { BatchEventRelay } from './batch-event.relay';
+import { SubscribeLimits } from './subscribe-limits';
 import { accountRoom, batchRoom, errorAck, parseSubscription, type ErrorAck } from './subscription';
 
 interface SocketData {
   accountId: string;
+  limits: SubscribeLimits;
 }
 
 type AuthedSocket = Socket<Record<string, never>, Record<string, never>, never, SocketData>;
 
 /** `connect_error` for a refused handshake: `message` is the code, `data` the usual error body. */
-function handshakeError(code: 'UNAUTHORIZED' | 'INTERNAL', message: string): Error {
+function handshakeError(
+  code: 'UNAUTHORIZED' | 'INTERNAL' | 'LIMIT_REACHED',
+  message: string,
+): Error {
   return Object.assign(new Error(code), { data: { code, message } });
 }
 
@@ -42,11 +49,13 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     private readonly batches: BatchService,
     private readonly relay: BatchEventRelay,
     private readonly metrics: MetricsService,
+    private readonly accountSockets: AccountSockets,
+    @Inject(socketsConfig.KEY) private readonly limits: SocketsConfig,
   ) {}
 
   afterInit(nsp: Namespace): void {
     nsp.use((socket, next) => {
-      this.authenticate(socket as AuthedSocket).then(
+      this.admit(socket as AuthedSocket).then(
         () => next(),
         (error: Error) => next(error),
       );
@@ -58,7 +67,8 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     this.metrics.socketConnected();
   }
 
-  handleDisconnect(): void {
+  handleDisconnect(socket: AuthedSocket): void {
+    this.accountSockets.release(socket.id);
     this.metrics.socketDisconnected();
   }
 
@@ -69,13 +79,20 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
   ): Promise<BatchStatusDto | { ok: true } | ErrorAck> {
     const subscription = parseSubscription('subscribe', payload);
     if ('error' in subscription) return subscription;
-    const { accountId } = socket.data;
+    const { accountId, limits } = socket.data;
+    const room =
+      subscription.kind === 'all'
+        ? accountRoom(accountId)
+        : batchRoom(accountId, subscription.batchId);
+    const following = socket.rooms.has(room);
+    // Before any read: a refused subscribe costs the database nothing. (A socket is always in
+    // the room of its own id, which is no subscription.)
+    const refusal = limits.refusal(Date.now(), socket.rooms.size - 1, following);
+    if (refusal) return refusal;
     if (subscription.kind === 'all') {
-      await socket.join(accountRoom(accountId));
+      await socket.join(room);
       return { ok: true };
     }
-    const room = batchRoom(accountId, subscription.batchId);
-    const following = socket.rooms.has(room);
     try {
       // Ownership first: an unknown or foreign id must leave no trace, neither a room nor any
       // relay state (which would otherwise be made for this account and this batch id).
@@ -108,6 +125,20 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
         : batchRoom(socket.data.accountId, subscription.batchId),
     );
     return { ok: true };
+  }
+
+  /** The handshake: a valid API key, and a place among the account's sockets. */
+  private async admit(socket: AuthedSocket): Promise<void> {
+    await this.authenticate(socket);
+    socket.data.limits = new SubscribeLimits(this.limits);
+    const { accountId } = socket.data;
+    const gone = () => !socket.connected && socket.conn.readyState !== 'open';
+    if (!(await this.accountSockets.acquire(accountId, socket.id, gone))) {
+      throw handshakeError(
+        'LIMIT_REACHED',
+        `This account has ${this.limits.maxSocketsPerAccount} sockets connected, the most it may.`,
+      );
+    }
   }
 
   private async authenticate(socket: AuthedSocket): Promise<void> {
