@@ -99,6 +99,16 @@ describe('Socket.IO /batches on one process', () => {
       const socket = await follow();
       expect(socket.socket.connected).toBe(true);
     });
+
+    it('refuses Socket.IO’s main namespace `/`, even with a valid key', async () => {
+      const refusal = await refused(app, testEnv().bootstrapApiKey, '/');
+      expect(refusal).toEqual(
+        expect.objectContaining({
+          message: 'NOT_FOUND',
+          data: { code: 'NOT_FOUND', message: 'Connect to the /batches namespace.' },
+        }),
+      );
+    });
   });
 
   describe('subscribe and unsubscribe', () => {

@@ -30,7 +30,7 @@ type AuthedSocket = Socket<Record<string, never>, Record<string, never>, never, 
 
 /** `connect_error` for a refused handshake: `message` is the code, `data` the usual error body. */
 function handshakeError(
-  code: 'UNAUTHORIZED' | 'INTERNAL' | 'LIMIT_REACHED',
+  code: 'UNAUTHORIZED' | 'INTERNAL' | 'LIMIT_REACHED' | 'NOT_FOUND',
   message: string,
 ): Error {
   return Object.assign(new Error(code), { data: { code, message } });
@@ -54,6 +54,12 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
   ) {}
 
   afterInit(nsp: Namespace): void {
+    // Socket.IO's main namespace `/` would take any client, key or not: only /batches exists.
+    nsp.server
+      .of('/')
+      .use((_socket, next) =>
+        next(handshakeError('NOT_FOUND', `Connect to the ${BATCH_NAMESPACE} namespace.`)),
+      );
     nsp.use((socket, next) => {
       this.admit(socket as AuthedSocket).then(
         () => next(),
