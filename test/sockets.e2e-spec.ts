@@ -398,8 +398,8 @@ describe('Socket.IO across processes: two API processes, two workers', () => {
 
   beforeAll(async () => {
     const all = await Promise.all([
-      startApp({ ...ENV, APP_ROLE: 'api' }),
-      startApp({ ...ENV, APP_ROLE: 'api' }),
+      startApp({ ...ENV, APP_ROLE: 'api', MAX_SOCKETS_PER_ACCOUNT: '2' }),
+      startApp({ ...ENV, APP_ROLE: 'api', MAX_SOCKETS_PER_ACCOUNT: '2' }),
       startApp({ ...ENV, APP_ROLE: 'worker' }),
       startApp({ ...ENV, APP_ROLE: 'worker' }),
     ]);
@@ -446,5 +446,18 @@ describe('Socket.IO across processes: two API processes, two workers', () => {
       ['processing', 'completed'],
       ['pending', 'processing', 'completed'],
     ]).toContainEqual(statuses(second));
+  });
+
+  it('counts an account’s sockets across API processes for MAX_SOCKETS_PER_ACCOUNT', async () => {
+    const { key } = await createAccount('sockets-across');
+    const first = await connect(apis[0], key);
+    const second = await connect(apis[1], key);
+    sockets.push(first, second);
+    for (const app of apis) expect((await refused(app, key))?.message).toBe('LIMIT_REACHED');
+    second.close();
+    const third = await waitFor('the place to be free on the other process', () =>
+      connect(apis[0], key).catch(() => undefined),
+    );
+    sockets.push(third);
   });
 });
