@@ -7,7 +7,10 @@ import { AccountSockets } from '../src/monitoring/gateway/account-sockets';
 import { deleteKeys } from './support/redis';
 import { testEnv } from './support/test-env';
 
-const LEASE_MS = 300;
+/** Long enough that a busy machine never lets a lease lapse by accident. */
+const LEASE_MS = 10_000;
+/** For the tests about leases running out, or being renewed. */
+const SHORT_LEASE_MS = 600;
 const ACCOUNT = 'account-1';
 
 describe('the socket count of an account on Redis', () => {
@@ -16,7 +19,7 @@ describe('the socket count of an account on Redis', () => {
   let n = 0;
 
   /** One API process: its own Redis connection and heartbeat. */
-  function apiProcess(maxSocketsPerAccount = 2, url = testEnv().redisUrl) {
+  function apiProcess(maxSocketsPerAccount = 2, url = testEnv().redisUrl, leaseMs = LEASE_MS) {
     // No reconnecting: a test's process ends when it is stopped, reachable or not.
     const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null });
     redis.on('error', () => undefined);
@@ -24,7 +27,7 @@ describe('the socket count of an account on Redis', () => {
       redis,
       { subscribesPerSecond: 0, maxSubscriptionsPerSocket: 0, maxSocketsPerAccount },
       { url, prefix },
-      LEASE_MS,
+      leaseMs,
     );
     started.push({ counter, redis });
     return { counter, redis };
@@ -51,31 +54,34 @@ describe('the socket count of an account on Redis', () => {
     expect(await b.counter.acquire(ACCOUNT, socket(), connected)).toBe(false);
     // Another account has its own count.
     expect(await a.counter.acquire('account-2', socket(), connected)).toBe(true);
-    a.counter.release(first);
+    await a.counter.release(first);
     expect(await b.counter.acquire(ACCOUNT, socket(), connected)).toBe(true);
   });
 
   it('keeps the sockets of a live process counted past their first lease', async () => {
-    const [live, other] = [apiProcess(1), apiProcess(1)];
+    const live = apiProcess(1, testEnv().redisUrl, SHORT_LEASE_MS);
+    const other = apiProcess(1);
     expect(await live.counter.acquire(ACCOUNT, socket(), connected)).toBe(true);
-    await sleep(LEASE_MS * 4);
+    await sleep(SHORT_LEASE_MS * 3);
     expect(await other.counter.acquire(ACCOUNT, socket(), connected)).toBe(false);
   });
 
   it('forgets the sockets of a process that died once their leases run out', async () => {
-    const [crashed, survivor] = [apiProcess(), apiProcess()];
+    const crashed = apiProcess(2, testEnv().redisUrl, SHORT_LEASE_MS);
+    const survivor = apiProcess();
     expect(await crashed.counter.acquire(ACCOUNT, socket(), connected)).toBe(true);
     expect(await crashed.counter.acquire(ACCOUNT, socket(), connected)).toBe(true);
     crashed.redis.disconnect(); // no more heartbeats, no goodbye
     expect(await survivor.counter.acquire(ACCOUNT, socket(), connected)).toBe(false);
-    await sleep(LEASE_MS + 100);
+    await sleep(SHORT_LEASE_MS + 200);
     expect(await survivor.counter.acquire(ACCOUNT, socket(), connected)).toBe(true);
   });
 
   it('frees the place of a socket whose client left during the handshake', async () => {
-    const [a, b] = [apiProcess(1), apiProcess(1)];
+    const a = apiProcess(1, testEnv().redisUrl, SHORT_LEASE_MS);
+    const b = apiProcess(1);
     expect(await a.counter.acquire(ACCOUNT, socket(), () => true)).toBe(true);
-    await sleep(LEASE_MS / 3 + 100); // one heartbeat
+    await sleep(SHORT_LEASE_MS / 3 + 200); // one heartbeat
     expect(await b.counter.acquire(ACCOUNT, socket(), connected)).toBe(true);
   });
 

@@ -98,15 +98,17 @@ export class AccountSockets implements OnApplicationShutdown {
     }
   }
 
-  /** The socket left: its place is free at once. */
-  release(socketId: string): void {
+  /** The socket left: its place is free at once. Never rejects. */
+  async release(socketId: string): Promise<void> {
     const counted = this.counted.get(socketId);
     if (!counted) return;
     this.counted.delete(socketId);
-    this.redis.zrem(this.key(counted.accountId), socketId).catch((error: Error) => {
+    try {
+      await this.redis.zrem(this.key(counted.accountId), socketId);
+    } catch (error) {
       // Its lease runs out by itself.
-      this.logger.warn(`Could not uncount socket ${socketId}: ${error.message}`);
-    });
+      this.logger.warn(`Could not uncount socket ${socketId}: ${(error as Error).message}`);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -124,7 +126,7 @@ export class AccountSockets implements OnApplicationShutdown {
 
   private async renew(): Promise<void> {
     for (const [socketId, counted] of this.counted) {
-      if (counted.gone()) this.release(socketId);
+      if (counted.gone()) void this.release(socketId);
     }
     try {
       await Promise.all(

@@ -74,7 +74,7 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
   }
 
   handleDisconnect(socket: AuthedSocket): void {
-    this.accountSockets.release(socket.id);
+    void this.accountSockets.release(socket.id);
     this.metrics.socketDisconnected();
   }
 
