@@ -37,8 +37,9 @@ function handshakeError(
 }
 
 /**
- * The `/batches` namespace (protocol in the README): API-key handshake, `subscribe` and
- * `unsubscribe` with acks. Events come from BatchEventRelay.
+ * The `/batches` namespace (protocol in the README): API-key handshake within the account's
+ * socket limit, `subscribe` (owned batches only, within the socket's limits) and `unsubscribe`
+ * with acks. Events come from BatchEventRelay.
  */
 @WebSocketGateway({ namespace: BATCH_NAMESPACE })
 export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
