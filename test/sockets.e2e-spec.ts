@@ -1,9 +1,10 @@
 // The Socket.IO protocol of /batches (README): handshake, acks, and the events of running batches.
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { api, type ApiClient } from './support/api';
 import { createAccount, startApp, type RunningApp } from './support/app-process';
 import { batchStatus, FAST_DISPATCH, waitForStatus, type Progress } from './support/dispatch';
-import { connect, mostInAnySecond, waitToHear, type BatchSocket } from './support/sockets';
+import { connect, mostInAnySecond, refused, waitToHear, type BatchSocket } from './support/sockets';
 import { testEnv } from './support/test-env';
 import { waitFor } from './support/wait';
 import { recipients, scripted, TEMPLATE } from './factories/batch.factory';
@@ -98,6 +99,16 @@ describe('Socket.IO /batches on one process', () => {
       const socket = await follow();
       expect(socket.socket.connected).toBe(true);
     });
+
+    it('refuses Socket.IO’s main namespace `/`, even with a valid key', async () => {
+      const refusal = await refused(app, testEnv().bootstrapApiKey, '/');
+      expect(refusal).toEqual(
+        expect.objectContaining({
+          message: 'NOT_FOUND',
+          data: { code: 'NOT_FOUND', message: 'Connect to the /batches namespace.' },
+        }),
+      );
+    });
   });
 
   describe('subscribe and unsubscribe', () => {
@@ -130,6 +141,31 @@ describe('Socket.IO /batches on one process', () => {
       await expect(socket.ask('subscribe', { all: true })).resolves.toEqual({ ok: true });
       await waitForStatus(api(app, otherKey), foreign, ['completed']);
       expect(socket.heard.filter((h) => h.body.id === foreign)).toEqual([]);
+    });
+
+    it('keeps another account out of a running batch’s events, and its owner’s followers in', async () => {
+      const { id } = await create({
+        text: TEMPLATE,
+        recipients: recipients(60),
+        options: { priority: 'high', autoStart: false },
+      });
+      // The intruder asks first, so that it is the first to follow this batch id on the process.
+      const intruder = await connect(app, otherKey);
+      sockets.push(intruder);
+      expect(await intruder.ask('subscribe', { all: true })).toEqual({ ok: true });
+      expect(await intruder.ask('subscribe', { batchId: id })).toEqual({
+        error: { code: 'BATCH_NOT_FOUND', message: `Batch ${id} was not found.` },
+      });
+      const owner = await follow();
+      await owner.ask('subscribe', { batchId: id });
+      await client.post(`/api/batch/${id}/start`).expect(200);
+      // About 3 s of sending at 20 per second: the intruder hears nothing, the owner all of it.
+      await waitForStatus(client, id, ['completed']);
+      await sleep(1_000); // the final state is sent within a second
+      expect(intruder.heard.filter((h) => h.body.id === id)).toEqual([]);
+      const progress = owner.of(id, 'batch:progress');
+      expect(progress.length).toBeGreaterThanOrEqual(3);
+      expect(progress.at(-1)?.body.status).toBe('completed');
     });
 
     it.each([
@@ -226,11 +262,17 @@ describe('Socket.IO /batches on one process', () => {
   });
 });
 
-describe('Socket.IO metrics and CORS', () => {
+const LIMITS = {
+  SOCKET_SUBSCRIBES_PER_SECOND: '10',
+  MAX_SUBSCRIPTIONS_PER_SOCKET: '3',
+  MAX_SOCKETS_PER_ACCOUNT: '2',
+};
+
+describe('Socket.IO metrics, CORS and limits', () => {
   let app: RunningApp;
 
   beforeAll(async () => {
-    app = await startApp({ ...ENV, CORS_ORIGINS: 'https://dash.example.com' });
+    app = await startApp({ ...ENV, ...LIMITS, CORS_ORIGINS: 'https://dash.example.com' });
   });
   afterAll(() => app.stop());
 
@@ -270,6 +312,82 @@ describe('Socket.IO metrics and CORS', () => {
     const other = await handshake('https://evil.example.com');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
+  describe('limits', () => {
+    const key = () => testEnv().bootstrapApiKey;
+    const notFound = (batchId: string) => ({
+      error: { code: 'BATCH_NOT_FOUND', message: `Batch ${batchId} was not found.` },
+    });
+
+    it('answers subscribes past SOCKET_SUBSCRIBES_PER_SECOND with RATE_LIMITED, not a read', async () => {
+      const socket = await connect(app, key());
+      try {
+        const ids = Array.from({ length: 14 }, () => randomUUID());
+        const acks = await Promise.all(ids.map((batchId) => socket.ask('subscribe', { batchId })));
+        const codes = acks.map((ack) => (ack as { error: { code: string } }).error.code);
+        expect(codes.filter((code) => code === 'BATCH_NOT_FOUND')).toHaveLength(10);
+        expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(4);
+        // The connection stays, and a second later it may ask again.
+        await sleep(1_000);
+        const id = randomUUID();
+        expect(await socket.ask('subscribe', { batchId: id })).toEqual(notFound(id));
+      } finally {
+        socket.close();
+      }
+    });
+
+    it('answers a subscription past MAX_SUBSCRIPTIONS_PER_SOCKET with LIMIT_REACHED', async () => {
+      const client = api(app, key());
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { body } = await client
+          .post('/api/batch', {
+            text: TEMPLATE,
+            recipients: recipients(1),
+            options: { autoStart: false },
+          })
+          .expect(201);
+        ids.push((body as { id: string }).id);
+      }
+      const socket = await connect(app, key());
+      try {
+        expect(await socket.ask('subscribe', { all: true })).toEqual({ ok: true });
+        for (const batchId of ids.slice(0, 2)) {
+          expect(await socket.ask('subscribe', { batchId })).toMatchObject({ id: batchId });
+        }
+        expect(await socket.ask('subscribe', { batchId: ids[2] })).toEqual({
+          error: { code: 'LIMIT_REACHED', message: expect.stringContaining('at most 3') },
+        });
+        // Asking again for one it follows adds nothing; leaving one makes room.
+        expect(await socket.ask('subscribe', { batchId: ids[0] })).toMatchObject({ id: ids[0] });
+        expect(await socket.ask('unsubscribe', { batchId: ids[1] })).toEqual({ ok: true });
+        expect(await socket.ask('subscribe', { batchId: ids[2] })).toMatchObject({ id: ids[2] });
+      } finally {
+        socket.close();
+      }
+    });
+
+    it('refuses a socket past MAX_SOCKETS_PER_ACCOUNT with connect_error LIMIT_REACHED', async () => {
+      const first = await connect(app, key());
+      const second = await connect(app, key());
+      try {
+        const refusal = await refused(app, key());
+        expect(refusal?.message).toBe('LIMIT_REACHED');
+        expect(refusal?.data).toEqual({
+          code: 'LIMIT_REACHED',
+          message: expect.stringContaining('2 sockets'),
+        });
+        // A socket that leaves frees its place at once.
+        first.close();
+        const third = await waitFor('a place to be free', () =>
+          connect(app, key()).catch(() => undefined),
+        );
+        third.close();
+      } finally {
+        first.close();
+        second.close();
+      }
+    });
+  });
 });
 
 describe('Socket.IO across processes: two API processes, two workers', () => {
@@ -280,8 +398,8 @@ describe('Socket.IO across processes: two API processes, two workers', () => {
 
   beforeAll(async () => {
     const all = await Promise.all([
-      startApp({ ...ENV, APP_ROLE: 'api' }),
-      startApp({ ...ENV, APP_ROLE: 'api' }),
+      startApp({ ...ENV, APP_ROLE: 'api', MAX_SOCKETS_PER_ACCOUNT: '2' }),
+      startApp({ ...ENV, APP_ROLE: 'api', MAX_SOCKETS_PER_ACCOUNT: '2' }),
       startApp({ ...ENV, APP_ROLE: 'worker' }),
       startApp({ ...ENV, APP_ROLE: 'worker' }),
     ]);
@@ -328,5 +446,18 @@ describe('Socket.IO across processes: two API processes, two workers', () => {
       ['processing', 'completed'],
       ['pending', 'processing', 'completed'],
     ]).toContainEqual(statuses(second));
+  });
+
+  it('counts an account’s sockets across API processes for MAX_SOCKETS_PER_ACCOUNT', async () => {
+    const { key } = await createAccount('sockets-across');
+    const first = await connect(apis[0], key);
+    const second = await connect(apis[1], key);
+    sockets.push(first, second);
+    for (const app of apis) expect((await refused(app, key))?.message).toBe('LIMIT_REACHED');
+    second.close();
+    const third = await waitFor('the place to be free on the other process', () =>
+      connect(apis[0], key).catch(() => undefined),
+    );
+    sockets.push(third);
   });
 });

@@ -142,6 +142,11 @@ export class BatchService {
     return status;
   }
 
+  /** Throws BatchNotFound unless the account owns the batch: one indexed read, nothing presented. */
+  async assertOwned(accountId: string, id: string): Promise<void> {
+    if (!(await this.batches.existsBy({ id, accountId }))) throw new BatchNotFound(id);
+  }
+
   async list(accountId: string, query: ListBatchesQuery): Promise<Page<BatchStatusDto>> {
     const qb = this.batches
       .createQueryBuilder('b')

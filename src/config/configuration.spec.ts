@@ -15,6 +15,7 @@ import {
   rateLimitConfig,
   redisConfig,
   smsConfig,
+  socketsConfig,
 } from './configuration';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,6 +57,9 @@ const VARIABLES = [
   'QUEUE_BOARD_WRITE',
   'METRICS_TOKEN',
   'TRUST_PROXY',
+  'SOCKET_SUBSCRIBES_PER_SECOND',
+  'MAX_SUBSCRIPTIONS_PER_SOCKET',
+  'MAX_SOCKETS_PER_ACCOUNT',
 ];
 
 const RATE_LIMIT_DEFAULTS = {
@@ -119,6 +123,11 @@ describe('configuration defaults with nothing set', () => {
     ['admin', adminConfig, { password: undefined, queueBoardWrite: false }],
     ['metrics', metricsConfig, { token: undefined }],
     ['proxy', proxyConfig, { trustProxy: 0 }],
+    [
+      'sockets',
+      socketsConfig,
+      { subscribesPerSecond: 20, maxSubscriptionsPerSocket: 1_000, maxSocketsPerAccount: 500 },
+    ],
   ])('%s', (_section, factory, expected) => {
     expect(factory()).toStrictEqual(expected);
   });
@@ -230,6 +239,26 @@ describe('configuration read from the environment', () => {
         corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
       }),
     ],
+    [
+      'socket limits',
+      {
+        SOCKET_SUBSCRIBES_PER_SECOND: '5',
+        MAX_SUBSCRIPTIONS_PER_SOCKET: '50',
+        MAX_SOCKETS_PER_ACCOUNT: '2',
+      },
+      socketsConfig,
+      { subscribesPerSecond: 5, maxSubscriptionsPerSocket: 50, maxSocketsPerAccount: 2 },
+    ],
+    [
+      'socket limits turned off with 0',
+      {
+        SOCKET_SUBSCRIBES_PER_SECOND: '0',
+        MAX_SUBSCRIPTIONS_PER_SOCKET: '0',
+        MAX_SOCKETS_PER_ACCOUNT: '0',
+      },
+      socketsConfig,
+      { subscribesPerSecond: 0, maxSubscriptionsPerSocket: 0, maxSocketsPerAccount: 0 },
+    ],
   ])('%s', (_case, values, factory, expected) => {
     withEnv(values);
     expect(factory()).toEqual(expected);
@@ -307,6 +336,11 @@ describe('configuration rejects bad values, naming the variable', () => {
     ['TRUST_PROXY', '11', proxyConfig],
     ['TRUST_PROXY', '1.5', proxyConfig],
     ['TRUST_PROXY', 'loopback', proxyConfig],
+    ['SOCKET_SUBSCRIBES_PER_SECOND', '-1', socketsConfig],
+    ['SOCKET_SUBSCRIBES_PER_SECOND', 'lots', socketsConfig],
+    ['MAX_SUBSCRIPTIONS_PER_SOCKET', '2.5', socketsConfig],
+    ['MAX_SOCKETS_PER_ACCOUNT', '-5', socketsConfig],
+    ['MAX_SOCKETS_PER_ACCOUNT', '1000001', socketsConfig],
   ])('%s=%j', (name, value, factory) => {
     withEnv({ [name]: value });
     const read = () => factory();

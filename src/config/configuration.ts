@@ -172,6 +172,19 @@ export const errorRateConfig = registerAs('errorRate', () => {
   };
 });
 
+/** What one socket and one account may ask of the Socket.IO gateway; 0 turns a limit off. */
+export const socketsConfig = registerAs('sockets', () => ({
+  /** `subscribe` events per socket in any second; more get a RATE_LIMITED ack. */
+  subscribesPerSecond: int(env(), 'SOCKET_SUBSCRIBES_PER_SECOND', 20, { min: 0, max: 100_000 }),
+  /** Batches (and `all`) one socket follows at once; more get a LIMIT_REACHED ack. */
+  maxSubscriptionsPerSocket: int(env(), 'MAX_SUBSCRIPTIONS_PER_SOCKET', 1_000, {
+    min: 0,
+    max: 1_000_000,
+  }),
+  /** Sockets of one account across every API process; more get connect_error LIMIT_REACHED. */
+  maxSocketsPerAccount: int(env(), 'MAX_SOCKETS_PER_ACCOUNT', 500, { min: 0, max: 1_000_000 }),
+}));
+
 export const SMS_PROVIDERS = ['simulated'] as const;
 
 export const smsConfig = registerAs('sms', () => ({
@@ -222,6 +235,7 @@ export const configSections = [
   dispatchConfig,
   retryConfig,
   errorRateConfig,
+  socketsConfig,
   smsConfig,
   loggingConfig,
   adminConfig,
@@ -239,6 +253,7 @@ export type SmsConfig = ConfigType<typeof smsConfig>;
 export type DispatchConfig = ConfigType<typeof dispatchConfig>;
 export type RetryConfig = ConfigType<typeof retryConfig>;
 export type ErrorRateConfig = ConfigType<typeof errorRateConfig>;
+export type SocketsConfig = ConfigType<typeof socketsConfig>;
 export type LoggingConfig = ConfigType<typeof loggingConfig>;
 export type AdminConfig = ConfigType<typeof adminConfig>;
 export type MetricsConfig = ConfigType<typeof metricsConfig>;

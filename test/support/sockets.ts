@@ -23,8 +23,12 @@ export interface BatchSocket {
 const EVENTS = ['batch:progress', 'batch:status', 'batch:error'];
 
 /** Connects with `token`; rejects with the connect_error when the handshake is refused. */
-export async function connect(app: RunningApp, token?: string): Promise<BatchSocket> {
-  const socket = io(`${app.url}/batches`, {
+export async function connect(
+  app: RunningApp,
+  token?: string,
+  namespace = '/batches',
+): Promise<BatchSocket> {
+  const socket = io(`${app.url}${namespace}`, {
     auth: token === undefined ? {} : { token },
     transports: ['websocket'],
     reconnection: false,
@@ -63,6 +67,27 @@ export function waitToHear(
     `${event} of ${batchId}`,
     () => Promise.resolve(client.of(batchId, event).find((h) => until(h.body))),
     { timeoutMs, everyMs: 20 },
+  );
+}
+
+/** The connect_error of a refused handshake: `message` is the code, `data` the error body. */
+export interface Refusal {
+  message: string;
+  data?: { code: string; message: string };
+}
+
+/** Connects expecting a refusal; resolves with the connect_error (undefined if it connected). */
+export async function refused(
+  app: RunningApp,
+  token?: string,
+  namespace?: string,
+): Promise<Refusal | undefined> {
+  return connect(app, token, namespace).then(
+    (socket) => {
+      socket.close();
+      return undefined;
+    },
+    (error: Refusal) => error,
   );
 }
 

@@ -216,6 +216,21 @@ describe('BatchEventRelay', () => {
     ]);
   });
 
+  it('keeps what it knows of a batch per account: another account’s subscribe takes nothing over', async () => {
+    const INTRUDER = 'a2';
+    // The intruder's account follows everything, and asked for this batch id first.
+    setup([`batch:${ACCOUNT}:${ID}`, `account:${INTRUDER}`]);
+    current = status(5);
+    await expect(
+      relay.inTurn({ id: ID, accountId: INTRUDER }, () => Promise.reject(new Error('not found'))),
+    ).rejects.toThrow('not found');
+    progressed();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(progressEvents().map((e) => e.rooms)).toEqual([
+      [`batch:${ACCOUNT}:${ID}`, `account:${ACCOUNT}`],
+    ]);
+  });
+
   it('ignores notices it does not understand', () => {
     setup();
     expect(() => ns.notify({ kind: 'nonsense' } as unknown as BatchNotice)).not.toThrow();

@@ -25,7 +25,7 @@ const RETRY_MS = 500;
 
 /** What this process knows of a batch its sockets follow. */
 interface Followed {
-  accountId: string;
+  ref: BatchRef;
   window: EmissionWindow;
   /** Something changed since the last read. */
   dirty: boolean;
@@ -54,6 +54,10 @@ interface Followed {
 @Injectable()
 export class BatchEventRelay implements OnApplicationShutdown {
   private readonly logger = new Logger(BatchEventRelay.name);
+  /**
+   * Keyed by account and batch, never by batch alone: a state made for one account (say by a
+   * subscribe to a batch id it does not own) must never carry another account's events.
+   */
   private readonly followed = new Map<string, Followed>();
   private nsp?: Namespace;
   private closed = false;
@@ -88,7 +92,7 @@ export class BatchEventRelay implements OnApplicationShutdown {
     } finally {
       state.reading = undefined;
       done();
-      this.pump(ref.id, state);
+      this.pump(state);
     }
   }
 
@@ -128,16 +132,17 @@ export class BatchEventRelay implements OnApplicationShutdown {
     state.dirty = true;
     state.final ||= final;
     state.touchedAt = Date.now();
-    this.pump(ref.id, state);
+    this.pump(state);
   }
 
   /** What this process keeps of a batch its sockets follow; undefined when none does. */
   private stateOf({ id, accountId }: BatchRef): Followed | undefined {
     if (this.closed || !this.hasFollowers(id, accountId)) return undefined;
-    let state = this.followed.get(id);
+    const key = followedKey(accountId, id);
+    let state = this.followed.get(key);
     if (!state) {
       state = {
-        accountId,
+        ref: { id, accountId },
         window: new EmissionWindow(PROGRESS_PER_SECOND, PROGRESS_WINDOW_MS),
         dirty: false,
         final: false,
@@ -145,38 +150,42 @@ export class BatchEventRelay implements OnApplicationShutdown {
         acksWaiting: 0,
         touchedAt: Date.now(),
       };
-      this.followed.set(id, state);
+      this.followed.set(key, state);
     }
     return state;
   }
 
-  private pump(id: string, state: Followed): void {
+  private pump(state: Followed): void {
     if (this.closed || state.reading || state.acksWaiting || !state.dirty) return;
     const waitMs = state.final ? 0 : state.window.waitMs(Date.now());
     if (waitMs > 0) {
       state.timer ??= setTimeout(() => {
         state.timer = undefined;
-        this.pump(id, state);
+        this.pump(state);
       }, waitMs);
       return;
     }
     clearTimeout(state.timer);
     state.timer = undefined;
-    state.reading = this.read(id, state).finally(() => {
+    state.reading = this.read(state).finally(() => {
       state.reading = undefined;
-      this.pump(id, state);
+      this.pump(state);
     });
   }
 
   /** Reads the batch and sends its state; a failed read is tried again, the change is not lost. */
-  private async read(id: string, state: Followed): Promise<void> {
+  private async read(state: Followed): Promise<void> {
     const { final, statusSeq } = state;
+    const { id } = state.ref;
     state.dirty = false;
     state.final = false;
     try {
       const current = (await withTimeout(this.batches.snapshots([id]), READ_TIMEOUT_MS)).get(id);
       // A status notice came meanwhile: this state may be older than it; a new read follows.
-      if (current && statusSeq === state.statusSeq) this.emitProgress(id, state, current.status);
+      // (The owner is checked again, so a state can only ever reach its own account.)
+      if (current?.accountId === state.ref.accountId && statusSeq === state.statusSeq) {
+        this.emitProgress(state, current.status);
+      }
     } catch (error) {
       this.logger.warn(`Could not read batch ${id} for its followers: ${(error as Error).message}`);
       state.dirty = true;
@@ -185,12 +194,12 @@ export class BatchEventRelay implements OnApplicationShutdown {
     }
   }
 
-  private emitProgress(id: string, state: Followed, status: BatchStatusDto): void {
+  private emitProgress(state: Followed, status: BatchStatusDto): void {
     const fingerprint = JSON.stringify([status.status, status.progress]);
     if (fingerprint === state.last) return;
     state.last = fingerprint;
     state.window.record(Date.now());
-    this.emit('batch:progress', id, state.accountId, status);
+    this.emit('batch:progress', state.ref.id, state.ref.accountId, status);
   }
 
   private async relayError(notice: Extract<BatchNotice, { kind: 'error' }>): Promise<void> {
@@ -223,10 +232,13 @@ export class BatchEventRelay implements OnApplicationShutdown {
   /** Forgets batches that have been quiet for a while, or that nobody here follows any more. */
   private sweep(): void {
     const now = Date.now();
-    for (const [id, state] of this.followed) {
+    for (const [key, state] of this.followed) {
       const quiet = !state.reading && !state.timer && !state.dirty && !state.acksWaiting;
       const idle = now - Math.max(state.touchedAt, state.window.lastAt()) > IDLE_MS;
-      if (quiet && (idle || !this.hasFollowers(id, state.accountId))) this.followed.delete(id);
+      const { id, accountId } = state.ref;
+      if (quiet && (idle || !this.hasFollowers(id, accountId))) this.followed.delete(key);
     }
   }
 }
+
+const followedKey = (accountId: string, batchId: string): string => `${accountId}:${batchId}`;

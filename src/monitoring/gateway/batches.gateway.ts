@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -10,6 +10,7 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AccountsService } from '../../accounts/accounts.service';
+import { socketsConfig, type SocketsConfig } from '../../config/configuration';
 import { BatchService } from '../../batch/batch.service';
 import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
 import { proxyConfig } from '../../config/configuration';
@@ -17,23 +18,30 @@ import { DomainError } from '../../errors/domain-error';
 import { logAuthFailure } from '../../security/auth-failure-log';
 import { BATCH_NAMESPACE } from '../events/batch-events';
 import { MetricsService } from '../metrics/metrics.service';
+import { AccountSockets } from './account-sockets';
 import { BatchEventRelay } from './batch-event.relay';
+import { SubscribeLimits } from './subscribe-limits';
 import { accountRoom, batchRoom, errorAck, parseSubscription, type ErrorAck } from './subscription';
 
 interface SocketData {
   accountId: string;
+  limits: SubscribeLimits;
 }
 
 type AuthedSocket = Socket<Record<string, never>, Record<string, never>, never, SocketData>;
 
 /** `connect_error` for a refused handshake: `message` is the code, `data` the usual error body. */
-function handshakeError(code: 'UNAUTHORIZED' | 'INTERNAL', message: string): Error {
+function handshakeError(
+  code: 'UNAUTHORIZED' | 'INTERNAL' | 'LIMIT_REACHED' | 'NOT_FOUND',
+  message: string,
+): Error {
   return Object.assign(new Error(code), { data: { code, message } });
 }
 
 /**
- * The `/batches` namespace (protocol in the README): API-key handshake, `subscribe` and
- * `unsubscribe` with acks. Events come from BatchEventRelay.
+ * The `/batches` namespace (protocol in the README): API-key handshake within the account's
+ * socket limit, `subscribe` (owned batches only, within the socket's limits) and `unsubscribe`
+ * with acks. Events come from BatchEventRelay.
  */
 @WebSocketGateway({ namespace: BATCH_NAMESPACE })
 export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
@@ -44,11 +52,19 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     private readonly batches: BatchService,
     private readonly relay: BatchEventRelay,
     private readonly metrics: MetricsService,
+    private readonly accountSockets: AccountSockets,
+    @Inject(socketsConfig.KEY) private readonly limits: SocketsConfig,
   ) {}
 
   afterInit(nsp: Namespace): void {
+    // Socket.IO's main namespace `/` would take any client, key or not: only /batches exists.
+    nsp.server
+      .of('/')
+      .use((_socket, next) =>
+        next(handshakeError('NOT_FOUND', `Connect to the ${BATCH_NAMESPACE} namespace.`)),
+      );
     nsp.use((socket, next) => {
-      this.authenticate(socket as AuthedSocket).then(
+      this.admit(socket as AuthedSocket).then(
         () => next(),
         (error: Error) => next(error),
       );
@@ -60,7 +76,8 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     this.metrics.socketConnected();
   }
 
-  handleDisconnect(): void {
+  handleDisconnect(socket: AuthedSocket): void {
+    void this.accountSockets.release(socket.id);
     this.metrics.socketDisconnected();
   }
 
@@ -71,17 +88,27 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
   ): Promise<BatchStatusDto | { ok: true } | ErrorAck> {
     const subscription = parseSubscription('subscribe', payload);
     if ('error' in subscription) return subscription;
-    const { accountId } = socket.data;
+    const { accountId, limits } = socket.data;
+    const room =
+      subscription.kind === 'all'
+        ? accountRoom(accountId)
+        : batchRoom(accountId, subscription.batchId);
+    const following = socket.rooms.has(room);
+    // Before any read: a refused subscribe costs the database nothing. (A socket is always in
+    // the room of its own id, which is no subscription.)
+    const refusal = limits.refusal(Date.now(), socket.rooms.size - 1, following);
+    if (refusal) return refusal;
     if (subscription.kind === 'all') {
-      await socket.join(accountRoom(accountId));
+      await socket.join(room);
       return { ok: true };
     }
-    const room = batchRoom(accountId, subscription.batchId);
-    const following = socket.rooms.has(room);
-    // Joined first, so that nothing that happens between the read and the join is missed; read
-    // in turn with the relay's reads of the batch, so that no event after the ack is older.
-    await socket.join(room);
     try {
+      // Ownership first: an unknown or foreign id must leave no trace, neither a room nor any
+      // relay state (which would otherwise be made for this account and this batch id).
+      if (!following) await this.batches.assertOwned(accountId, subscription.batchId);
+      // Joined before the read, so that nothing that happens between the read and the join is
+      // missed; read in turn with the relay's reads, so that no event after the ack is older.
+      await socket.join(room);
       return await this.relay.inTurn({ id: subscription.batchId, accountId }, () =>
         this.batches.findOne(accountId, subscription.batchId),
       );
@@ -107,6 +134,20 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
         : batchRoom(socket.data.accountId, subscription.batchId),
     );
     return { ok: true };
+  }
+
+  /** The handshake: a valid API key, and a place among the account's sockets. */
+  private async admit(socket: AuthedSocket): Promise<void> {
+    await this.authenticate(socket);
+    socket.data.limits = new SubscribeLimits(this.limits);
+    const { accountId } = socket.data;
+    const gone = () => !socket.connected && socket.conn.readyState !== 'open';
+    if (!(await this.accountSockets.acquire(accountId, socket.id, gone))) {
+      throw handshakeError(
+        'LIMIT_REACHED',
+        `This account has ${this.limits.maxSocketsPerAccount} sockets connected, the most it may.`,
+      );
+    }
   }
 
   private async authenticate(socket: AuthedSocket): Promise<void> {

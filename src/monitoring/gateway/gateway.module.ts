@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { AccountsModule } from '../../accounts/accounts.module';
 import { BatchModule } from '../../batch/batch.module';
 import { ErrorLogModule } from '../../errors/error-log/error-log.module';
+import { AccountSockets } from './account-sockets';
 import { BatchEventRelay } from './batch-event.relay';
 import { BatchesGateway } from './batches.gateway';
 
 /** The Socket.IO side of monitoring (API processes only): the `/batches` gateway and its relay. */
 @Module({
   imports: [AccountsModule, BatchModule, ErrorLogModule],
-  providers: [BatchesGateway, BatchEventRelay],
+  providers: [BatchesGateway, BatchEventRelay, AccountSockets],
 })
 export class GatewayModule {}
