@@ -1,6 +1,7 @@
 // The Socket.IO protocol of /batches (README): handshake, acks, and the events of running batches.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { io } from 'socket.io-client';
 import { api, type ApiClient } from './support/api';
 import { createAccount, startApp, type RunningApp } from './support/app-process';
 import { batchStatus, FAST_DISPATCH, waitForStatus, type Progress } from './support/dispatch';
@@ -98,6 +99,42 @@ describe('Socket.IO /batches on one process', () => {
     it('accepts a client with a valid key', async () => {
       const socket = await follow();
       expect(socket.socket.connected).toBe(true);
+    });
+
+    it.each([
+      [
+        'a handshake',
+        (big: string) => {
+          const socket = io(`${app.url}/batches`, {
+            auth: { token: big },
+            transports: ['websocket'],
+            reconnection: false,
+            forceNew: true,
+          });
+          return new Promise((resolve) => {
+            socket.once('connect', () => resolve('connected'));
+            socket.once('connect_error', (error) => resolve(error.message));
+            socket.io.once('close', (reason) => resolve(reason));
+          }).finally(() => socket.close());
+        },
+      ],
+      [
+        'a subscribe',
+        async (big: string) => {
+          const socket = await follow();
+          const closed = new Promise((resolve) => socket.socket.once('disconnect', resolve));
+          socket.socket.emit('subscribe', { batchId: big });
+          return closed;
+        },
+      ],
+    ])('closes the connection on %s over 16 kB, before any of it is used', async (_, send) => {
+      const big = 'x'.repeat(17 * 1024);
+      const outcome = await send(big).then(
+        (value) => value,
+        (error: Error) => error.message,
+      );
+      // A refused handshake is a transport error, not UNAUTHORIZED: the key was never read.
+      expect(outcome).toMatch(/transport close|websocket error/);
     });
 
     it('refuses Socket.IO’s main namespace `/`, even with a valid key', async () => {

@@ -14,9 +14,11 @@ export interface RedisIoOptions {
 
 /**
  * Socket.IO on the HTTP server, with the Redis adapter: every API process hears the notices that
- * any process publishes (channels under REDIS_PREFIX). Socket.IO's defaults stay, including
- * `maxHttpBufferSize`.
+ * any process publishes (channels under REDIS_PREFIX).
  */
+/** Largest message a client may send, the handshake's auth included. */
+export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+
 export class RedisIoAdapter extends IoAdapter {
   private readonly pub: Redis;
   private readonly sub: Redis;
@@ -38,6 +40,10 @@ export class RedisIoAdapter extends IoAdapter {
     const { corsOrigins } = this.options;
     const server = super.createIOServer(port, {
       ...options,
+      // Clients send a key and small subscribe messages; Socket.IO's default of 1 MB per message
+      // would let anyone, before the handshake's key is checked, make the process parse 1 MB of
+      // JSON at a time. A larger message closes the connection.
+      maxHttpBufferSize: MAX_CLIENT_MESSAGE_BYTES,
       ...(corsOrigins.length ? { cors: { origin: [...corsOrigins] } } : {}),
     }) as Server;
     server.adapter(
