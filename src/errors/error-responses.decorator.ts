@@ -52,7 +52,9 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   PAYLOAD_TOO_LARGE: 'The body is larger than MAX_BODY_MB.',
   IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was used with a different body.',
   RATE_LIMITED: 'Too many requests.',
+  LIMIT_REACHED: 'A per-connection or per-account limit is reached.',
   INTERNAL: 'An unexpected error; the body carries a correlationId found in the log.',
+  SERVICE_UNAVAILABLE: 'The service is busy; try again later.',
 };
 
 /** Documents the given error codes, grouped by HTTP status, plus 401 and 500 which every route has. */
