@@ -212,19 +212,43 @@ const base64url = (text: string) => Buffer.from(text).toString('base64url');
 /** Cursors an attacker forges: well-formed wrappers around odd JSON, and plain garbage. */
 export const forgedCursor = (ids: string[]) =>
   fc.oneof(
-    fc
-      .record({ createdAt: fc.oneof(oddDate, oddNumber, fc.constant(null)), id: uuidish(ids) })
-      .map((v) => base64url(JSON.stringify(v))),
-    fc
-      .oneof(oddNumber, oddNumberText, fc.constantFrom(null, true, [], {}))
-      .map((seq) => base64url(JSON.stringify({ seq }))),
-    fc
-      .oneof(oddNumberText, oddNumber.map(String), fc.constant('9223372036854775808'))
-      .map((id) => base64url(JSON.stringify({ id }))),
-    jsonValue.map((v) => base64url(JSON.stringify(v) ?? 'undefined')),
-    fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes).toString('base64url')),
-    fc.constantFrom('', '=', '====', 'e30', 'e30=', 'bnVsbA', 'W10', 'x'.repeat(513)),
-    oddString,
+    {
+      weight: 4,
+      arbitrary: fc
+        .record({
+          createdAt: fc.oneof(
+            { weight: 4, arbitrary: oddDate },
+            { weight: 1, arbitrary: oddNumber },
+            { weight: 1, arbitrary: fc.constant(null) },
+          ),
+          id: uuidish(ids),
+        })
+        .map((v) => base64url(JSON.stringify(v))),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .oneof(oddNumber, oddNumberText, fc.constantFrom(null, true, [], {}))
+        .map((seq) => base64url(JSON.stringify({ seq }))),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .oneof(oddNumberText, oddNumber.map(String), fc.constant('9223372036854775808'))
+        .map((id) => base64url(JSON.stringify({ id }))),
+    },
+    { weight: 1, arbitrary: jsonValue.map((v) => base64url(JSON.stringify(v) ?? 'undefined')) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .uint8Array({ maxLength: 64 })
+        .map((bytes) => Buffer.from(bytes).toString('base64url')),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('', '=', '====', 'e30', 'e30=', 'bnVsbA', 'W10', 'x'.repeat(513)),
+    },
+    { weight: 1, arbitrary: oddString },
   );
 
 // ---------------------------------------------------------------------------------------------
@@ -320,7 +344,9 @@ type Mutation =
   | { kind: 'delete'; at: number }
   | { kind: 'add'; at: number; key: string; value: unknown }
   | { kind: 'repeat'; at: number; times: number }
-  | { kind: 'raw'; at: number; token: string };
+  | { kind: 'raw'; at: number; token: string }
+  | { kind: 'huge'; at: number; value: string }
+  | { kind: 'amplify'; length: number; value: string };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   {
@@ -349,7 +375,30 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant('raw' as const), at: fc.nat(), token: rawToken }),
   },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('huge' as const), at: fc.nat(), value: hugeString }),
+  },
+  // Output amplification: the template made of its own variable, the variable's value huge.
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('amplify' as const),
+      length: fc.constantFrom(160, 800, 1600),
+      value: fc.oneof(hugeString, boundaryString),
+    }),
+  },
 );
+
+/** Every string in a JSON value with the key it sits under. */
+function strings(value: unknown, key = ''): { holder: Record<string, unknown>; key: string }[] {
+  if (Array.isArray(value)) return value.flatMap((item) => strings(item));
+  if (!value || typeof value !== 'object') return [];
+  const record = value as Record<string, unknown>;
+  return Object.keys(record).flatMap((k) =>
+    typeof record[k] === 'string' ? [{ holder: record, key: k }] : strings(record[k], key),
+  );
+}
 
 /** Every place in a JSON value: [container, key] pairs, the root being [holder, 'root']. */
 function places(root: { root: unknown }): [Record<string, unknown> | unknown[], string | number][] {
@@ -377,7 +426,7 @@ function mutate(valid: unknown, mutations: Mutation[]): string {
   const raws: string[] = [];
   for (const m of mutations) {
     const all = places(holder);
-    const [container, key] = all[m.at % all.length];
+    const [container, key] = all['at' in m ? m.at % all.length : 0];
     const target = container as Record<string | number, unknown>;
     switch (m.kind) {
       case 'replace':
@@ -401,8 +450,9 @@ function mutate(valid: unknown, mutations: Mutation[]): string {
       }
       case 'repeat': {
         const value = target[key];
-        if (typeof value === 'string') target[key] = value.repeat(m.times);
-        else if (Array.isArray(value) && value.length) {
+        if (typeof value === 'string') {
+          target[key] = repeatTo(value, Math.min(value.length * m.times, 1 << 20));
+        } else if (Array.isArray(value) && value.length) {
           target[key] = Array.from({ length: Math.min(m.times, 5000) }, () =>
             structuredClone(value[0]),
           );
@@ -413,6 +463,19 @@ function mutate(valid: unknown, mutations: Mutation[]): string {
         raws.push(m.token);
         target[key] = `${RAW}${raws.length - 1}`;
         break;
+      case 'huge':
+        target[key] = m.value;
+        break;
+      case 'amplify': {
+        const all = strings(holder.root);
+        for (const { holder: h, key: k } of all) {
+          const name = /\{\{\s*(\w+)\s*\}\}/.exec(h[k] as string)?.[1];
+          if (!name) continue;
+          h[k] = repeatTo(`{{${name}}}`, m.length);
+          for (const value of all) if (value.key === name) value.holder[name] = m.value;
+        }
+        break;
+      }
     }
   }
   let text = JSON.stringify(holder.root) ?? '';
@@ -540,7 +603,7 @@ const paramValue = (param: Parameter, ids: string[]): fc.Arbitrary<string> => {
           .integer({ min: schema.minimum ?? 0, max: schema.maximum ?? 1000 })
           .map(String),
       },
-      { weight: 4, arbitrary: oddNumberText },
+      { weight: 2, arbitrary: oddNumberText },
       { weight: 1, arbitrary: odd },
     );
   }
@@ -573,20 +636,25 @@ const query = (operation: Operation, ids: string[]) => {
           ),
         },
       ),
-      { freq: 2 },
+      // A forged cursor is the point of a cursor parameter: mostly present.
+      { freq: param.name === 'cursor' ? 4 : 2, nil: null },
     ),
   );
-  const extra = fc.option(
-    fc.constantFrom(
-      '__proto__[x]=1',
-      'constructor[prototype][x]=1',
-      'foo=bar',
-      '=',
-      '&&',
-      'a=%ZZ',
-      '%00=1',
-    ),
-    { freq: 6 },
+  // Parameters the document does not have: now and then, so that they do not hide the others.
+  const extra = fc.oneof(
+    { weight: 9, arbitrary: fc.constant(null) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '__proto__[x]=1',
+        'constructor[prototype][x]=1',
+        'foo=bar',
+        '=',
+        '&&',
+        'a=%ZZ',
+        '%00=1',
+      ),
+    },
   );
   return fc.tuple(fc.tuple(...one), extra).map(([parts, more]) => {
     const all = [...parts.flatMap((p) => p ?? []), ...(more ? [more] : [])];
@@ -684,7 +752,12 @@ function requestTo(context: FuzzContext, operation: Operation): fc.Arbitrary<Fuz
     });
 }
 
-/** Requests over every operation of the document, each as likely as the others. */
+/** Requests over every operation of the document, the more inputs it takes the more often. */
 export function fuzzRequests(context: FuzzContext): fc.Arbitrary<FuzzCase> {
-  return fc.oneof(...context.operations.map((operation) => requestTo(context, operation)));
+  return fc.oneof(
+    ...context.operations.map((operation) => ({
+      weight: 1 + operation.parameters.length + (operation.body ? 3 : 0),
+      arbitrary: requestTo(context, operation),
+    })),
+  );
 }

@@ -6,6 +6,8 @@ import { send } from './raw-http';
 
 export interface Vitals {
   healthMs: number[];
+  /** Probes slower than `slowMs`, with what `during` said was going on when each started. */
+  slow: { ms: number; during?: string }[];
   healthFailures: string[];
   maxRssBytes: number;
   stop(): Promise<void>;
@@ -18,10 +20,15 @@ export function rssBytes(pid: number): number {
 }
 
 /** Probes `/health` every `everyMs` and samples the RSS of `pid` until stopped. */
-export function watchVitals(baseUrl: string, pid: number, everyMs = 100): Vitals {
+export function watchVitals(
+  baseUrl: string,
+  pid: number,
+  { everyMs = 100, slowMs = 200, during = (): string | undefined => undefined } = {},
+): Vitals {
   let running = true;
   const vitals: Vitals = {
     healthMs: [],
+    slow: [],
     healthFailures: [],
     maxRssBytes: 0,
     stop: async () => {
@@ -31,9 +38,11 @@ export function watchVitals(baseUrl: string, pid: number, everyMs = 100): Vitals
   };
   const probing = (async () => {
     while (running) {
+      const context = during();
       try {
         const answer = await send(baseUrl, { method: 'GET', path: '/health', headers: {} }, 10_000);
         vitals.healthMs.push(answer.ms);
+        if (answer.ms > slowMs) vitals.slow.push({ ms: Math.round(answer.ms), during: context });
         if (answer.status !== 200) vitals.healthFailures.push(`${answer.status} ${answer.head}`);
       } catch (error) {
         vitals.healthFailures.push((error as Error).message);
