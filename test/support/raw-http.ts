@@ -16,7 +16,8 @@ export interface RawAnswer {
   ms: number;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+// A connection per request: a request the server resets must not take the next one down with it.
+const agent = new http.Agent({ keepAlive: false });
 
 export function send(baseUrl: string, req: RawRequest, timeoutMs = 30_000): Promise<RawAnswer> {
   const url = new URL(baseUrl);

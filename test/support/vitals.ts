@@ -6,8 +6,10 @@ import { send } from './raw-http';
 
 export interface Vitals {
   healthMs: number[];
-  /** Probes slower than `slowMs`, with what `during` said was going on when each started. */
-  slow: { ms: number; during?: string }[];
+  /** Probes slower than `slowMs`: when they started and ended (Date.now()). */
+  slow: { ms: number; start: number; end: number }[];
+  /** When the RSS was seen over `rssLimitBytes`, and how high. */
+  rssOver: { at: number; bytes: number }[];
   healthFailures: string[];
   maxRssBytes: number;
   stop(): Promise<void>;
@@ -23,12 +25,13 @@ export function rssBytes(pid: number): number {
 export function watchVitals(
   baseUrl: string,
   pid: number,
-  { everyMs = 100, slowMs = 200, during = (): string | undefined => undefined } = {},
+  { everyMs = 100, slowMs = 200, rssLimitBytes = 1024 ** 3 } = {},
 ): Vitals {
   let running = true;
   const vitals: Vitals = {
     healthMs: [],
     slow: [],
+    rssOver: [],
     healthFailures: [],
     maxRssBytes: 0,
     stop: async () => {
@@ -38,11 +41,12 @@ export function watchVitals(
   };
   const probing = (async () => {
     while (running) {
-      const context = during();
+      const start = Date.now();
       try {
         const answer = await send(baseUrl, { method: 'GET', path: '/health', headers: {} }, 10_000);
         vitals.healthMs.push(answer.ms);
-        if (answer.ms > slowMs) vitals.slow.push({ ms: Math.round(answer.ms), during: context });
+        if (answer.ms > slowMs)
+          vitals.slow.push({ ms: Math.round(answer.ms), start, end: Date.now() });
         if (answer.status !== 200) vitals.healthFailures.push(`${answer.status} ${answer.head}`);
       } catch (error) {
         vitals.healthFailures.push((error as Error).message);
@@ -53,7 +57,9 @@ export function watchVitals(
   const sampling = (async () => {
     while (running) {
       try {
-        vitals.maxRssBytes = Math.max(vitals.maxRssBytes, rssBytes(pid));
+        const bytes = rssBytes(pid);
+        vitals.maxRssBytes = Math.max(vitals.maxRssBytes, bytes);
+        if (bytes > rssLimitBytes) vitals.rssOver.push({ at: Date.now(), bytes });
       } catch {
         // the process is gone: the suite checks that separately
       }
