@@ -61,13 +61,13 @@ describe(`fuzz: ${RUNS} requests from the OpenAPI document (FUZZ_SEED=${SEED})`,
       });
       // When each request ran, to name the ones around a slow probe or a memory peak.
       const timeline: { run: number; summary: string; start: number; end: number }[] = [];
+      // The 3 longest requests that ran around a moment (from 1 s before it): the suspects.
       const around = (from: number, to: number) =>
         timeline
           .filter((t) => t.start <= to && t.end >= from - 1_000)
-          .map(
-            (t) =>
-              `  run ${t.run} (${t.end - t.start} ms): ${t.summary.split('\n')[0].slice(0, 200)} ${t.summary.includes('body (') ? t.summary.slice(t.summary.indexOf('body ('), t.summary.indexOf('body (') + 200) : ''}`,
-          );
+          .sort((a, b) => b.end - b.start - (a.end - a.start))
+          .slice(0, 3)
+          .map((t) => `  run ${t.run} (${t.end - t.start} ms): ${t.summary.slice(0, 600)}`);
       const failures: Failure[] = [];
       const statuses = new Map<number, number>();
       let run = 0;
@@ -111,7 +111,6 @@ describe(`fuzz: ${RUNS} requests from the OpenAPI document (FUZZ_SEED=${SEED})`,
           `over ${vitals.healthMs.length} probes; max RSS ${(vitals.maxRssBytes / 1024 ** 2).toFixed(0)} MB`,
       );
 
-      // The requests around each slow probe and memory peak (from 1 s before it): the suspects.
       const slow = vitals.slow
         .sort((a, b) => b.ms - a.ms)
         .slice(0, 5)
