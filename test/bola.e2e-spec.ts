@@ -381,6 +381,12 @@ describe('BOLA sweep from the OpenAPI document and the gateways', () => {
       await victim.client.post(`/api/batch/${victim.batches.paused}/pause`).expect(200);
       await sleep(Math.max(0, OBSERVE_MS - (Date.now() - observing)));
 
+      const names = new Map<string, string>([
+        ...Object.entries(victim.batches).map(([state, id]) => [id, `the ${state} batch`] as const),
+        [extra, 'the batch created while observing'],
+      ]);
+      const named = (secret: string) =>
+        names.has(secret) ? `${secret} (${names.get(secret)})` : secret;
       const victimHeard = heard.filter((h) => h.socket === 'victim');
       expect(victimHeard.some((h) => h.payload.includes(victim.batches.running))).toBe(true);
       expect(victimHeard.some((h) => h.payload.includes(extra))).toBe(true);
@@ -388,7 +394,10 @@ describe('BOLA sweep from the OpenAPI document and the gateways', () => {
       const overheard = heard
         .filter((h) => h.socket !== 'victim')
         .filter((h) => leaks(victim, h.payload).length)
-        .map((h) => `${h.socket} heard ${h.event} about ${leaks(victim, h.payload).join(', ')}`);
+        .map(
+          (h) =>
+            `${h.socket} heard ${h.event} about ${leaks(victim, h.payload).map(named).join(', ')}`,
+        );
       expect(differences).toEqual([]);
       expect([...new Set(overheard)]).toEqual([]);
     } finally {
