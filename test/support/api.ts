@@ -43,10 +43,13 @@ export function useApp(overrides: Record<string, string | undefined> = {}): {
 export function useIsolatedApp(
   name: string,
   overrides: Record<string, string | undefined> = {},
-): { app: RunningApp; client: ApiClient } {
+): { app: RunningApp; client: ApiClient; databaseUrl: string } {
   const databaseUrl = scratchDatabaseUrl(name);
   const redisPrefix = `${testEnv().redisPrefix}-${name}`;
-  const context = useApp({ ...overrides, DATABASE_URL: databaseUrl, REDIS_PREFIX: redisPrefix });
+  const context = Object.assign(
+    useApp({ ...overrides, DATABASE_URL: databaseUrl, REDIS_PREFIX: redisPrefix }),
+    { databaseUrl },
+  );
   afterAll(async () => {
     await context.app?.stop();
     await dropDatabase(databaseUrl);

@@ -1,0 +1,416 @@
+// BOLA sweep: every route of the OpenAPI document and every Socket.IO client event of the built
+// gateways, called by a second account on the first account's ids, answers exactly as for an id
+// that does not exist and shows nothing of the first account. Routes and events added later are
+// swept without editing this file.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import request from 'supertest';
+import { io, type Socket } from 'socket.io-client';
+import { useIsolatedApp, type ApiClient } from './support/api';
+import { createAccount } from './support/app-process';
+import { batchStatus, waitForStatus, type BatchStatusBody } from './support/dispatch';
+import { clientEvents } from './support/gateway-events';
+import {
+  exampleOf,
+  fetchOpenApi,
+  fillPath,
+  operations,
+  type OpenApiDocument,
+  type Operation,
+} from './support/openapi';
+import { testEnv } from './support/test-env';
+import { scripted } from './factories/batch.factory';
+
+/** Where the sweep puts an id before comparing two answers. */
+const PLACEHOLDER = '<id>';
+const OBSERVE_MS = 6_000;
+
+interface Answer {
+  status: number;
+  body: unknown;
+  text: string;
+  headers: Record<string, string>;
+}
+
+/** The victim: what it owns, and every string that would show its data in another's answer. */
+interface Victim {
+  client: ApiClient;
+  key: string;
+  marker: string;
+  /** Batch ids by the state the batch is left in. */
+  batches: Record<'running' | 'pending' | 'paused' | 'finished' | 'cancelled', string>;
+  /** Header values the victim sent, by header name (lower case). */
+  headers: Record<string, string>;
+  /** Batch, message and other ids of the victim, phone numbers, the marker in its texts. */
+  secrets: Set<string>;
+}
+
+function normalise(answer: Answer, id: string): { status: number; body: unknown } {
+  const text = answer.text.split(id).join(PLACEHOLDER);
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: compared as text
+  }
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    // Per-request values: they differ between any two calls.
+    delete (body as Record<string, unknown>).correlationId;
+    delete (body as Record<string, unknown>).requestId;
+  }
+  return { status: answer.status, body };
+}
+
+/** The victim's secrets found in an answer, after the id the caller sent was taken out. */
+function leaks(victim: Victim, seen: string, sentId?: string): string[] {
+  const text = sentId ? seen.split(sentId).join(PLACEHOLDER) : seen;
+  return [...victim.secrets].filter((secret) => text.includes(secret));
+}
+
+function answerText(answer: Answer): string {
+  return `${answer.text}\n${JSON.stringify(answer.headers)}`;
+}
+
+async function call(
+  app: { url: string },
+  key: string,
+  operation: Operation,
+  path: string,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<Answer> {
+  let req = request(app.url)[operation.method](path).set('Authorization', `Bearer ${key}`);
+  for (const [name, value] of Object.entries(headers)) req = req.set(name, value);
+  const response = body === undefined ? await req : await req.send(body as object);
+  return {
+    status: response.status,
+    body: response.body as unknown,
+    text: response.text ?? '',
+    headers: response.headers,
+  };
+}
+
+function query(values: Record<string, string>): string {
+  const entries = Object.entries(values);
+  return entries.length ? `?${new URLSearchParams(entries).toString()}` : '';
+}
+
+/** A request body built from the operation's schema, or none. */
+function bodyOf(doc: OpenApiDocument, operation: Operation): unknown {
+  return operation.body ? exampleOf(doc, operation.body.schema) : undefined;
+}
+
+/**
+ * The query strings to try on an operation: none, every parameter at its documented example (or
+ * first enum value), and the victim's own `nextCursor` for that list (read as the victim).
+ */
+async function queryVariants(
+  doc: OpenApiDocument,
+  operation: Operation,
+  victim: Victim,
+  app: { url: string },
+  pathValues: Record<string, string>,
+): Promise<string[]> {
+  const params = operation.parameters.filter((p) => p.in === 'query');
+  if (!params.length) return [''];
+  const variants = [''];
+  const examples: Record<string, string> = {};
+  for (const param of params) {
+    if (param.name === 'cursor') continue;
+    const value = param.example ?? (param.schema ? exampleOf(doc, param.schema) : undefined);
+    if (value !== undefined) {
+      examples[param.name] = typeof value === 'string' ? value : JSON.stringify(value);
+    }
+  }
+  variants.push(query(examples));
+  if (operation.method === 'get' && params.some((p) => p.name === 'cursor')) {
+    const limit: Record<string, string> = params.some((p) => p.name === 'limit')
+      ? { limit: '1' }
+      : {};
+    const path = fillPath(operation.path, pathValues);
+    const own = await call(app, victim.key, operation, `${path}${query(limit)}`, {}, undefined);
+    const cursor = (own.body as { nextCursor?: unknown } | undefined)?.nextCursor;
+    if (typeof cursor === 'string') variants.push(query({ ...limit, cursor }));
+  }
+  return variants;
+}
+
+/** The operation's header parameters, with the values the victim sends. */
+function headerValues(operation: Operation, victim: Victim): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const param of operation.parameters.filter((p) => p.in === 'header')) {
+    const value = victim.headers[param.name.toLowerCase()];
+    if (value !== undefined) values[param.name] = value;
+  }
+  return values;
+}
+
+/** Every string of an answer that looks like an id, to add the victim's to its secrets. */
+function idsIn(value: unknown): string[] {
+  return (
+    JSON.stringify(value ?? null).match(
+      /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi,
+    ) ?? []
+  );
+}
+
+async function setUpVictim(client: ApiClient, key: string): Promise<Victim> {
+  const marker = `victim-${randomBytes(6).toString('hex')}`;
+  const text = `${marker} {{name}}, code {{code}}`;
+  let next = 1000;
+  const recipients = (count: number) =>
+    Array.from({ length: count }, () => {
+      const n = next++;
+      return {
+        phoneNumber: `+1202555${n}`,
+        variables: { name: `${marker}-name-${n}`, code: String(n) },
+      };
+    });
+  const secrets = new Set<string>([marker]);
+  const create = async (body: Record<string, unknown>) => {
+    const created = await client.post('/api/batch', { text, ...body }).expect(201);
+    for (const recipient of body.recipients as { phoneNumber: string }[]) {
+      if (!recipient.phoneNumber.startsWith('+120255501')) secrets.add(recipient.phoneNumber);
+    }
+    return (created.body as BatchStatusBody).id;
+  };
+  // Low priority (2 a second) and many recipients: it sends through the whole sweep.
+  const running = await create({ recipients: recipients(400), options: { priority: 'low' } });
+  const pending = await create({ recipients: recipients(5), options: { autoStart: false } });
+  const paused = await create({ recipients: recipients(400), options: { priority: 'low' } });
+  await client.post(`/api/batch/${paused}/pause`).expect(200);
+  const finished = await create({
+    recipients: [...recipients(3), scripted(0), scripted(1)],
+    options: { priority: 'high' },
+  });
+  const cancelled = await create({ recipients: recipients(5), options: { autoStart: false } });
+  await client.post(`/api/batch/${cancelled}/cancel`).expect(200);
+  await waitForStatus(client, finished, ['completed']);
+
+  const batches = { running, pending, paused, finished, cancelled };
+  for (const id of Object.values(batches)) {
+    secrets.add(id);
+    // Message ids too: a leak of the message log would show them.
+    const log = await client.get(`/api/batch/${id}/messages?limit=500`).expect(200);
+    for (const id of idsIn(log.body)) secrets.add(id);
+  }
+  return {
+    client,
+    key,
+    marker,
+    batches,
+    // Sent by the victim first in the sweep of routes without ids, then by the attacker.
+    headers: { 'idempotency-key': `${marker}-idempotency` },
+    secrets,
+  };
+}
+
+describe('BOLA sweep from the OpenAPI document and the gateways', () => {
+  const service = useIsolatedApp('bola', { RATE_LIMIT_LOW: '2' });
+  let doc: OpenApiDocument;
+  let victim: Victim;
+  let attackerKey: string;
+  let before: Record<string, BatchStatusBody>;
+
+  beforeAll(async () => {
+    doc = await fetchOpenApi(service.app);
+    victim = await setUpVictim(service.client, testEnv().bootstrapApiKey);
+    attackerKey = (await createAccount('Attacker', service.databaseUrl)).key;
+    before = {};
+    for (const [state, id] of Object.entries(victim.batches)) {
+      before[state] = await batchStatus(victim.client, id);
+    }
+  }, 120_000);
+
+  it('finds routes with and without ids, and client events, to sweep', () => {
+    const all = operations(doc);
+    expect(all.filter((o) => o.pathParameters.length).length).toBeGreaterThanOrEqual(8);
+    expect(all.filter((o) => !o.pathParameters.length).length).toBeGreaterThanOrEqual(3);
+    expect(clientEvents().length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("answers every route on another account's ids exactly as on an unknown id, and shows nothing of it", async () => {
+    const differences: string[] = [];
+    const found: string[] = [];
+    for (const operation of operations(doc).filter((o) => o.pathParameters.length)) {
+      for (const [state, victimId] of Object.entries(victim.batches)) {
+        const unknownId = randomUUID();
+        const on = (id: string) =>
+          Object.fromEntries(operation.pathParameters.map((name) => [name, id]));
+        for (const qs of await queryVariants(doc, operation, victim, service.app, on(victimId))) {
+          const headers = headerValues(operation, victim);
+          const body = bodyOf(doc, operation);
+          const unknown = await call(
+            service.app,
+            attackerKey,
+            operation,
+            fillPath(operation.path, on(unknownId)) + qs,
+            headers,
+            body,
+          );
+          const foreign = await call(
+            service.app,
+            attackerKey,
+            operation,
+            fillPath(operation.path, on(victimId)) + qs,
+            headers,
+            body,
+          );
+          const what = `${operation.name}${qs} on the ${state} batch`;
+          const [a, b] = [normalise(unknown, unknownId), normalise(foreign, victimId)];
+          if (JSON.stringify(a) !== JSON.stringify(b)) {
+            differences.push(
+              `${what}: unknown id ${JSON.stringify(a)}, foreign ${JSON.stringify(b)}`,
+            );
+          }
+          if (foreign.status < 400) found.push(`${what} answered ${foreign.status}`);
+          const leaked = leaks(victim, answerText(foreign), victimId);
+          if (leaked.length) found.push(`${what} shows ${leaked.join(', ')}`);
+        }
+      }
+    }
+    expect(differences).toEqual([]);
+    expect(found).toEqual([]);
+  });
+
+  it('shows nothing of the other account on routes without ids (lists, create, preview), even with its cursors and headers', async () => {
+    const found: string[] = [];
+    for (const operation of operations(doc).filter((o) => !o.pathParameters.length)) {
+      const headers = headerValues(operation, victim);
+      const body = bodyOf(doc, operation);
+      // The victim makes the same request first (same body, same headers): whatever it creates
+      // or keys under its headers becomes a secret the attacker's identical request must not see.
+      const own = await call(service.app, victim.key, operation, operation.path, headers, body);
+      if (own.status < 300 && operation.method !== 'get') {
+        for (const id of idsIn(own.body)) victim.secrets.add(id);
+      }
+      for (const qs of await queryVariants(doc, operation, victim, service.app, {})) {
+        const key = operation.secured ? attackerKey : 'none';
+        const answer = await call(service.app, key, operation, operation.path + qs, headers, body);
+        const leaked = leaks(victim, answerText(answer));
+        if (leaked.length) {
+          found.push(
+            `${operation.name}${qs} answered ${answer.status} showing ${leaked.join(', ')}`,
+          );
+        }
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it("hears nothing of another account's batches on any client event, while they run", async () => {
+    const events = clientEvents();
+    const payloads: Record<string, (id: string) => unknown> = {
+      '{ batchId }': (id) => ({ batchId: id }),
+      '{ id }': (id) => ({ id }),
+      'the id alone': (id) => id,
+      '[id]': (id) => [id],
+      '{ batchIds: [id] }': (id) => ({ batchIds: [id] }),
+    };
+    const heard: { socket: string; event: string; payload: string }[] = [];
+    const sockets: Socket[] = [];
+    const open = async (namespace: string, key: string, name: string): Promise<Socket> => {
+      const socket = io(`${service.app.url}${namespace}`, {
+        auth: { token: key },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+      });
+      socket.onAny((event: string, ...args: unknown[]) =>
+        heard.push({ socket: name, event, payload: JSON.stringify(args) }),
+      );
+      sockets.push(socket);
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+      return socket;
+    };
+    const ask = (socket: Socket, event: string, payload: unknown) =>
+      socket.timeout(5_000).emitWithAck(event, payload) as Promise<unknown>;
+
+    try {
+      // The victim follows its running batch and everything: proof that events flowed meanwhile.
+      const namespaces = [...new Set(events.map((e) => e.namespace))];
+      const own = await open(namespaces[0], victim.key, 'victim');
+      await ask(own, 'subscribe', { all: true });
+      await ask(own, 'subscribe', { batchId: victim.batches.running });
+
+      const differences: string[] = [];
+      for (const { namespace, event } of events) {
+        for (const [shape, payload] of Object.entries(payloads)) {
+          const socket = await open(namespace, attackerKey, `${event} ${shape}`);
+          for (const [state, victimId] of Object.entries(victim.batches)) {
+            const unknownId = randomUUID();
+            const unknown = JSON.stringify(await ask(socket, event, payload(unknownId)));
+            const foreign = JSON.stringify(await ask(socket, event, payload(victimId)));
+            const [a, b] = [
+              unknown.split(unknownId).join(PLACEHOLDER),
+              foreign.split(victimId).join(PLACEHOLDER),
+            ];
+            if (a !== b) {
+              differences.push(
+                `${event} ${shape} on the ${state} batch: unknown id ${a}, foreign ${b}`,
+              );
+            }
+          }
+        }
+        const all = await open(namespace, attackerKey, `${event} { all: true }`);
+        await ask(all, event, { all: true });
+      }
+
+      // While the attacker's sockets listen: the running batch sends, a new batch is created,
+      // runs and fails some messages, the paused one is resumed and paused again.
+      const observing = Date.now();
+      const extra = (
+        await victim.client
+          .post('/api/batch', {
+            text: `${victim.marker} {{name}}, code {{code}}`,
+            recipients: [
+              { phoneNumber: '+12025553001', variables: { name: victim.marker, code: '1' } },
+              scripted(0),
+              scripted(5),
+            ],
+            options: { priority: 'high' },
+          })
+          .expect(201)
+      ).body.id as string;
+      victim.secrets.add(extra);
+      await victim.client.post(`/api/batch/${victim.batches.paused}/resume`).expect(200);
+      await sleep(1_000);
+      await victim.client.post(`/api/batch/${victim.batches.paused}/pause`).expect(200);
+      await sleep(Math.max(0, OBSERVE_MS - (Date.now() - observing)));
+
+      const names = new Map<string, string>([
+        ...Object.entries(victim.batches).map(([state, id]) => [id, `the ${state} batch`] as const),
+        [extra, 'the batch created while observing'],
+      ]);
+      const named = (secret: string) =>
+        names.has(secret) ? `${secret} (${names.get(secret)})` : secret;
+      const victimHeard = heard.filter((h) => h.socket === 'victim');
+      expect(victimHeard.some((h) => h.payload.includes(victim.batches.running))).toBe(true);
+      expect(victimHeard.some((h) => h.payload.includes(extra))).toBe(true);
+
+      const overheard = heard
+        .filter((h) => h.socket !== 'victim')
+        .filter((h) => leaks(victim, h.payload).length)
+        .map(
+          (h) =>
+            `${h.socket} heard ${h.event} about ${leaks(victim, h.payload).map(named).join(', ')}`,
+        );
+      expect(differences).toEqual([]);
+      expect([...new Set(overheard)]).toEqual([]);
+    } finally {
+      for (const socket of sockets) socket.close();
+    }
+  });
+
+  it("left the other account's batches as they were", async () => {
+    for (const [state, id] of Object.entries(victim.batches)) {
+      const now = await batchStatus(victim.client, id);
+      expect({ state, status: now.status }).toEqual({ state, status: before[state].status });
+      if (state !== 'running' && state !== 'paused')
+        expect(now.progress).toEqual(before[state].progress);
+    }
+  });
+});
