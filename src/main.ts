@@ -20,7 +20,7 @@ async function bootstrap(): Promise<void> {
   // Read before Nest starts, because the role and the admin password decide which modules exist.
   const { role } = appConfig();
   const queueBoard = adminConfig().password !== undefined;
-  // Our own JSON parser (http-setup.ts) sets the body limit and answers its errors.
+  // No global body parser: bodies are read per route, after authentication (request-body/).
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRole(role, { queueBoard }),
     {

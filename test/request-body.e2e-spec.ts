@@ -125,7 +125,10 @@ describe('Request bodies', () => {
     async (method, path, status, error) => {
       // Headers only: the 12.8 MB the request announces never leave the client.
       const { answer, abort } = send(context.app, method, path, { body: attack, sendBytes: 0 });
-      await expect(answer).resolves.toMatchObject({ status, body: { error } });
+      const answered = await answer;
+      expect(answered).toMatchObject({ status, body: { error } });
+      // The unread body is not drained either: the connection closes.
+      expect(answered.headers.connection).toBe('close');
       abort();
     },
   );
@@ -166,6 +169,25 @@ describe('Request bodies', () => {
     expect(refused!.body.details![0].message).toContain('distinct sequences of keys');
     expect(Math.max(...latencies)).toBeLessThanOrEqual(1_000);
     expect(memoryMb(context.app).peak - before.rss).toBeLessThan(1_024);
+  });
+
+  it('refuses 8 million short strings as recipients early, before JSON.parse could take seconds', async () => {
+    const strings = Array.from({ length: 8_000_000 }, (_, i) => `"${i % 1000}"`).join(',');
+    const body = Buffer.from(`{"text":"Hi","recipients":[${strings}]}`);
+    const latencies = await healthLatencies(context.app, async () => {
+      const { answer, finish } = send(context.app, 'POST', '/api/batch', { headers: auth(), body });
+      finish();
+      const answered = await answer;
+      expect(answered).toMatchObject({ status: 413, body: { error: 'PAYLOAD_TOO_LARGE' } });
+      expect(answered.body.message).toContain('an array of more than 200064 elements');
+    });
+    expect(Math.max(...latencies)).toBeLessThanOrEqual(1_000);
+  });
+
+  it('leaves the body of a GET unread: junk there does not change the answer', async () => {
+    const { answer, finish } = send(context.app, 'GET', '/health', { body: Buffer.from('{nope') });
+    finish();
+    await expect(answer).resolves.toMatchObject({ status: 200 });
   });
 
   it('refuses the attack wrapped as recipients too, naming the recipient', async () => {

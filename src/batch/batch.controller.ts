@@ -102,7 +102,7 @@ export class BatchController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Start a pending batch now (also one waiting for its schedule)' })
   @ApiOkResponse({ type: BatchStatusDto })
-  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION')
+  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION', 'PAYLOAD_TOO_LARGE')
   start(
     @CurrentAccount() accountId: string,
     @Param('id', ParseUuidPipe) id: string,
@@ -114,7 +114,7 @@ export class BatchController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Pause a processing batch: nothing more is sent until it is resumed' })
   @ApiOkResponse({ type: BatchStatusDto })
-  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION')
+  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION', 'PAYLOAD_TOO_LARGE')
   pause(
     @CurrentAccount() accountId: string,
     @Param('id', ParseUuidPipe) id: string,
@@ -126,7 +126,7 @@ export class BatchController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume a paused batch' })
   @ApiOkResponse({ type: BatchStatusDto })
-  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION')
+  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION', 'PAYLOAD_TOO_LARGE')
   resume(
     @CurrentAccount() accountId: string,
     @Param('id', ParseUuidPipe) id: string,
@@ -140,7 +140,7 @@ export class BatchController {
     summary: 'Cancel a pending, processing or paused batch: its unsent messages are cancelled',
   })
   @ApiOkResponse({ type: BatchStatusDto })
-  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION')
+  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION', 'PAYLOAD_TOO_LARGE')
   cancel(
     @CurrentAccount() accountId: string,
     @Param('id', ParseUuidPipe) id: string,

@@ -47,7 +47,7 @@ export const EXAMPLE_SECRETS: readonly string[] = ['change-me-bootstrap-api-key'
 /** Shorter secrets are refused at boot (BOOTSTRAP_API_KEY, ADMIN_PASSWORD, METRICS_TOKEN). */
 export const MIN_SECRET_LENGTH = 16;
 
-function secret(name: string): string | undefined {
+function secret(name: string, { bearer = false } = {}): string | undefined {
   const value = optionalStr(env(), name);
   if (value === undefined) return undefined;
   if (value.length < MIN_SECRET_LENGTH) {
@@ -56,11 +56,13 @@ function secret(name: string): string | undefined {
   if (EXAMPLE_SECRETS.includes(value)) {
     throw new ConfigError(name, 'is an example printed in the documentation; choose your own');
   }
+  // A Bearer token is read up to the first space: one with a space could never be matched.
+  if (bearer && /\s/.test(value)) throw new ConfigError(name, 'must not contain spaces');
   return value;
 }
 
 export const accountsConfig = registerAs('accounts', () => ({
-  bootstrapApiKey: secret('BOOTSTRAP_API_KEY'),
+  bootstrapApiKey: secret('BOOTSTRAP_API_KEY', { bearer: true }),
 }));
 
 export const ingestConfig = registerAs('ingest', () => {
@@ -83,6 +85,8 @@ export const ingestConfig = registerAs('ingest', () => {
     maxConcurrentLargeBodies: int(env(), 'MAX_CONCURRENT_LARGE_BODIES', 2, { min: 1, max: 64 }),
     /** How long a large body waits for its turn before the answer is 503. */
     largeBodyWaitMs: int(env(), 'LARGE_BODY_WAIT_MS', 10_000, { min: 0, max: 120_000 }),
+    /** A body that stops arriving for this long is answered with a 408. */
+    bodyIdleTimeoutMs: int(env(), 'BODY_IDLE_TIMEOUT_MS', 10_000, { min: 100, max: 300_000 }),
     /** Threads that parse phone numbers; 0 parses on the request's own thread. */
     phoneWorkers: int(env(), 'PHONE_WORKERS', 2, { min: 0, max: 32 }),
     idempotencyTtlHours: int(env(), 'IDEMPOTENCY_TTL_HOURS', 24, { min: 1, max: 24 * 30 }),
@@ -214,7 +218,7 @@ export const adminConfig = registerAs('admin', () => ({
 
 export const metricsConfig = registerAs('metrics', () => ({
   /** `GET /metrics` needs `Authorization: Bearer <token>`; unset: open (a warning at boot). */
-  token: secret('METRICS_TOKEN'),
+  token: secret('METRICS_TOKEN', { bearer: true }),
 }));
 
 export const proxyConfig = registerAs('proxy', () => ({

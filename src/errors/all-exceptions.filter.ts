@@ -28,8 +28,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
-    const body = this.toBody(exception, requestIdOf(http.getRequest<Request>()));
+    const request = http.getRequest<Request>();
+    const body = this.toBody(exception, requestIdOf(request));
     if (response.headersSent) return;
+    // Refused before its body was read (a wrong key, an unknown route): close the connection
+    // rather than let Node read and drop whatever is still on its way.
+    if (!request.complete) response.setHeader('Connection', 'close');
     // RFC 6750: a 401 names the scheme it wants.
     if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     response.status(body.statusCode).json(body);

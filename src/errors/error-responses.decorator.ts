@@ -47,6 +47,7 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   FORBIDDEN: 'The credentials are valid but this request is not allowed (an operator page).',
   BATCH_NOT_FOUND: 'No batch of this account has this id.',
   NOT_FOUND: 'No such route.',
+  REQUEST_TIMEOUT: 'The request body stopped arriving, or arrived too slowly for its size.',
   INVALID_TRANSITION: 'The batch cannot make this transition in its current status.',
   IDEMPOTENCY_IN_PROGRESS: 'A request with this Idempotency-Key is still in flight.',
   TOO_MANY_RECIPIENTS: 'More recipients than MAX_RECIPIENTS_PER_REQUEST.',

@@ -1,6 +1,6 @@
 import { JsonShapeScanner, type ShapeLimits, type ShapeProblem } from './json-shape-scanner';
 
-const LIMITS: ShapeLimits = { maxDepth: 4, maxKeyLayouts: 6, maxContainers: 20 };
+const LIMITS: ShapeLimits = { maxDepth: 4, maxKeyLayouts: 6, maxContainers: 20, maxElements: 20 };
 
 /** Feeds `text` in chunks of `size` bytes, as a socket would. */
 function scan(
@@ -26,7 +26,7 @@ describe('JsonShapeScanner', () => {
     }));
     const body = JSON.stringify({ text: 'Hi {{name}}', recipients, options: { priority: 'high' } });
     // 13 containers, 3 levels, 6 layouts: text/recipients/options, phoneNumber/variables, name/code.
-    const limits = { maxDepth: 4, maxKeyLayouts: 8, maxContainers: 13 };
+    const limits = { maxDepth: 4, maxKeyLayouts: 8, maxContainers: 13, maxElements: 5 };
     expect(scan(body, { size, limits })).toBeUndefined();
   });
 
@@ -94,6 +94,18 @@ describe('JsonShapeScanner', () => {
     });
   });
 
+  it.each(CHUNK_SIZES)(
+    'refuses an array of more elements than the limit, as a matter of size (chunks of %i bytes)',
+    (size) => {
+      const strings = (n: number) => JSON.stringify({ r: Array.from({ length: n }, String) });
+      expect(scan(strings(20), { size })).toBeUndefined();
+      expect(scan(strings(21), { size })).toEqual({
+        kind: 'elements',
+        detail: { path: 'r[20]', message: 'holds more than 20 elements' },
+      });
+    },
+  );
+
   it('names no path on the fast pass, and the same problem with paths on', () => {
     const body = JSON.stringify(Array.from({ length: 10 }, (_, i) => ({ [`k${i}`]: 1 })));
     const fast = scan(body, { paths: false });
@@ -115,7 +127,7 @@ describe('JsonShapeScanner', () => {
   it('survives bytes that are not JSON at all', () => {
     const junk = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256));
     const scanner = new JsonShapeScanner(
-      { maxDepth: 32, maxKeyLayouts: 100, maxContainers: 100 },
+      { maxDepth: 32, maxKeyLayouts: 100, maxContainers: 100, maxElements: 100 },
       { seed: 3 },
     );
     expect(() => scanner.write(junk)).not.toThrow();

@@ -12,11 +12,13 @@ export interface ShapeLimits {
   maxKeyLayouts: number;
   /** Objects and arrays in the whole body. */
   maxContainers: number;
+  /** Elements of any one array. */
+  maxElements: number;
 }
 
 export interface ShapeProblem {
-  /** `containers` is a matter of size (413); the others of form (400). */
-  kind: 'depth' | 'layouts' | 'containers';
+  /** `containers` and `elements` are a matter of size (413); the others of form (400). */
+  kind: 'depth' | 'layouts' | 'containers' | 'elements';
   /** `path` is only filled in by a scanner made with `paths: true`. */
   detail: ErrorDetail;
 }
@@ -137,7 +139,10 @@ export class JsonShapeScanner {
           const top = this.stack[this.stack.length - 1];
           if (top === undefined) break;
           if (top.isObject) top.expectKey = true;
-          else top.index++;
+          else if (++top.index >= this.limits.maxElements) {
+            this.fail('elements', `holds more than ${this.limits.maxElements} elements`);
+            return this.problem;
+          }
           break;
         }
       }

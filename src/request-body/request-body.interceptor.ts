@@ -6,6 +6,8 @@ import { ingestConfig, type IngestConfig } from '../config/configuration';
 import { BODY_KIND, bodyLimits, type BodyKind, type BodyLimits } from './body-limits';
 import { RequestBodyReader } from './request-body.reader';
 
+const BODILESS_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * Reads the JSON body of an HTTP request. Interceptors run after every guard, so nothing of a body
  * is read before the route is known and the caller authenticated; unknown routes never read one.
@@ -27,9 +29,10 @@ export class RequestBodyInterceptor implements NestInterceptor {
   }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    if (context.getType() === 'http') {
-      const http = context.switchToHttp();
-      const req = http.getRequest<Request>();
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
+    // GET and the like carry no meaning in a body: it is left unread, as express.json did not.
+    if (context.getType() === 'http' && !BODILESS_METHODS.has(req.method)) {
       const kind =
         this.reflector.getAllAndOverride<BodyKind | undefined>(BODY_KIND, [
           context.getHandler(),

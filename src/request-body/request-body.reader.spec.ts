@@ -1,5 +1,6 @@
 // The reader on a real HTTP server and client over loopback, without Nest: slots given back
 // whatever the client does, limits, parsing.
+import { randomBytes } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IngestConfig } from '../config/configuration';
@@ -11,6 +12,7 @@ const MB = 1024 * 1024;
 const ingest = {
   maxConcurrentLargeBodies: 1,
   largeBodyWaitMs: 300,
+  bodyIdleTimeoutMs: 400,
   maxBodyMb: 4,
   maxRecipientsPerRequest: 1000,
 };
@@ -39,9 +41,8 @@ describe('RequestBodyReader', () => {
 
   /** Announces `length` bytes, sends `sent` of them; `end()` sends the rest. */
   function post(length: number, sent: number, headers: Record<string, string> = {}) {
-    const body = Buffer.from(
-      `[${'1,'.repeat(Math.floor((length - 3) / 2))}1`.padEnd(length - 1) + ']',
-    );
+    // One long string: large in bytes, small in elements.
+    const body = Buffer.from(length < 4 ? '[1]'.slice(0, length) : `["${'x'.repeat(length - 4)}"]`);
     const req = request({
       port,
       method: 'POST',
@@ -84,6 +85,35 @@ describe('RequestBodyReader', () => {
     await expect(next.answer).resolves.toMatchObject({ status: 200 });
   });
 
+  it('gives the slot back when a client leaves after sending all of a compressed body', async () => {
+    const { gzipSync } = await import('node:zlib');
+    // Random base64 barely compresses: well over 1 MB on the wire, more inflated.
+    const gzipped = gzipSync(`["${randomBytes(2 * MB).toString('base64')}"]`);
+    const req = request({
+      port,
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        'content-length': gzipped.length,
+      },
+    });
+    req.on('error', () => undefined);
+    req.end(gzipped, () => req.destroy());
+    await settle(300);
+    const next = post(2 * MB, 0);
+    next.end();
+    await expect(next.answer).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('answers a body that stops arriving with REQUEST_TIMEOUT, and frees its slot', async () => {
+    const stalled = post(2 * MB, 100);
+    await expect(stalled.answer).resolves.toEqual({ status: 0, code: 'REQUEST_TIMEOUT' });
+    const next = post(2 * MB, 0);
+    next.end();
+    await expect(next.answer).resolves.toMatchObject({ status: 200 });
+  });
+
   it('lets small bodies through while a large one holds the slot', async () => {
     const large = post(2 * MB, 100);
     await settle(50);
@@ -115,7 +145,7 @@ describe('RequestBodyReader', () => {
 
   it.each([
     ['text/plain', undefined],
-    ['application/json; charset=utf-8', [1, 1]],
+    ['application/json; charset=utf-8', ['x']],
   ])('reads %s as express.json did', async (type, body) => {
     const req = post(5, 5, { 'content-type': type });
     req.end();

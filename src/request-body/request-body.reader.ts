@@ -12,18 +12,24 @@ import { LARGE_BODY_BYTES, type BodyLimits } from './body-limits';
 import { JsonShapeScanner, type ShapeProblem } from './json-shape-scanner';
 import { Slots, type Release } from './slots';
 
+/** A large body holding a slot must arrive at least this fast (bytes/s) after the grace period. */
+const LARGE_BODY_MIN_RATE = 512 * 1024;
+const LARGE_BODY_GRACE_MS = 10_000;
+
 const NOT_JSON: ErrorDetail = { path: '', message: 'is not a valid JSON object or array' };
 
 @Injectable()
 export class RequestBodyReader {
   private readonly largeBodies: Slots;
   private readonly waitMs: number;
+  private readonly idleTimeoutMs: number;
   /** Seeds the scanner's key hash, so nobody can aim collisions at it from outside. */
   private readonly seed = randomInt(2 ** 31);
 
   constructor(@Inject(ingestConfig.KEY) ingest: IngestConfig) {
     this.largeBodies = new Slots(ingest.maxConcurrentLargeBodies);
     this.waitMs = ingest.largeBodyWaitMs;
+    this.idleTimeoutMs = ingest.bodyIdleTimeoutMs;
   }
 
   /** The parsed body; undefined when the request has none or it is not JSON (as express.json). */
@@ -86,9 +92,30 @@ export class RequestBodyReader {
     let large = Number(req.headers['content-length'] ?? NaN) > LARGE_BODY_BYTES;
     return new Promise<Buffer>((resolve, reject) => {
       let settled = false;
+      let lastData = Date.now();
+      let slotSince: number | undefined;
+      let waitingForSlot = false;
+      // Slow senders must not hold the process's attention, or a large-body slot, for minutes:
+      // a body that stops arriving for BODY_IDLE_TIMEOUT_MS, or that holds a slot while it
+      // arrives slower than LARGE_BODY_MIN_RATE after a grace period, is answered with a 408.
+      const watchdog = setInterval(
+        () => {
+          const now = Date.now();
+          if (waitingForSlot) return;
+          if (now - lastData > this.idleTimeoutMs) {
+            return stop(timedOut('stopped arriving'));
+          }
+          if (slotSince !== undefined) {
+            const expected = ((now - slotSince - LARGE_BODY_GRACE_MS) / 1000) * LARGE_BODY_MIN_RATE;
+            if (received < expected) return stop(timedOut('arrives too slowly for its size'));
+          }
+        },
+        Math.min(1_000, this.idleTimeoutMs),
+      );
       const stop = (error: Error) => {
         if (settled) return;
         settled = true;
+        clearInterval(watchdog);
         stream.off('data', onData).off('end', onEnd).off('error', onError);
         req.off('close', onClose);
         if (stream !== req) {
@@ -102,14 +129,18 @@ export class RequestBodyReader {
       };
       const waitForSlot = () => {
         stream.pause();
+        waitingForSlot = true;
         this.largeBodySlot(res).then((release) => {
+          waitingForSlot = false;
           // The request may have ended while it waited: the slot goes straight back.
           if (settled) return release();
           slot.release = release;
+          lastData = slotSince = Date.now();
           stream.resume();
         }, stop);
       };
       const onData = (chunk: Buffer) => {
+        lastData = Date.now();
         received += chunk.length;
         if (received > limits.bytes) return stop(tooLarge(limits));
         const problem = scanner.write(chunk);
@@ -122,13 +153,15 @@ export class RequestBodyReader {
       };
       const onEnd = () => {
         settled = true;
+        clearInterval(watchdog);
         req.off('close', onClose);
         resolve(Buffer.concat(chunks, received));
       };
       const onError = (error: Error) => stop(unreadable(error));
-      // A request closed before its body ended was aborted by the client.
+      // Closed before all of its body was handed on (to us, or to the inflating stream that
+      // holds on to it under back-pressure): the client went away, and the rest never comes.
       const onClose = () => {
-        if (!req.complete) stop(unreadable(new Error('the request was aborted')));
+        if (!req.readableEnded) stop(unreadable(new Error('the request was aborted')));
       };
       stream.on('data', onData).once('end', onEnd).once('error', onError);
       req.once('close', onClose);
@@ -140,10 +173,14 @@ export class RequestBodyReader {
 
   /** A 400 naming where the shape went wrong (found again with paths), or a 413 for its size. */
   private refusal(problem: ShapeProblem, chunks: Buffer[], limits: BodyLimits): DomainError {
-    if (problem.kind === 'containers') {
+    if (problem.kind === 'containers' || problem.kind === 'elements') {
+      const what =
+        problem.kind === 'containers'
+          ? `more than ${limits.maxContainers} objects and arrays`
+          : `an array of more than ${limits.maxElements} elements`;
       return new DomainError(
         'PAYLOAD_TOO_LARGE',
-        `The request body holds more than ${limits.maxContainers} objects and arrays, more than this route ever needs.`,
+        `The request body holds ${what}, more than this route ever needs.`,
       );
     }
     // The fast pass names no path; a second pass over what was read does.
@@ -159,6 +196,10 @@ function tooLarge(limits: BodyLimits): DomainError {
     'PAYLOAD_TOO_LARGE',
     `The request body is larger than ${limits.describe}, the limit of this route.`,
   );
+}
+
+function timedOut(how: string): DomainError {
+  return new DomainError('REQUEST_TIMEOUT', `The request body ${how}; send it again.`);
 }
 
 function unreadable(cause: Error): DomainError {

@@ -7,6 +7,7 @@ const config = (phoneWorkers: number): IngestConfig => ({
   maxBodyMb: 64,
   maxConcurrentLargeBodies: 2,
   largeBodyWaitMs: 10_000,
+  bodyIdleTimeoutMs: 10_000,
   phoneWorkers,
   idempotencyTtlHours: 24,
 });

@@ -106,6 +106,8 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       // Ownership first: an unknown or foreign id must leave no trace, neither a room nor any
       // relay state (which would otherwise be made for this account and this batch id).
       if (!following) await this.batches.assertOwned(accountId, subscription.batchId);
+      // Gone while its ownership was checked: joining now would leave a dead id in the room.
+      if (socket.disconnected) return errorAck('NOT_FOUND', 'The socket has disconnected.');
       // Joined before the read, so that nothing that happens between the read and the join is
       // missed; read in turn with the relay's reads, so that no event after the ack is older.
       await socket.join(room);

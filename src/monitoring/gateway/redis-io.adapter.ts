@@ -12,13 +12,13 @@ export interface RedisIoOptions {
   corsOrigins: readonly string[];
 }
 
+/** Largest message a client may send, the handshake's auth included. */
+export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+
 /**
  * Socket.IO on the HTTP server, with the Redis adapter: every API process hears the notices that
  * any process publishes (channels under REDIS_PREFIX).
  */
-/** Largest message a client may send, the handshake's auth included. */
-export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
-
 export class RedisIoAdapter extends IoAdapter {
   private readonly pub: Redis;
   private readonly sub: Redis;

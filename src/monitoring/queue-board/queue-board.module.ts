@@ -20,6 +20,14 @@ export const QUEUE_BOARD_ROUTE = '/admin/queues';
  * Read-only unless QUEUE_BOARD_WRITE=true: bull-board's own `readOnlyMode` (its write routes answer
  * 405) and, before it, boardGuard refusing every write.
  */
+/** bull-board's Express app, without the X-Powered-By header it would add under helmet's back. */
+class BoardExpressAdapter extends ExpressAdapter {
+  constructor() {
+    super();
+    (this.getRouter() as { disable(setting: string): void }).disable('x-powered-by');
+  }
+}
+
 @Module({
   imports: [
     BatchModule,
@@ -29,7 +37,7 @@ export const QUEUE_BOARD_ROUTE = '/admin/queues';
         if (!admin.password) throw new Error('The queue board needs ADMIN_PASSWORD.');
         return {
           route: QUEUE_BOARD_ROUTE,
-          adapter: ExpressAdapter,
+          adapter: BoardExpressAdapter,
           middleware: boardGuard({
             password: admin.password,
             write: admin.queueBoardWrite,
