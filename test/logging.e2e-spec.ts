@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { useApp } from './support/api';
-import { runUntilExit } from './support/app-process';
+import { logLines, runUntilExit, type LogLine } from './support/app-process';
 import { FAST_DISPATCH, messageLog, waitForStatus } from './support/dispatch';
 import { testEnv } from './support/test-env';
 import { waitFor } from './support/wait';
@@ -19,22 +19,13 @@ const WRONG_KEYS = [
   `wrong-${randomBytes(8).toString('hex')}`,
 ];
 
-type LogLine = Record<string, unknown>;
-
 describe('logs', () => {
   const service = useApp(FAST_DISPATCH);
   const numbers = [...recipients(3).map((r) => r.phoneNumber), ...SCRIPTED];
   const requestId = `logging-e2e.${randomBytes(4).toString('hex')}`;
   let batchId: string;
 
-  /** Complete lines only: the last one may still be on its way. */
-  const jsonLines = (): LogLine[] =>
-    service.app
-      .output()
-      .split('\n')
-      .slice(0, -1)
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as LogLine);
+  const jsonLines = (): LogLine[] => logLines(service.app);
   /** The request's log line; written once the answer is sent, so it may trail the answer a little. */
   const requestLine = (id: string): Promise<LogLine> =>
     waitFor(`the request line of ${id}`, () =>

@@ -5,7 +5,7 @@ import type { Browser, ConsoleMessage } from 'playwright-core';
 import { io } from 'socket.io-client';
 import request from 'supertest';
 import { useApp } from './support/api';
-import { runUntilExit } from './support/app-process';
+import { logLines, runUntilExit, type LogLine } from './support/app-process';
 import { launchChromium, screenshot, seeText, seeVisible } from './support/browser';
 import { testEnv } from './support/test-env';
 import { waitFor } from './support/wait';
@@ -16,19 +16,11 @@ const ADD_JOB = '/admin/queues/api/queues/dispatch-high/add';
 
 const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
 
-type LogLine = Record<string, unknown>;
-
 describe('a served process with its operator settings', () => {
   const service = useApp({ ADMIN_PASSWORD, METRICS_TOKEN, TRUST_PROXY: '1' });
   const key = testEnv().bootstrapApiKey;
 
-  const jsonLines = (): LogLine[] =>
-    service.app
-      .output()
-      .split('\n')
-      .slice(0, -1)
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as LogLine);
+  const jsonLines = (): LogLine[] => logLines(service.app);
 
   describe('/metrics with METRICS_TOKEN', () => {
     it.each<[string, string | undefined]>([

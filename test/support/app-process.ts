@@ -81,6 +81,18 @@ export async function startApp(
   };
 }
 
+export type LogLine = Record<string, unknown>;
+
+/** The service's JSON log lines so far; complete lines only, the last one may still be on its way. */
+export function logLines(app: RunningApp): LogLine[] {
+  return app
+    .output()
+    .split('\n')
+    .slice(0, -1)
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
 /** Runs the service expecting it to refuse to start; resolves with its exit code and output. */
 export async function runUntilExit(
   overrides: Record<string, string | undefined>,
