@@ -94,26 +94,47 @@ export class JsonShapeScanner {
     let keyStart = 0;
     const length = chunk.length;
     for (let i = 0; i < length; i++) {
-      const byte = chunk[i];
       if (inString) {
         if (escaped) {
           escaped = false;
-        } else if (byte === QUOTE) {
-          inString = false;
           if (inKey) {
-            inKey = false;
-            if (this.endKey(hash, keyLength, chunk, keyStart, i)) return this.problem;
+            hash = Math.imul(hash ^ chunk[i], FNV_PRIME);
+            keyLength++;
           }
           continue;
-        } else if (byte === BACKSLASH) {
-          escaped = true;
         }
+        // Most bytes of a body are inside strings: run through them in a loop of their own.
+        let byte = chunk[i];
         if (inKey) {
-          hash = Math.imul(hash ^ byte, FNV_PRIME);
-          keyLength++;
+          while (byte !== QUOTE && byte !== BACKSLASH) {
+            hash = Math.imul(hash ^ byte, FNV_PRIME);
+            keyLength++;
+            if (++i === length) break;
+            byte = chunk[i];
+          }
+        } else {
+          while (byte !== QUOTE && byte !== BACKSLASH) {
+            if (++i === length) break;
+            byte = chunk[i];
+          }
+        }
+        if (i === length) break;
+        if (byte === BACKSLASH) {
+          escaped = true;
+          if (inKey) {
+            hash = Math.imul(hash ^ byte, FNV_PRIME);
+            keyLength++;
+          }
+          continue;
+        }
+        inString = false;
+        if (inKey) {
+          inKey = false;
+          if (this.endKey(hash, keyLength, chunk, keyStart, i)) return this.problem;
         }
         continue;
       }
+      const byte = chunk[i];
       switch (byte) {
         case QUOTE: {
           inString = true;
