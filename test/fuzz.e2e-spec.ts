@@ -94,6 +94,8 @@ describe(`fuzz: ${RUNS} requests from the OpenAPI document (FUZZ_SEED=${SEED})`,
               entry.end = Date.now();
               statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
               if (response.status < 500) return;
+              // Readiness answers 503 when a dependency is slow to answer: what it is for.
+              if (response.status === 503 && request.path.startsWith('/health/ready')) return;
               answer = `${response.status} ${response.head.slice(0, 500)}`;
             } catch (error) {
               entry.end = Date.now();
@@ -103,9 +105,9 @@ describe(`fuzz: ${RUNS} requests from the OpenAPI document (FUZZ_SEED=${SEED})`,
               answer = `no answer: ${(error as Error).message}`;
             }
             failures.push({ run, request: summary, answer });
-            if (app.process.exitCode !== null) {
+            if (app.process.exitCode !== null || app.process.signalCode !== null) {
               throw new Error(
-                `The service exited (${app.process.exitCode}) at run ${run}:\n${summary}`,
+                `The service exited (${app.process.exitCode ?? app.process.signalCode}) at run ${run}:\n${summary}`,
               );
             }
           }),
@@ -141,6 +143,7 @@ describe(`fuzz: ${RUNS} requests from the OpenAPI document (FUZZ_SEED=${SEED})`,
       const report = failures.map((f) => `run ${f.run}: ${f.request}\n  -> ${f.answer}`);
       expect(report).toEqual([]);
       expect(app.process.exitCode).toBeNull();
+      expect(app.process.signalCode).toBeNull();
       expect((await send(app.url, { method: 'GET', path: '/health', headers: {} })).status).toBe(
         200,
       );

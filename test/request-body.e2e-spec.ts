@@ -29,7 +29,7 @@ function send(
   method: string,
   path: string,
   sending: Sending = {},
-): { answer: Promise<Answer>; finish: () => void; abort: () => void } {
+): { answer: Promise<Answer>; finish: () => void; abort: () => void; closed: Promise<void> } {
   const { headers = {}, body = Buffer.alloc(0) } = sending;
   const sendBytes = sending.sendBytes ?? body.length;
   const url = new URL(path, app.url);
@@ -56,7 +56,11 @@ function send(
     });
   });
   req.write(body.subarray(0, sendBytes));
+  const closed = new Promise<void>((resolve) =>
+    req.on('socket', (socket) => socket.once('close', () => resolve())),
+  );
   return {
+    closed,
     answer,
     finish: () => req.end(body.subarray(sendBytes)),
     abort: () => req.destroy(),
@@ -124,12 +128,13 @@ describe('Request bodies', () => {
     'answers %s %s without a key before reading any of its body (%i)',
     async (method, path, status, error) => {
       // Headers only: the 12.8 MB the request announces never leave the client.
-      const { answer, abort } = send(context.app, method, path, { body: attack, sendBytes: 0 });
+      const { answer, closed } = send(context.app, method, path, { body: attack, sendBytes: 0 });
       const answered = await answer;
       expect(answered).toMatchObject({ status, body: { error } });
-      // The unread body is not drained either: the connection closes.
-      expect(answered.headers.connection).toBe('close');
-      abort();
+      // The rest is not waited for long: the connection closes soon after the answer.
+      const started = Date.now();
+      await closed;
+      expect(Date.now() - started).toBeLessThan(5_000);
     },
   );
 
@@ -179,7 +184,7 @@ describe('Request bodies', () => {
       finish();
       const answered = await answer;
       expect(answered).toMatchObject({ status: 413, body: { error: 'PAYLOAD_TOO_LARGE' } });
-      expect(answered.body.message).toContain('an array of more than 200064 elements');
+      expect(answered.body.message).toContain('more than 200064 array elements');
     });
     expect(Math.max(...latencies)).toBeLessThanOrEqual(1_000);
   });
@@ -227,16 +232,37 @@ describe('Request bodies', () => {
     expect(over.body.message).toContain(said);
   });
 
+  it('lets a client still sending a refused body read its answer, then closes the connection', async () => {
+    // 4 MB to a 16 kB route, all written at once: an immediate close would reset the connection
+    // under the client's feet and could destroy the 413 before it is read.
+    const body = Buffer.from(`{"categories":["${'x'.repeat(4 * 1024 * 1024)}"]}`);
+    for (let i = 0; i < 5; i++) {
+      const { answer, finish } = send(
+        context.app,
+        'POST',
+        `/api/batch/${crypto.randomUUID()}/retry-failed`,
+        {
+          headers: auth(),
+          body,
+        },
+      );
+      finish();
+      await expect(answer).resolves.toMatchObject({ status: 413 });
+    }
+  });
+
   it('refuses a batch body announced over MAX_BODY_MB without waiting for it', async () => {
-    const { answer, abort } = send(context.app, 'POST', '/api/batch', {
+    const { answer, closed } = send(context.app, 'POST', '/api/batch', {
       headers: { ...auth(), 'content-length': String(65 * 1024 * 1024) },
       sendBytes: 0,
     });
     const answered = await answer;
-    abort();
     expect(answered).toMatchObject({ status: 413, body: { error: 'PAYLOAD_TOO_LARGE' } });
     expect(answered.body.message).toContain('64 MB (MAX_BODY_MB)');
-    expect(answered.headers.connection).toBe('close');
+    // The 65 MB are not waited for: the connection closes soon after the answer.
+    const started = Date.now();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('reads one large body at a time here (MAX_CONCURRENT_LARGE_BODIES=1); the next waits, then gets 503', async () => {

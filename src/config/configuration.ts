@@ -87,6 +87,8 @@ export const ingestConfig = registerAs('ingest', () => {
     largeBodyWaitMs: int(env(), 'LARGE_BODY_WAIT_MS', 10_000, { min: 0, max: 120_000 }),
     /** A body that stops arriving for this long is answered with a 408. */
     bodyIdleTimeoutMs: int(env(), 'BODY_IDLE_TIMEOUT_MS', 10_000, { min: 100, max: 300_000 }),
+    /** Past the idle timeout, a large body holding a slot must have averaged this; 0: no minimum. */
+    largeBodyMinKbps: int(env(), 'LARGE_BODY_MIN_KBPS', 512, { min: 0, max: 1_000_000 }),
     /** Threads that parse phone numbers; 0 parses on the request's own thread. */
     phoneWorkers: int(env(), 'PHONE_WORKERS', 2, { min: 0, max: 32 }),
     idempotencyTtlHours: int(env(), 'IDEMPOTENCY_TTL_HOURS', 24, { min: 1, max: 24 * 30 }),

@@ -9,6 +9,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { requestIdOf } from '../logging/request-id';
+import { dropUnreadBody } from '../request-body/unread-body';
 import { DomainError, ERROR_STATUS, type ErrorCode } from './domain-error';
 import { errorBody, type ErrorBody } from './error-body';
 
@@ -31,9 +32,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const body = this.toBody(exception, requestIdOf(request));
     if (response.headersSent) return;
-    // Refused before its body was read (a wrong key, an unknown route): close the connection
-    // rather than let Node read and drop whatever is still on its way.
-    if (!request.complete) response.setHeader('Connection', 'close');
+    // Refused before its body was read (a wrong key, an unknown route): what is still on its way
+    // is dropped for a moment, then the connection closes.
+    dropUnreadBody(request, response);
     // RFC 6750: a 401 names the scheme it wants.
     if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     response.status(body.statusCode).json(body);

@@ -45,9 +45,9 @@ export function bodyLimits(
   };
   switch (kind) {
     case 'batch': {
-      // A recipient is an object holding an object: room for twice a full batch and its options,
-      // so a body past these has too many recipients anyway (up to twice the limit, validation
-      // names it TOO_MANY_RECIPIENTS).
+      // A recipient is an object holding an object, and an element of the one array a batch has:
+      // room for twice a full batch and its options, so a body past these has too many
+      // recipients anyway (up to twice the limit, validation names it TOO_MANY_RECIPIENTS).
       const room = 2 * ingest.maxRecipientsPerRequest + 64;
       return {
         maxDepth: MAX_DEPTH,

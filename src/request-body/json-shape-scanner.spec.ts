@@ -101,10 +101,15 @@ describe('JsonShapeScanner', () => {
       expect(scan(strings(20), { size })).toBeUndefined();
       expect(scan(strings(21), { size })).toEqual({
         kind: 'elements',
-        detail: { path: 'r[20]', message: 'holds more than 20 elements' },
+        detail: { path: 'r[20]', message: 'brings the body past 20 array elements' },
       });
     },
   );
+
+  it('counts array elements over the whole body, so nesting arrays does not get around it', () => {
+    const nested = JSON.stringify([Array(10).fill(0), Array(10).fill(0), Array(10).fill(0)]);
+    expect(scan(nested)).toMatchObject({ kind: 'elements', detail: { path: '[2]' } });
+  });
 
   it('names no path on the fast pass, and the same problem with paths on', () => {
     const body = JSON.stringify(Array.from({ length: 10 }, (_, i) => ({ [`k${i}`]: 1 })));

@@ -12,7 +12,7 @@ export interface ShapeLimits {
   maxKeyLayouts: number;
   /** Objects and arrays in the whole body. */
   maxContainers: number;
-  /** Elements of any one array. */
+  /** Array elements in the whole body: nesting arrays must not get around it. */
   maxElements: number;
 }
 
@@ -61,6 +61,7 @@ export class JsonShapeScanner {
   private readonly root: LayoutNode = new Map();
   private layouts = 0;
   private containers = 0;
+  private elements = 0;
   private readonly stack: Frame[] = [];
   private inString = false;
   private escaped = false;
@@ -160,9 +161,16 @@ export class JsonShapeScanner {
           const top = this.stack[this.stack.length - 1];
           if (top === undefined) break;
           if (top.isObject) top.expectKey = true;
-          else if (++top.index >= this.limits.maxElements) {
-            this.fail('elements', `holds more than ${this.limits.maxElements} elements`);
-            return this.problem;
+          else {
+            top.index++;
+            // Counted at the commas: every array's first element is covered by maxContainers.
+            if (++this.elements >= this.limits.maxElements) {
+              this.fail(
+                'elements',
+                `brings the body past ${this.limits.maxElements} array elements`,
+              );
+              return this.problem;
+            }
           }
           break;
         }

@@ -31,7 +31,7 @@ export class RequestBodyInterceptor implements NestInterceptor {
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
-    // GET and the like carry no meaning in a body: it is left unread, as express.json did not.
+    // GET and the like carry no meaning in a body: it is left unread (express.json read it).
     if (context.getType() === 'http' && !BODILESS_METHODS.has(req.method)) {
       const kind =
         this.reflector.getAllAndOverride<BodyKind | undefined>(BODY_KIND, [

@@ -13,6 +13,7 @@ const ingest = {
   maxConcurrentLargeBodies: 1,
   largeBodyWaitMs: 300,
   bodyIdleTimeoutMs: 400,
+  largeBodyMinKbps: 1024,
   maxBodyMb: 4,
   maxRecipientsPerRequest: 1000,
 };
@@ -57,7 +58,17 @@ describe('RequestBodyReader', () => {
       }),
     );
     req.write(body.subarray(0, sent));
-    return { answer, end: () => req.end(body.subarray(sent)), abort: () => req.destroy() };
+    let offset = sent;
+    return {
+      answer,
+      end: () => req.end(body.subarray(offset)),
+      abort: () => req.destroy(),
+      /** Sends the next `bytes` of the body. */
+      write: (bytes: number) => {
+        req.write(body.subarray(offset, offset + bytes));
+        offset += bytes;
+      },
+    };
   }
 
   const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -109,6 +120,17 @@ describe('RequestBodyReader', () => {
   it('answers a body that stops arriving with REQUEST_TIMEOUT, and frees its slot', async () => {
     const stalled = post(2 * MB, 100);
     await expect(stalled.answer).resolves.toEqual({ status: 0, code: 'REQUEST_TIMEOUT' });
+    const next = post(2 * MB, 0);
+    next.end();
+    await expect(next.answer).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('answers a large body that trickles in with REQUEST_TIMEOUT, and frees its slot', async () => {
+    // 16 kB every 100 ms: never idle, but 160 kB/s where 1024 kB/s is asked.
+    const trickle = post(2 * MB, 16 * 1024);
+    const timer = setInterval(() => trickle.write(16 * 1024), 100);
+    await expect(trickle.answer).resolves.toEqual({ status: 0, code: 'REQUEST_TIMEOUT' });
+    clearInterval(timer);
     const next = post(2 * MB, 0);
     next.end();
     await expect(next.answer).resolves.toMatchObject({ status: 200 });

@@ -11,10 +11,7 @@ import { DomainError, ValidationFailed, type ErrorDetail } from '../errors/domai
 import { LARGE_BODY_BYTES, type BodyLimits } from './body-limits';
 import { JsonShapeScanner, type ShapeProblem } from './json-shape-scanner';
 import { Slots, type Release } from './slots';
-
-/** A large body holding a slot must arrive at least this fast (bytes/s) after the grace period. */
-const LARGE_BODY_MIN_RATE = 512 * 1024;
-const LARGE_BODY_GRACE_MS = 10_000;
+import { dropUnreadBody } from './unread-body';
 
 const NOT_JSON: ErrorDetail = { path: '', message: 'is not a valid JSON object or array' };
 
@@ -23,6 +20,8 @@ export class RequestBodyReader {
   private readonly largeBodies: Slots;
   private readonly waitMs: number;
   private readonly idleTimeoutMs: number;
+  /** Bytes per millisecond a large body holding a slot must average once the idle timeout passed. */
+  private readonly minBytesPerMs: number;
   /** Seeds the scanner's key hash, so nobody can aim collisions at it from outside. */
   private readonly seed = randomInt(2 ** 31);
 
@@ -30,6 +29,7 @@ export class RequestBodyReader {
     this.largeBodies = new Slots(ingest.maxConcurrentLargeBodies);
     this.waitMs = ingest.largeBodyWaitMs;
     this.idleTimeoutMs = ingest.bodyIdleTimeoutMs;
+    this.minBytesPerMs = (ingest.largeBodyMinKbps * 1024) / 1000;
   }
 
   /** The parsed body; undefined when the request has none or it is not JSON (as express.json). */
@@ -40,8 +40,7 @@ export class RequestBodyReader {
     }
     const declared = Number(headers['content-length'] ?? NaN);
     if (declared > limits.bytes) {
-      // Whatever else is on its way is not wanted: close rather than drain it.
-      res.setHeader('Connection', 'close');
+      dropUnreadBody(req, res);
       throw tooLarge(limits);
     }
     if (!isJson(headers['content-type'])) return undefined;
@@ -62,10 +61,7 @@ export class RequestBodyReader {
   private async largeBodySlot(res: ServerResponse): Promise<Release> {
     const release = await this.largeBodies.acquire(this.waitMs);
     if (!release) {
-      if (!res.headersSent) {
-        res.setHeader('Retry-After', '1');
-        res.setHeader('Connection', 'close');
-      }
+      if (!res.headersSent) res.setHeader('Retry-After', '1');
       throw new DomainError(
         'SERVICE_UNAVAILABLE',
         'Too many large request bodies are being handled; retry in a moment.',
@@ -96,8 +92,8 @@ export class RequestBodyReader {
       let slotSince: number | undefined;
       let waitingForSlot = false;
       // Slow senders must not hold the process's attention, or a large-body slot, for minutes:
-      // a body that stops arriving for BODY_IDLE_TIMEOUT_MS, or that holds a slot while it
-      // arrives slower than LARGE_BODY_MIN_RATE after a grace period, is answered with a 408.
+      // a body that stops arriving for BODY_IDLE_TIMEOUT_MS, or that holds a slot while it has
+      // averaged less than LARGE_BODY_MIN_KBPS once that long has passed, is answered with a 408.
       const watchdog = setInterval(
         () => {
           const now = Date.now();
@@ -105,9 +101,9 @@ export class RequestBodyReader {
           if (now - lastData > this.idleTimeoutMs) {
             return stop(timedOut('stopped arriving'));
           }
-          if (slotSince !== undefined) {
-            const expected = ((now - slotSince - LARGE_BODY_GRACE_MS) / 1000) * LARGE_BODY_MIN_RATE;
-            if (received < expected) return stop(timedOut('arrives too slowly for its size'));
+          const held = slotSince === undefined ? 0 : now - slotSince;
+          if (held > this.idleTimeoutMs && received < held * this.minBytesPerMs) {
+            return stop(timedOut('arrives too slowly for its size'));
           }
         },
         Math.min(1_000, this.idleTimeoutMs),
@@ -122,9 +118,7 @@ export class RequestBodyReader {
           req.unpipe();
           stream.destroy();
         }
-        // The rest of the body is not read: close the connection once the answer is out.
-        if (!res.headersSent) res.setHeader('Connection', 'close');
-        req.resume();
+        dropUnreadBody(req, res);
         reject(error);
       };
       const waitForSlot = () => {
@@ -177,7 +171,7 @@ export class RequestBodyReader {
       const what =
         problem.kind === 'containers'
           ? `more than ${limits.maxContainers} objects and arrays`
-          : `an array of more than ${limits.maxElements} elements`;
+          : `more than ${limits.maxElements} array elements`;
       return new DomainError(
         'PAYLOAD_TOO_LARGE',
         `The request body holds ${what}, more than this route ever needs.`,

@@ -4,6 +4,9 @@ import fc from 'fast-check';
 import { exampleOf, type OpenApiDocument, type Operation, type Parameter } from './openapi';
 import type { RawRequest } from './raw-http';
 
+/** A repeated array element is copied up to this many bytes in all. */
+const MAX_REPEATED_BYTES = 8 * 1024 * 1024;
+
 /** What the generated requests may refer to: ids that exist, and the keys to send. */
 export interface FuzzContext {
   doc: OpenApiDocument;
@@ -453,9 +456,10 @@ function mutate(valid: unknown, mutations: Mutation[]): string {
         if (typeof value === 'string') {
           target[key] = repeatTo(value, Math.min(value.length * m.times, 1 << 20));
         } else if (Array.isArray(value) && value.length) {
-          target[key] = Array.from({ length: Math.min(m.times, 5000) }, () =>
-            structuredClone(value[0]),
-          );
+          // Bounded by size too: the first element may already hold a 1 MB string.
+          const each = JSON.stringify(value[0])?.length ?? 1;
+          const times = Math.max(1, Math.min(m.times, 5000, Math.floor(MAX_REPEATED_BYTES / each)));
+          target[key] = Array.from({ length: times }, () => structuredClone(value[0]));
         }
         break;
       }

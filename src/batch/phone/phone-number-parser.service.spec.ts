@@ -8,6 +8,7 @@ const config = (phoneWorkers: number): IngestConfig => ({
   maxConcurrentLargeBodies: 2,
   largeBodyWaitMs: 10_000,
   bodyIdleTimeoutMs: 10_000,
+  largeBodyMinKbps: 512,
   phoneWorkers,
   idempotencyTtlHours: 24,
 });

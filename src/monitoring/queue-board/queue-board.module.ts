@@ -14,12 +14,6 @@ import { boardGuard } from './board-guard';
 
 export const QUEUE_BOARD_ROUTE = '/admin/queues';
 
-/**
- * Bull Board over the dispatch queues, behind basic auth with ADMIN_PASSWORD. Imported only by
- * processes that serve the API, and only when ADMIN_PASSWORD is set (AppModule.forRole).
- * Read-only unless QUEUE_BOARD_WRITE=true: bull-board's own `readOnlyMode` (its write routes answer
- * 405) and, before it, boardGuard refusing every write.
- */
 /** bull-board's Express app, without the X-Powered-By header it would add under helmet's back. */
 class BoardExpressAdapter extends ExpressAdapter {
   constructor() {
@@ -28,6 +22,12 @@ class BoardExpressAdapter extends ExpressAdapter {
   }
 }
 
+/**
+ * Bull Board over the dispatch queues, behind basic auth with ADMIN_PASSWORD. Imported only by
+ * processes that serve the API, and only when ADMIN_PASSWORD is set (AppModule.forRole).
+ * Read-only unless QUEUE_BOARD_WRITE=true: bull-board's own `readOnlyMode` (its write routes answer
+ * 405) and, before it, boardGuard refusing every write.
+ */
 @Module({
   imports: [
     BatchModule,
