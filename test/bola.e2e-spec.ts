@@ -413,4 +413,37 @@ describe('BOLA sweep from the OpenAPI document and the gateways', () => {
         expect(now.progress).toEqual(before[state].progress);
     }
   });
+
+  it('sent requests that reach the ownership check: the owner of a batch gets neither 404 nor 400 from them', async () => {
+    // Without this, a body or query the service refused as invalid would answer the same 400 for
+    // a foreign and an unknown id, and the sweep above would pass having tested nothing.
+    const missed: string[] = [];
+    for (const operation of operations(doc).filter((o) => o.pathParameters.length)) {
+      // A batch of its own per operation: the owner's call may start, pause or cancel it.
+      const { id } = (
+        await victim.client
+          .post('/api/batch', {
+            text: `control ${victim.marker}`,
+            recipients: [{ phoneNumber: '+12025550100' }],
+            options: { autoStart: false },
+          })
+          .expect(201)
+      ).body as { id: string };
+      const values = Object.fromEntries(operation.pathParameters.map((name) => [name, id]));
+      for (const qs of await queryVariants(doc, operation, victim, service.app, values)) {
+        const answer = await call(
+          service.app,
+          victim.key,
+          operation,
+          fillPath(operation.path, values) + qs,
+          headerValues(operation, victim),
+          bodyOf(doc, operation),
+        );
+        if (answer.status === 404 || answer.status === 400) {
+          missed.push(`${operation.name}${qs}: ${answer.status} ${answer.text.slice(0, 200)}`);
+        }
+      }
+    }
+    expect(missed).toEqual([]);
+  });
 });
