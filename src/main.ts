@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -41,6 +42,12 @@ async function bootstrap(): Promise<void> {
       new RedisIoAdapter(app, { redisUrl: redis.url, redisPrefix: redis.prefix, corsOrigins }),
     );
   }
+  // Node would answer `Expect: 100-continue` at once, inviting the body before anyone looked at
+  // the key; the body reader sends the 100 itself, once the request is authenticated.
+  const server = app.getHttpServer();
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) =>
+    server.emit('request', req, res),
+  );
   await app.listen(port);
   // PORT=0 picks a free port (tests do); report the one we got.
   const { port: actual } = app.getHttpServer().address() as AddressInfo;

@@ -153,6 +153,45 @@ describe('Request bodies', () => {
     },
   );
 
+  it.each([
+    ['without a key', {}, 401, false],
+    ['with a key', undefined, 201, true],
+  ])(
+    'invites a body announced with Expect: 100-continue only once the caller is authenticated (%s)',
+    async (_, headers, status, invited) => {
+      const body = JSON.stringify({
+        text: 'Hi',
+        recipients: [{ phoneNumber: '+12025550100' }],
+        options: { autoStart: false },
+      });
+      const req = httpRequest(new URL('/api/batch', context.app.url), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          expect: '100-continue',
+          ...(headers ?? auth()),
+        },
+        agent: false,
+      });
+      let continued = false;
+      req.on('continue', () => {
+        continued = true;
+        req.end(body);
+      });
+      const answered = await new Promise<number>((resolve, reject) => {
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+      req.destroy();
+      expect({ continued, answered }).toEqual({ continued: invited, answered: status });
+    },
+  );
+
   it('keeps /health quick while 12.8 MB of junk arrives without a key', async () => {
     const before = memoryMb(context.app);
     const latencies = await healthLatencies(context.app, async () => {

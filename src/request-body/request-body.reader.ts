@@ -45,6 +45,8 @@ export class RequestBodyReader {
     }
     if (!isJson(headers['content-type'])) return undefined;
     const stream = decoded(req);
+    // The client waits for this before it sends a body it announced with Expect (main.ts).
+    if (headers.expect?.toLowerCase() === '100-continue' && !res.headersSent) res.writeContinue();
     const slot: { release?: Release } = {};
     try {
       return parse(await this.collect(req, stream, limits, res, slot));
