@@ -12,7 +12,7 @@ const MB = 1024 * 1024;
 const ingest = {
   maxConcurrentLargeBodies: 1,
   largeBodyWaitMs: 300,
-  bodyIdleTimeoutMs: 400,
+  bodyIdleTimeoutMs: 1_500,
   largeBodyMinKbps: 1024,
   maxBodyMb: 4,
   maxRecipientsPerRequest: 1000,
