@@ -15,6 +15,7 @@ import {
   type RedisConfig,
 } from './config/configuration';
 import { configureHttp } from './http-setup';
+import { awaitingContinue } from './request-body/unread-body';
 import { RedisIoAdapter } from './monitoring/gateway/redis-io.adapter';
 
 async function bootstrap(): Promise<void> {
@@ -43,11 +44,14 @@ async function bootstrap(): Promise<void> {
     );
   }
   // Node would answer `Expect: 100-continue` at once, inviting the body before anyone looked at
-  // the key; the body reader sends the 100 itself, once the request is authenticated.
+  // the key: for the API the body reader sends the 100 itself, once the request is authenticated.
+  // Bull Board and Socket.IO read their bodies themselves, and get it at once as before.
   const server = app.getHttpServer();
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) =>
-    server.emit('request', req, res),
-  );
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url?.startsWith('/api/')) awaitingContinue.add(req);
+    else res.writeContinue();
+    server.emit('request', req, res);
+  });
   await app.listen(port);
   // PORT=0 picks a free port (tests do); report the one we got.
   const { port: actual } = app.getHttpServer().address() as AddressInfo;

@@ -154,17 +154,19 @@ describe('Request bodies', () => {
   );
 
   it.each([
-    ['without a key', {}, 401, false],
-    ['with a key', undefined, 201, true],
+    ['without a key', '/api/batch', {}, 401, false],
+    ['with a key', '/api/batch', undefined, 201, true],
+    // Outside the API (Bull Board, Socket.IO polling) bodies are read by others: invited at once.
+    ['outside the API', '/not-the-api', {}, 404, true],
   ])(
     'invites a body announced with Expect: 100-continue only once the caller is authenticated (%s)',
-    async (_, headers, status, invited) => {
+    async (_, path, headers, status, invited) => {
       const body = JSON.stringify({
         text: 'Hi',
         recipients: [{ phoneNumber: '+12025550100' }],
         options: { autoStart: false },
       });
-      const req = httpRequest(new URL('/api/batch', context.app.url), {
+      const req = httpRequest(new URL(path, context.app.url), {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

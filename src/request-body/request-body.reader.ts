@@ -11,7 +11,7 @@ import { DomainError, ValidationFailed, type ErrorDetail } from '../errors/domai
 import { LARGE_BODY_BYTES, type BodyLimits } from './body-limits';
 import { JsonShapeScanner, type ShapeProblem } from './json-shape-scanner';
 import { Slots, type Release } from './slots';
-import { dropUnreadBody } from './unread-body';
+import { awaitingContinue, dropUnreadBody } from './unread-body';
 
 const NOT_JSON: ErrorDetail = { path: '', message: 'is not a valid JSON object or array' };
 
@@ -46,7 +46,7 @@ export class RequestBodyReader {
     if (!isJson(headers['content-type'])) return undefined;
     const stream = decoded(req);
     // The client waits for this before it sends a body it announced with Expect (main.ts).
-    if (headers.expect?.toLowerCase() === '100-continue' && !res.headersSent) res.writeContinue();
+    if (awaitingContinue.has(req) && !res.headersSent) res.writeContinue();
     const slot: { release?: Release } = {};
     try {
       return parse(await this.collect(req, stream, limits, res, slot));

@@ -6,6 +6,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
+/** Requests whose client waits for `100 Continue` before sending its body (main.ts marks them). */
+export const awaitingContinue = new WeakSet<IncomingMessage>();
+
 /** How long an unread body may go on arriving after its answer. */
 export const LINGER_MS = 2_000;
 
