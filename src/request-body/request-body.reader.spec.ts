@@ -73,6 +73,21 @@ describe('RequestBodyReader', () => {
 
   const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  /**
+   * The answer to a whole large body, sent again while it is refused for want of a slot, for up to
+   * 10 s: a slot given back is found however loaded the machine is, one kept never is.
+   */
+  async function nextLargeBody(): Promise<{ status: number; code?: string }> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const next = post(2 * MB, 0);
+      next.end();
+      const answer = await next.answer;
+      if (answer.code !== 'SERVICE_UNAVAILABLE' || Date.now() > deadline) return answer;
+      await settle(100);
+    }
+  }
+
   it('makes a second large body wait for the first, and refuses it after the wait', async () => {
     const first = post(2 * MB, 100);
     await settle(50);
@@ -91,9 +106,7 @@ describe('RequestBodyReader', () => {
     waiter.abort();
     holder.abort();
     await settle(100);
-    const next = post(2 * MB, 0);
-    next.end();
-    await expect(next.answer).resolves.toMatchObject({ status: 200 });
+    await expect(nextLargeBody()).resolves.toMatchObject({ status: 200 });
   });
 
   it('gives the slot back when a client leaves after sending all of a compressed body', async () => {
@@ -111,18 +124,14 @@ describe('RequestBodyReader', () => {
     });
     req.on('error', () => undefined);
     req.end(gzipped, () => req.destroy());
-    await settle(300);
-    const next = post(2 * MB, 0);
-    next.end();
-    await expect(next.answer).resolves.toMatchObject({ status: 200 });
+    // The server still inflates and scans what it received, holding the slot meanwhile.
+    await expect(nextLargeBody()).resolves.toMatchObject({ status: 200 });
   });
 
   it('answers a body that stops arriving with REQUEST_TIMEOUT, and frees its slot', async () => {
     const stalled = post(2 * MB, 100);
     await expect(stalled.answer).resolves.toEqual({ status: 0, code: 'REQUEST_TIMEOUT' });
-    const next = post(2 * MB, 0);
-    next.end();
-    await expect(next.answer).resolves.toMatchObject({ status: 200 });
+    await expect(nextLargeBody()).resolves.toMatchObject({ status: 200 });
   });
 
   it('answers a large body that trickles in with REQUEST_TIMEOUT, and frees its slot', async () => {
@@ -131,9 +140,7 @@ describe('RequestBodyReader', () => {
     const timer = setInterval(() => trickle.write(16 * 1024), 100);
     await expect(trickle.answer).resolves.toEqual({ status: 0, code: 'REQUEST_TIMEOUT' });
     clearInterval(timer);
-    const next = post(2 * MB, 0);
-    next.end();
-    await expect(next.answer).resolves.toMatchObject({ status: 200 });
+    await expect(nextLargeBody()).resolves.toMatchObject({ status: 200 });
   });
 
   it('lets small bodies through while a large one holds the slot', async () => {
