@@ -18,7 +18,7 @@ export class AccountsService {
   async create(name: string, apiKey = generateApiKey()): Promise<CreatedAccount> {
     return this.dataSource.transaction(async (manager) => {
       const account = await manager.save(manager.create(AccountEntity, { name }));
-      await this.addKey(manager, account.id, apiKey);
+      await this.addKey(manager, account.id, apiKey, 'default');
       return { account, apiKey };
     });
   }
@@ -35,9 +35,15 @@ export class AccountsService {
     return this.dataSource.getRepository(AccountEntity).exists();
   }
 
-  private async addKey(manager: EntityManager, accountId: string, apiKey: string): Promise<void> {
+  private async addKey(
+    manager: EntityManager,
+    accountId: string,
+    apiKey: string,
+    name: string,
+  ): Promise<void> {
     await manager.insert(ApiKeyEntity, {
       accountId,
+      name,
       keyHash: hashApiKey(apiKey),
       displayPrefix: displayPrefix(apiKey),
     });

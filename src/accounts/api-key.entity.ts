@@ -12,10 +12,22 @@ export class ApiKeyEntity {
   @Column('text', { name: 'key_hash' })
   keyHash: string;
 
+  /** What its owner calls it ("ci", "dashboard"); not secret. */
+  @Column('text')
+  name: string;
+
   /** The first characters of the key, so a person can tell keys apart without seeing them. */
   @Column('text', { name: 'display_prefix' })
   displayPrefix: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  /** Kept to within a minute or so (accounts/key-usage.ts), never written per request. */
+  @Column('timestamptz', { name: 'last_used_at', nullable: true })
+  lastUsedAt: Date | null;
+
+  /** Set when the key was revoked; a revoked key authenticates nothing. */
+  @Column('timestamptz', { name: 'revoked_at', nullable: true })
+  revokedAt: Date | null;
 }

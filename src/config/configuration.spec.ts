@@ -16,6 +16,9 @@ import {
   redisConfig,
   smsConfig,
   socketsConfig,
+  throttleConfig,
+  destinationsConfig,
+  quotaConfig,
 } from './configuration';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,6 +65,13 @@ const VARIABLES = [
   'SOCKET_SUBSCRIBES_PER_SECOND',
   'MAX_SUBSCRIPTIONS_PER_SOCKET',
   'MAX_SOCKETS_PER_ACCOUNT',
+  'AUTH_FAILURES_PER_MINUTE',
+  'REQUESTS_PER_MINUTE',
+  'BATCHES_PER_MINUTE',
+  'ALLOWED_COUNTRIES',
+  'BLOCKED_NUMBER_TYPES',
+  'DAILY_MESSAGE_QUOTA',
+  'DAILY_SEGMENT_QUOTA',
 ];
 
 const RATE_LIMIT_DEFAULTS = {
@@ -132,6 +142,20 @@ describe('configuration defaults with nothing set', () => {
       socketsConfig,
       { subscribesPerSecond: 20, maxSubscriptionsPerSocket: 1_000, maxSocketsPerAccount: 500 },
     ],
+    [
+      'throttle',
+      throttleConfig,
+      { authFailuresPerMinute: 20, requestsPerMinute: 1_200, batchesPerMinute: 60 },
+    ],
+    [
+      'destinations',
+      destinationsConfig,
+      {
+        allowedCountries: [],
+        blockedNumberTypes: ['PREMIUM_RATE', 'SHARED_COST', 'UAN', 'VOICEMAIL', 'PAGER'],
+      },
+    ],
+    ['quota', quotaConfig, { dailyMessages: 0, dailySegments: 0 }],
   ])('%s', (_section, factory, expected) => {
     expect(factory()).toStrictEqual(expected);
   });
@@ -278,6 +302,39 @@ describe('configuration read from the environment', () => {
       { password: 'a'.repeat(16), queueBoardWrite: true },
     ],
     ['METRICS_TOKEN', { METRICS_TOKEN: 't'.repeat(32) }, metricsConfig, { token: 't'.repeat(32) }],
+    [
+      'throttles off',
+      { AUTH_FAILURES_PER_MINUTE: '0', REQUESTS_PER_MINUTE: '0', BATCHES_PER_MINUTE: '0' },
+      throttleConfig,
+      { authFailuresPerMinute: 0, requestsPerMinute: 0, batchesPerMinute: 0 },
+    ],
+    [
+      'ALLOWED_COUNTRIES',
+      { ALLOWED_COUNTRIES: ' us, gb ,001,US' },
+      destinationsConfig,
+      {
+        allowedCountries: ['US', 'GB', '001'],
+        blockedNumberTypes: ['PREMIUM_RATE', 'SHARED_COST', 'UAN', 'VOICEMAIL', 'PAGER'],
+      },
+    ],
+    [
+      'BLOCKED_NUMBER_TYPES none',
+      { BLOCKED_NUMBER_TYPES: 'none' },
+      destinationsConfig,
+      { allowedCountries: [], blockedNumberTypes: [] },
+    ],
+    [
+      'BLOCKED_NUMBER_TYPES',
+      { BLOCKED_NUMBER_TYPES: 'premium_rate,VOIP' },
+      destinationsConfig,
+      { allowedCountries: [], blockedNumberTypes: ['PREMIUM_RATE', 'VOIP'] },
+    ],
+    [
+      'daily quotas',
+      { DAILY_MESSAGE_QUOTA: '10000', DAILY_SEGMENT_QUOTA: '25000' },
+      quotaConfig,
+      { dailyMessages: 10_000, dailySegments: 25_000 },
+    ],
   ])('operator setting %s', (_case, values, factory, expected) => {
     withEnv(values);
     expect(factory()).toStrictEqual(expected);
@@ -349,6 +406,15 @@ describe('configuration rejects bad values, naming the variable', () => {
     ['MAX_SUBSCRIPTIONS_PER_SOCKET', '2.5', socketsConfig],
     ['MAX_SOCKETS_PER_ACCOUNT', '-5', socketsConfig],
     ['MAX_SOCKETS_PER_ACCOUNT', '1000001', socketsConfig],
+    ['AUTH_FAILURES_PER_MINUTE', '-1', throttleConfig],
+    ['REQUESTS_PER_MINUTE', 'lots', throttleConfig],
+    ['BATCHES_PER_MINUTE', '1.5', throttleConfig],
+    ['ALLOWED_COUNTRIES', 'US,XX', destinationsConfig],
+    ['ALLOWED_COUNTRIES', 'USA', destinationsConfig],
+    ['BLOCKED_NUMBER_TYPES', 'PREMIUM', destinationsConfig],
+    ['BLOCKED_NUMBER_TYPES', 'none,VOIP', destinationsConfig],
+    ['DAILY_MESSAGE_QUOTA', '-1', quotaConfig],
+    ['DAILY_SEGMENT_QUOTA', 'unlimited', quotaConfig],
   ])('%s=%j', (name, value, factory) => {
     withEnv({ [name]: value });
     const read = () => factory();

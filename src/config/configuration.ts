@@ -2,7 +2,7 @@
 // process.env; everything else injects these sections.
 import { ConfigType, registerAs } from '@nestjs/config';
 import { getCountries, type CountryCode } from 'libphonenumber-js/max';
-import { bool, ConfigError, int, num, oneOf, optionalStr, origins, str, url } from './env';
+import { bool, ConfigError, int, list, num, oneOf, optionalStr, origins, str, url } from './env';
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -231,6 +231,86 @@ export const proxyConfig = registerAs('proxy', () => ({
   trustProxy: int(env(), 'TRUST_PROXY', 0, { min: 0, max: 10 }),
 }));
 
+/**
+ * Throttles shared by every API process through Redis, per minute; 0 turns one off. Failed
+ * authentication counts per client address (under TRUST_PROXY), requests and batch creations per
+ * account.
+ */
+export const throttleConfig = registerAs('throttle', () => ({
+  authFailuresPerMinute: int(env(), 'AUTH_FAILURES_PER_MINUTE', 20, { min: 0, max: 1_000_000 }),
+  requestsPerMinute: int(env(), 'REQUESTS_PER_MINUTE', 1_200, { min: 0, max: 1_000_000_000 }),
+  batchesPerMinute: int(env(), 'BATCHES_PER_MINUTE', 60, { min: 0, max: 1_000_000 }),
+}));
+
+/** ALLOWED_COUNTRIES' name for numbers of no country: +800, +808, +870, +881, +882, +883, +888, +979. */
+export const NON_GEOGRAPHIC = '001';
+
+/** libphonenumber's number types, as BLOCKED_NUMBER_TYPES names them. */
+export const NUMBER_TYPES = [
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+  'FIXED_LINE',
+  'MOBILE',
+  'FIXED_LINE_OR_MOBILE',
+] as const;
+export type NumberType = (typeof NUMBER_TYPES)[number];
+
+export const DEFAULT_BLOCKED_NUMBER_TYPES: readonly NumberType[] = [
+  'PREMIUM_RATE',
+  'SHARED_COST',
+  'UAN',
+  'VOICEMAIL',
+  'PAGER',
+];
+
+/** Where messages may go (SMS-pumping defences); each account may be narrowed further (CLI). */
+export const destinationsConfig = registerAs('destinations', () => {
+  const allowedCountries = [
+    ...new Set(list(env(), 'ALLOWED_COUNTRIES', []).map((code) => code.toUpperCase())),
+  ];
+  for (const code of allowedCountries) {
+    if (code !== NON_GEOGRAPHIC && !getCountries().includes(code as CountryCode)) {
+      throw new ConfigError(
+        'ALLOWED_COUNTRIES',
+        `must list ISO 3166-1 alpha-2 codes such as US,GB (or ${NON_GEOGRAPHIC} for numbers of no country), got "${code}"`,
+      );
+    }
+  }
+  const types = [
+    ...new Set(
+      list(env(), 'BLOCKED_NUMBER_TYPES', DEFAULT_BLOCKED_NUMBER_TYPES).map((type) =>
+        type.toUpperCase(),
+      ),
+    ),
+  ];
+  const none = types.length === 1 && types[0] === 'NONE';
+  for (const type of none ? [] : types) {
+    if (!(NUMBER_TYPES as readonly string[]).includes(type)) {
+      throw new ConfigError(
+        'BLOCKED_NUMBER_TYPES',
+        `must list types among ${NUMBER_TYPES.join(', ')} (or be "none"), got "${type}"`,
+      );
+    }
+  }
+  return {
+    /** Empty: every country (numbers of no country still need NON_GEOGRAPHIC listed). */
+    allowedCountries,
+    blockedNumberTypes: (none ? [] : types) as NumberType[],
+  };
+});
+
+/** Daily quotas per account (UTC day), taken whole when a batch becomes sendable; 0 = none. */
+export const quotaConfig = registerAs('quota', () => ({
+  dailyMessages: int(env(), 'DAILY_MESSAGE_QUOTA', 0, { min: 0, max: 1_000_000_000_000 }),
+  dailySegments: int(env(), 'DAILY_SEGMENT_QUOTA', 0, { min: 0, max: 1_000_000_000_000 }),
+}));
+
 export const configSections = [
   appConfig,
   databaseConfig,
@@ -247,6 +327,9 @@ export const configSections = [
   adminConfig,
   metricsConfig,
   proxyConfig,
+  throttleConfig,
+  destinationsConfig,
+  quotaConfig,
 ];
 
 export type AppConfig = ConfigType<typeof appConfig>;
@@ -264,3 +347,6 @@ export type LoggingConfig = ConfigType<typeof loggingConfig>;
 export type AdminConfig = ConfigType<typeof adminConfig>;
 export type MetricsConfig = ConfigType<typeof metricsConfig>;
 export type ProxyConfig = ConfigType<typeof proxyConfig>;
+export type ThrottleConfig = ConfigType<typeof throttleConfig>;
+export type DestinationsConfig = ConfigType<typeof destinationsConfig>;
+export type QuotaConfig = ConfigType<typeof quotaConfig>;

@@ -127,3 +127,17 @@ function origin(name: string, value: string): string {
   if (!bare || parsed.search !== '' || parsed.hash !== '') throw new ConfigError(name, problem);
   return parsed.origin;
 }
+
+/** A comma-separated list, items trimmed and without blanks; unset means `fallback`. */
+export function list(env: Env, name: string, fallback: readonly string[]): string[] {
+  const value = raw(env, name);
+  if (value === undefined) return [...fallback];
+  return [
+    ...new Set(
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    ),
+  ];
+}

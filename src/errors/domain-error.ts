@@ -8,25 +8,35 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   BATCH_NOT_FOUND: 404,
   NOT_FOUND: 404,
+  KEY_NOT_FOUND: 404,
   REQUEST_TIMEOUT: 408,
   INVALID_TRANSITION: 409,
   IDEMPOTENCY_IN_PROGRESS: 409,
+  LAST_KEY: 409,
   TOO_MANY_RECIPIENTS: 413,
   PAYLOAD_TOO_LARGE: 413,
   IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
   LIMIT_REACHED: 429,
+  QUOTA_EXCEEDED: 429,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-/** One problem in a request: `path` like `recipients[3].variables.code`, `index` for recipients. */
+/** Why a detail refused its value, where a client may act on it by code. */
+export type DetailCode = 'DESTINATION_NOT_ALLOWED';
+
+/**
+ * One problem in a request: `path` like `recipients[3].variables.code`, `index` for recipients,
+ * `code` where the problem has one of its own.
+ */
 export interface ErrorDetail {
   path: string;
   message: string;
   index?: number;
+  code?: DetailCode;
 }
 
 export class DomainError extends Error {

@@ -1,7 +1,7 @@
 // Swagger: the error responses a route can give, all with the one error body.
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
-import { ERROR_STATUS, type ErrorCode } from './domain-error';
+import { ERROR_STATUS, type DetailCode, type ErrorCode } from './domain-error';
 
 export class ErrorDetailDto {
   @ApiProperty({ example: 'recipients[3].variables.code' })
@@ -15,6 +15,13 @@ export class ErrorDetailDto {
     description: 'The recipient index, for problems of a recipient.',
   })
   index?: number;
+
+  @ApiPropertyOptional({
+    enum: ['DESTINATION_NOT_ALLOWED'],
+    description:
+      'A code of its own for some problems: DESTINATION_NOT_ALLOWED for a phone number whose country or number type this service does not send to.',
+  })
+  code?: DetailCode;
 }
 
 export class ErrorBodyDto {
@@ -47,15 +54,20 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   FORBIDDEN: 'The credentials are valid but this request is not allowed (an operator page).',
   BATCH_NOT_FOUND: 'No batch of this account has this id.',
   NOT_FOUND: 'No such route.',
+  KEY_NOT_FOUND: 'No active API key of this account has this id.',
   REQUEST_TIMEOUT: 'The request body stopped arriving, or arrived too slowly for its size.',
   INVALID_TRANSITION: 'The batch cannot make this transition in its current status.',
   IDEMPOTENCY_IN_PROGRESS: 'A request with this Idempotency-Key is still in flight.',
+  LAST_KEY: "The account's last active API key cannot be revoked; create another first.",
   TOO_MANY_RECIPIENTS: 'More recipients than MAX_RECIPIENTS_PER_REQUEST.',
   PAYLOAD_TOO_LARGE:
     "The body is larger than this route's limit (for POST /api/batch, MAX_BODY_MB).",
   IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was used with a different body.',
-  RATE_LIMITED: 'Too many requests.',
+  RATE_LIMITED:
+    'Too many requests (per account, batch creations per account, or failed authentications per client address); retry after Retry-After. RateLimit and RateLimit-Policy say which limit.',
   LIMIT_REACHED: 'A fixed limit is reached (for example subscriptions per socket).',
+  QUOTA_EXCEEDED:
+    "The account's daily message or segment quota (UTC day) would be passed; details say what is left, Retry-After the seconds to the next UTC midnight.",
   SERVICE_UNAVAILABLE:
     'The service is busy (for example with large bodies); retry after Retry-After.',
   INTERNAL: 'An unexpected error; the body carries a correlationId found in the log.',

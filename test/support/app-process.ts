@@ -24,6 +24,11 @@ export function appEnv(overrides: Record<string, string | undefined> = {}): Node
     REDIS_URL: env.redisUrl,
     REDIS_PREFIX: env.redisPrefix,
     BOOTSTRAP_API_KEY: env.bootstrapApiKey,
+    // Off in the harness: a suite's traffic would otherwise trip them. The throttling tests set
+    // them on apps of their own.
+    AUTH_FAILURES_PER_MINUTE: '0',
+    REQUESTS_PER_MINUTE: '0',
+    BATCHES_PER_MINUTE: '0',
     ...overrides,
   };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
