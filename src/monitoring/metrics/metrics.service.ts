@@ -21,6 +21,21 @@ export interface SendObservation {
   latencyMs: number;
 }
 
+/**
+ * Why a request, handshake or batch was refused by a defence of issue 12 (docs/SECURITY.md):
+ * throttles, destinations, quotas.
+ */
+export const REFUSAL_REASONS = [
+  'auth_throttled',
+  'requests_throttled',
+  'batches_throttled',
+  'destination_country',
+  'destination_type',
+  'quota_messages',
+  'quota_segments',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
 export const ATTEMPT_OUTCOMES = ['accepted', 'failed', 'rate_limited'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
@@ -101,6 +116,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly refusals = new Counter({
+    name: 'salvo_refusals_total',
+    help: 'Requests, handshakes and batches refused by a throttle, a destination rule or a daily quota, by reason (destination reasons count refused recipients).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   private readonly sockets = new Gauge({
     name: 'salvo_sockets_connected',
     help: 'Socket.IO clients connected to this process.',
@@ -131,6 +153,7 @@ export class MetricsService {
       for (const outcome of ATTEMPT_OUTCOMES) this.attempts.labels(priority, outcome).inc(0);
       for (const category of ERROR_CATEGORIES) this.failed.labels(priority, category).inc(0);
     }
+    for (const reason of REFUSAL_REASONS) this.refusals.labels(reason).inc(0);
   }
 
   /** Registers how to read queue depths and batch counts on scrape; until then both are left out. */
@@ -167,6 +190,11 @@ export class MetricsService {
     this.providerLatency.observe(latencyMs / 1000);
     if (status === 'sent') this.sent.labels(priority).inc();
     else if (status === 'failed') this.failed.labels(priority, category ?? 'unknown').inc();
+  }
+
+  /** Something refused for `reason`; `count` recipients for a destination refusal. */
+  refused(reason: RefusalReason, count = 1): void {
+    this.refusals.labels(reason).inc(count);
   }
 
   eventEmitted(event: string, count = 1): void {
