@@ -37,6 +37,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     dropUnreadBody(request, response);
     // RFC 6750: a 401 names the scheme it wants.
     if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    }
     response.status(body.statusCode).json(body);
   }
 
