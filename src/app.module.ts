@@ -17,6 +17,7 @@ import { QueueBoardModule } from './monitoring/queue-board/queue-board.module';
 import { QueueModule } from './queue/queue.module';
 import { AnalyticsModule } from './rate-limit/analytics/analytics.module';
 import { RedisModule } from './redis/redis.module';
+import { QuotaHttpModule } from './quota/quota-http.module';
 import { RequestBodyModule } from './request-body/request-body.module';
 import { TemplateModule } from './template/template.module';
 
@@ -49,6 +50,7 @@ export class AppModule {
           ? [
               TemplateModule,
               BatchHttpModule,
+              QuotaHttpModule,
               ErrorLogModule,
               AnalyticsModule,
               GatewayModule,

@@ -53,8 +53,8 @@ export class BatchIngestRepository {
     await manager.query(
       `INSERT INTO batches (id, account_id, text, variables, priority, status, auto_start, schedule_time,
          started_at, total, pending_count, completed_count, failed_count, cancelled_count, segments, encodings,
-         created_at, resumed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+         created_at, resumed_at, quota_taken)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
       [
         batch.id,
         batch.accountId,
@@ -74,6 +74,7 @@ export class BatchIngestRepository {
         batch.encodings,
         batch.createdAt,
         batch.resumedAt,
+        batch.quotaTaken,
       ],
     );
   }

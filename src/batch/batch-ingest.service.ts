@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { uuidV7s } from '../common/uuid-v7';
 import { ingestConfig, type IngestConfig } from '../config/configuration';
 import { ValidationFailed, type ErrorDetail } from '../errors/domain-error';
+import { QuotaService } from '../quota/quota.service';
 import { firstOccurrences } from './duplicate-numbers';
 import { BatchIngestRepository, type NewBatch, type NewMessage } from './batch-ingest.repository';
 import { toBatchStatus } from './batch.presenter';
@@ -41,6 +42,7 @@ export class BatchIngestService {
     private readonly repository: BatchIngestRepository,
     private readonly phones: PhoneNumberParser,
     private readonly idempotency: IdempotencyService,
+    private readonly quotas: QuotaService,
     @Inject(ingestConfig.KEY) private readonly config: IngestConfig,
   ) {}
 
@@ -75,6 +77,11 @@ export class BatchIngestService {
       await this.repository.copyMessages(manager, id, this.messages(batch, parsing, tally));
       const { options, template } = batch;
       const startsNow = options.autoStart && (!options.scheduleTime || options.scheduleTime <= now);
+      // Over the daily quota, the 429 rolls everything back (and frees the Idempotency-Key).
+      if (startsNow) {
+        const need = { messages: tally.messages, segments: tally.segments, what: 'this batch' };
+        await this.quotas.take(manager, accountId, need);
+      }
       const row: NewBatch = {
         id,
         accountId,
@@ -86,6 +93,7 @@ export class BatchIngestService {
         scheduleTime: options.scheduleTime,
         startedAt: startsNow ? now : null,
         resumedAt: startsNow ? now : null,
+        quotaTaken: startsNow,
         total: tally.messages,
         pendingCount: tally.messages,
         completedCount: 0,

@@ -8,13 +8,17 @@ import { DispatchProducer, type QueueableBatch } from './dispatch/dispatch.produ
 import { DispatchRepository } from './dispatch/dispatch.repository';
 import type { ErrorCategory } from '../errors/error-taxonomy';
 import { ADD_TO_TIMELINE } from '../rate-limit/analytics/analytics.sql';
+import { QuotaService } from '../quota/quota.service';
 import { BatchEntity, type BatchStatus } from './entities/batch.entity';
 
 const RETURNING = `RETURNING id, priority, total, generation`;
 
 /**
  * start, pause, resume and cancel: each one conditional update, so two concurrent actions cannot
- * both succeed; the ones that (re)start dispatch queue a new generation of chunk jobs.
+ * both succeed; the ones that (re)start dispatch queue a new generation of chunk jobs. A batch
+ * takes its daily quota in the transaction that first makes it sendable (start, or the resume of
+ * a batch the quota paused), and retry-failed takes it for what it requeues; over the quota the
+ * transaction rolls back with a 429.
  */
 @Injectable()
 export class BatchLifecycleService {
@@ -24,18 +28,25 @@ export class BatchLifecycleService {
     private readonly dataSource: DataSource,
     private readonly producer: DispatchProducer,
     private readonly repository: DispatchRepository,
+    private readonly quotas: QuotaService,
   ) {}
 
   async start(accountId: string, id: string): Promise<BatchEntity> {
-    const { queueable, batch } = await this.transition(accountId, id, 'start', (manager) =>
-      queryRows<QueueableBatch>(
+    const { queueable, batch } = await this.transition(accountId, id, 'start', async (manager) => {
+      const started = await queryRows<QueueableBatch & { segments: string }>(
         manager,
         `UPDATE batches SET status = 'processing', started_at = now(), resumed_at = now(),
-           generation = generation + 1
-         WHERE id = $1 AND account_id = $2 AND status = 'pending' ${RETURNING}`,
+           generation = generation + 1, quota_taken = true
+         WHERE id = $1 AND account_id = $2 AND status = 'pending' ${RETURNING}, segments`,
         [id, accountId],
-      ),
-    );
+      );
+      // A pending batch has never taken its quota: all its messages are still to send.
+      for (const { total, segments } of started) {
+        const need = { messages: total, segments: Number(segments), what: 'this batch' };
+        await this.quotas.take(manager, accountId, need);
+      }
+      return started;
+    });
     await this.queue(queueable);
     return batch;
   }
@@ -53,16 +64,35 @@ export class BatchLifecycleService {
     return batch;
   }
 
+  /** A batch the quota paused at its scheduled start takes its quota now, and starts. */
   async resume(accountId: string, id: string): Promise<BatchEntity> {
-    const { queueable, batch } = await this.transition(accountId, id, 'resume', (manager) =>
-      queryRows<QueueableBatch>(
+    const { queueable, batch } = await this.transition(accountId, id, 'resume', async (manager) => {
+      const [paused] = await manager.query<
+        { quota_taken: boolean; total: number; segments: string }[]
+      >(
+        `SELECT quota_taken, total, segments FROM batches
+         WHERE id = $1 AND account_id = $2 AND status = 'paused' FOR UPDATE`,
+        [id, accountId],
+      );
+      if (!paused) return [];
+      // Never sendable before, so every message is still to send.
+      if (!paused.quota_taken) {
+        const need = {
+          messages: paused.total,
+          segments: Number(paused.segments),
+          what: 'this batch',
+        };
+        await this.quotas.take(manager, accountId, need);
+      }
+      return queryRows<QueueableBatch>(
         manager,
         `UPDATE batches SET status = 'processing', pause_reason = NULL, resumed_at = now(),
+           started_at = COALESCE(started_at, now()), quota_taken = true,
            generation = generation + 1, error_window = ''
-         WHERE id = $1 AND account_id = $2 AND status = 'paused' ${RETURNING}`,
-        [id, accountId],
-      ),
-    );
+         WHERE id = $1 ${RETURNING}`,
+        [id],
+      );
+    });
     await this.queue(queueable);
     return batch;
   }
@@ -109,20 +139,28 @@ export class BatchLifecycleService {
       id,
       'retry-failed',
       async (manager) => {
-        const [locked] = await manager.query<{ status: BatchStatus }[]>(
-          `SELECT status FROM batches WHERE id = $1 AND account_id = $2 AND status = ANY($3)
+        const [locked] = await manager.query<{ status: BatchStatus; quota_taken: boolean }[]>(
+          `SELECT status, quota_taken FROM batches
+         WHERE id = $1 AND account_id = $2 AND status = ANY($3)
          FOR UPDATE`,
           [id, accountId, allowedFrom('retry-failed')],
         );
         if (!locked) return [];
-        const messages = await queryRows<unknown>(
+        const messages = await queryRows<{ segments: number }>(
           manager,
           `UPDATE messages SET status = 'pending', attempts = 0, next_attempt_at = NULL
          WHERE batch_id = $1 AND status = 'failed' AND last_error ->> 'category' = ANY($2)
-         RETURNING seq`,
+         RETURNING segments`,
           [id, categories],
         );
         requeued = messages.length;
+        // They are sent again: they count again. A batch that never took its quota takes it
+        // whole when it starts or resumes, these included.
+        if (requeued && locked.quota_taken) {
+          const segments = messages.reduce((sum, message) => sum + Number(message.segments), 0);
+          const need = { messages: requeued, segments, what: 'the requeued messages' };
+          await this.quotas.take(manager, accountId, need);
+        }
         // The timeline's failures keep adding up to the counter: they leave it now.
         if (requeued) {
           await manager.query(

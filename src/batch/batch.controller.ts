@@ -52,6 +52,7 @@ export class BatchController {
     'IDEMPOTENCY_KEY_REUSED',
     'IDEMPOTENCY_IN_PROGRESS',
     'SERVICE_UNAVAILABLE',
+    'QUOTA_EXCEEDED',
   )
   async create(
     @CurrentAccount() accountId: string,
@@ -100,9 +101,19 @@ export class BatchController {
 
   @Post(':id/start')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Start a pending batch now (also one waiting for its schedule)' })
+  @ApiOperation({
+    summary: 'Start a pending batch now (also one waiting for its schedule)',
+    description:
+      "The batch takes its messages and segments from the account's daily quotas; over either, 429 QUOTA_EXCEEDED with Retry-After and the batch stays pending.",
+  })
   @ApiOkResponse({ type: BatchStatusDto })
-  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION', 'PAYLOAD_TOO_LARGE')
+  @ApiErrors(
+    'INVALID_ID',
+    'BATCH_NOT_FOUND',
+    'INVALID_TRANSITION',
+    'PAYLOAD_TOO_LARGE',
+    'QUOTA_EXCEEDED',
+  )
   start(
     @CurrentAccount() accountId: string,
     @Param('id', ParseUuidPipe) id: string,
@@ -124,9 +135,19 @@ export class BatchController {
 
   @Post(':id/resume')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Resume a paused batch' })
+  @ApiOperation({
+    summary: 'Resume a paused batch',
+    description:
+      'A batch the daily quota paused at its scheduled start takes its quota now; over it, 429 QUOTA_EXCEEDED and the batch stays paused.',
+  })
   @ApiOkResponse({ type: BatchStatusDto })
-  @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND', 'INVALID_TRANSITION', 'PAYLOAD_TOO_LARGE')
+  @ApiErrors(
+    'INVALID_ID',
+    'BATCH_NOT_FOUND',
+    'INVALID_TRANSITION',
+    'PAYLOAD_TOO_LARGE',
+    'QUOTA_EXCEEDED',
+  )
   resume(
     @CurrentAccount() accountId: string,
     @Param('id', ParseUuidPipe) id: string,
@@ -153,7 +174,7 @@ export class BatchController {
   @ApiOperation({
     summary: 'Send failed messages again: a finished batch reopens',
     description:
-      'Failed messages of the named categories (by default the retryable ones) go back to pending with their attempts reset; a completed or failed batch goes back to processing, and the validity clock and the error-rate window restart. With nothing to retry: 200 with requeued 0. A cancelled batch: 409.',
+      'Failed messages of the named categories (by default the retryable ones) go back to pending with their attempts reset; a completed or failed batch goes back to processing, and the validity clock and the error-rate window restart. With nothing to retry: 200 with requeued 0. A cancelled batch: 409. The requeued messages and their segments count against the daily quotas again (429 QUOTA_EXCEEDED over them, nothing requeued).',
   })
   @ApiBody({ type: RetryFailedDto, required: false })
   @ApiOkResponse({ type: RetryFailedResultDto })
@@ -163,6 +184,7 @@ export class BatchController {
     'INVALID_TRANSITION',
     'VALIDATION_FAILED',
     'PAYLOAD_TOO_LARGE',
+    'QUOTA_EXCEEDED',
   )
   retryFailed(
     @CurrentAccount() accountId: string,

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { QuotaModule } from '../quota/quota.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { BatchIngestRepository } from './batch-ingest.repository';
 import { BatchIngestService } from './batch-ingest.service';
@@ -21,6 +22,7 @@ import { SentRate } from './sent-rate.service';
     TypeOrmModule.forFeature([BatchEntity, MessageEntity]),
     BullModule.registerQueue(...Object.values(DISPATCH_QUEUES).map((name) => ({ name }))),
     RateLimitModule,
+    QuotaModule,
   ],
   providers: [
     BatchService,

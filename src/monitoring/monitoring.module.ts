@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { BatchModule } from '../batch/batch.module';
+import { QuotaModule } from '../quota/quota.module';
 import { HealthController } from './health/health.controller';
 import { RedisHealthIndicator } from './health/redis.health';
 import { ScrapeReads } from './metrics/scrape-reads.service';
@@ -10,7 +11,7 @@ import { ScrapeReads } from './metrics/scrape-reads.service';
  * holds the metrics). On every process, whatever its role.
  */
 @Module({
-  imports: [TerminusModule.forRoot(), BatchModule],
+  imports: [TerminusModule.forRoot(), BatchModule, QuotaModule],
   controllers: [HealthController],
   providers: [RedisHealthIndicator, ScrapeReads],
 })

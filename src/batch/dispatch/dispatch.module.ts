@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { QuotaModule } from '../../quota/quota.module';
 import { RateLimitModule } from '../../rate-limit/rate-limit.module';
 import { SmsModule } from '../../sms/sms.module';
 import { BatchModule } from '../batch.module';
@@ -10,7 +11,7 @@ import { ResultWriter } from './result-writer.service';
 
 /** Sending (worker processes only): the chunk consumer, the result writer and the reconciler. */
 @Module({
-  imports: [BatchModule, RateLimitModule, SmsModule],
+  imports: [BatchModule, RateLimitModule, SmsModule, QuotaModule],
   providers: [DispatchService, DispatchProcessor, ResultWriter, BatchStatusCache, Reconciler],
 })
 export class DispatchModule {}

@@ -21,6 +21,8 @@ import { ADVISORY_LOCKS } from '../../database/database-setup';
 import { queryRows } from '../../database/query-rows';
 import type { BatchRef } from '../../monitoring/events/batch-events';
 import { BatchEvents } from '../../monitoring/events/batch-events.service';
+import { quotaPauseReason } from '../../quota/daily-quota';
+import { QuotaService } from '../../quota/quota.service';
 import { validFrom } from '../batch-sql';
 import { BatchService } from '../batch.service';
 import { DispatchProducer, type QueueableBatch } from './dispatch.producer';
@@ -32,6 +34,8 @@ import { DispatchRepository } from './dispatch.repository';
  * has come, re-queues processing batches with pending messages of which Redis holds no job (jobs
  * that failed for good), or all of them when Redis lost its data, cancels the expired claims of
  * cancelled batches, and fails the messages of batches past MESSAGE_VALIDITY_SECONDS. Messages whose claim expired are taken again by the re-queued chunks.
+ * A scheduled batch takes its daily quota as it starts; one the quota cannot take is paused
+ * instead, saying so, and takes it when resumed.
  */
 @Injectable()
 export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -45,6 +49,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly repository: DispatchRepository,
     private readonly batchService: BatchService,
     private readonly events: BatchEvents,
+    private readonly quotas: QuotaService,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
@@ -88,6 +93,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const queued: { batch: QueueableBatch; from: number }[] = [];
     const expiring: BatchRef[] = [];
     const started: BatchEntity[] = [];
+    const pausedByQuota: BatchEntity[] = [];
     const cancelledClaims: BatchRef[] = [];
     await this.dataSource.transaction(async (manager) => {
       const [{ locked }] = await manager.query<{ locked: boolean }[]>(
@@ -101,9 +107,17 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const expired = `(status IN ('processing', 'paused') AND pending_count > 0
         AND ${validFrom('batches')} < now() - make_interval(secs => $4::double precision / 1000))`;
       const batches = await manager.query<
-        { id: string; accountId: string; status: BatchStatus; expired: boolean }[]
+        {
+          id: string;
+          accountId: string;
+          status: BatchStatus;
+          expired: boolean;
+          total: number;
+          segments: string;
+        }[]
       >(
-        `SELECT id, account_id AS "accountId", status, ${expired} AS expired FROM batches
+        `SELECT id, account_id AS "accountId", status, ${expired} AS expired, total, segments
+         FROM batches
          WHERE (status = 'pending' AND auto_start AND schedule_time <= now())
             OR (status = 'processing' AND pending_count > 0 AND NOT (id = ANY($1))
                 AND ($3 OR COALESCE(resumed_at, started_at)
@@ -113,7 +127,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
          ORDER BY id FOR UPDATE`,
         [[...withJobs], this.config.reconcileIntervalMs, redisLost, this.retry.validityMs],
       );
-      for (const { id, accountId, status, expired: pastValidity } of batches) {
+      for (const { id, accountId, status, expired: pastValidity, total, segments } of batches) {
         if (status === 'cancelled') {
           // Its worker died mid-send: those messages would stay pending forever.
           if (await this.repository.cancelExpiredClaims(manager, id)) {
@@ -125,10 +139,22 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
           expiring.push({ id, accountId }); // after this transaction, in chunks of their own
           continue;
         }
+        if (status === 'pending') {
+          const need = { messages: total, segments: Number(segments), what: 'this batch' };
+          const decision = await this.quotas.tryTake(manager, accountId, need);
+          if (!decision.taken) {
+            await manager.query(
+              `UPDATE batches SET status = 'paused', pause_reason = $2 WHERE id = $1`,
+              [id, quotaPauseReason(decision, need)],
+            );
+            pausedByQuota.push(await manager.findOneByOrFail(BatchEntity, { id }));
+            continue;
+          }
+        }
         const [batch] = await queryRows<QueueableBatch>(
           manager,
           `UPDATE batches SET generation = generation + 1,
-             status = 'processing',
+             status = 'processing', quota_taken = true,
              started_at = COALESCE(started_at, now()),
              resumed_at = CASE WHEN status = 'pending' THEN now() ELSE resumed_at END
            WHERE id = $1 RETURNING id, priority, total, generation`,
@@ -140,7 +166,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       }
     });
     this.events.progressed(cancelledClaims);
-    await this.batchService.announce(started);
+    await this.batchService.announce([...started, ...pausedByQuota]);
+    for (const { id } of pausedByQuota) this.logger.log(`Batch ${id}: paused by the daily quota`);
     for (const { id, accountId } of expiring) {
       const { expired, finished, appeared } = await this.repository.expire(id);
       if (!expired) continue;

@@ -93,6 +93,13 @@ export class BatchEntity {
   @Column('bigint', { name: 'processing_ms', transformer: bigintAsNumber })
   processingMs: number;
 
+  /**
+   * Whether its messages were counted against the daily quota: set when it first becomes
+   * sendable; false for a pending batch and one the quota paused at its scheduled start.
+   */
+  @Column('boolean', { name: 'quota_taken' })
+  quotaTaken: boolean;
+
   /** When the current stretch of processing began; null unless processing. */
   @Column('timestamptz', { name: 'resumed_at', nullable: true })
   resumedAt: Date | null;

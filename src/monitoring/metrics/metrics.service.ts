@@ -50,10 +50,24 @@ export interface QueueJobCounts {
 }
 export const QUEUE_STATES = ['waiting', 'active', 'delayed'] as const;
 
+/** Messages and segments one account made sendable on one UTC day (daily quotas). */
+export interface DailyUsage {
+  accountId: string;
+  accountName: string;
+  /** YYYY-MM-DD */
+  day: string;
+  messages: number;
+  segments: number;
+}
+
+type UsageLabel = 'account_id' | 'account' | 'day';
+
 /** Reads made while Prometheus scrapes; registered by the module that can reach them. */
 export interface ScrapeReads {
   queueDepths(): Promise<Record<Priority, QueueJobCounts>>;
   batchesByStatus(): Promise<Partial<Record<BatchStatus, number>>>;
+  /** Today's and yesterday's usage of every account that has some. */
+  dailyUsage(): Promise<DailyUsage[]>;
 }
 
 /** A scrape waits at most this long for Redis or PostgreSQL before leaving their metrics out. */
@@ -71,6 +85,7 @@ export class MetricsService {
   private reads?: {
     queues: ScrapeSource<Record<Priority, QueueJobCounts>>;
     batches: ScrapeSource<Partial<Record<BatchStatus, number>>>;
+    usage: ScrapeSource<DailyUsage[]>;
   };
 
   private readonly sent = new Counter({
@@ -145,6 +160,25 @@ export class MetricsService {
     collect: () => this.collectBatches(),
   });
 
+  private readonly dailyMessages: Gauge<UsageLabel> = new Gauge({
+    name: 'salvo_daily_messages',
+    help: 'Messages each account made sendable on the UTC day (what its daily message quota counts), today and yesterday; read from PostgreSQL when scraped.',
+    labelNames: ['account_id', 'account', 'day'] as const,
+    registers: [this.registry],
+    collect: (): Promise<void> => this.collectDailyUsage(this.dailyMessages, 'messages'),
+  });
+
+  private readonly dailySegments: Gauge<UsageLabel> = new Gauge({
+    name: 'salvo_daily_segments',
+    help: 'Segments of the messages each account made sendable on the UTC day (what its daily segment quota counts), today and yesterday; read from PostgreSQL when scraped.',
+    labelNames: ['account_id', 'account', 'day'] as const,
+    registers: [this.registry],
+    collect: (): Promise<void> => this.collectDailyUsage(this.dailySegments, 'segments'),
+  });
+
+  /** The daily usage read both gauges of one scrape share (prom-client collects them at once). */
+  private usageRead?: Promise<DailyUsage[] | undefined>;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Every series exists from the start, so rates and alerts work before the first message.
@@ -156,7 +190,7 @@ export class MetricsService {
     for (const reason of REFUSAL_REASONS) this.refusals.labels(reason).inc(0);
   }
 
-  /** Registers how to read queue depths and batch counts on scrape; until then both are left out. */
+  /** Registers how to read queue depths, batch counts and daily usage on scrape; until then they are left out. */
   readOnScrape(reads: ScrapeReads): void {
     this.reads = {
       queues: new ScrapeSource(
@@ -168,6 +202,12 @@ export class MetricsService {
       batches: new ScrapeSource(
         'batch counts (PostgreSQL)',
         () => reads.batchesByStatus(),
+        SCRAPE_READ_TIMEOUT_MS,
+        this.logger,
+      ),
+      usage: new ScrapeSource(
+        'daily usage (PostgreSQL)',
+        () => reads.dailyUsage(),
         SCRAPE_READ_TIMEOUT_MS,
         this.logger,
       ),
@@ -225,6 +265,20 @@ export class MetricsService {
     this.batches.reset();
     if (!counts) return;
     for (const status of BATCH_STATUSES) this.batches.labels(status).set(counts[status] ?? 0);
+  }
+
+  private async collectDailyUsage(
+    gauge: Gauge<UsageLabel>,
+    kind: 'messages' | 'segments',
+  ): Promise<void> {
+    this.usageRead ??= (this.reads?.usage.tryRead() ?? Promise.resolve(undefined)).finally(() => {
+      this.usageRead = undefined;
+    });
+    const usage = await this.usageRead;
+    gauge.reset();
+    for (const row of usage ?? []) {
+      gauge.set({ account_id: row.accountId, account: row.accountName, day: row.day }, row[kind]);
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { DispatchProducer } from '../../batch/dispatch/dispatch.producer';
 import { PRIORITIES, type BatchStatus, type Priority } from '../../batch/entities/batch.entity';
+import { QuotaService } from '../../quota/quota.service';
 import { MetricsService, type QueueJobCounts } from './metrics.service';
 import { ThrottledRead } from './throttled-read';
 
@@ -14,7 +15,16 @@ export const BATCH_COUNTS_FRESH_MS = 15_000;
 /** Counts older than this are not served: the scrape waits for a read, or leaves them out. */
 export const BATCH_COUNTS_STALE_MS = 60_000;
 
-/** Tells MetricsService how to read queue depths (Bull, in Redis) and batch counts (PostgreSQL). */
+/**
+ * Daily usage is read at most this often per process: it changes only when batches start, and an
+ * alert on a sudden rise does not need it fresher.
+ */
+export const DAILY_USAGE_FRESH_MS = 5_000;
+
+/**
+ * Tells MetricsService how to read queue depths (Bull, in Redis), batch counts and daily usage
+ * (PostgreSQL).
+ */
 @Injectable()
 export class ScrapeReads implements OnModuleInit {
   private readonly batchCounts = new ThrottledRead(
@@ -23,9 +33,16 @@ export class ScrapeReads implements OnModuleInit {
     BATCH_COUNTS_STALE_MS,
   );
 
+  private readonly dailyUsage = new ThrottledRead(
+    () => this.quotas.recentUsage(),
+    DAILY_USAGE_FRESH_MS,
+    BATCH_COUNTS_STALE_MS,
+  );
+
   constructor(
     private readonly metrics: MetricsService,
     private readonly producer: DispatchProducer,
+    private readonly quotas: QuotaService,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -33,6 +50,7 @@ export class ScrapeReads implements OnModuleInit {
     this.metrics.readOnScrape({
       queueDepths: () => this.queueDepths(),
       batchesByStatus: () => this.batchCounts.get(),
+      dailyUsage: () => this.dailyUsage.get(),
     });
   }
 
