@@ -122,3 +122,15 @@ export async function createAccount(
   const lines = output().trimEnd().split('\n');
   return { key: lines[lines.length - 1], output: output() };
 }
+
+/** Runs `npm run account:set`'s compiled script; answers its exit code and output. */
+export async function setAccount(
+  args: string[],
+  databaseUrl = testEnv().databaseUrl,
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number | null; output: string }> {
+  const cli = join(DIST, 'accounts', 'set-account.cli.js');
+  const { output, exited } = runNode(cli, args, appEnv({ ...env, DATABASE_URL: databaseUrl }));
+  const code = await exited;
+  return { code, output: output() };
+}
