@@ -18,6 +18,7 @@ import { QueueModule } from './queue/queue.module';
 import { AnalyticsModule } from './rate-limit/analytics/analytics.module';
 import { RedisModule } from './redis/redis.module';
 import { RequestBodyModule } from './request-body/request-body.module';
+import { ThrottleModule } from './security/throttling/throttle.module';
 import { TemplateModule } from './template/template.module';
 
 /**
@@ -43,6 +44,7 @@ export class AppModule {
         AccountsModule,
         RequestBodyModule,
         MetricsModule,
+        ThrottleModule,
         MonitoringModule,
         BatchEventsModule,
         ...(serves
