@@ -19,6 +19,7 @@ import { AnalyticsModule } from './rate-limit/analytics/analytics.module';
 import { RedisModule } from './redis/redis.module';
 import { QuotaHttpModule } from './quota/quota-http.module';
 import { RequestBodyModule } from './request-body/request-body.module';
+import { ThrottleModule } from './security/throttling/throttle.module';
 import { TemplateModule } from './template/template.module';
 
 /**
@@ -44,6 +45,7 @@ export class AppModule {
         AccountsModule,
         RequestBodyModule,
         MetricsModule,
+        ThrottleModule,
         MonitoringModule,
         BatchEventsModule,
         ...(serves

@@ -14,7 +14,7 @@ export function configureHttp(app: NestExpressApplication, { docs }: { docs: boo
   if (corsOrigins.length) {
     app.enableCors({
       origin: corsOrigins,
-      exposedHeaders: ['Location', 'X-Request-Id', 'Retry-After'],
+      exposedHeaders: ['Location', 'X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
       maxAge: 600,
     });
   }
@@ -34,7 +34,9 @@ function setupSwagger(app: INestApplication): void {
       .setDescription(
         'SMS batch campaigns: post a template and its recipients, Salvo validates and stores them, ' +
           'sends each message at its priority rate and reports progress. Every /api route but this ' +
-          'documentation needs `Authorization: Bearer <api key>`.',
+          'documentation needs `Authorization: Bearer <api key>`. Requests and batch creations are ' +
+          'throttled per account, failed authentications per client address: answers carry ' +
+          '`RateLimit-Policy` and `RateLimit`, and a 429 `RATE_LIMITED` also `Retry-After`.',
       )
       .setVersion('0.1.0')
       .addBearerAuth({

@@ -1,9 +1,10 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { proxyConfig, type ProxyConfig } from '../config/configuration';
 import { Unauthorized } from '../errors/domain-error';
 import { logAuthFailure } from '../security/auth-failure-log';
+import { HttpThrottle } from '../security/throttling/http-throttle';
 import { AccountsService } from './accounts.service';
 
 const IS_PUBLIC = 'salvo:public';
@@ -16,7 +17,8 @@ export interface AuthenticatedRequest extends Request {
 
 /**
  * Every HTTP route needs `Authorization: Bearer <api key>` unless marked @Public(); Socket.IO
- * handlers are left to the gateway's handshake.
+ * handlers are left to the gateway's handshake. The throttles (security/throttling) are asked here
+ * too: the address's auth lock, its failures, and the account's requests and batch creations.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -24,6 +26,7 @@ export class ApiKeyGuard implements CanActivate {
     private readonly accounts: AccountsService,
     private readonly reflector: Reflector,
     @Inject(proxyConfig.KEY) private readonly proxy: ProxyConfig,
+    private readonly throttle: HttpThrottle,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -34,6 +37,9 @@ export class ApiKeyGuard implements CanActivate {
     // Sockets authenticate once, in the Socket.IO handshake (monitoring/gateway).
     if (isPublic || context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const response = context.switchToHttp().getResponse<Response>();
+    // A locked address is refused before its key is looked up, a correct key included.
+    await this.throttle.checkLock(request, response);
     try {
       request.accountId = await this.accountOf(request.headers.authorization);
     } catch (error) {
@@ -44,9 +50,11 @@ export class ApiKeyGuard implements CanActivate {
           'api',
           `Authorization ${error.details?.[0]?.message}`,
         );
+        await this.throttle.countFailure(request, response);
       }
       throw error;
     }
+    await this.throttle.countRequest(context, request.accountId);
     return true;
   }
 

@@ -14,6 +14,7 @@ import { ParseUuidPipe } from '../common/parse-uuid.pipe';
 import { ApiErrors } from '../errors/error-responses.decorator';
 import { JsonBody } from '../request-body/body-limits';
 import { RETRYABLE_CATEGORIES } from '../errors/error-taxonomy';
+import { CountsAsBatchCreation } from '../security/throttling/http-throttle';
 import { BatchService } from './batch.service';
 import { CreateBatchDto } from './dto/create-batch.dto';
 import { BatchPageDto, BatchStatusDto, CreatedBatchDto } from './dto/batch-status.dto';
@@ -29,6 +30,7 @@ export class BatchController {
 
   @Post()
   @JsonBody('batch')
+  @CountsAsBatchCreation()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a batch: validate every recipient and store it' })
   @ApiBody({ type: CreateBatchDto })

@@ -64,7 +64,7 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
     "The body is larger than this route's limit (for POST /api/batch, MAX_BODY_MB).",
   IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was used with a different body.',
   RATE_LIMITED:
-    'Too many requests (per account, batch creations per account, or failed authentications per client address); retry after Retry-After. RateLimit and RateLimit-Policy say which limit.',
+    'A throttle refused the request: REQUESTS_PER_MINUTE per account, BATCHES_PER_MINUTE per account (POST /api/batch), or AUTH_FAILURES_PER_MINUTE failed authentications per client address (then every credential from it is refused, a correct key too); retry after Retry-After. RateLimit-Policy and RateLimit name the throttle.',
   LIMIT_REACHED: 'A fixed limit is reached (for example subscriptions per socket).',
   QUOTA_EXCEEDED:
     "The account's daily message or segment quota (UTC day) would be passed; details say what is left, Retry-After the seconds to the next UTC midnight.",
@@ -73,9 +73,32 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   INTERNAL: 'An unexpected error; the body carries a correlationId found in the log.',
 };
 
-/** Documents the given error codes, grouped by HTTP status, plus 401 and 500 which every route has. */
+/** What a 429 carries besides its body (security/throttling). */
+const THROTTLE_HEADERS = {
+  'Retry-After': {
+    description: 'Seconds to wait before trying again (whole seconds, rounded up).',
+    schema: { type: 'integer' },
+  },
+  'RateLimit-Policy': {
+    description:
+      'The throttles of this route (draft-ietf-httpapi-ratelimit-headers), e.g. `"requests";q=1200;w=60, "batches";q=60;w=60`; also on successful answers. `auth-failures` on a refused credential.',
+    schema: { type: 'string' },
+  },
+  RateLimit: {
+    description:
+      'What is left of each throttle and the seconds until its window starts again, e.g. `"requests";r=0;t=42`; also on successful answers.',
+    schema: { type: 'string' },
+  },
+};
+
+/**
+ * Documents the given error codes, grouped by HTTP status, plus what every authenticated route
+ * can answer: 401, 429 `RATE_LIMITED` (every one is throttled) and 500.
+ */
 export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
-  const all: ErrorCode[] = [...new Set<ErrorCode>([...codes, 'UNAUTHORIZED', 'INTERNAL'])];
+  const all: ErrorCode[] = [
+    ...new Set<ErrorCode>([...codes, 'UNAUTHORIZED', 'RATE_LIMITED', 'INTERNAL']),
+  ];
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of all) {
     byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
@@ -86,6 +109,7 @@ export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorat
         status,
         type: ErrorBodyDto,
         description: group.map((code) => `\`${code}\`: ${DESCRIPTIONS[code]}`).join(' '),
+        ...(status === 429 ? { headers: THROTTLE_HEADERS } : {}),
       }),
     ),
   );

@@ -16,6 +16,8 @@ import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
 import { proxyConfig } from '../../config/configuration';
 import { DomainError } from '../../errors/domain-error';
 import { logAuthFailure } from '../../security/auth-failure-log';
+import { clientAddress } from '../../security/client-address';
+import { ThrottleService } from '../../security/throttling/throttle.service';
 import { BATCH_NAMESPACE } from '../events/batch-events';
 import { MetricsService } from '../metrics/metrics.service';
 import { AccountSockets } from './account-sockets';
@@ -32,7 +34,7 @@ type AuthedSocket = Socket<Record<string, never>, Record<string, never>, never, 
 
 /** `connect_error` for a refused handshake: `message` is the code, `data` the usual error body. */
 function handshakeError(
-  code: 'UNAUTHORIZED' | 'INTERNAL' | 'LIMIT_REACHED' | 'NOT_FOUND',
+  code: 'UNAUTHORIZED' | 'INTERNAL' | 'LIMIT_REACHED' | 'NOT_FOUND' | 'RATE_LIMITED',
   message: string,
 ): Error {
   return Object.assign(new Error(code), { data: { code, message } });
@@ -54,6 +56,7 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     private readonly metrics: MetricsService,
     private readonly accountSockets: AccountSockets,
     @Inject(socketsConfig.KEY) private readonly limits: SocketsConfig,
+    private readonly throttle: ThrottleService,
   ) {}
 
   afterInit(nsp: Namespace): void {
@@ -158,6 +161,10 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       logAuthFailure(socket.request, proxyConfig().trustProxy, 'socket.io', 'no token');
       throw handshakeError('UNAUTHORIZED', 'Connect with auth: { token: "<api key>" }.');
     }
+    // Failed authentications lock an address on every surface: refused before the lookup.
+    const address = clientAddress(socket.request, proxyConfig().trustProxy);
+    const lock = await this.throttle.authLock(address);
+    if (lock.refusal) throw handshakeError('RATE_LIMITED', lock.refusal.message);
     let accountId: string | null;
     try {
       accountId = await this.accounts.findAccountIdByKey(token);
@@ -167,6 +174,7 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     }
     if (!accountId) {
       logAuthFailure(socket.request, proxyConfig().trustProxy, 'socket.io', 'unknown API key');
+      await this.throttle.authFailed(address);
       throw handshakeError('UNAUTHORIZED', 'The API key is not valid.');
     }
     socket.data.accountId = accountId;

@@ -1,7 +1,7 @@
 // /metrics behind METRICS_TOKEN: a Bearer token compared in constant time, or open when unset.
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import {
   metricsConfig,
   proxyConfig,
@@ -10,6 +10,7 @@ import {
 } from '../../config/configuration';
 import { Unauthorized } from '../../errors/domain-error';
 import { logAuthFailure } from '../../security/auth-failure-log';
+import { HttpThrottle } from '../../security/throttling/http-throttle';
 
 /** Whether an Authorization header is `Bearer <token>`; digests compared, so no length leaks. */
 export function bearerTokenMatches(header: string | undefined, token: string): boolean {
@@ -24,15 +25,20 @@ export class MetricsTokenGuard implements CanActivate {
   constructor(
     @Inject(metricsConfig.KEY) private readonly metrics: MetricsConfig,
     @Inject(proxyConfig.KEY) private readonly proxy: ProxyConfig,
+    private readonly throttle: HttpThrottle,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const { token } = this.metrics;
     if (token === undefined) return true;
     const request = context.switchToHttp().getRequest<Request>();
+    const response = context.switchToHttp().getResponse<Response>();
+    // Failed authentications lock an address on every surface, this one too.
+    await this.throttle.checkLock(request, response);
     if (bearerTokenMatches(request.headers.authorization, token)) return true;
     const problem = request.headers.authorization ? 'holds a wrong token' : 'is missing';
     logAuthFailure(request, this.proxy.trustProxy, 'metrics', `Authorization ${problem}`);
+    await this.throttle.countFailure(request, response);
     throw new Unauthorized(
       '/metrics needs "Authorization: Bearer <METRICS_TOKEN>"; API keys do not open it.',
       problem,

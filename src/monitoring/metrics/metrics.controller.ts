@@ -5,6 +5,7 @@ import {
   ApiOperation,
   ApiProduces,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -27,6 +28,10 @@ export class MetricsController {
     description: 'With METRICS_TOKEN set, needs `Authorization: Bearer <METRICS_TOKEN>`.',
   })
   @ApiUnauthorizedResponse({ description: 'METRICS_TOKEN is set and was not sent.' })
+  @ApiTooManyRequestsResponse({
+    description:
+      'METRICS_TOKEN is set and this client address failed authentication AUTH_FAILURES_PER_MINUTE times this minute (on any surface): every credential it sends is refused until Retry-After.',
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({
     description: 'Prometheus text exposition format 0.0.4',

@@ -25,15 +25,29 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
+/** Failed logins per client address (HttpThrottle), shared with every other credential. */
+export interface LoginThrottle {
+  /** Answers 429 itself and resolves true when the client's address is locked. */
+  refuseIfLocked(req: Request, res: Response): Promise<boolean>;
+  countFailure(req: Request, res: Response): Promise<void>;
+}
+
 /**
  * Express middleware: lets the request through with the right credentials, else a 401 asking for
- * them, logged as a failed authentication (`trustedHops`: TRUST_PROXY, for the client address).
+ * them, logged as a failed authentication (`trustedHops`: TRUST_PROXY, for the client address)
+ * and counted by `throttle`, which refuses a locked address before its credentials are compared.
  */
-export function basicAuth(password: string, trustedHops: number, realm = 'Salvo operations') {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (basicCredentialsMatch(req.headers.authorization, ADMIN_USER, password)) return next();
+export function basicAuth(
+  password: string,
+  trustedHops: number,
+  throttle?: LoginThrottle,
+  realm = 'Salvo operations',
+) {
+  const refuse = async (req: Request, res: Response): Promise<void> => {
     const reason = req.headers.authorization ? 'wrong credentials' : 'no credentials';
     logAuthFailure(req, trustedHops, 'queue-board', reason);
+    // Counted before the answer, so the next request, on any process, already sees it.
+    await throttle?.countFailure(req, res);
     res
       .status(401)
       .setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`)
@@ -44,5 +58,13 @@ export function basicAuth(password: string, trustedHops: number, realm = 'Salvo 
           `This page needs HTTP basic auth as user "${ADMIN_USER}" with ADMIN_PASSWORD; API keys do not open it.`,
         ),
       );
+  };
+  const authenticate = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    if (throttle && (await throttle.refuseIfLocked(req, res))) return;
+    if (basicCredentialsMatch(req.headers.authorization, ADMIN_USER, password)) return next();
+    await refuse(req, res);
+  };
+  return (req: Request, res: Response, next: NextFunction): void => {
+    authenticate(req, res, next).catch(next);
   };
 }

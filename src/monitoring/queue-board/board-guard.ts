@@ -2,7 +2,7 @@
 // and no writes from other sites or while the board is read-only.
 import type { NextFunction, Request, Response } from 'express';
 import { errorBody } from '../../errors/error-body';
-import { basicAuth } from './basic-auth';
+import { basicAuth, type LoginThrottle } from './basic-auth';
 
 /**
  * Bull Board's page loads its own scripts and styles, IBM Plex from Google Fonts, and inline styles
@@ -47,11 +47,13 @@ export interface BoardGuardOptions {
   write: boolean;
   /** TRUST_PROXY, for the client address of failed logins. */
   trustedHops: number;
+  /** Failed logins per address (AUTH_FAILURES_PER_MINUTE), shared with the API's keys. */
+  throttle?: LoginThrottle;
 }
 
 /** One middleware for every path under the board's route. */
-export function boardGuard({ password, write, trustedHops }: BoardGuardOptions) {
-  const authenticate = basicAuth(password, trustedHops);
+export function boardGuard({ password, write, trustedHops, throttle }: BoardGuardOptions) {
+  const authenticate = basicAuth(password, trustedHops, throttle);
   return (req: Request, res: Response, next: NextFunction): void => {
     res.setHeader('Content-Security-Policy', BOARD_POLICY);
     res.setHeader('X-Frame-Options', 'DENY');

@@ -10,6 +10,7 @@ import {
   type AdminConfig,
   type ProxyConfig,
 } from '../../config/configuration';
+import { HttpThrottle } from '../../security/throttling/http-throttle';
 import { boardGuard } from './board-guard';
 
 export const QUEUE_BOARD_ROUTE = '/admin/queues';
@@ -32,8 +33,8 @@ class BoardExpressAdapter extends ExpressAdapter {
   imports: [
     BatchModule,
     BullBoardModule.forRootAsync({
-      inject: [adminConfig.KEY, proxyConfig.KEY],
-      useFactory: (admin: AdminConfig, proxy: ProxyConfig) => {
+      inject: [adminConfig.KEY, proxyConfig.KEY, HttpThrottle],
+      useFactory: (admin: AdminConfig, proxy: ProxyConfig, throttle: HttpThrottle) => {
         if (!admin.password) throw new Error('The queue board needs ADMIN_PASSWORD.');
         return {
           route: QUEUE_BOARD_ROUTE,
@@ -42,6 +43,7 @@ class BoardExpressAdapter extends ExpressAdapter {
             password: admin.password,
             write: admin.queueBoardWrite,
             trustedHops: proxy.trustProxy,
+            throttle,
           }),
           boardOptions: { uiConfig: { boardTitle: 'Salvo queues' } },
         };

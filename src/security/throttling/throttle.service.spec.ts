@@ -1,0 +1,300 @@
+// The throttles on a real Redis: fixed windows of a minute shared by every process, the lock that
+// is read without counting, limits of 0, and failing open when Redis is down or silent.
+import { Logger } from '@nestjs/common';
+import Redis from 'ioredis';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { ThrottleConfig } from '../../config/configuration';
+import { MetricsService } from '../../monitoring/metrics/metrics.service';
+import { ThrottleService, type Verdict } from './throttle.service';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const LIMITS: ThrottleConfig = {
+  authFailuresPerMinute: 3,
+  requestsPerMinute: 5,
+  batchesPerMinute: 2,
+};
+
+/** A throttle service as one API process has it: its own metrics, a shared Redis and prefix. */
+function newThrottle(redis: Redis, prefix: string, limits: Partial<ThrottleConfig> = {}) {
+  const metrics = new MetricsService();
+  const throttle = new ThrottleService(
+    redis,
+    { url: REDIS_URL, prefix },
+    { ...LIMITS, ...limits },
+    metrics,
+  );
+  const refusals = async (reason: string): Promise<number> => {
+    const metric = await metrics.registry.getSingleMetric('salvo_refusals_total')!.get();
+    return metric.values.find((v) => v.labels.reason === reason)?.value ?? 0;
+  };
+  return { throttle, refusals };
+}
+
+/** Settles with the call's answer, or 'still waiting' after `ms`. */
+function within<T>(ms: number, call: Promise<T>): Promise<T | 'still waiting'> {
+  return Promise.race([
+    call,
+    new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), ms)),
+  ]);
+}
+
+describe('ThrottleService on Redis', () => {
+  let redis: Redis;
+  let prefix: string;
+
+  beforeAll(async () => {
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+    // Until it is ready, the throttles would pass everything (rejectIfRedisNotReady).
+    await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  });
+  beforeEach(() => {
+    prefix = `salvo-unit-throttle-${randomBytes(4).toString('hex')}`;
+  });
+  afterEach(async () => {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  });
+  afterAll(() => redis.quit());
+
+  it('counts requests per account in a window of 60 s, shared by two processes', async () => {
+    const one = newThrottle(redis, prefix).throttle;
+    const two = newThrottle(redis, prefix).throttle;
+    const answers: Verdict[] = [];
+    for (let i = 0; i < 5; i++)
+      answers.push(await (i % 2 ? two : one).accountRequest('acc', false));
+    expect(answers.map((a) => a.refusal)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(answers.map((a) => /r=(\d+)/.exec(a.headers.RateLimit)![1])).toEqual([
+      '4',
+      '3',
+      '2',
+      '1',
+      '0',
+    ]);
+    for (const answer of answers) {
+      expect(answer.headers['RateLimit-Policy']).toBe('"requests";q=5;w=60');
+      const t = Number(/t=(\d+)/.exec(answer.headers.RateLimit)![1]);
+      expect(t).toBeGreaterThan(50);
+      expect(t).toBeLessThanOrEqual(60);
+      expect(answer.headers['Retry-After']).toBeUndefined();
+    }
+    const sixth = await two.accountRequest('acc', false);
+    expect(sixth.refusal).toMatchObject({ policy: 'requests' });
+    expect(sixth.refusal!.message).toMatch(/more than 5 requests/);
+    expect(sixth.headers.RateLimit).toMatch(/^"requests";r=0;t=\d+$/);
+    expect(Number(sixth.headers['Retry-After'])).toBe(
+      Number(/t=(\d+)/.exec(sixth.headers.RateLimit)![1]),
+    );
+    // Another account has its own count.
+    expect((await one.accountRequest('other', false)).refusal).toBeUndefined();
+  });
+
+  it('keeps its keys under REDIS_PREFIX', async () => {
+    const { throttle } = newThrottle(redis, prefix);
+    await throttle.accountRequest('acc', true);
+    await throttle.authFailed('203.0.113.9');
+    expect((await redis.keys(`${prefix}:throttle:*`)).sort()).toEqual([
+      `${prefix}:throttle:auth-failures:203.0.113.9`,
+      `${prefix}:throttle:batches:acc`,
+      `${prefix}:throttle:requests:acc`,
+    ]);
+  });
+
+  it('counts batch creations on top of requests, and a request refused is no creation', async () => {
+    const { throttle, refusals } = newThrottle(redis, prefix, { requestsPerMinute: 4 });
+    const first = await throttle.accountRequest('acc', true);
+    expect(first.headers['RateLimit-Policy']).toBe('"requests";q=4;w=60, "batches";q=2;w=60');
+    expect(first.headers.RateLimit).toMatch(/^"requests";r=3;t=\d+, "batches";r=1;t=\d+$/);
+    expect((await throttle.accountRequest('acc', true)).refusal).toBeUndefined();
+    const third = await throttle.accountRequest('acc', true);
+    expect(third.refusal).toMatchObject({ policy: 'batches' });
+    expect(third.headers.RateLimit).toMatch(/"batches";r=0;t=\d+/);
+    // Other routes are not batch creations: they pass while creations are refused.
+    const list = await throttle.accountRequest('acc', false);
+    expect(list.refusal).toBeUndefined();
+    expect(list.headers['RateLimit-Policy']).toBe('"requests";q=4;w=60');
+    const fifth = await throttle.accountRequest('acc', true);
+    expect(fifth.refusal).toMatchObject({ policy: 'requests' });
+    expect(await refusals('batches_throttled')).toBe(1);
+    expect(await refusals('requests_throttled')).toBe(1);
+    // The creation refused by the request limit was not counted as one.
+    expect(await redis.get(`${prefix}:throttle:batches:acc`)).toBe('3');
+  });
+
+  it('locks an address after its failures; reading the lock counts nothing', async () => {
+    const one = newThrottle(redis, prefix);
+    const two = newThrottle(redis, prefix);
+    for (let i = 0; i < 10; i++)
+      expect((await one.throttle.authLock('203.0.113.1')).refusal).toBeUndefined();
+    const failures = [];
+    for (let i = 0; i < 3; i++) failures.push(await two.throttle.authFailed('203.0.113.1'));
+    // A failure is answered 401 by its caller, never refused here, with what is left.
+    expect(failures.map((f) => [f.refusal, f.headers.RateLimit?.replace(/t=\d+/, 't')])).toEqual([
+      [undefined, '"auth-failures";r=2;t'],
+      [undefined, '"auth-failures";r=1;t'],
+      [undefined, '"auth-failures";r=0;t'],
+    ]);
+    const lock = await one.throttle.authLock('203.0.113.1');
+    expect(lock.refusal).toMatchObject({ policy: 'auth-failures' });
+    expect(lock.headers['RateLimit-Policy']).toBe('"auth-failures";q=3;w=60');
+    expect(Number(lock.headers['Retry-After'])).toBeGreaterThan(50);
+    expect(await one.refusals('auth_throttled')).toBe(1);
+    // Other addresses are not locked; the webhook bucket is another one.
+    expect((await one.throttle.authLock('203.0.113.2')).refusal).toBeUndefined();
+    expect((await one.throttle.webhookLocked('203.0.113.1')).refusal).toBeUndefined();
+  });
+
+  it('lifts the lock when the window passes', async () => {
+    const { throttle } = newThrottle(redis, prefix);
+    for (let i = 0; i < 3; i++) await throttle.authFailed('203.0.113.3');
+    expect((await throttle.authLock('203.0.113.3')).refusal).toBeDefined();
+    // The end of the window, brought forward: the count's key expires with it.
+    await redis.pexpire(`${prefix}:throttle:auth-failures:203.0.113.3`, 20);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = await throttle.authLock('203.0.113.3');
+    expect(after.refusal).toBeUndefined();
+    expect(after.headers.RateLimit).toBe('"auth-failures";r=3;t=60');
+  });
+
+  it('webhook signature failures lock their own bucket, and never the API', async () => {
+    const { throttle, refusals } = newThrottle(redis, prefix);
+    for (let i = 0; i < 3; i++) {
+      expect((await throttle.webhookSignatureFailed('198.51.100.1')).refusal).toBeUndefined();
+    }
+    const lock = await throttle.webhookLocked('198.51.100.1');
+    expect(lock.refusal).toMatchObject({ policy: 'webhook-signature-failures' });
+    expect(lock.headers['RateLimit-Policy']).toBe('"webhook-signature-failures";q=3;w=60');
+    expect((await throttle.authLock('198.51.100.1')).refusal).toBeUndefined();
+    expect(await refusals('auth_throttled')).toBe(0);
+  });
+
+  it('a limit of 0 is off: never refuses, sends no policy, writes nothing', async () => {
+    const { throttle } = newThrottle(redis, prefix, {
+      authFailuresPerMinute: 0,
+      requestsPerMinute: 0,
+      batchesPerMinute: 0,
+    });
+    for (let i = 0; i < 10; i++) {
+      expect(await throttle.authFailed('203.0.113.4')).toEqual({ headers: {} });
+      expect(await throttle.accountRequest('acc', true)).toEqual({ headers: {} });
+    }
+    expect(await throttle.authLock('203.0.113.4')).toEqual({ headers: {} });
+    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+  });
+
+  it('one limit off, the others on: only theirs are named', async () => {
+    const { throttle } = newThrottle(redis, prefix, { requestsPerMinute: 0 });
+    const answer = await throttle.accountRequest('acc', true);
+    expect(answer.headers['RateLimit-Policy']).toBe('"batches";q=2;w=60');
+    expect(answer.headers.RateLimit).toMatch(/^"batches";r=1;t=\d+$/);
+  });
+});
+
+describe('ThrottleService without Redis: fails open', () => {
+  let warn: jest.SpyInstance;
+  beforeEach(() => {
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => warn.mockRestore());
+
+  const throttleWarnings = () =>
+    warn.mock.calls.filter(([message]) => String(message).includes('requests pass unthrottled'));
+
+  /** Every kind of throttle call, five times: each must pass without a refusal. */
+  async function everyCall(throttle: ThrottleService): Promise<(Verdict | 'still waiting')[]> {
+    const answers: (Verdict | 'still waiting')[] = [];
+    for (let i = 0; i < 5; i++) {
+      answers.push(await within(3_000, throttle.authLock('203.0.113.5')));
+      answers.push(await within(3_000, throttle.authFailed('203.0.113.5')));
+      answers.push(await within(3_000, throttle.accountRequest('acc', true)));
+    }
+    return answers;
+  }
+
+  it('Redis refusing connections: no call waits, every one passes, one warning', async () => {
+    const closed = await closedPort();
+    // As the app's shared client: it reconnects and queues commands meanwhile (forever, here).
+    const redis = new Redis(`redis://127.0.0.1:${closed}`, { maxRetriesPerRequest: null });
+    redis.on('error', () => undefined);
+    try {
+      const { throttle } = newThrottle(redis, 'salvo-unit-down', { requestsPerMinute: 1 });
+      const answers = await everyCall(throttle);
+      expect(answers).not.toContain('still waiting');
+      expect(answers.filter((a) => a !== 'still waiting' && a.refusal)).toEqual([]);
+      // The policy is still said; what is left is not known.
+      expect(answers[2]).toEqual({
+        headers: { 'RateLimit-Policy': '"requests";q=1;w=60, "batches";q=2;w=60' },
+      });
+      expect(throttleWarnings()).toHaveLength(1);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('Redis connected but silent: each call waits at most its timeout, then passes; one warning', async () => {
+    const proxy = await mutableProxy(new URL(REDIS_URL));
+    const redis = new Redis(`redis://127.0.0.1:${proxy.port}`, { maxRetriesPerRequest: null });
+    redis.on('error', () => undefined);
+    try {
+      await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+      // Ready, then nothing comes back: Redis hung, or a link that drops packets.
+      proxy.mute();
+      const { throttle } = newThrottle(redis, 'salvo-unit-silent', { requestsPerMinute: 1 });
+      const answers = await everyCall(throttle);
+      expect(redis.status).toBe('ready');
+      expect(answers).not.toContain('still waiting');
+      expect(answers.filter((a) => a !== 'still waiting' && a.refusal)).toEqual([]);
+      expect(throttleWarnings()).toHaveLength(1);
+    } finally {
+      redis.disconnect();
+      await proxy.close();
+    }
+  });
+});
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A TCP proxy to Redis that can stop passing on what clients send, keeping their connections. */
+async function mutableProxy(
+  target: URL,
+): Promise<{ port: number; mute(): void; close(): Promise<void> }> {
+  let muted = false;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port || 6379), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.on('data', (chunk) => {
+      if (!muted) upstream.write(chunk);
+    });
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    mute: () => {
+      muted = true;
+    },
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
