@@ -9,7 +9,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { AccountsService } from '../../accounts/accounts.service';
+import { AccountsService, type KeyOwner } from '../../accounts/accounts.service';
 import { socketsConfig, type SocketsConfig } from '../../config/configuration';
 import { BatchService } from '../../batch/batch.service';
 import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
@@ -25,6 +25,7 @@ import { accountRoom, batchRoom, errorAck, parseSubscription, type ErrorAck } fr
 
 interface SocketData {
   accountId: string;
+  keyId: string;
   limits: SubscribeLimits;
 }
 
@@ -158,17 +159,18 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       logAuthFailure(socket.request, proxyConfig().trustProxy, 'socket.io', 'no token');
       throw handshakeError('UNAUTHORIZED', 'Connect with auth: { token: "<api key>" }.');
     }
-    let accountId: string | null;
+    let owner: KeyOwner | null;
     try {
-      accountId = await this.accounts.findAccountIdByKey(token);
+      owner = await this.accounts.authenticate(token);
     } catch (error) {
       this.logger.error(`Handshake lookup failed: ${(error as Error).message}`);
       throw handshakeError('INTERNAL', 'The API key could not be checked; try again.');
     }
-    if (!accountId) {
+    if (!owner) {
       logAuthFailure(socket.request, proxyConfig().trustProxy, 'socket.io', 'unknown API key');
       throw handshakeError('UNAUTHORIZED', 'The API key is not valid.');
     }
-    socket.data.accountId = accountId;
+    socket.data.accountId = owner.accountId;
+    socket.data.keyId = owner.keyId;
   }
 }
