@@ -65,7 +65,8 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was used with a different body.',
   RATE_LIMITED:
     'Too many requests (per account, batch creations per account, or failed authentications per client address); retry after Retry-After. RateLimit and RateLimit-Policy say which limit.',
-  LIMIT_REACHED: 'A fixed limit is reached (for example subscriptions per socket).',
+  LIMIT_REACHED:
+    'A fixed limit is reached (for example active API keys per account, or subscriptions per socket).',
   QUOTA_EXCEEDED:
     "The account's daily message or segment quota (UTC day) would be passed; details say what is left, Retry-After the seconds to the next UTC midnight.",
   SERVICE_UNAVAILABLE:
