@@ -20,6 +20,7 @@ import { BATCH_NAMESPACE } from '../events/batch-events';
 import { MetricsService } from '../metrics/metrics.service';
 import { AccountSockets } from './account-sockets';
 import { BatchEventRelay } from './batch-event.relay';
+import { RevokedKeySockets } from './revoked-key-sockets';
 import { SubscribeLimits } from './subscribe-limits';
 import { accountRoom, batchRoom, errorAck, parseSubscription, type ErrorAck } from './subscription';
 
@@ -54,6 +55,7 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     private readonly relay: BatchEventRelay,
     private readonly metrics: MetricsService,
     private readonly accountSockets: AccountSockets,
+    private readonly revokedKeySockets: RevokedKeySockets,
     @Inject(socketsConfig.KEY) private readonly limits: SocketsConfig,
   ) {}
 
@@ -71,6 +73,7 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       );
     });
     this.relay.attach(nsp);
+    this.revokedKeySockets.attach(nsp);
   }
 
   handleConnection(): void {
@@ -96,8 +99,8 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
         : batchRoom(accountId, subscription.batchId);
     const following = socket.rooms.has(room);
     // Before any read: a refused subscribe costs the database nothing. (A socket is always in
-    // the room of its own id, which is no subscription.)
-    const refusal = limits.refusal(Date.now(), socket.rooms.size - 1, following);
+    // the rooms of its own id and of its key, which are no subscriptions.)
+    const refusal = limits.refusal(Date.now(), socket.rooms.size - 2, following);
     if (refusal) return refusal;
     if (subscription.kind === 'all') {
       await socket.join(room);
