@@ -6,6 +6,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { ParseUuidPipe } from '../common/parse-uuid.pipe';
@@ -23,7 +24,7 @@ export class ApiKeysController {
 
   @Get()
   @ApiOperation({ summary: "The account's active API keys (never the keys themselves)" })
-  @ApiOkResponse({ type: ApiKeyListDto })
+  @ApiOkResponse({ type: ApiKeyListDto, description: 'Oldest first; revoked keys are not listed.' })
   @ApiErrors()
   async list(@CurrentAccount() accountId: string): Promise<ApiKeyListDto> {
     return { items: (await this.keys.list(accountId)).map(toApiKeyDto) };
@@ -36,7 +37,10 @@ export class ApiKeysController {
     description: `At most ${MAX_ACTIVE_KEYS_PER_ACCOUNT} active keys per account (LIMIT_REACHED past it).`,
   })
   @ApiBody({ type: CreateApiKeyDto })
-  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  @ApiCreatedResponse({
+    type: CreatedApiKeyDto,
+    description: 'Created: `key` is shown in this answer only; store it now.',
+  })
   @ApiErrors('VALIDATION_FAILED', 'LIMIT_REACHED', 'PAYLOAD_TOO_LARGE')
   async create(
     @CurrentAccount() accountId: string,
@@ -53,6 +57,7 @@ export class ApiKeysController {
     description:
       "From the next request on the key authenticates nothing, and its live Socket.IO connections, on every API process, are closed within 2 s. The account's last active key cannot be revoked (LAST_KEY): create another first. A revoked key stays revoked.",
   })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'The key id, as GET /api/keys lists it.' })
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiErrors('INVALID_ID', 'KEY_NOT_FOUND', 'LAST_KEY', 'PAYLOAD_TOO_LARGE')
   revoke(
