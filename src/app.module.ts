@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AccountsModule } from './accounts/accounts.module';
+import { ApiKeysHttpModule } from './accounts/api-keys-http.module';
 import { BatchHttpModule } from './batch/batch-http.module';
 import { DispatchModule } from './batch/dispatch/dispatch.module';
 import { adminConfig, configSections, type AppRole } from './config/configuration';
@@ -53,6 +54,7 @@ export class AppModule {
               TemplateModule,
               BatchHttpModule,
               QuotaHttpModule,
+              ApiKeysHttpModule,
               ErrorLogModule,
               AnalyticsModule,
               GatewayModule,

@@ -27,9 +27,15 @@ export class AccountsBootstrap implements OnApplicationBootstrap {
   private async bootstrap(): Promise<void> {
     const { bootstrapApiKey } = this.config;
     if (bootstrapApiKey) {
-      if (!(await this.accounts.findAccountIdByKey(bootstrapApiKey))) {
+      const key = await this.accounts.findKey(bootstrapApiKey);
+      if (!key) {
         await this.accounts.create('bootstrap', bootstrapApiKey);
         this.logger.log('Created the account of BOOTSTRAP_API_KEY');
+      } else if (key.revoked) {
+        // Someone revoked it on purpose: a new account holding it again would undo that.
+        this.logger.warn(
+          `BOOTSTRAP_API_KEY is a revoked key (id ${key.keyId}) and authenticates nothing; no account was created with it. Set it to an active key or unset it.`,
+        );
       }
       return;
     }

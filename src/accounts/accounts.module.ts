@@ -3,9 +3,17 @@ import { APP_GUARD } from '@nestjs/core';
 import { AccountsBootstrap } from './accounts-bootstrap.service';
 import { AccountsService } from './accounts.service';
 import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeysService } from './api-keys.service';
+import { KeyRevocations } from './key-revocations';
 
 @Module({
-  providers: [AccountsService, AccountsBootstrap, { provide: APP_GUARD, useClass: ApiKeyGuard }],
-  exports: [AccountsService],
+  providers: [
+    AccountsService,
+    ApiKeysService,
+    KeyRevocations,
+    AccountsBootstrap,
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+  ],
+  exports: [AccountsService, ApiKeysService, KeyRevocations],
 })
 export class AccountsModule {}

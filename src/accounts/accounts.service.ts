@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { isUuid } from '../common/uuid-v7';
 import { AccountEntity } from './account.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { displayPrefix, generateApiKey, hashApiKey } from './api-key';
+import { KeyUsageWrites } from './key-usage';
 
 export interface CreatedAccount {
   account: AccountEntity;
@@ -10,8 +12,17 @@ export interface CreatedAccount {
   apiKey: string;
 }
 
+/** Who an active API key speaks for. */
+export interface KeyOwner {
+  accountId: string;
+  keyId: string;
+}
+
 @Injectable()
 export class AccountsService {
+  private readonly logger = new Logger(AccountsService.name);
+  private readonly usage = new KeyUsageWrites();
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** Creates an account with a new random key, or with `apiKey` when one is given. */
@@ -23,16 +34,61 @@ export class AccountsService {
     });
   }
 
-  /** The account that owns `apiKey`, or null. */
-  async findAccountIdByKey(apiKey: string): Promise<string | null> {
-    const key = await this.dataSource
-      .getRepository(ApiKeyEntity)
-      .findOne({ where: { keyHash: hashApiKey(apiKey) }, select: { accountId: true } });
-    return key?.accountId ?? null;
+  /**
+   * The account and key of `apiKey` if it is active (not revoked), or null. Read from the database
+   * every time, so a revocation takes effect at the next request. Records the use (lastUsedAt) at
+   * most once a minute per key in this process, without waiting for it.
+   */
+  async authenticate(apiKey: string): Promise<KeyOwner | null> {
+    const key = await this.dataSource.getRepository(ApiKeyEntity).findOne({
+      where: { keyHash: hashApiKey(apiKey) },
+      select: { id: true, accountId: true, revokedAt: true },
+    });
+    if (!key || key.revokedAt) return null;
+    if (this.usage.due(key.id, Date.now())) void this.recordUse(key.id);
+    return { accountId: key.accountId, keyId: key.id };
+  }
+
+  /** The key `apiKey`, active or revoked, or null when no account ever held it. */
+  async findKey(apiKey: string): Promise<(KeyOwner & { revoked: boolean }) | null> {
+    const key = await this.dataSource.getRepository(ApiKeyEntity).findOne({
+      where: { keyHash: hashApiKey(apiKey) },
+      select: { id: true, accountId: true, revokedAt: true },
+    });
+    return key && { accountId: key.accountId, keyId: key.id, revoked: key.revokedAt !== null };
+  }
+
+  /** Those of `keyIds` that are still active: one query, for re-checking live connections. */
+  async activeKeyIds(keyIds: readonly string[]): Promise<Set<string>> {
+    if (!keyIds.length) return new Set();
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      'SELECT id FROM api_keys WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL',
+      [keyIds],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** The account whose id is `idOrName`, or else every account named exactly `idOrName`. */
+  async findAccounts(idOrName: string): Promise<AccountEntity[]> {
+    const accounts = this.dataSource.getRepository(AccountEntity);
+    const byId = isUuid(idOrName) ? await accounts.findOneBy({ id: idOrName.toLowerCase() }) : null;
+    if (byId) return [byId];
+    return accounts.find({ where: { name: idOrName }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
   async hasAnyAccount(): Promise<boolean> {
     return this.dataSource.getRepository(AccountEntity).exists();
+  }
+
+  private async recordUse(keyId: string): Promise<void> {
+    try {
+      await this.dataSource.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [
+        keyId,
+      ]);
+    } catch (error) {
+      this.usage.failed(keyId);
+      this.logger.warn(`Could not record the use of key ${keyId}: ${(error as Error).message}`);
+    }
   }
 
   private async addKey(

@@ -5,7 +5,7 @@ import { proxyConfig, type ProxyConfig } from '../config/configuration';
 import { Unauthorized } from '../errors/domain-error';
 import { logAuthFailure } from '../security/auth-failure-log';
 import { HttpThrottle } from '../security/throttling/http-throttle';
-import { AccountsService } from './accounts.service';
+import { AccountsService, type KeyOwner } from './accounts.service';
 
 const IS_PUBLIC = 'salvo:public';
 /** Opens a route to callers without an API key (health checks, metrics). */
@@ -13,6 +13,8 @@ export const Public = () => SetMetadata(IS_PUBLIC, true);
 
 export interface AuthenticatedRequest extends Request {
   accountId: string;
+  /** The API key that authenticated the request. */
+  apiKeyId: string;
 }
 
 /**
@@ -41,7 +43,9 @@ export class ApiKeyGuard implements CanActivate {
     // A locked address is refused before its key is looked up, a correct key included.
     await this.throttle.checkLock(request, response);
     try {
-      request.accountId = await this.accountOf(request.headers.authorization);
+      const owner = await this.ownerOf(request.headers.authorization);
+      request.accountId = owner.accountId;
+      request.apiKeyId = owner.keyId;
     } catch (error) {
       if (error instanceof Unauthorized) {
         logAuthFailure(
@@ -58,8 +62,8 @@ export class ApiKeyGuard implements CanActivate {
     return true;
   }
 
-  /** The account of a `Bearer <api key>` header; Unauthorized for anything else. */
-  private async accountOf(header: string | undefined): Promise<string> {
+  /** The account and key of a `Bearer <active api key>` header; Unauthorized for anything else. */
+  private async ownerOf(header: string | undefined): Promise<KeyOwner> {
     if (!header) {
       throw new Unauthorized(
         'The Authorization header is missing; send "Authorization: Bearer <api key>".',
@@ -73,13 +77,13 @@ export class ApiKeyGuard implements CanActivate {
         'must read "Bearer <api key>"',
       );
     }
-    const accountId = await this.accounts.findAccountIdByKey(match[1]);
-    if (!accountId) {
+    const owner = await this.accounts.authenticate(match[1]);
+    if (!owner) {
       throw new Unauthorized(
         'The API key in the Authorization header is not valid.',
         'holds an unknown API key',
       );
     }
-    return accountId;
+    return owner;
   }
 }

@@ -92,6 +92,28 @@ export class Unauthorized extends DomainError {
   }
 }
 
+export class KeyNotFound extends DomainError {
+  constructor(id: string) {
+    super('KEY_NOT_FOUND', `No active API key of this account has id ${id}.`);
+  }
+}
+
+export class LastKey extends DomainError {
+  constructor() {
+    super(
+      'LAST_KEY',
+      "This is the account's last active API key; create another before revoking it.",
+    );
+  }
+}
+
+/** A fixed cap is reached (keys per account, subscriptions per socket). */
+export class LimitReached extends DomainError {
+  constructor(message: string) {
+    super('LIMIT_REACHED', message);
+  }
+}
+
 export class InvalidTransition extends DomainError {
   constructor(message: string) {
     super('INVALID_TRANSITION', message);

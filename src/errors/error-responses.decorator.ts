@@ -65,7 +65,8 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was used with a different body.',
   RATE_LIMITED:
     'A throttle refused the request: REQUESTS_PER_MINUTE per account, BATCHES_PER_MINUTE per account (POST /api/batch), or AUTH_FAILURES_PER_MINUTE failed authentications per client address (then every credential from it is refused, a correct key too); retry after Retry-After. RateLimit-Policy and RateLimit name the throttle.',
-  LIMIT_REACHED: 'A fixed limit is reached (for example subscriptions per socket).',
+  LIMIT_REACHED:
+    'A fixed limit is reached (for example active API keys per account, or subscriptions per socket).',
   QUOTA_EXCEEDED:
     "The account's daily message or segment quota (UTC day) would be passed; details say what is left, Retry-After the seconds to the next UTC midnight.",
   SERVICE_UNAVAILABLE:

@@ -134,3 +134,30 @@ export async function setAccount(
   const code = await exited;
   return { code, output: output() };
 }
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The last line of stdout (where `key:create` prints the key alone). */
+  lastLine: string;
+}
+
+/** Runs the compiled `npm run key:*` script: `key:create` is `runKeysCli(['create', ...])`. */
+export async function runKeysCli(
+  args: string[],
+  overrides: Record<string, string | undefined> = {},
+): Promise<CliRun> {
+  const child = spawn(process.execPath, [join(DIST, 'accounts', 'keys.cli.js'), ...args], {
+    env: appEnv(overrides),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // 'close', not 'exit': by then both pipes are drained.
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const lines = stdout.trimEnd().split('\n');
+  return { code, stdout, stderr, lastLine: lines[lines.length - 1] };
+}

@@ -9,7 +9,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { AccountsService } from '../../accounts/accounts.service';
+import { AccountsService, type KeyOwner } from '../../accounts/accounts.service';
 import { socketsConfig, type SocketsConfig } from '../../config/configuration';
 import { BatchService } from '../../batch/batch.service';
 import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
@@ -22,11 +22,13 @@ import { BATCH_NAMESPACE } from '../events/batch-events';
 import { MetricsService } from '../metrics/metrics.service';
 import { AccountSockets } from './account-sockets';
 import { BatchEventRelay } from './batch-event.relay';
+import { RevokedKeySockets } from './revoked-key-sockets';
 import { SubscribeLimits } from './subscribe-limits';
 import { accountRoom, batchRoom, errorAck, parseSubscription, type ErrorAck } from './subscription';
 
 interface SocketData {
   accountId: string;
+  keyId: string;
   limits: SubscribeLimits;
 }
 
@@ -55,6 +57,7 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     private readonly relay: BatchEventRelay,
     private readonly metrics: MetricsService,
     private readonly accountSockets: AccountSockets,
+    private readonly revokedKeySockets: RevokedKeySockets,
     @Inject(socketsConfig.KEY) private readonly limits: SocketsConfig,
     private readonly throttle: ThrottleService,
   ) {}
@@ -73,6 +76,7 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       );
     });
     this.relay.attach(nsp);
+    this.revokedKeySockets.attach(nsp);
   }
 
   handleConnection(): void {
@@ -98,8 +102,8 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
         : batchRoom(accountId, subscription.batchId);
     const following = socket.rooms.has(room);
     // Before any read: a refused subscribe costs the database nothing. (A socket is always in
-    // the room of its own id, which is no subscription.)
-    const refusal = limits.refusal(Date.now(), socket.rooms.size - 1, following);
+    // the rooms of its own id and of its key, which are no subscriptions.)
+    const refusal = limits.refusal(Date.now(), socket.rooms.size - 2, following);
     if (refusal) return refusal;
     if (subscription.kind === 'all') {
       await socket.join(room);
@@ -165,18 +169,19 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     const address = clientAddress(socket.request, proxyConfig().trustProxy);
     const lock = await this.throttle.authLock(address);
     if (lock.refusal) throw handshakeError('RATE_LIMITED', lock.refusal.message);
-    let accountId: string | null;
+    let owner: KeyOwner | null;
     try {
-      accountId = await this.accounts.findAccountIdByKey(token);
+      owner = await this.accounts.authenticate(token);
     } catch (error) {
       this.logger.error(`Handshake lookup failed: ${(error as Error).message}`);
       throw handshakeError('INTERNAL', 'The API key could not be checked; try again.');
     }
-    if (!accountId) {
+    if (!owner) {
       logAuthFailure(socket.request, proxyConfig().trustProxy, 'socket.io', 'unknown API key');
       await this.throttle.authFailed(address);
       throw handshakeError('UNAUTHORIZED', 'The API key is not valid.');
     }
-    socket.data.accountId = accountId;
+    socket.data.accountId = owner.accountId;
+    socket.data.keyId = owner.keyId;
   }
 }

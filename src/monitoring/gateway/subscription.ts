@@ -40,3 +40,5 @@ export function parseSubscription(event: string, payload: unknown): Subscription
 export const batchRoom = (accountId: string, batchId: string): string =>
   `batch:${accountId}:${batchId}`;
 export const accountRoom = (accountId: string): string => `account:${accountId}`;
+/** Every socket joins the room of the API key it connected with, so a revocation can reach it. */
+export const keyRoom = (keyId: string): string => `key:${keyId}`;

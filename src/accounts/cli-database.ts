@@ -1,0 +1,21 @@
+// The operator's CLI scripts run on the service's database, created and migrated if need be.
+import { DataSource } from 'typeorm';
+import { databaseConfig } from '../config/configuration';
+import { dataSourceOptions } from '../database/data-source-options';
+import { ADVISORY_LOCKS, ensureDatabaseExists, withAdvisoryLock } from '../database/database-setup';
+
+export async function withMigratedDatabase<T>(
+  work: (dataSource: DataSource) => Promise<T>,
+): Promise<T> {
+  const config = databaseConfig();
+  await ensureDatabaseExists(config.url);
+  const dataSource = await new DataSource(dataSourceOptions(config)).initialize();
+  try {
+    await withAdvisoryLock(dataSource, ADVISORY_LOCKS.migrate, () =>
+      dataSource.runMigrations({ transaction: 'each' }),
+    );
+    return await work(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}

@@ -1,0 +1,159 @@
+// The operator's key lifecycle (README, "API keys"):
+//   npm run key:create -- <account id or name> [key name]   prints the new key alone on its last line
+//   npm run key:list [-- <account id or name>]
+//   npm run key:revoke -- <key id>
+// Exit codes: 0 done, 1 unexpected failure, 2 usage or invalid input, 3 unknown account or key,
+// 4 ambiguous account name, 5 refused (the account's last key, or its cap of keys).
+import 'reflect-metadata';
+import type { DataSource } from 'typeorm';
+import { isUuid } from '../common/uuid-v7';
+import { redisConfig } from '../config/configuration';
+import { DomainError } from '../errors/domain-error';
+import { disconnectKeySockets } from '../monitoring/gateway/key-sockets-notice';
+import type { AccountEntity } from './account.entity';
+import { AccountsService } from './accounts.service';
+import { ApiKeysService } from './api-keys.service';
+import { withMigratedDatabase } from './cli-database';
+import { KeyRevocations } from './key-revocations';
+import { KEY_SWEEP_INTERVAL_MS } from '../monitoring/gateway/revoked-key-sockets';
+
+const USAGE = `Usage:
+  npm run key:create -- <account id or name> [key name]
+  npm run key:list [-- <account id or name>]
+  npm run key:revoke -- <key id>
+`;
+
+const EXIT = { usage: 2, notFound: 3, ambiguous: 4, refused: 5 } as const;
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Names come from people: shown with control characters (escape sequences) made harmless. */
+const printable = (text: string) => text.replace(/\p{Cc}/gu, '?');
+
+async function findAccount(dataSource: DataSource, idOrName: string): Promise<AccountEntity> {
+  const found = await new AccountsService(dataSource).findAccounts(idOrName);
+  if (found.length === 1) return found[0];
+  if (!found.length) {
+    throw new CliError(`No account has the id or name "${printable(idOrName)}".`, EXIT.notFound);
+  }
+  throw new CliError(
+    `${found.length} accounts are named "${printable(idOrName)}"; name one by its id:\n` +
+      found.map((a) => `  ${a.id}  created ${a.createdAt.toISOString()}`).join('\n'),
+    EXIT.ambiguous,
+  );
+}
+
+function keys(dataSource: DataSource): ApiKeysService {
+  // No live sockets in this process: a revocation reaches the API processes through Redis.
+  return new ApiKeysService(dataSource, new KeyRevocations());
+}
+
+async function create(dataSource: DataSource, args: string[]): Promise<void> {
+  const [account, ...nameWords] = args;
+  if (!account) throw new CliError(USAGE, EXIT.usage);
+  const name = nameWords.length ? nameWords.join(' ') : 'cli';
+  const owner = await findAccount(dataSource, account);
+  const { key, apiKey } = await keys(dataSource).create(owner.id, name);
+  process.stdout.write(
+    `Created key "${printable(key.name)}" (${key.id}) for account "${printable(owner.name)}" (${owner.id}). The key, shown only once:\n`,
+  );
+  process.stdout.write(`${apiKey}\n`);
+}
+
+async function list(dataSource: DataSource, args: string[]): Promise<void> {
+  if (args.length > 1) throw new CliError(USAGE, EXIT.usage);
+  const account = args[0] ? await findAccount(dataSource, args[0]) : undefined;
+  const rows = await keys(dataSource).listForOperator(account?.id);
+  if (!rows.length) {
+    process.stdout.write('No active keys.\n');
+    return;
+  }
+  const table = [
+    ['KEY ID', 'ACCOUNT ID', 'ACCOUNT', 'NAME', 'PREFIX', 'CREATED', 'LAST USED'],
+    ...rows.map((row) => [
+      row.id,
+      row.accountId,
+      printable(row.accountName),
+      printable(row.name),
+      row.displayPrefix,
+      row.createdAt.toISOString(),
+      row.lastUsedAt?.toISOString() ?? 'never',
+    ]),
+  ];
+  const widths = table[0].map((_, i) => Math.max(...table.map((cells) => [...cells[i]].length)));
+  for (const cells of table) {
+    process.stdout.write(
+      `${cells
+        .map((cell, i) => cell + ' '.repeat(widths[i] - [...cell].length))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+  }
+}
+
+async function revoke(dataSource: DataSource, args: string[]): Promise<void> {
+  const [keyId] = args;
+  if (args.length !== 1 || !keyId) throw new CliError(USAGE, EXIT.usage);
+  if (!isUuid(keyId)) {
+    throw new CliError(
+      `"${printable(keyId)}" is not a key id (a UUID, as npm run key:list shows).`,
+      EXIT.usage,
+    );
+  }
+  const id = keyId.toLowerCase();
+  try {
+    await keys(dataSource).revoke(id);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'KEY_NOT_FOUND') {
+      throw new CliError(
+        `No active key has id ${id} (unknown, or revoked already).`,
+        EXIT.notFound,
+      );
+    }
+    throw error;
+  }
+  process.stdout.write(`Revoked key ${id}; it authenticates nothing from now on.\n`);
+  try {
+    await disconnectKeySockets(redisConfig(), id);
+    process.stdout.write('Its live Socket.IO connections are being closed on every API process.\n');
+  } catch (error) {
+    process.stderr.write(
+      `Could not reach Redis (${(error as Error).message}): the API processes close the key's live sockets at their next check, within ${KEY_SWEEP_INTERVAL_MS / 1000} s.\n`,
+    );
+  }
+}
+
+const COMMANDS: Record<string, (dataSource: DataSource, args: string[]) => Promise<void>> = {
+  create,
+  list,
+  revoke,
+};
+
+async function main(): Promise<void> {
+  const [command, ...args] = process.argv.slice(2);
+  const run = command ? COMMANDS[command] : undefined;
+  if (!run) throw new CliError(USAGE, EXIT.usage);
+  await withMigratedDatabase((dataSource) => run(dataSource, args));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof CliError) {
+    process.stderr.write(`${error.message.trimEnd()}\n`);
+    process.exitCode = error.exitCode;
+  } else if (error instanceof DomainError) {
+    process.stderr.write(
+      `${error.message}${error.code === 'VALIDATION_FAILED' ? '' : ` (${error.code})`}\n`,
+    );
+    process.exitCode = error.code === 'VALIDATION_FAILED' ? EXIT.usage : EXIT.refused;
+  } else {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+});

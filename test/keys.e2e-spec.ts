@@ -1,0 +1,448 @@
+// The key lifecycle: create, list and revoke over REST and the CLI, a revoked key refused at once
+// and its sockets closed on every API process, lastUsedAt kept without a write per request.
+import { setTimeout as sleep } from 'node:timers/promises';
+import request from 'supertest';
+import { useIsolatedApp } from './support/api';
+import {
+  createAccount,
+  runKeysCli,
+  startApp,
+  type CliRun,
+  type RunningApp,
+} from './support/app-process';
+import { dropDatabase, query } from './support/database';
+import { connect, refused, type BatchSocket } from './support/sockets';
+import { scratchDatabaseUrl, testEnv } from './support/test-env';
+import { waitFor } from './support/wait';
+
+interface KeyBody {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+type CreatedKeyBody = KeyBody & { key: string };
+
+const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
+const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
+/** The revocation broadcast's promise; the sweep alone would take up to 10 s. */
+const BROADCAST_MS = 2_000;
+
+async function createKey(app: RunningApp, key: string, name = 'ci'): Promise<CreatedKeyBody> {
+  const response = await request(app.url).post('/api/keys').set(auth(key)).send({ name });
+  expect(response.status).toBe(201);
+  return response.body as CreatedKeyBody;
+}
+
+async function listKeys(app: RunningApp, key: string): Promise<KeyBody[]> {
+  const response = await request(app.url).get('/api/keys').set(auth(key)).expect(200);
+  return (response.body as { items: KeyBody[] }).items;
+}
+
+const revoke = (app: RunningApp, key: string, id: string) =>
+  request(app.url).delete(`/api/keys/${id}`).set(auth(key));
+
+/** Resolves with the time the socket was disconnected by the server. */
+function disconnection(client: BatchSocket): Promise<number> {
+  return new Promise((resolve) => client.socket.once('disconnect', () => resolve(Date.now())));
+}
+
+/** The time of the disconnection; fails the test if it has not come within `ms`. */
+async function disconnectedWithin(disconnected: Promise<number>, ms: number): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`The socket was still connected ${ms} ms later`)),
+      ms,
+    );
+  });
+  return Promise.race([disconnected, late]).finally(() => clearTimeout(timer));
+}
+
+describe('API keys', () => {
+  const service = useIsolatedApp('keys');
+  const redisPrefix = `${testEnv().redisPrefix}-keys`;
+  /** A second API process on the same database and Redis prefix. */
+  let other: RunningApp;
+  let owner: string;
+  const sockets: BatchSocket[] = [];
+
+  beforeAll(async () => {
+    other = await startApp({
+      DATABASE_URL: service.databaseUrl,
+      REDIS_PREFIX: redisPrefix,
+      APP_ROLE: 'api',
+    });
+    owner = testEnv().bootstrapApiKey;
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.close();
+    await other?.stop();
+  });
+
+  const open = async (app: RunningApp, key: string) => {
+    const client = await connect(app, key);
+    sockets.push(client);
+    return client;
+  };
+  const newAccount = async (name: string) => (await createAccount(name, service.databaseUrl)).key;
+
+  describe('over REST', () => {
+    it('creates a key whose secret is shown once: the list shows only its prefix', async () => {
+      const created = await createKey(service.app, owner, 'ci deploys');
+      expect(created).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        name: 'ci deploys',
+        prefix: created.key.slice(0, 12),
+        createdAt: expect.any(String),
+        lastUsedAt: null,
+        key: expect.stringMatching(/^salvo_[A-Za-z0-9_-]{43}$/),
+      });
+      await request(service.app.url).get('/api/batch').set(auth(created.key)).expect(200);
+
+      const list = await request(service.app.url).get('/api/keys').set(auth(owner)).expect(200);
+      expect(list.text).not.toContain(created.key);
+      const listed = (list.body as { items: KeyBody[] }).items.find((k) => k.id === created.id);
+      // lastUsedAt: null, or the use just made once its write (not awaited by the request) landed.
+      const { lastUsedAt, ...rest } = listed!;
+      expect(rest).toEqual({
+        id: created.id,
+        name: 'ci deploys',
+        prefix: created.prefix,
+        createdAt: created.createdAt,
+      });
+      expect(lastUsedAt === null || typeof lastUsedAt === 'string').toBe(true);
+      expect(Object.keys(listed!)).not.toContain('key');
+      // The first key of the account is listed too, by the name account creation gave it.
+      expect((await listKeys(service.app, owner)).map((k) => k.name)).toContain('default');
+    });
+
+    it.each([
+      ['an empty name', { name: '' }, 'must not be empty or blank'],
+      ['a blank name', { name: '   ' }, 'must not be empty or blank'],
+      ['101 characters', { name: 'x'.repeat(101) }, 'must be at most 100 characters'],
+      ['a newline', { name: 'a\nb' }, 'must not contain control characters'],
+      ['a NUL', { name: 'a\u0000b' }, 'must not contain control characters'],
+      ['an escape sequence', { name: '\u001b[31mred' }, 'must not contain control characters'],
+      ['a number', { name: 42 }, 'must be a string'],
+      ['no name', {}, 'must be a string'],
+    ])('refuses %s with a 400 naming name, and stores nothing', async (_what, body, message) => {
+      const before = (await listKeys(service.app, owner)).length;
+      const response = await request(service.app.url).post('/api/keys').set(auth(owner)).send(body);
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({
+        error: 'VALIDATION_FAILED',
+        details: [{ path: 'name', message }],
+      });
+      expect(await listKeys(service.app, owner)).toHaveLength(before);
+    });
+
+    it('takes a name of exactly 100 characters, any script', async () => {
+      const name = 'é'.repeat(99) + '✓';
+      expect((await createKey(service.app, owner, name)).name).toBe(name);
+    });
+
+    it('revokes a key: refused at once on every API process, gone from the list, its row kept', async () => {
+      const created = await createKey(service.app, owner, 'to revoke');
+      await request(other.url).get('/api/batch').set(auth(created.key)).expect(200);
+
+      await revoke(service.app, owner, created.id).expect(204);
+
+      for (const app of [service.app, other]) {
+        const response = await request(app.url).get('/api/batch').set(auth(created.key));
+        expect(response.status).toBe(401);
+        expect(response.body).toMatchObject({ error: 'UNAUTHORIZED' });
+      }
+      expect((await listKeys(service.app, owner)).map((k) => k.id)).not.toContain(created.id);
+      const [row] = await query<{ revoked_at: Date | null }>(
+        service.databaseUrl,
+        'SELECT revoked_at FROM api_keys WHERE id = $1',
+        [created.id],
+      );
+      expect(row.revoked_at).toBeInstanceOf(Date);
+    });
+
+    it('answers 404 KEY_NOT_FOUND alike for an unknown, a foreign and a revoked key id', async () => {
+      const foreignAccount = await newAccount('Foreign keys');
+      const foreign = await createKey(service.app, foreignAccount, 'foreign');
+      const revoked = await createKey(service.app, owner, 'revoked');
+      await revoke(service.app, owner, revoked.id).expect(204);
+
+      const answers = [];
+      for (const id of [UNKNOWN_ID, foreign.id, revoked.id]) {
+        const response = await revoke(service.app, owner, id);
+        expect(response.status).toBe(404);
+        answers.push({ ...response.body, message: response.body.message.replace(id, '<id>') });
+      }
+      expect(answers[0]).toMatchObject({ statusCode: 404, error: 'KEY_NOT_FOUND' });
+      expect(answers[1]).toEqual(answers[0]);
+      expect(answers[2]).toEqual(answers[0]);
+      // The foreign key is untouched and not listed to the caller.
+      await request(service.app.url).get('/api/batch').set(auth(foreign.key)).expect(200);
+      expect((await listKeys(service.app, owner)).map((k) => k.id)).not.toContain(foreign.id);
+      expect((await listKeys(service.app, foreignAccount)).map((k) => k.id)).toContain(foreign.id);
+
+      const invalid = await revoke(service.app, owner, 'not-a-uuid');
+      expect(invalid.status).toBe(400);
+      expect(invalid.body).toMatchObject({ error: 'INVALID_ID' });
+    });
+
+    it("refuses to revoke the account's last active key (409 LAST_KEY)", async () => {
+      const only = await newAccount('One key');
+      const [key] = await listKeys(service.app, only);
+      const response = await revoke(service.app, only, key.id);
+      expect(response.status).toBe(409);
+      expect(response.body).toMatchObject({ error: 'LAST_KEY' });
+      await request(service.app.url).get('/api/batch').set(auth(only)).expect(200);
+    });
+
+    it('lets only one of two concurrent revocations of the last two keys pass, on two processes', async () => {
+      let raced = 0;
+      for (let round = 0; round < 10; round++) {
+        const first = await newAccount(`Race ${round}`);
+        const [firstKey] = await listKeys(service.app, first);
+        const second = await createKey(service.app, first, 'second');
+        // Each key revokes the other, on another process.
+        const answers = await Promise.all([
+          revoke(service.app, second.key, firstKey.id),
+          revoke(other, first, second.id),
+        ]);
+        const statuses = answers.map((a) => a.status).sort();
+        // The loser is a 409 LAST_KEY, or a 401 when its own key was revoked before its request
+        // was authenticated; never two 204s.
+        expect([
+          [204, 409],
+          [204, 401],
+        ]).toContainEqual(statuses);
+        const lost = answers.find((a) => a.status !== 204)!;
+        if (lost.status === 409) {
+          raced++;
+          expect(lost.body).toMatchObject({ error: 'LAST_KEY' });
+        }
+        const [active] = await query<{ n: string }>(
+          service.databaseUrl,
+          `SELECT count(*) AS n FROM api_keys k JOIN api_keys f ON f.account_id = k.account_id
+            WHERE f.id = $1 AND k.revoked_at IS NULL`,
+          [firstKey.id],
+        );
+        expect(Number(active.n)).toBe(1);
+      }
+      // Some rounds had both revocations past authentication, racing on the account's lock.
+      expect(raced).toBeGreaterThan(0);
+    });
+
+    it('caps an account at 100 active keys (429 LIMIT_REACHED); revoking one makes room', async () => {
+      const busy = await newAccount('Many keys');
+      const ids: string[] = [];
+      for (let i = 1; i < 100; i++) ids.push((await createKey(service.app, busy, `k${i}`)).id);
+      const refusedKey = await request(service.app.url)
+        .post('/api/keys')
+        .set(auth(busy))
+        .send({ name: 'one too many' });
+      expect(refusedKey.status).toBe(429);
+      expect(refusedKey.body).toMatchObject({ error: 'LIMIT_REACHED' });
+      expect(await listKeys(service.app, busy)).toHaveLength(100);
+      await revoke(service.app, busy, ids[0]).expect(204);
+      await createKey(service.app, busy, 'room again');
+    });
+
+    it('shows lastUsedAt once a key is used, over REST or a handshake, without a write per request', async () => {
+      const rest = await createKey(service.app, owner, 'used over REST');
+      const socket = await createKey(service.app, owner, 'used by a socket');
+      const lastUsed = async (id: string) =>
+        (await listKeys(service.app, owner)).find((k) => k.id === id)?.lastUsedAt ?? null;
+      expect(await lastUsed(rest.id)).toBeNull();
+
+      const before = Date.now();
+      await request(other.url).get('/api/batch').set(auth(rest.key)).expect(200);
+      const first = await waitFor('lastUsedAt of the REST key', () => lastUsed(rest.id), {
+        timeoutMs: 10_000,
+      });
+      expect(Date.parse(first)).toBeGreaterThanOrEqual(before - 1_000);
+      expect(Date.parse(first)).toBeLessThanOrEqual(Date.now() + 1_000);
+
+      // Within the minute, more requests on the same process write nothing more.
+      for (let i = 0; i < 5; i++) {
+        await request(other.url).get('/api/batch').set(auth(rest.key)).expect(200);
+      }
+      await sleep(500);
+      expect(await lastUsed(rest.id)).toBe(first);
+
+      await open(service.app, socket.key);
+      await waitFor('lastUsedAt of the socket key', () => lastUsed(socket.id), {
+        timeoutMs: 10_000,
+      });
+    });
+  });
+
+  describe('live sockets', () => {
+    it("closes a revoked key's socket on the other API process within 2 s and refuses its reconnect", async () => {
+      const created = await createKey(service.app, owner, 'dashboard');
+      const keep = await createKey(service.app, owner, 'kept');
+      const doomed = await open(other, created.key);
+      const kept = await open(other, keep.key);
+      const sameKeyHere = await open(service.app, created.key);
+      expect(await doomed.ask('subscribe', { all: true })).toEqual({ ok: true });
+      const gone = disconnection(doomed);
+      const goneHere = disconnection(sameKeyHere);
+
+      const revokedAt = Date.now();
+      await revoke(service.app, owner, created.id).expect(204);
+      const [at, atHere] = await Promise.all([
+        disconnectedWithin(gone, 10_000),
+        disconnectedWithin(goneHere, 10_000),
+      ]);
+      expect(at - revokedAt).toBeLessThan(BROADCAST_MS);
+      expect(atHere - revokedAt).toBeLessThan(BROADCAST_MS);
+
+      for (const app of [other, service.app]) {
+        expect((await refused(app, created.key))?.data?.code).toBe('UNAUTHORIZED');
+      }
+      // Another key's socket of the same account stays.
+      await sleep(500);
+      expect(kept.socket.connected).toBe(true);
+      expect(await kept.ask('subscribe', { all: true })).toEqual({ ok: true });
+    });
+
+    it('drops the socket of a key deleted from the database by hand, at the next sweep', async () => {
+      const created = await createKey(service.app, owner, 'deleted by hand');
+      const client = await open(other, created.key);
+      const gone = disconnection(client);
+      await query(service.databaseUrl, 'DELETE FROM api_keys WHERE id = $1', [created.id]);
+      await request(service.app.url).get('/api/batch').set(auth(created.key)).expect(401);
+      // Every process sweeps every 10 s; generous for a loaded machine.
+      await disconnectedWithin(gone, 30_000);
+      expect((await refused(other, created.key))?.data?.code).toBe('UNAUTHORIZED');
+    });
+  });
+
+  describe('CLI', () => {
+    const cli = (args: string[]) =>
+      runKeysCli(args, { DATABASE_URL: service.databaseUrl, REDIS_PREFIX: redisPrefix });
+    const expectExit = (run: CliRun, code: number) => {
+      if (run.code !== code)
+        throw new Error(`exit ${run.code}, not ${code}:\n${run.stdout}${run.stderr}`);
+    };
+
+    it('key:create by account name or id prints the key alone on its last line', async () => {
+      const accountKey = await newAccount('Cli Corp');
+      const [{ id: firstKeyId }] = await listKeys(service.app, accountKey);
+      const [{ account_id: accountId }] = await query<{ account_id: string }>(
+        service.databaseUrl,
+        'SELECT account_id FROM api_keys WHERE id = $1',
+        [firstKeyId],
+      );
+
+      const byName = await cli(['create', 'Cli Corp', 'nightly', 'export']);
+      expectExit(byName, 0);
+      expect(byName.lastLine).toMatch(/^salvo_[A-Za-z0-9_-]{43}$/);
+      expect(byName.stdout).toContain('nightly export');
+      const byId = await cli(['create', accountId]);
+      expectExit(byId, 0);
+      for (const key of [byName.lastLine, byId.lastLine]) {
+        await request(other.url).get('/api/batch').set(auth(key)).expect(200);
+      }
+      const names = (await listKeys(service.app, accountKey)).map((k) => k.name);
+      expect(names).toEqual(expect.arrayContaining(['default', 'nightly export', 'cli']));
+    });
+
+    it('key:create refuses unknown and ambiguous accounts and bad names, with their exit codes', async () => {
+      const unknown = await cli(['create', 'No Such Account']);
+      expectExit(unknown, 3);
+      expect(unknown.stderr).toContain('No account has the id or name "No Such Account"');
+
+      await newAccount('Twin');
+      await newAccount('Twin');
+      const ambiguous = await cli(['create', 'Twin']);
+      expectExit(ambiguous, 4);
+      expect(ambiguous.stderr).toContain('2 accounts are named "Twin"');
+
+      await newAccount('Bad names');
+      const badName = await cli(['create', 'Bad names', 'a\u001bb']);
+      expectExit(badName, 2);
+      expect(badName.stderr).toContain('name must not contain control characters');
+
+      expectExit(await cli(['create']), 2);
+      expectExit(await cli(['frobnicate']), 2);
+    });
+
+    it('key:list shows active keys with prefixes, never the keys', async () => {
+      const accountKey = await newAccount('Listed Ltd');
+      const created = await createKey(service.app, accountKey, 'listed');
+      const revokedKey = await createKey(service.app, accountKey, 'revoked one');
+      await revoke(service.app, accountKey, revokedKey.id).expect(204);
+
+      const one = await cli(['list', 'Listed Ltd']);
+      expectExit(one, 0);
+      expect(one.stdout).toContain(created.id);
+      expect(one.stdout).toContain(created.prefix);
+      expect(one.stdout).toContain('listed');
+      expect(one.stdout).not.toContain(created.key);
+      expect(one.stdout).not.toContain(accountKey);
+      expect(one.stdout).not.toContain(revokedKey.id);
+      expect(one.stdout).not.toContain('Cli Corp');
+
+      const all = await cli(['list']);
+      expectExit(all, 0);
+      expect(all.stdout).toContain('Listed Ltd');
+      expect(all.stdout).toContain('Cli Corp');
+
+      expectExit(await cli(['list', 'Nobody']), 3);
+    });
+
+    it('key:revoke refuses the key at once, closes its sockets everywhere, and keeps the last-key rule', async () => {
+      const accountKey = await newAccount('Revoking Inc');
+      const created = await createKey(service.app, accountKey, 'to revoke by cli');
+      const client = await open(other, created.key);
+      const gone = disconnection(client);
+
+      const run = await cli(['revoke', created.id]);
+      const exitedAt = Date.now();
+      expectExit(run, 0);
+      // Through Redis before the CLI ended, not at the API processes' 10 s sweep.
+      expect((await disconnectedWithin(gone, BROADCAST_MS)) - exitedAt).toBeLessThan(BROADCAST_MS);
+      await request(service.app.url).get('/api/batch').set(auth(created.key)).expect(401);
+
+      const again = await cli(['revoke', created.id]);
+      expectExit(again, 3);
+      expect(again.stderr).toContain('No active key has id');
+
+      const [last] = await listKeys(service.app, accountKey);
+      const lastRun = await cli(['revoke', last.id]);
+      expectExit(lastRun, 5);
+      expect(lastRun.stderr).toContain('LAST_KEY');
+      await request(service.app.url).get('/api/batch').set(auth(accountKey)).expect(200);
+
+      expectExit(await cli(['revoke', 'not-a-uuid']), 2);
+      expectExit(await cli(['revoke', UNKNOWN_ID]), 3);
+    });
+  });
+
+  describe('BOOTSTRAP_API_KEY', () => {
+    const url = scratchDatabaseUrl('revoked-bootstrap');
+    const bootstrapKey = `salvo_bootstrap_${Date.now()}_0123456789`;
+    afterAll(() => dropDatabase(url));
+
+    it('once revoked, a restart warns and creates no account with it', async () => {
+      const env = { DATABASE_URL: url, BOOTSTRAP_API_KEY: bootstrapKey };
+      const first = await startApp(env);
+      try {
+        const spare = await createKey(first, bootstrapKey, 'spare');
+        const [own] = (await listKeys(first, bootstrapKey)).filter((k) => k.name === 'default');
+        await revoke(first, spare.key, own.id).expect(204);
+      } finally {
+        await first.stop();
+      }
+      const again = await startApp(env);
+      try {
+        await request(again.url).get('/api/batch').set(auth(bootstrapKey)).expect(401);
+        expect(again.output()).toContain('BOOTSTRAP_API_KEY is a revoked key');
+        const [accounts] = await query<{ n: string }>(url, 'SELECT count(*) AS n FROM accounts');
+        expect(Number(accounts.n)).toBe(1);
+      } finally {
+        await again.stop();
+      }
+    });
+  });
+});
