@@ -1,7 +1,8 @@
 // BOLA sweep: every route of the OpenAPI document and every Socket.IO client event of the built
 // gateways, called by a second account on the first account's ids, answers exactly as for an id
 // that does not exist and shows nothing of the first account. Routes and events added later are
-// swept without editing this file.
+// swept without editing this file: a route's ids are those of its collection (the path before its
+// first parameter, e.g. /api/keys for DELETE /api/keys/{id}), read from the victim's own list.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
@@ -39,6 +40,11 @@ interface Victim {
   marker: string;
   /** Batch ids by the state the batch is left in. */
   batches: Record<'running' | 'pending' | 'paused' | 'finished' | 'cancelled', string>;
+  /**
+   * The victim's resources by collection path, then by a label: the batches above under
+   * /api/batch; any other collection's items as its own GET lists them.
+   */
+  resources: Map<string, Record<string, Record<string, string>>>;
   /** Header values the victim sent, by header name (lower case). */
   headers: Record<string, string>;
   /** Batch, message and other ids of the victim, phone numbers, the marker in its texts. */
@@ -154,6 +160,81 @@ function idsIn(value: unknown): string[] {
   );
 }
 
+/** The collection an id route belongs to: its path before the first parameter. */
+function collectionOf(operation: Operation): string {
+  return operation.path.slice(0, operation.path.indexOf('/{')).replace(/\/$/, '');
+}
+
+/** A list answer's items: `items` of an object, or the array itself. */
+function itemsOf(body: unknown): Record<string, unknown>[] {
+  const items = Array.isArray(body) ? body : (body as { items?: unknown } | null)?.items;
+  return Array.isArray(items) ? (items as Record<string, unknown>[]) : [];
+}
+
+/** Path values from a listed item: each parameter from the item's field of that name. */
+function pathValuesOf(
+  item: Record<string, unknown>,
+  names: string[],
+): Record<string, string> | null {
+  const values: Record<string, string> = {};
+  for (const name of names) {
+    const value = item[name];
+    if (typeof value !== 'string' && typeof value !== 'number') return null;
+    values[name] = String(value);
+  }
+  return values;
+}
+
+/**
+ * The victim's resources of every collection an id route belongs to, besides batches: what the
+ * collection's GET lists for the victim, after one POST of its example body when it lists none.
+ */
+async function discoverResources(
+  doc: OpenApiDocument,
+  app: { url: string },
+  victim: Victim,
+): Promise<void> {
+  const all = operations(doc);
+  for (const operation of all.filter((o) => o.pathParameters.length)) {
+    const collection = collectionOf(operation);
+    if (collection === '/api/batch' || victim.resources.has(collection)) continue;
+    const list = all.find((o) => o.method === 'get' && o.path === collection);
+    const create = all.find((o) => o.method === 'post' && o.path === collection);
+    const read = async () =>
+      list ? itemsOf((await call(app, victim.key, list, collection, {}, undefined)).body) : [];
+    let items = await read();
+    if (!items.length && create) {
+      await call(app, victim.key, create, collection, {}, bodyOf(doc, create));
+      items = await read();
+    }
+    const found: Record<string, Record<string, string>> = {};
+    items.forEach((item, i) => {
+      const values = pathValuesOf(item, operation.pathParameters);
+      if (values) found[`item ${i}`] = values;
+      for (const id of idsIn(item)) victim.secrets.add(id);
+    });
+    if (!Object.keys(found).length) {
+      throw new Error(`The victim has no ${collection} to sweep ${operation.name} with.`);
+    }
+    victim.resources.set(collection, found);
+  }
+}
+
+/** The victim's path values to try on an id route, by label. */
+function victimTargets(victim: Victim, operation: Operation): [string, Record<string, string>][] {
+  const collection = collectionOf(operation);
+  if (collection === '/api/batch') {
+    return Object.entries(victim.batches).map(([state, id]) => [
+      `the ${state} batch`,
+      Object.fromEntries(operation.pathParameters.map((name) => [name, id])),
+    ]);
+  }
+  return Object.entries(victim.resources.get(collection) ?? {}).map(([label, values]) => [
+    `${collection} ${label}`,
+    values,
+  ]);
+}
+
 async function setUpVictim(client: ApiClient, key: string): Promise<Victim> {
   const marker = `victim-${randomBytes(6).toString('hex')}`;
   const text = `${marker} {{name}}, code {{code}}`;
@@ -199,6 +280,7 @@ async function setUpVictim(client: ApiClient, key: string): Promise<Victim> {
     key,
     marker,
     batches,
+    resources: new Map(),
     // Sent by the victim first in the sweep of routes without ids, then by the attacker.
     headers: { 'idempotency-key': `${marker}-idempotency` },
     secrets,
@@ -215,6 +297,7 @@ describe('BOLA sweep from the OpenAPI document and the gateways', () => {
   beforeAll(async () => {
     doc = await fetchOpenApi(service.app);
     victim = await setUpVictim(service.client, testEnv().bootstrapApiKey);
+    await discoverResources(doc, service.app, victim);
     attackerKey = (await createAccount('Attacker', service.databaseUrl)).key;
     before = {};
     for (const [state, id] of Object.entries(victim.batches)) {
@@ -233,18 +316,21 @@ describe('BOLA sweep from the OpenAPI document and the gateways', () => {
     const differences: string[] = [];
     const found: string[] = [];
     for (const operation of operations(doc).filter((o) => o.pathParameters.length)) {
-      for (const [state, victimId] of Object.entries(victim.batches)) {
-        const unknownId = randomUUID();
-        const on = (id: string) =>
-          Object.fromEntries(operation.pathParameters.map((name) => [name, id]));
-        for (const qs of await queryVariants(doc, operation, victim, service.app, on(victimId))) {
+      for (const [target, victimValues] of victimTargets(victim, operation)) {
+        // An unknown resource of the same shape: each value replaced by a fresh UUID.
+        const unknownValues = Object.fromEntries(
+          Object.keys(victimValues).map((name) => [name, randomUUID()]),
+        );
+        const victimId = Object.values(victimValues)[0];
+        const unknownId = Object.values(unknownValues)[0];
+        for (const qs of await queryVariants(doc, operation, victim, service.app, victimValues)) {
           const headers = headerValues(operation, victim);
           const body = bodyOf(doc, operation);
           const unknown = await call(
             service.app,
             attackerKey,
             operation,
-            fillPath(operation.path, on(unknownId)) + qs,
+            fillPath(operation.path, unknownValues) + qs,
             headers,
             body,
           );
@@ -252,11 +338,11 @@ describe('BOLA sweep from the OpenAPI document and the gateways', () => {
             service.app,
             attackerKey,
             operation,
-            fillPath(operation.path, on(victimId)) + qs,
+            fillPath(operation.path, victimValues) + qs,
             headers,
             body,
           );
-          const what = `${operation.name}${qs} on the ${state} batch`;
+          const what = `${operation.name}${qs} on ${target}`;
           const [a, b] = [normalise(unknown, unknownId), normalise(foreign, victimId)];
           if (JSON.stringify(a) !== JSON.stringify(b)) {
             differences.push(
@@ -418,18 +504,33 @@ describe('BOLA sweep from the OpenAPI document and the gateways', () => {
     // Without this, a body or query the service refused as invalid would answer the same 400 for
     // a foreign and an unknown id, and the sweep above would pass having tested nothing.
     const missed: string[] = [];
-    for (const operation of operations(doc).filter((o) => o.pathParameters.length)) {
-      // A batch of its own per operation: the owner's call may start, pause or cancel it.
-      const { id } = (
-        await victim.client
-          .post('/api/batch', {
-            text: `control ${victim.marker}`,
-            recipients: [{ phoneNumber: '+12025550100' }],
-            options: { autoStart: false },
-          })
-          .expect(201)
-      ).body as { id: string };
-      const values = Object.fromEntries(operation.pathParameters.map((name) => [name, id]));
+    const all = operations(doc);
+    for (const operation of all.filter((o) => o.pathParameters.length)) {
+      // A resource of its own per operation: the owner's call may start, pause, cancel or delete
+      // it. A batch as below; of any other collection, what a POST of its example body made.
+      const collection = collectionOf(operation);
+      let values: Record<string, string>;
+      if (collection === '/api/batch') {
+        const { id } = (
+          await victim.client
+            .post('/api/batch', {
+              text: `control ${victim.marker}`,
+              recipients: [{ phoneNumber: '+12025550100' }],
+              options: { autoStart: false },
+            })
+            .expect(201)
+        ).body as { id: string };
+        values = Object.fromEntries(operation.pathParameters.map((name) => [name, id]));
+      } else {
+        const create = all.find((o) => o.method === 'post' && o.path === collection);
+        const made = create
+          ? await call(service.app, victim.key, create, collection, {}, bodyOf(doc, create))
+          : undefined;
+        const item = made && made.status < 300 ? (made.body as Record<string, unknown>) : null;
+        const own = item && pathValuesOf(item, operation.pathParameters);
+        // Without a way to make one, the victim's first listed one.
+        values = own ?? Object.values(victim.resources.get(collection) ?? {})[0];
+      }
       for (const qs of await queryVariants(doc, operation, victim, service.app, values)) {
         const answer = await call(
           service.app,
