@@ -56,6 +56,10 @@ export class BatchIngestService {
       maxRecipients: this.config.maxRecipientsPerRequest,
       now,
     });
+    const { autoStart, scheduleTime } = request.options;
+    if (autoStart && (!scheduleTime || scheduleTime <= now)) {
+      await this.quotas.refuseIfExhausted(accountId);
+    }
     // The worker threads parse phone numbers while this thread checks everything else.
     const parsing = this.parseInSteps(request.recipients);
     const batch: ValidatedBatch = {

@@ -13,6 +13,8 @@ export type Limits = Record<QuotaKind, number | null>;
 export interface QuotaNeed extends Amounts {
   /** The subject of "needs" in a refusal: "this batch", "the requeued messages". */
   what: string;
+  /** The amounts are a lower bound (a batch not yet counted): "needs at least". */
+  atLeast?: boolean;
 }
 
 /** The outcome of one attempt to take a quota. */
@@ -78,7 +80,7 @@ export function quotaDetails(used: Amounts, need: QuotaNeed, limits: Limits): Er
     return [
       {
         path: kind,
-        message: `${left(used[kind], limit)} of ${limit} left today; ${need.what} ${verb} ${need[kind]}`,
+        message: `${left(used[kind], limit)} of ${limit} left today; ${need.what} ${verb} ${need.atLeast ? 'at least ' : ''}${need[kind]}`,
       },
     ];
   });

@@ -34,6 +34,26 @@ export class QuotaService {
     if (!decision.taken) throw new QuotaExceeded(decision, need);
   }
 
+  /**
+   * Before an auto-starting batch is parsed and copied: QuotaExceeded when a limited quota has
+   * nothing left today, so an exhausted account cannot make the service read and write whole
+   * batches only to roll them back. A read, no lock: `take` stays the exact check.
+   */
+  async refuseIfExhausted(accountId: string): Promise<void> {
+    const manager = this.dataSource.manager;
+    const account = await this.repository.accountQuota(manager, accountId);
+    if (!account) return;
+    const limits = effectiveLimits(account, this.config);
+    if (limits.messages === null && limits.segments === null) return;
+    const used = await this.repository.used(manager, accountId, utcDay(account.now));
+    const need: QuotaNeed = { messages: 1, segments: 1, what: 'this batch', atLeast: true };
+    const over = exceeded(used, need, limits);
+    if (!over.length) return;
+    for (const kind of over)
+      this.metrics.refused(kind === 'messages' ? 'quota_messages' : 'quota_segments');
+    throw new QuotaExceeded({ taken: false, used, limits, exceeded: over, now: account.now }, need);
+  }
+
   /** Takes `need` in the caller's transaction if it fits; answers what happened either way. */
   async tryTake(
     manager: EntityManager,

@@ -144,7 +144,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
           const decision = await this.quotas.tryTake(manager, accountId, need);
           if (!decision.taken) {
             await manager.query(
-              `UPDATE batches SET status = 'paused', pause_reason = $2 WHERE id = $1`,
+              `UPDATE batches SET status = 'paused', pause_reason = $2, quota_taken = false
+               WHERE id = $1`,
               [id, quotaPauseReason(decision, need)],
             );
             pausedByQuota.push(await manager.findOneByOrFail(BatchEntity, { id }));

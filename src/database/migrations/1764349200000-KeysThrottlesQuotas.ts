@@ -28,12 +28,14 @@ export class KeysThrottlesQuotas1764349200000 implements MigrationInterface {
         segments bigint NOT NULL DEFAULT 0 CHECK (segments >= 0),
         PRIMARY KEY (account_id, day)
       )`);
-    // Whether the batch's pending messages were counted against the quota: false until it first
-    // becomes sendable, and for a batch the quota paused before it could.
+    // Whether the batch's messages were counted against the quota: ingest writes it (false for a
+    // batch not started at creation), every start sets it, and a pause by the quota clears it.
+    // The default is true so a row written without it (an older process during a rolling deploy)
+    // is never counted twice on a resume; a pending batch takes its quota at its start whatever
+    // the flag says.
     await queryRunner.query(
-      `ALTER TABLE batches ADD COLUMN quota_taken boolean NOT NULL DEFAULT false`,
+      `ALTER TABLE batches ADD COLUMN quota_taken boolean NOT NULL DEFAULT true`,
     );
-    await queryRunner.query(`UPDATE batches SET quota_taken = true WHERE status <> 'pending'`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
