@@ -7,7 +7,7 @@ import {
   type DestinationsConfig,
 } from '../../config/configuration';
 import { MetricsService } from '../../monitoring/metrics/metrics.service';
-import { DestinationCheck, destinationRule } from './destination-rule';
+import { DESTINATION_REFUSAL_REASONS, DestinationCheck, destinationRule } from './destination-rule';
 
 /**
  * The destination rules of each account (ALLOWED_COUNTRIES, narrowed by `accounts.allowed_countries`;
@@ -44,11 +44,8 @@ export class DestinationPolicy implements OnApplicationBootstrap {
 
   /** Counts the recipients a refused request's check refused, by reason. */
   report(check: DestinationCheck): void {
-    for (const [reason, count] of Object.entries(check.refused) as [
-      keyof DestinationCheck['refused'],
-      number,
-    ][]) {
-      if (count) this.metrics.refused(reason, count);
+    for (const reason of DESTINATION_REFUSAL_REASONS) {
+      if (check.refused[reason]) this.metrics.refused(reason, check.refused[reason]);
     }
   }
 }

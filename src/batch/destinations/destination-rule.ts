@@ -15,7 +15,9 @@ export interface DestinationRule {
   blockedTypes: ReadonlySet<NumberType>;
 }
 
-export type DestinationRefusalReason = 'destination_country' | 'destination_type';
+/** Reasons of salvo_refusals_total for destinations (each counts refused recipients). */
+export const DESTINATION_REFUSAL_REASONS = ['destination_country', 'destination_type'] as const;
+export type DestinationRefusalReason = (typeof DESTINATION_REFUSAL_REASONS)[number];
 
 export interface DestinationRefusal {
   reason: DestinationRefusalReason;
