@@ -7,6 +7,8 @@ import { ValidationFailed, type ErrorDetail } from '../errors/domain-error';
 import { QuotaService } from '../quota/quota.service';
 import { firstOccurrences } from './duplicate-numbers';
 import { BatchIngestRepository, type NewBatch, type NewMessage } from './batch-ingest.repository';
+import { DestinationPolicy } from './destinations/destination-policy.service';
+import type { DestinationCheck } from './destinations/destination-rule';
 import { toBatchStatus } from './batch.presenter';
 import {
   phoneNumbersOf,
@@ -41,6 +43,7 @@ export class BatchIngestService {
     private readonly dataSource: DataSource,
     private readonly repository: BatchIngestRepository,
     private readonly phones: PhoneNumberParser,
+    private readonly destinations: DestinationPolicy,
     private readonly idempotency: IdempotencyService,
     private readonly quotas: QuotaService,
     @Inject(ingestConfig.KEY) private readonly config: IngestConfig,
@@ -62,6 +65,8 @@ export class BatchIngestService {
     }
     // The worker threads parse phone numbers while this thread checks everything else.
     const parsing = this.parseInSteps(request.recipients);
+    const checking = this.destinations.checkFor(accountId);
+    checking.catch(() => undefined); // awaited below; this only keeps an abandoned one from crashing
     const batch: ValidatedBatch = {
       template: request.template,
       options: request.options,
@@ -69,16 +74,19 @@ export class BatchIngestService {
     };
     if (batch.details.length) {
       // Rejected already; the phone numbers' problems still go in the same answer.
+      const check = await checking;
       const problems = (await Promise.all(parsing)).flatMap((parsed, step) =>
-        phoneProblems(batch.phoneNumbers, parsed, step * PIPELINE_STEP),
+        phoneProblems(batch.phoneNumbers, parsed, step * PIPELINE_STEP, check),
       );
+      this.destinations.report(check);
       throw ValidationFailed.of(byIndex([...batch.details, ...problems]));
     }
+    const check = await checking;
 
     const id = randomUUID();
     const tally: Tally = { messages: 0, segments: 0, encodings: new Set() };
     return this.dataSource.transaction(async (manager) => {
-      await this.repository.copyMessages(manager, id, this.messages(batch, parsing, tally));
+      await this.repository.copyMessages(manager, id, this.messages(batch, parsing, check, tally));
       const { options, template } = batch;
       const startsNow = options.autoStart && (!options.scheduleTime || options.scheduleTime <= now);
       // Over the daily quota, the 429 rolls everything back (and frees the Idempotency-Key).
@@ -142,11 +150,13 @@ export class BatchIngestService {
 
   /**
    * The batch's messages, step by step, without duplicate numbers (the first one stays). Throws
-   * after the last step when any number is invalid, listing them all; the COPY then rolls back.
+   * after the last step when any number is invalid or refused by the destination rules, listing
+   * them all; the COPY then rolls back.
    */
   private async *messages(
     batch: ValidatedBatch,
     parsing: Promise<PhoneParseResult[]>[],
+    check: DestinationCheck,
     tally: Tally,
   ): AsyncGenerator<NewMessage[]> {
     const seen = new Set<string>();
@@ -154,7 +164,7 @@ export class BatchIngestService {
     for (let step = 0; step < parsing.length; step++) {
       const start = step * PIPELINE_STEP;
       const parsed = await parsing[step];
-      problems.push(...phoneProblems(batch.phoneNumbers, parsed, start));
+      problems.push(...phoneProblems(batch.phoneNumbers, parsed, start, check));
       if (problems.length) continue;
 
       const ids = uuidV7s(parsed.length);
@@ -178,26 +188,35 @@ export class BatchIngestService {
       tally.messages += messages.length;
       yield messages;
     }
-    if (problems.length) throw ValidationFailed.of(problems);
+    if (problems.length) {
+      this.destinations.report(check);
+      throw ValidationFailed.of(problems);
+    }
   }
 }
 
+/** Numbers that are invalid, and valid ones the destination rules refuse (with their code). */
 function phoneProblems(
   phoneNumbers: readonly string[],
   parsed: PhoneParseResult[],
   start: number,
+  check: DestinationCheck,
 ): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   for (let i = 0; i < parsed.length; i++) {
     const result = parsed[i];
     const raw = phoneNumbers[start + i];
-    if (raw === undefined || !('problem' in result)) continue;
+    if (raw === undefined) continue;
+    const invalid = 'problem' in result;
+    const problem = invalid ? result.problem : check.refusal(result.country, result.type);
+    if (problem === undefined) continue;
     const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
     const index = start + i;
     problems.push({
       path: `recipients[${index}].phoneNumber`,
       index,
-      message: `"${shown}" ${result.problem}`,
+      message: `"${shown}" ${problem}`,
+      ...(invalid ? {} : { code: 'DESTINATION_NOT_ALLOWED' as const }),
     });
   }
   return problems;

@@ -7,6 +7,7 @@ import { BatchIngestRepository } from './batch-ingest.repository';
 import { BatchIngestService } from './batch-ingest.service';
 import { BatchLifecycleService } from './batch-lifecycle.service';
 import { BatchService } from './batch.service';
+import { DestinationPolicy } from './destinations/destination-policy.service';
 import { DISPATCH_QUEUES } from './dispatch/dispatch.jobs';
 import { DispatchProducer } from './dispatch/dispatch.producer';
 import { DispatchRepository } from './dispatch/dispatch.repository';
@@ -29,6 +30,7 @@ import { SentRate } from './sent-rate.service';
     BatchIngestService,
     BatchIngestRepository,
     BatchLifecycleService,
+    DestinationPolicy,
     IdempotencyService,
     PhoneNumberParser,
     DispatchProducer,

@@ -12,7 +12,9 @@ import { PRIORITIES, type Priority } from '../entities/batch.entity';
 export class RecipientDto {
   @ApiProperty({
     description:
-      'Phone number, preferably E.164 (`+12025550123`). Numbers without `+` use DEFAULT_COUNTRY. Stored in E.164; a number given twice is kept once.',
+      'Phone number, preferably E.164 (`+12025550123`). Numbers without `+` use DEFAULT_COUNTRY. Stored in E.164; a number given twice is kept once. ' +
+      'A number in a country the account does not send to (ALLOWED_COUNTRIES, narrowed per account), of no country (+800, +808, +870, +881, +882, +883, +888, +979, unless 001 is allowed) ' +
+      'or of a blocked type (BLOCKED_NUMBER_TYPES; by default premium rate, shared cost, UAN, voicemail and pager) is refused: a 400 whose detail has code DESTINATION_NOT_ALLOWED.',
     example: '+12025550123',
   })
   phoneNumber: string;

@@ -40,7 +40,11 @@ describe('PhoneNumberParser', () => {
     const results = await newParser(workers).parse(input);
     expect(results).toHaveLength(count);
     results.forEach((result, i) => {
-      expect(result).toEqual(i % 1000 === 7 ? { problem: expect.any(String) } : { e164: input[i] });
+      expect(result).toEqual(
+        i % 1000 === 7
+          ? { problem: expect.any(String) }
+          : { e164: input[i], country: 'US', type: 'FIXED_LINE_OR_MOBILE' },
+      );
     });
   });
 
