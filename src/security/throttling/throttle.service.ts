@@ -183,6 +183,8 @@ export class ThrottleService {
     if (state === undefined) {
       return { release: () => Promise.resolve(), failed: () => this.verdict([{ policy }]) };
     }
+    // Redis measured the window's time to live after `asked`, so this end is never late: the
+    // margin below is kept whatever the call's latency was (a monotonic clock, not Date.now()).
     const windowEnd = asked + state.msBeforeNext;
     let settled = false;
     const giveBack = async (): Promise<void> => {
