@@ -3,6 +3,7 @@
 // surface (REST, Socket.IO, Bull Board, /metrics), a correct credential included; requests and
 // batch creations are counted per account. No test waits for a window to pass: Retry-After says
 // when it would.
+import { Agent, request as httpRequest } from 'node:http';
 import { io } from 'socket.io-client';
 import request from 'supertest';
 import { batchBody } from './factories/batch.factory';
@@ -35,12 +36,19 @@ const bearer = (key: string) => `Bearer ${key}`;
 const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
 const WRONG_KEY = bearer(`salvo_${'x'.repeat(43)}`);
 
+interface HandshakeErrorData {
+  code: string;
+  message: string;
+  /** RATE_LIMITED: seconds until the lock lifts. */
+  retryAfterSeconds?: number;
+}
+
 /** The Socket.IO handshake's answer from a client address: 'connected', or the connect_error. */
 function handshake(
   app: RunningApp,
   from: string,
   token: string,
-): Promise<'connected' | { message: string; data?: { code: string; message: string } }> {
+): Promise<'connected' | { message: string; data?: HandshakeErrorData }> {
   const socket = io(`${app.url}/batches`, {
     auth: { token },
     transports: ['websocket'],
@@ -53,7 +61,7 @@ function handshake(
       socket.close();
       resolve('connected');
     });
-    socket.once('connect_error', (error: Error & { data?: { code: string; message: string } }) => {
+    socket.once('connect_error', (error: Error & { data?: HandshakeErrorData }) => {
       socket.close();
       resolve({ message: error.message, data: error.data });
     });
@@ -99,8 +107,8 @@ async function refusals(app: RunningApp, reason: string): Promise<number> {
   return Number(match?.[1]);
 }
 
-/** Two API processes on a database and Redis prefix of their own, with these limits. */
-function useTwoApiProcesses(name: string, limits: Record<string, string>) {
+/** API processes (two unless told) on a database and Redis prefix of their own, with these limits. */
+function useApiProcesses(name: string, limits: Record<string, string>, processes = 2) {
   const databaseUrl = scratchDatabaseUrl(name);
   const redisPrefix = `${testEnv().redisPrefix}-${name}`;
   const context = { apps: [] as RunningApp[], databaseUrl };
@@ -117,7 +125,7 @@ function useTwoApiProcesses(name: string, limits: Record<string, string>) {
       METRICS_TOKEN,
       CORS_ORIGINS: ORIGIN,
     };
-    context.apps = await Promise.all([startApp(settings), startApp(settings)]);
+    context.apps = await Promise.all(Array.from({ length: processes }, () => startApp(settings)));
   });
   afterAll(async () => {
     await Promise.all(context.apps.map((app) => app.stop()));
@@ -128,7 +136,7 @@ function useTwoApiProcesses(name: string, limits: Record<string, string>) {
 }
 
 describe('throttles shared by two API processes through Redis', () => {
-  const service = useTwoApiProcesses('throttle', {
+  const service = useApiProcesses('throttle', {
     AUTH_FAILURES_PER_MINUTE: '5',
     REQUESTS_PER_MINUTE: '12',
     BATCHES_PER_MINUTE: '3',
@@ -175,8 +183,15 @@ describe('throttles shared by two API processes through Redis', () => {
       const socket = await handshake(one(), from, key);
       expect(socket).toEqual({
         message: 'RATE_LIMITED',
-        data: { code: 'RATE_LIMITED', message: expect.stringMatching(/failed authentications/) },
+        data: {
+          code: 'RATE_LIMITED',
+          message: expect.stringMatching(/failed authentications/),
+          retryAfterSeconds: expect.any(Number),
+        },
       });
+      const retryAfter = socket === 'connected' ? undefined : socket.data?.retryAfterSeconds;
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
       const board = await call(one(), '/admin/queues/api/queues', {
         from,
         authorization: basic(ADMIN_PASSWORD),
@@ -247,6 +262,203 @@ describe('throttles shared by two API processes through Redis', () => {
         /failed authentications/,
       );
     });
+    it('60 wrong keys sent at once: no more than 5 are checked, the rest get 429, then a correct key too', async () => {
+      const from = '203.0.113.80';
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          call(i % 2 ? one() : two(), '/api/batch', { from, authorization: WRONG_KEY }),
+        ),
+      );
+      const statuses = answers.map((answer) => answer.status);
+      expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
+      expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(5);
+      expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(55);
+      for (const refused of answers.filter((answer) => answer.status === 429)) {
+        expectRefusal(refused, 'auth-failures', /failed authentications from this address/);
+      }
+      expectRefusal(
+        await call(two(), '/api/batch', { from, authorization: bearer(key) }),
+        'auth-failures',
+        /failed authentications/,
+      );
+    });
+
+    it('wrong handshakes, board passwords and metrics tokens sent at once: no more than 5 checked on each', async () => {
+      const sockets = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          handshake(i % 2 ? one() : two(), '203.0.113.81', `salvo_wrong_${i}`),
+        ),
+      );
+      const codes = sockets.map((answer) => (answer === 'connected' ? answer : answer.message));
+      expect(codes.filter((code) => code !== 'UNAUTHORIZED' && code !== 'RATE_LIMITED')).toEqual(
+        [],
+      );
+      expect(codes.filter((code) => code === 'UNAUTHORIZED').length).toBeLessThanOrEqual(5);
+
+      for (const [from, path, authorization] of [
+        [
+          '203.0.113.82',
+          '/admin/queues/api/queues',
+          (i: number) => basic(`${ADMIN_PASSWORD}-${i}`),
+        ],
+        ['203.0.113.83', '/metrics', (i: number) => bearer(`${METRICS_TOKEN}${i}`)],
+      ] as const) {
+        const answers = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            call(i % 2 ? one() : two(), path, { from, authorization: authorization(i) }),
+          ),
+        );
+        const statuses = answers.map((answer) => answer.status);
+        expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
+        expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(5);
+      }
+    });
+
+    it('a correct credential takes nothing from the allowance, on every surface', async () => {
+      const from = '203.0.113.85';
+      for (let i = 0; i < 4; i++) {
+        await call(one(), '/api/batch', { from, authorization: WRONG_KEY }).expect(401);
+      }
+      // Four failures counted: each correct credential below is counted while it is checked,
+      // then given back, so none of them locks the address.
+      for (let i = 0; i < 3; i++) {
+        await call(two(), '/api/batch', { from, authorization: bearer(key) }).expect(200);
+        expect(await handshake(one(), from, key)).toBe('connected');
+        await call(two(), '/admin/queues/api/queues', {
+          from,
+          authorization: basic(ADMIN_PASSWORD),
+        }).expect(200);
+        await call(one(), '/metrics', { from, authorization: bearer(METRICS_TOKEN) }).expect(200);
+      }
+      const fifth = await call(one(), '/api/batch', { from, authorization: WRONG_KEY }).expect(401);
+      expect(fifth.headers['ratelimit']).toMatch(/^"auth-failures";r=0;t=\d+$/);
+      expectRefusal(
+        await call(two(), '/api/batch', { from, authorization: bearer(key) }),
+        'auth-failures',
+        /failed authentications/,
+      );
+    });
+
+    it('keys an address without its port, IPv4-mapped IPv6 as IPv4, and IPv6 by its /64', async () => {
+      // A port per connection gives no new allowance.
+      for (let i = 0; i < 5; i++) {
+        await call(i % 2 ? one() : two(), '/api/batch', {
+          from: `198.51.100.70:${51_000 + i}`,
+          authorization: WRONG_KEY,
+        }).expect(401);
+      }
+      for (const from of ['198.51.100.70', '198.51.100.70:443', '::ffff:198.51.100.70']) {
+        expectRefusal(
+          await call(one(), '/api/batch', { from, authorization: bearer(key) }),
+          'auth-failures',
+          /failed authentications/,
+        );
+      }
+      // An IPv6 client holds a /64: a new address per request gives no new allowance either.
+      const wrongFrom = [
+        '2001:db8:1:2::a',
+        '[2001:db8:1:2::b]:443',
+        '2001:db8:1:2:ffff:ffff:ffff:ffff',
+        '2001:0DB8:0001:0002:0:0:0:c',
+        '[2001:db8:1:2:abcd::1]',
+      ];
+      for (const from of wrongFrom) {
+        await call(two(), '/api/batch', { from, authorization: WRONG_KEY }).expect(401);
+      }
+      expectRefusal(
+        await call(one(), '/api/batch', {
+          from: '2001:db8:1:2:1234::9',
+          authorization: bearer(key),
+        }),
+        'auth-failures',
+        /failed authentications/,
+      );
+      // The next /64 is another client.
+      await call(one(), '/api/batch', {
+        from: '2001:db8:1:3::a',
+        authorization: bearer(key),
+      }).expect(200);
+    });
+
+    it('successful answers of /metrics and Bull Board carry no RateLimit fields', async () => {
+      const from = '203.0.113.86';
+      // A failure counted first, so the address has an auth-failures count to (wrongly) report.
+      await call(one(), '/metrics', { from, authorization: bearer('wrong') }).expect(401);
+      const metrics = await call(two(), '/metrics', {
+        from,
+        authorization: bearer(METRICS_TOKEN),
+      }).expect(200);
+      const board = await call(one(), '/admin/queues/api/queues', {
+        from,
+        authorization: basic(ADMIN_PASSWORD),
+      }).expect(200);
+      for (const answer of [metrics, board]) {
+        expect(answer.headers['ratelimit-policy']).toBeUndefined();
+        expect(answer.headers['ratelimit']).toBeUndefined();
+      }
+      // A REST success names the account's policies only.
+      const api = await call(two(), '/api/batch', { from, authorization: bearer(key) }).expect(200);
+      expect(api.headers['ratelimit-policy']).toBe('"requests";q=12;w=60');
+      expect(api.headers['ratelimit']).toMatch(/^"requests";r=\d+;t=\d+$/);
+    });
+
+    it("Bull Board's 401, 403 and 429 do not wait for a body nobody reads", async () => {
+      // A kept-alive connection announcing 65 MB and sending it slowly: answered at once, then
+      // closed after a short linger (as the API's refusals are), not held open for the rest.
+      const from = '203.0.113.87';
+      const { port } = new URL(one().url);
+      const post = (authorization: string, sender = from) => {
+        const req = httpRequest({
+          port,
+          method: 'POST',
+          path: '/admin/queues/api/queues/dispatch-high/pause',
+          headers: {
+            authorization,
+            'x-forwarded-for': sender,
+            'content-type': 'application/json',
+            'content-length': String(65 * 1024 * 1024),
+          },
+          agent: new Agent({ keepAlive: true }),
+        });
+        req.on('error', () => undefined);
+        const closed = new Promise<void>((resolve) =>
+          req.on('socket', (socket) => socket.once('close', () => resolve())),
+        );
+        const status = new Promise<number>((resolve) =>
+          req.on('response', (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          }),
+        );
+        // The body keeps coming, slowly, until the connection closes.
+        req.write(Buffer.alloc(1000, 'x'));
+        const trickle = setInterval(() => req.write(Buffer.alloc(1000, 'x')), 300);
+        void closed.then(() => clearInterval(trickle));
+        const stop = () => {
+          clearInterval(trickle);
+          req.destroy();
+        };
+        return { status, closed, stop };
+      };
+      const closesSoon = async (sent: ReturnType<typeof post>, status: number) => {
+        expect(await sent.status).toBe(status);
+        const answered = Date.now();
+        const closedAt = await Promise.race([
+          sent.closed.then(() => Date.now()),
+          new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 8_000)),
+        ]);
+        sent.stop();
+        expect(closedAt - answered).toBeLessThan(5_000);
+      };
+      for (let i = 0; i < 4; i++) {
+        await call(two(), '/api/batch', { from, authorization: WRONG_KEY }).expect(401);
+      }
+      // The fifth failure, then the lock.
+      await closesSoon(post(basic(`${ADMIN_PASSWORD}-x`)), 401);
+      // The right password, without an Origin: a write refused before bull-board reads it.
+      await closesSoon(post(basic(ADMIN_PASSWORD), '203.0.113.88'), 403);
+      await closesSoon(post(basic(ADMIN_PASSWORD)), 429);
+    });
   });
 
   describe('requests per account', () => {
@@ -312,7 +524,7 @@ describe('throttles shared by two API processes through Redis', () => {
       expect(remainingOf(second.headers['ratelimit'], 'batches')).toBe(0);
 
       const refused = await create(two(), batchBody({ options: { autoStart: false } }));
-      expectRefusal(refused, 'batches', /created 3 batches this minute/);
+      expectRefusal(refused, 'batches', /3 batch creation attempts this minute/);
       expect(refused.headers['ratelimit-policy']).toBe('"requests";q=12;w=60, "batches";q=3;w=60');
       expect(remainingOf(refused.headers['ratelimit'], 'requests')).toBe(8);
       expect(await refusals(two(), 'batches_throttled')).toBe(1);
@@ -344,7 +556,7 @@ describe('throttles shared by two API processes through Redis', () => {
 });
 
 describe('a limit of 0 is off, each on its own', () => {
-  const service = useTwoApiProcesses('throttle-off', {
+  const service = useApiProcesses('throttle-off', {
     AUTH_FAILURES_PER_MINUTE: '0',
     REQUESTS_PER_MINUTE: '3',
     BATCHES_PER_MINUTE: '0',
@@ -382,5 +594,34 @@ describe('a limit of 0 is off, each on its own', () => {
       'requests',
       /more than 3 requests/,
     );
+  });
+});
+
+describe('only the auth throttle on', () => {
+  const service = useApiProcesses(
+    'throttle-auth-only',
+    { AUTH_FAILURES_PER_MINUTE: '5', REQUESTS_PER_MINUTE: '0', BATCHES_PER_MINUTE: '0' },
+    1,
+  );
+  const key = testEnv().bootstrapApiKey;
+
+  it('successful answers carry no RateLimit fields; a 401 to a wrong key carries auth-failures', async () => {
+    const [app] = service.apps;
+    const from = '203.0.113.90';
+    const wrong = await call(app, '/api/batch', { from, authorization: WRONG_KEY }).expect(401);
+    expect(wrong.headers['ratelimit-policy']).toBe('"auth-failures";q=5;w=60');
+    expect(wrong.headers['ratelimit']).toMatch(/^"auth-failures";r=4;t=\d+$/);
+    const list = await call(app, '/api/batch', { from, authorization: bearer(key) }).expect(200);
+    const created = await call(app, '/api/batch', {
+      method: 'post',
+      from,
+      authorization: bearer(key),
+      body: batchBody({ options: { autoStart: false } }),
+    }).expect(201);
+    for (const answer of [list, created]) {
+      expect(answer.headers['ratelimit-policy']).toBeUndefined();
+      expect(answer.headers['ratelimit']).toBeUndefined();
+      expect(answer.headers['retry-after']).toBeUndefined();
+    }
   });
 });

@@ -40,8 +40,9 @@ export class ApiKeyGuard implements CanActivate {
     if (isPublic || context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const response = context.switchToHttp().getResponse<Response>();
-    // A locked address is refused before its key is looked up, a correct key included.
-    await this.throttle.checkLock(request, response);
+    // Counted against the address before its key is looked up; a locked address is refused
+    // here, a correct key included.
+    const check = await this.throttle.beginCheck(request, response);
     try {
       const owner = await this.ownerOf(request.headers.authorization);
       request.accountId = owner.accountId;
@@ -54,11 +55,14 @@ export class ApiKeyGuard implements CanActivate {
           'api',
           `Authorization ${error.details?.[0]?.message}`,
         );
-        await this.throttle.countFailure(request, response);
+        check.failed();
+      } else {
+        // The key could not be checked (the database failed): no guess was answered.
+        await check.release();
       }
       throw error;
     }
-    await this.throttle.countRequest(context, request.accountId);
+    await Promise.all([check.release(), this.throttle.countRequest(context, request.accountId)]);
     return true;
   }
 

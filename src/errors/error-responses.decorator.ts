@@ -64,7 +64,7 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
     "The body is larger than this route's limit (for POST /api/batch, MAX_BODY_MB).",
   IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was used with a different body.',
   RATE_LIMITED:
-    'A throttle refused the request: REQUESTS_PER_MINUTE per account, BATCHES_PER_MINUTE per account (POST /api/batch), or AUTH_FAILURES_PER_MINUTE failed authentications per client address (then every credential from it is refused, a correct key too); retry after Retry-After. RateLimit-Policy and RateLimit name the throttle.',
+    'A throttle refused the request: REQUESTS_PER_MINUTE per account, BATCHES_PER_MINUTE per account (POST /api/batch), or AUTH_FAILURES_PER_MINUTE failed authentications per client address, credentials being checked counting too (then every credential from it is refused, a correct key too); retry after Retry-After. RateLimit-Policy and RateLimit name the throttle.',
   LIMIT_REACHED:
     'A fixed limit is reached (for example active API keys per account, or subscriptions per socket).',
   QUOTA_EXCEEDED:

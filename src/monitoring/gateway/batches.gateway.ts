@@ -34,12 +34,16 @@ interface SocketData {
 
 type AuthedSocket = Socket<Record<string, never>, Record<string, never>, never, SocketData>;
 
-/** `connect_error` for a refused handshake: `message` is the code, `data` the usual error body. */
+/**
+ * `connect_error` for a refused handshake: `message` is the code, `data` the usual error body
+ * (`{ code, message }`, and `retryAfterSeconds` for RATE_LIMITED).
+ */
 function handshakeError(
   code: 'UNAUTHORIZED' | 'INTERNAL' | 'LIMIT_REACHED' | 'NOT_FOUND' | 'RATE_LIMITED',
   message: string,
+  extra: { retryAfterSeconds?: number } = {},
 ): Error {
-  return Object.assign(new Error(code), { data: { code, message } });
+  return Object.assign(new Error(code), { data: { code, message, ...extra } });
 }
 
 /**
@@ -165,22 +169,29 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       logAuthFailure(socket.request, proxyConfig().trustProxy, 'socket.io', 'no token');
       throw handshakeError('UNAUTHORIZED', 'Connect with auth: { token: "<api key>" }.');
     }
-    // Failed authentications lock an address on every surface: refused before the lookup.
+    // Failed authentications lock an address on every surface: the key is counted against the
+    // address before its lookup, and a locked address refused.
     const address = clientAddress(socket.request, proxyConfig().trustProxy);
-    const lock = await this.throttle.authLock(address);
-    if (lock.refusal) throw handshakeError('RATE_LIMITED', lock.refusal.message);
+    const check = await this.throttle.authAttempt(address);
+    if (check.refused?.refusal) {
+      const { message, retryAfterSeconds } = check.refused.refusal;
+      throw handshakeError('RATE_LIMITED', message, { retryAfterSeconds });
+    }
     let owner: KeyOwner | null;
     try {
       owner = await this.accounts.authenticate(token);
     } catch (error) {
+      // Not checked: no guess was answered, the point goes back.
+      await check.release();
       this.logger.error(`Handshake lookup failed: ${(error as Error).message}`);
       throw handshakeError('INTERNAL', 'The API key could not be checked; try again.');
     }
     if (!owner) {
       logAuthFailure(socket.request, proxyConfig().trustProxy, 'socket.io', 'unknown API key');
-      await this.throttle.authFailed(address);
+      check.failed();
       throw handshakeError('UNAUTHORIZED', 'The API key is not valid.');
     }
+    await check.release();
     socket.data.accountId = owner.accountId;
     socket.data.keyId = owner.keyId;
   }

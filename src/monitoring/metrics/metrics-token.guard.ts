@@ -33,12 +33,16 @@ export class MetricsTokenGuard implements CanActivate {
     if (token === undefined) return true;
     const request = context.switchToHttp().getRequest<Request>();
     const response = context.switchToHttp().getResponse<Response>();
-    // Failed authentications lock an address on every surface, this one too.
-    await this.throttle.checkLock(request, response);
-    if (bearerTokenMatches(request.headers.authorization, token)) return true;
+    // Failed authentications lock an address on every surface, this one too: counted before the
+    // token is compared, refused here when locked.
+    const check = await this.throttle.beginCheck(request, response);
+    if (bearerTokenMatches(request.headers.authorization, token)) {
+      await check.release();
+      return true;
+    }
     const problem = request.headers.authorization ? 'holds a wrong token' : 'is missing';
     logAuthFailure(request, this.proxy.trustProxy, 'metrics', `Authorization ${problem}`);
-    await this.throttle.countFailure(request, response);
+    check.failed();
     throw new Unauthorized(
       '/metrics needs "Authorization: Bearer <METRICS_TOKEN>"; API keys do not open it.',
       problem,

@@ -3,6 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { errorBody } from '../../errors/error-body';
+import { dropUnreadBody } from '../../request-body/unread-body';
 import { logAuthFailure } from '../../security/auth-failure-log';
 
 export const ADMIN_USER = 'admin';
@@ -27,15 +28,26 @@ function sameSecret(a: string, b: string): boolean {
 
 /** Failed logins per client address (HttpThrottle), shared with every other credential. */
 export interface LoginThrottle {
-  /** Answers 429 itself and resolves true when the client's address is locked. */
-  refuseIfLocked(req: Request, res: Response): Promise<boolean>;
-  countFailure(req: Request, res: Response): Promise<void>;
+  /**
+   * Before the credentials are compared: counts them against the client's address, or answers
+   * 429 itself and resolves undefined when the address is locked.
+   */
+  beginCheckOrRefuse(req: Request, res: Response): Promise<LoginCheck | undefined>;
 }
+
+/** Credentials being compared: `release()` when they match, `failed()` (the 401's headers) if not. */
+export interface LoginCheck {
+  release(): Promise<void>;
+  failed(): void;
+}
+
+const UNCOUNTED: LoginCheck = { release: () => Promise.resolve(), failed: () => undefined };
 
 /**
  * Express middleware: lets the request through with the right credentials, else a 401 asking for
  * them, logged as a failed authentication (`trustedHops`: TRUST_PROXY, for the client address)
- * and counted by `throttle`, which refuses a locked address before its credentials are compared.
+ * and counted by `throttle`, which counts every credential before it is compared and refuses a
+ * locked address. A refusal leaves the body unread, as the API's error filter does.
  */
 export function basicAuth(
   password: string,
@@ -43,11 +55,10 @@ export function basicAuth(
   throttle?: LoginThrottle,
   realm = 'Salvo operations',
 ) {
-  const refuse = async (req: Request, res: Response): Promise<void> => {
+  const refuse = (req: Request, res: Response): void => {
     const reason = req.headers.authorization ? 'wrong credentials' : 'no credentials';
     logAuthFailure(req, trustedHops, 'queue-board', reason);
-    // Counted before the answer, so the next request, on any process, already sees it.
-    await throttle?.countFailure(req, res);
+    dropUnreadBody(req, res);
     res
       .status(401)
       .setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`)
@@ -60,9 +71,15 @@ export function basicAuth(
       );
   };
   const authenticate = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    if (throttle && (await throttle.refuseIfLocked(req, res))) return;
-    if (basicCredentialsMatch(req.headers.authorization, ADMIN_USER, password)) return next();
-    await refuse(req, res);
+    // Counted before the comparison (on every process), so parallel guesses count against each other.
+    const check = throttle ? await throttle.beginCheckOrRefuse(req, res) : UNCOUNTED;
+    if (!check) return;
+    if (basicCredentialsMatch(req.headers.authorization, ADMIN_USER, password)) {
+      await check.release();
+      return next();
+    }
+    check.failed();
+    refuse(req, res);
   };
   return (req: Request, res: Response, next: NextFunction): void => {
     authenticate(req, res, next).catch(next);

@@ -2,6 +2,7 @@
 // and no writes from other sites or while the board is read-only.
 import type { NextFunction, Request, Response } from 'express';
 import { errorBody } from '../../errors/error-body';
+import { dropUnreadBody } from '../../request-body/unread-body';
 import { basicAuth, type LoginThrottle } from './basic-auth';
 
 /**
@@ -61,12 +62,14 @@ export function boardGuard({ password, write, trustedHops, throttle }: BoardGuar
       if (SAFE_METHODS.has(req.method)) return next();
       if (!isSameOrigin(req.headers.origin, req.headers.host)) {
         return forbid(
+          req,
           res,
           'Bull Board takes changes only from its own pages (Origin must be this service).',
         );
       }
       if (!write) {
         return forbid(
+          req,
           res,
           'Bull Board is read-only; set QUEUE_BOARD_WRITE=true to change queues from it.',
         );
@@ -76,6 +79,8 @@ export function boardGuard({ password, write, trustedHops, throttle }: BoardGuar
   };
 }
 
-function forbid(res: Response, message: string): void {
+/** A 403 before bull-board reads the body: what is still on its way is dropped, then closed. */
+function forbid(req: Request, res: Response, message: string): void {
+  dropUnreadBody(req, res);
   res.status(403).json(errorBody(403, 'FORBIDDEN', message));
 }

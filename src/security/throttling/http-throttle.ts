@@ -12,6 +12,7 @@ import type { Request, Response } from 'express';
 import { proxyConfig, type ProxyConfig } from '../../config/configuration';
 import { DomainError } from '../../errors/domain-error';
 import { errorBody } from '../../errors/error-body';
+import { dropUnreadBody } from '../../request-body/unread-body';
 import { clientAddress } from '../client-address';
 import { ThrottleService, type Refusal, type Verdict } from './throttle.service';
 
@@ -22,6 +23,19 @@ const BATCH_CREATION = 'salvo:batch-creation';
  * decides before the body is read.
  */
 export const CountsAsBatchCreation = (): CustomDecorator => SetMetadata(BATCH_CREATION, true);
+
+/** A credential being checked, counted against its address: settle it once. */
+export interface HttpCredentialCheck {
+  /** The credential was accepted, or could not be checked: its point is given back. Never throws. */
+  release(): Promise<void>;
+  /** The credential was refused: its point stays; sets the 401's auth-failures headers. */
+  failed(): void;
+}
+
+const UNCOUNTED: HttpCredentialCheck = {
+  release: () => Promise.resolve(),
+  failed: () => undefined,
+};
 
 /** 429 RATE_LIMITED: a throttle refused the request; the answer's headers say which and until when. */
 export class RateLimited extends DomainError {
@@ -39,18 +53,39 @@ export class HttpThrottle {
   ) {}
 
   /**
-   * Before a credential is checked: RateLimited when failed authentications locked the client's
-   * address. A request without an Authorization header has nothing to guess with and passes.
+   * Before a credential is checked: counts it against the client's address (AUTH_FAILURES_PER_MINUTE,
+   * ThrottleService.authAttempt), or throws RateLimited, with the 429's headers set, when the
+   * address is locked. Settle what it answers: `release()` once the credential is accepted (or
+   * could not be checked), `failed()` once it is refused, which sets the 401's auth-failures
+   * headers. Successful answers carry none of them. A request without an Authorization header
+   * has nothing to guess with: nothing is counted.
    */
-  async checkLock(request: Request, response: Response): Promise<void> {
-    if (!request.headers.authorization) return;
-    this.apply(response, await this.throttle.authLock(this.address(request)));
+  async beginCheck(request: Request, response: Response): Promise<HttpCredentialCheck> {
+    if (!request.headers.authorization) return UNCOUNTED;
+    const check = await this.throttle.authAttempt(this.address(request));
+    if (check.refused) this.apply(response, check.refused);
+    return {
+      release: () => check.release(),
+      failed: () => this.apply(response, check.failed()),
+    };
   }
 
-  /** After a credential was refused: counts it against the client's address (not a missing one). */
-  async countFailure(request: Request, response: Response): Promise<void> {
-    if (!request.headers.authorization) return;
-    this.apply(response, await this.throttle.authFailed(this.address(request)));
+  /**
+   * beginCheck for Express middleware outside Nest (Bull Board): answers the 429 itself, leaving
+   * an unread body as the API's refusals do, and resolves undefined then.
+   */
+  async beginCheckOrRefuse(
+    request: Request,
+    response: Response,
+  ): Promise<HttpCredentialCheck | undefined> {
+    try {
+      return await this.beginCheck(request, response);
+    } catch (error) {
+      if (!(error instanceof RateLimited)) throw error;
+      dropUnreadBody(request, response);
+      response.status(429).json(errorBody(429, 'RATE_LIMITED', error.message));
+      return undefined;
+    }
   }
 
   /** After the API key was accepted: the account's requests, and its batch creations on that route. */
@@ -62,18 +97,6 @@ export class HttpThrottle {
       ]) ?? false;
     const verdict = await this.throttle.accountRequest(accountId, batchCreation);
     this.apply(context.switchToHttp().getResponse<Response>(), verdict);
-  }
-
-  /** checkLock for Express middleware outside Nest (Bull Board): answers the 429 itself. */
-  async refuseIfLocked(request: Request, response: Response): Promise<boolean> {
-    try {
-      await this.checkLock(request, response);
-      return false;
-    } catch (error) {
-      if (!(error instanceof RateLimited)) throw error;
-      response.status(429).json(errorBody(429, 'RATE_LIMITED', error.message));
-      return true;
-    }
   }
 
   private address(request: Request): string {

@@ -1,12 +1,13 @@
-// The throttles on a real Redis: fixed windows of a minute shared by every process, the lock that
-// is read without counting, limits of 0, and failing open when Redis is down or silent.
+// The throttles on a real Redis: fixed windows of a minute shared by every process, credentials
+// counted before they are checked (so parallel guesses count against each other), limits of 0,
+// and failing open when Redis is down or silent.
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { ThrottleConfig } from '../../config/configuration';
 import { MetricsService } from '../../monitoring/metrics/metrics.service';
-import { ThrottleService, type Verdict } from './throttle.service';
+import { ThrottleService, type CredentialCheck, type Verdict } from './throttle.service';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -99,7 +100,7 @@ describe('ThrottleService on Redis', () => {
   it('keeps its keys under REDIS_PREFIX', async () => {
     const { throttle } = newThrottle(redis, prefix);
     await throttle.accountRequest('acc', true);
-    await throttle.authFailed('203.0.113.9');
+    (await throttle.authAttempt('203.0.113.9')).failed();
     expect((await redis.keys(`${prefix}:throttle:*`)).sort()).toEqual([
       `${prefix}:throttle:auth-failures:203.0.113.9`,
       `${prefix}:throttle:batches:acc`,
@@ -128,50 +129,131 @@ describe('ThrottleService on Redis', () => {
     expect(await redis.get(`${prefix}:throttle:batches:acc`)).toBe('3');
   });
 
-  it('locks an address after its failures; reading the lock counts nothing', async () => {
+  /** A credential from `address` checked and found wrong: the 401's verdict. */
+  const wrong = async (throttle: ThrottleService, address: string): Promise<Verdict> => {
+    const check = await throttle.authAttempt(address);
+    expect(check.refused).toBeUndefined();
+    return check.failed();
+  };
+  const authKey = (address: string) => `${prefix}:throttle:auth-failures:${address}`;
+
+  it('locks an address after its failures, counted by two processes; right credentials give their point back', async () => {
     const one = newThrottle(redis, prefix);
     const two = newThrottle(redis, prefix);
-    for (let i = 0; i < 10; i++)
-      expect((await one.throttle.authLock('203.0.113.1')).refusal).toBeUndefined();
+    // Right credentials: each counted while checked, then given back.
+    for (let i = 0; i < 10; i++) {
+      const check = await one.throttle.authAttempt('203.0.113.1');
+      expect(check.refused).toBeUndefined();
+      await check.release();
+    }
+    expect(await redis.get(authKey('203.0.113.1'))).toBe('0');
     const failures = [];
-    for (let i = 0; i < 3; i++) failures.push(await two.throttle.authFailed('203.0.113.1'));
+    for (let i = 0; i < 3; i++) failures.push(await wrong(two.throttle, '203.0.113.1'));
     // A failure is answered 401 by its caller, never refused here, with what is left.
     expect(failures.map((f) => [f.refusal, f.headers.RateLimit?.replace(/t=\d+/, 't')])).toEqual([
       [undefined, '"auth-failures";r=2;t'],
       [undefined, '"auth-failures";r=1;t'],
       [undefined, '"auth-failures";r=0;t'],
     ]);
-    const lock = await one.throttle.authLock('203.0.113.1');
-    expect(lock.refusal).toMatchObject({ policy: 'auth-failures' });
-    expect(lock.headers['RateLimit-Policy']).toBe('"auth-failures";q=3;w=60');
-    expect(Number(lock.headers['Retry-After'])).toBeGreaterThan(50);
+    for (const failure of failures) {
+      expect(failure.headers['RateLimit-Policy']).toBe('"auth-failures";q=3;w=60');
+    }
+    const locked = await one.throttle.authAttempt('203.0.113.1');
+    expect(locked.refused?.refusal).toMatchObject({ policy: 'auth-failures' });
+    expect(locked.refused?.refusal?.message).toMatch(/^3 failed authentications from this address/);
+    expect(locked.refused?.headers['RateLimit-Policy']).toBe('"auth-failures";q=3;w=60');
+    expect(locked.refused?.headers.RateLimit).toMatch(/^"auth-failures";r=0;t=\d+$/);
+    expect(Number(locked.refused?.headers['Retry-After'])).toBeGreaterThan(50);
     expect(await one.refusals('auth_throttled')).toBe(1);
+    // The refused attempt gave its point back: the count is the failures'.
+    expect(await redis.get(authKey('203.0.113.1'))).toBe('3');
     // Other addresses are not locked; the webhook bucket is another one.
-    expect((await one.throttle.authLock('203.0.113.2')).refusal).toBeUndefined();
-    expect((await one.throttle.webhookLocked('203.0.113.1')).refusal).toBeUndefined();
+    expect((await one.throttle.authAttempt('203.0.113.2')).refused).toBeUndefined();
+    expect((await one.throttle.webhookAttempt('203.0.113.1')).refused).toBeUndefined();
+  });
+
+  it('credentials checked at the same time count against each other: no more than the limit are checked', async () => {
+    const one = newThrottle(redis, prefix);
+    const two = newThrottle(redis, prefix);
+    const checks = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? one : two).throttle.authAttempt('203.0.113.6')),
+    );
+    const admitted = checks.filter((check) => !check.refused);
+    expect(admitted).toHaveLength(3);
+    // The refused ones gave their points back; the admitted ones hold theirs while checked.
+    expect(await redis.get(authKey('203.0.113.6'))).toBe('3');
+    // One turns out right: its point back, so one more may be checked; the others fail.
+    await admitted[0].release();
+    admitted.slice(1).forEach((check) => check.failed());
+    expect(await redis.get(authKey('203.0.113.6'))).toBe('2');
+    expect((await wrong(one.throttle, '203.0.113.6')).headers.RateLimit).toMatch(/r=0;/);
+    expect((await two.throttle.authAttempt('203.0.113.6')).refused).toBeDefined();
+  });
+
+  it('keys addresses by addressKey: one bucket per port-less IPv4 address and per IPv6 /64', async () => {
+    const { throttle } = newThrottle(redis, prefix);
+    await wrong(throttle, '198.51.100.7:51234');
+    await wrong(throttle, '::ffff:198.51.100.7');
+    await wrong(throttle, '198.51.100.7');
+    expect((await throttle.authAttempt('198.51.100.7:443')).refused).toBeDefined();
+    await wrong(throttle, '2001:db8:5:6::1');
+    await wrong(throttle, '[2001:db8:5:6:ffff::2]:443');
+    await wrong(throttle, '2001:db8:5:6:1:2:3:4');
+    expect((await throttle.authAttempt('2001:db8:5:6::abcd')).refused).toBeDefined();
+    expect((await throttle.authAttempt('2001:db8:5:7::1')).refused).toBeUndefined();
+    expect((await redis.keys(`${prefix}:throttle:auth-failures:*`)).sort()).toEqual([
+      authKey('198.51.100.7'),
+      authKey('2001:db8:5:6::/64'),
+      authKey('2001:db8:5:7::/64'),
+    ]);
+  });
+
+  it('settles a check once: a release after its failure, or a second release, gives nothing back', async () => {
+    const { throttle } = newThrottle(redis, prefix);
+    const failedOne = await throttle.authAttempt('203.0.113.7');
+    failedOne.failed();
+    await failedOne.release();
+    const rightOne = await throttle.authAttempt('203.0.113.7');
+    await rightOne.release();
+    await rightOne.release();
+    expect(await redis.get(authKey('203.0.113.7'))).toBe('1');
+  });
+
+  it('gives no point back in the last second of its window, so none lands in the next window', async () => {
+    const { throttle } = newThrottle(redis, prefix);
+    // A window with 800 ms to run.
+    await redis.set(authKey('203.0.113.8'), 1, 'PX', 800);
+    const check = await throttle.authAttempt('203.0.113.8');
+    expect(check.refused).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    // The window is over: given back now, the point would open the next window at -1.
+    await check.release();
+    expect(await redis.get(authKey('203.0.113.8'))).toBeNull();
   });
 
   it('lifts the lock when the window passes', async () => {
     const { throttle } = newThrottle(redis, prefix);
-    for (let i = 0; i < 3; i++) await throttle.authFailed('203.0.113.3');
-    expect((await throttle.authLock('203.0.113.3')).refusal).toBeDefined();
+    for (let i = 0; i < 3; i++) await wrong(throttle, '203.0.113.3');
+    expect((await throttle.authAttempt('203.0.113.3')).refused).toBeDefined();
     // The end of the window, brought forward: the count's key expires with it.
-    await redis.pexpire(`${prefix}:throttle:auth-failures:203.0.113.3`, 20);
+    await redis.pexpire(authKey('203.0.113.3'), 20);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const after = await throttle.authLock('203.0.113.3');
-    expect(after.refusal).toBeUndefined();
-    expect(after.headers.RateLimit).toBe('"auth-failures";r=3;t=60');
+    const after = await throttle.authAttempt('203.0.113.3');
+    expect(after.refused).toBeUndefined();
+    expect(after.failed().headers.RateLimit).toBe('"auth-failures";r=2;t=60');
   });
 
   it('webhook signature failures lock their own bucket, and never the API', async () => {
     const { throttle, refusals } = newThrottle(redis, prefix);
     for (let i = 0; i < 3; i++) {
-      expect((await throttle.webhookSignatureFailed('198.51.100.1')).refusal).toBeUndefined();
+      const check = await throttle.webhookAttempt('198.51.100.1');
+      expect(check.refused).toBeUndefined();
+      expect(check.failed().refusal).toBeUndefined();
     }
-    const lock = await throttle.webhookLocked('198.51.100.1');
-    expect(lock.refusal).toMatchObject({ policy: 'webhook-signature-failures' });
-    expect(lock.headers['RateLimit-Policy']).toBe('"webhook-signature-failures";q=3;w=60');
-    expect((await throttle.authLock('198.51.100.1')).refusal).toBeUndefined();
+    const lock = await throttle.webhookAttempt('198.51.100.1');
+    expect(lock.refused?.refusal).toMatchObject({ policy: 'webhook-signature-failures' });
+    expect(lock.refused?.headers['RateLimit-Policy']).toBe('"webhook-signature-failures";q=3;w=60');
+    expect((await throttle.authAttempt('198.51.100.1')).refused).toBeUndefined();
     expect(await refusals('auth_throttled')).toBe(0);
   });
 
@@ -182,10 +264,12 @@ describe('ThrottleService on Redis', () => {
       batchesPerMinute: 0,
     });
     for (let i = 0; i < 10; i++) {
-      expect(await throttle.authFailed('203.0.113.4')).toEqual({ headers: {} });
+      const check = await throttle.authAttempt('203.0.113.4');
+      expect(check.refused).toBeUndefined();
+      expect(check.failed()).toEqual({ headers: {} });
       expect(await throttle.accountRequest('acc', true)).toEqual({ headers: {} });
     }
-    expect(await throttle.authLock('203.0.113.4')).toEqual({ headers: {} });
+    await (await throttle.authAttempt('203.0.113.4')).release();
     expect(await redis.keys(`${prefix}:*`)).toEqual([]);
   });
 
@@ -210,9 +294,22 @@ describe('ThrottleService without Redis: fails open', () => {
   /** Every kind of throttle call, five times: each must pass without a refusal. */
   async function everyCall(throttle: ThrottleService): Promise<(Verdict | 'still waiting')[]> {
     const answers: (Verdict | 'still waiting')[] = [];
+    const refusedCheck = (check: CredentialCheck | 'still waiting') =>
+      check === 'still waiting' ? check : (check.refused ?? { headers: {} });
     for (let i = 0; i < 5; i++) {
-      answers.push(await within(3_000, throttle.authLock('203.0.113.5')));
-      answers.push(await within(3_000, throttle.authFailed('203.0.113.5')));
+      const right = await within(3_000, throttle.authAttempt('203.0.113.5'));
+      answers.push(refusedCheck(right));
+      // A give-back to a Redis that is away does not throw.
+      if (right !== 'still waiting')
+        answers.push(
+          await within(
+            3_000,
+            right.release().then(() => ({ headers: {} })),
+          ),
+        );
+      const wrongOne = await within(3_000, throttle.authAttempt('203.0.113.5'));
+      answers.push(refusedCheck(wrongOne));
+      if (wrongOne !== 'still waiting') answers.push(wrongOne.failed());
       answers.push(await within(3_000, throttle.accountRequest('acc', true)));
     }
     return answers;
@@ -228,10 +325,15 @@ describe('ThrottleService without Redis: fails open', () => {
       const answers = await everyCall(throttle);
       expect(answers).not.toContain('still waiting');
       expect(answers.filter((a) => a !== 'still waiting' && a.refusal)).toEqual([]);
-      // The policy is still said; what is left is not known.
-      expect(answers[2]).toEqual({
-        headers: { 'RateLimit-Policy': '"requests";q=1;w=60, "batches";q=2;w=60' },
-      });
+      // The policy is still said where it belongs (a 401, an account's request); what is left
+      // is not known. A right credential's answer says nothing of the auth throttle.
+      expect(answers.slice(0, 5)).toEqual([
+        { headers: {} },
+        { headers: {} },
+        { headers: {} },
+        { headers: { 'RateLimit-Policy': '"auth-failures";q=3;w=60' } },
+        { headers: { 'RateLimit-Policy': '"requests";q=1;w=60, "batches";q=2;w=60' } },
+      ]);
       expect(throttleWarnings()).toHaveLength(1);
     } finally {
       redis.disconnect();

@@ -9,6 +9,7 @@ import {
 } from '../../config/configuration';
 import { MetricsService, type RefusalReason } from '../../monitoring/metrics/metrics.service';
 import { REDIS, redisKey } from '../../redis/redis.module';
+import { addressKey } from './address-key';
 import { FailOpen } from './fail-open';
 import {
   rateLimitHeaders,
@@ -34,6 +35,26 @@ export interface Verdict {
   refusal?: Refusal;
 }
 
+/**
+ * A credential about to be checked, its point already taken from the address's allowance (see
+ * ThrottleService.authAttempt). Settle it once: `release()` or `failed()`.
+ */
+export interface CredentialCheck {
+  /** Set when the address is locked: answer it (429) without checking the credential. */
+  refused?: Verdict;
+  /** The credential was right, or could not be checked: its point is given back. Never throws. */
+  release(): Promise<void>;
+  /** The credential was wrong: its point stays, as a failure; the 401's headers say what is left. */
+  failed(): Verdict;
+}
+
+/**
+ * A point is given back only while its window has at least this long to run, so the give-back
+ * cannot land in the next window (where it would create a credit, or cancel a new failure).
+ * A point kept this way lasts until its window ends, under a second from now.
+ */
+export const GIVE_BACK_MARGIN_MS = 1_000;
+
 interface Bucket {
   policy: QuotaPolicy;
   limiter: RateLimiterRedis;
@@ -53,14 +74,16 @@ const REASONS: Partial<Record<PolicyName, RefusalReason>> = {
 };
 
 const MESSAGES: Record<PolicyName, (quota: number, seconds: number) => string> = {
+  // The lock holds from the quota-th failure on; credentials being checked count meanwhile.
   'auth-failures': (quota, seconds) =>
-    `More than ${quota} failed authentications from this address in a minute (AUTH_FAILURES_PER_MINUTE): every credential it sends is refused for ${seconds} s.`,
+    `${quota} failed authentications from this address in a minute (credentials being checked included), the most it may (AUTH_FAILURES_PER_MINUTE): every credential it sends is refused for ${seconds} s.`,
   'webhook-signature-failures': (quota, seconds) =>
-    `More than ${quota} webhook calls with a wrong signature from this address in a minute: refused for ${seconds} s.`,
+    `${quota} webhook calls with a wrong signature from this address in a minute (calls being checked included), the most it may: refused for ${seconds} s.`,
   requests: (quota, seconds) =>
     `This account sent more than ${quota} requests this minute (REQUESTS_PER_MINUTE); retry after ${seconds} s.`,
+  // Every attempt counts, whatever its body or answer.
   batches: (quota, seconds) =>
-    `This account created ${quota} batches this minute, the most it may (BATCHES_PER_MINUTE); retry after ${seconds} s.`,
+    `This account made ${quota} batch creation attempts this minute, the most it may (BATCHES_PER_MINUTE); retry after ${seconds} s.`,
 };
 
 /** A RateLimiterRedis rejects with its result when the quota is passed: an answer, not an error. */
@@ -111,31 +134,25 @@ export class ThrottleService {
   }
 
   /**
-   * Whether failed authentications have locked `address`, counting nothing: asked before a
-   * credential is checked, so a locked address is refused whatever it sends, a correct key too.
+   * Before a credential from `address` is checked: takes a point of the address's
+   * AUTH_FAILURES_PER_MINUTE first, so that credentials checked at the same time count against
+   * each other (a lock that was only read would let any number of parallel guesses through before
+   * the first failure is counted). Past the limit the check is `refused` and its point given back;
+   * a right credential gives its point back, a wrong one keeps it. So failures plus checks under
+   * way never pass the limit, and more checks under way at once from one address are refused too.
+   * Addresses are keyed by addressKey (no port; IPv6 by /64).
    */
-  async authLock(address: string): Promise<Verdict> {
-    return this.verdict([await this.lock('auth-failures', address)]);
-  }
-
-  /** Counts a refused credential from `address`; the headers tell what is left before the lock. */
-  async authFailed(address: string): Promise<Verdict> {
-    return this.verdict([await this.count('auth-failures', address, { refuses: false })]);
+  authAttempt(address: string): Promise<CredentialCheck> {
+    return this.attempt('auth-failures', addressKey(address));
   }
 
   /**
-   * For provider webhooks (none yet): ask before checking a signature, and refuse with the
-   * verdict's 429 when locked. Their own bucket, so the API and webhooks never lock each other.
+   * For provider webhooks (none yet): before checking a call's signature, as authAttempt (answer
+   * `refused` with its 429; `release()` when the signature verifies, `failed()` when it does not).
+   * Their own bucket, so the API and webhooks never lock each other.
    */
-  async webhookLocked(address: string): Promise<Verdict> {
-    return this.verdict([await this.lock('webhook-signature-failures', address)]);
-  }
-
-  /** For provider webhooks: counts a call from `address` whose signature did not verify. */
-  async webhookSignatureFailed(address: string): Promise<Verdict> {
-    return this.verdict([
-      await this.count('webhook-signature-failures', address, { refuses: false }),
-    ]);
+  webhookAttempt(address: string): Promise<CredentialCheck> {
+    return this.attempt('webhook-signature-failures', addressKey(address));
   }
 
   /**
@@ -156,20 +173,43 @@ export class ThrottleService {
     return bucket && { policy: bucket.policy };
   }
 
-  private async lock(name: PolicyName, key: string): Promise<Outcome | undefined> {
+  private async attempt(name: PolicyName, key: string): Promise<CredentialCheck> {
     const bucket = this.buckets[name];
-    if (!bucket) return undefined;
-    const { policy } = bucket;
-    // undefined: Redis did not answer; null: nothing counted in this window.
-    const state = await this.failOpen.run(() => bucket.limiter.get(key));
-    if (state === undefined) return { policy };
-    if (state === null) {
+    if (!bucket) return { release: () => Promise.resolve(), failed: () => ({ headers: {} }) };
+    const { policy, limiter } = bucket;
+    const asked = performance.now();
+    const state = await this.failOpen.run(() => limiter.consume(key).catch(answered));
+    // Redis did not answer: nothing was counted (or nothing is known), the check goes ahead.
+    if (state === undefined) {
+      return { release: () => Promise.resolve(), failed: () => this.verdict([{ policy }]) };
+    }
+    // Redis measured the window's time to live after `asked`, so this end is never late: the
+    // margin below is kept whatever the call's latency was (a monotonic clock, not Date.now()).
+    const windowEnd = asked + state.msBeforeNext;
+    let settled = false;
+    const giveBack = async (): Promise<void> => {
+      if (settled) return;
+      settled = true;
+      if (performance.now() + GIVE_BACK_MARGIN_MS > windowEnd) return;
+      await this.failOpen.run(() => limiter.reward(key, 1));
+    };
+    if (state.consumedPoints > policy.quota) {
+      await giveBack();
+      const left = windowEnd - performance.now();
       return {
-        policy,
-        limit: { name, remaining: policy.quota, resetSeconds: policy.windowSeconds },
+        refused: this.verdict([this.outcome(policy, policy.quota, left, true)]),
+        release: () => Promise.resolve(),
+        failed: () => ({ headers: {} }),
       };
     }
-    return this.outcome(policy, state, state.consumedPoints >= policy.quota);
+    return {
+      release: giveBack,
+      failed: () => {
+        settled = true;
+        const left = windowEnd - performance.now();
+        return this.verdict([this.outcome(policy, state.consumedPoints, left, false)]);
+      },
+    };
   }
 
   private async count(
@@ -183,20 +223,27 @@ export class ThrottleService {
     if (state === undefined) return { policy: bucket.policy };
     return this.outcome(
       bucket.policy,
-      state,
+      state.consumedPoints,
+      state.msBeforeNext,
       refuses && state.consumedPoints > bucket.policy.quota,
     );
   }
 
-  private outcome(policy: QuotaPolicy, state: RateLimiterRes, refused: boolean): Outcome {
+  /** A policy's part of a verdict, `consumed` points counted and `msLeft` left in the window. */
+  private outcome(
+    policy: QuotaPolicy,
+    consumed: number,
+    msLeft: number,
+    refused: boolean,
+  ): Outcome {
     return {
       policy,
       limit: {
         name: policy.name,
-        remaining: Math.max(0, policy.quota - state.consumedPoints),
-        resetSeconds: wholeSeconds(state.msBeforeNext),
+        remaining: Math.max(0, policy.quota - consumed),
+        resetSeconds: wholeSeconds(msLeft),
       },
-      retryAfter: refused ? retryAfterSeconds(state.msBeforeNext) : undefined,
+      retryAfter: refused ? retryAfterSeconds(msLeft) : undefined,
     };
   }
 
