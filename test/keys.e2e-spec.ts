@@ -122,9 +122,17 @@ describe('API keys', () => {
       ['an empty name', { name: '' }, 'must not be empty or blank'],
       ['a blank name', { name: '   ' }, 'must not be empty or blank'],
       ['101 characters', { name: 'x'.repeat(101) }, 'must be at most 100 characters'],
-      ['a newline', { name: 'a\nb' }, 'must not contain control characters'],
-      ['a NUL', { name: 'a\u0000b' }, 'must not contain control characters'],
-      ['an escape sequence', { name: '\u001b[31mred' }, 'must not contain control characters'],
+      ['a newline', { name: 'a\nb' }, 'must not contain control or invisible characters'],
+      ['a NUL', { name: 'a\u0000b' }, 'must not contain control or invisible characters'],
+      [
+        'an escape sequence',
+        { name: '\u001b[31mred' },
+        'must not contain control or invisible characters',
+      ],
+      ['a bidi override', { name: 'a\u202eb' }, 'must not contain control or invisible characters'],
+      ['a zero-width space', { name: 'a\u200bb' }, 'must not contain control or invisible characters'],
+      ['a line separator', { name: 'a\u2028b' }, 'must not contain control or invisible characters'],
+      ['only invisible characters', { name: '\u200b\u202e' }, 'must not be empty or blank'],
       ['a number', { name: 42 }, 'must be a string'],
       ['no name', {}, 'must be a string'],
     ])('refuses %s with a 400 naming name, and stores nothing', async (_what, body, message) => {
@@ -361,7 +369,9 @@ describe('API keys', () => {
       await newAccount('Bad names');
       const badName = await cli(['create', 'Bad names', 'a\u001bb']);
       expectExit(badName, 2);
-      expect(badName.stderr).toContain('name must not contain control characters');
+      expect(badName.stderr).toContain('name must not contain control or invisible characters');
+      const bidi = await cli(['create', 'Bad names', 'a\u202eb']);
+      expectExit(bidi, 2);
 
       expectExit(await cli(['create']), 2);
       expectExit(await cli(['frobnicate']), 2);
