@@ -1,5 +1,6 @@
 // The key lifecycle: create, list and revoke over REST and the CLI, a revoked key refused at once
 // and its sockets closed on every API process, lastUsedAt kept without a write per request.
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { useIsolatedApp } from './support/api';
@@ -25,6 +26,9 @@ interface KeyBody {
 type CreatedKeyBody = KeyBody & { key: string };
 
 const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
+/** What lists show of a key not of Salvo's form. */
+const fingerprint = (key: string) =>
+  `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 /** The promise of a revocation to live sockets: the broadcast, or else the sweep every 1.5 s. */
 const BROADCAST_MS = 2_000;
@@ -130,8 +134,16 @@ describe('API keys', () => {
         'must not contain control or invisible characters',
       ],
       ['a bidi override', { name: 'a\u202eb' }, 'must not contain control or invisible characters'],
-      ['a zero-width space', { name: 'a\u200bb' }, 'must not contain control or invisible characters'],
-      ['a line separator', { name: 'a\u2028b' }, 'must not contain control or invisible characters'],
+      [
+        'a zero-width space',
+        { name: 'a\u200bb' },
+        'must not contain control or invisible characters',
+      ],
+      [
+        'a line separator',
+        { name: 'a\u2028b' },
+        'must not contain control or invisible characters',
+      ],
       ['only invisible characters', { name: '\u200b\u202e' }, 'must not be empty or blank'],
       ['a number', { name: 42 }, 'must be a string'],
       ['no name', {}, 'must be a string'],
@@ -583,22 +595,90 @@ describe('API keys', () => {
     it('once revoked, a restart warns and creates no account with it', async () => {
       const env = { DATABASE_URL: url, BOOTSTRAP_API_KEY: bootstrapKey };
       const first = await startApp(env);
+      let ownId: string;
       try {
         const spare = await createKey(first, bootstrapKey, 'spare');
         const [own] = (await listKeys(first, bootstrapKey)).filter((k) => k.name === 'default');
+        ownId = own.id;
+        // Not of Salvo's form: listed by a fingerprint of its hash, none of its characters.
+        expect(own.prefix).toBe(fingerprint(bootstrapKey));
         await revoke(first, spare.key, own.id).expect(204);
       } finally {
         await first.stop();
       }
+      // As a row written before fingerprints showed it: the restart corrects it.
+      await query(url, 'UPDATE api_keys SET display_prefix = left($2, 12) WHERE id = $1', [
+        ownId,
+        bootstrapKey,
+      ]);
       const again = await startApp(env);
       try {
         await request(again.url).get('/api/batch').set(auth(bootstrapKey)).expect(401);
         expect(again.output()).toContain('BOOTSTRAP_API_KEY is a revoked key');
         const [accounts] = await query<{ n: string }>(url, 'SELECT count(*) AS n FROM accounts');
         expect(Number(accounts.n)).toBe(1);
+        const [row] = await query<{ display_prefix: string }>(
+          url,
+          'SELECT display_prefix FROM api_keys WHERE id = $1',
+          [ownId],
+        );
+        expect(row.display_prefix).toBe(fingerprint(bootstrapKey));
       } finally {
         await again.stop();
       }
+    });
+  });
+
+  describe('the KeyFingerprints migration', () => {
+    const url = scratchDatabaseUrl('key-fingerprints');
+    afterAll(() => dropDatabase(url));
+
+    it('shows fingerprints for the existing keys not of Salvo form, and indexes active keys', async () => {
+      const made = `salvo_${'A'.repeat(43)}`;
+      const short = 'abcdefghijklmnop';
+      const bootstrapLike = testEnv().bootstrapApiKey;
+      const sha = (key: string) => createHash('sha256').update(key).digest('hex');
+      // Migrated to the latest, then as before the migration: its record and index gone, rows
+      // written with their first 12 characters.
+      await (await startApp({ DATABASE_URL: url })).stop();
+      await withDatabase(url, async (client) => {
+        await client.query(
+          `DELETE FROM migrations WHERE name = 'KeyFingerprints1764356400000';
+           DROP INDEX api_keys_active_account_id_idx;
+           UPDATE api_keys SET display_prefix = left('${bootstrapLike}', 12);`,
+        );
+        const { rows } = await client.query<{ id: string }>(
+          `INSERT INTO accounts (name) VALUES ('Before fingerprints') RETURNING id`,
+        );
+        for (const [name, key] of [
+          ['made', made],
+          ['short', short],
+        ]) {
+          await client.query(
+            `INSERT INTO api_keys (account_id, name, key_hash, display_prefix)
+             VALUES ($1, $2, $3, left($4, 12))`,
+            [rows[0].id, name, sha(key), key],
+          );
+        }
+      });
+      // Without BOOTSTRAP_API_KEY: only the migration corrects rows.
+      await (await startApp({ DATABASE_URL: url, BOOTSTRAP_API_KEY: undefined })).stop();
+
+      const prefixes = await query<{ name: string; account: string; display_prefix: string }>(
+        url,
+        `SELECT k.name, a.name AS account, k.display_prefix
+           FROM api_keys k JOIN accounts a ON a.id = k.account_id ORDER BY k.name`,
+      );
+      expect(prefixes).toEqual([
+        { name: 'default', account: 'bootstrap', display_prefix: fingerprint(bootstrapLike) },
+        { name: 'made', account: 'Before fingerprints', display_prefix: made.slice(0, 12) },
+        { name: 'short', account: 'Before fingerprints', display_prefix: fingerprint(short) },
+      ]);
+      const [index] = await query<{ indexdef: string }>(
+        url,
+        `SELECT indexdef FROM pg_indexes WHERE indexname = 'api_keys_active_account_id_idx'`,
+      );
+      expect(index.indexdef).toContain('WHERE (revoked_at IS NULL)');
     });
   });
 });

@@ -68,6 +68,14 @@ export class AccountsService {
     return new Set(rows.map((row) => row.id));
   }
 
+  /** Makes the row of `apiKey` show what displayPrefix shows today (a no-op when it does). */
+  async correctDisplayPrefix(apiKey: string): Promise<void> {
+    await this.dataSource.query(
+      'UPDATE api_keys SET display_prefix = $2 WHERE key_hash = $1 AND display_prefix <> $2',
+      [hashApiKey(apiKey), displayPrefix(apiKey)],
+    );
+  }
+
   /** The account whose id is `idOrName`, or else every account named exactly `idOrName`. */
   async findAccounts(idOrName: string): Promise<AccountEntity[]> {
     const accounts = this.dataSource.getRepository(AccountEntity);
