@@ -420,6 +420,33 @@ describe('API keys', () => {
         timeoutMs: 10_000,
       });
     });
+
+    it('never moves lastUsedAt backwards (a later write of another process stands)', async () => {
+      const ahead = await createKey(service.app, owner, 'written ahead');
+      const sentinel = await createKey(service.app, owner, 'sentinel');
+      // As if another process had just written a later use.
+      const later = new Date(Date.now() + 3_600_000);
+      await query(service.databaseUrl, 'UPDATE api_keys SET last_used_at = $2 WHERE id = $1', [
+        ahead.id,
+        later,
+      ]);
+      await request(other.url).get('/api/batch').set(auth(ahead.key)).expect(200);
+      await request(other.url).get('/api/batch').set(auth(sentinel.key)).expect(200);
+      const lastUsed = async (id: string) => {
+        const [row] = await query<{ last_used_at: Date | null }>(
+          service.databaseUrl,
+          'SELECT last_used_at FROM api_keys WHERE id = $1',
+          [id],
+        );
+        return row.last_used_at;
+      };
+      // The sentinel's write, made after the other one, has landed: so has the other.
+      await waitFor('lastUsedAt of the sentinel', () => lastUsed(sentinel.id), {
+        timeoutMs: 10_000,
+      });
+      await sleep(200);
+      expect((await lastUsed(ahead.id))?.getTime()).toBe(later.getTime());
+    });
   });
 
   describe('live sockets', () => {

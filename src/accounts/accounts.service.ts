@@ -90,9 +90,11 @@ export class AccountsService {
 
   private async recordUse(keyId: string): Promise<void> {
     try {
-      await this.dataSource.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [
-        keyId,
-      ]);
+      // GREATEST: a write of another process, or one that waited, never moves it backwards.
+      await this.dataSource.query(
+        'UPDATE api_keys SET last_used_at = GREATEST(last_used_at, now()) WHERE id = $1',
+        [keyId],
+      );
     } catch (error) {
       this.usage.failed(keyId);
       this.logger.warn(`Could not record the use of key ${keyId}: ${(error as Error).message}`);
