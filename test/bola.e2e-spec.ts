@@ -522,14 +522,34 @@ describe('BOLA sweep from the OpenAPI document and the gateways', () => {
         ).body as { id: string };
         values = Object.fromEntries(operation.pathParameters.map((name) => [name, id]));
       } else {
+        // Made now by a POST of its example body, never one listed before: a listed key may be
+        // the very key the victim authenticates with, which the call could revoke or delete.
         const create = all.find((o) => o.method === 'post' && o.path === collection);
-        const made = create
-          ? await call(service.app, victim.key, create, collection, {}, bodyOf(doc, create))
-          : undefined;
-        const item = made && made.status < 300 ? (made.body as Record<string, unknown>) : null;
-        const own = item && pathValuesOf(item, operation.pathParameters);
-        // Without a way to make one, the victim's first listed one.
-        values = own ?? Object.values(victim.resources.get(collection) ?? {})[0];
+        if (!create) {
+          throw new Error(`${collection} has no POST to make a resource for ${operation.name}.`);
+        }
+        const made = await call(
+          service.app,
+          victim.key,
+          create,
+          collection,
+          {},
+          bodyOf(doc, create),
+        );
+        const own =
+          made.status < 300
+            ? pathValuesOf(made.body as Record<string, unknown>, operation.pathParameters)
+            : null;
+        if (!own) {
+          throw new Error(
+            `POST ${collection} with its example body did not make a resource for ${operation.name}: ${made.status} ${made.text.slice(0, 200)}`,
+          );
+        }
+        const listed = Object.values(victim.resources.get(collection) ?? {});
+        if (listed.some((before) => JSON.stringify(before) === JSON.stringify(own))) {
+          throw new Error(`POST ${collection} answered a resource the victim already had.`);
+        }
+        values = own;
       }
       for (const qs of await queryVariants(doc, operation, victim, service.app, values)) {
         const answer = await call(

@@ -37,6 +37,8 @@ export class AccountsBootstrap implements OnApplicationBootstrap {
           `BOOTSTRAP_API_KEY is a revoked key (id ${key.keyId}) and authenticates nothing; no account was created with it. Set it to an active key or unset it.`,
         );
       }
+      // A row written before keys of other forms showed a fingerprint may still show its start.
+      if (key) await this.accounts.correctDisplayPrefix(bootstrapApiKey);
       return;
     }
     if (await this.accounts.hasAnyAccount()) return;

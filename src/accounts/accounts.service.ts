@@ -68,6 +68,14 @@ export class AccountsService {
     return new Set(rows.map((row) => row.id));
   }
 
+  /** Makes the row of `apiKey` show what displayPrefix shows today (a no-op when it does). */
+  async correctDisplayPrefix(apiKey: string): Promise<void> {
+    await this.dataSource.query(
+      'UPDATE api_keys SET display_prefix = $2 WHERE key_hash = $1 AND display_prefix <> $2',
+      [hashApiKey(apiKey), displayPrefix(apiKey)],
+    );
+  }
+
   /** The account whose id is `idOrName`, or else every account named exactly `idOrName`. */
   async findAccounts(idOrName: string): Promise<AccountEntity[]> {
     const accounts = this.dataSource.getRepository(AccountEntity);
@@ -82,9 +90,11 @@ export class AccountsService {
 
   private async recordUse(keyId: string): Promise<void> {
     try {
-      await this.dataSource.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [
-        keyId,
-      ]);
+      // GREATEST: a write of another process, or one that waited, never moves it backwards.
+      await this.dataSource.query(
+        'UPDATE api_keys SET last_used_at = GREATEST(last_used_at, now()) WHERE id = $1',
+        [keyId],
+      );
     } catch (error) {
       this.usage.failed(keyId);
       this.logger.warn(`Could not record the use of key ${keyId}: ${(error as Error).message}`);

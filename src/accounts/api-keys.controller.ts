@@ -12,7 +12,7 @@ import {
 import { ParseUuidPipe } from '../common/parse-uuid.pipe';
 import { ApiErrors } from '../errors/error-responses.decorator';
 import { ApiKeysService, MAX_ACTIVE_KEYS_PER_ACCOUNT } from './api-keys.service';
-import { CurrentAccount } from './current-account.decorator';
+import { CurrentAccount, CurrentKey } from './current-account.decorator';
 import { ApiKeyListDto, CreatedApiKeyDto, toApiKeyDto } from './dto/api-key.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 
@@ -34,7 +34,7 @@ export class ApiKeysController {
   @HttpCode(201)
   @ApiOperation({
     summary: 'Create an API key for the account; the key is in this answer only',
-    description: `At most ${MAX_ACTIVE_KEYS_PER_ACCOUNT} active keys per account (LIMIT_REACHED past it).`,
+    description: `At most ${MAX_ACTIVE_KEYS_PER_ACCOUNT} active keys per account (LIMIT_REACHED past it). A request whose own key is revoked before the key is created is refused (UNAUTHORIZED) and creates nothing.`,
   })
   @ApiBody({ type: CreateApiKeyDto })
   @ApiCreatedResponse({
@@ -44,9 +44,10 @@ export class ApiKeysController {
   @ApiErrors('VALIDATION_FAILED', 'LIMIT_REACHED', 'PAYLOAD_TOO_LARGE')
   async create(
     @CurrentAccount() accountId: string,
+    @CurrentKey() callerKeyId: string,
     @Body() body: CreateApiKeyDto,
   ): Promise<CreatedApiKeyDto> {
-    const { key, apiKey } = await this.keys.create(accountId, body.name);
+    const { key, apiKey } = await this.keys.create(accountId, body.name, callerKeyId);
     return { ...toApiKeyDto(key), key: apiKey };
   }
 
@@ -55,15 +56,16 @@ export class ApiKeysController {
   @ApiOperation({
     summary: 'Revoke an API key of the account',
     description:
-      "From the next request on the key authenticates nothing, and its live Socket.IO connections, on every API process, are closed within 2 s. The account's last active key cannot be revoked (LAST_KEY): create another first. A revoked key stays revoked.",
+      "From the next request on the key authenticates nothing, and its live Socket.IO connections, on every API process, are closed within 2 s (at once through Redis; each API process also re-checks its sockets' keys every 1.5 s). The account's last active key cannot be revoked (LAST_KEY): create another first. A request whose own key is revoked before it revokes is refused (UNAUTHORIZED) and revokes nothing. A revoked key stays revoked.",
   })
   @ApiParam({ name: 'id', format: 'uuid', description: 'The key id, as GET /api/keys lists it.' })
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiErrors('INVALID_ID', 'KEY_NOT_FOUND', 'LAST_KEY', 'PAYLOAD_TOO_LARGE')
   revoke(
     @CurrentAccount() accountId: string,
+    @CurrentKey() callerKeyId: string,
     @Param('id', ParseUuidPipe) id: string,
   ): Promise<void> {
-    return this.keys.revoke(id, accountId);
+    return this.keys.revoke(id, accountId, callerKeyId);
   }
 }

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { queryRows } from '../database/query-rows';
-import { KeyNotFound, LastKey, LimitReached, ValidationFailed } from '../errors/domain-error';
+import {
+  KeyNotFound,
+  LastKey,
+  LimitReached,
+  Unauthorized,
+  ValidationFailed,
+} from '../errors/domain-error';
 import { ApiKeyEntity } from './api-key.entity';
 import { displayPrefix, generateApiKey, hashApiKey } from './api-key';
 import { keyNameProblem } from './key-name';
@@ -30,7 +36,9 @@ export interface OperatorKeyRow {
 /**
  * The lifecycle of an account's API keys: list, create, revoke. Creations and revocations of one
  * account take turns on the account's row lock, so the cap and the last-key rule hold under
- * concurrency (two revocations of an account's last two keys cannot both pass).
+ * concurrency (two revocations of an account's last two keys cannot both pass). Over the API, the
+ * key that authenticated the request is checked again under that lock: a request whose key was
+ * revoked while it waited creates and revokes nothing (401, as the guard would answer).
  */
 @Injectable()
 export class ApiKeysService {
@@ -60,13 +68,20 @@ export class ApiKeysService {
     );
   }
 
-  /** A new key for the account; LIMIT_REACHED past MAX_ACTIVE_KEYS_PER_ACCOUNT active keys. */
-  async create(accountId: string, name: string): Promise<CreatedKey> {
+  /**
+   * A new key for the account; LIMIT_REACHED past MAX_ACTIVE_KEYS_PER_ACCOUNT active keys.
+   * `callerKeyId`: the key that authenticated the request (the API), UNAUTHORIZED unless it is
+   * still an active key of the account once the lock is held; none for the operator.
+   */
+  async create(accountId: string, name: string, callerKeyId?: string): Promise<CreatedKey> {
     const problem = keyNameProblem(name);
     if (problem) throw ValidationFailed.of([{ path: 'name', message: problem }]);
     const apiKey = generateApiKey();
     const key = await this.dataSource.transaction(async (manager) => {
       await this.lockAccount(manager, accountId);
+      if (callerKeyId && !(await this.isActiveKeyOf(manager, accountId, callerKeyId))) {
+        throw revokedCaller();
+      }
       if ((await this.activeCount(manager, accountId)) >= MAX_ACTIVE_KEYS_PER_ACCOUNT) {
         throw new LimitReached(
           `This account has ${MAX_ACTIVE_KEYS_PER_ACCOUNT} active API keys, the most it may; revoke one first.`,
@@ -90,18 +105,24 @@ export class ApiKeysService {
    * Revokes the key: of `accountId` when given (the API), of whichever account holds it otherwise
    * (the operator). KEY_NOT_FOUND for an unknown, foreign or already revoked key; LAST_KEY for the
    * account's last active key. Live connections of the key are told once it is committed.
+   * `callerKeyId` as for create: UNAUTHORIZED, before anything else, unless it is still active.
    */
-  async revoke(keyId: string, accountId?: string): Promise<void> {
+  async revoke(keyId: string, accountId?: string, callerKeyId?: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const owner = accountId ?? (await this.ownerOf(manager, keyId));
       if (!owner || !(await this.lockAccount(manager, owner))) throw new KeyNotFound(keyId);
       // Read under the lock: a concurrent revocation of this account's keys waits for our commit.
-      const [state] = await queryRows<{ found: boolean | null; active: number }>(
+      const [state] = await queryRows<{
+        found: boolean | null;
+        caller: boolean | null;
+        active: number;
+      }>(
         manager,
-        `SELECT bool_or(id = $2) AS found, count(*)::int AS active
+        `SELECT bool_or(id = $2) AS found, bool_or(id = $3::uuid) AS caller, count(*)::int AS active
            FROM api_keys WHERE account_id = $1 AND revoked_at IS NULL`,
-        [owner, keyId],
+        [owner, keyId, callerKeyId ?? null],
       );
+      if (callerKeyId && !state?.caller) throw revokedCaller();
       if (!state?.found) throw new KeyNotFound(keyId);
       if (state.active <= 1) throw new LastKey();
       await manager.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [keyId]);
@@ -109,11 +130,30 @@ export class ApiKeysService {
     this.revocations.revoked(keyId);
   }
 
-  /** Takes the account's row lock for the transaction; false when there is no such account. */
+  /**
+   * Takes the account's row lock for the transaction; false when there is no such account. NO KEY
+   * UPDATE: it excludes the other creations and revocations of the account, not the FOR KEY SHARE
+   * that every insert of a row referencing the account (a batch, a usage row) takes.
+   */
   private async lockAccount(manager: EntityManager, accountId: string): Promise<boolean> {
-    const rows = await queryRows(manager, 'SELECT id FROM accounts WHERE id = $1 FOR UPDATE', [
-      accountId,
-    ]);
+    const rows = await queryRows(
+      manager,
+      'SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE',
+      [accountId],
+    );
+    return rows.length > 0;
+  }
+
+  private async isActiveKeyOf(
+    manager: EntityManager,
+    accountId: string,
+    keyId: string,
+  ): Promise<boolean> {
+    const rows = await queryRows(
+      manager,
+      'SELECT 1 FROM api_keys WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL',
+      [keyId, accountId],
+    );
     return rows.length > 0;
   }
 
@@ -134,4 +174,12 @@ export class ApiKeysService {
     );
     return row?.active ?? 0;
   }
+}
+
+/** As the guard answers a key that is not (or no longer) active. */
+function revokedCaller(): Unauthorized {
+  return new Unauthorized(
+    'The API key in the Authorization header is not valid.',
+    'holds an unknown API key',
+  );
 }

@@ -6,3 +6,9 @@ export const CurrentAccount = createParamDecorator(
   (_data: unknown, context: ExecutionContext): string =>
     context.switchToHttp().getRequest<AuthenticatedRequest>().accountId,
 );
+
+/** The id of the API key that authenticated the request. */
+export const CurrentKey = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): string =>
+    context.switchToHttp().getRequest<AuthenticatedRequest>().apiKeyId,
+);

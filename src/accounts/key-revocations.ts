@@ -1,5 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 
+/**
+ * The promise to whoever revokes a key: its live Socket.IO connections, on every API process, are
+ * closed within this (monitoring/gateway/revoked-key-sockets keeps it).
+ */
+export const KEY_SOCKETS_CLOSED_WITHIN_MS = 2_000;
+
 export type KeyRevokedListener = (keyId: string) => void;
 
 /**

@@ -9,13 +9,16 @@ import type { DataSource } from 'typeorm';
 import { isUuid } from '../common/uuid-v7';
 import { redisConfig } from '../config/configuration';
 import { DomainError } from '../errors/domain-error';
+// A process of its own without Socket.IO: it reaches the gateways of the API processes through the
+// Redis emitter (the Nest modules of Accounts never import Monitoring).
 import { disconnectKeySockets } from '../monitoring/gateway/key-sockets-notice';
 import type { AccountEntity } from './account.entity';
 import { AccountsService } from './accounts.service';
 import { ApiKeysService } from './api-keys.service';
 import { withMigratedDatabase } from './cli-database';
-import { KeyRevocations } from './key-revocations';
-import { KEY_SWEEP_INTERVAL_MS } from '../monitoring/gateway/revoked-key-sockets';
+// Names come from people: printed with control and invisible characters made harmless.
+import { printable } from './key-name';
+import { KEY_SOCKETS_CLOSED_WITHIN_MS, KeyRevocations } from './key-revocations';
 
 const USAGE = `Usage:
   npm run key:create -- <account id or name> [key name]
@@ -33,9 +36,6 @@ class CliError extends Error {
     super(message);
   }
 }
-
-/** Names come from people: shown with control characters (escape sequences) made harmless. */
-const printable = (text: string) => text.replace(/\p{Cc}/gu, '?');
 
 async function findAccount(dataSource: DataSource, idOrName: string): Promise<AccountEntity> {
   const found = await new AccountsService(dataSource).findAccounts(idOrName);
@@ -125,7 +125,7 @@ async function revoke(dataSource: DataSource, args: string[]): Promise<void> {
     process.stdout.write('Its live Socket.IO connections are being closed on every API process.\n');
   } catch (error) {
     process.stderr.write(
-      `Could not reach Redis (${(error as Error).message}): the API processes close the key's live sockets at their next check, within ${KEY_SWEEP_INTERVAL_MS / 1000} s.\n`,
+      `Could not reach Redis (${(error as Error).message}): the API processes close the key's live sockets at their next check of their sockets' keys, within ${KEY_SOCKETS_CLOSED_WITHIN_MS / 1000} s.\n`,
     );
   }
 }

@@ -10,7 +10,8 @@ export class ApiKeyDto {
 
   @ApiProperty({
     example: 'salvo_3q2Zx9',
-    description: 'The first characters of the key, to recognise it; not enough to use it.',
+    description:
+      "The key's first 12 characters, to recognise it; not enough to use it. A key not of Salvo's own form (`salvo_` and 43 characters: a BOOTSTRAP_API_KEY) shows `sha256:` and the first 8 hex digits of its SHA-256 instead.",
   })
   prefix: string;
 

@@ -24,7 +24,7 @@ export class CreateApiKeyDto {
     example: 'ci',
     minLength: 1,
     maxLength: KEY_NAME_MAX_LENGTH,
-    description: `What you call the key, to tell keys apart: 1 to ${KEY_NAME_MAX_LENGTH} characters, not blank, no control characters. Not secret, not unique.`,
+    description: `What you call the key, to tell keys apart: 1 to ${KEY_NAME_MAX_LENGTH} characters (code points), not blank, none of Unicode's control, format (bidi overrides, zero-width), surrogate, private-use or unassigned characters nor line or paragraph separators. Not secret, not unique.`,
   })
   // Checked bottom up, and the first failure is the one reported: a string first.
   @IsKeyName()

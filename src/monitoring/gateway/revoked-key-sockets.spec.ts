@@ -1,7 +1,12 @@
 import type { Namespace } from 'socket.io';
 import type { AccountsService } from '../../accounts/accounts.service';
-import { KeyRevocations } from '../../accounts/key-revocations';
-import { RevokedKeySockets } from './revoked-key-sockets';
+import { KEY_SOCKETS_CLOSED_WITHIN_MS, KeyRevocations } from '../../accounts/key-revocations';
+import {
+  KEY_SWEEP_INTERVAL_MS,
+  KEY_SWEEP_TIMEOUT_MS,
+  RevokedKeySockets,
+  SLOW_HANDSHAKE_MS,
+} from './revoked-key-sockets';
 
 /** Sockets of this process, as the namespace holds them, recording what happened to them. */
 function fakeNamespace(keys: Record<string, string | undefined>) {
@@ -13,12 +18,26 @@ function fakeNamespace(keys: Record<string, string | undefined>) {
       { id, data: { keyId }, disconnect: () => disconnected.push(id) },
     ]),
   );
+  let onConnection: ((socket: unknown) => void) | undefined;
   const nsp = {
     sockets,
-    on: () => nsp,
+    on: (event: string, listener: (socket: unknown) => void) => {
+      if (event === 'connection') onConnection = listener;
+      return nsp;
+    },
     in: (room: string) => ({ disconnectSockets: () => roomsDisconnected.push(room) }),
   };
-  return { nsp: nsp as unknown as Namespace, disconnected, roomsDisconnected };
+  const joined: string[] = [];
+  /** A socket whose handshake began `tookMs` ago completes it. */
+  const connect = (id: string, keyId: string, tookMs: number) =>
+    onConnection?.({
+      id,
+      data: { keyId },
+      handshake: { issued: Date.now() - tookMs },
+      join: (room: string) => joined.push(`${id} ${room}`),
+      disconnect: () => disconnected.push(id),
+    });
+  return { nsp: nsp as unknown as Namespace, disconnected, roomsDisconnected, connect, joined };
 }
 
 function newSweep(active: (ids: readonly string[]) => Promise<Set<string>>) {
@@ -85,6 +104,59 @@ describe('RevokedKeySockets', () => {
     answer(new Set(['k1']));
     await first;
     expect(sweep.asked).toHaveLength(1);
+  });
+
+  it('gives up a query that hangs, so that the next sweep runs', async () => {
+    jest.useFakeTimers();
+    try {
+      let calls = 0;
+      const sweep = newSweep(() =>
+        ++calls === 1 ? new Promise<Set<string>>(() => undefined) : Promise.resolve(new Set()),
+      );
+      service = sweep.service;
+      const ns = fakeNamespace({ a: 'k1' });
+      service.attach(ns.nsp);
+      const hung = service.sweep();
+      await jest.advanceTimersByTimeAsync(KEY_SWEEP_TIMEOUT_MS);
+      await expect(hung).resolves.toBeUndefined();
+      expect(ns.disconnected).toEqual([]);
+      await service.sweep();
+      expect(sweep.asked).toHaveLength(2);
+      expect(ns.disconnected).toEqual(['a']);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('sweeps on its own often enough to keep the 2 s promise, the query included', async () => {
+    jest.useFakeTimers();
+    try {
+      const sweep = newSweep(() => Promise.resolve(new Set()));
+      service = sweep.service;
+      const ns = fakeNamespace({ a: 'k1' });
+      service.attach(ns.nsp);
+      await jest.advanceTimersByTimeAsync(KEY_SWEEP_INTERVAL_MS);
+      expect(ns.disconnected).toEqual(['a']);
+      // A socket that joined its key's room after the broadcast: the next sweep, or at once.
+      expect(KEY_SWEEP_INTERVAL_MS + SLOW_HANDSHAKE_MS).toBeLessThan(KEY_SOCKETS_CLOSED_WITHIN_MS);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it("checks at once the key of a slow handshake (it may have missed its key's broadcast)", async () => {
+    const sweep = newSweep(() => Promise.resolve(new Set(['k1'])));
+    service = sweep.service;
+    const ns = fakeNamespace({});
+    service.attach(ns.nsp);
+    ns.connect('fast', 'k2', 5);
+    ns.connect('slow', 'k2', SLOW_HANDSHAKE_MS + 100);
+    ns.connect('slow but active', 'k1', SLOW_HANDSHAKE_MS + 100);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ns.joined).toEqual(['fast key:k2', 'slow key:k2', 'slow but active key:k1']);
+    // The fast one is left to the broadcast and the next sweep.
+    expect(sweep.asked).toEqual([['k2'], ['k1']]);
+    expect(ns.disconnected).toEqual(['slow']);
   });
 
   it("disconnects a revoked key's room, on every process through the adapter", () => {

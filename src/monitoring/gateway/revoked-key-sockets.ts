@@ -1,20 +1,34 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Namespace, Socket } from 'socket.io';
 import { AccountsService } from '../../accounts/accounts.service';
-import { KeyRevocations } from '../../accounts/key-revocations';
+import { KEY_SOCKETS_CLOSED_WITHIN_MS, KeyRevocations } from '../../accounts/key-revocations';
+import { withTimeout } from '../../common/with-timeout';
 import { keyRoom } from './subscription';
 
-/** How often each API process re-checks the keys of its own sockets. */
-export const KEY_SWEEP_INTERVAL_MS = 10_000;
+/**
+ * How often each API process re-checks the keys of its own sockets: with the query's few
+ * milliseconds, under KEY_SOCKETS_CLOSED_WITHIN_MS (2 s) whatever the broadcast missed.
+ */
+export const KEY_SWEEP_INTERVAL_MS = 1_500;
+/** A sweep's query that has not answered by then is given up (and the next tick tries again). */
+export const KEY_SWEEP_TIMEOUT_MS = 1_000;
+/**
+ * A handshake that took longer than this between its start and its join of the key room may have
+ * checked its key before a revocation whose broadcast it then missed: its key is checked at once
+ * rather than at the next sweep.
+ */
+export const SLOW_HANDSHAKE_MS = KEY_SOCKETS_CLOSED_WITHIN_MS - KEY_SWEEP_INTERVAL_MS - 250;
 
 type KeyedSocket = Socket<never, never, never, { keyId?: string }>;
 
 /**
- * Closes the sockets of revoked keys. A revocation made by an API process disconnects the key's
- * room through the Redis adapter, so every API process drops its sockets of that key at once. The
- * safety net: every KEY_SWEEP_INTERVAL_MS each process checks the keys of its own sockets in one
- * query and closes those whose key is no longer active (revoked from the CLI, deleted from the
- * database by hand, or a broadcast lost while Redis was away).
+ * Closes the sockets of revoked keys within KEY_SOCKETS_CLOSED_WITHIN_MS. A revocation made by an
+ * API process disconnects the key's room through the Redis adapter, so every API process drops its
+ * sockets of that key at once. Every KEY_SWEEP_INTERVAL_MS each process also checks the keys of its
+ * own sockets in one indexed query and closes those whose key is no longer active, which keeps the
+ * promise for what the broadcast misses: a handshake that checked its key just before the
+ * revocation and joined the key's room just after the broadcast, a revocation from the CLI while
+ * Redis was away, a key deleted from the database by hand.
  */
 @Injectable()
 export class RevokedKeySockets implements OnApplicationShutdown {
@@ -33,7 +47,14 @@ export class RevokedKeySockets implements OnApplicationShutdown {
     this.nsp = nsp;
     nsp.on('connection', (socket: KeyedSocket) => {
       const { keyId } = socket.data;
-      if (keyId) void socket.join(keyRoom(keyId));
+      if (!keyId) return;
+      void socket.join(keyRoom(keyId));
+      // `issued` is when the handshake began, before its key was looked up.
+      if (Date.now() - socket.handshake.issued > SLOW_HANDSHAKE_MS) {
+        void this.closeRevoked([socket]).catch((error: Error) =>
+          this.logger.warn(`Could not re-check the key of a slow handshake: ${error.message}`),
+        );
+      }
     });
     this.unsubscribe = this.revocations.subscribe((keyId) =>
       nsp.in(keyRoom(keyId)).disconnectSockets(true),
@@ -46,21 +67,25 @@ export class RevokedKeySockets implements OnApplicationShutdown {
     if (!this.nsp || this.sweeping) return;
     this.sweeping = true;
     try {
-      const sockets = [...this.nsp.sockets.values()] as KeyedSocket[];
-      const keyIds = [...new Set(sockets.map((socket) => socket.data.keyId))].filter(
-        (keyId): keyId is string => !!keyId,
-      );
-      if (!keyIds.length) return;
-      const active = await this.accounts.activeKeyIds(keyIds);
-      for (const socket of sockets) {
-        const { keyId } = socket.data;
-        if (keyId && !active.has(keyId)) socket.disconnect(true);
-      }
+      await this.closeRevoked([...this.nsp.sockets.values()] as KeyedSocket[]);
     } catch (error) {
       // Tried again at the next tick.
       this.logger.warn(`Could not re-check the keys of live sockets: ${(error as Error).message}`);
     } finally {
       this.sweeping = false;
+    }
+  }
+
+  /** Disconnects those of `sockets` whose key is no longer active, in one bounded query. */
+  private async closeRevoked(sockets: KeyedSocket[]): Promise<void> {
+    const keyIds = [...new Set(sockets.map((socket) => socket.data.keyId))].filter(
+      (keyId): keyId is string => !!keyId,
+    );
+    if (!keyIds.length) return;
+    const active = await withTimeout(this.accounts.activeKeyIds(keyIds), KEY_SWEEP_TIMEOUT_MS);
+    for (const socket of sockets) {
+      const { keyId } = socket.data;
+      if (keyId && !active.has(keyId)) socket.disconnect(true);
     }
   }
 
