@@ -12,12 +12,18 @@ import {
 function fakeNamespace(keys: Record<string, string | undefined>) {
   const disconnected: string[] = [];
   const roomsDisconnected: string[] = [];
-  const sockets = new Map(
-    Object.entries(keys).map(([id, keyId]) => [
-      id,
-      { id, data: { keyId }, disconnect: () => disconnected.push(id) },
-    ]),
-  );
+  const sockets = new Map<string, unknown>();
+  // A disconnected socket leaves the namespace, as in Socket.IO.
+  const socket = (id: string, keyId: string | undefined, extra: Record<string, unknown> = {}) => ({
+    id,
+    data: { keyId },
+    disconnect: () => {
+      disconnected.push(id);
+      sockets.delete(id);
+    },
+    ...extra,
+  });
+  for (const [id, keyId] of Object.entries(keys)) sockets.set(id, socket(id, keyId));
   let onConnection: ((socket: unknown) => void) | undefined;
   const nsp = {
     sockets,
@@ -28,15 +34,15 @@ function fakeNamespace(keys: Record<string, string | undefined>) {
     in: (room: string) => ({ disconnectSockets: () => roomsDisconnected.push(room) }),
   };
   const joined: string[] = [];
-  /** A socket whose handshake began `tookMs` ago completes it. */
-  const connect = (id: string, keyId: string, tookMs: number) =>
-    onConnection?.({
-      id,
-      data: { keyId },
+  /** A socket whose handshake began `tookMs` ago completes it (in the namespace already). */
+  const connect = (id: string, keyId: string, tookMs: number) => {
+    const connected = socket(id, keyId, {
       handshake: { issued: Date.now() - tookMs },
       join: (room: string) => joined.push(`${id} ${room}`),
-      disconnect: () => disconnected.push(id),
     });
+    sockets.set(id, connected);
+    onConnection?.(connected);
+  };
   return { nsp: nsp as unknown as Namespace, disconnected, roomsDisconnected, connect, joined };
 }
 
@@ -94,24 +100,31 @@ describe('RevokedKeySockets', () => {
     expect(ns.disconnected).toEqual(['a']);
   });
 
-  it('runs one sweep at a time', async () => {
-    let answer!: (ids: Set<string>) => void;
-    const sweep = newSweep(() => new Promise((resolve) => (answer = resolve)));
+  it('runs one query at a time; sweeps asked for meanwhile run once, after it', async () => {
+    const answers: ((ids: Set<string>) => void)[] = [];
+    const sweep = newSweep(() => new Promise((resolve) => answers.push(resolve)));
     service = sweep.service;
     service.attach(fakeNamespace({ a: 'k1' }).nsp);
     const first = service.sweep();
     await service.sweep();
-    answer(new Set(['k1']));
-    await first;
+    await service.sweep();
     expect(sweep.asked).toHaveLength(1);
+    answers[0](new Set(['k1']));
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sweep.asked).toHaveLength(2);
+    answers[1](new Set(['k1']));
   });
 
-  it('gives up a query that hangs, so that the next sweep runs', async () => {
+  it('stops waiting for a query that hangs, and asks no other until it settles', async () => {
     jest.useFakeTimers();
     try {
+      let settle!: (ids: Set<string>) => void;
       let calls = 0;
       const sweep = newSweep(() =>
-        ++calls === 1 ? new Promise<Set<string>>(() => undefined) : Promise.resolve(new Set()),
+        ++calls === 1
+          ? new Promise<Set<string>>((resolve) => (settle = resolve))
+          : Promise.resolve(new Set()),
       );
       service = sweep.service;
       const ns = fakeNamespace({ a: 'k1' });
@@ -120,7 +133,13 @@ describe('RevokedKeySockets', () => {
       await jest.advanceTimersByTimeAsync(KEY_SWEEP_TIMEOUT_MS);
       await expect(hung).resolves.toBeUndefined();
       expect(ns.disconnected).toEqual([]);
+      // Neither a sweep asked for nor the timer's adds a query to the stalled database.
       await service.sweep();
+      await jest.advanceTimersByTimeAsync(KEY_SWEEP_INTERVAL_MS * 3);
+      expect(sweep.asked).toHaveLength(1);
+      // Once it settles, one sweep runs at once.
+      settle(new Set(['k1']));
+      await jest.advanceTimersByTimeAsync(0);
       expect(sweep.asked).toHaveLength(2);
       expect(ns.disconnected).toEqual(['a']);
     } finally {
@@ -144,19 +163,21 @@ describe('RevokedKeySockets', () => {
     }
   });
 
-  it("checks at once the key of a slow handshake (it may have missed its key's broadcast)", async () => {
+  it("sweeps at once after a slow handshake (it may have missed its key's broadcast), one query for many", async () => {
     const sweep = newSweep(() => Promise.resolve(new Set(['k1'])));
     service = sweep.service;
     const ns = fakeNamespace({});
     service.attach(ns.nsp);
     ns.connect('fast', 'k2', 5);
+    expect(sweep.asked).toEqual([]);
     ns.connect('slow', 'k2', SLOW_HANDSHAKE_MS + 100);
     ns.connect('slow but active', 'k1', SLOW_HANDSHAKE_MS + 100);
     await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
     expect(ns.joined).toEqual(['fast key:k2', 'slow key:k2', 'slow but active key:k1']);
-    // The fast one is left to the broadcast and the next sweep.
+    // The first slow one swept every socket; the second, arriving meanwhile, one sweep after it.
     expect(sweep.asked).toEqual([['k2'], ['k1']]);
-    expect(ns.disconnected).toEqual(['slow']);
+    expect(ns.disconnected).toEqual(['fast', 'slow']);
   });
 
   it("disconnects a revoked key's room, on every process through the adapter", () => {

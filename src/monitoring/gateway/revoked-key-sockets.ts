@@ -10,7 +10,10 @@ import { keyRoom } from './subscription';
  * milliseconds, under KEY_SOCKETS_CLOSED_WITHIN_MS (2 s) whatever the broadcast missed.
  */
 export const KEY_SWEEP_INTERVAL_MS = 1_500;
-/** A sweep's query that has not answered by then is given up (and the next tick tries again). */
+/**
+ * A sweep stops waiting for its query after this long (and warns); the next sweep starts once that
+ * query has settled.
+ */
 export const KEY_SWEEP_TIMEOUT_MS = 1_000;
 /**
  * A handshake that took longer than this between its start and its join of the key room may have
@@ -37,6 +40,8 @@ export class RevokedKeySockets implements OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private sweeping = false;
+  /** A sweep was asked for while one was under way. */
+  private again = false;
 
   constructor(
     private readonly accounts: AccountsService,
@@ -49,12 +54,9 @@ export class RevokedKeySockets implements OnApplicationShutdown {
       const { keyId } = socket.data;
       if (!keyId) return;
       void socket.join(keyRoom(keyId));
-      // `issued` is when the handshake began, before its key was looked up.
-      if (Date.now() - socket.handshake.issued > SLOW_HANDSHAKE_MS) {
-        void this.closeRevoked([socket]).catch((error: Error) =>
-          this.logger.warn(`Could not re-check the key of a slow handshake: ${error.message}`),
-        );
-      }
+      // `issued` is when the handshake began, before its key was looked up. Slow handshakes come
+      // together when the database is slow: they ask for one sweep, never a query each.
+      if (Date.now() - socket.handshake.issued > SLOW_HANDSHAKE_MS) void this.sweep();
     });
     this.unsubscribe = this.revocations.subscribe((keyId) =>
       nsp.in(keyRoom(keyId)).disconnectSockets(true),
@@ -62,31 +64,45 @@ export class RevokedKeySockets implements OnApplicationShutdown {
     this.timer = setInterval(() => void this.sweep(), KEY_SWEEP_INTERVAL_MS).unref();
   }
 
-  /** Closes this process's sockets whose key is no longer active; never rejects. */
+  /**
+   * Closes this process's sockets whose key is no longer active; never rejects. One query at a
+   * time, held until the query itself settles (not only its timeout), so a stalled database gets
+   * one query per process, not one per tick; a sweep asked for meanwhile runs when it settles.
+   */
   async sweep(): Promise<void> {
-    if (!this.nsp || this.sweeping) return;
-    this.sweeping = true;
-    try {
-      await this.closeRevoked([...this.nsp.sockets.values()] as KeyedSocket[]);
-    } catch (error) {
-      // Tried again at the next tick.
-      this.logger.warn(`Could not re-check the keys of live sockets: ${(error as Error).message}`);
-    } finally {
-      this.sweeping = false;
+    if (!this.nsp) return;
+    if (this.sweeping) {
+      this.again = true;
+      return;
     }
-  }
-
-  /** Disconnects those of `sockets` whose key is no longer active, in one bounded query. */
-  private async closeRevoked(sockets: KeyedSocket[]): Promise<void> {
+    this.sweeping = true;
+    const sockets = [...this.nsp.sockets.values()] as KeyedSocket[];
     const keyIds = [...new Set(sockets.map((socket) => socket.data.keyId))].filter(
       (keyId): keyId is string => !!keyId,
     );
-    if (!keyIds.length) return;
-    const active = await withTimeout(this.accounts.activeKeyIds(keyIds), KEY_SWEEP_TIMEOUT_MS);
-    for (const socket of sockets) {
-      const { keyId } = socket.data;
-      if (keyId && !active.has(keyId)) socket.disconnect(true);
+    const query = keyIds.length ? this.accounts.activeKeyIds(keyIds) : Promise.resolve(null);
+    try {
+      const active = await withTimeout(query, KEY_SWEEP_TIMEOUT_MS);
+      for (const socket of sockets) {
+        const { keyId } = socket.data;
+        if (active && keyId && !active.has(keyId)) socket.disconnect(true);
+      }
+    } catch (error) {
+      // Tried again once this query has settled.
+      this.logger.warn(`Could not re-check the keys of live sockets: ${(error as Error).message}`);
     }
+    // Registered after the sockets were closed, so a sweep asked for meanwhile sees them gone.
+    void query.then(
+      () => this.settled(),
+      () => this.settled(),
+    );
+  }
+
+  private settled(): void {
+    this.sweeping = false;
+    if (!this.again) return;
+    this.again = false;
+    void this.sweep();
   }
 
   onApplicationShutdown(): void {

@@ -361,6 +361,45 @@ describe('ThrottleService without Redis: fails open', () => {
   });
 });
 
+describe('ThrottleService after a stall: a late count is given back', () => {
+  it('a right credential checked while Redis stalled gives back the point that lands afterwards', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const proxy = await mutableProxy(new URL(REDIS_URL));
+    const redis = new Redis(`redis://127.0.0.1:${proxy.port}`, { maxRetriesPerRequest: null });
+    const direct = new Redis(REDIS_URL);
+    redis.on('error', () => undefined);
+    const prefix = `salvo-unit-stall-${randomBytes(4).toString('hex')}`;
+    try {
+      await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+      const { throttle } = newThrottle(redis, prefix);
+      proxy.hold();
+      // Past the 500 ms timeout the check goes ahead; the consume is still on its way.
+      const check = await throttle.authAttempt('203.0.113.77');
+      expect(check.refused).toBeUndefined();
+      await check.release();
+      proxy.flush();
+      const key = `${prefix}:throttle:auth-failures:203.0.113.77`;
+      await waitFor(async () => (await direct.get(key)) === '0');
+      expect(await direct.get(key)).toBe('0');
+    } finally {
+      warn.mockRestore();
+      const keys = await direct.keys(`${prefix}:*`);
+      if (keys.length) await direct.del(...keys);
+      direct.disconnect();
+      redis.disconnect();
+      await proxy.close();
+    }
+  });
+});
+
+/** Polls `condition` every 50 ms for up to 3 s. */
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 3_000;
+  while (Date.now() < deadline && !(await condition())) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** A port nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -373,8 +412,9 @@ async function closedPort(): Promise<number> {
 /** A TCP proxy to Redis that can stop passing on what clients send, keeping their connections. */
 async function mutableProxy(
   target: URL,
-): Promise<{ port: number; mute(): void; close(): Promise<void> }> {
+): Promise<{ port: number; mute(): void; hold(): void; flush(): void; close(): Promise<void> }> {
   let muted = false;
+  let held: { upstream: Socket; chunk: Buffer }[] | undefined;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = connect(Number(target.port || 6379), target.hostname);
@@ -383,8 +423,9 @@ async function mutableProxy(
       socket.on('error', () => undefined);
       socket.on('close', () => sockets.delete(socket));
     }
-    client.on('data', (chunk) => {
-      if (!muted) upstream.write(chunk);
+    client.on('data', (chunk: Buffer) => {
+      if (held) held.push({ upstream, chunk });
+      else if (!muted) upstream.write(chunk);
     });
     upstream.pipe(client);
   });
@@ -393,6 +434,14 @@ async function mutableProxy(
     port: (server.address() as { port: number }).port,
     mute: () => {
       muted = true;
+    },
+    /** Keeps what clients send until flush(): a Redis that stalls, then answers. */
+    hold: () => {
+      held = [];
+    },
+    flush: () => {
+      for (const { upstream, chunk } of held ?? []) upstream.write(chunk);
+      held = undefined;
     },
     close: () => {
       for (const socket of sockets) socket.destroy();

@@ -10,7 +10,8 @@ import {
 import { MetricsService, type RefusalReason } from '../../monitoring/metrics/metrics.service';
 import { REDIS, redisKey } from '../../redis/redis.module';
 import { addressKey } from './address-key';
-import { FailOpen } from './fail-open';
+import { withTimeout } from '../../common/with-timeout';
+import { FailOpen, THROTTLE_REDIS_TIMEOUT_MS } from './fail-open';
 import {
   rateLimitHeaders,
   retryAfterSeconds,
@@ -178,10 +179,28 @@ export class ThrottleService {
     if (!bucket) return { release: () => Promise.resolve(), failed: () => ({ headers: {} }) };
     const { policy, limiter } = bucket;
     const asked = performance.now();
-    const state = await this.failOpen.run(() => limiter.consume(key).catch(answered));
-    // Redis did not answer: nothing was counted (or nothing is known), the check goes ahead.
+    let consuming: Promise<RateLimiterRes> | undefined;
+    const state = await this.failOpen.run(() => (consuming = limiter.consume(key).catch(answered)));
+    // Redis did not answer in time: the check goes ahead. A timed-out call is not cancelled, and
+    // ioredis may still deliver (or resend) it: a right credential gives that point back when it
+    // lands, so a stall never leaves phantom failures behind.
     if (state === undefined) {
-      return { release: () => Promise.resolve(), failed: () => this.verdict([{ policy }]) };
+      let settled = false;
+      return {
+        release: () => {
+          if (settled || !consuming) return Promise.resolve();
+          settled = true;
+          void consuming.then(
+            (late) => this.giveBack(limiter, key, asked + late.msBeforeNext),
+            () => undefined,
+          );
+          return Promise.resolve();
+        },
+        failed: () => {
+          settled = true;
+          return this.verdict([{ policy }]);
+        },
+      };
     }
     // Redis measured the window's time to live after `asked`, so this end is never late: the
     // margin below is kept whatever the call's latency was (a monotonic clock, not Date.now()).
@@ -190,8 +209,7 @@ export class ThrottleService {
     const giveBack = async (): Promise<void> => {
       if (settled) return;
       settled = true;
-      if (performance.now() + GIVE_BACK_MARGIN_MS > windowEnd) return;
-      await this.failOpen.run(() => limiter.reward(key, 1));
+      await this.giveBack(limiter, key, windowEnd);
     };
     if (state.consumedPoints > policy.quota) {
       await giveBack();
@@ -210,6 +228,15 @@ export class ThrottleService {
         return this.verdict([this.outcome(policy, state.consumedPoints, left, false)]);
       },
     };
+  }
+
+  /**
+   * Gives a point back while its window has GIVE_BACK_MARGIN_MS to run. Not through FailOpen's
+   * skip: a give-back skipped during an outage would stay as a failure. Never rejects.
+   */
+  private async giveBack(limiter: RateLimiterRedis, key: string, windowEnd: number): Promise<void> {
+    if (performance.now() + GIVE_BACK_MARGIN_MS > windowEnd) return;
+    await withTimeout(limiter.reward(key, 1), THROTTLE_REDIS_TIMEOUT_MS).catch(() => undefined);
   }
 
   private async count(
