@@ -37,18 +37,15 @@ export interface Verdict {
 }
 
 /**
- * A credential about to be checked, counted already as a check under way (see
+ * A credential about to be checked, its point already taken from the address's allowance (see
  * ThrottleService.authAttempt). Settle it once: `release()` or `failed()`.
  */
 export interface CredentialCheck {
-  /**
-   * Set when the address is locked, or too many of its credentials are being checked at once:
-   * answer it (429) without checking the credential.
-   */
+  /** Set when the address is locked: answer it (429) without checking the credential. */
   refused?: Verdict;
   /** The credential was right, or could not be checked: its point is given back. Never throws. */
   release(): Promise<void>;
-  /** The credential was wrong: counted as a failure; the 401's headers say what is left. */
+  /** The credential was wrong: its point stays, as a failure; the 401's headers say what is left. */
   failed(): Verdict;
 }
 
@@ -62,33 +59,14 @@ export const GIVE_BACK_MARGIN_MS = 1_000;
 interface Bucket {
   policy: QuotaPolicy;
   limiter: RateLimiterRedis;
-  /**
-   * For the credential policies: the checks under way per address, in a short window of their
-   * own (CHECKS_WINDOW_SECONDS), so that a process that dies mid-check holds its point briefly.
-   */
-  checks?: RateLimiterRedis;
 }
-
-/** How long a credential check's point lives at most (a check takes milliseconds). */
-export const CHECKS_WINDOW_SECONDS = 10;
-
-/** Retry-After of a check refused because too many were under way at once: they end soon. */
-const BUSY_RETRY_SECONDS = 1;
 
 /** One policy's part of a verdict; `retryAfter` is set when that policy refuses. */
 interface Outcome {
   policy: QuotaPolicy;
   limit?: ServiceLimit;
   retryAfter?: number;
-  /** Refused for checks under way at once, not for failures (its own message). */
-  busy?: boolean;
 }
-
-/** The bucket of checks under way, for the policies that count failed credentials. */
-const CREDENTIAL_CHECKS: Partial<Record<PolicyName, string>> = {
-  'auth-failures': 'auth-checks',
-  'webhook-signature-failures': 'webhook-checks',
-};
 
 const REASONS: Partial<Record<PolicyName, RefusalReason>> = {
   'auth-failures': 'auth_throttled',
@@ -108,9 +86,6 @@ const MESSAGES: Record<PolicyName, (quota: number, seconds: number) => string> =
   batches: (quota, seconds) =>
     `This account made ${quota} batch creation attempts this minute, the most it may (BATCHES_PER_MINUTE); retry after ${seconds} s.`,
 };
-
-const BUSY_MESSAGE = (quota: number) =>
-  `More than ${quota} credentials from this address are being checked at once (AUTH_FAILURES_PER_MINUTE counts them with its failures); retry in a second.`;
 
 /** A RateLimiterRedis rejects with its result when the quota is passed: an answer, not an error. */
 const answered = (error: unknown): RateLimiterRes => {
@@ -145,29 +120,28 @@ export class ThrottleService {
     };
     for (const [name, quota] of Object.entries(quotas) as [PolicyName, number][]) {
       if (quota <= 0) continue;
-      const limiter = (prefix: string, duration: number) =>
-        new RateLimiterRedis({
-          storeClient: redis,
-          keyPrefix: redisKey(redisSettings, 'throttle', prefix),
-          points: quota,
-          duration,
-          // A client that is reconnecting would queue the call: fail open at once instead.
-          rejectIfRedisNotReady: true,
-        });
-      const checks = CREDENTIAL_CHECKS[name];
       this.buckets[name] = {
         policy: { name, quota, windowSeconds: WINDOW_SECONDS },
-        limiter: limiter(name, WINDOW_SECONDS),
-        checks: checks === undefined ? undefined : limiter(checks, CHECKS_WINDOW_SECONDS),
+        limiter: new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: redisKey(redisSettings, 'throttle', name),
+          points: quota,
+          duration: WINDOW_SECONDS,
+          // A client that is reconnecting would queue the call: fail open at once instead.
+          rejectIfRedisNotReady: true,
+        }),
       };
     }
   }
 
   /**
-   * Before a credential from `address` is checked: counts it as a check under way first, so that
-   * credentials checked at the same time count against each other with the address's failures
-   * (a lock that was only read would let any number of parallel guesses through before the first
-   * failure is counted). See `attempt`. Addresses are keyed by addressKey (no port; IPv6 by /64).
+   * Before a credential from `address` is checked: takes a point of the address's
+   * AUTH_FAILURES_PER_MINUTE first, so that credentials checked at the same time count against
+   * each other (a lock that was only read would let any number of parallel guesses through before
+   * the first failure is counted). Past the limit the check is `refused` and its point given back;
+   * a right credential gives its point back, a wrong one keeps it. So failures plus checks under
+   * way never pass the limit, and more checks under way at once from one address are refused too.
+   * Addresses are keyed by addressKey (no port; IPv6 by /64).
    */
   authAttempt(address: string): Promise<CredentialCheck> {
     return this.attempt('auth-failures', addressKey(address));
@@ -200,98 +174,59 @@ export class ThrottleService {
     return bucket && { policy: bucket.policy };
   }
 
-  /**
-   * A credential check from `key`: its point taken in the bucket of checks under way while the
-   * failures of the window are read, both at once. Failures at the limit: the lock (429 until
-   * the failures' window ends). Failures plus checks under way past it: too many at once (429,
-   * retry in a second), so that parallel guesses count against each other without a burst of
-   * right credentials looking like a lock. A wrong credential is counted as a failure before its
-   * check's point is given back, so the two never add up to less than the truth.
-   */
   private async attempt(name: PolicyName, key: string): Promise<CredentialCheck> {
     const bucket = this.buckets[name];
-    if (!bucket?.checks) {
-      return { release: () => Promise.resolve(), failed: () => ({ headers: {} }) };
-    }
-    const { policy, limiter, checks } = bucket;
+    if (!bucket) return { release: () => Promise.resolve(), failed: () => ({ headers: {} }) };
+    const { policy, limiter } = bucket;
     const asked = performance.now();
     let consuming: Promise<RateLimiterRes> | undefined;
-    const [check, failures] = await Promise.all([
-      this.failOpen.run(() => (consuming = checks.consume(key).catch(answered))),
-      this.failOpen.run(() => limiter.get(key)),
-    ]);
-    const countFailure = () => void this.failOpen.run(() => limiter.consume(key).catch(answered));
+    const state = await this.failOpen.run(() => (consuming = limiter.consume(key).catch(answered)));
     // Redis did not answer in time: the check goes ahead. A timed-out call is not cancelled, and
-    // ioredis may still deliver (or resend) it: its point is given back when it lands, so a stall
-    // never leaves phantom checks behind.
-    if (check === undefined || failures === undefined) {
+    // ioredis may still deliver (or resend) it: a right credential gives that point back when it
+    // lands, so a stall never leaves phantom failures behind.
+    if (state === undefined) {
       let settled = false;
-      const giveBackLate = () =>
-        void consuming?.then(
-          (late) => this.giveBack(checks, key, asked + late.msBeforeNext),
-          () => undefined,
-        );
       return {
         release: () => {
-          if (!settled) giveBackLate();
+          if (settled || !consuming) return Promise.resolve();
           settled = true;
+          void consuming.then(
+            (late) => this.giveBack(limiter, key, asked + late.msBeforeNext),
+            () => undefined,
+          );
           return Promise.resolve();
         },
         failed: () => {
-          if (!settled) {
-            countFailure();
-            giveBackLate();
-          }
           settled = true;
           return this.verdict([{ policy }]);
         },
       };
     }
     // Redis measured the window's time to live after `asked`, so this end is never late: the
-    // margin of giveBack is kept whatever the call's latency was (a monotonic clock).
-    const checkEnd = asked + check.msBeforeNext;
-    const failed = failures?.consumedPoints ?? 0;
-    const failuresEnd = failures ? asked + failures.msBeforeNext : undefined;
-    const msLeft = () =>
-      failuresEnd === undefined ? WINDOW_SECONDS * 1000 : failuresEnd - performance.now();
-    if (failed >= policy.quota || failed + check.consumedPoints > policy.quota) {
-      await this.giveBack(checks, key, checkEnd);
-      const locked = failed >= policy.quota;
+    // margin below is kept whatever the call's latency was (a monotonic clock, not Date.now()).
+    const windowEnd = asked + state.msBeforeNext;
+    let settled = false;
+    const giveBack = async (): Promise<void> => {
+      if (settled) return;
+      settled = true;
+      await this.giveBack(limiter, key, windowEnd);
+    };
+    if (state.consumedPoints > policy.quota) {
+      await giveBack();
+      const left = windowEnd - performance.now();
       return {
-        refused: locked
-          ? this.verdict([this.outcome(policy, failed, msLeft(), true)])
-          : this.verdict([this.busy(policy)]),
+        refused: this.verdict([this.outcome(policy, policy.quota, left, true)]),
         release: () => Promise.resolve(),
         failed: () => ({ headers: {} }),
       };
     }
-    let settled = false;
     return {
-      release: async () => {
-        if (settled) return;
-        settled = true;
-        await this.giveBack(checks, key, checkEnd);
-      },
+      release: giveBack,
       failed: () => {
-        if (!settled) {
-          settled = true;
-          // Counted first, then the check's point given back: never both missing at once.
-          void this.failOpen
-            .run(() => limiter.consume(key).catch(answered))
-            .then(() => this.giveBack(checks, key, checkEnd));
-        }
-        return this.verdict([this.outcome(policy, failed + 1, msLeft(), false)]);
+        settled = true;
+        const left = windowEnd - performance.now();
+        return this.verdict([this.outcome(policy, state.consumedPoints, left, false)]);
       },
-    };
-  }
-
-  /** Too many checks under way at once: retry in a second; no failure window is implied. */
-  private busy(policy: QuotaPolicy): Outcome {
-    return {
-      policy,
-      limit: { name: policy.name, remaining: 0, resetSeconds: BUSY_RETRY_SECONDS },
-      retryAfter: BUSY_RETRY_SECONDS,
-      busy: true,
     };
   }
 
@@ -356,7 +291,7 @@ export class ThrottleService {
       refusal: {
         policy: name,
         retryAfterSeconds: refusing.retryAfter,
-        message: refusing.busy ? BUSY_MESSAGE(quota) : MESSAGES[name](quota, refusing.retryAfter),
+        message: MESSAGES[name](quota, refusing.retryAfter),
       },
     };
   }
