@@ -138,6 +138,10 @@ describe('the error log and retry-failed', () => {
   it('answers 400 for a bad filter, limit or cursor and 404 for an unknown or foreign batch', async () => {
     const bad = await service.client.get(`/api/batch/${batchId}/errors?category=nope`).expect(400);
     expect(bad.body.details).toEqual([expect.objectContaining({ path: 'category' })]);
+    // A NUL reached PostgreSQL as a 500 before (fuzz seed 20261130, run 7095).
+    const nul = await service.client.get(`/api/batch/${batchId}/errors?code=A%00B`).expect(400);
+    expect(nul.body.details).toEqual([expect.objectContaining({ path: 'code' })]);
+    await service.client.get(`/api/batch/${batchId}/errors?code=%E2%80%8B`).expect(400);
     await service.client.get(`/api/batch/${batchId}/errors?limit=501`).expect(400);
     await service.client.get(`/api/batch/${batchId}/errors?cursor=abc`).expect(400);
     await service.client.get(`/api/batch/not-a-uuid/errors`).expect(400);

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../error-taxonomy';
 
@@ -94,9 +94,15 @@ export class ErrorLogQuery extends PageQuery {
   @IsIn(ERROR_CATEGORIES)
   category?: ErrorCategory;
 
-  @ApiPropertyOptional({ example: 'SIM_PROVIDER_ERROR', description: 'Only this provider code.' })
+  @ApiPropertyOptional({
+    example: 'SIM_PROVIDER_ERROR',
+    description: 'Only this provider code (printable ASCII, as provider codes are).',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(100)
+  // PostgreSQL refuses a NUL in text (a 500 the fuzz suite found); no provider code has a control
+  // character or anything outside ASCII.
+  @Matches(/^[\x20-\x7E]*$/, { message: 'code must hold printable ASCII characters only' })
   code?: string;
 }
