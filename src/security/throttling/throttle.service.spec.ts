@@ -5,11 +5,12 @@ import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import type { ThrottleConfig } from '../../config/configuration';
+import { redisConfig, type ThrottleConfig } from '../../config/configuration';
 import { MetricsService } from '../../monitoring/metrics/metrics.service';
 import { ThrottleService, type CredentialCheck, type Verdict } from './throttle.service';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+// The machine's Redis, as the service reads it (REDIS_URL, or its default).
+const REDIS_URL = redisConfig().url;
 
 const LIMITS: ThrottleConfig = {
   authFailuresPerMinute: 3,
