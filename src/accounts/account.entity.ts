@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** PostgreSQL returns bigint as text; quotas fit in a double exactly. */
 const bigintOrNull = {
@@ -7,6 +7,8 @@ const bigintOrNull = {
 };
 
 @Entity('accounts')
+@Check('accounts_daily_message_quota_check', 'daily_message_quota >= 0')
+@Check('accounts_daily_segment_quota_check', 'daily_segment_quota >= 0')
 export class AccountEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { isOneOf } from '../../database/check-sql';
 
 export const BATCH_STATUSES = [
   'pending',
@@ -23,11 +24,23 @@ const bigintAsNumber = {
  * changes the message states they count, so a read never scans messages.
  */
 @Entity('batches')
+@Check('batches_priority_check', isOneOf('priority', PRIORITIES))
+@Check('batches_status_check', isOneOf('status', BATCH_STATUSES))
+@Check(
+  'batches_counters_add_up',
+  'total = pending_count + completed_count + failed_count + cancelled_count',
+)
+// (account_id, created_at DESC, id DESC): newest first per account, id the tie-breaker of the
+// list's keyset cursor. TypeORM cannot declare a column's order, so the migration owns this index
+// and TypeORM leaves it alone (synchronize: false).
+@Index('batches_account_created_idx', { synchronize: false })
+@Index('batches_status_idx', ['status'], { where: "status IN ('pending', 'processing')" })
 export class BatchEntity {
   @PrimaryColumn('uuid')
   id: string;
 
   @Column('uuid', { name: 'account_id' })
+  @ForeignKey('accounts', { name: 'batches_account_id_fkey', onDelete: 'CASCADE' })
   accountId: string;
 
   @Column('text')
@@ -70,13 +83,13 @@ export class BatchEntity {
   @Column('integer', { name: 'pending_count' })
   pendingCount: number;
 
-  @Column('integer', { name: 'completed_count' })
+  @Column('integer', { name: 'completed_count', default: 0 })
   completedCount: number;
 
-  @Column('integer', { name: 'failed_count' })
+  @Column('integer', { name: 'failed_count', default: 0 })
   failedCount: number;
 
-  @Column('integer', { name: 'cancelled_count' })
+  @Column('integer', { name: 'cancelled_count', default: 0 })
   cancelledCount: number;
 
   @Column('bigint', { transformer: bigintAsNumber })
@@ -86,21 +99,44 @@ export class BatchEntity {
   encodings: string[];
 
   /** Bumped whenever dispatch is (re)queued; part of every chunk job id. */
-  @Column('integer')
+  @Column('integer', { default: 0 })
   generation: number;
 
   /** Time spent processing before the current stretch (pauses excluded). */
-  @Column('bigint', { name: 'processing_ms', transformer: bigintAsNumber })
+  @Column('bigint', { name: 'processing_ms', default: 0, transformer: bigintAsNumber })
   processingMs: number;
 
   /**
    * Whether its messages were counted against the daily quota: set when it first becomes
    * sendable; false for a pending batch and one the quota paused at its scheduled start.
    */
-  @Column('boolean', { name: 'quota_taken' })
+  @Column('boolean', { name: 'quota_taken', default: true })
   quotaTaken: boolean;
 
   /** When the current stretch of processing began; null unless processing. */
   @Column('timestamptz', { name: 'resumed_at', nullable: true })
   resumedAt: Date | null;
+
+  // Dispatch's own state below, read and written only by its SQL: reads of a batch leave it out
+  // (select: false), so it is absent from loaded entities.
+
+  /**
+   * The error-rate guard's window: the outcomes of the last attempts, '1' failed and '0'
+   * accepted, oldest first.
+   */
+  @Column('text', { name: 'error_window', default: '', select: false })
+  errorWindow?: string;
+
+  /** Restarts the clock of MESSAGE_VALIDITY_SECONDS when retry-failed reopens; null: started_at. */
+  @Column('timestamptz', { name: 'valid_from', nullable: true, select: false })
+  validFrom?: Date | null;
+
+  /** Segments of the accepted messages, for the batch's analytics. */
+  @Column('bigint', {
+    name: 'segments_sent',
+    default: 0,
+    select: false,
+    transformer: bigintAsNumber,
+  })
+  segmentsSent?: number;
 }

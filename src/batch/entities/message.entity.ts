@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
+import { isOneOf } from '../../database/check-sql';
 import type { ErrorCategory } from '../../errors/error-taxonomy';
 
 export const MESSAGE_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
@@ -15,7 +16,11 @@ export interface MessageError {
  * read here for the message log. `seq` is the recipient's position in the batch after duplicates
  * were dropped: the log's order and the dispatcher's keyset.
  */
+// The table's storage parameter (fillfactor 80, room for HOT updates of status) is the migration's:
+// TypeORM neither declares nor compares it. batch_id has no foreign key on purpose (see the
+// InitialSchema migration).
 @Entity('messages')
+@Check('messages_status_check', isOneOf('status', MESSAGE_STATUSES))
 export class MessageEntity {
   @PrimaryColumn('uuid', { name: 'batch_id' })
   batchId: string;
@@ -37,7 +42,7 @@ export class MessageEntity {
   @Column('text')
   status: MessageStatus;
 
-  @Column('integer')
+  @Column('integer', { default: 0 })
   attempts: number;
 
   @Column('smallint')
@@ -51,4 +56,22 @@ export class MessageEntity {
 
   @Column('jsonb', { name: 'last_error', nullable: true })
   lastError: MessageError | null;
+
+  // Dispatch's own state below, read and written only by its SQL: the message log leaves it out
+  // (select: false), so it is absent from loaded entities.
+
+  /** Grows with every claim; a result write holding an older token changes nothing. */
+  @Column('integer', { name: 'claim_token', default: 0, select: false })
+  claimToken?: number;
+
+  @Column('timestamptz', { name: 'claimed_until', nullable: true, select: false })
+  claimedUntil?: Date | null;
+
+  /** When a pending message that failed may be tried again; null: now. */
+  @Column('timestamptz', { name: 'next_attempt_at', nullable: true, select: false })
+  nextAttemptAt?: Date | null;
+
+  /** The categories it has failed in, so the error summary counts distinct messages. */
+  @Column('text', { name: 'failed_categories', array: true, nullable: true, select: false })
+  failedCategories?: ErrorCategory[] | null;
 }
