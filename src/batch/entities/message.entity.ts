@@ -15,10 +15,11 @@ export interface MessageError {
  * One recipient of a batch. Rows are written in bulk by the ingest (never through the ORM) and
  * read here for the message log. `seq` is the recipient's position in the batch after duplicates
  * were dropped: the log's order and the dispatcher's keyset.
+ *
+ * The migration owns the table's fillfactor (80, room for HOT updates of status): TypeORM neither
+ * declares nor compares storage parameters. batch_id has no foreign key on purpose (the
+ * InitialSchema migration says why).
  */
-// The table's storage parameter (fillfactor 80, room for HOT updates of status) is the migration's:
-// TypeORM neither declares nor compares it. batch_id has no foreign key on purpose (see the
-// InitialSchema migration).
 @Entity('messages')
 @Check('messages_status_check', isOneOf('status', MESSAGE_STATUSES))
 export class MessageEntity {
