@@ -1,10 +1,11 @@
 // HTTP plumbing shared by main.ts and the tests: CORS, request ids, validation, Swagger.
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { appConfig, type AppConfig } from './config/configuration';
 import { createValidationPipe } from './errors/validation.pipe';
 import { requestIdMiddleware } from './logging/request-id';
+import { buildOpenApiDocument } from './openapi/openapi-document';
 import { applySecurityHeaders } from './security/security-headers';
 
 export function configureHttp(app: NestExpressApplication, { docs }: { docs: boolean }): void {
@@ -27,24 +28,7 @@ export function configureHttp(app: NestExpressApplication, { docs }: { docs: boo
 }
 
 function setupSwagger(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Salvo')
-      .setDescription(
-        'SMS batch campaigns: post a template and its recipients, Salvo validates and stores them, ' +
-          'sends each message at its priority rate and reports progress. Every /api route but this ' +
-          'documentation needs `Authorization: Bearer <api key>`. Requests and batch creations are ' +
-          'throttled per account, failed authentications per client address: answers carry ' +
-          '`RateLimit-Policy` and `RateLimit`, and a 429 `RATE_LIMITED` also `Retry-After`.',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth({
-        type: 'http',
-        scheme: 'bearer',
-        description: 'An account API key (salvo_...)',
-      })
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'api/docs-json',
+  });
 }

@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { useApp } from './support/api';
 import { phoneNumber } from './factories/batch.factory';
+import { committedOpenApi, openApiDrift } from '../src/openapi/committed-openapi';
+import { canonicalOpenApiJson } from '../src/openapi/openapi-document';
 
 describe('template preview and API documentation', () => {
   const service = useApp();
@@ -217,6 +219,12 @@ describe('template preview and API documentation', () => {
     expect(Object.keys(doc.components.schemas.BatchAnalyticsDto.properties)).toEqual(
       expect.arrayContaining(['allottedRate', 'achievedRate', 'timeline', 'limiterWaitMs']),
     );
+  });
+
+  it('serves the document committed as docs/openapi.json', async () => {
+    const served: unknown = (await request(service.app.url).get('/api/docs-json').expect(200)).body;
+    const drift = openApiDrift(committedOpenApi(), canonicalOpenApiJson(served));
+    if (drift) throw new Error(drift);
   });
 
   it('answers an unknown route with the error body', async () => {

@@ -1,6 +1,6 @@
 // `npm run account:create -- <name>`: creates an account and prints its API key alone on the last line.
 import 'reflect-metadata';
-import { AccountsService } from './accounts.service';
+import { cliAccountsService } from './cli-accounts';
 import { withMigratedDatabase } from './cli-database';
 
 async function main(): Promise<void> {
@@ -11,7 +11,7 @@ async function main(): Promise<void> {
     return;
   }
   await withMigratedDatabase(async (dataSource) => {
-    const { account, apiKey } = await new AccountsService(dataSource).create(name);
+    const { account, apiKey } = await cliAccountsService(dataSource).create(name);
     process.stdout.write(
       `Created account "${account.name}" (${account.id}). Its API key, shown only once:\n`,
     );

@@ -13,12 +13,11 @@ import { DomainError } from '../errors/domain-error';
 // Redis emitter (the Nest modules of Accounts never import Monitoring).
 import { disconnectKeySockets } from '../monitoring/gateway/key-sockets-notice';
 import type { AccountEntity } from './account.entity';
-import { AccountsService } from './accounts.service';
-import { ApiKeysService } from './api-keys.service';
+import { AccountLookupFailed, cliApiKeysService, findOneAccount } from './cli-accounts';
 import { withMigratedDatabase } from './cli-database';
 // Names come from people: printed with control and invisible characters made harmless.
 import { printable } from './key-name';
-import { KEY_SOCKETS_CLOSED_WITHIN_MS, KeyRevocations } from './key-revocations';
+import { KEY_SOCKETS_CLOSED_WITHIN_MS } from './key-revocations';
 
 const USAGE = `Usage:
   npm run key:create -- <account id or name> [key name]
@@ -38,21 +37,12 @@ class CliError extends Error {
 }
 
 async function findAccount(dataSource: DataSource, idOrName: string): Promise<AccountEntity> {
-  const found = await new AccountsService(dataSource).findAccounts(idOrName);
-  if (found.length === 1) return found[0];
-  if (!found.length) {
-    throw new CliError(`No account has the id or name "${printable(idOrName)}".`, EXIT.notFound);
+  try {
+    return await findOneAccount(dataSource, idOrName);
+  } catch (error) {
+    if (!(error instanceof AccountLookupFailed)) throw error;
+    throw new CliError(error.message, error.reason === 'unknown' ? EXIT.notFound : EXIT.ambiguous);
   }
-  throw new CliError(
-    `${found.length} accounts are named "${printable(idOrName)}"; name one by its id:\n` +
-      found.map((a) => `  ${a.id}  created ${a.createdAt.toISOString()}`).join('\n'),
-    EXIT.ambiguous,
-  );
-}
-
-function keys(dataSource: DataSource): ApiKeysService {
-  // No live sockets in this process: a revocation reaches the API processes through Redis.
-  return new ApiKeysService(dataSource, new KeyRevocations());
 }
 
 async function create(dataSource: DataSource, args: string[]): Promise<void> {
@@ -60,7 +50,7 @@ async function create(dataSource: DataSource, args: string[]): Promise<void> {
   if (!account) throw new CliError(USAGE, EXIT.usage);
   const name = nameWords.length ? nameWords.join(' ') : 'cli';
   const owner = await findAccount(dataSource, account);
-  const { key, apiKey } = await keys(dataSource).create(owner.id, name);
+  const { key, apiKey } = await cliApiKeysService(dataSource).create(owner.id, name);
   process.stdout.write(
     `Created key "${printable(key.name)}" (${key.id}) for account "${printable(owner.name)}" (${owner.id}). The key, shown only once:\n`,
   );
@@ -70,7 +60,7 @@ async function create(dataSource: DataSource, args: string[]): Promise<void> {
 async function list(dataSource: DataSource, args: string[]): Promise<void> {
   if (args.length > 1) throw new CliError(USAGE, EXIT.usage);
   const account = args[0] ? await findAccount(dataSource, args[0]) : undefined;
-  const rows = await keys(dataSource).listForOperator(account?.id);
+  const rows = await cliApiKeysService(dataSource).listForOperator(account?.id);
   if (!rows.length) {
     process.stdout.write('No active keys.\n');
     return;
@@ -109,7 +99,7 @@ async function revoke(dataSource: DataSource, args: string[]): Promise<void> {
   }
   const id = keyId.toLowerCase();
   try {
-    await keys(dataSource).revoke(id);
+    await cliApiKeysService(dataSource).revoke(id);
   } catch (error) {
     if (error instanceof DomainError && error.code === 'KEY_NOT_FOUND') {
       throw new CliError(

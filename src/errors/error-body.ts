@@ -1,6 +1,6 @@
 import type { ErrorCode, ErrorDetail } from './domain-error';
 
-/** The error body of every route (DESIGN.md, API conventions). */
+/** The error body of every route (README, "Errors"). */
 export interface ErrorBody {
   statusCode: number;
   error: ErrorCode;

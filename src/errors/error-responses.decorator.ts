@@ -1,51 +1,8 @@
 // Swagger: the error responses a route can give, all with the one error body.
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
-import { ERROR_STATUS, type DetailCode, type ErrorCode } from './domain-error';
-
-export class ErrorDetailDto {
-  @ApiProperty({ example: 'recipients[3].variables.code' })
-  path: string;
-
-  @ApiProperty({ example: 'is missing' })
-  message: string;
-
-  @ApiPropertyOptional({
-    example: 3,
-    description: 'The recipient index, for problems of a recipient.',
-  })
-  index?: number;
-
-  @ApiPropertyOptional({
-    enum: ['DESTINATION_NOT_ALLOWED'],
-    description:
-      'A code of its own for some problems: DESTINATION_NOT_ALLOWED for a phone number whose country or number type this service does not send to.',
-  })
-  code?: DetailCode;
-}
-
-export class ErrorBodyDto {
-  @ApiProperty({ example: 400 })
-  statusCode: number;
-
-  @ApiProperty({ enum: Object.keys(ERROR_STATUS), example: 'VALIDATION_FAILED' })
-  error: ErrorCode;
-
-  @ApiProperty({ example: 'The request is invalid: recipients[3].variables.code is missing.' })
-  message: string;
-
-  @ApiPropertyOptional({
-    type: [ErrorDetailDto],
-    description: 'At most 100; detailsTotal counts them all when there are more.',
-  })
-  details?: ErrorDetailDto[];
-
-  @ApiPropertyOptional({ example: 250 })
-  detailsTotal?: number;
-
-  @ApiPropertyOptional({ format: 'uuid', description: 'On 500s; the same id is in the log.' })
-  correlationId?: string;
-}
+import { ApiResponse } from '@nestjs/swagger';
+import { ERROR_STATUS, type ErrorCode } from './domain-error';
+import { ErrorBodyDto } from './dto/error-body.dto';
 
 const DESCRIPTIONS: Record<ErrorCode, string> = {
   VALIDATION_FAILED: 'The request is invalid; details name each field (and recipient index).',

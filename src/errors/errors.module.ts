@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 
-/** How the API reports errors: one global filter renders DESIGN.md's error body for all of them. */
+/** How the API reports errors: one global filter renders the one error body (error-body.ts) for all. */
 @Module({
   providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
 })
