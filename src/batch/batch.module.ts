@@ -5,6 +5,7 @@ import { QuotaModule } from '../quota/quota.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { BatchIngestRepository } from './batch-ingest.repository';
 import { BatchIngestService } from './batch-ingest.service';
+import { BatchRepository } from './batch.repository';
 import { BatchLifecycleService } from './batch-lifecycle.service';
 import { BatchService } from './batch.service';
 import { DestinationPolicy } from './destinations/destination-policy.service';
@@ -30,6 +31,7 @@ import { SentRate } from './sent-rate.service';
     BatchIngestService,
     BatchIngestRepository,
     BatchLifecycleService,
+    BatchRepository,
     DestinationPolicy,
     IdempotencyService,
     PhoneNumberParser,
@@ -37,6 +39,6 @@ import { SentRate } from './sent-rate.service';
     DispatchRepository,
     SentRate,
   ],
-  exports: [BatchService, DispatchProducer, DispatchRepository, SentRate],
+  exports: [BatchService, BatchRepository, DispatchProducer, DispatchRepository, SentRate],
 })
 export class BatchModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { averageRate, recentRate } from '../../batch/batch-metrics';
-import { PROCESSING_MS_SO_FAR } from '../../batch/batch-sql';
+import { PROCESSING_MS_SO_FAR } from '../../batch/batch.sql';
 import { SentRate } from '../../batch/sent-rate.service';
 import type { BatchStatus, Priority } from '../../batch/entities/batch.entity';
 import { BatchNotFound } from '../../errors/domain-error';
