@@ -8,15 +8,16 @@ import { BatchIngestService } from './batch-ingest.service';
 import { BatchRepository } from './batch.repository';
 import { BatchLifecycleService } from './batch-lifecycle.service';
 import { BatchService } from './batch.service';
-import { DestinationPolicy } from './destinations/destination-policy.service';
+import { DestinationPolicyService } from './destinations/destination-policy.service';
 import { DISPATCH_QUEUES } from './dispatch/dispatch.jobs';
 import { DispatchProducer } from './dispatch/dispatch.producer';
 import { DispatchRepository } from './dispatch/dispatch.repository';
 import { BatchEntity } from './entities/batch.entity';
 import { MessageEntity } from './entities/message.entity';
+import { IdempotencyRepository } from './idempotency.repository';
 import { IdempotencyService } from './idempotency.service';
-import { PhoneNumberParser } from './phone/phone-number-parser.service';
-import { SentRate } from './sent-rate.service';
+import { PhoneNumberParserService } from './phone/phone-number-parser.service';
+import { SentRateService } from './sent-rate.service';
 
 /** Batches and messages: ingest, reads, the lifecycle, and queueing their dispatch. */
 @Module({
@@ -32,13 +33,14 @@ import { SentRate } from './sent-rate.service';
     BatchIngestRepository,
     BatchLifecycleService,
     BatchRepository,
-    DestinationPolicy,
+    DestinationPolicyService,
     IdempotencyService,
-    PhoneNumberParser,
+    IdempotencyRepository,
+    PhoneNumberParserService,
     DispatchProducer,
     DispatchRepository,
-    SentRate,
+    SentRateService,
   ],
-  exports: [BatchService, BatchRepository, DispatchProducer, DispatchRepository, SentRate],
+  exports: [BatchService, BatchRepository, DispatchProducer, DispatchRepository, SentRateService],
 })
 export class BatchModule {}

@@ -7,7 +7,7 @@ import { BatchStatusCache } from './batch-status.cache';
 import { DispatchProcessor } from './dispatch.processor';
 import { DispatchService } from './dispatch.service';
 import { ReconcilerService } from './reconciler.service';
-import { ResultWriter } from './result-writer.service';
+import { ResultWriterService } from './result-writer.service';
 
 /** Sending (worker processes only): the chunk consumer, the result writer and the reconciler. */
 @Module({
@@ -15,7 +15,7 @@ import { ResultWriter } from './result-writer.service';
   providers: [
     DispatchService,
     DispatchProcessor,
-    ResultWriter,
+    ResultWriterService,
     BatchStatusCache,
     ReconcilerService,
   ],
