@@ -7,7 +7,7 @@ import { ValidationFailed, type ErrorDetail } from '../errors/domain-error';
 import { QuotaService } from '../quota/quota.service';
 import { firstOccurrences } from './duplicate-numbers';
 import { BatchIngestRepository, type NewBatch, type NewMessage } from './batch-ingest.repository';
-import { DestinationPolicy } from './destinations/destination-policy.service';
+import { DestinationPolicyService } from './destinations/destination-policy.service';
 import type { DestinationCheck } from './destinations/destination-rule';
 import { toBatchStatus } from './batch.presenter';
 import {
@@ -19,7 +19,7 @@ import {
 import type { CreatedBatchDto } from './dto/batch-status.dto';
 import { IdempotencyService, type IdempotencyClaim } from './idempotency.service';
 import type { PhoneParseResult } from './phone/phone-number';
-import { PhoneNumberParser } from './phone/phone-number-parser.service';
+import { PhoneNumberParserService } from './phone/phone-number-parser.service';
 
 /**
  * Recipients per step of the ingest pipeline: while one step's rows stream into PostgreSQL, the
@@ -42,8 +42,8 @@ export class BatchIngestService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repository: BatchIngestRepository,
-    private readonly phones: PhoneNumberParser,
-    private readonly destinations: DestinationPolicy,
+    private readonly phones: PhoneNumberParserService,
+    private readonly destinations: DestinationPolicyService,
     private readonly idempotency: IdempotencyService,
     private readonly quotas: QuotaService,
     @Inject(ingestConfig.KEY) private readonly config: IngestConfig,

@@ -1,17 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { queryRows } from '../database/query-rows';
 import { BatchNotFound, InvalidTransition } from '../errors/domain-error';
-import { PROCESSING_MS_SO_FAR } from './batch-sql';
+import type { ErrorCategory } from '../errors/error-taxonomy';
+import { QuotaService } from '../quota/quota.service';
+import { BatchRepository } from './batch.repository';
 import { allowedFrom, type BatchAction } from './batch-transitions';
 import { DispatchProducer, type QueueableBatch } from './dispatch/dispatch.producer';
 import { DispatchRepository } from './dispatch/dispatch.repository';
-import type { ErrorCategory } from '../errors/error-taxonomy';
-import { ADD_TO_TIMELINE } from '../rate-limit/analytics/analytics.sql';
-import { QuotaService } from '../quota/quota.service';
-import { BatchEntity, type BatchStatus } from './entities/batch.entity';
-
-const RETURNING = `RETURNING id, priority, total, generation`;
+import type { BatchEntity } from './entities/batch.entity';
 
 /**
  * start, pause, resume and cancel: each one conditional update, so two concurrent actions cannot
@@ -27,19 +23,14 @@ export class BatchLifecycleService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly producer: DispatchProducer,
+    private readonly batches: BatchRepository,
     private readonly repository: DispatchRepository,
     private readonly quotas: QuotaService,
   ) {}
 
   async start(accountId: string, id: string): Promise<BatchEntity> {
     const { queueable, batch } = await this.transition(accountId, id, 'start', async (manager) => {
-      const started = await queryRows<QueueableBatch & { segments: string }>(
-        manager,
-        `UPDATE batches SET status = 'processing', started_at = now(), resumed_at = now(),
-           generation = generation + 1, quota_taken = true
-         WHERE id = $1 AND account_id = $2 AND status = 'pending' ${RETURNING}, segments`,
-        [id, accountId],
-      );
+      const started = await this.batches.start(manager, accountId, id);
       // A pending batch has never taken its quota: all its messages are still to send.
       for (const { total, segments } of started) {
         const need = { messages: total, segments: Number(segments), what: 'this batch' };
@@ -53,13 +44,7 @@ export class BatchLifecycleService {
 
   async pause(accountId: string, id: string): Promise<BatchEntity> {
     const { batch } = await this.transition(accountId, id, 'pause', (manager) =>
-      queryRows<QueueableBatch>(
-        manager,
-        `UPDATE batches SET status = 'paused', pause_reason = 'Paused by a user.',
-           processing_ms = ${PROCESSING_MS_SO_FAR}, resumed_at = NULL
-         WHERE id = $1 AND account_id = $2 AND status = 'processing' ${RETURNING}`,
-        [id, accountId],
-      ),
+      this.batches.pause(manager, accountId, id),
     );
     return batch;
   }
@@ -67,31 +52,14 @@ export class BatchLifecycleService {
   /** A batch the quota paused at its scheduled start takes its quota now, and starts. */
   async resume(accountId: string, id: string): Promise<BatchEntity> {
     const { queueable, batch } = await this.transition(accountId, id, 'resume', async (manager) => {
-      const [paused] = await manager.query<
-        { quota_taken: boolean; total: number; segments: string }[]
-      >(
-        `SELECT quota_taken, total, segments FROM batches
-         WHERE id = $1 AND account_id = $2 AND status = 'paused' FOR UPDATE`,
-        [id, accountId],
-      );
+      const paused = await this.batches.lock(manager, accountId, id, 'resume');
       if (!paused) return [];
       // Never sendable before, so every message is still to send.
-      if (!paused.quota_taken) {
-        const need = {
-          messages: paused.total,
-          segments: Number(paused.segments),
-          what: 'this batch',
-        };
+      if (!paused.quotaTaken) {
+        const need = { messages: paused.total, segments: paused.segments, what: 'this batch' };
         await this.quotas.take(manager, accountId, need);
       }
-      return queryRows<QueueableBatch>(
-        manager,
-        `UPDATE batches SET status = 'processing', pause_reason = NULL, resumed_at = now(),
-           started_at = COALESCE(started_at, now()), quota_taken = true,
-           generation = generation + 1, error_window = ''
-         WHERE id = $1 ${RETURNING}`,
-        [id],
-      );
+      return this.batches.resume(manager, id);
     });
     await this.queue(queueable);
     return batch;
@@ -100,20 +68,9 @@ export class BatchLifecycleService {
   /** Unsent messages become cancelled; calls already in flight finish and are counted. */
   async cancel(accountId: string, id: string): Promise<BatchEntity> {
     const { batch } = await this.transition(accountId, id, 'cancel', async (manager) => {
-      const locked = await manager.query<{ id: string }[]>(
-        `SELECT id FROM batches WHERE id = $1 AND account_id = $2
-           AND status IN ('pending', 'processing', 'paused') FOR UPDATE`,
-        [id, accountId],
-      );
-      if (!locked.length) return [];
+      if (!(await this.batches.lock(manager, accountId, id, 'cancel'))) return [];
       await this.repository.cancelPending(manager, id);
-      return queryRows<QueueableBatch>(
-        manager,
-        `UPDATE batches SET status = 'cancelled', completed_at = now(),
-           processing_ms = ${PROCESSING_MS_SO_FAR}, resumed_at = NULL
-         WHERE id = $1 ${RETURNING}`,
-        [id],
-      );
+      return this.batches.cancel(manager, id);
     });
     return batch;
   }
@@ -139,55 +96,24 @@ export class BatchLifecycleService {
       id,
       'retry-failed',
       async (manager) => {
-        const [locked] = await manager.query<{ status: BatchStatus; quota_taken: boolean }[]>(
-          `SELECT status, quota_taken FROM batches
-         WHERE id = $1 AND account_id = $2 AND status = ANY($3)
-         FOR UPDATE`,
-          [id, accountId, allowedFrom('retry-failed')],
-        );
+        const locked = await this.batches.lock(manager, accountId, id, 'retry-failed');
         if (!locked) return [];
-        const messages = await queryRows<{ segments: number }>(
-          manager,
-          `UPDATE messages SET status = 'pending', attempts = 0, next_attempt_at = NULL
-         WHERE batch_id = $1 AND status = 'failed' AND last_error ->> 'category' = ANY($2)
-         RETURNING segments`,
-          [id, categories],
-        );
-        requeued = messages.length;
+        const segments = await this.repository.requeueFailed(manager, id, categories);
+        requeued = segments.length;
         // They are sent again: they count again. A batch that never took its quota takes it
         // whole when it starts or resumes, these included.
-        if (requeued && locked.quota_taken) {
-          const segments = messages.reduce((sum, message) => sum + Number(message.segments), 0);
-          const need = { messages: requeued, segments, what: 'the requeued messages' };
+        if (requeued && locked.quotaTaken) {
+          const need = {
+            messages: requeued,
+            segments: segments.reduce((sum, n) => sum + n, 0),
+            what: 'the requeued messages',
+          };
           await this.quotas.take(manager, accountId, need);
-        }
-        // The timeline's failures keep adding up to the counter: they leave it now.
-        if (requeued) {
-          await manager.query(
-            `WITH timeline_events AS (
-             SELECT $1::uuid AS batch_id, now() AS ts, 0 AS sent, -$2::int AS failed, 0 AS throttled
-           ), ${ADD_TO_TIMELINE}
-           SELECT 1`,
-            [id, requeued],
-          );
         }
         // A paused batch keeps its requeued messages for its resume; the others queue them now.
         requeue = requeued > 0 && locked.status !== 'paused';
         reopened = requeue && locked.status !== 'processing';
-        return queryRows<QueueableBatch>(
-          manager,
-          `UPDATE batches SET
-           failed_count = failed_count - $2, pending_count = pending_count + $2,
-           status = CASE WHEN $3 THEN 'processing' ELSE status END,
-           completed_at = CASE WHEN $3 THEN NULL ELSE completed_at END,
-           failure_reason = CASE WHEN $3 THEN NULL ELSE failure_reason END,
-           resumed_at = CASE WHEN $3 AND status <> 'processing' THEN now() ELSE resumed_at END,
-           generation = generation + CASE WHEN $3 THEN 1 ELSE 0 END,
-           valid_from = CASE WHEN $2 > 0 THEN now() ELSE valid_from END,
-           error_window = CASE WHEN $2 > 0 THEN '' ELSE error_window END
-         WHERE id = $1 ${RETURNING}`,
-          [id, requeued, requeue],
-        );
+        return this.batches.retryFailed(manager, id, requeued, requeue);
       },
     );
     if (requeue) await this.queue(queueable);
@@ -207,16 +133,13 @@ export class BatchLifecycleService {
   ): Promise<{ queueable: QueueableBatch; batch: BatchEntity }> {
     const changed = await this.dataSource.transaction(async (manager) => {
       const [queueable] = await apply(manager);
-      return queueable && { queueable, batch: await manager.findOneByOrFail(BatchEntity, { id }) };
+      return queueable && { queueable, batch: await this.batches.find(manager, id) };
     });
     if (changed) return changed;
-    const [current] = await this.dataSource.query<{ status: BatchStatus }[]>(
-      `SELECT status FROM batches WHERE id = $1 AND account_id = $2`,
-      [id, accountId],
-    );
-    if (!current) throw new BatchNotFound(id);
+    const status = await this.batches.statusOf(this.dataSource.manager, accountId, id);
+    if (!status) throw new BatchNotFound(id);
     throw new InvalidTransition(
-      `Cannot ${action} a batch that is ${current.status}; ${action} applies to ${allowedFrom(action).join(', ')} batches.`,
+      `Cannot ${action} a batch that is ${status}; ${action} applies to ${allowedFrom(action).join(', ')} batches.`,
     );
   }
 

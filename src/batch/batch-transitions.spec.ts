@@ -1,7 +1,15 @@
 import { BATCH_STATUSES, type BatchStatus } from './entities/batch.entity';
-import { BATCH_ACTIONS, transition, type BatchAction } from './batch-transitions';
+import {
+  allowedFrom,
+  BATCH_ACTIONS,
+  SYSTEM_ACTIONS,
+  targets,
+  transition,
+  type Action,
+  type BatchAction,
+} from './batch-transitions';
 
-const EXPECTED: Record<BatchAction, Partial<Record<BatchStatus, BatchStatus>>> = {
+const USER: Record<BatchAction, Partial<Record<BatchStatus, BatchStatus>>> = {
   start: { pending: 'processing' },
   pause: { processing: 'paused' },
   resume: { paused: 'processing' },
@@ -15,11 +23,50 @@ const EXPECTED: Record<BatchAction, Partial<Record<BatchStatus, BatchStatus>>> =
   },
 };
 
+const EVERY: Record<Action, Partial<Record<BatchStatus, BatchStatus[]>>> = {
+  ...(Object.fromEntries(
+    Object.entries(USER).map(([action, table]) => [
+      action,
+      Object.fromEntries(Object.entries(table).map(([from, to]) => [from, [to]])),
+    ]),
+  ) as Record<BatchAction, Partial<Record<BatchStatus, BatchStatus[]>>>),
+  'scheduled-start': { pending: ['processing'] },
+  'quota-pause': { pending: ['paused'] },
+  requeue: { processing: ['processing'] },
+  'guard-pause': { processing: ['paused'] },
+  'fail-batch': { processing: ['failed'], paused: ['failed'] },
+  expire: { processing: ['processing'], paused: ['paused'] },
+  finish: { processing: ['completed', 'failed'], paused: ['completed', 'failed'] },
+  'cancel-expired-claims': { cancelled: ['cancelled'] },
+};
+
 describe('transition', () => {
   const table = BATCH_ACTIONS.flatMap((action) =>
-    BATCH_STATUSES.map((status) => [action, status, EXPECTED[action][status] ?? null] as const),
+    BATCH_STATUSES.map((status) => [action, status, USER[action][status] ?? null] as const),
   );
   it.each(table)('%s from %s -> %s', (action, status, expected) => {
     expect(transition(status, action)).toBe(expected);
+  });
+});
+
+describe('targets', () => {
+  const table = [...BATCH_ACTIONS, ...SYSTEM_ACTIONS].flatMap((action) =>
+    BATCH_STATUSES.map((status) => [action, status, EVERY[action][status] ?? []] as const),
+  );
+  it.each(table)('%s from %s -> %j', (action, status, expected) => {
+    expect(targets(status, action)).toEqual(expected);
+  });
+});
+
+describe('allowedFrom', () => {
+  it.each([...BATCH_ACTIONS, ...SYSTEM_ACTIONS])('%s: the statuses with a target', (action) => {
+    const expected = BATCH_STATUSES.filter((status) => EVERY[action][status]?.length);
+    expect([...allowedFrom(action)].sort()).toEqual([...expected].sort());
+  });
+
+  // A system action never moves a batch out of a final status: only retry-failed reopens one.
+  it.each(SYSTEM_ACTIONS)('%s never starts from completed or failed', (action) => {
+    expect(allowedFrom(action)).not.toContain('completed');
+    expect(allowedFrom(action)).not.toContain('failed');
   });
 });

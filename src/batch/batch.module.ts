@@ -5,17 +5,19 @@ import { QuotaModule } from '../quota/quota.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { BatchIngestRepository } from './batch-ingest.repository';
 import { BatchIngestService } from './batch-ingest.service';
+import { BatchRepository } from './batch.repository';
 import { BatchLifecycleService } from './batch-lifecycle.service';
 import { BatchService } from './batch.service';
-import { DestinationPolicy } from './destinations/destination-policy.service';
+import { DestinationPolicyService } from './destinations/destination-policy.service';
 import { DISPATCH_QUEUES } from './dispatch/dispatch.jobs';
 import { DispatchProducer } from './dispatch/dispatch.producer';
 import { DispatchRepository } from './dispatch/dispatch.repository';
 import { BatchEntity } from './entities/batch.entity';
 import { MessageEntity } from './entities/message.entity';
+import { IdempotencyRepository } from './idempotency.repository';
 import { IdempotencyService } from './idempotency.service';
-import { PhoneNumberParser } from './phone/phone-number-parser.service';
-import { SentRate } from './sent-rate.service';
+import { PhoneNumberParserService } from './phone/phone-number-parser.service';
+import { SentRateService } from './sent-rate.service';
 
 /** Batches and messages: ingest, reads, the lifecycle, and queueing their dispatch. */
 @Module({
@@ -30,13 +32,15 @@ import { SentRate } from './sent-rate.service';
     BatchIngestService,
     BatchIngestRepository,
     BatchLifecycleService,
-    DestinationPolicy,
+    BatchRepository,
+    DestinationPolicyService,
     IdempotencyService,
-    PhoneNumberParser,
+    IdempotencyRepository,
+    PhoneNumberParserService,
     DispatchProducer,
     DispatchRepository,
-    SentRate,
+    SentRateService,
   ],
-  exports: [BatchService, DispatchProducer, DispatchRepository, SentRate],
+  exports: [BatchService, BatchRepository, DispatchProducer, DispatchRepository, SentRateService],
 })
 export class BatchModule {}

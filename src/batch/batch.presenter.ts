@@ -9,7 +9,7 @@ const iso = (date: Date | null): string | null => (date ? date.toISOString() : n
 
 /**
  * The API's view of a batch. `recentlyAccepted` (messages accepted in the last 10 s, from
- * SentRate) only matters while the batch is processing.
+ * SentRateService) only matters while the batch is processing.
  */
 export function toBatchStatus(
   batch: BatchEntity,

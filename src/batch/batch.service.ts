@@ -10,7 +10,7 @@ import { BatchLifecycleService } from './batch-lifecycle.service';
 import type { StatusAction } from './batch-transitions';
 import { DispatchProducer } from './dispatch/dispatch.producer';
 import { toBatchStatus, toMessage } from './batch.presenter';
-import { SentRate } from './sent-rate.service';
+import { SentRateService } from './sent-rate.service';
 import type { BatchStatusDto, CreatedBatchDto } from './dto/batch-status.dto';
 import type { ListBatchesQuery } from './dto/list-batches.query';
 import type { MessageDto, MessageQuery } from './dto/message.dto';
@@ -57,7 +57,7 @@ export class BatchService {
     private readonly idempotency: IdempotencyService,
     private readonly lifecycle: BatchLifecycleService,
     private readonly producer: DispatchProducer,
-    private readonly sentRate: SentRate,
+    private readonly sentRate: SentRateService,
     private readonly events: BatchEvents,
   ) {}
 

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { canonicalJson } from '../common/canonical-json';
 import { ingestConfig, type IngestConfig } from '../config/configuration';
 import { DomainError, ValidationFailed } from '../errors/domain-error';
+import { IdempotencyRepository } from './idempotency.repository';
 
 /** A key whose first request never finished (its process died) is free again after this long. */
 const ABANDONED_AFTER_MS = 10 * 60_000;
@@ -25,7 +26,7 @@ export type IdempotencyOutcome =
 @Injectable()
 export class IdempotencyService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly keys: IdempotencyRepository,
     @Inject(ingestConfig.KEY) private readonly config: IngestConfig,
   ) {}
 
@@ -38,27 +39,17 @@ export class IdempotencyService {
     }
     const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
     // Take the key when it is new, expired, or abandoned mid-flight; otherwise look at who holds it.
-    const claimed = await this.dataSource.query<unknown[]>(
-      `INSERT INTO idempotency_keys (account_id, key, request_hash) VALUES ($1, $2, $3)
-       ON CONFLICT (account_id, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, created_at = now(), response_status = NULL, response_body = NULL
-         WHERE idempotency_keys.created_at < now() - make_interval(hours => $4)
-            OR (idempotency_keys.response_status IS NULL
-                AND idempotency_keys.created_at < now() - make_interval(secs => $5))
-       RETURNING key`,
-      [accountId, key, requestHash, this.config.idempotencyTtlHours, ABANDONED_AFTER_MS / 1000],
+    const taken = await this.keys.take(
+      accountId,
+      key,
+      requestHash,
+      this.config.idempotencyTtlHours,
+      ABANDONED_AFTER_MS / 1000,
     );
-    if (claimed.length) return { kind: 'claimed', claim: { accountId, key } };
+    if (taken) return { kind: 'claimed', claim: { accountId, key } };
 
-    const rows = await this.dataSource.query<
-      { request_hash: string; response_status: number | null; response_body: unknown }[]
-    >(
-      `SELECT request_hash, response_status, response_body FROM idempotency_keys
-       WHERE account_id = $1 AND key = $2`,
-      [accountId, key],
-    );
-    const existing = rows[0];
-    if (existing && existing.request_hash !== requestHash) {
+    const existing = await this.keys.find(accountId, key);
+    if (existing && existing.requestHash !== requestHash) {
       throw new DomainError(
         'IDEMPOTENCY_KEY_REUSED',
         'This Idempotency-Key was already used with a different request body.',
@@ -66,13 +57,13 @@ export class IdempotencyService {
       );
     }
     // No row: the request holding the key failed and freed it just now; a retry will take it.
-    if (!existing || existing.response_status === null) {
+    if (!existing || existing.responseStatus === null) {
       throw new DomainError(
         'IDEMPOTENCY_IN_PROGRESS',
         'A request with this Idempotency-Key is still being processed; retry in a moment.',
       );
     }
-    return { kind: 'replay', status: existing.response_status, body: existing.response_body };
+    return { kind: 'replay', status: existing.responseStatus, body: existing.responseBody };
   }
 
   /** Records the answer, in the transaction that stores what it describes. */
@@ -82,18 +73,11 @@ export class IdempotencyService {
     status: number,
     body: unknown,
   ): Promise<void> {
-    await manager.query(
-      `UPDATE idempotency_keys SET response_status = $3, response_body = $4
-       WHERE account_id = $1 AND key = $2`,
-      [claim.accountId, claim.key, status, JSON.stringify(body)],
-    );
+    await this.keys.complete(manager, claim.accountId, claim.key, status, body);
   }
 
   /** Frees the key of a request that failed, so the client may use it again. */
   async release(claim: IdempotencyClaim): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND response_status IS NULL`,
-      [claim.accountId, claim.key],
-    );
+    await this.keys.release(claim.accountId, claim.key);
   }
 }

@@ -7,6 +7,7 @@ import {
   type DestinationsConfig,
 } from '../../config/configuration';
 import { MetricsService } from '../../monitoring/metrics/metrics.service';
+import { ACCOUNT_ALLOWED_COUNTRIES } from './destination-policy.sql';
 import { DESTINATION_REFUSAL_REASONS, DestinationCheck, destinationRule } from './destination-rule';
 
 /**
@@ -14,7 +15,7 @@ import { DESTINATION_REFUSAL_REASONS, DestinationCheck, destinationRule } from '
  * BLOCKED_NUMBER_TYPES), for ingest to check every recipient against.
  */
 @Injectable()
-export class DestinationPolicy implements OnApplicationBootstrap {
+export class DestinationPolicyService implements OnApplicationBootstrap {
   constructor(
     private readonly dataSource: DataSource,
     private readonly metrics: MetricsService,
@@ -36,7 +37,7 @@ export class DestinationPolicy implements OnApplicationBootstrap {
   /** A check for one request of the account: one read of its allowed_countries. */
   async checkFor(accountId: string): Promise<DestinationCheck> {
     const rows = await this.dataSource.query<{ allowed_countries: string[] | null }[]>(
-      'SELECT allowed_countries FROM accounts WHERE id = $1',
+      ACCOUNT_ALLOWED_COUNTRIES,
       [accountId],
     );
     return new DestinationCheck(destinationRule(this.config, rows[0]?.allowed_countries ?? null));

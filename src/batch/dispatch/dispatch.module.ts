@@ -6,12 +6,18 @@ import { BatchModule } from '../batch.module';
 import { BatchStatusCache } from './batch-status.cache';
 import { DispatchProcessor } from './dispatch.processor';
 import { DispatchService } from './dispatch.service';
-import { Reconciler } from './reconciler.service';
-import { ResultWriter } from './result-writer.service';
+import { ReconcilerService } from './reconciler.service';
+import { ResultWriterService } from './result-writer.service';
 
 /** Sending (worker processes only): the chunk consumer, the result writer and the reconciler. */
 @Module({
   imports: [BatchModule, RateLimitModule, SmsModule, QuotaModule],
-  providers: [DispatchService, DispatchProcessor, ResultWriter, BatchStatusCache, Reconciler],
+  providers: [
+    DispatchService,
+    DispatchProcessor,
+    ResultWriterService,
+    BatchStatusCache,
+    ReconcilerService,
+  ],
 })
 export class DispatchModule {}

@@ -15,14 +15,16 @@ import { isFailure } from '../../errors/error-taxonomy';
 import {
   appearedCategories,
   isFirstInCategory,
-  LOG_FAILURES,
+  logFailures,
   withCategory,
 } from '../../errors/error-log/error-log.sql';
 import type { ErrorCategory } from '../../errors/error-taxonomy';
 import type { BatchRef } from '../../monitoring/events/batch-events';
-import { ADD_CALL_STATS, ADD_TO_TIMELINE } from '../../rate-limit/analytics/analytics.sql';
+import { ADD_CALL_STATS, addToTimeline } from '../../rate-limit/analytics/analytics.sql';
 import { sumCalls, type CallObservation } from '../../rate-limit/analytics/call-stats';
-import { PROCESSING_MS_SO_FAR, validFrom } from '../batch-sql';
+import { BatchRepository } from '../batch.repository';
+import { validFrom } from '../batch.sql';
+import { allowedFrom, STOPPED_STATUSES } from '../batch-transitions';
 import { BatchEntity, type BatchStatus, type Priority } from '../entities/batch.entity';
 import type { MessageError } from '../entities/message.entity';
 
@@ -100,22 +102,11 @@ const UNSENT = (m: string) => `(
 /** Messages failed per transaction when a batch's validity runs out. */
 const EXPIRE_CHUNK = 10_000;
 
-/** Finishing SQL shared by every statement that can bring a batch's pending count to zero. */
-const FINISH = `
-  UPDATE batches SET
-    status = CASE WHEN completed_count > 0 THEN 'completed' ELSE 'failed' END,
-    failure_reason = CASE WHEN completed_count > 0 THEN NULL ELSE 'Every message failed.' END,
-    completed_at = now(),
-    processing_ms = ${PROCESSING_MS_SO_FAR},
-    resumed_at = NULL,
-    pause_reason = NULL
-  WHERE id = ANY($1) AND pending_count = 0 AND status IN ('processing', 'paused')
-  RETURNING id`;
-
 @Injectable()
 export class DispatchRepository {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly batches: BatchRepository,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
     @Inject(errorRateConfig.KEY) private readonly errorRate: ErrorRateConfig,
@@ -222,11 +213,7 @@ export class DispatchRepository {
     const batchIds = [...new Set(results.map((r) => r.batchId))].sort();
     return this.dataSource.transaction(async (manager) => {
       // Batch rows first, in id order: the one lock order every writer of batches follows.
-      const batches = await manager.query<BatchRef[]>(
-        `SELECT id, account_id AS "accountId" FROM batches WHERE id = ANY($1) ORDER BY id
-         FOR UPDATE`,
-        [batchIds],
-      );
+      const batches = await this.batches.lockForWrite(manager, batchIds);
       const transitioned = new Set<string>();
       // Our credentials were refused: the batch fails at once and its unsent messages are cancelled.
       const failing = new Map(
@@ -253,7 +240,7 @@ export class DispatchRepository {
          ), written AS (
            UPDATE messages m SET
              -- A retry in a batch that was stopped meanwhile is never sent: it is cancelled.
-             status = CASE WHEN r.status = 'pending' AND b.status IN ('cancelled', 'failed')
+             status = CASE WHEN r.status = 'pending' AND b.status = ANY($15)
                            THEN 'cancelled' ELSE r.status END,
              attempts = m.attempts + CASE WHEN r.counted THEN 1 ELSE 0 END,
              sent_at = r.sent_at,
@@ -275,14 +262,14 @@ export class DispatchRepository {
            SELECT batch_id, seq, attempts AS attempt, category, code, message,
                   status = 'pending' AS retried, at, first_in_category
            FROM written WHERE logged
-         ), ${LOG_FAILURES},
+         ), ${logFailures('failures', 'category_counts')},
          timeline_events AS (
            SELECT batch_id, CASE WHEN status = 'sent' THEN sent_at ELSE at END AS ts,
                   (status = 'sent')::int AS sent, (status = 'failed')::int AS failed,
                   (category IS NOT DISTINCT FROM 'rate_limited')::int AS throttled
            FROM written
            WHERE status IN ('sent', 'failed') OR category = 'rate_limited'
-         ), ${ADD_TO_TIMELINE},
+         ), ${addToTimeline('timeline_events')},
          deltas AS (
            SELECT batch_id,
                   count(*) FILTER (WHERE status = 'sent') AS sent,
@@ -294,6 +281,8 @@ export class DispatchRepository {
                                       '' ORDER BY at, seq) FILTER (WHERE counted), '') AS outcomes
            FROM written GROUP BY batch_id
          )
+         -- The batch row's counters move here, in the statement that moves the messages they
+         -- count; its status changes go through BatchRepository.
          UPDATE batches b SET
            pending_count = b.pending_count - d.sent - d.failed - d.cancelled,
            completed_count = b.completed_count + d.sent,
@@ -302,7 +291,7 @@ export class DispatchRepository {
            segments_sent = b.segments_sent + d.segments,
            error_window = right(b.error_window || d.outcomes, $14)
          FROM deltas d WHERE b.id = d.batch_id
-         RETURNING b.id, b.error_window AS window, ${appearedCategories('b.id')} AS appeared`,
+         RETURNING b.id, b.error_window AS window, ${appearedCategories('category_counts', 'b.id')} AS appeared`,
         [
           results.map((r) => r.batchId),
           results.map((r) => r.seq),
@@ -320,6 +309,7 @@ export class DispatchRepository {
             (r) => !!r.lastError && isFailure(r.lastError.category, r.status === 'failed'),
           ),
           this.errorRate.window,
+          STOPPED_STATUSES,
         ],
       );
       // Every call happened, written or not (a stale result is a call too).
@@ -337,10 +327,9 @@ export class DispatchRepository {
       }
       for (const { id, window } of written) {
         const reason = errorRatePauseReason(window, this.errorRate);
-        if (reason && (await this.pauseByGuard(manager, id, reason))) transitioned.add(id);
+        if (reason && (await this.batches.pauseByGuard(manager, id, reason))) transitioned.add(id);
       }
-      const finished = await queryRows<{ id: string }>(manager, FINISH, [batchIds]);
-      for (const { id } of finished) transitioned.add(id);
+      for (const id of await this.batches.finish(manager, batchIds)) transitioned.add(id);
       return {
         batches,
         // Read under the row locks: the states right after these changes.
@@ -354,22 +343,6 @@ export class DispatchRepository {
     });
   }
 
-  /** The error-rate guard pauses a processing batch; resume restarts its window. */
-  private async pauseByGuard(
-    manager: EntityManager,
-    batchId: string,
-    reason: string,
-  ): Promise<boolean> {
-    const paused = await queryRows<unknown>(
-      manager,
-      `UPDATE batches SET status = 'paused', pause_reason = $2,
-         processing_ms = ${PROCESSING_MS_SO_FAR}, resumed_at = NULL
-       WHERE id = $1 AND status = 'processing' RETURNING id`,
-      [batchId, reason],
-    );
-    return paused.length > 0;
-  }
-
   /**
    * Messages of a batch whose validity ran out (MESSAGE_VALIDITY_SECONDS after it started or was
    * reopened) fail with their last category, or `timeout` when they were never tried, with code
@@ -377,25 +350,26 @@ export class DispatchRepository {
    * claim whose worker died is included: it cannot be repeated any more. Works in transactions of
    * EXPIRE_CHUNK messages, so a large batch never holds its row lock for long. Answers how many.
    */
-  async expire(batchId: string): Promise<ExpireOutcome> {
+  async expire(batchId: string, chunkSize = EXPIRE_CHUNK): Promise<ExpireOutcome> {
     const total: ExpireOutcome = { expired: 0, finished: null, appeared: [] };
     for (;;) {
       const chunk = await this.dataSource.transaction((manager) =>
-        this.expireChunk(manager, batchId),
+        this.expireChunk(manager, batchId, chunkSize),
       );
       total.expired += chunk.expired;
       total.finished ??= chunk.finished;
       total.appeared.push(...chunk.appeared);
-      if (chunk.expired < EXPIRE_CHUNK) return total;
+      if (chunk.expired < chunkSize) return total;
     }
   }
 
-  private async expireChunk(manager: EntityManager, batchId: string): Promise<ExpireOutcome> {
-    const [batch] = await manager.query<{ status: BatchStatus }[]>(
-      `SELECT status FROM batches WHERE id = $1 FOR UPDATE`,
-      [batchId],
-    );
-    if (batch?.status !== 'processing' && batch?.status !== 'paused') {
+  private async expireChunk(
+    manager: EntityManager,
+    batchId: string,
+    chunkSize: number,
+  ): Promise<ExpireOutcome> {
+    const status = await this.batches.lockStatus(manager, batchId);
+    if (!status || !allowedFrom('expire').includes(status)) {
       return { expired: 0, finished: null, appeared: [] };
     }
     const [row] = await queryRows<{ expired: number; appeared: ErrorCategory[] | null }>(
@@ -416,26 +390,25 @@ export class DispatchRepository {
          RETURNING m.batch_id, m.seq, m.attempts AS attempt, due.category,
                    'VALIDITY_EXPIRED' AS code, $2::text AS message, false AS retried, now() AS at,
                    ${isFirstInCategory('due.categories', 'due.category')} AS first_in_category
-       ), failures AS (SELECT * FROM expired), ${LOG_FAILURES},
+       ), ${logFailures('expired', 'category_counts')},
        timeline_events AS (SELECT batch_id, at AS ts, 0 AS sent, 1 AS failed, 0 AS throttled
-                           FROM expired), ${ADD_TO_TIMELINE}
+                           FROM expired), ${addToTimeline('timeline_events')}
+       -- The counters move with the messages, in this statement (see writeResults).
        UPDATE batches SET pending_count = pending_count - (SELECT count(*) FROM expired),
                           failed_count = failed_count + (SELECT count(*) FROM expired)
        WHERE id = $1
        RETURNING (SELECT count(*) FROM expired)::int AS expired,
-                 ${appearedCategories('$1')} AS appeared`,
+                 ${appearedCategories('category_counts', '$1')} AS appeared`,
       [
         batchId,
         `Not accepted within MESSAGE_VALIDITY_SECONDS (${this.retry.validityMs / 1000} s) of the batch's start.`,
-        EXPIRE_CHUNK,
+        chunkSize,
       ],
     );
-    const finished = await queryRows<unknown>(manager, FINISH, [[batchId]]);
+    const finished = await this.batches.finish(manager, [batchId]);
     return {
       expired: row?.expired ?? 0,
-      finished: finished.length
-        ? await manager.findOneByOrFail(BatchEntity, { id: batchId })
-        : null,
+      finished: finished.length ? await this.batches.find(manager, batchId) : null,
       appeared: row?.appeared ?? [],
     };
   }
@@ -449,15 +422,9 @@ export class DispatchRepository {
     batchId: string,
     reason: string,
   ): Promise<boolean> {
-    const [failed] = await queryRows<{ id: string }>(
-      manager,
-      `UPDATE batches SET status = 'failed', failure_reason = $2, completed_at = now(),
-         processing_ms = ${PROCESSING_MS_SO_FAR}, resumed_at = NULL, pause_reason = NULL
-       WHERE id = $1 AND status IN ('processing', 'paused') RETURNING id`,
-      [batchId, reason],
-    );
+    const failed = await this.batches.fail(manager, batchId, reason);
     if (failed) await this.cancelPending(manager, batchId);
-    return !!failed;
+    return failed;
   }
 
   /**
@@ -470,8 +437,37 @@ export class DispatchRepository {
       `UPDATE messages SET status = 'cancelled' WHERE batch_id = $1 AND status = 'pending' RETURNING seq`,
       [batchId],
     );
-    if (cancelled.length) await countCancelled(manager, batchId, cancelled.length);
+    if (cancelled.length) await this.batches.countCancelled(manager, batchId, cancelled.length);
     return cancelled.length;
+  }
+
+  /**
+   * Failed messages of a batch in `categories` go back to pending with their attempts reset, and
+   * leave the timeline's failures, which keep adding up to the counter. The caller holds the
+   * batch row's lock and moves its counters. Answers the segments of each requeued message.
+   */
+  async requeueFailed(
+    manager: EntityManager,
+    batchId: string,
+    categories: readonly ErrorCategory[],
+  ): Promise<number[]> {
+    const messages = await queryRows<{ segments: number }>(
+      manager,
+      `UPDATE messages SET status = 'pending', attempts = 0, next_attempt_at = NULL
+       WHERE batch_id = $1 AND status = 'failed' AND last_error ->> 'category' = ANY($2)
+       RETURNING segments`,
+      [batchId, categories],
+    );
+    if (messages.length) {
+      await manager.query(
+        `WITH requeued AS (
+           SELECT $1::uuid AS batch_id, now() AS ts, 0 AS sent, -$2::int AS failed, 0 AS throttled
+         ), ${addToTimeline('requeued')}
+         SELECT 1`,
+        [batchId, messages.length],
+      );
+    }
+    return messages.map((message) => Number(message.segments));
   }
 
   /**
@@ -484,12 +480,8 @@ export class DispatchRepository {
   ): Promise<{ cancelled: number }> {
     if (!claims.length) return { cancelled: 0 };
     return this.dataSource.transaction(async (manager) => {
-      const [batch] = await manager.query<{ status: BatchStatus }[]>(
-        `SELECT status FROM batches WHERE id = $1 FOR UPDATE`,
-        [batchId],
-      );
-      // Stopped for good (cancelled, or failed on refused credentials): never sent.
-      const cancelled = batch?.status === 'cancelled' || batch?.status === 'failed';
+      const status = await this.batches.lockStatus(manager, batchId);
+      const cancelled = !!status && STOPPED_STATUSES.includes(status);
       const released = await queryRows<unknown>(
         manager,
         `UPDATE messages m SET status = $4, claimed_until = NULL
@@ -504,7 +496,7 @@ export class DispatchRepository {
         ],
       );
       if (!cancelled || !released.length) return { cancelled: 0 };
-      await countCancelled(manager, batchId, released.length);
+      await this.batches.countCancelled(manager, batchId, released.length);
       return { cancelled: released.length };
     });
   }
@@ -516,11 +508,8 @@ export class DispatchRepository {
    * many.
    */
   async cancelExpiredClaims(manager: EntityManager, batchId: string): Promise<number> {
-    const [batch] = await manager.query<{ status: BatchStatus }[]>(
-      `SELECT status FROM batches WHERE id = $1 FOR UPDATE`,
-      [batchId],
-    );
-    if (batch?.status !== 'cancelled') return 0;
+    const status = await this.batches.lockStatus(manager, batchId);
+    if (!status || !allowedFrom('cancel-expired-claims').includes(status)) return 0;
     const cancelled = await queryRows<unknown>(
       manager,
       `UPDATE messages SET status = 'cancelled', claimed_until = NULL,
@@ -529,20 +518,7 @@ export class DispatchRepository {
        RETURNING seq`,
       [batchId],
     );
-    if (cancelled.length) await countCancelled(manager, batchId, cancelled.length);
+    if (cancelled.length) await this.batches.countCancelled(manager, batchId, cancelled.length);
     return cancelled.length;
   }
-}
-
-/** Moves `count` messages of a batch from pending to cancelled in its counters. */
-async function countCancelled(
-  manager: EntityManager,
-  batchId: string,
-  count: number,
-): Promise<void> {
-  await manager.query(
-    `UPDATE batches SET pending_count = pending_count - $2, cancelled_count = cancelled_count + $2
-     WHERE id = $1`,
-    [batchId, count],
-  );
 }

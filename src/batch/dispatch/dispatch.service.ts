@@ -25,7 +25,7 @@ import {
   type DispatchableBatch,
   type MessageResult,
 } from './dispatch.repository';
-import { ResultWriter } from './result-writer.service';
+import { ResultWriterService } from './result-writer.service';
 
 /** Thrown by a chunk job on a draining worker, so Bull hands the job to another worker. */
 export class WorkerDraining extends Error {
@@ -61,7 +61,7 @@ export class DispatchService {
     private readonly repository: DispatchRepository,
     private readonly producer: DispatchProducer,
     private readonly limiter: RateLimiter,
-    private readonly results: ResultWriter,
+    private readonly results: ResultWriterService,
     private readonly statuses: BatchStatusCache,
     private readonly events: BatchEvents,
     private readonly metrics: MetricsService,

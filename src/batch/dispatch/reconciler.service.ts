@@ -16,14 +16,14 @@ import {
   type RetryConfig,
 } from '../../config/configuration';
 import { REDIS, redisKey } from '../../redis/redis.module';
-import { BatchEntity, type BatchStatus } from '../entities/batch.entity';
+import type { BatchEntity } from '../entities/batch.entity';
+import { tryAdvisoryXactLock } from '../../database/advisory-lock';
 import { ADVISORY_LOCKS } from '../../database/database-setup';
-import { queryRows } from '../../database/query-rows';
 import type { BatchRef } from '../../monitoring/events/batch-events';
 import { BatchEvents } from '../../monitoring/events/batch-events.service';
 import { quotaPauseReason } from '../../quota/daily-quota';
 import { QuotaService } from '../../quota/quota.service';
-import { validFrom } from '../batch-sql';
+import { BatchRepository } from '../batch.repository';
 import { BatchService } from '../batch.service';
 import { DispatchProducer, type QueueableBatch } from './dispatch.producer';
 import { DispatchRepository } from './dispatch.repository';
@@ -38,8 +38,8 @@ import { DispatchRepository } from './dispatch.repository';
  * instead, saying so, and takes it when resumed.
  */
 @Injectable()
-export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(Reconciler.name);
+export class ReconcilerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ReconcilerService.name);
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -47,6 +47,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly dataSource: DataSource,
     private readonly producer: DispatchProducer,
     private readonly repository: DispatchRepository,
+    private readonly batches: BatchRepository,
     private readonly batchService: BatchService,
     private readonly events: BatchEvents,
     private readonly quotas: QuotaService,
@@ -96,74 +97,45 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const pausedByQuota: BatchEntity[] = [];
     const cancelledClaims: BatchRef[] = [];
     await this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query<{ locked: boolean }[]>(
-        `SELECT pg_try_advisory_xact_lock($1) AS locked`,
-        [ADVISORY_LOCKS.reconcile],
-      );
-      if (!locked) return;
+      if (!(await tryAdvisoryXactLock(manager, ADVISORY_LOCKS.reconcile))) return;
       // Every batch this pass touches, locked at once in id order, as every writer of batches does.
-      // A batch (re)started less than an interval ago may not have its jobs in Redis yet.
-      // Processing or paused batches past their validity: what they have left fails.
-      const expired = `(status IN ('processing', 'paused') AND pending_count > 0
-        AND ${validFrom('batches')} < now() - make_interval(secs => $4::double precision / 1000))`;
-      const batches = await manager.query<
-        {
-          id: string;
-          accountId: string;
-          status: BatchStatus;
-          expired: boolean;
-          total: number;
-          segments: string;
-        }[]
-      >(
-        `SELECT id, account_id AS "accountId", status, ${expired} AS expired, total, segments
-         FROM batches
-         WHERE (status = 'pending' AND auto_start AND schedule_time <= now())
-            OR (status = 'processing' AND pending_count > 0 AND NOT (id = ANY($1))
-                AND ($3 OR COALESCE(resumed_at, started_at)
-                              < now() - make_interval(secs => $2::double precision / 1000)))
-            OR (status = 'cancelled' AND pending_count > 0)
-            OR ${expired}
-         ORDER BY id FOR UPDATE`,
-        [[...withJobs], this.config.reconcileIntervalMs, redisLost, this.retry.validityMs],
-      );
-      for (const { id, accountId, status, expired: pastValidity, total, segments } of batches) {
-        if (status === 'cancelled') {
-          // Its worker died mid-send: those messages would stay pending forever.
-          if (await this.repository.cancelExpiredClaims(manager, id)) {
-            cancelledClaims.push({ id, accountId });
+      const candidates = await this.batches.reconcileCandidates(manager, {
+        withJobs: [...withJobs],
+        redisLost,
+        intervalMs: this.config.reconcileIntervalMs,
+        validityMs: this.retry.validityMs,
+      });
+      for (const { id, accountId, action, total, segments } of candidates) {
+        switch (action) {
+          case 'cancel-expired-claims':
+            // Its worker died mid-send: those messages would stay pending forever.
+            if (await this.repository.cancelExpiredClaims(manager, id)) {
+              cancelledClaims.push({ id, accountId });
+            }
+            break;
+          case 'expire':
+            expiring.push({ id, accountId }); // after this transaction, in chunks of their own
+            break;
+          case 'scheduled-start': {
+            const need = { messages: total, segments, what: 'this batch' };
+            const decision = await this.quotas.tryTake(manager, accountId, need);
+            if (!decision.taken) {
+              await this.batches.pauseByQuota(manager, id, quotaPauseReason(decision, need));
+              pausedByQuota.push(await this.batches.find(manager, id));
+              break;
+            }
+            const batch = await this.batches.startScheduled(manager, id);
+            started.push(await this.batches.find(manager, id));
+            if (batch) queued.push({ batch, from: 0 });
+            break;
           }
-          continue;
-        }
-        if (pastValidity) {
-          expiring.push({ id, accountId }); // after this transaction, in chunks of their own
-          continue;
-        }
-        if (status === 'pending') {
-          const need = { messages: total, segments: Number(segments), what: 'this batch' };
-          const decision = await this.quotas.tryTake(manager, accountId, need);
-          if (!decision.taken) {
-            await manager.query(
-              `UPDATE batches SET status = 'paused', pause_reason = $2, quota_taken = false
-               WHERE id = $1`,
-              [id, quotaPauseReason(decision, need)],
-            );
-            pausedByQuota.push(await manager.findOneByOrFail(BatchEntity, { id }));
-            continue;
+          case 'requeue': {
+            const batch = await this.batches.requeue(manager, id);
+            const from = await this.repository.firstUnfinished(manager, id);
+            if (batch && from !== null) queued.push({ batch, from });
+            break;
           }
         }
-        const [batch] = await queryRows<QueueableBatch>(
-          manager,
-          `UPDATE batches SET generation = generation + 1,
-             status = 'processing', quota_taken = true,
-             started_at = COALESCE(started_at, now()),
-             resumed_at = CASE WHEN status = 'pending' THEN now() ELSE resumed_at END
-           WHERE id = $1 RETURNING id, priority, total, generation`,
-          [id],
-        );
-        if (status === 'pending') started.push(await manager.findOneByOrFail(BatchEntity, { id }));
-        const from = status === 'pending' ? 0 : await this.repository.firstUnfinished(manager, id);
-        if (from !== null) queued.push({ batch, from });
       }
     });
     this.events.progressed(cancelledClaims);

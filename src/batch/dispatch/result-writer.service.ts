@@ -15,8 +15,8 @@ const FLUSH_AT = 500;
  * each write it publishes what changed: progress, new statuses, newly seen failure categories.
  */
 @Injectable()
-export class ResultWriter implements OnApplicationShutdown {
-  private readonly logger = new Logger(ResultWriter.name);
+export class ResultWriterService implements OnApplicationShutdown {
+  private readonly logger = new Logger(ResultWriterService.name);
   private buffer: MessageResult[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();

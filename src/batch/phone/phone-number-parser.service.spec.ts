@@ -1,5 +1,5 @@
 import type { IngestConfig } from '../../config/configuration';
-import { PhoneNumberParser } from './phone-number-parser.service';
+import { PhoneNumberParserService } from './phone-number-parser.service';
 
 const config = (phoneWorkers: number): IngestConfig => ({
   maxRecipientsPerRequest: 100_000,
@@ -18,10 +18,10 @@ const numbers = (count: number) =>
     i % 1000 === 7 ? 'not a number' : `+1202555${String(i % 10_000).padStart(4, '0')}`,
   );
 
-describe('PhoneNumberParser', () => {
-  let parsers: PhoneNumberParser[] = [];
+describe('PhoneNumberParserService', () => {
+  let parsers: PhoneNumberParserService[] = [];
   const newParser = (workers: number) => {
-    const parser = new PhoneNumberParser(config(workers));
+    const parser = new PhoneNumberParserService(config(workers));
     parsers.push(parser);
     return parser;
   };

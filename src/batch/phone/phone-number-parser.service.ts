@@ -24,7 +24,7 @@ interface Thread {
  * fails only the work it held, and is replaced on the next call.
  */
 @Injectable()
-export class PhoneNumberParser implements OnModuleDestroy {
+export class PhoneNumberParserService implements OnModuleDestroy {
   private readonly threads: (Thread | undefined)[] = [];
   private nextId = 0;
 

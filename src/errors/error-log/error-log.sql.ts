@@ -17,24 +17,26 @@ export function isFirstInCategory(categories: string, category: string): string 
 }
 
 /**
- * Data-modifying CTEs that log the rows of a CTE named `failures` (batch_id, seq, attempt,
- * category, code, message, retried, at, first_in_category) and add them to the per-category and
- * per-code summaries; `category_counts` returns (batch_id, category, appeared) per category, for
- * appearedCategories(). Summary rows are upserted in key order, the one lock order of every writer.
- * The statement's callers hold their batches' row locks, so two writers of one batch never race.
+ * Data-modifying CTEs that log the rows of CTE `failures` (batch_id, seq, attempt, category, code,
+ * message, retried, at, first_in_category) and add them to the per-category and per-code
+ * summaries. The CTE named `counts` returns (batch_id, category, appeared) per category, for
+ * appearedCategories(). Its helper CTEs are named after `counts`, so one statement may log two
+ * sets. Summary rows are upserted in key order, the one lock order of every writer. The
+ * statement's callers hold their batches' row locks, so two writers of one batch never race.
  */
-export const LOG_FAILURES = `
-  logged AS (
+export function logFailures(failures: string, counts: string): string {
+  return `
+  ${counts}_logged AS (
     INSERT INTO message_errors (batch_id, seq, attempt, category, code, message, retried, at)
     SELECT batch_id, seq, attempt, category, code, message, retried, at
-    FROM failures ORDER BY at, seq
+    FROM ${failures} ORDER BY at, seq
   ),
-  category_counts AS (
+  ${counts} AS (
     INSERT INTO batch_error_categories AS s
       (batch_id, category, count, messages, example, first_at, last_at)
     SELECT batch_id, category, count(*), count(*) FILTER (WHERE first_in_category),
            (array_agg(message ORDER BY at, seq))[1], min(at), max(at)
-    FROM failures GROUP BY batch_id, category ORDER BY batch_id, category
+    FROM ${failures} GROUP BY batch_id, category ORDER BY batch_id, category
     ON CONFLICT (batch_id, category) DO UPDATE SET
       count = s.count + excluded.count,
       messages = s.messages + excluded.messages,
@@ -43,14 +45,15 @@ export const LOG_FAILURES = `
     -- Inserted, not updated: the category appears in the batch for the first time.
     RETURNING batch_id, category, (xmax = 0) AS appeared
   ),
-  code_counts AS (
+  ${counts}_codes AS (
     INSERT INTO batch_error_codes AS c (batch_id, category, code, count)
     SELECT batch_id, category, code, count(*)
-    FROM failures GROUP BY batch_id, category, code ORDER BY batch_id, category, code
+    FROM ${failures} GROUP BY batch_id, category, code ORDER BY batch_id, category, code
     ON CONFLICT (batch_id, category, code) DO UPDATE SET count = c.count + excluded.count
   )`;
+}
 
-/** A batch's categories that LOG_FAILURES saw for the first time, as a text[] (or null). */
-export const appearedCategories = (batchId: string): string =>
-  `(SELECT array_agg(category ORDER BY category) FROM category_counts
+/** The categories of batch `batchId` that logFailures(…, `counts`) saw for the first time (text[] or null). */
+export const appearedCategories = (counts: string, batchId: string): string =>
+  `(SELECT array_agg(category ORDER BY category) FROM ${counts}
     WHERE batch_id = ${batchId} AND appeared)`;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { averageRate, recentRate } from '../../batch/batch-metrics';
-import { PROCESSING_MS_SO_FAR } from '../../batch/batch-sql';
-import { SentRate } from '../../batch/sent-rate.service';
+import { PROCESSING_MS_SO_FAR } from '../../batch/batch.sql';
+import { SentRateService } from '../../batch/sent-rate.service';
 import type { BatchStatus, Priority } from '../../batch/entities/batch.entity';
 import { BatchNotFound } from '../../errors/domain-error';
 import type { ProviderRateLimit } from '../../sms/sms-provider';
@@ -42,7 +42,7 @@ export class AnalyticsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly limiter: RateLimiter,
-    private readonly sentRate: SentRate,
+    private readonly sentRate: SentRateService,
   ) {}
 
   async read(accountId: string, id: string): Promise<BatchAnalyticsDto> {

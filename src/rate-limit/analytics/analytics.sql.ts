@@ -2,22 +2,24 @@
 // the message states and counters), so a read never scans messages.
 
 /**
- * A data-modifying CTE adding the rows of a CTE named `timeline_events` (batch_id, ts, sent,
- * failed, throttled) to the batch's timeline, per second and per 10 seconds. Rows are upserted in
- * key order; the callers hold their batches' row locks.
+ * A data-modifying CTE, named `${events}_timeline`, adding the rows of CTE `events` (batch_id, ts,
+ * sent, failed, throttled) to the batch's timeline, per second and per 10 seconds. Rows are
+ * upserted in key order; the callers hold their batches' row locks.
  */
-export const ADD_TO_TIMELINE = `
-  timeline AS (
+export function addToTimeline(events: string): string {
+  return `
+  ${events}_timeline AS (
     INSERT INTO batch_timeline AS tl (batch_id, resolution, t, sent, failed, throttled)
     SELECT e.batch_id, res.r, to_timestamp(floor(extract(epoch FROM e.ts) / res.r) * res.r),
            sum(e.sent), sum(e.failed), sum(e.throttled)
-    FROM timeline_events e CROSS JOIN (VALUES (1), (10)) AS res(r)
+    FROM ${events} e CROSS JOIN (VALUES (1), (10)) AS res(r)
     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (batch_id, resolution, t) DO UPDATE SET
       sent = tl.sent + excluded.sent,
       failed = tl.failed + excluded.failed,
       throttled = tl.throttled + excluded.throttled
   )`;
+}
 
 /** Adds one flush's call statistics of a batch (call-stats.ts) to its row. */
 export const ADD_CALL_STATS = `

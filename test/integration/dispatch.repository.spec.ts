@@ -1,0 +1,158 @@
+// The SQL of dispatch and of the batch row on the real PostgreSQL: claims and their fencing
+// tokens, releases, expiry, finishing, and counters that add up under concurrent writers.
+import { BatchRepository } from '../../src/batch/batch.repository';
+import type { DispatchRepository } from '../../src/batch/dispatch/dispatch.repository';
+import { batchState, insertAccount, insertBatch, messageStatuses } from '../factories/batch-rows';
+import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
+import { newDispatchRepository, resultOf } from './support/services';
+
+describe('DispatchRepository and BatchRepository', () => {
+  let db: MigratedDatabase;
+  let dispatch: DispatchRepository;
+  const batches = new BatchRepository();
+  let accountId: string;
+
+  beforeAll(async () => {
+    db = await createMigratedDatabase();
+    dispatch = newDispatchRepository(db.dataSource);
+    accountId = await insertAccount(db.dataSource);
+  });
+  afterAll(() => db.drop());
+
+  it('a result under a stale claim token writes nothing', async () => {
+    const id = await insertBatch(db.dataSource, { accountId, messages: 1 });
+    const [first] = await dispatch.claim(id, 0, 1, 1);
+    // The first worker's lease runs out and another takes the message over.
+    await db.dataSource.query(
+      `UPDATE messages SET claimed_until = now() - interval '1 second' WHERE batch_id = $1`,
+      [id],
+    );
+    const [second] = await dispatch.claim(id, 0, 1, 1);
+    expect(second.token).toBeGreaterThan(first.token);
+
+    await dispatch.writeResults([resultOf(id, first, 'failed')]);
+    expect(await messageStatuses(db.dataSource, id)).toEqual(['sending']);
+    expect(await batchState(db.dataSource, id)).toMatchObject({ status: 'processing', failed: 0 });
+    const errors = await db.dataSource.query(`SELECT 1 FROM message_errors WHERE batch_id = $1`, [
+      id,
+    ]);
+    expect(errors).toEqual([]);
+
+    await dispatch.writeResults([resultOf(id, second, 'sent')]);
+    expect(await batchState(db.dataSource, id)).toMatchObject({
+      status: 'completed',
+      completed: 1,
+      pending: 0,
+    });
+  });
+
+  it('releases the claims of a cancelled batch as cancelled messages, with the counters', async () => {
+    const id = await insertBatch(db.dataSource, { accountId, messages: 4 });
+    const claimed = await dispatch.claim(id, 0, 4, 3);
+    await db.dataSource.transaction(async (manager) => {
+      await dispatch.cancelPending(manager, id);
+      await batches.cancel(manager, id);
+    });
+
+    expect(await dispatch.release(id, claimed)).toEqual({ cancelled: 3 });
+    const state = await batchState(db.dataSource, id);
+    expect(state).toMatchObject({ status: 'cancelled', pending: 0, cancelled: 4 });
+    expect(state.counted).toEqual({ pending: 0, completed: 0, failed: 0, cancelled: 4 });
+  });
+
+  it('releases the claims of a processing batch as pending messages', async () => {
+    const id = await insertBatch(db.dataSource, { accountId, messages: 2 });
+    const claimed = await dispatch.claim(id, 0, 2, 2);
+    expect(await dispatch.release(id, claimed)).toEqual({ cancelled: 0 });
+    expect(await messageStatuses(db.dataSource, id)).toEqual(['pending', 'pending']);
+  });
+
+  it('expires what a batch past its validity has left, in chunks, and finishes it', async () => {
+    const id = await insertBatch(db.dataSource, {
+      accountId,
+      messages: [{ status: 'sent' }, ...Array.from({ length: 7 }, () => ({}))],
+    });
+    const outcome = await dispatch.expire(id, 3);
+
+    expect(outcome).toMatchObject({ expired: 7, appeared: ['timeout'] });
+    expect(outcome.finished).toMatchObject({ id, status: 'completed' });
+    const state = await batchState(db.dataSource, id);
+    expect(state).toMatchObject({ pending: 0, completed: 1, failed: 7 });
+    expect(state.counted).toMatchObject({ pending: 0, completed: 1, failed: 7 });
+    const [summary] = await db.dataSource.query<{ count: string; messages: string }[]>(
+      `SELECT count, messages FROM batch_error_categories WHERE batch_id = $1`,
+      [id],
+    );
+    expect(summary).toEqual({ count: '7', messages: '7' });
+  });
+
+  it.each([
+    ['completed', [{ status: 'sent' }, { status: 'failed' }], 'processing', null],
+    ['failed', [{ status: 'failed' }, { status: 'failed' }], 'processing', 'Every message failed.'],
+    ['completed', [{ status: 'sent' }], 'paused', null],
+  ] as const)(
+    'finish: a batch with nothing pending is %s (%j, from %s)',
+    async (expected, messages, status, failureReason) => {
+      const id = await insertBatch(db.dataSource, { accountId, status, messages: [...messages] });
+      const finished = await db.dataSource.transaction((m) => batches.finish(m, [id]));
+      expect(finished).toEqual([id]);
+      expect(await batchState(db.dataSource, id)).toMatchObject({
+        status: expected,
+        failureReason,
+        pauseReason: null,
+      });
+    },
+  );
+
+  it.each([
+    ['something is pending', 'processing', [{ status: 'sent' }, {}]],
+    ['it was cancelled', 'cancelled', [{ status: 'cancelled' }]],
+  ] as const)('finish leaves a batch alone when %s', async (_, status, messages) => {
+    const id = await insertBatch(db.dataSource, { accountId, status, messages: [...messages] });
+    expect(await db.dataSource.transaction((m) => batches.finish(m, [id]))).toEqual([]);
+    expect(await batchState(db.dataSource, id)).toMatchObject({ status });
+  });
+
+  it('two concurrent claims never take the same message', async () => {
+    const id = await insertBatch(db.dataSource, { accountId, messages: 100 });
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, () => dispatch.claim(id, 0, 100, 20)),
+    );
+    const seqs = claims.flat().map((c) => c.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    const [{ sending }] = await db.dataSource.query<{ sending: number }[]>(
+      `SELECT count(*)::int AS sending FROM messages WHERE batch_id = $1 AND status = 'sending'`,
+      [id],
+    );
+    expect(seqs.length).toBe(sending);
+    expect(new Set(claims.flat().map((c) => c.token))).toEqual(new Set([1]));
+  });
+
+  it('counters add up after concurrent writers', async () => {
+    const id = await insertBatch(db.dataSource, { accountId, messages: 120 });
+    const answers = ['sent', 'failed', 'retry'] as const;
+    const workers = await Promise.all(
+      Array.from({ length: 4 }, () => dispatch.claim(id, 0, 120, 30)),
+    );
+    await Promise.all(
+      workers.map((claimed, w) =>
+        dispatch.writeResults(
+          claimed.map((c, i) =>
+            // The last worker's provider refuses our credentials: the batch fails midway.
+            resultOf(id, c, answers[i % 3], w === 3 && i === 0 ? 'Credentials refused.' : null),
+          ),
+        ),
+      ),
+    );
+    const state = await batchState(db.dataSource, id);
+    expect(state.status).toBe('failed');
+    expect(state.pending + state.completed + state.failed + state.cancelled).toBe(120);
+    expect(state.counted).toEqual({
+      pending: state.pending,
+      completed: state.completed,
+      failed: state.failed,
+      cancelled: state.cancelled,
+    });
+    expect(state.counted.pending).toBe(0);
+  });
+});
