@@ -2,7 +2,7 @@
 // backpressure.ts): shares of the ceiling, pauses, the AIMD ceiling and reported limits.
 import Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Priority } from '../src/batch/entities/batch.entity';
+import type { Priority } from '../src/rate-limit/tier-rates';
 import type { RateLimitConfig } from '../src/config/configuration';
 import { allot } from '../src/rate-limit/allotment';
 import { RateLimiter } from '../src/rate-limit/rate-limiter.service';

@@ -18,7 +18,7 @@ import {
   variablePath,
   variableValueProblem,
 } from '../template/variables';
-import { PRIORITIES, type Priority } from './entities/batch.entity';
+import { PRIORITIES, type Priority } from '../rate-limit/tier-rates';
 
 /** A scheduleTime this far in the past is taken as "now": clocks of clients and servers drift. */
 export const SCHEDULE_CLOCK_SKEW_MS = 30_000;

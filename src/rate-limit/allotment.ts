@@ -1,6 +1,6 @@
 // How the provider's ceiling is shared by the running batches (DESIGN.md, Rate limiting). Pure
 // code: the limiter's Lua script runs the same arithmetic (limiter.lua.ts), and this is its spec.
-import type { Priority } from '../batch/entities/batch.entity';
+import type { Priority } from './tier-rates';
 import { emissionIntervalUs } from './gcra';
 
 /** Highest tier first: the order in which what is left of the ceiling is handed out. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import type { Priority } from '../batch/entities/batch.entity';
+import type { Priority } from './tier-rates';
 import {
   rateLimitConfig,
   redisConfig,

@@ -2,7 +2,8 @@
 // batch in any state with its messages, whose counters add up to what its messages say.
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { BatchStatus, Priority } from '../../src/batch/entities/batch.entity';
+import type { BatchStatus } from '../../src/batch/entities/batch.entity';
+import type { Priority } from '../../src/rate-limit/tier-rates';
 import type { MessageError, MessageStatus } from '../../src/batch/entities/message.entity';
 import { phoneNumber } from './batch.factory';
 

@@ -3,7 +3,7 @@
 // walked by a few lanes: a lane's job works one chunk, for a time slice at most, then queues its
 // continuation or the lane's next chunk. So a batch holds only `lanes` jobs at a time and batches of
 // one tier take turns, however large one of them is.
-import type { Priority } from '../entities/batch.entity';
+import type { Priority } from '../../rate-limit/tier-rates';
 
 export const DISPATCH_QUEUES: Readonly<Record<Priority, string>> = {
   high: 'dispatch-high',

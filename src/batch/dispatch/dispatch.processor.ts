@@ -6,7 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
-import { PRIORITIES } from '../entities/batch.entity';
+import { PRIORITIES } from '../../rate-limit/tier-rates';
 import { DispatchProducer } from './dispatch.producer';
 import { DispatchService } from './dispatch.service';
 

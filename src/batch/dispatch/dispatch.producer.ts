@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service';
-import type { Priority } from '../entities/batch.entity';
+import type { Priority } from '../../rate-limit/tier-rates';
 import {
   batchIdOfJob,
   chunkJobId,

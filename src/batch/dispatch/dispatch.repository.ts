@@ -25,7 +25,8 @@ import { sumCalls, type CallObservation } from '../../rate-limit/analytics/call-
 import { BatchRepository } from '../batch.repository';
 import { validFrom } from '../batch.sql';
 import { allowedFrom, STOPPED_STATUSES } from '../batch-transitions';
-import { BatchEntity, type BatchStatus, type Priority } from '../entities/batch.entity';
+import type { Priority } from '../../rate-limit/tier-rates';
+import { BatchEntity, type BatchStatus } from '../entities/batch.entity';
 import type { MessageError } from '../entities/message.entity';
 
 export interface ClaimedMessage {

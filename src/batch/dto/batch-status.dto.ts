@@ -1,10 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import {
-  BATCH_STATUSES,
-  PRIORITIES,
-  type BatchStatus,
-  type Priority,
-} from '../entities/batch.entity';
+import { PRIORITIES, type Priority } from '../../rate-limit/tier-rates';
+import { BATCH_STATUSES, type BatchStatus } from '../entities/batch.entity';
 
 export class ProgressDto {
   @ApiProperty({

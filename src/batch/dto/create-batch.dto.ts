@@ -7,7 +7,7 @@ import {
   MAX_VARIABLE_VALUE_LENGTH,
   MAX_VARIABLES,
 } from '../../template/variables';
-import { PRIORITIES, type Priority } from '../entities/batch.entity';
+import { PRIORITIES, type Priority } from '../../rate-limit/tier-rates';
 
 export class RecipientDto {
   @ApiProperty({

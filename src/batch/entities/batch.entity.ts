@@ -1,5 +1,6 @@
 import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 import { isOneOf } from '../../database/check-sql';
+import { PRIORITIES, type Priority } from '../../rate-limit/tier-rates';
 
 export const BATCH_STATUSES = [
   'pending',
@@ -10,9 +11,6 @@ export const BATCH_STATUSES = [
   'cancelled',
 ] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
-
-export const PRIORITIES = ['high', 'normal', 'low'] as const;
-export type Priority = (typeof PRIORITIES)[number];
 
 const bigintAsNumber = {
   to: (v: number) => v,

@@ -1,11 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import {
-  BATCH_STATUSES,
-  PRIORITIES,
-  type BatchStatus,
-  type Priority,
-} from '../../batch/entities/batch.entity';
+import { BATCH_STATUSES, type BatchStatus } from '../../batch/entities/batch.entity';
+import { PRIORITIES, type Priority } from '../../rate-limit/tier-rates';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../../errors/error-taxonomy';
 import { ScrapeSource } from './scrape-source';
 
