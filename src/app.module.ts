@@ -16,7 +16,7 @@ import { MetricsModule } from './monitoring/metrics/metrics.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { QueueBoardModule } from './monitoring/queue-board/queue-board.module';
 import { QueueModule } from './queue/queue.module';
-import { AnalyticsModule } from './rate-limit/analytics/analytics.module';
+import { AnalyticsModule } from './batch/analytics/analytics.module';
 import { RedisModule } from './redis/redis.module';
 import { QuotaHttpModule } from './quota/quota-http.module';
 import { RequestBodyModule } from './request-body/request-body.module';

@@ -20,8 +20,8 @@ import {
 } from '../../errors/error-log/error-log.sql';
 import type { ErrorCategory } from '../../errors/error-taxonomy';
 import type { BatchRef } from '../../monitoring/events/batch-events';
-import { ADD_CALL_STATS, addToTimeline } from '../../rate-limit/analytics/analytics.sql';
-import { sumCalls, type CallObservation } from '../../rate-limit/analytics/call-stats';
+import { ADD_CALL_STATS, addToTimeline } from '../analytics/analytics.sql';
+import { sumCalls, type CallObservation } from '../analytics/call-stats';
 import { BatchRepository } from '../batch.repository';
 import { validFrom } from '../batch.sql';
 import { allowedFrom, STOPPED_STATUSES } from '../batch-transitions';

@@ -10,7 +10,7 @@ import {
 import { CATEGORY_POLICIES, categoryOf } from '../../errors/error-taxonomy';
 import { decideRetry } from '../../errors/retry-policy';
 import { MetricsService } from '../../monitoring/metrics/metrics.service';
-import type { CallObservation } from '../../rate-limit/analytics/call-stats';
+import type { CallObservation } from '../analytics/call-stats';
 import { BatchEvents } from '../../monitoring/events/batch-events.service';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service';
 import { sendWithTimeout } from '../../sms/provider-call';

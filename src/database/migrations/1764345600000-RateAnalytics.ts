@@ -18,7 +18,7 @@ export class RateAnalytics1764345600000 implements MigrationInterface {
         PRIMARY KEY (batch_id, resolution, t)
       )`);
     // Provider calls and the limiter: counts, the last signals, and histograms (buckets of
-    // rate-limit/analytics/histogram.ts) of the limiter's wait and the provider's latency.
+    // batch/analytics/histogram.ts) of the limiter's wait and the provider's latency.
     await queryRunner.query(`
       CREATE TABLE batch_rate_stats (
         batch_id uuid PRIMARY KEY,

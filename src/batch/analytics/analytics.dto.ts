@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PRIORITIES, type Priority } from '../tier-rates';
+import { PRIORITIES, type Priority } from '../../rate-limit/tier-rates';
 
 export class AchievedRateDto {
   @ApiProperty({ example: 7.98, description: 'Accepted per second over the processing time.' })

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { averageRate, recentRate } from '../../batch/batch-metrics';
-import { PROCESSING_MS_SO_FAR } from '../../batch/batch.sql';
-import { SentRateService } from '../../batch/sent-rate.service';
-import type { BatchStatus } from '../../batch/entities/batch.entity';
-import type { Priority } from '../tier-rates';
+import { averageRate, recentRate } from '../batch-metrics';
+import { PROCESSING_MS_SO_FAR } from '../batch.sql';
+import { SentRateService } from '../sent-rate.service';
+import type { BatchStatus } from '../entities/batch.entity';
+import type { Priority } from '../../rate-limit/tier-rates';
 import { BatchNotFound } from '../../errors/domain-error';
 import type { ProviderRateLimit } from '../../sms/sms-provider';
-import { RateLimiter } from '../rate-limiter.service';
+import { RateLimiter } from '../../rate-limit/rate-limiter.service';
 import type { BatchAnalyticsDto } from './analytics.dto';
 import { quantile } from './histogram';
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { BatchModule } from '../../batch/batch.module';
-import { RateLimitModule } from '../rate-limit.module';
+import { BatchModule } from '../batch.module';
+import { RateLimitModule } from '../../rate-limit/rate-limit.module';
 import { AnalyticsController } from './analytics.controller';
 import { AnalyticsService } from './analytics.service';
 
