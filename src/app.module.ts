@@ -10,7 +10,6 @@ import { DatabaseModule } from './database/database.module';
 import { ErrorLogModule } from './errors/error-log/error-log.module';
 import { ErrorsModule } from './errors/errors.module';
 import { LoggingModule } from './logging/logging.module';
-import { BatchEventsModule } from './monitoring/events/batch-events.module';
 import { GatewayModule } from './monitoring/gateway/gateway.module';
 import { MetricsModule } from './monitoring/metrics/metrics.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
@@ -48,7 +47,6 @@ export class AppModule {
         MetricsModule,
         ThrottleModule,
         MonitoringModule,
-        BatchEventsModule,
         ...(serves
           ? [
               TemplateModule,

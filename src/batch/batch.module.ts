@@ -8,6 +8,7 @@ import { BatchIngestService } from './batch-ingest.service';
 import { BatchRepository } from './batch.repository';
 import { BatchLifecycleService } from './batch-lifecycle.service';
 import { BatchService } from './batch.service';
+import { BatchEventsModule } from './events/batch-events.module';
 import { DestinationPolicyService } from './destinations/destination-policy.service';
 import { DISPATCH_QUEUES } from './dispatch/dispatch.jobs';
 import { DispatchProducer } from './dispatch/dispatch.producer';
@@ -26,6 +27,7 @@ import { SentRateService } from './sent-rate.service';
     BullModule.registerQueue(...Object.values(DISPATCH_QUEUES).map((name) => ({ name }))),
     RateLimitModule,
     QuotaModule,
+    BatchEventsModule,
   ],
   providers: [
     BatchService,

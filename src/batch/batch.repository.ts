@@ -4,7 +4,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { queryRows } from '../database/query-rows';
-import type { BatchRef } from '../monitoring/events/batch-events';
+import type { BatchRef } from './events/batch-notices';
 import { PROCESSING_MS_SO_FAR, validFrom } from './batch.sql';
 import { allowedFrom, type Action, type BatchAction } from './batch-transitions';
 import type { QueueableBatch } from './dispatch/dispatch.producer';

@@ -4,7 +4,7 @@ import { In, Repository } from 'typeorm';
 import { decodeCursor, isCursorDate, toPage, type Page } from '../common/pagination';
 import { isUuid } from '../common/uuid-v7';
 import { BatchNotFound } from '../errors/domain-error';
-import { BatchEvents } from '../monitoring/events/batch-events.service';
+import { BatchEvents } from './events/batch-events';
 import { BatchIngestService } from './batch-ingest.service';
 import { BatchLifecycleService } from './batch-lifecycle.service';
 import type { StatusAction } from './batch-transitions';

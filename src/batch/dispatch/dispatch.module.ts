@@ -3,6 +3,7 @@ import { QuotaModule } from '../../quota/quota.module';
 import { RateLimitModule } from '../../rate-limit/rate-limit.module';
 import { SmsModule } from '../../sms/sms.module';
 import { BatchModule } from '../batch.module';
+import { BatchEventsModule } from '../events/batch-events.module';
 import { BatchStatusCache } from './batch-status.cache';
 import { DispatchProcessor } from './dispatch.processor';
 import { DispatchService } from './dispatch.service';
@@ -11,7 +12,7 @@ import { ResultWriterService } from './result-writer.service';
 
 /** Sending (worker processes only): the chunk consumer, the result writer and the reconciler. */
 @Module({
-  imports: [BatchModule, RateLimitModule, SmsModule, QuotaModule],
+  imports: [BatchModule, BatchEventsModule, RateLimitModule, SmsModule, QuotaModule],
   providers: [
     DispatchService,
     DispatchProcessor,

@@ -19,7 +19,7 @@ import {
   withCategory,
 } from '../../errors/error-log/error-log.sql';
 import type { ErrorCategory } from '../../errors/error-taxonomy';
-import type { BatchRef } from '../../monitoring/events/batch-events';
+import type { BatchRef } from '../events/batch-notices';
 import { ADD_CALL_STATS, addToTimeline } from '../analytics/analytics.sql';
 import { sumCalls, type CallObservation } from '../analytics/call-stats';
 import { BatchRepository } from '../batch.repository';

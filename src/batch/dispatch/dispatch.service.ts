@@ -11,7 +11,7 @@ import { CATEGORY_POLICIES, categoryOf } from '../../errors/error-taxonomy';
 import { decideRetry } from '../../errors/retry-policy';
 import { MetricsService } from '../../monitoring/metrics/metrics.service';
 import type { CallObservation } from '../analytics/call-stats';
-import { BatchEvents } from '../../monitoring/events/batch-events.service';
+import { BatchEvents } from '../events/batch-events';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service';
 import { sendWithTimeout } from '../../sms/provider-call';
 import { SMS_PROVIDER, type SendResult, type SmsProvider } from '../../sms/sms-provider';

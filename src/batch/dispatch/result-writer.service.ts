@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
-import { BatchEvents } from '../../monitoring/events/batch-events.service';
+import { BatchEvents } from '../events/batch-events';
 import { BatchService } from '../batch.service';
 import { DispatchRepository, type MessageResult, type WriteOutcome } from './dispatch.repository';
 

@@ -5,7 +5,7 @@ import { BatchService } from '../../batch/batch.service';
 import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
 import { ErrorLogService } from '../../errors/error-log/error-log.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { NOTICE_EVENT, type BatchNotice, type BatchRef } from '../events/batch-events';
+import { NOTICE_EVENT, type BatchNotice, type BatchRef } from '../../batch/events/batch-notices';
 import { withTimeout } from '../../common/with-timeout';
 import { EmissionWindow } from './emission-window';
 import { accountRoom, batchRoom } from './subscription';

@@ -18,7 +18,7 @@ import { DomainError } from '../../errors/domain-error';
 import { logAuthFailure } from '../../security/auth-failure-log';
 import { clientAddress } from '../../security/client-address';
 import { ThrottleService } from '../../security/throttling/throttle.service';
-import { BATCH_NAMESPACE } from '../events/batch-events';
+import { BATCH_NAMESPACE } from '../../batch/events/batch-notices';
 import { MetricsService } from '../metrics/metrics.service';
 import { AccountSockets } from './account-sockets';
 import { BatchEventRelay } from './batch-event.relay';

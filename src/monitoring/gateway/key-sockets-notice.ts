@@ -3,7 +3,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import Redis from 'ioredis';
 import { withTimeout } from '../../common/with-timeout';
-import { BATCH_NAMESPACE, socketIoKey } from '../events/batch-events';
+import { BATCH_NAMESPACE, socketIoKey } from '../../batch/events/batch-notices';
 import { keyRoom } from './subscription';
 
 /** Resolves once Redis took the request; rejects when it cannot within `timeoutMs`. */

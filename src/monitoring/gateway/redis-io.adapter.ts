@@ -3,7 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
-import { socketIoKey } from '../events/batch-events';
+import { socketIoKey } from '../../batch/events/batch-notices';
 
 export interface RedisIoOptions {
   redisUrl: string;

@@ -23,8 +23,8 @@ import {
   type RetryConfig,
 } from '../../../src/config/configuration';
 import type { ErrorCategory } from '../../../src/errors/error-taxonomy';
-import type { BatchRef } from '../../../src/monitoring/events/batch-events';
-import type { BatchEvents } from '../../../src/monitoring/events/batch-events.service';
+import type { BatchRef } from '../../../src/batch/events/batch-notices';
+import type { BatchEvents } from '../../../src/batch/events/batch-events';
 import type { MetricsService } from '../../../src/monitoring/metrics/metrics.service';
 import { DailyUsageRepository } from '../../../src/quota/daily-usage.repository';
 import { QuotaService } from '../../../src/quota/quota.service';

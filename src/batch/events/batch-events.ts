@@ -1,20 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Emitter } from '@socket.io/redis-emitter';
 import type Redis from 'ioredis';
-import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
 import { redisConfig, type RedisConfig } from '../../config/configuration';
 import type { ErrorCategory } from '../../errors/error-taxonomy';
 import { REDIS } from '../../redis/redis.module';
+import type { BatchStatusDto } from '../dto/batch-status.dto';
 import {
   BATCH_NAMESPACE,
   NOTICE_EVENT,
   socketIoKey,
-  type BatchNotice,
+  type BatchNoticeKind,
+  type BatchNoticeMap,
   type BatchRef,
-} from './batch-events';
+} from './batch-notices';
 
 /**
- * Publishes batch notices to every API process, whichever process this is (worker, API or both),
+ * Publishes the batch domain's notices (batch-notices.ts) to every API process, whichever process this is (worker, API or both),
  * through the Socket.IO Redis emitter: the API processes' Redis adapter hands them to the
  * relay as server-side events. Publishing never throws into the caller: a notice lost while Redis
  * is away only means a dashboard waits for the next one.
@@ -38,19 +39,19 @@ export class BatchEvents {
   }
 
   progressed(batches: readonly BatchRef[]): void {
-    if (batches.length) this.publish({ kind: 'progress', batches: [...batches] });
+    if (batches.length) this.publish('progress', { batches: [...batches] });
   }
 
   statusChanged(accountId: string, batch: BatchStatusDto): void {
-    this.publish({ kind: 'status', accountId, batch });
+    this.publish('status', { accountId, batch });
   }
 
   errorAppeared(accountId: string, batchId: string, category: ErrorCategory): void {
-    this.publish({ kind: 'error', accountId, batchId, category });
+    this.publish('error', { accountId, batchId, category });
   }
 
-  private publish(notice: BatchNotice): void {
-    this.emitter.serverSideEmit(NOTICE_EVENT, notice);
+  private publish<K extends BatchNoticeKind>(kind: K, payload: BatchNoticeMap[K]): void {
+    this.emitter.serverSideEmit(NOTICE_EVENT, { kind, ...payload });
   }
 
   private warnOnce(error: Error): void {
