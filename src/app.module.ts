@@ -11,7 +11,7 @@ import { ErrorLogModule } from './errors/error-log/error-log.module';
 import { ErrorsModule } from './errors/errors.module';
 import { LoggingModule } from './logging/logging.module';
 import { GatewayModule } from './monitoring/gateway/gateway.module';
-import { MetricsModule } from './monitoring/metrics/metrics.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { QueueBoardModule } from './monitoring/queue-board/queue-board.module';
 import { QueueModule } from './queue/queue.module';

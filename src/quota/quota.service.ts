@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { quotaConfig, type QuotaConfig } from '../config/configuration';
-import { MetricsService } from '../monitoring/metrics/metrics.service';
+import { MetricsService } from '../metrics/metrics.service';
 import {
   effectiveLimits,
   exceeded,

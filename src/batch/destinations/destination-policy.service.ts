@@ -6,7 +6,7 @@ import {
   type AppConfig,
   type DestinationsConfig,
 } from '../../config/configuration';
-import { MetricsService } from '../../monitoring/metrics/metrics.service';
+import { MetricsService } from '../../metrics/metrics.service';
 import { ACCOUNT_ALLOWED_COUNTRIES } from './destination-policy.sql';
 import { DESTINATION_REFUSAL_REASONS, DestinationCheck, destinationRule } from './destination-rule';
 

@@ -9,7 +9,7 @@ import {
 } from '../../config/configuration';
 import { CATEGORY_POLICIES, categoryOf } from '../../errors/error-taxonomy';
 import { decideRetry } from '../../errors/retry-policy';
-import { MetricsService } from '../../monitoring/metrics/metrics.service';
+import { MetricsService } from '../../metrics/metrics.service';
 import type { CallObservation } from '../analytics/call-stats';
 import { BatchEvents } from '../events/batch-events';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service';

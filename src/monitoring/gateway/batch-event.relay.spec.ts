@@ -2,7 +2,7 @@ import type { Namespace } from 'socket.io';
 import type { BatchService, OwnedStatus } from '../../batch/batch.service';
 import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
 import type { ErrorLogService } from '../../errors/error-log/error-log.service';
-import type { MetricsService } from '../metrics/metrics.service';
+import type { MetricsService } from '../../metrics/metrics.service';
 import { NOTICE_EVENT, type BatchNotice } from '../../batch/events/batch-notices';
 import { BatchEventRelay } from './batch-event.relay';
 

@@ -4,7 +4,7 @@ import { FINAL_STATUSES } from '../../batch/batch-transitions';
 import { BatchService } from '../../batch/batch.service';
 import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
 import { ErrorLogService } from '../../errors/error-log/error-log.service';
-import { MetricsService } from '../metrics/metrics.service';
+import { MetricsService } from '../../metrics/metrics.service';
 import { NOTICE_EVENT, type BatchNotice, type BatchRef } from '../../batch/events/batch-notices';
 import { withTimeout } from '../../common/with-timeout';
 import { EmissionWindow } from './emission-window';

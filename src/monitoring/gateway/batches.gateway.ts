@@ -19,7 +19,7 @@ import { logAuthFailure } from '../../security/auth-failure-log';
 import { clientAddress } from '../../security/client-address';
 import { ThrottleService } from '../../security/throttling/throttle.service';
 import { BATCH_NAMESPACE } from '../../batch/events/batch-notices';
-import { MetricsService } from '../metrics/metrics.service';
+import { MetricsService } from '../../metrics/metrics.service';
 import { AccountSockets } from './account-sockets';
 import { BatchEventRelay } from './batch-event.relay';
 import { RevokedKeySockets } from './revoked-key-sockets';

@@ -11,7 +11,7 @@ import {
 import type { Response } from 'express';
 import { Public } from '../../accounts/api-key.guard';
 import { MetricsTokenGuard } from './metrics-token.guard';
-import { MetricsService } from './metrics.service';
+import { MetricsService } from '../../metrics/metrics.service';
 
 @ApiTags('operations')
 @Controller('metrics')

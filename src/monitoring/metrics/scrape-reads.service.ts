@@ -5,7 +5,9 @@ import { DispatchProducer } from '../../batch/dispatch/dispatch.producer';
 import type { BatchStatus } from '../../batch/entities/batch.entity';
 import { PRIORITIES, type Priority } from '../../rate-limit/tier-rates';
 import { QuotaService } from '../../quota/quota.service';
-import { MetricsService, type QueueJobCounts } from './metrics.service';
+import { MetricsService } from '../../metrics/metrics.service';
+import { ScrapeGauges, type QueueJobCounts } from './scrape-gauges';
+import { COUNT_BATCHES_BY_STATUS } from './scrape-reads.sql';
 import { ThrottledRead } from './throttled-read';
 
 /**
@@ -23,11 +25,11 @@ export const BATCH_COUNTS_STALE_MS = 60_000;
 export const DAILY_USAGE_FRESH_MS = 5_000;
 
 /**
- * Tells MetricsService how to read queue depths (Bull, in Redis), batch counts and daily usage
- * (PostgreSQL).
+ * Reads queue depths (Bull, in Redis), batch counts and daily usage (PostgreSQL) for the scrape
+ * gauges it adds to MetricsService's registry.
  */
 @Injectable()
-export class ScrapeReads implements OnModuleInit {
+export class ScrapeReadsService implements OnModuleInit {
   private readonly batchCounts = new ThrottledRead(
     () => this.countBatchesByStatus(),
     BATCH_COUNTS_FRESH_MS,
@@ -48,7 +50,7 @@ export class ScrapeReads implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.metrics.readOnScrape({
+    new ScrapeGauges(this.metrics.registry, {
       queueDepths: () => this.queueDepths(),
       batchesByStatus: () => this.batchCounts.get(),
       dailyUsage: () => this.dailyUsage.get(),
@@ -74,9 +76,8 @@ export class ScrapeReads implements OnModuleInit {
   }
 
   private async countBatchesByStatus(): Promise<Partial<Record<BatchStatus, number>>> {
-    const rows: { status: BatchStatus; batches: number }[] = await this.dataSource.query(
-      'SELECT status, count(*)::int AS batches FROM batches GROUP BY status',
-    );
+    const rows: { status: BatchStatus; batches: number }[] =
+      await this.dataSource.query(COUNT_BATCHES_BY_STATUS);
     return Object.fromEntries(rows.map((row) => [row.status, row.batches]));
   }
 }

@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { redisConfig, type ThrottleConfig } from '../../config/configuration';
-import { MetricsService } from '../../monitoring/metrics/metrics.service';
+import { MetricsService } from '../../metrics/metrics.service';
 import { ThrottleService, type CredentialCheck, type Verdict } from './throttle.service';
 
 // The machine's Redis, as the service reads it (REDIS_URL, or its default).

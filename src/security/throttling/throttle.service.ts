@@ -7,7 +7,7 @@ import {
   type RedisConfig,
   type ThrottleConfig,
 } from '../../config/configuration';
-import { MetricsService, type RefusalReason } from '../../monitoring/metrics/metrics.service';
+import { MetricsService, type RefusalReason } from '../../metrics/metrics.service';
 import { REDIS, redisKey } from '../../redis/redis.module';
 import { addressKey } from './address-key';
 import { withTimeout } from '../../common/with-timeout';

@@ -25,7 +25,7 @@ import {
 import type { ErrorCategory } from '../../../src/errors/error-taxonomy';
 import type { BatchRef } from '../../../src/batch/events/batch-notices';
 import type { BatchEvents } from '../../../src/batch/events/batch-events';
-import type { MetricsService } from '../../../src/monitoring/metrics/metrics.service';
+import type { MetricsService } from '../../../src/metrics/metrics.service';
 import { DailyUsageRepository } from '../../../src/quota/daily-usage.repository';
 import { QuotaService } from '../../../src/quota/quota.service';
 import type Redis from 'ioredis';

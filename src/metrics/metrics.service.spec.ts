@@ -1,4 +1,4 @@
-// What the metrics say after dispatch reports its calls, and scrapes that survive a dependency down.
+// What the metrics say after dispatch, the gateway and the defences count into them.
 import { MetricsService, attemptOutcome, type SendObservation } from './metrics.service';
 
 const value = (text: string, series: string) => {
@@ -14,17 +14,6 @@ const call = (overrides: Partial<SendObservation>): SendObservation => ({
   latencyMs: 5,
   ...overrides,
 });
-
-const QUEUES = {
-  high: { waiting: 1, active: 2, delayed: 0 },
-  normal: { waiting: 0, active: 0, delayed: 3 },
-  low: { waiting: 0, active: 0, delayed: 0 },
-};
-
-const USAGE = [
-  { accountId: 'a1', accountName: 'Acme "EU"', day: '2026-11-30', messages: 120, segments: 240 },
-  { accountId: 'b2', accountName: 'Beta', day: '2026-11-29', messages: 5, segments: 7 },
-];
 
 describe('attemptOutcome', () => {
   it.each<[SendObservation['status'], SendObservation['category'], string]>([
@@ -84,44 +73,5 @@ describe('MetricsService', () => {
     a.sendObserved(call({}));
     expect(value(await b.scrape(), 'salvo_messages_sent_total{priority="normal"}')).toBe(0);
     expect(await a.scrape()).toMatch(/^process_resident_memory_bytes \d+/m);
-  });
-
-  it('reads queue depths and batch counts on scrape', async () => {
-    const metrics = new MetricsService();
-    metrics.readOnScrape({
-      queueDepths: () => Promise.resolve(QUEUES),
-      batchesByStatus: () => Promise.resolve({ processing: 2, completed: 5 }),
-      dailyUsage: () => Promise.resolve(USAGE),
-    });
-    const text = await metrics.scrape();
-    expect(value(text, 'salvo_queue_depth{priority="high",state="active"}')).toBe(2);
-    expect(value(text, 'salvo_queue_depth{priority="normal",state="delayed"}')).toBe(3);
-    expect(value(text, 'salvo_batches{status="completed"}')).toBe(5);
-    expect(value(text, 'salvo_batches{status="paused"}')).toBe(0);
-    const acme = 'account_id="a1",account="Acme \\"EU\\"",day="2026-11-30"';
-    expect(value(text, `salvo_daily_messages{${acme}}`)).toBe(120);
-    expect(value(text, `salvo_daily_segments{${acme}}`)).toBe(240);
-    expect(
-      value(text, 'salvo_daily_segments{account_id="b2",account="Beta",day="2026-11-29"}'),
-    ).toBe(7);
-  });
-
-  it('leaves out what it cannot read, keeps the rest, and brings it back', async () => {
-    const metrics = new MetricsService();
-    let redisUp = true;
-    metrics.readOnScrape({
-      queueDepths: () => (redisUp ? Promise.resolve(QUEUES) : new Promise(() => undefined)),
-      batchesByStatus: () => Promise.reject(new Error('ECONNREFUSED')),
-      dailyUsage: () => Promise.reject(new Error('ECONNREFUSED')),
-    });
-    expect(await metrics.scrape()).toMatch(/^salvo_queue_depth\{/m);
-    redisUp = false;
-    const text = await metrics.scrape();
-    expect(text).not.toMatch(/^salvo_queue_depth\{/m);
-    expect(text).not.toMatch(/^salvo_batches\{/m);
-    expect(text).not.toMatch(/^salvo_daily_messages\{/m);
-    expect(value(text, 'salvo_messages_sent_total{priority="high"}')).toBe(0);
-    redisUp = true;
-    expect(await metrics.scrape()).toMatch(/^salvo_queue_depth\{/m);
   });
 });
