@@ -15,7 +15,7 @@ import {
   type RedisConfig,
 } from './config/configuration';
 import { configureHttp } from './http-setup';
-import { awaitingContinue } from './request-body/unread-body';
+import { awaitingContinue } from './http/unread-body';
 import { RedisIoAdapter } from './monitoring/gateway/redis-io.adapter';
 
 async function bootstrap(): Promise<void> {

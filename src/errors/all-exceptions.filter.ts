@@ -9,7 +9,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { requestIdOf } from '../logging/request-id';
-import { dropUnreadBody } from '../request-body/unread-body';
+import { dropUnreadBody } from '../http/unread-body';
 import { DomainError, ERROR_STATUS, type ErrorCode } from './domain-error';
 import { errorBody, type ErrorBody } from './error-body';
 

@@ -11,7 +11,7 @@ import { DomainError, ValidationFailed, type ErrorDetail } from '../errors/domai
 import { LARGE_BODY_BYTES, type BodyLimits } from './body-limits';
 import { JsonShapeScanner, type ShapeProblem } from './json-shape-scanner';
 import { Slots, type Release } from './slots';
-import { awaitingContinue, dropUnreadBody } from './unread-body';
+import { awaitingContinue, dropUnreadBody } from '../http/unread-body';
 
 const NOT_JSON: ErrorDetail = { path: '', message: 'is not a valid JSON object or array' };
 

@@ -3,7 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { errorBody } from '../../errors/error-body';
-import { dropUnreadBody } from '../../request-body/unread-body';
+import { dropUnreadBody } from '../../http/unread-body';
 import { logAuthFailure } from '../../security/auth-failure-log';
 
 export const ADMIN_USER = 'admin';

@@ -2,7 +2,7 @@
 // and no writes from other sites or while the board is read-only.
 import type { NextFunction, Request, Response } from 'express';
 import { errorBody } from '../../errors/error-body';
-import { dropUnreadBody } from '../../request-body/unread-body';
+import { dropUnreadBody } from '../../http/unread-body';
 import { basicAuth, type LoginThrottle } from './basic-auth';
 
 /**

@@ -12,7 +12,7 @@ import type { Request, Response } from 'express';
 import { proxyConfig, type ProxyConfig } from '../../config/configuration';
 import { DomainError } from '../../errors/domain-error';
 import { errorBody } from '../../errors/error-body';
-import { dropUnreadBody } from '../../request-body/unread-body';
+import { dropUnreadBody } from '../../http/unread-body';
 import { clientAddress } from '../client-address';
 import { ThrottleService, type Refusal, type Verdict } from './throttle.service';
 
