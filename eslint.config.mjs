@@ -1,9 +1,115 @@
 // ESLint flat config: type-aware typescript-eslint rules over src/, test/, bench/, scripts/ and
 // ormconfig.ts, with Prettier owning formatting (eslint-config-prettier comes last).
+import { readdirSync } from 'node:fs';
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
+
+// Which folder of src/ may import which (docs/ARCHITECTURE.md, "Dependency rules"). Groups from
+// the bottom up: a folder may import the folders of the groups below its own, never its own
+// group's other folders nor anything above. A file imports another folder with a relative path,
+// so each rule matches the `../` count of the file's depth: a subfolder named like a top folder
+// (monitoring/metrics, metrics) is never taken for it.
+const LAYERS = [
+  {
+    kind: 'infrastructure',
+    groups: [
+      ['config', 'http'],
+      ['logging'],
+      ['errors'],
+      ['common'],
+      ['request-body', 'redis', 'database', 'queue'],
+      ['metrics'],
+      ['security'],
+    ],
+  },
+  {
+    kind: 'domain',
+    groups: [
+      ['template', 'sms'],
+      ['rate-limit'],
+      ['accounts'],
+      ['quota'],
+      ['error-log'],
+      ['batch'],
+    ],
+  },
+  { kind: 'edge', groups: [['monitoring', 'dashboard']] },
+];
+// Where a name is not a folder of src/: the error log is a read model of its own in src/errors/.
+const DIRS = { 'error-log': 'errors/error-log' };
+// Entry points and composition roots import whatever they assemble, like src/app.module.ts and
+// src/main.ts: the operator's CLIs, and the data source's list of every entity.
+const ROOTS = ['src/**/*.cli.ts', 'src/database/data-source-options.ts'];
+// Why an import the layering forbids is wrong, where a sentence says more than the layering.
+const REASONS = {
+  'batch>monitoring': 'monitoring consumes batch events (src/batch/events)',
+  'metrics>rate-limit': 'metrics labels by the tiers of rate-limit/tier-rates.ts only',
+};
+// Metrics counts by priority tier: that vocabulary, and nothing else of rate-limit, is below it.
+const ALLOWED = { metrics: { 'rate-limit': '(?!tier-rates$)' } };
+
+const elements = LAYERS.flatMap(({ kind, groups }, layer) =>
+  groups.flatMap((group, rank) =>
+    group.map((name) => ({ name, kind, layer, rank, dir: DIRS[name] ?? name })),
+  ),
+);
+// A folder no rule names could import anything: every folder of src/ takes a place above.
+const unplaced = readdirSync(new URL('./src', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && !elements.some((e) => e.dir === entry.name))
+  .map((entry) => entry.name);
+if (unplaced.length)
+  throw new Error(`eslint.config.mjs: place src/${unplaced.join(', src/')} in LAYERS.`);
+
+const below = (a, b) => a.layer > b.layer || (a.layer === b.layer && a.rank > b.rank);
+
+function reason(from, to) {
+  const why = REASONS[`${from.name}>${to.name}`];
+  if (why) return why;
+  if (from.kind === 'infrastructure' && to.kind !== 'infrastructure')
+    return 'infrastructure imports no domain or edge folder';
+  if (to.kind === 'edge') return `${to.name} is an edge: it consumes the domain, never the reverse`;
+  if (from.layer === to.layer && from.rank === to.rank)
+    return `${from.name} and ${to.name} are peers: neither imports the other`;
+  return `${to.name} sits above ${from.name}: ${from.kind} folders import only what is below them`;
+}
+
+// An import of `to`'s folder from a file `depth` folders below src/, as written: relative paths.
+function importOf(from, to, depth) {
+  const tail = ALLOWED[from.name]?.[to.name] ?? '';
+  const inParent = to.dir.startsWith(`${from.dir}/`) && depth === from.dir.split('/').length;
+  const path = inParent
+    ? `\\./${to.dir.slice(from.dir.length + 1)}`
+    : `(?:\\.\\./){${depth}}${to.dir}`;
+  return `^${path}(?:/${tail}|$)`;
+}
+
+/** One block per folder and depth, since relative imports climb as many `../` as the file is deep. */
+const dependencyRules = elements.flatMap((from) => {
+  const forbidden = elements.filter((to) => to !== from && !below(from, to));
+  const inner = elements
+    .filter((e) => e.dir.startsWith(`${from.dir}/`))
+    .map((e) => `src/${e.dir}/**`);
+  return [0, 1, 2, 3].map((extra) => {
+    const depth = from.dir.split('/').length + extra;
+    return {
+      files: [`src/${from.dir}/${'*/'.repeat(extra)}*.ts`],
+      ignores: [...ROOTS, ...inner],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: forbidden.map((to) => ({
+              regex: importOf(from, to, depth),
+              message: `${from.name} must not import ${to.name}: ${reason(from, to)} (docs/ARCHITECTURE.md, "Dependency rules").`,
+            })),
+          },
+        ],
+      },
+    };
+  });
+});
 
 export default defineConfig(
   {
@@ -44,5 +150,6 @@ export default defineConfig(
       '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
+  ...dependencyRules,
   prettier,
 );
