@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { averageRate, recentRate } from '../batch-metrics';
-import { PROCESSING_MS_SO_FAR } from '../batch.sql';
 import { SentRateService } from '../sent-rate.service';
 import type { BatchStatus } from '../entities/batch.entity';
 import type { Priority } from '../../rate-limit/tier-rates';
@@ -9,6 +8,7 @@ import { BatchNotFound } from '../../errors/domain-error';
 import type { ProviderRateLimit } from '../../sms/sms-provider';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service';
 import type { BatchAnalyticsDto } from './analytics.dto';
+import { READ_BATCH, READ_RATE_STATS, READ_TIMELINE } from './analytics.sql';
 import { quantile } from './histogram';
 
 /** A batch that has processed longer than this gets its timeline per 10 s. */
@@ -47,32 +47,19 @@ export class AnalyticsService {
   ) {}
 
   async read(accountId: string, id: string): Promise<BatchAnalyticsDto> {
-    const [batch] = await this.dataSource.query<BatchRow[]>(
-      `SELECT priority, status, pending_count AS pending, completed_count AS completed,
-              segments_sent AS "segmentsSent", ${PROCESSING_MS_SO_FAR} AS "processingMs"
-       FROM batches WHERE id = $1 AND account_id = $2`,
-      [id, accountId],
-    );
+    const [batch] = await this.dataSource.query<BatchRow[]>(READ_BATCH, [id, accountId]);
     if (!batch) throw new BatchNotFound(id);
     const processingMs = Number(batch.processingMs);
     const resolution = processingMs <= PER_SECOND_UP_TO_MS ? 1 : 10;
     const processing = batch.status === 'processing';
     const [timeline, last10, last60, [stats], allottedRate] = await Promise.all([
       this.dataSource.query<{ t: Date; sent: number; failed: number; throttled: number }[]>(
-        `SELECT t, sent, failed, throttled FROM batch_timeline
-         WHERE batch_id = $1 AND resolution = $2 ORDER BY t`,
+        READ_TIMELINE,
         [id, resolution],
       ),
       this.sentRate.recent([id], 10),
       this.sentRate.recent([id], 60),
-      this.dataSource.query<StatsRow[]>(
-        `SELECT throttle_events AS "throttleEvents", paused_ms AS "pausedMs",
-                last_retry_after_ms AS "lastRetryAfterMs", last_rate_limit AS "lastRateLimit",
-                wait_max_ms AS "waitMaxMs", wait_histogram AS "waitHistogram",
-                latency_histogram AS "latencyHistogram"
-         FROM batch_rate_stats WHERE batch_id = $1`,
-        [id],
-      ),
+      this.dataSource.query<StatsRow[]>(READ_RATE_STATS, [id]),
       this.limiter.allottedRate(id, batch.priority).catch(() => null),
     ]);
     const recent = (sent: Map<string, number>, window: number) =>

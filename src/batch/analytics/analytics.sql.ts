@@ -1,5 +1,6 @@
 // The SQL that keeps a batch's rate analytics as results are written (the same transactions as
 // the message states and counters), so a read never scans messages.
+import { PROCESSING_MS_SO_FAR } from '../batch.sql';
 
 /**
  * A data-modifying CTE, named `${events}_timeline`, adding the rows of CTE `events` (batch_id, ts,
@@ -38,3 +39,24 @@ export const ADD_CALL_STATS = `
     latency_histogram = ARRAY(
       SELECT a + b FROM unnest(s.latency_histogram, excluded.latency_histogram) WITH ORDINALITY AS u(a, b, i)
       ORDER BY i)`;
+
+// What GET /api/batch/:id/analytics reads: the batch's counters, its timeline and its stats.
+
+/** The batch's tier, status, counters and processing time so far; $1 batch id, $2 account id. */
+export const READ_BATCH = `
+  SELECT priority, status, pending_count AS pending, completed_count AS completed,
+         segments_sent AS "segmentsSent", ${PROCESSING_MS_SO_FAR} AS "processingMs"
+  FROM batches WHERE id = $1 AND account_id = $2`;
+
+/** The batch's timeline at one resolution, oldest first; $1 batch id, $2 resolution in seconds. */
+export const READ_TIMELINE = `
+  SELECT t, sent, failed, throttled FROM batch_timeline
+  WHERE batch_id = $1 AND resolution = $2 ORDER BY t`;
+
+/** The batch's provider rate limits and limiter-wait and latency histograms; $1 batch id. */
+export const READ_RATE_STATS = `
+  SELECT throttle_events AS "throttleEvents", paused_ms AS "pausedMs",
+         last_retry_after_ms AS "lastRetryAfterMs", last_rate_limit AS "lastRateLimit",
+         wait_max_ms AS "waitMaxMs", wait_histogram AS "waitHistogram",
+         latency_histogram AS "latencyHistogram"
+  FROM batch_rate_stats WHERE batch_id = $1`;
