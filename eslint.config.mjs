@@ -35,7 +35,7 @@ const LAYERS = [
       ['batch'],
     ],
   },
-  { kind: 'edge', groups: [['monitoring', 'dashboard']] },
+  { kind: 'edge', groups: [['monitoring', 'dashboard', 'openapi']] },
 ];
 // Where a name is not a folder of src/: the error log is a read model of its own in src/errors/.
 const DIRS = { 'error-log': 'errors/error-log' };
