@@ -1,4 +1,4 @@
-// Retries with the simulator's scripted numbers (DESIGN.md), in fast motion.
+// Retries with the simulator's scripted numbers (README, "The simulated provider"), in fast motion.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { api, useApp } from './support/api';
 import { startApp } from './support/app-process';
@@ -18,7 +18,7 @@ const FAST = { ...FAST_DISPATCH, RATE_LIMIT_LOW: '5' };
 describe('retries and permanent failures', () => {
   const service = useApp(FAST);
 
-  it('each scripted number ends as DESIGN.md says, with its attempts', async () => {
+  it('each scripted number ends as the README says, with its attempts', async () => {
     const list = [...recipients(3), ...[0, 1, 2, 3, 4, 5, 6].map(scripted)];
     const created = await service.client
       .post('/api/batch', { text: TEMPLATE, recipients: list })

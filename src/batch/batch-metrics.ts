@@ -1,4 +1,4 @@
-// Progress metrics derived from a batch's counters (DESIGN.md, BatchStatus). Plain arithmetic.
+// Progress metrics derived from a batch's counters (README, "Rates"; docs/ARCHITECTURE.md, "Invariants"). Plain arithmetic.
 import type { BatchStatus } from './entities/batch.entity';
 
 /** messagesPerSecond looks this far back while a batch is processing. */

@@ -1,4 +1,4 @@
-// How the provider's ceiling is shared by the running batches (DESIGN.md, Rate limiting). Pure
+// How the provider's ceiling is shared by the running batches (README, "Rates"). Pure
 // code: the limiter's Lua script runs the same arithmetic (limiter.lua.ts), and this is its spec.
 import type { Priority } from './tier-rates';
 import { emissionIntervalUs } from './gcra';

@@ -1,4 +1,4 @@
-// How Salvo backs off when the provider says "too many" (DESIGN.md, Rate limiting): the provider
+// How Salvo backs off when the provider says "too many" (README, "Rates"): the provider
 // scope pauses for the advised time, and the effective ceiling drops and recovers (additive
 // increase, multiplicative decrease). Pure code; THROTTLE_LUA and REPORT_LUA run the same rules.
 import type { ProviderRateLimit } from '../sms/sms-provider';

@@ -1,5 +1,5 @@
 // The limiter's Redis scripts. Each decision is one atomic call on Redis's clock, so the limits
-// hold across every worker process (DESIGN.md invariant 3). The arithmetic mirrors pure code that
+// hold across every worker process (docs/ARCHITECTURE.md, "Invariants"). The arithmetic mirrors pure code that
 // is unit-tested: allotment.ts (sharing the ceiling), gcra.ts (spacing permits) and
 // backpressure.ts (the provider's pauses and the AIMD ceiling); test/limiter.e2e-spec.ts checks
 // the scripts against it on a real Redis.

@@ -1,6 +1,6 @@
 // Valid batches and recipients for tests and benchmarks.
 
-// 202 is left out: +1 202 555 0190-0197 are the simulator's scripted numbers (DESIGN.md).
+// 202 is left out: +1 202 555 0190-0197 are the simulator's scripted numbers (README, "The simulated provider").
 const AREA_CODES = [
   201, 229, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218, 219, 224, 225,
   228, 301, 302, 303, 304, 305, 307, 308, 309, 310, 312, 313, 314, 315, 316, 317, 318, 319, 320,
@@ -43,7 +43,7 @@ export function batchBody(
   return { text: TEMPLATE, recipients: recipients(count), ...overrides };
 }
 
-/** A recipient with one of the simulator's scripted numbers, +1202555019`last` (DESIGN.md). */
+/** A recipient with one of the simulator's scripted numbers, +1202555019`last` (README, "The simulated provider"). */
 export function scripted(last: number): RecipientInput {
   return { phoneNumber: `+1202555019${last}`, variables: { name: 'x', code: '1' } };
 }

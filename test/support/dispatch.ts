@@ -48,7 +48,7 @@ export const FAST_DISPATCH = {
   RETRY_MAX_DELAY_MS: '100',
 };
 
-/** DESIGN.md: total = pending + completed + failed + cancelled at every read. */
+/** docs/ARCHITECTURE.md, "Invariants": total = pending + completed + failed + cancelled at every read. */
 export function addsUp({ total, pending, completed, failed, cancelled }: Progress): boolean {
   return total === pending + completed + failed + cancelled;
 }

@@ -29,7 +29,7 @@ import { DispatchProducer, type QueueableBatch } from './dispatch.producer';
 import { DispatchRepository } from './dispatch.repository';
 
 /**
- * Invariant 1 of DESIGN.md: PostgreSQL is the truth, Redis only transport. Every
+ * docs/ARCHITECTURE.md, "Invariants": PostgreSQL is the truth, Redis only transport. Every
  * RECONCILE_INTERVAL_MS one worker (an advisory lock picks it) starts scheduled batches whose time
  * has come, re-queues processing batches with pending messages of which Redis holds no job (jobs
  * that failed for good), or all of them when Redis lost its data, cancels the expired claims of
