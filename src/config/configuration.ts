@@ -191,7 +191,9 @@ export const socketsConfig = registerAs('sockets', () => ({
   maxSocketsPerAccount: int(env(), 'MAX_SOCKETS_PER_ACCOUNT', 500, { min: 0, max: 1_000_000 }),
 }));
 
+/** The provider adapters, each registered by this name in src/sms/sms.module.ts. */
 export const SMS_PROVIDERS = ['simulated'] as const;
+export type SmsProviderName = (typeof SMS_PROVIDERS)[number];
 
 export const smsConfig = registerAs('sms', () => ({
   provider: oneOf(env(), 'SMS_PROVIDER', SMS_PROVIDERS, 'simulated'),

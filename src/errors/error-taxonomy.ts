@@ -1,5 +1,6 @@
-// What a provider's rejection means. The category names are part of the API (lastError.category,
-// the error log). Pure code: providers' codes in, one category out.
+// What a provider's rejection means to Salvo: the categories and what each one does. The category
+// names are part of the API (lastError.category, the error log). Each adapter maps its provider's
+// codes to these (src/sms/<provider>/).
 
 export const ERROR_CATEGORIES = [
   'invalid_number',
@@ -10,6 +11,7 @@ export const ERROR_CATEGORIES = [
   'timeout',
   'auth',
   'unknown',
+  'outcome_unknown',
 ] as const;
 export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
 
@@ -33,44 +35,10 @@ export const CATEGORY_POLICIES: Readonly<Record<ErrorCategory, CategoryPolicy>> 
   timeout: { retried: true, countsAsAttempt: true, maxAttempts: null, failsBatch: false },
   auth: { retried: false, countsAsAttempt: true, maxAttempts: null, failsBatch: true },
   unknown: { retried: true, countsAsAttempt: true, maxAttempts: 2, failsBatch: false },
+  // Whether the provider sent it cannot be known, and it does not honour idempotency keys: another
+  // call could send a second SMS (docs/DECISIONS.md, "Unknown outcomes").
+  outcome_unknown: { retried: false, countsAsAttempt: true, maxAttempts: null, failsBatch: false },
 };
-
-const BY_CODE: Readonly<Record<string, ErrorCategory>> = {
-  // The simulator (DESIGN.md) and Salvo's own codes.
-  SIM_INVALID_NUMBER: 'invalid_number',
-  SIM_OPTED_OUT: 'opted_out',
-  SIM_CONTENT_REJECTED: 'content_rejected',
-  SIM_RATE_LIMITED: 'rate_limited',
-  SIM_PROVIDER_ERROR: 'provider_error',
-  SIM_AUTH: 'auth',
-  TIMEOUT: 'timeout',
-  PROVIDER_UNREACHABLE: 'provider_error',
-  // Twilio (https://www.twilio.com/docs/api/errors), so its adapter only hands the code over.
-  '21211': 'invalid_number', // invalid 'To' phone number
-  '21214': 'invalid_number', // 'To' number cannot be reached
-  '21612': 'invalid_number', // cannot route to this number (e.g. a landline)
-  '21614': 'invalid_number', // 'To' number is not a valid mobile number
-  '21610': 'opted_out', // the recipient replied STOP
-  '30007': 'content_rejected', // message filtered by the carrier
-  '20429': 'rate_limited', // too many requests
-  '30001': 'rate_limited', // queue overflow: the sender's queue holds too much; slow down
-  '20003': 'auth', // authentication failed
-  '20500': 'provider_error', // internal server error
-};
-
-/**
- * The category of a rejection: by the provider's code, else by its HTTP status (429 rate limited,
- * 401/403 auth, 5xx provider error), else unknown (the raw code and text are kept by the caller).
- */
-export function categoryOf(code: string, httpStatus?: number): ErrorCategory {
-  const known = BY_CODE[code];
-  if (known) return known;
-  if (httpStatus === 429) return 'rate_limited';
-  if (httpStatus === 401 || httpStatus === 403) return 'auth';
-  if (httpStatus !== undefined && httpStatus >= 500 && httpStatus < 600) return 'provider_error';
-  if (/^5\d\d$/.test(code)) return 'provider_error'; // a bare HTTP 5xx handed over as the code
-  return 'unknown';
-}
 
 /**
  * Whether an answer in `category` is a failure for the error log, the error-rate guard and

@@ -42,6 +42,7 @@ describe('decideRetry', () => {
     ['unknown, 1st attempt', 'unknown', 1, 'retry'],
     ['unknown, 2nd attempt (its last)', 'unknown', 2, 'fail'],
     ['rate limited, whatever the count', 'rate_limited', 9, 'retry'],
+    ['an unknown outcome is final', 'outcome_unknown', 1, 'fail'],
   ])('%s: %s', (_case, category, attempts, action) => {
     expect(decideRetry(category, attempts, SETTINGS, TIMING, top).action).toBe(action);
   });

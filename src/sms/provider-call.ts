@@ -1,11 +1,19 @@
-// Calls a provider with Salvo's own timeout: no answer within PROVIDER_TIMEOUT_MS is a TIMEOUT.
+// Calls a provider with Salvo's own timeout and Salvo's rule for calls whose outcome is unknown.
+// The codes here are Salvo's, not a provider's: TIMEOUT, PROVIDER_UNREACHABLE, OUTCOME_UNKNOWN.
 import type { SendRequest, SendResult, SmsProvider } from './sms-provider';
 
 export const TIMEOUT_CODE = 'TIMEOUT';
+export const UNREACHABLE_CODE = 'PROVIDER_UNREACHABLE';
+export const OUTCOME_UNKNOWN_CODE = 'OUTCOME_UNKNOWN';
 
-export async function sendWithTimeout(
-  provider: SmsProvider,
-  request: SendRequest,
+/** The answer of an adapter that cannot tell whether the provider sent the message. */
+export function outcomeUnknown(message: string): SendResult {
+  return { accepted: false, category: 'outcome_unknown', code: OUTCOME_UNKNOWN_CODE, message };
+}
+
+/** `call`, answered within `timeoutMs`: no answer is a TIMEOUT, a throw PROVIDER_UNREACHABLE. */
+async function withTimeout(
+  call: () => Promise<SendResult>,
   timeoutMs: number,
 ): Promise<SendResult> {
   let timer: NodeJS.Timeout | undefined;
@@ -14,24 +22,61 @@ export async function sendWithTimeout(
       () =>
         resolve({
           accepted: false,
+          category: 'timeout',
           code: TIMEOUT_CODE,
           message: `The provider did not answer within ${timeoutMs} ms.`,
-          retryable: true,
         }),
       timeoutMs,
     );
   });
   try {
     return await Promise.race([
-      provider.send(request).catch((error: unknown): SendResult => ({
+      call().catch((error: unknown): SendResult => ({
         accepted: false,
-        code: 'PROVIDER_UNREACHABLE',
+        category: 'provider_error',
+        code: UNREACHABLE_CODE,
         message: error instanceof Error ? error.message : String(error),
-        retryable: true,
       })),
       timeout,
     ]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+export function sendWithTimeout(
+  provider: SmsProvider,
+  request: SendRequest,
+  timeoutMs: number,
+): Promise<SendResult> {
+  return withTimeout(() => provider.send(request), timeoutMs);
+}
+
+/** Whether the provider may have sent the message although Salvo heard no answer. */
+function isUnknownOutcome(result: SendResult): result is Extract<SendResult, { accepted: false }> {
+  return !result.accepted && (result.code === TIMEOUT_CODE || result.code === UNREACHABLE_CODE);
+}
+
+/**
+ * One provider call for a claimed message. A provider that honours idempotency keys is simply
+ * sent to: a repeat after a timeout, or after a worker died during its call (`reclaimed`), cannot
+ * send a second SMS. Any other goes to the adapter's `resolve` instead of a second send, and a
+ * resolution that itself gets no answer is OUTCOME_UNKNOWN (docs/DECISIONS.md, "Unknown outcomes").
+ */
+export async function callProvider(
+  provider: SmsProvider,
+  request: SendRequest,
+  { timeoutMs, reclaimed }: { timeoutMs: number; reclaimed: boolean },
+): Promise<SendResult> {
+  if (provider.idempotent) return sendWithTimeout(provider, request, timeoutMs);
+  if (!reclaimed) {
+    const result = await sendWithTimeout(provider, request, timeoutMs);
+    if (!isUnknownOutcome(result)) return result;
+  }
+  const resolved = await withTimeout(() => provider.resolve(request), timeoutMs);
+  return isUnknownOutcome(resolved)
+    ? outcomeUnknown(
+        `Whether the provider sent the message is unknown (${resolved.code}: ${resolved.message}); it is not sent again.`,
+      )
+    : resolved;
 }

@@ -1,4 +1,6 @@
-// The provider port (DESIGN.md): every SMS goes out through an implementation of this interface.
+// The provider port: every SMS goes out through an implementation of this interface. Each adapter
+// lives in its own folder under src/sms/ and is registered in sms.module.ts.
+import type { ErrorCategory } from '../errors/error-taxonomy';
 
 export interface ProviderRateLimit {
   limit: number;
@@ -15,19 +17,38 @@ export interface SendRequest {
   attempt: number;
 }
 
+/**
+ * A provider's answer. A rejection carries Salvo's category, mapped by the adapter from its own
+ * codes, so dispatch never reads a provider's codes; the raw code and text are kept for
+ * `lastError` and the error log.
+ */
 export type SendResult =
   | { accepted: true; providerMessageId: string; rateLimit?: ProviderRateLimit }
   | {
       accepted: false;
+      category: ErrorCategory;
       code: string;
       message: string;
-      retryable: boolean;
+      /** The provider's advice on when to call again (a Retry-After). */
       retryAfterMs?: number;
       rateLimit?: ProviderRateLimit;
     };
 
 export interface SmsProvider {
+  /**
+   * Whether a second send with one idempotency key never sends a second SMS. Only then does Salvo
+   * send again after a call whose outcome it does not know (a timeout, a worker that died during
+   * its call); otherwise it asks `resolve`.
+   */
+  readonly idempotent: boolean;
   send(request: SendRequest): Promise<SendResult>;
+  /**
+   * What became of a message whose last call's outcome is unknown, without ever sending it twice:
+   * a replay of its idempotency key where the provider has one, a lookup where the provider can be
+   * asked (and a send when the lookup proves nothing went out), else `OUTCOME_UNKNOWN`
+   * (`outcomeUnknown()` in provider-call.ts).
+   */
+  resolve(request: SendRequest): Promise<SendResult>;
 }
 
 export const SMS_PROVIDER = Symbol('SMS_PROVIDER');

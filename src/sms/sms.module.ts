@@ -1,14 +1,35 @@
-import { Module } from '@nestjs/common';
-import { SMS_PROVIDER } from './sms-provider';
+import { Module, type Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { smsConfig, type SmsConfig, type SmsProviderName } from '../config/configuration';
+import { SMS_PROVIDER, type SmsProvider } from './sms-provider';
 import { SimulatedSmsProvider } from './simulator/simulated-sms-provider';
-import { SimulatorLedger } from './simulator/simulator-ledger';
+import { SimulatorModule } from './simulator/simulator.module';
 
-/** The provider port and its adapters; SMS_PROVIDER picks one (only `simulated` so far). */
+interface SmsAdapter {
+  /** The adapter's own module (src/sms/<provider>/), which exports `adapter`. */
+  module: Type;
+  adapter: Type<SmsProvider>;
+}
+
+/**
+ * Every adapter, by its SMS_PROVIDER name: adding a provider is its folder plus one line here (and
+ * its name in SMS_PROVIDERS, where the variable is validated). Every adapter's module is loaded,
+ * so an adapter's constructor must not connect or check credentials; only the chosen one is used.
+ */
+const ADAPTERS: Readonly<Record<SmsProviderName, SmsAdapter>> = {
+  simulated: { module: SimulatorModule, adapter: SimulatedSmsProvider },
+};
+
+/** The provider port: SMS_PROVIDER chooses the adapter that every send goes through. */
 @Module({
+  imports: Object.values(ADAPTERS).map(({ module }) => module),
   providers: [
-    SimulatorLedger,
-    SimulatedSmsProvider,
-    { provide: SMS_PROVIDER, useExisting: SimulatedSmsProvider },
+    {
+      provide: SMS_PROVIDER,
+      inject: [smsConfig.KEY, ModuleRef],
+      useFactory: (config: SmsConfig, modules: ModuleRef): SmsProvider =>
+        modules.get(ADAPTERS[config.provider].adapter, { strict: false }),
+    },
   ],
   exports: [SMS_PROVIDER],
 })

@@ -38,6 +38,8 @@ export interface ClaimedMessage {
   token: number;
   /** Attempts made before this claim. */
   attempts: number;
+  /** Taken over from a worker whose lease ran out during its call: the outcome of that is unknown. */
+  reclaimed: boolean;
 }
 
 export interface MessageResult {
@@ -186,7 +188,7 @@ export class DispatchRepository {
       // FROM, the planner may rescan them per row; a rescan skips the rows this statement already
       // updated and locks the next ones, so the claim would take more than it has permits for.
       `WITH c AS MATERIALIZED (
-         SELECT seq FROM messages
+         SELECT seq, status = 'sending' AS reclaimed FROM messages
          WHERE batch_id = $1 AND seq >= $2 AND seq < $3
            AND ${CLAIMABLE}
          ORDER BY seq
@@ -200,7 +202,7 @@ export class DispatchRepository {
          AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing'
                        AND ${validFrom('b')} > now() - make_interval(secs => $6::double precision / 1000))
        RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token,
-                 m.attempts`,
+                 m.attempts, m.seq = ANY(ARRAY(SELECT seq FROM c WHERE reclaimed)) AS reclaimed`,
       [batchId, from, to, limit, this.config.claimLeaseMs, this.retry.validityMs],
     );
   }

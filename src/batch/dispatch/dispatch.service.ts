@@ -7,13 +7,13 @@ import {
   type RetryConfig,
   type SmsConfig,
 } from '../../config/configuration';
-import { CATEGORY_POLICIES, categoryOf } from '../../errors/error-taxonomy';
+import { CATEGORY_POLICIES } from '../../errors/error-taxonomy';
 import { decideRetry } from '../../errors/retry-policy';
 import { MetricsService } from '../../metrics/metrics.service';
 import type { CallObservation } from '../analytics/call-stats';
 import { BatchEvents } from '../events/batch-events';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service';
-import { sendWithTimeout } from '../../sms/provider-call';
+import { callProvider } from '../../sms/provider-call';
 import { SMS_PROVIDER, type SendResult, type SmsProvider } from '../../sms/sms-provider';
 import { parseTemplate, renderStoredMessage, type ParsedTemplate } from '../../template/template';
 import { BatchStatusCache } from './batch-status.cache';
@@ -166,7 +166,7 @@ export class DispatchService {
               if (!sent) unsent.push(message);
             })
             .catch((error: Error) => {
-              // Left claimed: the lease runs out and the message is sent again, same idempotency key.
+              // Left claimed: the lease runs out and the message is claimed again (callProvider).
               this.logger.error(
                 `Sending message ${message.id} failed: ${error.message}`,
                 error.stack,
@@ -202,7 +202,7 @@ export class DispatchService {
     if (delayMs >= 1) await sleep(delayMs);
     if ((await this.statuses.get(batch.id)) !== 'processing' || this.expired(batch)) return false;
     const calledAt = performance.now();
-    const result = await sendWithTimeout(
+    const result = await callProvider(
       this.provider,
       {
         messageId: message.id,
@@ -211,7 +211,7 @@ export class DispatchService {
         body: renderStoredMessage(template, message.variables),
         attempt: message.token,
       },
-      this.sms.timeoutMs,
+      { timeoutMs: this.sms.timeoutMs, reclaimed: message.reclaimed },
     );
     const latencyMs = performance.now() - calledAt;
     const throttle = await this.observe(result);
@@ -243,7 +243,7 @@ export class DispatchService {
   private async observe(result: SendResult): Promise<CallObservation['throttle']> {
     let throttle: CallObservation['throttle'] = null;
     try {
-      if (!result.accepted && categoryOf(result.code) === 'rate_limited') {
+      if (!result.accepted && result.category === 'rate_limited') {
         const { pausedMs } = await this.limiter.throttled(result.retryAfterMs);
         throttle = { pausedMs, retryAfterMs: result.retryAfterMs ?? null };
       }
@@ -281,7 +281,7 @@ export class DispatchService {
         failsBatch: null,
       };
     }
-    const category = categoryOf(result.code);
+    const { category } = result;
     const counted = CATEGORY_POLICIES[category].countsAsAttempt;
     const now = base.at.getTime();
     const decision = decideRetry(category, message.attempts + (counted ? 1 : 0), this.retry, {

@@ -9,6 +9,7 @@ import {
 } from '../../config/configuration';
 import { REDIS, redisKey } from '../../redis/redis.module';
 import type { ProviderRateLimit, SendRequest, SendResult, SmsProvider } from '../sms-provider';
+import { SIMULATOR_CODES } from './simulator-codes';
 import { isScripted, scriptedOutcome } from './simulator-script';
 import { SimulatorLedger } from './simulator-ledger';
 
@@ -22,12 +23,15 @@ return {count, tonumber(time[2])}
 `;
 
 /**
- * The default provider: answers like a real one (DESIGN.md, the simulator table), honours the
+ * The default provider: answers like a real one (README, "The simulated provider"), honours the
  * idempotency key, and records what it accepted in PostgreSQL, which is how tests prove that every
  * message was accepted exactly once.
  */
 @Injectable()
 export class SimulatedSmsProvider implements SmsProvider {
+  /** Its ledger accepts an idempotency key once; a repeat answers the first acceptance. */
+  readonly idempotent = true;
+
   constructor(
     private readonly ledger: SimulatorLedger,
     @Inject(REDIS) private readonly redis: Redis,
@@ -42,9 +46,9 @@ export class SimulatedSmsProvider implements SmsProvider {
     if (rateLimit && rateLimit.remaining < 0) {
       return {
         accepted: false,
+        category: SIMULATOR_CODES.SIM_RATE_LIMITED,
         code: 'SIM_RATE_LIMITED',
         message: `More than ${rateLimit.limit} messages in this second.`,
-        retryable: true,
         retryAfterMs: rateLimit.resetMs,
         rateLimit: { ...rateLimit, remaining: 0 },
       };
@@ -57,12 +61,12 @@ export class SimulatedSmsProvider implements SmsProvider {
         await this.ledger.countCall(request.idempotencyKey),
       );
       if (outcome.kind === 'reject') {
-        const { code, message, retryable, retryAfterMs } = outcome;
+        const { code, message, retryAfterMs } = outcome;
         return {
           accepted: false,
+          category: SIMULATOR_CODES[code],
           code,
           message,
-          retryable,
           ...(retryAfterMs ? { retryAfterMs } : {}),
           ...limits,
         };
@@ -74,9 +78,9 @@ export class SimulatedSmsProvider implements SmsProvider {
     } else if (failureRate > 0 && Math.random() < failureRate) {
       return {
         accepted: false,
+        category: SIMULATOR_CODES.SIM_PROVIDER_ERROR,
         code: 'SIM_PROVIDER_ERROR',
         message: 'Random transient failure.',
-        retryable: true,
         ...limits,
       };
     }
@@ -87,6 +91,11 @@ export class SimulatedSmsProvider implements SmsProvider {
       request.body,
     );
     return { accepted: true, providerMessageId, ...limits };
+  }
+
+  /** A replay: the ledger answers the first acceptance of the key and sends nothing new. */
+  resolve(request: SendRequest): Promise<SendResult> {
+    return this.send(request);
   }
 
   /**

@@ -1,37 +1,30 @@
-// The simulator's scripted numbers (DESIGN.md): their outcome depends on how many calls the
-// simulator has seen for the message, not on Salvo's attempt counter.
+// The simulator's scripted numbers (README, "The simulated provider"): their outcome depends on how
+// many calls the simulator has seen for the message, not on Salvo's attempt counter.
+import type { SimulatorCode } from './simulator-codes';
 
 export type ScriptedOutcome =
   | { kind: 'accept' }
-  | { kind: 'reject'; code: string; message: string; retryable: boolean; retryAfterMs?: number }
+  | { kind: 'reject'; code: SimulatorCode; message: string; retryAfterMs?: number }
   | { kind: 'hang' };
 
-const reject = (
-  code: string,
-  message: string,
-  retryable: boolean,
-  retryAfterMs?: number,
-): ScriptedOutcome => ({
+const reject = (code: SimulatorCode, message: string, retryAfterMs?: number): ScriptedOutcome => ({
   kind: 'reject',
   code,
   message,
-  retryable,
   ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
 });
 
 const SCRIPTS: Readonly<Record<string, (call: number) => ScriptedOutcome>> = {
-  '+12025550190': () => reject('SIM_INVALID_NUMBER', 'The number cannot receive SMS.', false),
-  '+12025550191': () => reject('SIM_OPTED_OUT', 'The recipient opted out.', false),
+  '+12025550190': () => reject('SIM_INVALID_NUMBER', 'The number cannot receive SMS.'),
+  '+12025550191': () => reject('SIM_OPTED_OUT', 'The recipient opted out.'),
   '+12025550192': (call) =>
-    call <= 2
-      ? reject('SIM_PROVIDER_ERROR', 'Temporary provider error.', true)
-      : { kind: 'accept' },
+    call <= 2 ? reject('SIM_PROVIDER_ERROR', 'Temporary provider error.') : { kind: 'accept' },
   '+12025550193': (call) =>
-    call === 1 ? reject('SIM_RATE_LIMITED', 'Too many requests.', true, 1000) : { kind: 'accept' },
+    call === 1 ? reject('SIM_RATE_LIMITED', 'Too many requests.', 1000) : { kind: 'accept' },
   '+12025550194': (call) => (call === 1 ? { kind: 'hang' } : { kind: 'accept' }),
-  '+12025550195': () => reject('SIM_PROVIDER_ERROR', 'Temporary provider error.', true),
-  '+12025550196': () => reject('SIM_CONTENT_REJECTED', 'The carrier filtered the content.', false),
-  '+12025550197': () => reject('SIM_AUTH', 'The credentials were rejected.', false),
+  '+12025550195': () => reject('SIM_PROVIDER_ERROR', 'Temporary provider error.'),
+  '+12025550196': () => reject('SIM_CONTENT_REJECTED', 'The carrier filtered the content.'),
+  '+12025550197': () => reject('SIM_AUTH', 'The credentials were rejected.'),
 };
 
 export function isScripted(phoneNumber: string): boolean {
