@@ -1,0 +1,223 @@
+// What dispatch does with each kind of answer, on the real PostgreSQL with a scripted provider.
+import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
+import {
+  accepted,
+  batchOf,
+  FakeProvider,
+  insertBatch,
+  messagesOf,
+  newTestDispatch,
+  rejected,
+} from './support/test-dispatch';
+
+const A = '+12015550100';
+const B = '+12015550101';
+const C = '+12015550102';
+
+describe('DispatchService', () => {
+  let db: MigratedDatabase;
+
+  beforeAll(async () => {
+    db = await createMigratedDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it('accepted: the message is sent with the provider id, and the batch completes', async () => {
+    const dispatch = newTestDispatch(db, {
+      provider: new FakeProvider().answer(A, accepted('P-42')),
+    });
+    const batch = await insertBatch(db, [{ phoneNumber: A }]);
+    await dispatch.run(batch);
+    expect(await messagesOf(db, batch.id)).toMatchObject([
+      { status: 'sent', attempts: 1, providerMessageId: 'P-42', lastError: null },
+    ]);
+    expect(await batchOf(db, batch.id)).toMatchObject({ status: 'completed', completed: 1 });
+  });
+
+  it.each([
+    ['invalid_number', 'X_INVALID'],
+    ['opted_out', 'X_STOPPED'],
+    ['content_rejected', 'X_FILTERED'],
+  ] as const)(
+    '%s: failed at once with its lastError, never tried again',
+    async (category, code) => {
+      const provider = new FakeProvider().answer(A, rejected(category, code));
+      const dispatch = newTestDispatch(db, { provider });
+      const batch = await insertBatch(db, [{ phoneNumber: A }]);
+      await dispatch.run(batch);
+      expect(await messagesOf(db, batch.id)).toMatchObject([
+        {
+          status: 'failed',
+          attempts: 1,
+          nextAttemptAt: null,
+          lastError: { category, code, message: `The fake provider says ${code}.` },
+        },
+      ]);
+      expect(provider.sent).toHaveLength(1);
+      expect(await batchOf(db, batch.id)).toMatchObject({ status: 'failed', failed: 1 });
+    },
+  );
+
+  it('rate_limited: pending again after at least Retry-After, no attempt counted, the limiter told', async () => {
+    const provider = new FakeProvider().answer(A, rejected('rate_limited', 'X_429', 5_000));
+    const dispatch = newTestDispatch(db, { provider, retry: { baseDelayMs: 10 } });
+    const batch = await insertBatch(db, [{ phoneNumber: A }]);
+    const before = Date.now();
+    await dispatch.run(batch);
+    const [message] = await messagesOf(db, batch.id);
+    expect(message).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(message.lastError).toMatchObject({ category: 'rate_limited', code: 'X_429' });
+    expect(message.nextAttemptAt!.getTime()).toBeGreaterThanOrEqual(before + 5_000);
+    expect(message.nextAttemptAt!.getTime()).toBeLessThan(Date.now() + 5_000 + 10);
+    expect(dispatch.limiter.throttles).toEqual([5_000]);
+  });
+
+  it.each([
+    ['provider_error', rejected('provider_error', 'X_503')],
+    ['timeout', 'hang' as const],
+  ])('%s: retried with backoff, an attempt counted', async (category, answer) => {
+    const provider = new FakeProvider().answer(A, answer);
+    const dispatch = newTestDispatch(db, { provider, retry: { baseDelayMs: 60_000 } });
+    const batch = await insertBatch(db, [{ phoneNumber: A }]);
+    const before = Date.now();
+    await dispatch.run(batch);
+    const [message] = await messagesOf(db, batch.id);
+    expect(message).toMatchObject({ status: 'pending', attempts: 1, lastError: { category } });
+    // The first retry waits a random share of RETRY_BASE_DELAY_MS (full jitter).
+    expect(message.nextAttemptAt!.getTime()).toBeGreaterThanOrEqual(before);
+    expect(message.nextAttemptAt!.getTime()).toBeLessThan(Date.now() + 60_000);
+    expect(provider.resolved).toEqual([]);
+  });
+
+  it.each([
+    ['provider_error', rejected('provider_error', 'X_503')],
+    ['timeout', 'hang' as const],
+  ])('%s: fails on the last allowed attempt', async (category, answer) => {
+    const provider = new FakeProvider().answer(A, answer);
+    const dispatch = newTestDispatch(db, { provider, retry: { maxAttempts: 3 } });
+    const batch = await insertBatch(db, [{ phoneNumber: A, attempts: 2 }]);
+    await dispatch.run(batch);
+    expect(await messagesOf(db, batch.id)).toMatchObject([
+      { status: 'failed', attempts: 3, nextAttemptAt: null, lastError: { category } },
+    ]);
+  });
+
+  it('unknown: retried once, failed on its second attempt', async () => {
+    const provider = new FakeProvider()
+      .answer(A, rejected('unknown', 'X_HUH'))
+      .answer(B, rejected('unknown', 'X_HUH'));
+    const dispatch = newTestDispatch(db, { provider });
+    const batch = await insertBatch(db, [{ phoneNumber: A }, { phoneNumber: B, attempts: 1 }]);
+    await dispatch.run(batch);
+    expect(await messagesOf(db, batch.id)).toMatchObject([
+      { status: 'pending', attempts: 1, lastError: { category: 'unknown' } },
+      { status: 'failed', attempts: 2, lastError: { category: 'unknown' } },
+    ]);
+  });
+
+  it('auth: the batch fails with the code in its reason, and what was not sent is cancelled', async () => {
+    const provider = new FakeProvider().answer(A, rejected('auth', 'X_401'));
+    const dispatch = newTestDispatch(db, { provider });
+    // B waits for a retry, so it is still pending when A's answer fails the batch.
+    const batch = await insertBatch(db, [{ phoneNumber: A }, { phoneNumber: B }]);
+    await db.dataSource.query(
+      `UPDATE messages SET next_attempt_at = now() + interval '1 hour' WHERE batch_id = $1 AND seq = 1`,
+      [batch.id],
+    );
+    await dispatch.run(batch);
+    expect((await messagesOf(db, batch.id)).map((m) => m.status)).toEqual(['failed', 'cancelled']);
+    const row = await batchOf(db, batch.id);
+    expect(row).toMatchObject({ status: 'failed', failed: 1, cancelled: 1, pending: 0 });
+    expect(row.failureReason).toContain('X_401');
+  });
+
+  describe('an outcome Salvo does not know', () => {
+    it('idempotent provider: a timeout is retried with the same key, never resolved', async () => {
+      const provider = new FakeProvider(true).answer(A, 'hang');
+      const dispatch = newTestDispatch(db, { provider, retry: { baseDelayMs: 1 } });
+      const batch = await insertBatch(db, [{ phoneNumber: A }]);
+      await dispatch.run(batch);
+      expect(await messagesOf(db, batch.id)).toMatchObject([
+        { status: 'pending', lastError: { category: 'timeout', code: 'TIMEOUT' } },
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await dispatch.run(batch);
+      expect(await messagesOf(db, batch.id)).toMatchObject([{ status: 'sent', attempts: 2 }]);
+      expect(provider.sent.map((r) => r.idempotencyKey)).toEqual([
+        provider.sent[0].idempotencyKey,
+        provider.sent[0].idempotencyKey,
+      ]);
+      expect(provider.resolved).toEqual([]);
+    });
+
+    it('idempotent provider: an expired sending claim is sent again', async () => {
+      const provider = new FakeProvider(true);
+      const dispatch = newTestDispatch(db, { provider });
+      const batch = await insertBatch(db, [{ phoneNumber: A, status: 'sending' }]);
+      await dispatch.run(batch);
+      expect(provider.sent).toHaveLength(1);
+      expect(provider.resolved).toEqual([]);
+      expect(await messagesOf(db, batch.id)).toMatchObject([{ status: 'sent' }]);
+    });
+
+    it('other providers: a timeout goes to resolve, whose answer is written', async () => {
+      const provider = new FakeProvider(false)
+        .answer(A, 'hang')
+        .resolveAs(A, accepted('P-FOUND'))
+        .answer(B, 'hang')
+        .resolveAs(B, rejected('invalid_number', 'X_INVALID'));
+      const dispatch = newTestDispatch(db, { provider });
+      const batch = await insertBatch(db, [{ phoneNumber: A }, { phoneNumber: B }]);
+      await dispatch.run(batch);
+      expect(await messagesOf(db, batch.id)).toMatchObject([
+        { status: 'sent', providerMessageId: 'P-FOUND', attempts: 1 },
+        { status: 'failed', lastError: { category: 'invalid_number' } },
+      ]);
+      expect(provider.sent).toHaveLength(2);
+      expect(provider.resolved).toHaveLength(2);
+    });
+
+    it('other providers: an unresolved timeout is OUTCOME_UNKNOWN, final, never sent again', async () => {
+      const provider = new FakeProvider(false)
+        .answer(A, 'hang')
+        .resolveAs(A, 'hang')
+        .answer(B, 'hang')
+        .resolveAs(B, rejected('outcome_unknown', 'OUTCOME_UNKNOWN'));
+      const dispatch = newTestDispatch(db, { provider, retry: { baseDelayMs: 1 } });
+      const batch = await insertBatch(db, [{ phoneNumber: A }, { phoneNumber: B }]);
+      await dispatch.run(batch);
+      expect(await messagesOf(db, batch.id)).toMatchObject([
+        {
+          status: 'failed',
+          attempts: 1,
+          nextAttemptAt: null,
+          lastError: { category: 'outcome_unknown', code: 'OUTCOME_UNKNOWN' },
+        },
+        { status: 'failed', lastError: { category: 'outcome_unknown' } },
+      ]);
+      await dispatch.run(batch);
+      expect(provider.sent).toHaveLength(2);
+      expect(await batchOf(db, batch.id)).toMatchObject({ status: 'failed', failed: 2 });
+    });
+
+    it('other providers: an expired sending claim is resolved, not sent', async () => {
+      const provider = new FakeProvider(false)
+        .resolveAs(A, accepted('P-FOUND'))
+        .resolveAs(B, rejected('outcome_unknown', 'OUTCOME_UNKNOWN'));
+      const dispatch = newTestDispatch(db, { provider });
+      const batch = await insertBatch(db, [
+        { phoneNumber: A, status: 'sending' },
+        { phoneNumber: B, status: 'sending' },
+        { phoneNumber: C },
+      ]);
+      await dispatch.run(batch);
+      expect(provider.sent.map((r) => r.to)).toEqual([C]);
+      expect(provider.resolved.map((r) => r.to)).toEqual([A, B]);
+      expect(await messagesOf(db, batch.id)).toMatchObject([
+        { status: 'sent', providerMessageId: 'P-FOUND' },
+        { status: 'failed', lastError: { category: 'outcome_unknown' } },
+        { status: 'sent' },
+      ]);
+    });
+  });
+});

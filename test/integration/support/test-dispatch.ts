@@ -1,0 +1,264 @@
+// DispatchService on a migrated database with fakes around it: a provider scripted per call, an
+// in-memory producer, a limiter that grants every permit at once. One line builds it:
+// `newTestDispatch(db, { provider })`.
+import {
+  dispatchConfig,
+  errorRateConfig,
+  retryConfig,
+  smsConfig,
+  type RetryConfig,
+} from '../../../src/config/configuration';
+import type { BatchService } from '../../../src/batch/batch.service';
+import { BatchStatusCache } from '../../../src/batch/dispatch/batch-status.cache';
+import type { ChunkJob } from '../../../src/batch/dispatch/dispatch.jobs';
+import type { DispatchProducer } from '../../../src/batch/dispatch/dispatch.producer';
+import { DispatchRepository } from '../../../src/batch/dispatch/dispatch.repository';
+import { DispatchService } from '../../../src/batch/dispatch/dispatch.service';
+import { ResultWriter } from '../../../src/batch/dispatch/result-writer.service';
+import type { BatchEvents } from '../../../src/monitoring/events/batch-events.service';
+import type { MetricsService } from '../../../src/monitoring/metrics/metrics.service';
+import type { RateLimiter } from '../../../src/rate-limit/rate-limiter.service';
+import type { SendRequest, SendResult, SmsProvider } from '../../../src/sms/sms-provider';
+import type { MigratedDatabase } from './migrated-database';
+
+/** A scripted answer: a result, or `hang` for a call that never answers. */
+export type Answer = SendResult | 'hang';
+
+export const accepted = (providerMessageId = 'P-1'): SendResult => ({
+  accepted: true,
+  providerMessageId,
+});
+
+export const rejected = (
+  category: Extract<SendResult, { accepted: false }>['category'],
+  code: string,
+  retryAfterMs?: number,
+): SendResult => ({
+  accepted: false,
+  category,
+  code,
+  message: `The fake provider says ${code}.`,
+  ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+});
+
+/**
+ * A provider scripted per call: each number answers its queued answers in order, then accepts.
+ * It records every send and every resolve.
+ */
+export class FakeProvider implements SmsProvider {
+  readonly sent: SendRequest[] = [];
+  readonly resolved: SendRequest[] = [];
+  private readonly sends = new Map<string, Answer[]>();
+  private readonly resolutions = new Map<string, Answer[]>();
+
+  constructor(readonly idempotent = true) {}
+
+  /** The answers of the next sends to `to`, one per call. */
+  answer(to: string, ...answers: Answer[]): this {
+    this.sends.set(to, [...(this.sends.get(to) ?? []), ...answers]);
+    return this;
+  }
+
+  /** The answers of the next resolutions for `to`. */
+  resolveAs(to: string, ...answers: Answer[]): this {
+    this.resolutions.set(to, [...(this.resolutions.get(to) ?? []), ...answers]);
+    return this;
+  }
+
+  send(request: SendRequest): Promise<SendResult> {
+    this.sent.push(request);
+    return play(this.sends.get(request.to)?.shift());
+  }
+
+  resolve(request: SendRequest): Promise<SendResult> {
+    this.resolved.push(request);
+    return play(this.resolutions.get(request.to)?.shift());
+  }
+}
+
+function play(answer: Answer | undefined): Promise<SendResult> {
+  if (answer === 'hang') return new Promise(() => {});
+  return Promise.resolve(answer ?? accepted());
+}
+
+/** What dispatch asked of the queue, in order. */
+export class InMemoryProducer {
+  readonly calls: {
+    kind: 'continueAt' | 'advance' | 'recheckAfter';
+    job: ChunkJob;
+    arg?: number;
+  }[] = [];
+
+  continueAt(_priority: string, job: ChunkJob, from: number): Promise<void> {
+    this.calls.push({ kind: 'continueAt', job, arg: from });
+    return Promise.resolve();
+  }
+
+  advance(_priority: string, job: ChunkJob): Promise<void> {
+    this.calls.push({ kind: 'advance', job });
+    return Promise.resolve();
+  }
+
+  recheckAfter(_priority: string, job: ChunkJob, delayMs: number): Promise<void> {
+    this.calls.push({ kind: 'recheckAfter', job, arg: delayMs });
+    return Promise.resolve();
+  }
+}
+
+/** Grants every permit now; records the provider's rate-limit signals it is given. */
+export class GrantingLimiter {
+  readonly throttles: (number | undefined)[] = [];
+
+  acquire(_batchId: string, _priority: string, want: number) {
+    const now = Date.now();
+    return Promise.resolve({
+      count: want,
+      atMs: Array<number>(want).fill(now),
+      delaysMs: Array<number>(want).fill(0),
+      waitMs: 0,
+      allottedRate: 1000,
+    });
+  }
+
+  throttled(retryAfterMs: number | undefined) {
+    this.throttles.push(retryAfterMs);
+    return Promise.resolve({ pausedMs: retryAfterMs ?? 0, ceiling: 1000 });
+  }
+
+  reported(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+export interface TestDispatchOptions {
+  provider?: FakeProvider;
+  retry?: Partial<RetryConfig>;
+  /** PROVIDER_TIMEOUT_MS; short, so a hanging call times out quickly. */
+  timeoutMs?: number;
+}
+
+export function newTestDispatch(
+  db: MigratedDatabase,
+  {
+    provider = new FakeProvider(),
+    retry: retryOverrides = {},
+    timeoutMs = 100,
+  }: TestDispatchOptions = {},
+) {
+  const retry = { ...retryConfig(), ...retryOverrides };
+  const dispatch = { ...dispatchConfig(), flushIntervalMs: 10 };
+  const repository = new DispatchRepository(db.dataSource, dispatch, retry, errorRateConfig());
+  const events = { progressed: () => {}, errorAppeared: () => {} } as unknown as BatchEvents;
+  const batches = { announce: () => Promise.resolve() } as unknown as BatchService;
+  const producer = new InMemoryProducer();
+  const limiter = new GrantingLimiter();
+  const service = new DispatchService(
+    repository,
+    producer as unknown as DispatchProducer,
+    limiter as unknown as RateLimiter,
+    new ResultWriter(repository, batches, events, dispatch),
+    new BatchStatusCache(repository),
+    events,
+    { sendObserved: () => {} } as unknown as MetricsService,
+    provider,
+    { ...smsConfig(), timeoutMs },
+    retry,
+  );
+  return {
+    service,
+    provider,
+    producer,
+    limiter,
+    /** One chunk job over the whole batch, as the queue would run it. */
+    run: (batch: { id: string; total: number }) =>
+      service.processChunk({
+        batchId: batch.id,
+        generation: 0,
+        total: batch.total,
+        size: batch.total,
+        lanes: 1,
+        chunk: 0,
+        from: 0,
+      }),
+  };
+}
+
+export interface MessageSeed {
+  phoneNumber: string;
+  status?: 'pending' | 'sending';
+  attempts?: number;
+  /** For `sending`: its claim ran out this long ago (a worker died during its call). */
+  claimExpiredMsAgo?: number;
+}
+
+/** A processing batch of the given messages, inserted directly. */
+export async function insertBatch(
+  db: MigratedDatabase,
+  seeds: readonly MessageSeed[],
+): Promise<{ id: string; total: number }> {
+  const [{ id: accountId }] = await db.dataSource.query<{ id: string }[]>(
+    `INSERT INTO accounts (name) VALUES ('dispatch spec') RETURNING id`,
+  );
+  const [{ id }] = await db.dataSource.query<{ id: string }[]>(
+    `INSERT INTO batches (id, account_id, text, variables, priority, status, auto_start, total,
+                          pending_count, segments, encodings, started_at, valid_from)
+     VALUES (gen_random_uuid(), $1, 'Hello', '{}', 'normal', 'processing', true, $2::int, $2, $2,
+             '{gsm7}', now(), now())
+     RETURNING id`,
+    [accountId, seeds.length],
+  );
+  await db.dataSource.query(
+    `INSERT INTO messages (batch_id, seq, id, phone_number, variables, status, attempts, segments,
+                           claimed_until)
+     SELECT $1, s.seq - 1, gen_random_uuid(), s.phone, '{}', s.status, s.attempts, 1,
+            CASE WHEN s.status = 'sending' THEN now() - make_interval(secs => s.ago / 1000.0) END
+     FROM unnest($2::text[], $3::text[], $4::int[], $5::int[]) WITH ORDINALITY
+       AS s(phone, status, attempts, ago, seq)`,
+    [
+      id,
+      seeds.map((s) => s.phoneNumber),
+      seeds.map((s) => s.status ?? 'pending'),
+      seeds.map((s) => s.attempts ?? 0),
+      seeds.map((s) => s.claimExpiredMsAgo ?? 1000),
+    ],
+  );
+  return { id, total: seeds.length };
+}
+
+export interface StoredMessage {
+  phoneNumber: string;
+  status: string;
+  attempts: number;
+  providerMessageId: string | null;
+  lastError: { category: string; code: string; message: string } | null;
+  nextAttemptAt: Date | null;
+}
+
+export async function messagesOf(db: MigratedDatabase, batchId: string): Promise<StoredMessage[]> {
+  return db.dataSource.query<StoredMessage[]>(
+    `SELECT phone_number AS "phoneNumber", status, attempts,
+            provider_message_id AS "providerMessageId", last_error AS "lastError",
+            next_attempt_at AS "nextAttemptAt"
+     FROM messages WHERE batch_id = $1 ORDER BY seq`,
+    [batchId],
+  );
+}
+
+export async function batchOf(db: MigratedDatabase, batchId: string) {
+  const [row] = await db.dataSource.query<
+    {
+      status: string;
+      failureReason: string | null;
+      pending: number;
+      completed: number;
+      failed: number;
+      cancelled: number;
+    }[]
+  >(
+    `SELECT status, failure_reason AS "failureReason", pending_count AS pending,
+            completed_count AS completed, failed_count AS failed, cancelled_count AS cancelled
+     FROM batches WHERE id = $1`,
+    [batchId],
+  );
+  return row;
+}
