@@ -1,0 +1,166 @@
+// What every provider adapter must do, whatever its provider: one suite, one harness per adapter
+// that can script each scenario (the simulator has scripted numbers; a fake Twilio on loopback or a
+// test SMSC can be told what to answer). A new adapter adds its harness to ADAPTERS.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Redis from 'ioredis';
+import { redisConfig, smsConfig } from '../../src/config/configuration';
+import type { ErrorCategory } from '../../src/errors/error-taxonomy';
+import { sendWithTimeout } from '../../src/sms/provider-call';
+import type { SendRequest, SendResult, SmsProvider } from '../../src/sms/sms-provider';
+import { SimulatedSmsProvider } from '../../src/sms/simulator/simulated-sms-provider';
+import { SimulatorLedger } from '../../src/sms/simulator/simulator-ledger';
+import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
+
+/** What a harness can make its provider do with a request. */
+type Scenario = 'accept' | 'reject-permanently' | 'reject-transiently' | 'rate-limit' | 'time-out';
+
+interface AdapterHarness {
+  adapter: SmsProvider;
+  /** PROVIDER_TIMEOUT_MS for this harness's calls. */
+  timeoutMs: number;
+  /** A new message (its own idempotency key) that the provider will answer as `scenario` says. */
+  request(scenario: Scenario): SendRequest;
+  /** How many SMS the provider really sent for this message (its fake's or its ledger's count). */
+  sentCount(request: SendRequest): Promise<number>;
+  /** Waits until calls the adapter has given up on have ended at the provider too. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const ADAPTERS: [string, () => Promise<AdapterHarness>][] = [['simulated', simulatorHarness]];
+
+/** The simulator's scripted numbers (README, "The simulated provider") on a migrated database. */
+async function simulatorHarness(): Promise<AdapterHarness> {
+  const db: MigratedDatabase = await createMigratedDatabase();
+  const timeoutMs = 200;
+  const numbers: Record<Scenario, string> = {
+    accept: '+12015550100',
+    'reject-permanently': '+12025550190',
+    'reject-transiently': '+12025550195',
+    'rate-limit': '+12025550193',
+    'time-out': '+12025550194',
+  };
+  const sms = {
+    ...smsConfig(),
+    timeoutMs,
+    simulator: { latencyMs: 0, failureRate: 0, maxMps: 0 },
+  };
+  // Redis counts calls only under SIMULATOR_MAX_MPS, which is 0 here.
+  const noRedis = {} as Redis;
+  return {
+    adapter: new SimulatedSmsProvider(
+      new SimulatorLedger(db.dataSource),
+      noRedis,
+      sms,
+      redisConfig(),
+    ),
+    timeoutMs,
+    request: (scenario) => {
+      const id = randomUUID();
+      // A text of its own: the ledger then shows any second SMS, whatever key it went under.
+      return {
+        messageId: id,
+        idempotencyKey: id,
+        to: numbers[scenario],
+        body: `Hi ${id}`,
+        attempt: 1,
+      };
+    },
+    async sentCount({ body }) {
+      const [{ count }] = await db.dataSource.query<{ count: number }[]>(
+        `SELECT count(*)::int AS count FROM simulator_ledger WHERE body = $1`,
+        [body],
+      );
+      return count;
+    },
+    // A hanging scripted call answers 100 ms after the caller's timeout.
+    settle: () => sleep(timeoutMs + 300),
+    close: () => db.drop(),
+  };
+}
+
+const PERMANENT: readonly ErrorCategory[] = ['invalid_number', 'opted_out', 'content_rejected'];
+
+function rejection(result: SendResult) {
+  if (result.accepted) throw new Error(`Expected a rejection, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+describe.each(ADAPTERS)('the %s adapter', (_name, createHarness) => {
+  let harness: AdapterHarness;
+  const send = (request: SendRequest) =>
+    sendWithTimeout(harness.adapter, request, harness.timeoutMs);
+
+  beforeAll(async () => {
+    harness = await createHarness();
+  });
+  afterAll(() => harness.close());
+
+  it('accepts: a provider message id, one SMS', async () => {
+    const request = harness.request('accept');
+    const result = await send(request);
+    expect(result).toMatchObject({ accepted: true, providerMessageId: expect.any(String) });
+    expect(await harness.sentCount(request)).toBe(1);
+  });
+
+  it('rejects permanently: a permanent category with the raw code and text, no SMS', async () => {
+    const request = harness.request('reject-permanently');
+    const result = rejection(await send(request));
+    expect(PERMANENT).toContain(result.category);
+    expect(result.code).toMatch(/\S/);
+    expect(result.message).toMatch(/\S/);
+    expect(await harness.sentCount(request)).toBe(0);
+  });
+
+  it('rejects transiently: provider_error, no SMS', async () => {
+    const request = harness.request('reject-transiently');
+    expect(rejection(await send(request)).category).toBe('provider_error');
+    expect(await harness.sentCount(request)).toBe(0);
+  });
+
+  it('rate-limits: rate_limited with the delay the provider asked for', async () => {
+    const request = harness.request('rate-limit');
+    const result = rejection(await send(request));
+    expect(result.category).toBe('rate_limited');
+    expect(result.retryAfterMs).toBeGreaterThan(0);
+    expect(await harness.sentCount(request)).toBe(0);
+  });
+
+  it('times out: no answer within PROVIDER_TIMEOUT_MS is a timeout', async () => {
+    const request = harness.request('time-out');
+    expect(rejection(await send(request))).toMatchObject({ category: 'timeout', code: 'TIMEOUT' });
+    await harness.settle();
+  });
+
+  it('resolves a timed-out message without a second SMS: accepted, or OUTCOME_UNKNOWN', async () => {
+    const request = harness.request('time-out');
+    expect(rejection(await send(request)).category).toBe('timeout');
+    const resolved = await harness.adapter.resolve(request);
+    await harness.settle();
+    const sent = await harness.sentCount(request);
+    if (resolved.accepted) {
+      expect(sent).toBe(1);
+    } else {
+      expect(resolved).toMatchObject({ category: 'outcome_unknown', code: 'OUTCOME_UNKNOWN' });
+      expect(sent).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('resolves an accepted message to the same acceptance (or OUTCOME_UNKNOWN), never resending', async () => {
+    const request = harness.request('accept');
+    const first = await send(request);
+    const resolved = await harness.adapter.resolve(request);
+    if (resolved.accepted) expect(resolved).toEqual(first);
+    else expect(resolved).toMatchObject({ category: 'outcome_unknown' });
+    expect(await harness.sentCount(request)).toBe(1);
+  });
+
+  it('says truly whether it honours idempotency keys: if so, a repeated key sends once', async () => {
+    const request = harness.request('accept');
+    const first = await send(request);
+    if (!harness.adapter.idempotent) return; // resolve answers for it (above)
+    expect(await send(request)).toEqual(first);
+    expect(await harness.sentCount(request)).toBe(1);
+  });
+});
