@@ -1,5 +1,4 @@
 import { Module, type Type } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { smsConfig, type SmsConfig, type SmsProviderName } from '../config/configuration';
 import { SMS_PROVIDER, type SmsProvider } from './sms-provider';
 import { SimulatedSmsProvider } from './simulator/simulated-sms-provider';
@@ -20,15 +19,18 @@ const ADAPTERS: Readonly<Record<SmsProviderName, SmsAdapter>> = {
   simulated: { module: SimulatorModule, adapter: SimulatedSmsProvider },
 };
 
+const NAMES = Object.keys(ADAPTERS) as SmsProviderName[];
+
 /** The provider port: SMS_PROVIDER chooses the adapter that every send goes through. */
 @Module({
-  imports: Object.values(ADAPTERS).map(({ module }) => module),
+  imports: NAMES.map((name) => ADAPTERS[name].module),
   providers: [
     {
       provide: SMS_PROVIDER,
-      inject: [smsConfig.KEY, ModuleRef],
-      useFactory: (config: SmsConfig, modules: ModuleRef): SmsProvider =>
-        modules.get(ADAPTERS[config.provider].adapter, { strict: false }),
+      // Injected rather than looked up, so Nest has built each adapter before the choice is made.
+      inject: [smsConfig.KEY, ...NAMES.map((name) => ADAPTERS[name].adapter)],
+      useFactory: (config: SmsConfig, ...adapters: SmsProvider[]): SmsProvider =>
+        adapters[NAMES.indexOf(config.provider)],
     },
   ],
   exports: [SMS_PROVIDER],
