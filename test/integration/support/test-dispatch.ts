@@ -3,7 +3,6 @@
 // `newTestDispatch(db, { provider })`.
 import {
   dispatchConfig,
-  errorRateConfig,
   retryConfig,
   smsConfig,
   type RetryConfig,
@@ -12,14 +11,14 @@ import type { BatchService } from '../../../src/batch/batch.service';
 import { BatchStatusCache } from '../../../src/batch/dispatch/batch-status.cache';
 import type { ChunkJob } from '../../../src/batch/dispatch/dispatch.jobs';
 import type { DispatchProducer } from '../../../src/batch/dispatch/dispatch.producer';
-import { DispatchRepository } from '../../../src/batch/dispatch/dispatch.repository';
 import { DispatchService } from '../../../src/batch/dispatch/dispatch.service';
-import { ResultWriter } from '../../../src/batch/dispatch/result-writer.service';
-import type { BatchEvents } from '../../../src/monitoring/events/batch-events.service';
-import type { MetricsService } from '../../../src/monitoring/metrics/metrics.service';
+import { ResultWriterService } from '../../../src/batch/dispatch/result-writer.service';
+import type { BatchEvents } from '../../../src/batch/events/batch-events';
+import type { MetricsService } from '../../../src/metrics/metrics.service';
 import type { RateLimiter } from '../../../src/rate-limit/rate-limiter.service';
 import type { SendRequest, SendResult, SmsProvider } from '../../../src/sms/sms-provider';
 import type { MigratedDatabase } from './migrated-database';
+import { newDispatchRepository } from './services';
 
 /** A scripted answer: a result, or `hang` for a call that never answers. */
 export type Answer = SendResult | 'hang';
@@ -147,7 +146,7 @@ export function newTestDispatch(
 ) {
   const retry = { ...retryConfig(), ...retryOverrides };
   const dispatch = { ...dispatchConfig(), flushIntervalMs: 10 };
-  const repository = new DispatchRepository(db.dataSource, dispatch, retry, errorRateConfig());
+  const repository = newDispatchRepository(db.dataSource, retry);
   const events = { progressed: () => {}, errorAppeared: () => {} } as unknown as BatchEvents;
   const batches = { announce: () => Promise.resolve() } as unknown as BatchService;
   const producer = new InMemoryProducer();
@@ -156,7 +155,7 @@ export function newTestDispatch(
     repository,
     producer as unknown as DispatchProducer,
     limiter as unknown as RateLimiter,
-    new ResultWriter(repository, batches, events, dispatch),
+    new ResultWriterService(repository, batches, events, dispatch),
     new BatchStatusCache(repository),
     events,
     { sendObserved: () => {} } as unknown as MetricsService,
