@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { BatchNotFound, InvalidTransition } from '../errors/domain-error';
-import type { ErrorCategory } from '../errors/error-taxonomy';
+import type { RetrySelection } from '../errors/error-taxonomy';
 import { QuotaService } from '../quota/quota.service';
 import { BatchRepository } from './batch.repository';
 import { allowedFrom, type BatchAction } from './batch-transitions';
@@ -76,7 +76,7 @@ export class BatchLifecycleService {
   }
 
   /**
-   * Failed messages of the given categories go back to pending with their attempts reset, and
+   * Failed messages the selection names go back to pending with their attempts reset, and
    * the counters with them. A finished batch reopens (processing); a processing one queues a new
    * generation, as its lanes may have passed those messages; a paused one keeps them for its
    * resume. The validity clock and the error-rate window restart. Answers how many messages were
@@ -86,7 +86,7 @@ export class BatchLifecycleService {
   async retryFailed(
     accountId: string,
     id: string,
-    categories: readonly ErrorCategory[],
+    selection: RetrySelection,
   ): Promise<{ requeued: number; reopened: boolean; batch: BatchEntity }> {
     let requeued = 0;
     let requeue = false;
@@ -98,7 +98,7 @@ export class BatchLifecycleService {
       async (manager) => {
         const locked = await this.batches.lock(manager, accountId, id, 'retry-failed');
         if (!locked) return [];
-        const segments = await this.repository.requeueFailed(manager, id, categories);
+        const segments = await this.repository.requeueFailed(manager, id, selection);
         requeued = segments.length;
         // They are sent again: they count again. A batch that never took its quota takes it
         // whole when it starts or resumes, these included.

@@ -13,7 +13,7 @@ import { CurrentAccount } from '../accounts/current-account.decorator';
 import { ParseUuidPipe } from '../common/parse-uuid.pipe';
 import { ApiErrors } from '../errors/error-responses.decorator';
 import { JsonBody } from '../request-body/body-limits';
-import { RETRYABLE_CATEGORIES } from '../errors/error-taxonomy';
+import { retrySelection } from '../errors/error-taxonomy';
 import { CountsAsBatchCreation } from '../security/throttling/http-throttle';
 import { BatchService } from './batch.service';
 import { CreateBatchDto } from './dto/create-batch.dto';
@@ -193,6 +193,6 @@ export class BatchController {
     @Param('id', ParseUuidPipe) id: string,
     @Body() body: RetryFailedDto,
   ): Promise<RetryFailedResultDto> {
-    return this.batches.retryFailed(accountId, id, body.categories ?? RETRYABLE_CATEGORIES);
+    return this.batches.retryFailed(accountId, id, retrySelection(body.categories));
   }
 }

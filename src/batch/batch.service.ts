@@ -15,7 +15,7 @@ import type { BatchStatusDto, CreatedBatchDto } from './dto/batch-status.dto';
 import type { ListBatchesQuery } from './dto/list-batches.query';
 import type { MessageDto, MessageQuery } from './dto/message.dto';
 import type { RetryFailedResultDto } from './dto/retry-failed.dto';
-import type { ErrorCategory } from '../errors/error-taxonomy';
+import type { RetrySelection } from '../errors/error-taxonomy';
 import { BatchEntity } from './entities/batch.entity';
 import { MessageEntity } from './entities/message.entity';
 import { IdempotencyService, type IdempotencyClaim } from './idempotency.service';
@@ -99,12 +99,12 @@ export class BatchService {
   async retryFailed(
     accountId: string,
     id: string,
-    categories: readonly ErrorCategory[],
+    selection: RetrySelection,
   ): Promise<RetryFailedResultDto> {
     const { requeued, reopened, batch } = await this.lifecycle.retryFailed(
       accountId,
       id,
-      categories,
+      selection,
     );
     const [status] = await this.present([batch]);
     // Counters moved back: a new status for a reopened batch, fresh progress otherwise.

@@ -1,4 +1,11 @@
-import { CATEGORY_POLICIES, ERROR_CATEGORIES, RETRYABLE_CATEGORIES } from './error-taxonomy';
+import {
+  CATEGORY_POLICIES,
+  ERROR_CATEGORIES,
+  isRetried,
+  OUTCOME_UNKNOWN,
+  RETRYABLE_CATEGORIES,
+  retrySelection,
+} from './error-taxonomy';
 
 describe('CATEGORY_POLICIES', () => {
   it.each([
@@ -10,7 +17,6 @@ describe('CATEGORY_POLICIES', () => {
     ['timeout', true, true, false],
     ['auth', false, true, true],
     ['unknown', true, true, false],
-    ['outcome_unknown', false, true, false],
   ] as const)(
     '%s: retried %s, an attempt %s, fails the batch %s',
     (category, retried, counts, failsBatch) => {
@@ -27,7 +33,22 @@ describe('CATEGORY_POLICIES', () => {
     expect(CATEGORY_POLICIES.unknown.maxAttempts).toBe(2);
   });
 
-  it("leaves out of retry-failed's defaults what is never retried, outcome_unknown included", () => {
+  it("takes into retry-failed's defaults the categories that are retried", () => {
     expect(RETRYABLE_CATEGORIES).toEqual(['rate_limited', 'provider_error', 'timeout', 'unknown']);
+  });
+});
+
+describe('unknown outcomes', () => {
+  it('are never retried, though unknown answers are', () => {
+    expect(isRetried({ category: 'unknown', code: OUTCOME_UNKNOWN })).toBe(false);
+    expect(isRetried({ category: 'unknown', code: 'E42' })).toBe(true);
+  });
+
+  it("stay out of retry-failed's defaults, and are requeued when unknown is named", () => {
+    expect(retrySelection()).toEqual({
+      categories: RETRYABLE_CATEGORIES,
+      exceptCodes: [OUTCOME_UNKNOWN],
+    });
+    expect(retrySelection(['unknown'])).toEqual({ categories: ['unknown'], exceptCodes: [] });
   });
 });

@@ -11,7 +11,6 @@ export const ERROR_CATEGORIES = [
   'timeout',
   'auth',
   'unknown',
-  'outcome_unknown',
 ] as const;
 export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
 
@@ -35,10 +34,26 @@ export const CATEGORY_POLICIES: Readonly<Record<ErrorCategory, CategoryPolicy>> 
   timeout: { retried: true, countsAsAttempt: true, maxAttempts: null, failsBatch: false },
   auth: { retried: false, countsAsAttempt: true, maxAttempts: null, failsBatch: true },
   unknown: { retried: true, countsAsAttempt: true, maxAttempts: 2, failsBatch: false },
-  // Whether the provider sent it cannot be known, and it does not honour idempotency keys: another
-  // call could send a second SMS (docs/DECISIONS.md, "Unknown outcomes").
-  outcome_unknown: { retried: false, countsAsAttempt: true, maxAttempts: null, failsBatch: false },
 };
+
+/** A rejection as Salvo keeps it: its category, and the provider's (or Salvo's) code. */
+export interface Failure {
+  category: ErrorCategory;
+  code: string;
+}
+
+/**
+ * Salvo's code for a call that may or may not have sent an SMS, which its adapter could not
+ * resolve (the provider honours no idempotency key and cannot be asked): category `unknown`, but
+ * never sent again unless a user names `unknown` in retry-failed, since another call could send a
+ * second SMS (docs/DECISIONS.md, "Providers as plug-ins and unknown outcomes").
+ */
+export const OUTCOME_UNKNOWN = 'OUTCOME_UNKNOWN';
+
+/** Whether a failure may be tried again at all: its category's policy, but never OUTCOME_UNKNOWN. */
+export function isRetried({ category, code }: Failure): boolean {
+  return CATEGORY_POLICIES[category].retried && code !== OUTCOME_UNKNOWN;
+}
 
 /**
  * Whether an answer in `category` is a failure for the error log, the error-rate guard and
@@ -53,3 +68,19 @@ export function isFailure(category: ErrorCategory, final: boolean): boolean {
 export const RETRYABLE_CATEGORIES: readonly ErrorCategory[] = ERROR_CATEGORIES.filter(
   (category) => CATEGORY_POLICIES[category].retried,
 );
+
+/** Which failed messages retry-failed puts back: failures in `categories` whose code is not one of `exceptCodes`. */
+export interface RetrySelection {
+  categories: readonly ErrorCategory[];
+  exceptCodes: readonly string[];
+}
+
+/**
+ * The selection for `categories` as a user named them, or when none were named, the retryable
+ * categories without the unknown outcomes (a possible duplicate is worse than a reported doubt).
+ */
+export function retrySelection(categories?: readonly ErrorCategory[]): RetrySelection {
+  return categories
+    ? { categories, exceptCodes: [] }
+    : { categories: RETRYABLE_CATEGORIES, exceptCodes: [OUTCOME_UNKNOWN] };
+}

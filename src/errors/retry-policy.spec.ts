@@ -1,3 +1,4 @@
+import type { ErrorCategory } from './error-taxonomy';
 import { backoffDelayMs, decideRetry, type RetrySettings } from './retry-policy';
 
 const SETTINGS: RetrySettings = {
@@ -28,9 +29,7 @@ describe('backoffDelayMs', () => {
 });
 
 describe('decideRetry', () => {
-  it.each<
-    [string, Parameters<typeof decideRetry>[0], number, ReturnType<typeof decideRetry>['action']]
-  >([
+  it.each<[string, ErrorCategory, number, ReturnType<typeof decideRetry>['action'], string?]>([
     ['a permanent failure', 'invalid_number', 1, 'fail'],
     ['opted out', 'opted_out', 1, 'fail'],
     ['content rejected', 'content_rejected', 1, 'fail'],
@@ -42,14 +41,20 @@ describe('decideRetry', () => {
     ['unknown, 1st attempt', 'unknown', 1, 'retry'],
     ['unknown, 2nd attempt (its last)', 'unknown', 2, 'fail'],
     ['rate limited, whatever the count', 'rate_limited', 9, 'retry'],
-    ['an unknown outcome is final', 'outcome_unknown', 1, 'fail'],
-  ])('%s: %s', (_case, category, attempts, action) => {
-    expect(decideRetry(category, attempts, SETTINGS, TIMING, top).action).toBe(action);
+    ['an unknown outcome is final', 'unknown', 1, 'fail', 'OUTCOME_UNKNOWN'],
+  ])('%s: %s', (_case, category, attempts, action, code = 'X') => {
+    expect(decideRetry({ category, code }, attempts, SETTINGS, TIMING, top).action).toBe(action);
   });
 
   it('waits at least what the provider advised', () => {
     expect(
-      decideRetry('rate_limited', 0, SETTINGS, { ...TIMING, retryAfterMs: 7000 }, () => 0),
+      decideRetry(
+        { category: 'rate_limited', code: 'X' },
+        0,
+        SETTINGS,
+        { ...TIMING, retryAfterMs: 7000 },
+        () => 0,
+      ),
     ).toEqual({
       action: 'retry',
       delayMs: 7000,
@@ -61,8 +66,12 @@ describe('decideRetry', () => {
       nowMs: TIMING.validFromMs + SETTINGS.validityMs - 500,
       validFromMs: TIMING.validFromMs,
     };
-    expect(decideRetry('provider_error', 1, SETTINGS, late, top)).toEqual({ action: 'fail' });
-    expect(decideRetry('provider_error', 1, SETTINGS, late, () => 0)).toEqual({
+    expect(decideRetry({ category: 'provider_error', code: 'X' }, 1, SETTINGS, late, top)).toEqual({
+      action: 'fail',
+    });
+    expect(
+      decideRetry({ category: 'provider_error', code: 'X' }, 1, SETTINGS, late, () => 0),
+    ).toEqual({
       action: 'retry',
       delayMs: 0,
     });

@@ -1,6 +1,6 @@
 // When a failed message is tried again: exponential backoff with full jitter, per category limits,
 // the message's validity. Pure code; the clock and the randomness come in as arguments.
-import { CATEGORY_POLICIES, type ErrorCategory } from './error-taxonomy';
+import { CATEGORY_POLICIES, isRetried, type Failure } from './error-taxonomy';
 
 export interface RetrySettings {
   baseDelayMs: number;
@@ -29,15 +29,15 @@ export function backoffDelayMs(
  * this one included; `retryAfterMs` is the provider's advice, when it gave some.
  */
 export function decideRetry(
-  category: ErrorCategory,
+  failure: Failure,
   attempts: number,
   settings: RetrySettings,
   timing: { nowMs: number; validFromMs: number; retryAfterMs?: number },
   random: () => number = Math.random,
 ): RetryDecision {
-  const policy = CATEGORY_POLICIES[category];
+  const policy = CATEGORY_POLICIES[failure.category];
   if (policy.failsBatch) return { action: 'fail-batch' };
-  if (!policy.retried) return { action: 'fail' };
+  if (!isRetried(failure)) return { action: 'fail' };
   const limit = Math.min(settings.maxAttempts, policy.maxAttempts ?? Infinity);
   if (policy.countsAsAttempt && attempts >= limit) return { action: 'fail' };
   const delayMs = Math.max(

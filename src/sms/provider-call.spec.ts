@@ -87,7 +87,7 @@ describe('callProvider', () => {
       callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false }),
     ).resolves.toMatchObject({
       accepted: false,
-      category: 'outcome_unknown',
+      category: 'unknown',
       code: 'OUTCOME_UNKNOWN',
     });
   });

@@ -1,14 +1,14 @@
 // Calls a provider with Salvo's own timeout and Salvo's rule for calls whose outcome is unknown.
 // The codes here are Salvo's, not a provider's: TIMEOUT, PROVIDER_UNREACHABLE, OUTCOME_UNKNOWN.
+import { OUTCOME_UNKNOWN } from '../errors/error-taxonomy';
 import type { SendRequest, SendResult, SmsProvider } from './sms-provider';
 
 export const TIMEOUT_CODE = 'TIMEOUT';
 export const UNREACHABLE_CODE = 'PROVIDER_UNREACHABLE';
-export const OUTCOME_UNKNOWN_CODE = 'OUTCOME_UNKNOWN';
 
 /** The answer of an adapter that cannot tell whether the provider sent the message. */
 export function outcomeUnknown(message: string): SendResult {
-  return { accepted: false, category: 'outcome_unknown', code: OUTCOME_UNKNOWN_CODE, message };
+  return { accepted: false, category: 'unknown', code: OUTCOME_UNKNOWN, message };
 }
 
 /** `call`, answered within `timeoutMs`: no answer is a TIMEOUT, a throw PROVIDER_UNREACHABLE. */

@@ -1,6 +1,7 @@
 // The SQL of dispatch and of the batch row on the real PostgreSQL: claims and their fencing
 // tokens, releases, expiry, finishing, and counters that add up under concurrent writers.
 import { BatchRepository } from '../../src/batch/batch.repository';
+import { OUTCOME_UNKNOWN, retrySelection } from '../../src/errors/error-taxonomy';
 import type { DispatchRepository } from '../../src/batch/dispatch/dispatch.repository';
 import { batchState, insertAccount, insertBatch, messageStatuses } from '../factories/batch-rows';
 import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
@@ -154,5 +155,35 @@ describe('DispatchRepository and BatchRepository', () => {
       cancelled: state.cancelled,
     });
     expect(state.counted.pending).toBe(0);
+  });
+
+  describe('requeueFailed (retry-failed)', () => {
+    const failed = (code: string, category: 'unknown' | 'invalid_number' = 'unknown') => ({
+      status: 'failed' as const,
+      attempts: 1,
+      lastError: { category, code, message: 'no' },
+    });
+    const requeue = (id: string, selection: ReturnType<typeof retrySelection>) =>
+      db.dataSource.transaction((manager) => dispatch.requeueFailed(manager, id, selection));
+
+    it('by default requeues retryable failures but never an unknown outcome', async () => {
+      const id = await insertBatch(db.dataSource, {
+        accountId,
+        status: 'completed',
+        messages: [failed('E42'), failed(OUTCOME_UNKNOWN), failed('21211', 'invalid_number')],
+      });
+      expect(await requeue(id, retrySelection())).toHaveLength(1);
+      expect(await messageStatuses(db.dataSource, id)).toEqual(['pending', 'failed', 'failed']);
+    });
+
+    it('requeues unknown outcomes too when the user names their category', async () => {
+      const id = await insertBatch(db.dataSource, {
+        accountId,
+        status: 'completed',
+        messages: [failed('E42'), failed(OUTCOME_UNKNOWN)],
+      });
+      expect(await requeue(id, retrySelection(['unknown']))).toHaveLength(2);
+      expect(await messageStatuses(db.dataSource, id)).toEqual(['pending', 'pending']);
+    });
   });
 });

@@ -182,7 +182,7 @@ describe('DispatchService', () => {
         .answer(A, 'hang')
         .resolveAs(A, 'hang')
         .answer(B, 'hang')
-        .resolveAs(B, rejected('outcome_unknown', 'OUTCOME_UNKNOWN'));
+        .resolveAs(B, rejected('unknown', 'OUTCOME_UNKNOWN'));
       const dispatch = newTestDispatch(db, { provider, retry: { baseDelayMs: 1 } });
       const batch = await insertBatch(db, [{ phoneNumber: A }, { phoneNumber: B }]);
       await dispatch.run(batch);
@@ -191,9 +191,9 @@ describe('DispatchService', () => {
           status: 'failed',
           attempts: 1,
           nextAttemptAt: null,
-          lastError: { category: 'outcome_unknown', code: 'OUTCOME_UNKNOWN' },
+          lastError: { category: 'unknown', code: 'OUTCOME_UNKNOWN' },
         },
-        { status: 'failed', lastError: { category: 'outcome_unknown' } },
+        { status: 'failed', lastError: { category: 'unknown', code: 'OUTCOME_UNKNOWN' } },
       ]);
       await dispatch.run(batch);
       expect(provider.sent).toHaveLength(2);
@@ -203,7 +203,7 @@ describe('DispatchService', () => {
     it('other providers: an expired sending claim is resolved, not sent', async () => {
       const provider = new FakeProvider(false)
         .resolveAs(A, accepted('P-FOUND'))
-        .resolveAs(B, rejected('outcome_unknown', 'OUTCOME_UNKNOWN'));
+        .resolveAs(B, rejected('unknown', 'OUTCOME_UNKNOWN'));
       const dispatch = newTestDispatch(db, { provider });
       const batch = await insertBatch(db, [
         { phoneNumber: A, status: 'sending' },
@@ -215,7 +215,7 @@ describe('DispatchService', () => {
       expect(provider.resolved.map((r) => r.to)).toEqual([A, B]);
       expect(await messagesOf(db, batch.id)).toMatchObject([
         { status: 'sent', providerMessageId: 'P-FOUND' },
-        { status: 'failed', lastError: { category: 'outcome_unknown' } },
+        { status: 'failed', lastError: { category: 'unknown', code: 'OUTCOME_UNKNOWN' } },
         { status: 'sent' },
       ]);
     });

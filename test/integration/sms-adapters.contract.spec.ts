@@ -142,7 +142,7 @@ describe.each(ADAPTERS)('the %s adapter', (_name, createHarness) => {
     if (resolved.accepted) {
       expect(sent).toBe(1);
     } else {
-      expect(resolved).toMatchObject({ category: 'outcome_unknown', code: 'OUTCOME_UNKNOWN' });
+      expect(resolved).toMatchObject({ category: 'unknown', code: 'OUTCOME_UNKNOWN' });
       expect(sent).toBeLessThanOrEqual(1);
     }
   });
@@ -152,7 +152,7 @@ describe.each(ADAPTERS)('the %s adapter', (_name, createHarness) => {
     const first = await send(request);
     const resolved = await harness.adapter.resolve(request);
     if (resolved.accepted) expect(resolved).toEqual(first);
-    else expect(resolved).toMatchObject({ category: 'outcome_unknown' });
+    else expect(resolved).toMatchObject({ category: 'unknown', code: 'OUTCOME_UNKNOWN' });
     expect(await harness.sentCount(request)).toBe(1);
   });
 

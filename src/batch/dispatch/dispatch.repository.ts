@@ -18,7 +18,7 @@ import {
   logFailures,
   withCategory,
 } from '../../errors/error-log/error-log.sql';
-import type { ErrorCategory } from '../../errors/error-taxonomy';
+import type { ErrorCategory, RetrySelection } from '../../errors/error-taxonomy';
 import type { BatchRef } from '../events/batch-notices';
 import { ADD_CALL_STATS, addToTimeline } from '../analytics/analytics.sql';
 import { sumCalls, type CallObservation } from '../analytics/call-stats';
@@ -445,21 +445,22 @@ export class DispatchRepository {
   }
 
   /**
-   * Failed messages of a batch in `categories` go back to pending with their attempts reset, and
+   * Failed messages of a batch that `selection` names go back to pending with their attempts reset, and
    * leave the timeline's failures, which keep adding up to the counter. The caller holds the
    * batch row's lock and moves its counters. Answers the segments of each requeued message.
    */
   async requeueFailed(
     manager: EntityManager,
     batchId: string,
-    categories: readonly ErrorCategory[],
+    { categories, exceptCodes }: RetrySelection,
   ): Promise<number[]> {
     const messages = await queryRows<{ segments: number }>(
       manager,
       `UPDATE messages SET status = 'pending', attempts = 0, next_attempt_at = NULL
        WHERE batch_id = $1 AND status = 'failed' AND last_error ->> 'category' = ANY($2)
+         AND NOT (last_error ->> 'code' = ANY($3))
        RETURNING segments`,
-      [batchId, categories],
+      [batchId, categories, exceptCodes],
     );
     if (messages.length) {
       await manager.query(

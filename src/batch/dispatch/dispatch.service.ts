@@ -284,7 +284,7 @@ export class DispatchService {
     const { category } = result;
     const counted = CATEGORY_POLICIES[category].countsAsAttempt;
     const now = base.at.getTime();
-    const decision = decideRetry(category, message.attempts + (counted ? 1 : 0), this.retry, {
+    const decision = decideRetry(result, message.attempts + (counted ? 1 : 0), this.retry, {
       nowMs: now,
       validFromMs: batch.validFrom?.getTime() ?? now,
       retryAfterMs: result.retryAfterMs,

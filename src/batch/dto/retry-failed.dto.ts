@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsOptional } from 'class-validator';
 import {
   ERROR_CATEGORIES,
+  OUTCOME_UNKNOWN,
   RETRYABLE_CATEGORIES,
   type ErrorCategory,
 } from '../../errors/error-taxonomy';
@@ -12,7 +13,7 @@ export class RetryFailedDto {
     enum: ERROR_CATEGORIES,
     isArray: true,
     example: ['provider_error', 'timeout'],
-    description: `The categories of failures to requeue; by default the retryable ones (${RETRYABLE_CATEGORIES.join(', ')}).`,
+    description: `The categories of failures to requeue; by default the retryable ones (${RETRYABLE_CATEGORIES.join(', ')}), without the unknown outcomes (code ${OUTCOME_UNKNOWN}: the provider may have sent them), which naming unknown requeues too.`,
   })
   @IsOptional()
   @IsArray()
