@@ -1,4 +1,4 @@
-import { callProvider, sendWithTimeout } from './provider-call';
+import { assertLeaseCoversCall, callProvider, sendWithTimeout } from './provider-call';
 import type { SendRequest, SendResult, SmsProvider } from './sms-provider';
 
 const REQUEST: SendRequest = {
@@ -81,6 +81,45 @@ describe('callProvider', () => {
     expect(calls).toEqual({ send: 0, resolve: 1 });
   });
 
+  it('any other: an adapter-reported timeout goes to resolve too, never to a second send', async () => {
+    const timedOut: SendResult = {
+      accepted: false,
+      category: 'timeout',
+      code: 'E_SOCKET',
+      message: 'x',
+    };
+    const { provider, calls } = fake(false, () => Promise.resolve(timedOut), never);
+    await callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false });
+    expect(calls).toEqual({ send: 1, resolve: 1 });
+  });
+
+  it.each<[string, SendResult]>([
+    [
+      'a throttled lookup',
+      { accepted: false, category: 'rate_limited', code: '20429', message: 'x' },
+    ],
+    ['a failed lookup', { accepted: false, category: 'provider_error', code: '500', message: 'x' }],
+    ['an odd answer', { accepted: false, category: 'unknown', code: 'E42', message: 'x' }],
+  ])('any other: %s is OUTCOME_UNKNOWN, so nothing retries the send', async (_case, answer) => {
+    const { provider } = fake(false, () => Promise.resolve(answer));
+    await expect(
+      callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true }),
+    ).resolves.toMatchObject({ category: 'unknown', code: 'OUTCOME_UNKNOWN' });
+  });
+
+  it('any other: a final answer of resolve stands (e.g. the number is invalid)', async () => {
+    const invalid: SendResult = {
+      accepted: false,
+      category: 'invalid_number',
+      code: '21211',
+      message: 'x',
+    };
+    const { provider } = fake(false, () => Promise.resolve(invalid));
+    await expect(
+      callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true }),
+    ).resolves.toEqual(invalid);
+  });
+
   it('any other: a resolution without an answer is OUTCOME_UNKNOWN', async () => {
     const { provider } = fake(false, () => Promise.reject(new Error('reset')), never);
     await expect(
@@ -90,5 +129,23 @@ describe('callProvider', () => {
       category: 'unknown',
       code: 'OUTCOME_UNKNOWN',
     });
+  });
+});
+
+describe('assertLeaseCoversCall', () => {
+  const sms = { provider: 'simulated' as const, timeoutMs: 10_000 };
+  const dispatch = { claimLeaseMs: 15_000, flushIntervalMs: 250 };
+
+  it('asks nothing more of a provider that honours idempotency keys', () => {
+    expect(() => assertLeaseCoversCall({ idempotent: true }, sms, dispatch)).not.toThrow();
+  });
+
+  it('asks a lease over a send and a resolution of any other, naming CLAIM_LEASE_MS', () => {
+    expect(() => assertLeaseCoversCall({ idempotent: false }, sms, dispatch)).toThrow(
+      /CLAIM_LEASE_MS must exceed .*\(21250\).*got 15000/,
+    );
+    expect(() =>
+      assertLeaseCoversCall({ idempotent: false }, sms, { ...dispatch, claimLeaseMs: 21_250 }),
+    ).not.toThrow();
   });
 });

@@ -1,6 +1,8 @@
 // Calls a provider with Salvo's own timeout and Salvo's rule for calls whose outcome is unknown.
 // The codes here are Salvo's, not a provider's: TIMEOUT, PROVIDER_UNREACHABLE, OUTCOME_UNKNOWN.
-import { OUTCOME_UNKNOWN } from '../errors/error-taxonomy';
+import type { DispatchConfig, SmsConfig } from '../config/configuration';
+import { ConfigError } from '../config/env';
+import { isRetried, OUTCOME_UNKNOWN } from '../errors/error-taxonomy';
 import type { SendRequest, SendResult, SmsProvider } from './sms-provider';
 
 export const TIMEOUT_CODE = 'TIMEOUT';
@@ -52,9 +54,13 @@ export function sendWithTimeout(
   return withTimeout(() => provider.send(request), timeoutMs);
 }
 
-/** Whether the provider may have sent the message although Salvo heard no answer. */
+/**
+ * Whether the provider may have sent the message although Salvo heard no acceptance: a timeout
+ * (Salvo's, or one the adapter reports as `timeout`) or an adapter that threw. Any other rejection
+ * from `send` means the provider did not send it (the port's contract, sms-provider.ts).
+ */
 function isUnknownOutcome(result: SendResult): result is Extract<SendResult, { accepted: false }> {
-  return !result.accepted && (result.code === TIMEOUT_CODE || result.code === UNREACHABLE_CODE);
+  return !result.accepted && (result.category === 'timeout' || result.code === UNREACHABLE_CODE);
 }
 
 /**
@@ -74,9 +80,30 @@ export async function callProvider(
     if (!isUnknownOutcome(result)) return result;
   }
   const resolved = await withTimeout(() => provider.resolve(request), timeoutMs);
-  return isUnknownOutcome(resolved)
-    ? outcomeUnknown(
-        `Whether the provider sent the message is unknown (${resolved.code}: ${resolved.message}); it is not sent again.`,
-      )
-    : resolved;
+  // Only a final answer settles the doubt: a resolution that would be retried (no answer, a
+  // throttled or failed lookup) leaves the message as unknown as before, and a retry would send.
+  if (resolved.accepted || !isRetried(resolved)) return resolved;
+  return outcomeUnknown(
+    `Whether the provider sent the message is unknown (${resolved.code}: ${resolved.message}); it is not sent again.`,
+  );
+}
+
+/**
+ * A call to a provider without idempotency keys may be a send and then a resolution, each up to
+ * PROVIDER_TIMEOUT_MS: the claim must outlive both and the write of the result, or another worker
+ * could take the message over during the call (the configuration checks one call's worth).
+ */
+export function assertLeaseCoversCall(
+  provider: Pick<SmsProvider, 'idempotent'>,
+  sms: Pick<SmsConfig, 'provider' | 'timeoutMs'>,
+  dispatch: Pick<DispatchConfig, 'claimLeaseMs' | 'flushIntervalMs'>,
+): void {
+  if (provider.idempotent) return;
+  const floor = 2 * sms.timeoutMs + dispatch.flushIntervalMs + 1_000;
+  if (dispatch.claimLeaseMs < floor) {
+    throw new ConfigError(
+      'CLAIM_LEASE_MS',
+      `must exceed 2 × PROVIDER_TIMEOUT_MS + RESULT_FLUSH_MS + 1000 (${floor}) with SMS_PROVIDER=${sms.provider}, which honours no idempotency key, got ${dispatch.claimLeaseMs}`,
+    );
+  }
 }

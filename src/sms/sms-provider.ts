@@ -41,12 +41,18 @@ export interface SmsProvider {
    * its call); otherwise it asks `resolve`.
    */
   readonly idempotent: boolean;
+  /**
+   * One call. A rejection means the provider did not send the message; an adapter that cannot
+   * tell (its connection dropped after the request was written, its own timeout) answers category
+   * `timeout` or throws, and Salvo treats the outcome as unknown.
+   */
   send(request: SendRequest): Promise<SendResult>;
   /**
    * What became of a message whose last call's outcome is unknown, without ever sending it twice:
    * a replay of its idempotency key where the provider has one, a lookup where the provider can be
    * asked (and a send when the lookup proves nothing went out), else `OUTCOME_UNKNOWN`
-   * (`outcomeUnknown()` in provider-call.ts).
+   * (`outcomeUnknown()` in provider-call.ts). An answer that is neither an acceptance nor final
+   * (a throttled or failed lookup) is taken as OUTCOME_UNKNOWN.
    */
   resolve(request: SendRequest): Promise<SendResult>;
 }

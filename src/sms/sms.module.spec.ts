@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { redisConfig, smsConfig } from '../config/configuration';
+import { dispatchConfig, redisConfig, smsConfig } from '../config/configuration';
 import { REDIS } from '../redis/redis.module';
 import { SMS_PROVIDER, type SmsProvider } from './sms-provider';
 import { SimulatedSmsProvider } from './simulator/simulated-sms-provider';
@@ -26,7 +26,7 @@ describe('SmsModule', () => {
         ConfigModule.forRoot({
           isGlobal: true,
           ignoreEnvFile: true,
-          load: [smsConfig, redisConfig],
+          load: [smsConfig, dispatchConfig, redisConfig],
         }),
         Infrastructure,
         SmsModule,

@@ -1,5 +1,12 @@
 import { Module, type Type } from '@nestjs/common';
-import { smsConfig, type SmsConfig, type SmsProviderName } from '../config/configuration';
+import {
+  dispatchConfig,
+  smsConfig,
+  type DispatchConfig,
+  type SmsConfig,
+  type SmsProviderName,
+} from '../config/configuration';
+import { assertLeaseCoversCall } from './provider-call';
 import { SMS_PROVIDER, type SmsProvider } from './sms-provider';
 import { SimulatedSmsProvider } from './simulator/simulated-sms-provider';
 import { SimulatorModule } from './simulator/simulator.module';
@@ -28,9 +35,12 @@ const NAMES = Object.keys(ADAPTERS) as SmsProviderName[];
     {
       provide: SMS_PROVIDER,
       // Injected rather than looked up, so Nest has built each adapter before the choice is made.
-      inject: [smsConfig.KEY, ...NAMES.map((name) => ADAPTERS[name].adapter)],
-      useFactory: (config: SmsConfig, ...adapters: SmsProvider[]): SmsProvider =>
-        adapters[NAMES.indexOf(config.provider)],
+      inject: [smsConfig.KEY, dispatchConfig.KEY, ...NAMES.map((name) => ADAPTERS[name].adapter)],
+      useFactory: (sms: SmsConfig, dispatch: DispatchConfig, ...adapters: SmsProvider[]) => {
+        const adapter = adapters[NAMES.indexOf(sms.provider)];
+        assertLeaseCoversCall(adapter, sms, dispatch);
+        return adapter;
+      },
     },
   ],
   exports: [SMS_PROVIDER],

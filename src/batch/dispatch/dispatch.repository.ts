@@ -18,7 +18,11 @@ import {
   logFailures,
   withCategory,
 } from '../../errors/error-log/error-log.sql';
-import type { ErrorCategory, RetrySelection } from '../../errors/error-taxonomy';
+import {
+  OUTCOME_UNKNOWN,
+  type ErrorCategory,
+  type RetrySelection,
+} from '../../errors/error-taxonomy';
 import type { BatchRef } from '../events/batch-notices';
 import { ADD_CALL_STATS, addToTimeline } from '../analytics/analytics.sql';
 import { sumCalls, type CallObservation } from '../analytics/call-stats';
@@ -353,11 +357,15 @@ export class DispatchRepository {
    * claim whose worker died is included: it cannot be repeated any more. Works in transactions of
    * EXPIRE_CHUNK messages, so a large batch never holds its row lock for long. Answers how many.
    */
-  async expire(batchId: string, chunkSize = EXPIRE_CHUNK): Promise<ExpireOutcome> {
+  async expire(
+    batchId: string,
+    chunkSize = EXPIRE_CHUNK,
+    provider: { idempotent: boolean } = { idempotent: true },
+  ): Promise<ExpireOutcome> {
     const total: ExpireOutcome = { expired: 0, finished: null, appeared: [] };
     for (;;) {
       const chunk = await this.dataSource.transaction((manager) =>
-        this.expireChunk(manager, batchId, chunkSize),
+        this.expireChunk(manager, batchId, chunkSize, provider.idempotent),
       );
       total.expired += chunk.expired;
       total.finished ??= chunk.finished;
@@ -370,6 +378,7 @@ export class DispatchRepository {
     manager: EntityManager,
     batchId: string,
     chunkSize: number,
+    idempotent: boolean,
   ): Promise<ExpireOutcome> {
     const status = await this.batches.lockStatus(manager, batchId);
     if (!status || !allowedFrom('expire').includes(status)) {
@@ -377,21 +386,27 @@ export class DispatchRepository {
     }
     const [row] = await queryRows<{ expired: number; appeared: ErrorCategory[] | null }>(
       manager,
+      // An expired claim (its worker died during the call) whose provider honours no idempotency
+      // key may have been sent: it fails as an unknown outcome, which nothing resends by default.
       `WITH due AS (
          SELECT seq, failed_categories AS categories,
-                COALESCE(last_error ->> 'category', 'timeout') AS category
+                CASE WHEN status = 'sending' AND NOT $4 THEN 'unknown'
+                     ELSE COALESCE(last_error ->> 'category', 'timeout') END AS category,
+                CASE WHEN status = 'sending' AND NOT $4 THEN '${OUTCOME_UNKNOWN}'
+                     ELSE 'VALIDITY_EXPIRED' END AS code,
+                CASE WHEN status = 'sending' AND NOT $4 THEN $5 ELSE $2 END AS message
          FROM messages
          WHERE batch_id = $1 AND ${UNSENT('messages')}
          ORDER BY seq LIMIT $3
        ), expired AS (
          UPDATE messages m SET status = 'failed', next_attempt_at = NULL, claimed_until = NULL,
-           last_error = jsonb_build_object('category', due.category, 'code', 'VALIDITY_EXPIRED',
-                                           'message', $2::text),
+           last_error = jsonb_build_object('category', due.category, 'code', due.code,
+                                           'message', due.message),
            failed_categories = ${withCategory('m.failed_categories', 'due.category')}
          FROM due
          WHERE m.batch_id = $1 AND m.seq = due.seq AND ${UNSENT('m')}
          RETURNING m.batch_id, m.seq, m.attempts AS attempt, due.category,
-                   'VALIDITY_EXPIRED' AS code, $2::text AS message, false AS retried, now() AS at,
+                   due.code, due.message, false AS retried, now() AS at,
                    ${isFirstInCategory('due.categories', 'due.category')} AS first_in_category
        ), ${logFailures('expired', 'category_counts')},
        timeline_events AS (SELECT batch_id, at AS ts, 0 AS sent, 1 AS failed, 0 AS throttled
@@ -406,6 +421,8 @@ export class DispatchRepository {
         batchId,
         `Not accepted within MESSAGE_VALIDITY_SECONDS (${this.retry.validityMs / 1000} s) of the batch's start.`,
         chunkSize,
+        idempotent,
+        `The worker stopped during the call and the message's validity ran out before it could be resolved; the provider may have accepted it.`,
       ],
     );
     const finished = await this.batches.finish(manager, [batchId]);
@@ -476,11 +493,13 @@ export class DispatchRepository {
 
   /**
    * Gives claimed, unsent messages back: pending again, or cancelled when their batch was
-   * cancelled or failed meanwhile (with its counters).
+   * cancelled or failed meanwhile (with its counters). An `unresolved` claim (a re-claim whose
+   * earlier call's outcome is still unknown, for a provider without idempotency keys) stays
+   * `sending` with its lease run out instead, so the next claim resolves it rather than sends it.
    */
   async release(
     batchId: string,
-    claims: readonly { seq: number; token: number }[],
+    claims: readonly { seq: number; token: number; unresolved?: boolean }[],
   ): Promise<{ cancelled: number }> {
     if (!claims.length) return { cancelled: 0 };
     return this.dataSource.transaction(async (manager) => {
@@ -488,8 +507,10 @@ export class DispatchRepository {
       const cancelled = !!status && STOPPED_STATUSES.includes(status);
       const released = await queryRows<unknown>(
         manager,
-        `UPDATE messages m SET status = $4, claimed_until = NULL
-         FROM unnest($2::int[], $3::int[]) AS c(seq, token)
+        `UPDATE messages m
+           SET status = CASE WHEN c.unresolved AND $4 = 'pending' THEN 'sending' ELSE $4 END,
+               claimed_until = CASE WHEN c.unresolved AND $4 = 'pending' THEN now() END
+         FROM unnest($2::int[], $3::int[], $5::bool[]) AS c(seq, token, unresolved)
          WHERE m.batch_id = $1 AND m.seq = c.seq AND m.claim_token = c.token AND m.status = 'sending'
          RETURNING m.seq`,
         [
@@ -497,6 +518,7 @@ export class DispatchRepository {
           claims.map((c) => c.seq),
           claims.map((c) => c.token),
           cancelled ? 'cancelled' : 'pending',
+          claims.map((c) => c.unresolved ?? false),
         ],
       );
       if (!cancelled || !released.length) return { cancelled: 0 };

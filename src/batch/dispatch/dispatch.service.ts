@@ -179,7 +179,13 @@ export class DispatchService {
     } finally {
       await Promise.allSettled([...sends]);
       if (unsent.length) {
-        await this.repository.release(batch.id, unsent).then(
+        // A re-claim this worker did not get to resolve stays in doubt for the next claim.
+        const claims = unsent.map(({ seq, token, reclaimed }) => ({
+          seq,
+          token,
+          unresolved: reclaimed && !this.provider.idempotent,
+        }));
+        await this.repository.release(batch.id, claims).then(
           // A stopped batch's counters moved: its followers see the messages cancelled.
           ({ cancelled }) =>
             cancelled && this.events.progressed([{ id: batch.id, accountId: batch.accountId }]),

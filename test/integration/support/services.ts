@@ -1,6 +1,7 @@
 // One-line builders of the code under test on a migrated database: the repositories as the
 // service wires them, and the reconciler with fakes for everything that is not PostgreSQL.
 import type { DataSource } from 'typeorm';
+import type { SmsProvider } from '../../../src/sms/sms-provider';
 import { BatchRepository } from '../../../src/batch/batch.repository';
 import type { BatchService } from '../../../src/batch/batch.service';
 import type {
@@ -79,6 +80,8 @@ export interface ReconcilerFakes {
 }
 
 export interface ReconcilerWorld {
+  /** Whether the provider honours idempotency keys (default: yes, as the simulator). */
+  idempotent?: boolean;
   /** Batches Redis holds chunk jobs of. */
   withJobs?: string[];
   /** Redis lost its data: the reconciler's sentinel key is gone. */
@@ -133,6 +136,7 @@ export function newReconciler(
     dispatchConfig(),
     retry,
     { ...redisConfig(), prefix: 'it' },
+    { idempotent: world.idempotent ?? true } as SmsProvider,
   );
   return { reconciler, fakes };
 }
