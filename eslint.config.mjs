@@ -1,6 +1,7 @@
 // ESLint flat config: type-aware typescript-eslint rules over src/, test/, bench/, scripts/ and
 // ormconfig.ts, with Prettier owning formatting (eslint-config-prettier comes last).
 import { readdirSync } from 'node:fs';
+import { posix } from 'node:path';
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import { defineConfig } from 'eslint/config';
@@ -8,9 +9,9 @@ import tseslint from 'typescript-eslint';
 
 // Which folder of src/ may import which (docs/ARCHITECTURE.md, "Dependency rules"). Groups from
 // the bottom up: a folder may import the folders of the groups below its own, never its own
-// group's other folders nor anything above. A file imports another folder with a relative path,
-// so each rule matches the `../` count of the file's depth: a subfolder named like a top folder
-// (monitoring/metrics, metrics) is never taken for it.
+// group's other folders nor anything above. Files of src/ import each other by relative paths only,
+// and each folder of src/ gets its own rule holding the exact relative path from it to every folder
+// it must not reach, so an import is judged by the folder it reaches, from any depth.
 const LAYERS = [
   {
     kind: 'infrastructure',
@@ -75,41 +76,74 @@ function reason(from, to) {
   return `${to.name} sits above ${from.name}: ${from.kind} folders import only what is below them`;
 }
 
-// An import of `to`'s folder from a file `depth` folders below src/, as written: relative paths.
-function importOf(from, to, depth) {
+// Imports every file of src/ obeys, roots included: a path the folder rules below cannot judge.
+const UNCHECKABLE = [
+  {
+    regex: '^src(?:/|$)',
+    message:
+      'import from src/ with a relative path: a bare src/ path (tsconfig baseUrl) escapes the dependency rules (docs/ARCHITECTURE.md, "Dependency rules").',
+  },
+  {
+    regex: '/\\.(?:/|$)|(?:^|/)(?!\\.\\.(?:/|$))[^/]+/\\.\\.(?:/|$)',
+    message:
+      'write the relative path in its shortest form (no `./..`, `/./` or `dir/..`): the dependency rules match imports by the folder they name (docs/ARCHITECTURE.md, "Dependency rules").',
+  },
+];
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// The import of `to`'s folder from a file of src/`dir`, as the shortest relative path spells it.
+// What lies in a folder placed on its own (errors/error-log in errors) is that folder's, not `to`'s.
+function importOf(dir, from, to) {
+  const rel = posix.relative(dir, to.dir);
+  const path = rel.startsWith('..') ? rel : `./${rel}`;
+  const nested = elements
+    .filter((e) => e.dir.startsWith(`${to.dir}/`))
+    .map((e) => escape(e.dir.slice(to.dir.length + 1)));
+  const notNested = nested.length ? `(?!/(?:${nested.join('|')})(?:/|$))` : '';
   const tail = ALLOWED[from.name]?.[to.name] ?? '';
-  const inParent = to.dir.startsWith(`${from.dir}/`) && depth === from.dir.split('/').length;
-  const path = inParent
-    ? `\\./${to.dir.slice(from.dir.length + 1)}`
-    : `(?:\\.\\./){${depth}}${to.dir}`;
-  return `^${path}(?:/${tail}|$)`;
+  return `^${escape(path)}${notNested}(?:/${tail}|$)`;
 }
 
-/** One block per folder and depth, since relative imports climb as many `../` as the file is deep. */
-const dependencyRules = elements.flatMap((from) => {
-  const forbidden = elements.filter((to) => to !== from && !below(from, to));
-  const inner = elements
-    .filter((e) => e.dir.startsWith(`${from.dir}/`))
-    .map((e) => `src/${e.dir}/**`);
-  return [0, 1, 2, 3].map((extra) => {
-    const depth = from.dir.split('/').length + extra;
+// Every folder below src/, and the placed folder each belongs to (the deepest that contains it).
+const foldersIn = (dir) =>
+  readdirSync(new URL(`./src/${dir}`, import.meta.url), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .flatMap((entry) => [`${dir}${entry.name}`, ...foldersIn(`${dir}${entry.name}/`)]);
+const folders = foldersIn('');
+const owner = (dir) =>
+  elements
+    .filter((e) => dir === e.dir || dir.startsWith(`${e.dir}/`))
+    .reduce((deepest, e) => (e.dir.length > deepest.dir.length ? e : deepest));
+
+/** One block per folder of src/: its files' imports checked against the folders they reach. */
+const dependencyRules = [
+  {
+    files: ['src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: UNCHECKABLE }] },
+  },
+  ...folders.map((dir) => {
+    const from = owner(dir);
+    const forbidden = elements.filter((to) => to !== from && !below(from, to));
     return {
-      files: [`src/${from.dir}/${'*/'.repeat(extra)}*.ts`],
-      ignores: [...ROOTS, ...inner],
+      files: [`src/${dir}/*.ts`],
+      ignores: ROOTS,
       rules: {
         'no-restricted-imports': [
           'error',
           {
-            patterns: forbidden.map((to) => ({
-              regex: importOf(from, to, depth),
-              message: `${from.name} must not import ${to.name}: ${reason(from, to)} (docs/ARCHITECTURE.md, "Dependency rules").`,
-            })),
+            patterns: [
+              ...UNCHECKABLE,
+              ...forbidden.map((to) => ({
+                regex: importOf(dir, from, to),
+                message: `${from.name} must not import ${to.name}: ${reason(from, to)} (docs/ARCHITECTURE.md, "Dependency rules").`,
+              })),
+            ],
           },
         ],
       },
     };
-  });
-});
+  }),
+];
 
 export default defineConfig(
   {
