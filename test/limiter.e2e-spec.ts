@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Priority } from '../src/rate-limit/tier-rates';
 import type { RateLimitConfig } from '../src/config/configuration';
 import { allot } from '../src/rate-limit/allotment';
-import { RateLimiter } from '../src/rate-limit/rate-limiter.service';
+import { RateLimiter } from '../src/rate-limit/rate-limiter';
 import { deleteKeys } from './support/redis';
 import { testEnv } from './support/test-env';
 

@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { databaseConfig, type DatabaseConfig } from '../config/configuration';
 import { dataSourceOptions } from './data-source-options';
 import { ensureDatabaseExists } from './database-setup';
-import { MigrationRunner } from './migration-runner.service';
+import { MigrationRunner } from './migration-runner';
 
 @Module({
   imports: [

@@ -6,7 +6,7 @@ import type { BatchStatus } from '../entities/batch.entity';
 import type { Priority } from '../../rate-limit/tier-rates';
 import { BatchNotFound } from '../../errors/domain-error';
 import type { ProviderRateLimit } from '../../sms/sms-provider';
-import { RateLimiter } from '../../rate-limit/rate-limiter.service';
+import { RateLimiter } from '../../rate-limit/rate-limiter';
 import type { BatchAnalyticsDto } from './analytics.dto';
 import { READ_BATCH, READ_RATE_STATS, READ_TIMELINE } from './analytics.sql';
 import { quantile } from './histogram';

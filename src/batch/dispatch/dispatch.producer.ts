@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
-import { RateLimiter } from '../../rate-limit/rate-limiter.service';
+import { RateLimiter } from '../../rate-limit/rate-limiter';
 import type { Priority } from '../../rate-limit/tier-rates';
 import {
   batchIdOfJob,

@@ -12,7 +12,7 @@ import { decideRetry } from '../../errors/retry-policy';
 import { MetricsService } from '../../metrics/metrics.service';
 import type { CallObservation } from '../analytics/call-stats';
 import { BatchEvents } from '../events/batch-events';
-import { RateLimiter } from '../../rate-limit/rate-limiter.service';
+import { RateLimiter } from '../../rate-limit/rate-limiter';
 import { callProvider } from '../../sms/provider-call';
 import { SMS_PROVIDER, type SendResult, type SmsProvider } from '../../sms/sms-provider';
 import { parseTemplate, renderStoredMessage, type ParsedTemplate } from '../../template/template';

@@ -15,7 +15,7 @@ import { DispatchService } from '../../../src/batch/dispatch/dispatch.service';
 import { ResultWriterService } from '../../../src/batch/dispatch/result-writer.service';
 import type { BatchEvents } from '../../../src/batch/events/batch-events';
 import type { MetricsService } from '../../../src/metrics/metrics.service';
-import type { RateLimiter } from '../../../src/rate-limit/rate-limiter.service';
+import type { RateLimiter } from '../../../src/rate-limit/rate-limiter';
 import type { SendRequest, SendResult, SmsProvider } from '../../../src/sms/sms-provider';
 import type { MigratedDatabase } from './migrated-database';
 import { newDispatchRepository } from './services';
