@@ -176,7 +176,7 @@ export class BatchController {
   @ApiOperation({
     summary: 'Send failed messages again: a finished batch reopens',
     description:
-      'Failed messages of the named categories (by default the retryable ones) go back to pending with their attempts reset; a completed or failed batch goes back to processing, and the validity clock and the error-rate window restart. With nothing to retry: 200 with requeued 0. A cancelled batch: 409. The requeued messages and their segments count against the daily quotas again (429 QUOTA_EXCEEDED over them, nothing requeued).',
+      'Failed messages of the named categories (by default the retryable ones, except unknown outcomes (code OUTCOME_UNKNOWN) unless `unknown` is named) go back to pending with their attempts reset; a completed or failed batch goes back to processing, and the validity clock and the error-rate window restart. With nothing to retry: 200 with requeued 0. A cancelled batch: 409. The requeued messages and their segments count against the daily quotas again (429 QUOTA_EXCEEDED over them, nothing requeued).',
   })
   @ApiBody({ type: RetryFailedDto, required: false })
   @ApiOkResponse({ type: RetryFailedResultDto })

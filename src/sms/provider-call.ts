@@ -67,7 +67,8 @@ function isUnknownOutcome(result: SendResult): result is Extract<SendResult, { a
  * One provider call for a claimed message. A provider that honours idempotency keys is simply
  * sent to: a repeat after a timeout, or after a worker died during its call (`reclaimed`), cannot
  * send a second SMS. Any other goes to the adapter's `resolve` instead of a second send, and a
- * resolution that itself gets no answer is OUTCOME_UNKNOWN (docs/DECISIONS.md, "Unknown outcomes").
+ * resolution that itself gets no answer is OUTCOME_UNKNOWN (docs/DECISIONS.md, "Providers as
+ * plug-ins and unknown outcomes").
  */
 export async function callProvider(
   provider: SmsProvider,
