@@ -19,12 +19,19 @@ export async function insertAccount(
 }
 
 export interface MessageRow {
+  /** Default: the seq-th of `phoneNumber` (test/factories/batch.factory.ts). */
+  phoneNumber?: string;
   status?: MessageStatus;
-  /** Seconds from now (negative: in the past) the claim runs out; with status `sending`. */
+  /**
+   * Seconds from now the claim runs out, with status `sending`: default 60 (a live claim);
+   * negative, a claim that ran out (its worker died during its call).
+   */
   claimedForS?: number;
   claimToken?: number;
   attempts?: number;
   lastError?: MessageError | null;
+  /** Seconds from now its next try may start (a retry waiting for its backoff). */
+  nextAttemptInS?: number;
 }
 
 export interface BatchRow {
@@ -81,21 +88,23 @@ export async function insertBatch(db: DataSource, row: BatchRow): Promise<string
   );
   await db.query(
     `INSERT INTO messages (batch_id, seq, id, phone_number, variables, status, segments, attempts,
-       claim_token, claimed_until, last_error)
+       claim_token, claimed_until, last_error, next_attempt_at)
      SELECT $1, u.seq, gen_random_uuid(), u.phone, '{}', u.status, 1, u.attempts, u.token,
             CASE WHEN u.status = 'sending' THEN now() + make_interval(secs => u.claimed_for) END,
-            u.last_error
+            u.last_error, now() + make_interval(secs => u.next_in)
      FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::double precision[],
-                 $8::jsonb[]) AS u(seq, phone, status, attempts, token, claimed_for, last_error)`,
+                 $8::jsonb[], $9::double precision[])
+       AS u(seq, phone, status, attempts, token, claimed_for, last_error, next_in)`,
     [
       id,
       messages.map((_, i) => i),
-      messages.map((_, i) => phoneNumber(i)),
+      messages.map((m, i) => m.phoneNumber ?? phoneNumber(i)),
       messages.map((m) => m.status ?? 'pending'),
       messages.map((m) => m.attempts ?? 0),
       messages.map((m) => m.claimToken ?? 0),
       messages.map((m) => m.claimedForS ?? 60),
       messages.map((m) => (m.lastError ? JSON.stringify(m.lastError) : null)),
+      messages.map((m) => m.nextAttemptInS ?? null),
     ],
   );
   return id;
@@ -137,11 +146,27 @@ export async function batchState(db: DataSource, id: string) {
   return { ...row, counted };
 }
 
-/** Message statuses by seq. */
-export async function messageStatuses(db: DataSource, id: string): Promise<MessageStatus[]> {
-  const rows = await db.query<{ status: MessageStatus }[]>(
-    `SELECT status FROM messages WHERE batch_id = $1 ORDER BY seq`,
+export interface StoredMessage {
+  phoneNumber: string;
+  status: MessageStatus;
+  attempts: number;
+  providerMessageId: string | null;
+  lastError: MessageError | null;
+  nextAttemptAt: Date | null;
+}
+
+/** The batch's messages by seq, as dispatch left them. */
+export async function messagesOf(db: DataSource, id: string): Promise<StoredMessage[]> {
+  return db.query<StoredMessage[]>(
+    `SELECT phone_number AS "phoneNumber", status, attempts,
+            provider_message_id AS "providerMessageId", last_error AS "lastError",
+            next_attempt_at AS "nextAttemptAt"
+     FROM messages WHERE batch_id = $1 ORDER BY seq`,
     [id],
   );
-  return rows.map((r) => r.status);
+}
+
+/** Message statuses by seq. */
+export async function messageStatuses(db: DataSource, id: string): Promise<MessageStatus[]> {
+  return (await messagesOf(db, id)).map((m) => m.status);
 }

@@ -1,14 +1,13 @@
 // What dispatch does with each kind of answer, on the real PostgreSQL with a scripted provider.
-import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
 import {
-  accepted,
-  batchOf,
-  FakeProvider,
+  batchState,
+  insertAccount,
   insertBatch,
   messagesOf,
-  newTestDispatch,
-  rejected,
-} from './support/test-dispatch';
+  type MessageRow,
+} from '../factories/batch-rows';
+import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
+import { accepted, FakeProvider, newTestDispatch, rejected } from './support/test-dispatch';
 
 const A = '+12015550100';
 const B = '+12015550101';
@@ -16,9 +15,14 @@ const C = '+12015550102';
 
 describe('DispatchService', () => {
   let db: MigratedDatabase;
+  let accountId: string;
+  /** A processing batch of these messages; answers its id. */
+  const processingBatch = (messages: MessageRow[]) =>
+    insertBatch(db.dataSource, { accountId, messages });
 
   beforeAll(async () => {
     db = await createMigratedDatabase();
+    accountId = await insertAccount(db.dataSource);
   });
   afterAll(() => db.drop());
 
@@ -26,12 +30,15 @@ describe('DispatchService', () => {
     const dispatch = newTestDispatch(db, {
       provider: new FakeProvider().answer(A, accepted('P-42')),
     });
-    const batch = await insertBatch(db, [{ phoneNumber: A }]);
-    await dispatch.run(batch);
-    expect(await messagesOf(db, batch.id)).toMatchObject([
+    const id = await processingBatch([{ phoneNumber: A }]);
+    await dispatch.run(id);
+    expect(await messagesOf(db.dataSource, id)).toMatchObject([
       { status: 'sent', attempts: 1, providerMessageId: 'P-42', lastError: null },
     ]);
-    expect(await batchOf(db, batch.id)).toMatchObject({ status: 'completed', completed: 1 });
+    expect(await batchState(db.dataSource, id)).toMatchObject({
+      status: 'completed',
+      completed: 1,
+    });
   });
 
   it.each([
@@ -43,9 +50,9 @@ describe('DispatchService', () => {
     async (category, code) => {
       const provider = new FakeProvider().answer(A, rejected(category, code));
       const dispatch = newTestDispatch(db, { provider });
-      const batch = await insertBatch(db, [{ phoneNumber: A }]);
-      await dispatch.run(batch);
-      expect(await messagesOf(db, batch.id)).toMatchObject([
+      const id = await processingBatch([{ phoneNumber: A }]);
+      await dispatch.run(id);
+      expect(await messagesOf(db.dataSource, id)).toMatchObject([
         {
           status: 'failed',
           attempts: 1,
@@ -54,17 +61,17 @@ describe('DispatchService', () => {
         },
       ]);
       expect(provider.sent).toHaveLength(1);
-      expect(await batchOf(db, batch.id)).toMatchObject({ status: 'failed', failed: 1 });
+      expect(await batchState(db.dataSource, id)).toMatchObject({ status: 'failed', failed: 1 });
     },
   );
 
   it('rate_limited: pending again after at least Retry-After, no attempt counted, the limiter told', async () => {
     const provider = new FakeProvider().answer(A, rejected('rate_limited', 'X_429', 5_000));
     const dispatch = newTestDispatch(db, { provider, retry: { baseDelayMs: 10 } });
-    const batch = await insertBatch(db, [{ phoneNumber: A }]);
+    const id = await processingBatch([{ phoneNumber: A }]);
     const before = Date.now();
-    await dispatch.run(batch);
-    const [message] = await messagesOf(db, batch.id);
+    await dispatch.run(id);
+    const [message] = await messagesOf(db.dataSource, id);
     expect(message).toMatchObject({ status: 'pending', attempts: 0 });
     expect(message.lastError).toMatchObject({ category: 'rate_limited', code: 'X_429' });
     expect(message.nextAttemptAt!.getTime()).toBeGreaterThanOrEqual(before + 5_000);
@@ -78,10 +85,10 @@ describe('DispatchService', () => {
   ])('%s: retried with backoff, an attempt counted', async (category, answer) => {
     const provider = new FakeProvider().answer(A, answer);
     const dispatch = newTestDispatch(db, { provider, retry: { baseDelayMs: 60_000 } });
-    const batch = await insertBatch(db, [{ phoneNumber: A }]);
+    const id = await processingBatch([{ phoneNumber: A }]);
     const before = Date.now();
-    await dispatch.run(batch);
-    const [message] = await messagesOf(db, batch.id);
+    await dispatch.run(id);
+    const [message] = await messagesOf(db.dataSource, id);
     expect(message).toMatchObject({ status: 'pending', attempts: 1, lastError: { category } });
     // The first retry waits a random share of RETRY_BASE_DELAY_MS (full jitter).
     expect(message.nextAttemptAt!.getTime()).toBeGreaterThanOrEqual(before);
@@ -95,9 +102,9 @@ describe('DispatchService', () => {
   ])('%s: fails on the last allowed attempt', async (category, answer) => {
     const provider = new FakeProvider().answer(A, answer);
     const dispatch = newTestDispatch(db, { provider, retry: { maxAttempts: 3 } });
-    const batch = await insertBatch(db, [{ phoneNumber: A, attempts: 2 }]);
-    await dispatch.run(batch);
-    expect(await messagesOf(db, batch.id)).toMatchObject([
+    const id = await processingBatch([{ phoneNumber: A, attempts: 2 }]);
+    await dispatch.run(id);
+    expect(await messagesOf(db.dataSource, id)).toMatchObject([
       { status: 'failed', attempts: 3, nextAttemptAt: null, lastError: { category } },
     ]);
   });
@@ -107,9 +114,9 @@ describe('DispatchService', () => {
       .answer(A, rejected('unknown', 'X_HUH'))
       .answer(B, rejected('unknown', 'X_HUH'));
     const dispatch = newTestDispatch(db, { provider });
-    const batch = await insertBatch(db, [{ phoneNumber: A }, { phoneNumber: B, attempts: 1 }]);
-    await dispatch.run(batch);
-    expect(await messagesOf(db, batch.id)).toMatchObject([
+    const id = await processingBatch([{ phoneNumber: A }, { phoneNumber: B, attempts: 1 }]);
+    await dispatch.run(id);
+    expect(await messagesOf(db.dataSource, id)).toMatchObject([
       { status: 'pending', attempts: 1, lastError: { category: 'unknown' } },
       { status: 'failed', attempts: 2, lastError: { category: 'unknown' } },
     ]);
@@ -119,14 +126,16 @@ describe('DispatchService', () => {
     const provider = new FakeProvider().answer(A, rejected('auth', 'X_401'));
     const dispatch = newTestDispatch(db, { provider });
     // B waits for a retry, so it is still pending when A's answer fails the batch.
-    const batch = await insertBatch(db, [{ phoneNumber: A }, { phoneNumber: B }]);
-    await db.dataSource.query(
-      `UPDATE messages SET next_attempt_at = now() + interval '1 hour' WHERE batch_id = $1 AND seq = 1`,
-      [batch.id],
-    );
-    await dispatch.run(batch);
-    expect((await messagesOf(db, batch.id)).map((m) => m.status)).toEqual(['failed', 'cancelled']);
-    const row = await batchOf(db, batch.id);
+    const id = await processingBatch([
+      { phoneNumber: A },
+      { phoneNumber: B, nextAttemptInS: 3600 },
+    ]);
+    await dispatch.run(id);
+    expect((await messagesOf(db.dataSource, id)).map((m) => m.status)).toEqual([
+      'failed',
+      'cancelled',
+    ]);
+    const row = await batchState(db.dataSource, id);
     expect(row).toMatchObject({ status: 'failed', failed: 1, cancelled: 1, pending: 0 });
     expect(row.failureReason).toContain('X_401');
   });
@@ -135,14 +144,14 @@ describe('DispatchService', () => {
     it('idempotent provider: a timeout is retried with the same key, never resolved', async () => {
       const provider = new FakeProvider(true).answer(A, 'hang');
       const dispatch = newTestDispatch(db, { provider, retry: { baseDelayMs: 1 } });
-      const batch = await insertBatch(db, [{ phoneNumber: A }]);
-      await dispatch.run(batch);
-      expect(await messagesOf(db, batch.id)).toMatchObject([
+      const id = await processingBatch([{ phoneNumber: A }]);
+      await dispatch.run(id);
+      expect(await messagesOf(db.dataSource, id)).toMatchObject([
         { status: 'pending', lastError: { category: 'timeout', code: 'TIMEOUT' } },
       ]);
       await new Promise((resolve) => setTimeout(resolve, 20));
-      await dispatch.run(batch);
-      expect(await messagesOf(db, batch.id)).toMatchObject([{ status: 'sent', attempts: 2 }]);
+      await dispatch.run(id);
+      expect(await messagesOf(db.dataSource, id)).toMatchObject([{ status: 'sent', attempts: 2 }]);
       expect(provider.sent.map((r) => r.idempotencyKey)).toEqual([
         provider.sent[0].idempotencyKey,
         provider.sent[0].idempotencyKey,
@@ -153,11 +162,11 @@ describe('DispatchService', () => {
     it('idempotent provider: an expired sending claim is sent again', async () => {
       const provider = new FakeProvider(true);
       const dispatch = newTestDispatch(db, { provider });
-      const batch = await insertBatch(db, [{ phoneNumber: A, status: 'sending' }]);
-      await dispatch.run(batch);
+      const id = await processingBatch([{ phoneNumber: A, status: 'sending', claimedForS: -1 }]);
+      await dispatch.run(id);
       expect(provider.sent).toHaveLength(1);
       expect(provider.resolved).toEqual([]);
-      expect(await messagesOf(db, batch.id)).toMatchObject([{ status: 'sent' }]);
+      expect(await messagesOf(db.dataSource, id)).toMatchObject([{ status: 'sent' }]);
     });
 
     it('other providers: a timeout goes to resolve, whose answer is written', async () => {
@@ -167,9 +176,9 @@ describe('DispatchService', () => {
         .answer(B, 'hang')
         .resolveAs(B, rejected('invalid_number', 'X_INVALID'));
       const dispatch = newTestDispatch(db, { provider });
-      const batch = await insertBatch(db, [{ phoneNumber: A }, { phoneNumber: B }]);
-      await dispatch.run(batch);
-      expect(await messagesOf(db, batch.id)).toMatchObject([
+      const id = await processingBatch([{ phoneNumber: A }, { phoneNumber: B }]);
+      await dispatch.run(id);
+      expect(await messagesOf(db.dataSource, id)).toMatchObject([
         { status: 'sent', providerMessageId: 'P-FOUND', attempts: 1 },
         { status: 'failed', lastError: { category: 'invalid_number' } },
       ]);
@@ -184,9 +193,9 @@ describe('DispatchService', () => {
         .answer(B, 'hang')
         .resolveAs(B, rejected('unknown', 'OUTCOME_UNKNOWN'));
       const dispatch = newTestDispatch(db, { provider, retry: { baseDelayMs: 1 } });
-      const batch = await insertBatch(db, [{ phoneNumber: A }, { phoneNumber: B }]);
-      await dispatch.run(batch);
-      expect(await messagesOf(db, batch.id)).toMatchObject([
+      const id = await processingBatch([{ phoneNumber: A }, { phoneNumber: B }]);
+      await dispatch.run(id);
+      expect(await messagesOf(db.dataSource, id)).toMatchObject([
         {
           status: 'failed',
           attempts: 1,
@@ -195,9 +204,9 @@ describe('DispatchService', () => {
         },
         { status: 'failed', lastError: { category: 'unknown', code: 'OUTCOME_UNKNOWN' } },
       ]);
-      await dispatch.run(batch);
+      await dispatch.run(id);
       expect(provider.sent).toHaveLength(2);
-      expect(await batchOf(db, batch.id)).toMatchObject({ status: 'failed', failed: 2 });
+      expect(await batchState(db.dataSource, id)).toMatchObject({ status: 'failed', failed: 2 });
     });
 
     it('other providers: an expired sending claim is resolved, not sent', async () => {
@@ -205,15 +214,15 @@ describe('DispatchService', () => {
         .resolveAs(A, accepted('P-FOUND'))
         .resolveAs(B, rejected('unknown', 'OUTCOME_UNKNOWN'));
       const dispatch = newTestDispatch(db, { provider });
-      const batch = await insertBatch(db, [
-        { phoneNumber: A, status: 'sending' },
-        { phoneNumber: B, status: 'sending' },
+      const id = await processingBatch([
+        { phoneNumber: A, status: 'sending', claimedForS: -1 },
+        { phoneNumber: B, status: 'sending', claimedForS: -1 },
         { phoneNumber: C },
       ]);
-      await dispatch.run(batch);
+      await dispatch.run(id);
       expect(provider.sent.map((r) => r.to)).toEqual([C]);
       expect(provider.resolved.map((r) => r.to)).toEqual([A, B]);
-      expect(await messagesOf(db, batch.id)).toMatchObject([
+      expect(await messagesOf(db.dataSource, id)).toMatchObject([
         { status: 'sent', providerMessageId: 'P-FOUND' },
         { status: 'failed', lastError: { category: 'unknown', code: 'OUTCOME_UNKNOWN' } },
         { status: 'sent' },

@@ -2,7 +2,13 @@
 // in-memory producer, Redis and event sink (the model: a recovery job tested per stuck state).
 import { Logger } from '@nestjs/common';
 import { ADVISORY_LOCKS } from '../../src/database/database-setup';
-import { batchState, insertAccount, insertBatch, messageStatuses } from '../factories/batch-rows';
+import {
+  batchState,
+  insertAccount,
+  insertBatch,
+  messagesOf,
+  messageStatuses,
+} from '../factories/batch-rows';
 import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
 import { newReconciler } from './support/services';
 
@@ -132,11 +138,8 @@ describe('ReconcilerService', () => {
     const state = await batchState(db.dataSource, id);
     expect(state).toMatchObject({ status: 'cancelled', pending: 1, cancelled: 1 });
     expect(state.counted).toMatchObject({ pending: 1, cancelled: 1 });
-    const [{ code }] = await db.dataSource.query<{ code: string }[]>(
-      `SELECT last_error ->> 'code' AS code FROM messages WHERE batch_id = $1 AND seq = 0`,
-      [id],
-    );
-    expect(code).toBe('OUTCOME_UNKNOWN');
+    const [expired] = await messagesOf(db.dataSource, id);
+    expect(expired.lastError?.code).toBe('OUTCOME_UNKNOWN');
     expect(fakes.progressed).toEqual([{ id, accountId }]);
     expect(fakes.queued).toEqual([]);
   });

@@ -168,96 +168,20 @@ export function newTestDispatch(
     provider,
     producer,
     limiter,
-    /** One chunk job over the whole batch, as the queue would run it. */
-    run: (batch: { id: string; total: number }) =>
-      service.processChunk({
-        batchId: batch.id,
-        generation: 0,
-        total: batch.total,
-        size: batch.total,
+    /** One chunk job over the whole batch in its generation, as the queue would run it. */
+    run: async (batchId: string) => {
+      const [{ total, generation }] = await db.dataSource.query<
+        { total: number; generation: number }[]
+      >(`SELECT total, generation FROM batches WHERE id = $1`, [batchId]);
+      await service.processChunk({
+        batchId,
+        generation,
+        total,
+        size: total,
         lanes: 1,
         chunk: 0,
         from: 0,
-      }),
+      });
+    },
   };
-}
-
-export interface MessageSeed {
-  phoneNumber: string;
-  status?: 'pending' | 'sending';
-  attempts?: number;
-  /** For `sending`: its claim ran out this long ago (a worker died during its call). */
-  claimExpiredMsAgo?: number;
-}
-
-/** A processing batch of the given messages, inserted directly. */
-export async function insertBatch(
-  db: MigratedDatabase,
-  seeds: readonly MessageSeed[],
-): Promise<{ id: string; total: number }> {
-  const [{ id: accountId }] = await db.dataSource.query<{ id: string }[]>(
-    `INSERT INTO accounts (name) VALUES ('dispatch spec') RETURNING id`,
-  );
-  const [{ id }] = await db.dataSource.query<{ id: string }[]>(
-    `INSERT INTO batches (id, account_id, text, variables, priority, status, auto_start, total,
-                          pending_count, segments, encodings, started_at, valid_from)
-     VALUES (gen_random_uuid(), $1, 'Hello', '{}', 'normal', 'processing', true, $2::int, $2, $2,
-             '{gsm7}', now(), now())
-     RETURNING id`,
-    [accountId, seeds.length],
-  );
-  await db.dataSource.query(
-    `INSERT INTO messages (batch_id, seq, id, phone_number, variables, status, attempts, segments,
-                           claimed_until)
-     SELECT $1, s.seq - 1, gen_random_uuid(), s.phone, '{}', s.status, s.attempts, 1,
-            CASE WHEN s.status = 'sending' THEN now() - make_interval(secs => s.ago / 1000.0) END
-     FROM unnest($2::text[], $3::text[], $4::int[], $5::int[]) WITH ORDINALITY
-       AS s(phone, status, attempts, ago, seq)`,
-    [
-      id,
-      seeds.map((s) => s.phoneNumber),
-      seeds.map((s) => s.status ?? 'pending'),
-      seeds.map((s) => s.attempts ?? 0),
-      seeds.map((s) => s.claimExpiredMsAgo ?? 1000),
-    ],
-  );
-  return { id, total: seeds.length };
-}
-
-export interface StoredMessage {
-  phoneNumber: string;
-  status: string;
-  attempts: number;
-  providerMessageId: string | null;
-  lastError: { category: string; code: string; message: string } | null;
-  nextAttemptAt: Date | null;
-}
-
-export async function messagesOf(db: MigratedDatabase, batchId: string): Promise<StoredMessage[]> {
-  return db.dataSource.query<StoredMessage[]>(
-    `SELECT phone_number AS "phoneNumber", status, attempts,
-            provider_message_id AS "providerMessageId", last_error AS "lastError",
-            next_attempt_at AS "nextAttemptAt"
-     FROM messages WHERE batch_id = $1 ORDER BY seq`,
-    [batchId],
-  );
-}
-
-export async function batchOf(db: MigratedDatabase, batchId: string) {
-  const [row] = await db.dataSource.query<
-    {
-      status: string;
-      failureReason: string | null;
-      pending: number;
-      completed: number;
-      failed: number;
-      cancelled: number;
-    }[]
-  >(
-    `SELECT status, failure_reason AS "failureReason", pending_count AS pending,
-            completed_count AS completed, failed_count AS failed, cancelled_count AS cancelled
-     FROM batches WHERE id = $1`,
-    [batchId],
-  );
-  return row;
 }
