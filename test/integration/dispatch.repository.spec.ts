@@ -47,6 +47,26 @@ describe('DispatchRepository and BatchRepository', () => {
     });
   });
 
+  it('a claim says which messages it took over from a worker whose lease ran out', async () => {
+    const id = await insertBatch(db.dataSource, {
+      accountId,
+      messages: [
+        { status: 'sending', claimedForS: -1, claimToken: 1, attempts: 1 },
+        {},
+        { status: 'sending', claimedForS: 60, claimToken: 1 },
+      ],
+    });
+    const claimed = await dispatch.claim(id, 0, 3, 3);
+    expect(
+      claimed
+        .map(({ seq, token, attempts, reclaimed }) => ({ seq, token, attempts, reclaimed }))
+        .sort((a, b) => a.seq - b.seq),
+    ).toEqual([
+      { seq: 0, token: 2, attempts: 1, reclaimed: true },
+      { seq: 1, token: 1, attempts: 0, reclaimed: false },
+    ]);
+  });
+
   it('releases the claims of a cancelled batch as cancelled messages, with the counters', async () => {
     const id = await insertBatch(db.dataSource, { accountId, messages: 4 });
     const claimed = await dispatch.claim(id, 0, 4, 3);
