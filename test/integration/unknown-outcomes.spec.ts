@@ -2,7 +2,13 @@
 // they stay in doubt through a release and through expiry, so nothing sends them a second time.
 import type { DispatchRepository } from '../../src/batch/dispatch/dispatch.repository';
 import { retrySelection } from '../../src/errors/error-taxonomy';
-import { batchState, insertAccount, insertBatch, messageStatuses } from '../factories/batch-rows';
+import {
+  batchState,
+  insertAccount,
+  insertBatch,
+  messagesOf,
+  messageStatuses,
+} from '../factories/batch-rows';
 import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
 import { newDispatchRepository } from './support/services';
 
@@ -17,12 +23,9 @@ describe('unknown outcomes in the dispatch SQL', () => {
       messages: [{ status: 'sending', claimedForS: -5 }, {}],
     });
   const lastErrors = async (id: string) =>
-    (
-      await db.dataSource.query<{ e: { category: string; code: string } | null }[]>(
-        `SELECT last_error AS e FROM messages WHERE batch_id = $1 ORDER BY seq`,
-        [id],
-      )
-    ).map((row) => row.e && { category: row.e.category, code: row.e.code });
+    (await messagesOf(db.dataSource, id)).map(
+      ({ lastError: e }) => e && { category: e.category, code: e.code },
+    );
 
   beforeAll(async () => {
     db = await createMigratedDatabase();
