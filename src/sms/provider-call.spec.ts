@@ -100,6 +100,7 @@ describe('callProvider', () => {
     ],
     ['a failed lookup', { accepted: false, category: 'provider_error', code: '500', message: 'x' }],
     ['an odd answer', { accepted: false, category: 'unknown', code: 'E42', message: 'x' }],
+    ['a refused lookup', { accepted: false, category: 'auth', code: '20003', message: 'x' }],
   ])('any other: %s is OUTCOME_UNKNOWN, so nothing retries the send', async (_case, answer) => {
     const { provider } = fake(false, () => Promise.resolve(answer));
     await expect(

@@ -1,8 +1,9 @@
 // Calls a provider with Salvo's own timeout and Salvo's rule for calls whose outcome is unknown.
-// The codes here are Salvo's, not a provider's: TIMEOUT, PROVIDER_UNREACHABLE, OUTCOME_UNKNOWN.
+// The codes here are Salvo's, not a provider's: TIMEOUT, PROVIDER_UNREACHABLE, and OUTCOME_UNKNOWN
+// (errors/error-taxonomy.ts).
 import type { DispatchConfig, SmsConfig } from '../config/configuration';
 import { ConfigError } from '../config/env';
-import { isRetried, OUTCOME_UNKNOWN } from '../errors/error-taxonomy';
+import { CATEGORY_POLICIES, isRetried, OUTCOME_UNKNOWN } from '../errors/error-taxonomy';
 import type { SendRequest, SendResult, SmsProvider } from './sms-provider';
 
 export const TIMEOUT_CODE = 'TIMEOUT';
@@ -63,6 +64,11 @@ function isUnknownOutcome(result: SendResult): result is Extract<SendResult, { a
   return !result.accepted && (result.category === 'timeout' || result.code === UNREACHABLE_CODE);
 }
 
+/** A final answer about the message itself (invalid number, opted out, content, OUTCOME_UNKNOWN). */
+function settles(result: Extract<SendResult, { accepted: false }>): boolean {
+  return !isRetried(result) && !CATEGORY_POLICIES[result.category].failsBatch;
+}
+
 /**
  * One provider call for a claimed message. A provider that honours idempotency keys is simply
  * sent to: a repeat after a timeout, or after a worker died during its call (`reclaimed`), cannot
@@ -81,9 +87,10 @@ export async function callProvider(
     if (!isUnknownOutcome(result)) return result;
   }
   const resolved = await withTimeout(() => provider.resolve(request), timeoutMs);
-  // Only a final answer settles the doubt: a resolution that would be retried (no answer, a
-  // throttled or failed lookup) leaves the message as unknown as before, and a retry would send.
-  if (resolved.accepted || !isRetried(resolved)) return resolved;
+  // Only an acceptance or a refusal of this very message settles the doubt. A resolution that
+  // would be retried (no answer, a throttled or failed lookup) leaves the message as unknown as
+  // before, and a refused lookup (auth) says nothing about it: either would let a retry send.
+  if (resolved.accepted || settles(resolved)) return resolved;
   return outcomeUnknown(
     `Whether the provider sent the message is unknown (${resolved.code}: ${resolved.message}); it is not sent again.`,
   );

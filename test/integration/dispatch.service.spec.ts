@@ -209,6 +209,27 @@ describe('DispatchService', () => {
       expect(await batchState(db.dataSource, id)).toMatchObject({ status: 'failed', failed: 2 });
     });
 
+    it('other providers: a re-claim its batch paused before the call stays in doubt, and is resolved later', async () => {
+      const provider = new FakeProvider(false).resolveAs(A, accepted('P-FOUND'));
+      const dispatch = newTestDispatch(db, { provider, permitDelayMs: 400 });
+      const id = await processingBatch([{ phoneNumber: A, status: 'sending', claimedForS: -1 }]);
+      const run = dispatch.run(id);
+      // The claim is taken at once; the call waits for its permit, and meanwhile a user pauses.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await db.dataSource.query(`UPDATE batches SET status = 'paused' WHERE id = $1`, [id]);
+      await run;
+      expect([provider.sent, provider.resolved]).toEqual([[], []]);
+      expect(await messagesOf(db.dataSource, id)).toMatchObject([{ status: 'sending' }]);
+
+      await db.dataSource.query(`UPDATE batches SET status = 'processing' WHERE id = $1`, [id]);
+      await newTestDispatch(db, { provider }).run(id);
+      expect(provider.sent).toEqual([]);
+      expect(provider.resolved.map((r) => r.to)).toEqual([A]);
+      expect(await messagesOf(db.dataSource, id)).toMatchObject([
+        { status: 'sent', providerMessageId: 'P-FOUND' },
+      ]);
+    });
+
     it('other providers: an expired sending claim is resolved, not sent', async () => {
       const provider = new FakeProvider(false)
         .resolveAs(A, accepted('P-FOUND'))

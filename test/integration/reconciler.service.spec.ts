@@ -161,6 +161,23 @@ describe('ReconcilerService', () => {
     expect(fakes.queued).toEqual([]);
   });
 
+  it('fails an expired claim of a provider without idempotency keys as an unknown outcome', async () => {
+    const id = await insertBatch(db.dataSource, {
+      accountId,
+      messages: [{}, { status: 'sending', claimedForS: -1 }],
+      startedAgoS: 10,
+    });
+    const { reconciler } = newReconciler(db.dataSource, {
+      retry: { validityMs: 5_000 },
+      idempotent: false,
+    });
+    await reconciler.reconcile();
+    expect((await messagesOf(db.dataSource, id)).map((m) => m.lastError?.code)).toEqual([
+      'VALIDITY_EXPIRED',
+      'OUTCOME_UNKNOWN',
+    ]);
+  });
+
   it('does nothing while another worker holds the reconcile lock', async () => {
     const id = await insertBatch(db.dataSource, { accountId, startedAgoS: 60 });
     const holder = db.dataSource.createQueryRunner();

@@ -57,7 +57,7 @@ describe('unknown outcomes in the dispatch SQL', () => {
 
   it('expiry fails an expired claim as OUTCOME_UNKNOWN, which retry-failed leaves by default', async () => {
     const id = await inDoubt();
-    await dispatch.expire(id, undefined, { idempotent: false });
+    await dispatch.expire(id, { idempotent: false });
     expect(await lastErrors(id)).toEqual([
       { category: 'unknown', code: 'OUTCOME_UNKNOWN' },
       { category: 'timeout', code: 'VALIDITY_EXPIRED' },
@@ -69,9 +69,32 @@ describe('unknown outcomes in the dispatch SQL', () => {
     expect(await messageStatuses(db.dataSource, id)).toEqual(['failed', 'pending']);
   });
 
+  it('expiry keeps the doubt of a requeued unknown outcome that was never tried again', async () => {
+    const id = await insertBatch(db.dataSource, {
+      accountId,
+      messages: [
+        { lastError: { category: 'unknown', code: 'OUTCOME_UNKNOWN', message: 'earlier' } },
+      ],
+    });
+    await dispatch.expire(id, { idempotent: false });
+    expect(await lastErrors(id)).toEqual([{ category: 'unknown', code: 'OUTCOME_UNKNOWN' }]);
+  });
+
+  it('a re-claim in doubt of a batch cancelled meanwhile is cancelled as an unknown outcome', async () => {
+    const id = await inDoubt();
+    const claimed = await dispatch.claim(id, 0, 2, 2);
+    await db.dataSource.query(`UPDATE batches SET status = 'cancelled' WHERE id = $1`, [id]);
+    await dispatch.release(
+      id,
+      claimed.map(({ seq, token, reclaimed }) => ({ seq, token, unresolved: reclaimed })),
+    );
+    expect(await messageStatuses(db.dataSource, id)).toEqual(['cancelled', 'cancelled']);
+    expect(await lastErrors(id)).toEqual([{ category: 'unknown', code: 'OUTCOME_UNKNOWN' }, null]);
+  });
+
   it('with a provider that honours idempotency keys, expiry stays as it was', async () => {
     const id = await inDoubt();
-    await dispatch.expire(id, undefined, { idempotent: true });
+    await dispatch.expire(id, { idempotent: true });
     expect(await lastErrors(id)).toEqual([
       { category: 'timeout', code: 'VALIDITY_EXPIRED' },
       { category: 'timeout', code: 'VALIDITY_EXPIRED' },

@@ -11,7 +11,7 @@ import {
 } from '../../config/configuration';
 import { queryRows } from '../../database/query-rows';
 import { ACCEPTED, errorRatePauseReason, FAILED } from '../../errors/error-rate-guard';
-import { isFailure } from '../../errors/error-taxonomy';
+import type { SmsProvider } from '../../sms/sms-provider';
 import {
   appearedCategories,
   isFirstInCategory,
@@ -19,6 +19,7 @@ import {
   withCategory,
 } from '../../errors/error-log/error-log.sql';
 import {
+  isFailure,
   OUTCOME_UNKNOWN,
   type ErrorCategory,
   type RetrySelection,
@@ -354,13 +355,15 @@ export class DispatchRepository {
    * Messages of a batch whose validity ran out (MESSAGE_VALIDITY_SECONDS after it started or was
    * reopened) fail with their last category, or `timeout` when they were never tried, with code
    * VALIDITY_EXPIRED; they are logged and counted, and the batch finishes if nothing is left. A
-   * claim whose worker died is included: it cannot be repeated any more. Works in transactions of
+   * claim whose worker died is included: it cannot be repeated any more; with a provider that
+   * honours no idempotency key it fails as `unknown`/OUTCOME_UNKNOWN (it may have been sent), as
+   * does a message whose last failure was one. Works in transactions of
    * EXPIRE_CHUNK messages, so a large batch never holds its row lock for long. Answers how many.
    */
   async expire(
     batchId: string,
+    provider: Pick<SmsProvider, 'idempotent'>,
     chunkSize = EXPIRE_CHUNK,
-    provider: { idempotent: boolean } = { idempotent: true },
   ): Promise<ExpireOutcome> {
     const total: ExpireOutcome = { expired: 0, finished: null, appeared: [] };
     for (;;) {
@@ -392,9 +395,12 @@ export class DispatchRepository {
          SELECT seq, failed_categories AS categories,
                 CASE WHEN status = 'sending' AND NOT $4 THEN 'unknown'
                      ELSE COALESCE(last_error ->> 'category', 'timeout') END AS category,
-                CASE WHEN status = 'sending' AND NOT $4 THEN '${OUTCOME_UNKNOWN}'
+                CASE WHEN (status = 'sending' AND NOT $4)
+                       OR last_error ->> 'code' = '${OUTCOME_UNKNOWN}' THEN '${OUTCOME_UNKNOWN}'
                      ELSE 'VALIDITY_EXPIRED' END AS code,
-                CASE WHEN status = 'sending' AND NOT $4 THEN $5 ELSE $2 END AS message
+                CASE WHEN status = 'sending' AND NOT $4 THEN $5
+                     WHEN last_error ->> 'code' = '${OUTCOME_UNKNOWN}' THEN $6
+                     ELSE $2 END AS message
          FROM messages
          WHERE batch_id = $1 AND ${UNSENT('messages')}
          ORDER BY seq LIMIT $3
@@ -423,6 +429,7 @@ export class DispatchRepository {
         chunkSize,
         idempotent,
         `The worker stopped during the call and the message's validity ran out before it could be resolved; the provider may have accepted it.`,
+        `An earlier call's outcome is unknown and the message's validity ran out before it was tried again; the provider may have accepted it.`,
       ],
     );
     const finished = await this.batches.finish(manager, [batchId]);
@@ -475,7 +482,7 @@ export class DispatchRepository {
       manager,
       `UPDATE messages SET status = 'pending', attempts = 0, next_attempt_at = NULL
        WHERE batch_id = $1 AND status = 'failed' AND last_error ->> 'category' = ANY($2)
-         AND NOT (last_error ->> 'code' = ANY($3))
+         AND (last_error ->> 'code' = ANY($3)) IS NOT TRUE
        RETURNING segments`,
       [batchId, categories, exceptCodes],
     );
@@ -509,7 +516,11 @@ export class DispatchRepository {
         manager,
         `UPDATE messages m
            SET status = CASE WHEN c.unresolved AND $4 = 'pending' THEN 'sending' ELSE $4 END,
-               claimed_until = CASE WHEN c.unresolved AND $4 = 'pending' THEN now() END
+               claimed_until = CASE WHEN c.unresolved AND $4 = 'pending' THEN now() END,
+               last_error = CASE WHEN c.unresolved AND $4 = 'cancelled'
+                                 THEN jsonb_build_object('category', 'unknown', 'code', '${OUTCOME_UNKNOWN}',
+                                        'message', $6::text)
+                                 ELSE m.last_error END
          FROM unnest($2::int[], $3::int[], $5::bool[]) AS c(seq, token, unresolved)
          WHERE m.batch_id = $1 AND m.seq = c.seq AND m.claim_token = c.token AND m.status = 'sending'
          RETURNING m.seq`,
@@ -519,6 +530,7 @@ export class DispatchRepository {
           claims.map((c) => c.token),
           cancelled ? 'cancelled' : 'pending',
           claims.map((c) => c.unresolved ?? false),
+          'The worker stopped during an earlier call and the batch stopped before it could be resolved; the provider may have accepted it.',
         ],
       );
       if (!cancelled || !released.length) return { cancelled: 0 };

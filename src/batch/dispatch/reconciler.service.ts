@@ -144,11 +144,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     await this.batchService.announce([...started, ...pausedByQuota]);
     for (const { id } of pausedByQuota) this.logger.log(`Batch ${id}: paused by the daily quota`);
     for (const { id, accountId } of expiring) {
-      const { expired, finished, appeared } = await this.repository.expire(
-        id,
-        undefined,
-        this.provider,
-      );
+      const { expired, finished, appeared } = await this.repository.expire(id, this.provider);
       if (!expired) continue;
       this.logger.log(`Batch ${id}: ${expired} message(s) expired unsent`);
       for (const category of appeared) this.events.errorAppeared(accountId, id, category);

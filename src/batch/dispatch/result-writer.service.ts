@@ -11,7 +11,8 @@ const FLUSH_AT = 500;
  * Buffers each worker's results and writes them, with their counter deltas, at least every
  * RESULT_FLUSH_MS: batched writes are what let dispatch go thousands of messages a second. A
  * failed write keeps its results for the next try; if the process dies first, the messages stay
- * claimed until their lease runs out and are sent again under the same idempotency key. After
+ * claimed until their lease runs out and are sent again under the same idempotency key (or
+ * resolved, with a provider that honours none: sms/provider-call.ts). After
  * each write it publishes what changed: progress, new statuses, newly seen failure categories.
  */
 @Injectable()

@@ -108,12 +108,15 @@ export class InMemoryProducer {
 export class GrantingLimiter {
   readonly throttles: (number | undefined)[] = [];
 
+  /** `delayMs`: how long after the grant each permit's message may go. */
+  constructor(private readonly delayMs = 0) {}
+
   acquire(_batchId: string, _priority: string, want: number) {
     const now = Date.now();
     return Promise.resolve({
       count: want,
       atMs: Array<number>(want).fill(now),
-      delaysMs: Array<number>(want).fill(0),
+      delaysMs: Array<number>(want).fill(this.delayMs),
       waitMs: 0,
       allottedRate: 1000,
     });
@@ -134,6 +137,8 @@ export interface TestDispatchOptions {
   retry?: Partial<RetryConfig>;
   /** PROVIDER_TIMEOUT_MS; short, so a hanging call times out quickly. */
   timeoutMs?: number;
+  /** How long each claimed message waits for its permit's time before its call. */
+  permitDelayMs?: number;
 }
 
 export function newTestDispatch(
@@ -142,6 +147,7 @@ export function newTestDispatch(
     provider = new FakeProvider(),
     retry: retryOverrides = {},
     timeoutMs = 100,
+    permitDelayMs = 0,
   }: TestDispatchOptions = {},
 ) {
   const retry = { ...retryConfig(), ...retryOverrides };
@@ -150,7 +156,7 @@ export function newTestDispatch(
   const events = { progressed: () => {}, errorAppeared: () => {} } as unknown as BatchEvents;
   const batches = { announce: () => Promise.resolve() } as unknown as BatchService;
   const producer = new InMemoryProducer();
-  const limiter = new GrantingLimiter();
+  const limiter = new GrantingLimiter(permitDelayMs);
   const service = new DispatchService(
     repository,
     producer as unknown as DispatchProducer,
