@@ -131,14 +131,21 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
   };
 });
 
+/**
+ * The shortest claim lease that outlives `calls` provider calls for one message and the write of
+ * their result: shorter, and a live worker's message could be taken and sent by another.
+ */
+export function claimLeaseFloor(providerTimeoutMs: number, flushIntervalMs: number, calls = 1) {
+  return calls * providerTimeoutMs + flushIntervalMs + 1_000;
+}
+
 export const dispatchConfig = registerAs('dispatch', () => {
   const flushIntervalMs = int(env(), 'RESULT_FLUSH_MS', 250, { min: 10, max: 1_000 });
   const providerTimeoutMs = int(env(), 'PROVIDER_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 });
   /** How long a claimed message stays reserved for its worker; after that another may take it. */
   const claimLeaseMs = int(env(), 'CLAIM_LEASE_MS', 60_000, { min: 500, max: 3_600_000 });
-  // A claim must outlive the longest provider call and the write of its result, or a live
-  // worker's message could be taken and sent by another.
-  const leaseFloor = providerTimeoutMs + flushIntervalMs + 1_000;
+  // One call per message here; an adapter without idempotency keys asks for two (provider-call.ts).
+  const leaseFloor = claimLeaseFloor(providerTimeoutMs, flushIntervalMs);
   if (claimLeaseMs < leaseFloor) {
     throw new ConfigError(
       'CLAIM_LEASE_MS',

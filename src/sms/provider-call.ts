@@ -1,7 +1,7 @@
 // Calls a provider with Salvo's own timeout and Salvo's rule for calls whose outcome is unknown.
 // The codes here are Salvo's, not a provider's: TIMEOUT, PROVIDER_UNREACHABLE, and OUTCOME_UNKNOWN
 // (errors/error-taxonomy.ts).
-import type { DispatchConfig, SmsConfig } from '../config/configuration';
+import { claimLeaseFloor, type DispatchConfig, type SmsConfig } from '../config/configuration';
 import { ConfigError } from '../config/env';
 import { CATEGORY_POLICIES, isRetried, OUTCOME_UNKNOWN } from '../errors/error-taxonomy';
 import type { SendRequest, SendResult, SmsProvider } from './sms-provider';
@@ -107,7 +107,7 @@ export function assertLeaseCoversCall(
   dispatch: Pick<DispatchConfig, 'claimLeaseMs' | 'flushIntervalMs'>,
 ): void {
   if (provider.idempotent) return;
-  const floor = 2 * sms.timeoutMs + dispatch.flushIntervalMs + 1_000;
+  const floor = claimLeaseFloor(sms.timeoutMs, dispatch.flushIntervalMs, 2);
   if (dispatch.claimLeaseMs < floor) {
     throw new ConfigError(
       'CLAIM_LEASE_MS',

@@ -512,23 +512,27 @@ export class DispatchRepository {
     return this.dataSource.transaction(async (manager) => {
       const status = await this.batches.lockStatus(manager, batchId);
       const cancelled = !!status && STOPPED_STATUSES.includes(status);
+      // Per claim: cancelled with its batch, an unresolved re-claim kept as a claim run out, or
+      // pending again; a cancelled re-claim keeps its doubt in lastError.
+      const next = (c: (typeof claims)[number]) =>
+        cancelled ? 'cancelled' : c.unresolved ? 'sending' : 'pending';
       const released = await queryRows<unknown>(
         manager,
         `UPDATE messages m
-           SET status = CASE WHEN c.unresolved AND $4 = 'pending' THEN 'sending' ELSE $4 END,
-               claimed_until = CASE WHEN c.unresolved AND $4 = 'pending' THEN now() END,
-               last_error = CASE WHEN c.unresolved AND $4 = 'cancelled'
+           SET status = c.next,
+               claimed_until = CASE WHEN c.next = 'sending' THEN now() END,
+               last_error = CASE WHEN c.unresolved AND c.next = 'cancelled'
                                  THEN jsonb_build_object('category', 'unknown', 'code', '${OUTCOME_UNKNOWN}',
                                         'message', $6::text)
                                  ELSE m.last_error END
-         FROM unnest($2::int[], $3::int[], $5::bool[]) AS c(seq, token, unresolved)
+         FROM unnest($2::int[], $3::int[], $4::text[], $5::bool[]) AS c(seq, token, next, unresolved)
          WHERE m.batch_id = $1 AND m.seq = c.seq AND m.claim_token = c.token AND m.status = 'sending'
          RETURNING m.seq`,
         [
           batchId,
           claims.map((c) => c.seq),
           claims.map((c) => c.token),
-          cancelled ? 'cancelled' : 'pending',
+          claims.map(next),
           claims.map((c) => c.unresolved ?? false),
           'The worker stopped during an earlier call and the batch stopped before it could be resolved; the provider may have accepted it.',
         ],

@@ -1,12 +1,10 @@
 // The integration tier's database: a fresh one per spec file on the machine's PostgreSQL, migrated
 // by the committed migrations (the same ones the service runs), dropped when the file is done.
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../../src/database/data-source-options';
 import { ensureDatabaseExists } from '../../../src/database/database-setup';
 import { dropDatabase } from '../../support/database';
-
-const SERVER = process.env.TEST_POSTGRES_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
+import { scratchDatabaseUrl } from '../../support/test-env';
 
 export interface MigratedDatabase {
   url: string;
@@ -15,9 +13,9 @@ export interface MigratedDatabase {
   drop(): Promise<void>;
 }
 
-/** `salvo_it_<pid>_<random>`: apart from the end-to-end run's `salvo_test_…` databases. */
+/** `salvo_test_<pid>_it_<random>`: named like the run's other scratch databases, which its teardown drops. */
 export async function createMigratedDatabase(): Promise<MigratedDatabase> {
-  const url = `${SERVER}/salvo_it_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const url = scratchDatabaseUrl('it');
   await ensureDatabaseExists(url);
   const dataSource = new DataSource(dataSourceOptions({ url, poolSize: 10 }));
   await dataSource.initialize();
