@@ -54,8 +54,9 @@ const SYSTEM: Readonly<Record<SystemAction, Partial<Record<BatchStatus, readonly
     expire: { processing: ['processing'], paused: ['paused'] },
     // Nothing pending any more: completed when anything was accepted, failed otherwise.
     finish: { processing: ['completed', 'failed'], paused: ['completed', 'failed'] },
-    // Claims of a cancelled batch whose worker died are cancelled, never sent again.
-    'cancel-expired-claims': { cancelled: ['cancelled'] },
+    // Claims of a stopped (cancelled or failed) batch whose worker died, or which a worker gave
+    // back unresolved, are cancelled, never sent again: nothing else would settle them.
+    'cancel-expired-claims': { cancelled: ['cancelled'], failed: ['failed'] },
   };
 
 const isUserAction = (action: Action): action is BatchAction =>

@@ -183,8 +183,8 @@ export class BatchRepository {
 
   /**
    * Locks, in id order, every batch the reconciler repairs, saying how: processing or paused
-   * batches past their validity expire what they have left; cancelled batches with pending
-   * messages cancel their expired claims; auto-starting batches whose time has come start;
+   * batches past their validity expire what they have left; cancelled or failed batches with
+   * pending messages cancel their expired claims; auto-starting batches whose time has come start;
    * processing batches with pending messages and no chunk job in Redis are queued again.
    */
   reconcileCandidates(manager: EntityManager, q: ReconcileQuery): Promise<ReconcileCandidate[]> {

@@ -122,6 +122,22 @@ describe('ReconcilerService', () => {
     expect(fakes.queued).toHaveLength(1);
   });
 
+  it('cancels the expired claims of a failed batch too, so its pending count reaches zero', async () => {
+    const id = await insertBatch(db.dataSource, {
+      accountId,
+      status: 'failed',
+      messages: [{ status: 'failed' }, { status: 'sending', claimedForS: -1 }],
+    });
+    const { reconciler } = newReconciler(db.dataSource);
+    await reconciler.reconcile();
+
+    const state = await batchState(db.dataSource, id);
+    expect(state).toMatchObject({ status: 'failed', pending: 0, failed: 1, cancelled: 1 });
+    expect(state.counted).toMatchObject({ pending: 0, cancelled: 1 });
+    const [, expired] = await messagesOf(db.dataSource, id);
+    expect(expired.lastError?.code).toBe('OUTCOME_UNKNOWN');
+  });
+
   it('cancels the expired claims of a cancelled batch, its outcome unknown', async () => {
     const id = await insertBatch(db.dataSource, {
       accountId,

@@ -544,7 +544,7 @@ export class DispatchRepository {
   }
 
   /**
-   * Claims of a cancelled batch that ran out (their worker died) become cancelled messages, with
+   * Claims of a cancelled or failed batch that ran out (their worker died) become cancelled messages, with
    * the counters, so the batch's pending count reaches zero. Calling the provider again could send
    * a message the user cancelled, so the outcome stays unknown and lastError says so. Answers how
    * many.
@@ -555,7 +555,7 @@ export class DispatchRepository {
     const cancelled = await queryRows<unknown>(
       manager,
       `UPDATE messages SET status = 'cancelled', claimed_until = NULL,
-         last_error = '{"category": "unknown", "code": "OUTCOME_UNKNOWN", "message": "The worker stopped during the call and the batch was cancelled before the call could be repeated; the provider may have accepted it."}'
+         last_error = '{"category": "unknown", "code": "OUTCOME_UNKNOWN", "message": "The worker stopped during the call and the batch was cancelled or failed before the call could be repeated; the provider may have accepted it."}'
        WHERE batch_id = $1 AND status = 'sending' AND claimed_until < now()
        RETURNING seq`,
       [batchId],

@@ -34,7 +34,7 @@ import { DispatchRepository } from './dispatch.repository';
  * RECONCILE_INTERVAL_MS one worker (an advisory lock picks it) starts scheduled batches whose time
  * has come, re-queues processing batches with pending messages of which Redis holds no job (jobs
  * that failed for good), or all of them when Redis lost its data, cancels the expired claims of
- * cancelled batches, and fails the messages of batches past MESSAGE_VALIDITY_SECONDS. Messages whose claim expired are taken again by the re-queued chunks.
+ * cancelled or failed batches, and fails the messages of batches past MESSAGE_VALIDITY_SECONDS. Messages whose claim expired are taken again by the re-queued chunks.
  * A scheduled batch takes its daily quota as it starts; one the quota cannot take is paused
  * instead, saying so, and takes it when resumed.
  */
