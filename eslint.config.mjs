@@ -29,6 +29,7 @@ const LAYERS = [
     kind: 'domain',
     groups: [
       ['template', 'sms'],
+      ['inbound'],
       ['rate-limit'],
       ['accounts'],
       ['quota'],
@@ -36,7 +37,7 @@ const LAYERS = [
       ['batch'],
     ],
   },
-  { kind: 'edge', groups: [['monitoring', 'dashboard', 'openapi']] },
+  { kind: 'edge', groups: [['monitoring', 'dashboard', 'openapi', 'webhooks']] },
 ];
 // Where a name is not a folder of src/: the error log is a read model of its own in src/errors/.
 const DIRS = { 'error-log': 'errors/error-log' };

@@ -15,7 +15,14 @@ export interface NewMessage {
 
 export type NewBatch = Omit<
   BatchEntity,
-  'completedAt' | 'pauseReason' | 'failureReason' | 'generation' | 'processingMs'
+  | 'completedAt'
+  | 'pauseReason'
+  | 'failureReason'
+  | 'generation'
+  | 'processingMs'
+  | 'deliveredCount'
+  | 'undeliveredCount'
+  | 'deliveryUnknownCount'
 >;
 
 @Injectable()

@@ -125,6 +125,9 @@ export class BatchIngestService {
           failureReason: null,
           generation: 0,
           processingMs: 0,
+          deliveredCount: 0,
+          undeliveredCount: 0,
+          deliveryUnknownCount: 0,
         }),
         warnings: batch.warnings,
         ...(batch.warningsTotal > batch.warnings.length

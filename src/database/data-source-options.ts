@@ -13,6 +13,9 @@ import { BatchErrorCategoryEntity } from '../errors/error-log/batch-error-catego
 import { BatchErrorCodeEntity } from '../errors/error-log/batch-error-code.entity';
 import { MessageErrorEntity } from '../errors/error-log/message-error.entity';
 import { DailyUsageEntity } from '../quota/daily-usage.entity';
+import { PendingReceiptEntity } from '../batch/delivery/pending-receipt.entity';
+import { BatchReceiptCountEntity } from '../batch/delivery/batch-receipt-count.entity';
+import { InboundMessageEntity } from '../inbound/inbound-message.entity';
 
 /**
  * Every table the migrations create, except the simulator's (simulator_calls, simulator_ledger):
@@ -31,6 +34,9 @@ export const ENTITIES = [
   BatchErrorCodeEntity,
   BatchTimelineEntity,
   BatchRateStatsEntity,
+  PendingReceiptEntity,
+  BatchReceiptCountEntity,
+  InboundMessageEntity,
 ];
 
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {

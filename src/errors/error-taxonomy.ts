@@ -10,6 +10,7 @@ export const ERROR_CATEGORIES = [
   'provider_error',
   'timeout',
   'auth',
+  'unreachable',
   'unknown',
 ] as const;
 export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
@@ -33,6 +34,8 @@ export const CATEGORY_POLICIES: Readonly<Record<ErrorCategory, CategoryPolicy>> 
   provider_error: { retried: true, countsAsAttempt: true, maxAttempts: null, failsBatch: false },
   timeout: { retried: true, countsAsAttempt: true, maxAttempts: null, failsBatch: false },
   auth: { retried: false, countsAsAttempt: true, maxAttempts: null, failsBatch: true },
+  // The handset could not be reached: a delivery failure, which receipts report and nothing retries.
+  unreachable: { retried: false, countsAsAttempt: true, maxAttempts: null, failsBatch: false },
   unknown: { retried: true, countsAsAttempt: true, maxAttempts: 2, failsBatch: false },
 };
 

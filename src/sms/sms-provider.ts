@@ -18,12 +18,29 @@ export interface SendRequest {
 }
 
 /**
+ * How `resolve` settled a call whose outcome was unknown, for the message log: e.g. a Twilio
+ * lookup that found the message (`lookup`/`adopted`), found none and sent it (`lookup`/`resent`),
+ * or found several (`lookup`/`ambiguous`).
+ */
+export interface Resolution {
+  method: string;
+  outcome: string;
+  /** One sentence for a person reading the message log. */
+  detail: string;
+}
+
+/**
  * A provider's answer. A rejection carries Salvo's category, mapped by the adapter from its own
  * codes, so dispatch never reads a provider's codes; the raw code and text are kept for
  * `lastError` and the error log.
  */
 export type SendResult =
-  | { accepted: true; providerMessageId: string; rateLimit?: ProviderRateLimit }
+  | {
+      accepted: true;
+      providerMessageId: string;
+      rateLimit?: ProviderRateLimit;
+      resolution?: Resolution;
+    }
   | {
       accepted: false;
       category: ErrorCategory;
@@ -32,6 +49,7 @@ export type SendResult =
       /** The provider's advice on when to call again (a Retry-After). */
       retryAfterMs?: number;
       rateLimit?: ProviderRateLimit;
+      resolution?: Resolution;
     };
 
 export interface SmsProvider {

@@ -32,7 +32,7 @@ import { validFrom } from '../batch.sql';
 import { allowedFrom, STOPPED_STATUSES } from '../batch-transitions';
 import type { Priority } from '../../rate-limit/tier-rates';
 import { BatchEntity, type BatchStatus } from '../entities/batch.entity';
-import type { MessageError } from '../entities/message.entity';
+import type { MessageError, MessageResolution } from '../entities/message.entity';
 
 export interface ClaimedMessage {
   seq: number;
@@ -65,6 +65,8 @@ export interface MessageResult {
   at: Date;
   /** What the call tells the rate analytics. */
   call: CallObservation;
+  /** How the adapter settled an unknown outcome, when this answer came from `resolve`. */
+  resolution: MessageResolution | null;
 }
 
 /** What a write changed, for the batch notices published after its commit. */
@@ -241,9 +243,9 @@ export class DispatchRepository {
            SELECT u.*, m.failed_categories AS categories
            FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::timestamptz[],
                        $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[],
-                       $11::timestamptz[], $12::timestamptz[], $13::boolean[])
+                       $11::timestamptz[], $12::timestamptz[], $13::boolean[], $16::jsonb[])
              AS u(batch_id, seq, token, status, sent_at, provider_message_id, category, code,
-                  message, counted, next_attempt_at, at, logged)
+                  message, counted, next_attempt_at, at, logged, resolution)
            JOIN messages m ON m.batch_id = u.batch_id AND m.seq = u.seq
          ), written AS (
            UPDATE messages m SET
@@ -257,6 +259,9 @@ export class DispatchRepository {
                jsonb_build_object('category', r.category, 'code', r.code, 'message', r.message) END,
              next_attempt_at = r.next_attempt_at,
              claimed_until = NULL,
+             -- Accepted: awaiting its receipt (the delivery counters derive awaiting from completed).
+             delivery_status = CASE WHEN r.status = 'sent' THEN 'awaiting' ELSE m.delivery_status END,
+             resolution = COALESCE(r.resolution, m.resolution),
              failed_categories = CASE WHEN r.logged
                THEN ${withCategory('m.failed_categories', 'r.category')}
                ELSE m.failed_categories END
@@ -318,6 +323,7 @@ export class DispatchRepository {
           ),
           this.errorRate.window,
           STOPPED_STATUSES,
+          results.map((r) => (r.resolution ? JSON.stringify(r.resolution) : null)),
         ],
       );
       // Every call happened, written or not (a stale result is a call too).

@@ -274,7 +274,13 @@ export class DispatchService {
     atMs: number,
     result: SendResult,
   ): Omit<MessageResult, 'call'> {
-    const base = { batchId: batch.id, seq: message.seq, token: message.token, at: new Date() };
+    const base = {
+      batchId: batch.id,
+      seq: message.seq,
+      token: message.token,
+      at: new Date(),
+      resolution: result.resolution ? { ...result.resolution, at: new Date().toISOString() } : null,
+    };
     if (result.accepted) {
       return {
         ...base,

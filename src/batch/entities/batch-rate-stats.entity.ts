@@ -32,4 +32,8 @@ export class BatchRateStatsEntity {
 
   @Column('bigint', { name: 'latency_histogram', array: true })
   latencyHistogram: string[];
+
+  /** Acceptance to final receipt; empty until the first final receipt. */
+  @Column('bigint', { name: 'delivery_latency_histogram', array: true, default: () => "'{}'" })
+  deliveryLatencyHistogram: string[];
 }

@@ -26,4 +26,11 @@ export class BatchTimelineEntity {
 
   @Column('integer')
   throttled: number;
+
+  /** Final receipts, by the time they came. */
+  @Column('integer', { default: 0 })
+  delivered: number;
+
+  @Column('integer', { default: 0 })
+  undelivered: number;
 }

@@ -31,6 +31,10 @@ const bigintAsNumber = {
 // (account_id, created_at DESC, id DESC): newest first per account, id the tie-breaker of the
 // list's keyset cursor. TypeORM cannot declare a column's order, so the migration owns this index
 // and TypeORM leaves it alone (synchronize: false).
+@Check(
+  'batches_delivery_within_completed',
+  'delivered_count + undelivered_count + delivery_unknown_count <= completed_count',
+)
 @Index('batches_account_created_idx', { synchronize: false })
 @Index('batches_status_idx', ['status'], { where: "status IN ('pending', 'processing')" })
 export class BatchEntity {
@@ -92,6 +96,19 @@ export class BatchEntity {
 
   @Column('bigint', { transformer: bigintAsNumber })
   segments: number;
+
+  // Delivery: of the accepted (completed) messages, those whose final receipt said delivered or
+  // undelivered, and those that got none in time; the rest are awaiting. They move with the
+  // messages' delivery_status, in the same statements.
+
+  @Column('integer', { name: 'delivered_count', default: 0 })
+  deliveredCount: number;
+
+  @Column('integer', { name: 'undelivered_count', default: 0 })
+  undeliveredCount: number;
+
+  @Column('integer', { name: 'delivery_unknown_count', default: 0 })
+  deliveryUnknownCount: number;
 
   @Column('text', { array: true })
   encodings: string[];

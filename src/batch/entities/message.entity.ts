@@ -1,9 +1,28 @@
-import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { isOneOf } from '../../database/check-sql';
 import type { ErrorCategory } from '../../errors/error-taxonomy';
 
 export const MESSAGE_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/**
+ * What became of an accepted message, from the provider's receipts: `awaiting` until a final
+ * receipt, `unknown` when none came within DELIVERY_RECEIPT_TIMEOUT_HOURS (a later one still
+ * applies). Null while the message is not accepted.
+ */
+export const DELIVERY_STATUSES = ['awaiting', 'delivered', 'undelivered', 'unknown'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * How an adapter settled a call whose outcome was unknown (sms-provider.ts, `Resolution`), as the
+ * message log shows it.
+ */
+export interface MessageResolution {
+  method: string;
+  outcome: string;
+  detail: string;
+  at: string;
+}
 
 export interface MessageError {
   category: ErrorCategory;
@@ -22,6 +41,12 @@ export interface MessageError {
  */
 @Entity('messages')
 @Check('messages_status_check', isOneOf('status', MESSAGE_STATUSES))
+@Check('messages_delivery_status_check', isOneOf('delivery_status', DELIVERY_STATUSES))
+// Receipts find their message by the provider's id. Rows not yet accepted have none and stay out
+// of the index, so a claim (which changes only status and the claim columns) stays a HOT update.
+@Index('messages_provider_message_id_idx', ['providerMessageId'], {
+  where: 'provider_message_id IS NOT NULL',
+})
 export class MessageEntity {
   @PrimaryColumn('uuid', { name: 'batch_id' })
   batchId: string;
@@ -57,6 +82,25 @@ export class MessageEntity {
 
   @Column('jsonb', { name: 'last_error', nullable: true })
   lastError: MessageError | null;
+
+  @Column('text', { name: 'delivery_status', nullable: true })
+  deliveryStatus: DeliveryStatus | null;
+
+  /** The provider's latest status by rank (e.g. Twilio's `sent`, `delivered`); never moves down. */
+  @Column('text', { name: 'provider_status', nullable: true })
+  providerStatus: string | null;
+
+  /** When the final receipt (delivered or undelivered) came. */
+  @Column('timestamptz', { name: 'receipt_at', nullable: true })
+  receiptAt: Date | null;
+
+  /** Why it was not delivered, from the final receipt. */
+  @Column('jsonb', { name: 'delivery_error', nullable: true })
+  deliveryError: MessageError | null;
+
+  /** How an unknown outcome of a call was resolved (lookup, replay), when one was. */
+  @Column('jsonb', { nullable: true })
+  resolution: MessageResolution | null;
 
   // Dispatch's own state below, read and written only by its SQL: the message log leaves it out
   // (select: false), so it is absent from loaded entities.

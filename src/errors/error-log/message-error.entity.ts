@@ -1,5 +1,10 @@
-import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { isOneOf } from '../../database/check-sql';
 import type { ErrorCategory } from '../error-taxonomy';
+
+/** `send`: the provider refused the call; `delivery`: a receipt said undelivered. */
+export const ERROR_STAGES = ['send', 'delivery'] as const;
+export type ErrorStage = (typeof ERROR_STAGES)[number];
 
 /**
  * One failed attempt of a message. Written in bulk by the statements that fail messages
@@ -7,6 +12,7 @@ import type { ErrorCategory } from '../error-taxonomy';
  * like messages, the rows are written in bulk and go with their batch.
  */
 @Entity('message_errors')
+@Check('message_errors_stage_check', isOneOf('stage', ERROR_STAGES))
 // With the primary key, the errors endpoint's three reads (all, by category, by code) are index
 // range scans however large the batch.
 @Index('message_errors_category_idx', ['batchId', 'category', 'id'])
@@ -39,4 +45,7 @@ export class MessageErrorEntity {
 
   @Column('timestamptz')
   at: Date;
+
+  @Column('text', { default: 'send' })
+  stage: ErrorStage;
 }

@@ -66,6 +66,7 @@ export function resultOf(
     counted: true,
     at,
     call: { batchId, waitMs: 0, latencyMs: 1, throttle: null, rateLimit: null },
+    resolution: null,
   };
 }
 

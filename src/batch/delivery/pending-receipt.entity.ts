@@ -1,0 +1,35 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * A receipt that arrived before the send result holding its provider message id was written
+ * (a provider may call back within milliseconds). Kept until `expires_at`
+ * (RECEIPT_ORPHAN_TTL_HOURS) and applied when the result is written. SQL only.
+ */
+@Entity('pending_receipts')
+@Index('pending_receipts_expires_at_idx', ['expiresAt'])
+export class PendingReceiptEntity {
+  @PrimaryColumn('text')
+  provider: string;
+
+  @PrimaryColumn('text', { name: 'provider_message_id' })
+  providerMessageId: string;
+
+  /** The provider's status, as the receipt named it. */
+  @PrimaryColumn('text')
+  status: string;
+
+  @Column('text', { name: 'error_code', nullable: true })
+  errorCode: string | null;
+
+  @Column('text', { name: 'error_message', nullable: true })
+  errorMessage: string | null;
+
+  @Column('text', { nullable: true })
+  category: string | null;
+
+  @Column('timestamptz', { name: 'received_at' })
+  receivedAt: Date;
+
+  @Column('timestamptz', { name: 'expires_at' })
+  expiresAt: Date;
+}

@@ -1,0 +1,36 @@
+// What providers tell Salvo after a send: delivery receipts and inbound messages, in Salvo's terms.
+// Each adapter maps its provider's statuses and codes to these (src/sms/<provider>/).
+import type { ErrorCategory } from '../errors/error-taxonomy';
+
+/**
+ * Where a receipt's status stands: `accepted` (accepted, queued, sending at the provider) <
+ * `sent` (handed to the carrier) < `final` (delivered or not). A message never moves down, and a
+ * final status that arrives before `sent` still counts.
+ */
+export const RECEIPT_RANKS = { accepted: 1, sent: 2, final: 3 } as const;
+export type ReceiptRank = (typeof RECEIPT_RANKS)[keyof typeof RECEIPT_RANKS];
+
+export interface ProviderReceipt {
+  /** The adapter's SMS_PROVIDER name. */
+  provider: string;
+  providerMessageId: string;
+  /** The provider's own word for the status (Twilio's `delivered`, SMPP's `DELIVRD`…). */
+  status: string;
+  rank: ReceiptRank;
+  /** For a final receipt: what became of the message. Null below `final`. */
+  outcome: 'delivered' | 'undelivered' | null;
+  /** Why it was not delivered, mapped by the adapter; it only reports (never retries or fails). */
+  error: { category: ErrorCategory; code: string; message: string } | null;
+  /** When Salvo received it. */
+  receivedAt: Date;
+}
+
+/** An SMS a provider received for one of Salvo's senders. */
+export interface InboundSms {
+  provider: string;
+  providerMessageId: string;
+  from: string;
+  to: string;
+  body: string;
+  receivedAt: Date;
+}
