@@ -19,6 +19,8 @@ import {
   throttleConfig,
   destinationsConfig,
   quotaConfig,
+  deliveryConfig,
+  twilioConfig,
 } from './configuration';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,6 +58,18 @@ const VARIABLES = [
   'SIMULATOR_LATENCY_MS',
   'SIMULATOR_FAILURE_RATE',
   'SIMULATOR_MAX_MPS',
+  'SIMULATOR_RECEIPTS',
+  'SIMULATOR_DLR_DELAY_MS',
+  'RECEIPT_ORPHAN_TTL_HOURS',
+  'DELIVERY_RECEIPT_TIMEOUT_HOURS',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+  'TWILIO_FROM',
+  'TWILIO_MESSAGING_SERVICE_SID',
+  'TWILIO_API_BASE_URL',
+  'TWILIO_MAX_CONCURRENCY',
+  'TWILIO_LOOKUP_DELAY_MS',
+  'PUBLIC_BASE_URL',
   'LOG_LEVEL',
   'ADMIN_PASSWORD',
   'CORS_ORIGINS',
@@ -130,7 +144,7 @@ describe('configuration defaults with nothing set', () => {
       {
         provider: 'simulated',
         timeoutMs: 10_000,
-        simulator: { latencyMs: 0, failureRate: 0, maxMps: 0 },
+        simulator: { latencyMs: 0, failureRate: 0, maxMps: 0, receipts: true, dlrDelayMs: 200 },
       },
     ],
     ['logging', loggingConfig, { level: 'info' }],
@@ -249,7 +263,9 @@ describe('configuration read from the environment', () => {
       'simulator settings',
       { SIMULATOR_FAILURE_RATE: '0.1', SIMULATOR_LATENCY_MS: '25' },
       smsConfig,
-      expect.objectContaining({ simulator: { latencyMs: 25, failureRate: 0.1, maxMps: 0 } }),
+      expect.objectContaining({
+        simulator: { latencyMs: 25, failureRate: 0.1, maxMps: 0, receipts: true, dlrDelayMs: 200 },
+      }),
     ],
     ['LOG_LEVEL', { LOG_LEVEL: 'debug' }, loggingConfig, { level: 'debug' }],
     ['LOG_LEVEL silent', { LOG_LEVEL: 'silent' }, loggingConfig, { level: 'silent' }],
@@ -500,5 +516,89 @@ describe('dispatch settings that must fit together', () => {
     withEnv(values);
     if (typeof expected === 'number') expect(dispatchConfig().claimLeaseMs).toBe(expected);
     else expect(() => dispatchConfig()).toThrow(expected);
+  });
+});
+
+describe('Twilio and delivery settings', () => {
+  const TWILIO = {
+    SMS_PROVIDER: 'twilio',
+    TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32),
+    TWILIO_AUTH_TOKEN: 'token-of-the-account',
+    TWILIO_FROM: '+15005550006',
+    PUBLIC_BASE_URL: 'https://salvo.example.com/sms/',
+  };
+  const set = (vars: Record<string, string>) => Object.assign(process.env, vars);
+
+  it('are off unless Twilio is chosen or its account named', () => {
+    expect(twilioConfig().settings).toBeNull();
+  });
+
+  it('read a full Twilio configuration with its defaults', () => {
+    set(TWILIO);
+    expect(twilioConfig().settings).toEqual({
+      accountSid: TWILIO.TWILIO_ACCOUNT_SID,
+      authToken: TWILIO.TWILIO_AUTH_TOKEN,
+      from: '+15005550006',
+      messagingServiceSid: null,
+      apiBaseUrl: 'https://api.twilio.com',
+      maxConcurrency: 100,
+      lookupDelayMs: 2000,
+      publicBaseUrl: 'https://salvo.example.com/sms',
+    });
+  });
+
+  it.each([
+    ['TWILIO_ACCOUNT_SID', { TWILIO_ACCOUNT_SID: '' }, /TWILIO_ACCOUNT_SID is required/],
+    [
+      'TWILIO_ACCOUNT_SID',
+      { TWILIO_ACCOUNT_SID: 'AC123' },
+      /TWILIO_ACCOUNT_SID must be an Account SID/,
+    ],
+    ['TWILIO_AUTH_TOKEN', { TWILIO_AUTH_TOKEN: '' }, /TWILIO_AUTH_TOKEN is required/],
+    [
+      'the sender',
+      { TWILIO_FROM: '' },
+      /TWILIO_FROM and TWILIO_MESSAGING_SERVICE_SID: set exactly one/,
+    ],
+    ['both senders', { TWILIO_MESSAGING_SERVICE_SID: 'MG' + '0'.repeat(32) }, /set exactly one/],
+    ['TWILIO_FROM', { TWILIO_FROM: 'not a sender id!' }, /TWILIO_FROM must be an E.164 number/],
+    ['PUBLIC_BASE_URL', { PUBLIC_BASE_URL: '' }, /PUBLIC_BASE_URL is required/],
+    ['PUBLIC_BASE_URL', { PUBLIC_BASE_URL: 'ftp://x.example' }, /PUBLIC_BASE_URL must use/],
+    ['PUBLIC_BASE_URL', { PUBLIC_BASE_URL: 'https://x.example/?a=1' }, /without query/],
+    [
+      'TWILIO_MAX_CONCURRENCY',
+      { TWILIO_MAX_CONCURRENCY: '0' },
+      /TWILIO_MAX_CONCURRENCY must be between/,
+    ],
+  ])('refuse to boot naming %s', (_, vars, message) => {
+    set({ ...TWILIO, ...vars });
+    expect(() => twilioConfig()).toThrow(message);
+  });
+
+  it('take a Messaging Service or an alphanumeric sender instead of a number', () => {
+    set({ ...TWILIO, TWILIO_FROM: '', TWILIO_MESSAGING_SERVICE_SID: 'MG' + 'b'.repeat(32) });
+    expect(twilioConfig().settings).toMatchObject({
+      from: null,
+      messagingServiceSid: 'MG' + 'b'.repeat(32),
+    });
+    set({ ...TWILIO, TWILIO_FROM: 'Salvo', TWILIO_MESSAGING_SERVICE_SID: '' });
+    expect(twilioConfig().settings).toMatchObject({ from: 'Salvo' });
+  });
+
+  it('keep receipts 24 h for their send result and wait 72 h (fractions allowed) for them', () => {
+    expect(deliveryConfig()).toEqual({
+      orphanTtlMs: 24 * 3_600_000,
+      receiptTimeoutMs: 72 * 3_600_000,
+    });
+    set({ DELIVERY_RECEIPT_TIMEOUT_HOURS: '0.5', RECEIPT_ORPHAN_TTL_HOURS: '2' });
+    expect(deliveryConfig()).toEqual({ orphanTtlMs: 2 * 3_600_000, receiptTimeoutMs: 1_800_000 });
+    set({ DELIVERY_RECEIPT_TIMEOUT_HOURS: '0' });
+    expect(() => deliveryConfig()).toThrow(/DELIVERY_RECEIPT_TIMEOUT_HOURS must be between/);
+  });
+
+  it('let the simulator send receipts after 200 ms by default', () => {
+    expect(smsConfig().simulator).toMatchObject({ receipts: true, dlrDelayMs: 200 });
+    set({ SIMULATOR_RECEIPTS: 'false' });
+    expect(smsConfig().simulator.receipts).toBe(false);
   });
 });

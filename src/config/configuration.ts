@@ -209,8 +209,101 @@ export const smsConfig = registerAs('sms', () => ({
     latencyMs: int(env(), 'SIMULATOR_LATENCY_MS', 0, { min: 0, max: 600_000 }),
     failureRate: num(env(), 'SIMULATOR_FAILURE_RATE', 0, { min: 0, max: 1 }),
     maxMps: int(env(), 'SIMULATOR_MAX_MPS', 0, { min: 0, max: 1_000_000 }),
+    /** Whether the simulator sends delivery receipts (from the worker that sent the message). */
+    receipts: bool(env(), 'SIMULATOR_RECEIPTS', true),
+    /** How long after its acceptance a simulated message's receipt comes. */
+    dlrDelayMs: int(env(), 'SIMULATOR_DLR_DELAY_MS', 200, { min: 0, max: 3_600_000 }),
   },
 }));
+
+const HOUR_MS = 3_600_000;
+
+export const deliveryConfig = registerAs('delivery', () => ({
+  /** How long a receipt whose send result is not yet written is kept for it. */
+  orphanTtlMs: int(env(), 'RECEIPT_ORPHAN_TTL_HOURS', 24, { min: 1, max: 24 * 30 }) * HOUR_MS,
+  /** An accepted message with no final receipt this long after acceptance becomes `unknown`. */
+  receiptTimeoutMs: Math.round(
+    num(env(), 'DELIVERY_RECEIPT_TIMEOUT_HOURS', 72, { min: 0.001, max: 24 * 365 }) * HOUR_MS,
+  ),
+}));
+
+/** Where Twilio reaches Salvo: http(s), an optional path prefix, no query or fragment. */
+function publicBaseUrl(): string {
+  const name = 'PUBLIC_BASE_URL';
+  const value = optionalStr(env(), name);
+  if (value === undefined) {
+    throw new ConfigError(name, "is required when Twilio is configured (the webhooks' address)");
+  }
+  const parsed = new URL(url(env(), name, value, ['http:', 'https:']));
+  if (parsed.search || parsed.hash || /[?#]/.test(value) || parsed.username || parsed.password) {
+    throw new ConfigError(
+      name,
+      `must be a URL without query, fragment or credentials, got "${value}"`,
+    );
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function matching(name: string, pattern: RegExp, what: string): string | undefined {
+  const value = optionalStr(env(), name);
+  if (value !== undefined && !pattern.test(value)) {
+    throw new ConfigError(name, `must be ${what}, got "${value}"`);
+  }
+  return value;
+}
+
+/**
+ * Twilio (README, "Connecting Twilio"), or null when it is not configured: it is when SMS_PROVIDER
+ * is twilio or TWILIO_ACCOUNT_SID is set, and then every required variable must be valid.
+ */
+function twilioSettings() {
+  const chosen = optionalStr(env(), 'SMS_PROVIDER') === 'twilio';
+  if (!chosen && optionalStr(env(), 'TWILIO_ACCOUNT_SID') === undefined) return null;
+  const required = (name: string, value: string | undefined): string => {
+    if (value === undefined) throw new ConfigError(name, 'is required when Twilio is configured');
+    return value;
+  };
+  const from = matching(
+    'TWILIO_FROM',
+    /^(\+[1-9]\d{6,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$/,
+    'an E.164 number (+15005550006) or an alphanumeric sender id of at most 11 characters',
+  );
+  const messagingServiceSid = matching(
+    'TWILIO_MESSAGING_SERVICE_SID',
+    /^MG[0-9a-fA-F]{32}$/,
+    'a Messaging Service SID (MG followed by 32 hex digits)',
+  );
+  if ((from === undefined) === (messagingServiceSid === undefined)) {
+    throw new ConfigError(
+      from === undefined ? 'TWILIO_FROM' : 'TWILIO_MESSAGING_SERVICE_SID',
+      'and TWILIO_MESSAGING_SERVICE_SID: set exactly one of the two (the sender)',
+    );
+  }
+  return {
+    accountSid: required(
+      'TWILIO_ACCOUNT_SID',
+      matching(
+        'TWILIO_ACCOUNT_SID',
+        /^AC[0-9a-fA-F]{32}$/,
+        'an Account SID (AC followed by 32 hex digits)',
+      ),
+    ),
+    authToken: required('TWILIO_AUTH_TOKEN', optionalStr(env(), 'TWILIO_AUTH_TOKEN')),
+    /** Exactly one of `from` and `messagingServiceSid` is set. */
+    from: from ?? null,
+    messagingServiceSid: messagingServiceSid ?? null,
+    apiBaseUrl: url(env(), 'TWILIO_API_BASE_URL', 'https://api.twilio.com', [
+      'http:',
+      'https:',
+    ]).replace(/\/+$/, ''),
+    maxConcurrency: int(env(), 'TWILIO_MAX_CONCURRENCY', 100, { min: 1, max: 10_000 }),
+    lookupDelayMs: int(env(), 'TWILIO_LOOKUP_DELAY_MS', 2000, { min: 0, max: 600_000 }),
+    /** Callback URLs are `${publicBaseUrl}/webhooks/twilio/status` and `…/inbound`. */
+    publicBaseUrl: publicBaseUrl(),
+  };
+}
+
+export const twilioConfig = registerAs('twilio', () => ({ settings: twilioSettings() }));
 
 /** pino's levels; `silent` turns logging off. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -332,6 +425,8 @@ export const configSections = [
   errorRateConfig,
   socketsConfig,
   smsConfig,
+  deliveryConfig,
+  twilioConfig,
   loggingConfig,
   adminConfig,
   metricsConfig,
@@ -348,6 +443,9 @@ export type AccountsConfig = ConfigType<typeof accountsConfig>;
 export type IngestConfig = ConfigType<typeof ingestConfig>;
 export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
 export type SmsConfig = ConfigType<typeof smsConfig>;
+export type DeliveryConfig = ConfigType<typeof deliveryConfig>;
+export type TwilioConfig = ConfigType<typeof twilioConfig>;
+export type TwilioSettings = NonNullable<TwilioConfig['settings']>;
 export type DispatchConfig = ConfigType<typeof dispatchConfig>;
 export type RetryConfig = ConfigType<typeof retryConfig>;
 export type ErrorRateConfig = ConfigType<typeof errorRateConfig>;

@@ -44,7 +44,7 @@ async function simulatorHarness(): Promise<AdapterHarness> {
   const sms = {
     ...smsConfig(),
     timeoutMs,
-    simulator: { latencyMs: 0, failureRate: 0, maxMps: 0 },
+    simulator: { latencyMs: 0, failureRate: 0, maxMps: 0, receipts: false, dlrDelayMs: 0 },
   };
   // Redis counts calls only under SIMULATOR_MAX_MPS, which is 0 here.
   const noRedis = {} as Redis;
