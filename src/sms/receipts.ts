@@ -34,3 +34,14 @@ export interface InboundSms {
   body: string;
   receivedAt: Date;
 }
+
+/**
+ * Applies receipts; resolves once they are durable in PostgreSQL (a webhook acknowledges only
+ * then). Provided by the delivery module (src/batch/delivery/) under RECEIPT_RECORDER, so adapters
+ * and webhooks below or beside it depend on this interface only.
+ */
+export interface ReceiptRecorder {
+  record(receipts: readonly ProviderReceipt[]): Promise<void>;
+}
+
+export const RECEIPT_RECORDER = Symbol('RECEIPT_RECORDER');
