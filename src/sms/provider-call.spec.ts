@@ -1,5 +1,5 @@
 import { assertLeaseCoversCall, callProvider, sendWithTimeout } from './provider-call';
-import type { SendRequest, SendResult, SmsProvider } from './sms-provider';
+import type { ResolveContext, SendRequest, SendResult, SmsProvider } from './sms-provider';
 
 const REQUEST: SendRequest = {
   messageId: 'm1',
@@ -7,16 +7,25 @@ const REQUEST: SendRequest = {
   to: '+12015550100',
   body: 'Hi',
   attempt: 1,
+  since: new Date('2026-11-30T12:00:00Z'),
+  validUntil: new Date('2026-11-30T22:00:00Z'),
 };
+const taken = () => Promise.resolve(new Set<string>());
 const ACCEPTED: SendResult = { accepted: true, providerMessageId: 'P1' };
 const never = () => new Promise<SendResult>(() => {});
 
-function fake(idempotent: boolean, send: () => Promise<SendResult>, resolve = send) {
+function fake(
+  idempotent: boolean,
+  send: () => Promise<SendResult>,
+  resolve = send,
+  resolveTimeoutMs?: (timeoutMs: number) => number,
+) {
   const calls = { send: 0, resolve: 0 };
   const provider: SmsProvider = {
     idempotent,
     send: () => (calls.send++, send()),
     resolve: () => (calls.resolve++, resolve()),
+    ...(resolveTimeoutMs && { resolveTimeoutMs }),
   };
   return { provider, calls };
 }
@@ -29,6 +38,17 @@ describe('sendWithTimeout', () => {
       category: 'timeout',
       code: 'TIMEOUT',
     });
+  });
+
+  it('aborts the call it gave up on, so the adapter can drop its request', async () => {
+    let seen: AbortSignal | undefined;
+    const provider: SmsProvider = {
+      idempotent: true,
+      send: (_request, context) => ((seen = context?.signal), never()),
+      resolve: never,
+    };
+    await sendWithTimeout(provider, REQUEST, 10);
+    expect(seen?.aborted).toBe(true);
   });
 
   it('answers PROVIDER_UNREACHABLE (provider_error) when the adapter throws', async () => {
@@ -48,7 +68,7 @@ describe('callProvider', () => {
     async (idempotent) => {
       const { provider, calls } = fake(idempotent, () => Promise.resolve(ACCEPTED));
       await expect(
-        callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: false }),
+        callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: false, taken }),
       ).resolves.toEqual(ACCEPTED);
       expect(calls).toEqual({ send: 1, resolve: 0 });
     },
@@ -57,10 +77,10 @@ describe('callProvider', () => {
   it('an idempotent provider: a timeout is a timeout, a reclaimed message is sent again', async () => {
     const silent = fake(true, never);
     await expect(
-      callProvider(silent.provider, REQUEST, { timeoutMs: 10, reclaimed: false }),
+      callProvider(silent.provider, REQUEST, { timeoutMs: 10, reclaimed: false, taken }),
     ).resolves.toMatchObject({ category: 'timeout' });
     const reclaimed = fake(true, () => Promise.resolve(ACCEPTED));
-    await callProvider(reclaimed.provider, REQUEST, { timeoutMs: 1000, reclaimed: true });
+    await callProvider(reclaimed.provider, REQUEST, { timeoutMs: 1000, reclaimed: true, taken });
     expect([silent.calls, reclaimed.calls]).toEqual([
       { send: 1, resolve: 0 },
       { send: 1, resolve: 0 },
@@ -70,14 +90,14 @@ describe('callProvider', () => {
   it('any other: a timeout goes to resolve, whose answer is the result', async () => {
     const { provider, calls } = fake(false, never, () => Promise.resolve(ACCEPTED));
     await expect(
-      callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false }),
+      callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false, taken }),
     ).resolves.toEqual(ACCEPTED);
     expect(calls).toEqual({ send: 1, resolve: 1 });
   });
 
   it('any other: a reclaimed message is resolved, never sent', async () => {
     const { provider, calls } = fake(false, () => Promise.resolve(ACCEPTED));
-    await callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true });
+    await callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, taken });
     expect(calls).toEqual({ send: 0, resolve: 1 });
   });
 
@@ -89,7 +109,7 @@ describe('callProvider', () => {
       message: 'x',
     };
     const { provider, calls } = fake(false, () => Promise.resolve(timedOut), never);
-    await callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false });
+    await callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false, taken });
     expect(calls).toEqual({ send: 1, resolve: 1 });
   });
 
@@ -104,7 +124,7 @@ describe('callProvider', () => {
   ])('any other: %s is OUTCOME_UNKNOWN, so nothing retries the send', async (_case, answer) => {
     const { provider } = fake(false, () => Promise.resolve(answer));
     await expect(
-      callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true }),
+      callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, taken }),
     ).resolves.toMatchObject({ category: 'unknown', code: 'OUTCOME_UNKNOWN' });
   });
 
@@ -117,14 +137,64 @@ describe('callProvider', () => {
     };
     const { provider } = fake(false, () => Promise.resolve(invalid));
     await expect(
-      callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true }),
+      callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, taken }),
     ).resolves.toEqual(invalid);
+  });
+
+  const resent = (answer: SendResult): SendResult => ({
+    ...answer,
+    resolution: { method: 'lookup', outcome: 'resent', detail: 'Not found; sent.' },
+  });
+
+  it.each<[string, SendResult]>([
+    ['accepted', ACCEPTED],
+    ['throttled', { accepted: false, category: 'rate_limited', code: '20429', message: 'x' }],
+    ['failed', { accepted: false, category: 'provider_error', code: '500', message: 'x' }],
+  ])(
+    'any other: a resend after a lookup that found nothing is a send: %s stands, with its resolution',
+    async (_case, answer) => {
+      const { provider } = fake(false, () => Promise.resolve(resent(answer)));
+      await expect(
+        callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, taken }),
+      ).resolves.toEqual(resent(answer));
+    },
+  );
+
+  it('any other: a resend whose own outcome is unknown is OUTCOME_UNKNOWN, keeping the resolution', async () => {
+    const lost = resent({ accepted: false, category: 'timeout', code: 'TIMEOUT', message: 'x' });
+    const { provider } = fake(false, () => Promise.resolve(lost));
+    await expect(
+      callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, taken }),
+    ).resolves.toMatchObject({
+      category: 'unknown',
+      code: 'OUTCOME_UNKNOWN',
+      resolution: { outcome: 'resent' },
+    });
+  });
+
+  it('any other: resolve gets its own time (resolveTimeoutMs), the taken ids and a signal', async () => {
+    let context: ResolveContext | undefined;
+    const provider: SmsProvider = {
+      idempotent: false,
+      send: never,
+      resolve: async (_request, given) => {
+        context = given;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return ACCEPTED;
+      },
+      resolveTimeoutMs: (timeoutMs) => timeoutMs + 100,
+    };
+    await expect(
+      callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false, taken }),
+    ).resolves.toEqual(ACCEPTED);
+    expect(context?.taken).toBe(taken);
+    expect(context?.signal?.aborted).toBe(false);
   });
 
   it('any other: a resolution without an answer is OUTCOME_UNKNOWN', async () => {
     const { provider } = fake(false, () => Promise.reject(new Error('reset')), never);
     await expect(
-      callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false }),
+      callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false, taken }),
     ).resolves.toMatchObject({
       accepted: false,
       category: 'unknown',
@@ -147,6 +217,16 @@ describe('assertLeaseCoversCall', () => {
     );
     expect(() =>
       assertLeaseCoversCall({ idempotent: false }, sms, { ...dispatch, claimLeaseMs: 21_250 }),
+    ).not.toThrow();
+  });
+
+  it("counts the adapter's own resolution time (a lookup delay, a lookup and a send)", () => {
+    const twilioLike = { idempotent: false, resolveTimeoutMs: (t: number) => 2000 + 2 * t };
+    expect(() =>
+      assertLeaseCoversCall(twilioLike, sms, { ...dispatch, claimLeaseMs: 30_000 }),
+    ).toThrow(/CLAIM_LEASE_MS must exceed .*\(33250\).*got 30000/);
+    expect(() =>
+      assertLeaseCoversCall(twilioLike, sms, { ...dispatch, claimLeaseMs: 33_250 }),
     ).not.toThrow();
   });
 });

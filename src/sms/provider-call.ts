@@ -4,7 +4,13 @@
 import { claimLeaseFloor, type DispatchConfig, type SmsConfig } from '../config/configuration';
 import { ConfigError } from '../config/env';
 import { CATEGORY_POLICIES, isRetried, OUTCOME_UNKNOWN } from '../errors/error-taxonomy';
-import type { SendRequest, SendResult, SmsProvider } from './sms-provider';
+import {
+  RESENT,
+  type ResolveContext,
+  type SendRequest,
+  type SendResult,
+  type SmsProvider,
+} from './sms-provider';
 
 export const TIMEOUT_CODE = 'TIMEOUT';
 export const UNREACHABLE_CODE = 'PROVIDER_UNREACHABLE';
@@ -14,27 +20,30 @@ export function outcomeUnknown(message: string): SendResult {
   return { accepted: false, category: 'unknown', code: OUTCOME_UNKNOWN, message };
 }
 
-/** `call`, answered within `timeoutMs`: no answer is a TIMEOUT, a throw PROVIDER_UNREACHABLE. */
+/**
+ * `call`, answered within `timeoutMs`: no answer is a TIMEOUT, a throw PROVIDER_UNREACHABLE. The
+ * call's signal is aborted when the timeout fires, so the adapter can drop its request.
+ */
 async function withTimeout(
-  call: () => Promise<SendResult>,
+  call: (signal: AbortSignal) => Promise<SendResult>,
   timeoutMs: number,
 ): Promise<SendResult> {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<SendResult>((resolve) => {
-    timer = setTimeout(
-      () =>
-        resolve({
-          accepted: false,
-          category: 'timeout',
-          code: TIMEOUT_CODE,
-          message: `The provider did not answer within ${timeoutMs} ms.`,
-        }),
-      timeoutMs,
-    );
+    timer = setTimeout(() => {
+      resolve({
+        accepted: false,
+        category: 'timeout',
+        code: TIMEOUT_CODE,
+        message: `The provider did not answer within ${timeoutMs} ms.`,
+      });
+      controller.abort();
+    }, timeoutMs);
   });
   try {
     return await Promise.race([
-      call().catch((error: unknown): SendResult => ({
+      call(controller.signal).catch((error: unknown): SendResult => ({
         accepted: false,
         category: 'provider_error',
         code: UNREACHABLE_CODE,
@@ -52,7 +61,15 @@ export function sendWithTimeout(
   request: SendRequest,
   timeoutMs: number,
 ): Promise<SendResult> {
-  return withTimeout(() => provider.send(request), timeoutMs);
+  return withTimeout((signal) => provider.send(request, { signal }), timeoutMs);
+}
+
+/** How long Salvo waits for the adapter's `resolve` (sms-provider.ts). */
+export function resolveTimeoutMs(
+  provider: Pick<SmsProvider, 'resolveTimeoutMs'>,
+  timeoutMs: number,
+): number {
+  return provider.resolveTimeoutMs?.(timeoutMs) ?? timeoutMs;
 }
 
 /**
@@ -74,44 +91,64 @@ function settles(result: Extract<SendResult, { accepted: false }>): boolean {
  * sent to: a repeat after a timeout, or after a worker died during its call (`reclaimed`), cannot
  * send a second SMS. Any other goes to the adapter's `resolve` instead of a second send, and a
  * resolution that itself gets no answer is OUTCOME_UNKNOWN (docs/DECISIONS.md, "Providers as
- * plug-ins and unknown outcomes").
+ * plug-ins and unknown outcomes"). `taken` tells a lookup which provider message ids other
+ * messages already hold.
  */
 export async function callProvider(
   provider: SmsProvider,
   request: SendRequest,
-  { timeoutMs, reclaimed }: { timeoutMs: number; reclaimed: boolean },
+  {
+    timeoutMs,
+    reclaimed,
+    taken,
+  }: { timeoutMs: number; reclaimed: boolean; taken: ResolveContext['taken'] },
 ): Promise<SendResult> {
   if (provider.idempotent) return sendWithTimeout(provider, request, timeoutMs);
   if (!reclaimed) {
     const result = await sendWithTimeout(provider, request, timeoutMs);
     if (!isUnknownOutcome(result)) return result;
   }
-  const resolved = await withTimeout(() => provider.resolve(request), timeoutMs);
-  // Only an acceptance or a refusal of this very message settles the doubt. A resolution that
-  // would be retried (no answer, a throttled or failed lookup) leaves the message as unknown as
-  // before, and a refused lookup (auth) says nothing about it: either would let a retry send.
-  if (resolved.accepted || settles(resolved)) return resolved;
-  return outcomeUnknown(
-    `Whether the provider sent the message is unknown (${resolved.code}: ${resolved.message}); it is not sent again.`,
+  const resolved = await withTimeout(
+    (signal) => provider.resolve(request, { signal, taken }),
+    resolveTimeoutMs(provider, timeoutMs),
   );
+  const resolution = resolved.resolution ? { resolution: resolved.resolution } : {};
+  if (resolved.resolution?.outcome === RESENT) {
+    // The provider proved nothing went out, and the message was sent: a send's answer, whose
+    // rejection means not sent. Only its own unknown outcome stays a doubt.
+    if (!isUnknownOutcome(resolved)) return resolved;
+  } else if (resolved.accepted || settles(resolved)) {
+    // Only an acceptance or a refusal of this very message settles the doubt. A resolution that
+    // would be retried (no answer, a throttled or failed lookup) leaves the message as unknown as
+    // before, and a refused lookup (auth) says nothing about it: either would let a retry send.
+    return resolved;
+  }
+  return {
+    ...outcomeUnknown(
+      `Whether the provider sent the message is unknown (${resolved.code}: ${resolved.message}); it is not sent again.`,
+    ),
+    ...resolution,
+  };
 }
 
 /**
- * A call to a provider without idempotency keys may be a send and then a resolution, each up to
- * PROVIDER_TIMEOUT_MS: the claim must outlive both and the write of the result, or another worker
- * could take the message over during the call (the configuration checks one call's worth).
+ * A call to a provider without idempotency keys may be a send (PROVIDER_TIMEOUT_MS) and then a
+ * resolution (the adapter's `resolveTimeoutMs`: Twilio's waits TWILIO_LOOKUP_DELAY_MS, looks up
+ * and may send): the claim must outlive both and the write of the result, or another worker could
+ * take the message over during the call (the configuration checks one call's worth).
  */
 export function assertLeaseCoversCall(
-  provider: Pick<SmsProvider, 'idempotent'>,
+  provider: Pick<SmsProvider, 'idempotent' | 'resolveTimeoutMs'>,
   sms: Pick<SmsConfig, 'provider' | 'timeoutMs'>,
   dispatch: Pick<DispatchConfig, 'claimLeaseMs' | 'flushIntervalMs'>,
 ): void {
   if (provider.idempotent) return;
-  const floor = claimLeaseFloor(sms.timeoutMs, dispatch.flushIntervalMs, 2);
+  const resolveMs = resolveTimeoutMs(provider, sms.timeoutMs);
+  const floor = claimLeaseFloor(sms.timeoutMs, dispatch.flushIntervalMs) + resolveMs;
   if (dispatch.claimLeaseMs < floor) {
     throw new ConfigError(
       'CLAIM_LEASE_MS',
-      `must exceed 2 × PROVIDER_TIMEOUT_MS + RESULT_FLUSH_MS + 1000 (${floor}) with SMS_PROVIDER=${sms.provider}, which honours no idempotency key, got ${dispatch.claimLeaseMs}`,
+      `must exceed PROVIDER_TIMEOUT_MS + the resolution's ${resolveMs} ms + RESULT_FLUSH_MS + 1000 (${floor}) with SMS_PROVIDER=${sms.provider}, which honours no idempotency key, got ${dispatch.claimLeaseMs}`,
     );
   }
 }

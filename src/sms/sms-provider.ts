@@ -15,6 +15,31 @@ export interface SendRequest {
   to: string;
   body: string;
   attempt: number;
+  /**
+   * When the message stops being worth sending (its batch's MESSAGE_VALIDITY_SECONDS run out): a
+   * provider that queues messages can be told to drop it then (Twilio's ValidityPeriod).
+   */
+  validUntil: Date;
+  /**
+   * No call for this message was made before this moment (its batch's start or last reopening),
+   * so a lookup of what the provider sent for it can start there.
+   */
+  since: Date;
+}
+
+/** What a call may use beside its request. */
+export interface CallContext {
+  /** Aborted when Salvo stops waiting for the call (PROVIDER_TIMEOUT_MS): drop the request. */
+  signal?: AbortSignal;
+}
+
+/** What `resolve` may ask of Salvo. */
+export interface ResolveContext extends CallContext {
+  /**
+   * Which of these provider message ids another message already holds: a lookup must not adopt
+   * a message the provider sent for someone else's call.
+   */
+  taken(providerMessageIds: readonly string[]): Promise<ReadonlySet<string>>;
 }
 
 /**
@@ -28,6 +53,13 @@ export interface Resolution {
   /** One sentence for a person reading the message log. */
   detail: string;
 }
+
+/**
+ * The outcome of a resolution that proved the message was never sent and sent it: its answer is
+ * a send's answer (a rejection means not sent and is retried by the usual rules; a timeout is an
+ * unknown outcome again).
+ */
+export const RESENT = 'resent';
 
 /**
  * A provider's answer. A rejection carries Salvo's category, mapped by the adapter from its own
@@ -64,7 +96,7 @@ export interface SmsProvider {
    * tell (its connection dropped after the request was written, its own timeout) answers category
    * `timeout` or throws, and Salvo treats the outcome as unknown.
    */
-  send(request: SendRequest): Promise<SendResult>;
+  send(request: SendRequest, context?: CallContext): Promise<SendResult>;
   /**
    * What became of a message whose last call's outcome is unknown, without ever sending it twice:
    * a replay of its idempotency key where the provider has one, a lookup where the provider can be
@@ -72,7 +104,13 @@ export interface SmsProvider {
    * (`outcomeUnknown()` in provider-call.ts). An answer that is neither an acceptance nor final
    * (a throttled or failed lookup) is taken as OUTCOME_UNKNOWN.
    */
-  resolve(request: SendRequest): Promise<SendResult>;
+  resolve(request: SendRequest, context: ResolveContext): Promise<SendResult>;
+  /**
+   * How long `resolve` may take when each call it makes may take `timeoutMs` (PROVIDER_TIMEOUT_MS):
+   * Salvo waits that long for it, and the claim lease must cover a send and then this. Absent:
+   * `timeoutMs` (one call, such as a replay of the idempotency key).
+   */
+  resolveTimeoutMs?(timeoutMs: number): number;
 }
 
 export const SMS_PROVIDER = Symbol('SMS_PROVIDER');

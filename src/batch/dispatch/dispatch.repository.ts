@@ -133,6 +133,19 @@ export class DispatchRepository {
     return row;
   }
 
+  /**
+   * Which of these provider message ids a message already holds: a lookup resolving an unknown
+   * outcome must not adopt another message's SMS (messages_provider_message_id_idx).
+   */
+  async takenProviderMessageIds(ids: readonly string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT provider_message_id AS id FROM messages WHERE provider_message_id = ANY($1)`,
+      [ids],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
   async status(id: string): Promise<BatchStatus | undefined> {
     const [row] = await this.dataSource.query<{ status: BatchStatus }[]>(
       `SELECT status FROM batches WHERE id = $1`,

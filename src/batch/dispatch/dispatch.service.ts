@@ -208,6 +208,8 @@ export class DispatchService {
     if (delayMs >= 1) await sleep(delayMs);
     if ((await this.statuses.get(batch.id)) !== 'processing' || this.expired(batch)) return false;
     const calledAt = performance.now();
+    // Every call of this message came after its batch's validFrom (a lookup starts there).
+    const validFromMs = batch.validFrom?.getTime() ?? Date.now();
     const result = await callProvider(
       this.provider,
       {
@@ -216,8 +218,14 @@ export class DispatchService {
         to: message.phoneNumber,
         body: renderStoredMessage(template, message.variables),
         attempt: message.token,
+        since: new Date(validFromMs),
+        validUntil: new Date(validFromMs + this.retry.validityMs),
       },
-      { timeoutMs: this.sms.timeoutMs, reclaimed: message.reclaimed },
+      {
+        timeoutMs: this.sms.timeoutMs,
+        reclaimed: message.reclaimed,
+        taken: (ids) => this.repository.takenProviderMessageIds(ids),
+      },
     );
     const latencyMs = performance.now() - calledAt;
     const throttle = await this.observe(result);
