@@ -398,7 +398,7 @@ describe('configuration rejects bad values, naming the variable', () => {
     ['RATE_LIMIT_DECREASE', '1', rateLimitConfig],
     ['RATE_LIMIT_RECOVERY_MPS', 'fast', rateLimitConfig],
     ['RATE_LIMIT_BACKOFF_MAX_MS', '10', rateLimitConfig],
-    ['SMS_PROVIDER', 'twilio', smsConfig],
+    ['SMS_PROVIDER', 'smpp', smsConfig],
     ['SIMULATOR_FAILURE_RATE', '2', smsConfig],
     ['LOG_LEVEL', 'loud', loggingConfig],
     ['LOG_LEVEL', 'INFO', loggingConfig],
@@ -573,6 +573,11 @@ describe('Twilio and delivery settings', () => {
   ])('refuse to boot naming %s', (_, vars, message) => {
     set({ ...TWILIO, ...vars });
     expect(() => twilioConfig()).toThrow(message);
+  });
+
+  it('let SMS_PROVIDER choose twilio', () => {
+    set(TWILIO);
+    expect(smsConfig().provider).toBe('twilio');
   });
 
   it('take a Messaging Service or an alphanumeric sender instead of a number', () => {

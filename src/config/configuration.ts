@@ -199,7 +199,7 @@ export const socketsConfig = registerAs('sockets', () => ({
 }));
 
 /** The provider adapters, each registered by this name in src/sms/sms.module.ts. */
-export const SMS_PROVIDERS = ['simulated'] as const;
+export const SMS_PROVIDERS = ['simulated', 'twilio'] as const;
 export type SmsProviderName = (typeof SMS_PROVIDERS)[number];
 
 export const smsConfig = registerAs('sms', () => ({

@@ -10,6 +10,8 @@ import { assertLeaseCoversCall } from './provider-call';
 import { SMS_PROVIDER, type SmsProvider } from './sms-provider';
 import { SimulatedSmsProvider } from './simulator/simulated-sms-provider';
 import { SimulatorModule } from './simulator/simulator.module';
+import { TwilioModule } from './twilio/twilio.module';
+import { TwilioSmsProvider } from './twilio/twilio-sms-provider';
 
 interface SmsAdapter {
   /** The adapter's own module (src/sms/<provider>/), which exports `adapter`. */
@@ -24,6 +26,7 @@ interface SmsAdapter {
  */
 const ADAPTERS: Readonly<Record<SmsProviderName, SmsAdapter>> = {
   simulated: { module: SimulatorModule, adapter: SimulatedSmsProvider },
+  twilio: { module: TwilioModule, adapter: TwilioSmsProvider },
 };
 
 const NAMES = Object.keys(ADAPTERS) as SmsProviderName[];

@@ -1,0 +1,287 @@
+// The Twilio adapter (SMS_PROVIDER=twilio; README, "Connecting Twilio"): sends through Twilio's
+// Messages API and, since Twilio honours no idempotency key, resolves calls whose outcome is
+// unknown by looking up what Twilio sent.
+import { Inject, Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  smsConfig,
+  twilioConfig,
+  type SmsConfig,
+  type TwilioConfig,
+  type TwilioSettings,
+} from '../../config/configuration';
+import { outcomeUnknown, TIMEOUT_CODE } from '../provider-call';
+import {
+  RESENT,
+  type CallContext,
+  type Resolution,
+  type ResolveContext,
+  type SendRequest,
+  type SendResult,
+  type SmsProvider,
+} from '../sms-provider';
+import {
+  refusedBeforeWriting,
+  TwilioApi,
+  type TwilioAnswer,
+  type TwilioErrorBody,
+  type TwilioListedMessage,
+} from './twilio-api';
+import { retryAfterMs, twilioCategory } from './twilio-codes';
+
+/** Twilio's longest ValidityPeriod, in seconds (10 hours). */
+export const MAX_VALIDITY_SECONDS = 36_000;
+/** Messages per page of a lookup, and pages read at most before it gives up as inconclusive. */
+export const LOOKUP_PAGE_SIZE = 100;
+export const LOOKUP_MAX_PAGES = 10;
+/**
+ * How far before `since` a listed message may have been created and still be this message's:
+ * Twilio's `date_created` holds whole seconds, and its clock and ours may differ a little.
+ */
+export const LOOKUP_SKEW_MS = 5_000;
+
+type Rejection = Extract<SendResult, { accepted: false }>;
+
+type Lookup =
+  | { kind: 'found'; sids: string[] }
+  | { kind: 'failed'; answer: Rejection }
+  | { kind: 'too-many'; seen: number };
+
+@Injectable()
+export class TwilioSmsProvider implements SmsProvider {
+  /** Twilio has no idempotency key for creating messages: unknown outcomes go to `resolve`. */
+  readonly idempotent = false;
+  /** Built on first use: every adapter is constructed, and Twilio may not be configured. */
+  private client: TwilioApi | null = null;
+
+  constructor(
+    @Inject(twilioConfig.KEY) private readonly config: TwilioConfig,
+    @Inject(smsConfig.KEY) private readonly sms: SmsConfig,
+  ) {}
+
+  /** The settle delay, a lookup and a second send, each of those calls within `timeoutMs`. */
+  resolveTimeoutMs(timeoutMs: number): number {
+    return (this.config.settings?.lookupDelayMs ?? 0) + 2 * timeoutMs;
+  }
+
+  async send(request: SendRequest, { signal }: CallContext = {}): Promise<SendResult> {
+    const settings = this.settings();
+    const form = new URLSearchParams({ To: request.to, Body: request.body });
+    if (settings.messagingServiceSid) form.set('MessagingServiceSid', settings.messagingServiceSid);
+    else form.set('From', settings.from ?? '');
+    form.set('StatusCallback', `${settings.publicBaseUrl}/webhooks/twilio/status`);
+    form.set('ValidityPeriod', String(validityPeriod(request.validUntil)));
+    let answer: TwilioAnswer;
+    try {
+      answer = await this.api().createMessage(form, signal);
+    } catch (error) {
+      return failedCall(error);
+    }
+    if (answer.status >= 200 && answer.status < 300) {
+      const sid = (answer.body as { sid?: unknown } | null)?.sid;
+      if (typeof sid === 'string' && sid !== '') return { accepted: true, providerMessageId: sid };
+      // A success without a sid: the message may exist, and only a lookup can tell.
+      return {
+        accepted: false,
+        category: 'timeout',
+        code: 'BAD_RESPONSE',
+        message: `Twilio answered ${answer.status} without a message sid.`,
+      };
+    }
+    return rejection(answer);
+  }
+
+  /**
+   * After TWILIO_LOOKUP_DELAY_MS (so a create Twilio is still working on shows), lists the
+   * messages to `request.to` from our sender since `request.since` with the same body. Exactly one
+   * that no other message holds is this one (adopted); none means the call never created it, so
+   * it is sent now (resent); several cannot be told apart (OUTCOME_UNKNOWN).
+   */
+  async resolve(request: SendRequest, context: ResolveContext): Promise<SendResult> {
+    const settings = this.settings();
+    await sleep(settings.lookupDelayMs, undefined, { signal: context.signal });
+    const lookup = await this.lookup(request, settings, this.bounded(context.signal));
+    const sender = settings.messagingServiceSid ?? settings.from;
+    switch (lookup.kind) {
+      case 'failed':
+        return {
+          ...lookup.answer,
+          resolution: resolution(
+            'failed',
+            `The lookup of messages to this number failed (${lookup.answer.code}: ${lookup.answer.message}).`,
+          ),
+        };
+      case 'too-many':
+        return {
+          ...outcomeUnknown(
+            `Twilio lists more than ${lookup.seen} messages to this number from ${sender} since the batch started; too many to search.`,
+          ),
+          resolution: resolution(
+            'inconclusive',
+            `More than ${lookup.seen} messages to this number since the batch started; too many to search.`,
+          ),
+        };
+      case 'found':
+        break;
+    }
+    const taken = await context.taken(lookup.sids);
+    const ours = lookup.sids.filter((sid) => !taken.has(sid));
+    if (ours.length === 1) {
+      return {
+        accepted: true,
+        providerMessageId: ours[0],
+        resolution: resolution(
+          'adopted',
+          `Twilio had created the message (${ours[0]}) although its answer was lost; adopted, not sent again.`,
+        ),
+      };
+    }
+    if (ours.length > 1) {
+      return {
+        ...outcomeUnknown(
+          `Twilio holds ${ours.length} messages with this text to this number since the batch started (${ours.join(', ')}); which one is this message's cannot be told.`,
+        ),
+        resolution: resolution(
+          'ambiguous',
+          `${ours.length} matching messages at Twilio (${ours.join(', ')}); none adopted, not sent again.`,
+        ),
+      };
+    }
+    const sent = await this.send(request, { signal: this.bounded(context.signal) });
+    return {
+      ...sent,
+      resolution: resolution(
+        RESENT,
+        lookup.sids.length
+          ? `Twilio's matching messages (${lookup.sids.join(', ')}) belong to other messages; this one was never created, so it was sent.`
+          : 'Twilio had not created the message; it was sent.',
+      ),
+    };
+  }
+
+  private async lookup(
+    request: SendRequest,
+    settings: TwilioSettings,
+    signal: AbortSignal,
+  ): Promise<Lookup> {
+    const notBeforeMs = request.since.getTime() - LOOKUP_SKEW_MS;
+    const query = new URLSearchParams({
+      To: request.to,
+      // Twilio filters by UTC day: `DateSent>=YYYY-MM-DD`.
+      'DateSent>': new Date(notBeforeMs).toISOString().slice(0, 10),
+      PageSize: String(LOOKUP_PAGE_SIZE),
+    });
+    // With a Messaging Service, Twilio chooses the From: the service is matched on each message.
+    if (!settings.messagingServiceSid) query.set('From', settings.from ?? '');
+    const sids: string[] = [];
+    let seen = 0;
+    let next: string | null = `${this.api().messagesPath}?${query.toString()}`;
+    for (let page = 0; next !== null; page++) {
+      if (page === LOOKUP_MAX_PAGES) return { kind: 'too-many', seen };
+      let answer: TwilioAnswer;
+      try {
+        answer = await this.api().listMessages(next, signal);
+      } catch (error) {
+        return { kind: 'failed', answer: asRejection(failedCall(error)) };
+      }
+      const body = answer.body as { messages?: unknown; next_page_uri?: unknown } | null;
+      if (answer.status !== 200 || !Array.isArray(body?.messages)) {
+        return { kind: 'failed', answer: rejection(answer) };
+      }
+      for (const message of body.messages as TwilioListedMessage[]) {
+        seen++;
+        if (
+          message.body === request.body &&
+          message.to === request.to &&
+          (!settings.messagingServiceSid ||
+            message.messaging_service_sid === settings.messagingServiceSid) &&
+          Date.parse(message.date_created) >= notBeforeMs
+        ) {
+          sids.push(message.sid);
+        }
+      }
+      next = typeof body.next_page_uri === 'string' ? body.next_page_uri : null;
+    }
+    return { kind: 'found', sids };
+  }
+
+  /** `signal`, and PROVIDER_TIMEOUT_MS for one step of a resolution. */
+  private bounded(signal: AbortSignal | undefined): AbortSignal {
+    const own = AbortSignal.timeout(this.sms.timeoutMs);
+    return signal ? AbortSignal.any([signal, own]) : own;
+  }
+
+  private settings(): TwilioSettings {
+    const { settings } = this.config;
+    // Unreachable when chosen: the configuration requires Twilio's variables then.
+    if (!settings) throw new Error('Twilio is not configured (README, "Connecting Twilio").');
+    return settings;
+  }
+
+  private api(): TwilioApi {
+    this.client ??= new TwilioApi(this.settings());
+    return this.client;
+  }
+}
+
+function resolution(outcome: string, detail: string): Resolution {
+  return { method: 'lookup', outcome, detail };
+}
+
+/** What is left of the message's validity, in whole seconds within Twilio's 1..36000. */
+export function validityPeriod(validUntil: Date, nowMs = Date.now()): number {
+  const seconds = Math.floor((validUntil.getTime() - nowMs) / 1000);
+  return Math.min(MAX_VALIDITY_SECONDS, Math.max(1, seconds));
+}
+
+/** An error answer, by Twilio's code (or the HTTP status when the body has none). */
+function rejection({ status, headers, body }: TwilioAnswer): Rejection {
+  const error = (body ?? {}) as TwilioErrorBody;
+  const code =
+    error.code !== undefined && error.code !== null ? String(error.code) : String(status);
+  const message =
+    typeof error.message === 'string' && error.message !== ''
+      ? error.message
+      : `Twilio answered HTTP ${status}.`;
+  const category = twilioCategory(code, status);
+  const after = category === 'rate_limited' ? retryAfterMs(headers.get('retry-after')) : undefined;
+  return {
+    accepted: false,
+    category,
+    code,
+    message,
+    ...(after !== undefined && { retryAfterMs: after }),
+  };
+}
+
+/**
+ * A call that got no answer: refused before anything was written is a plain provider error (not
+ * sent); anything else (a reset or close after writing, our own abort) may have sent it.
+ */
+function failedCall(error: unknown): Rejection {
+  const refused = refusedBeforeWriting(error);
+  const text = error instanceof Error ? error.message : String(error);
+  if (refused) {
+    return {
+      accepted: false,
+      category: 'provider_error',
+      code: refused,
+      message: `Could not connect to Twilio (${refused}).`,
+    };
+  }
+  const aborted = error instanceof Error && /^(AbortError|TimeoutError)$/.test(error.name);
+  const cause = (error as { cause?: { message?: string } }).cause?.message;
+  return {
+    accepted: false,
+    category: 'timeout',
+    code: aborted ? TIMEOUT_CODE : 'CONNECTION_LOST',
+    message: aborted
+      ? 'Twilio did not answer in time; the request was abandoned.'
+      : `The connection to Twilio failed after the request was sent (${cause ?? text}).`,
+  };
+}
+
+function asRejection(result: SendResult): Rejection {
+  if (result.accepted) throw new Error('expected a rejection');
+  return result;
+}
