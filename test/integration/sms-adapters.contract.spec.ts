@@ -7,9 +7,16 @@ import type Redis from 'ioredis';
 import { redisConfig, smsConfig } from '../../src/config/configuration';
 import type { ErrorCategory } from '../../src/errors/error-taxonomy';
 import { sendWithTimeout } from '../../src/sms/provider-call';
-import type { SendRequest, SendResult, SmsProvider } from '../../src/sms/sms-provider';
+import type {
+  ResolveContext,
+  SendRequest,
+  SendResult,
+  SmsProvider,
+} from '../../src/sms/sms-provider';
 import { SimulatedSmsProvider } from '../../src/sms/simulator/simulated-sms-provider';
 import { SimulatorLedger } from '../../src/sms/simulator/simulator-ledger';
+import { TwilioSmsProvider } from '../../src/sms/twilio/twilio-sms-provider';
+import { FAKE_NUMBERS, FakeTwilio } from '../support/fake-twilio';
 import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
 
 /** What a harness can make its provider do with a request. */
@@ -28,7 +35,28 @@ interface AdapterHarness {
   close(): Promise<void>;
 }
 
-const ADAPTERS: [string, () => Promise<AdapterHarness>][] = [['simulated', simulatorHarness]];
+const ADAPTERS: [string, () => Promise<AdapterHarness>][] = [
+  ['simulated', simulatorHarness],
+  ['twilio', twilioHarness],
+];
+
+/** A new message to `to` with a text of its own, so the provider shows any second SMS. */
+function newRequest(to: string): SendRequest {
+  const id = randomUUID();
+  const now = Date.now();
+  return {
+    messageId: id,
+    idempotencyKey: id,
+    to,
+    body: `Hi ${id}`,
+    attempt: 1,
+    since: new Date(now - 1000),
+    validUntil: new Date(now + 3_600_000),
+  };
+}
+
+/** What dispatch tells a resolution: here no other message holds any provider message id. */
+const RESOLVE_CONTEXT: ResolveContext = { taken: () => Promise.resolve(new Set()) };
 
 /** The simulator's scripted numbers (README, "The simulated provider") on a migrated database. */
 async function simulatorHarness(): Promise<AdapterHarness> {
@@ -56,17 +84,8 @@ async function simulatorHarness(): Promise<AdapterHarness> {
       redisConfig(),
     ),
     timeoutMs,
-    request: (scenario) => {
-      const id = randomUUID();
-      // A text of its own: the ledger then shows any second SMS, whatever key it went under.
-      return {
-        messageId: id,
-        idempotencyKey: id,
-        to: numbers[scenario],
-        body: `Hi ${id}`,
-        attempt: 1,
-      };
-    },
+    // A text of its own: the ledger then shows any second SMS, whatever key it went under.
+    request: (scenario) => newRequest(numbers[scenario]),
     async sentCount({ body }) {
       const [{ count }] = await db.dataSource.query<{ count: number }[]>(
         `SELECT count(*)::int AS count FROM simulator_ledger WHERE body = $1`,
@@ -77,6 +96,41 @@ async function simulatorHarness(): Promise<AdapterHarness> {
     // A hanging scripted call answers 100 ms after the caller's timeout.
     settle: () => sleep(timeoutMs + 300),
     close: () => db.drop(),
+  };
+}
+
+/** The fake Twilio's scripted numbers (test/support/fake-twilio.ts), counted at the fake. */
+async function twilioHarness(): Promise<AdapterHarness> {
+  const fake = new FakeTwilio();
+  await fake.start();
+  const timeoutMs = 300;
+  const numbers: Record<Scenario, string> = {
+    accept: '+12015550100',
+    'reject-permanently': FAKE_NUMBERS.invalid,
+    'reject-transiently': FAKE_NUMBERS.serverError,
+    'rate-limit': FAKE_NUMBERS.rateLimited,
+    'time-out': FAKE_NUMBERS.hang,
+  };
+  const settings = {
+    accountSid: fake.accountSid,
+    authToken: fake.authToken,
+    from: '+15005550006',
+    messagingServiceSid: null,
+    apiBaseUrl: fake.baseUrl,
+    maxConcurrency: 10,
+    lookupDelayMs: 50,
+    publicBaseUrl: 'http://127.0.0.1:1',
+  };
+  return {
+    adapter: new TwilioSmsProvider({ settings }, { ...smsConfig(), timeoutMs }),
+    timeoutMs,
+    request: (scenario) => newRequest(numbers[scenario]),
+    sentCount: ({ to, body }) => Promise.resolve(fake.count(to, body)),
+    // A call the adapter gave up on is aborted: the fake sees its connection close.
+    async settle() {
+      while (fake.hangingOpen > 0) await sleep(20);
+    },
+    close: () => fake.close(),
   };
 }
 
@@ -136,7 +190,7 @@ describe.each(ADAPTERS)('the %s adapter', (_name, createHarness) => {
   it('resolves a timed-out message without a second SMS: accepted, or OUTCOME_UNKNOWN', async () => {
     const request = harness.request('time-out');
     expect(rejection(await send(request)).category).toBe('timeout');
-    const resolved = await harness.adapter.resolve(request);
+    const resolved = await harness.adapter.resolve(request, RESOLVE_CONTEXT);
     await harness.settle();
     const sent = await harness.sentCount(request);
     if (resolved.accepted) {
@@ -150,8 +204,9 @@ describe.each(ADAPTERS)('the %s adapter', (_name, createHarness) => {
   it('resolves an accepted message to the same acceptance (or OUTCOME_UNKNOWN), never resending', async () => {
     const request = harness.request('accept');
     const first = await send(request);
-    const resolved = await harness.adapter.resolve(request);
-    if (resolved.accepted) expect(resolved).toEqual(first);
+    const resolved = await harness.adapter.resolve(request, RESOLVE_CONTEXT);
+    // The same acceptance (an adapter may add how it resolved it).
+    if (resolved.accepted) expect(resolved).toMatchObject(first);
     else expect(resolved).toMatchObject({ category: 'unknown', code: 'OUTCOME_UNKNOWN' });
     expect(await harness.sentCount(request)).toBe(1);
   });
