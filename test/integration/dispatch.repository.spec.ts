@@ -47,6 +47,16 @@ describe('DispatchRepository and BatchRepository', () => {
     });
   });
 
+  it('says which provider message ids messages already hold (a lookup must not adopt them)', async () => {
+    const id = await insertBatch(db.dataSource, { accountId, messages: 2 });
+    const [first] = await dispatch.claim(id, 0, 1, 1);
+    await dispatch.writeResults([{ ...resultOf(id, first, 'sent'), providerMessageId: 'SMheld' }]);
+    expect(await dispatch.takenProviderMessageIds(['SMheld', 'SMfree'])).toEqual(
+      new Set(['SMheld']),
+    );
+    expect(await dispatch.takenProviderMessageIds([])).toEqual(new Set());
+  });
+
   it('a claim says which messages it took over from a worker whose lease ran out', async () => {
     const id = await insertBatch(db.dataSource, {
       accountId,

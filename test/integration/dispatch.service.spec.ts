@@ -7,6 +7,7 @@ import {
   type MessageRow,
 } from '../factories/batch-rows';
 import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
+import { retryConfig } from '../../src/config/configuration';
 import { accepted, FakeProvider, newTestDispatch, rejected } from './support/test-dispatch';
 
 const A = '+12015550100';
@@ -228,6 +229,25 @@ describe('DispatchService', () => {
       expect(await messagesOf(db.dataSource, id)).toMatchObject([
         { status: 'sent', providerMessageId: 'P-FOUND' },
       ]);
+    });
+
+    it('other providers: a resolution learns where the calls began, the validity, and the ids others hold', async () => {
+      const held = new FakeProvider().answer(A, accepted('P-HELD'));
+      await newTestDispatch(db, { provider: held }).run(
+        await processingBatch([{ phoneNumber: A }]),
+      );
+      const provider = new FakeProvider(false).resolveAs(B, accepted('P-FREE'));
+      const id = await processingBatch([{ phoneNumber: B, status: 'sending', claimedForS: -1 }]);
+      await newTestDispatch(db, { provider }).run(id);
+      const [{ startedAt }] = await db.dataSource.query<{ startedAt: Date }[]>(
+        `SELECT started_at AS "startedAt" FROM batches WHERE id = $1`,
+        [id],
+      );
+      expect(provider.resolved[0].since).toEqual(startedAt);
+      expect(provider.resolved[0].validUntil.getTime()).toBe(
+        startedAt.getTime() + retryConfig().validityMs,
+      );
+      expect(await provider.contexts[0].taken(['P-HELD', 'P-OTHER'])).toEqual(new Set(['P-HELD']));
     });
 
     it('other providers: an expired sending claim is resolved, not sent', async () => {

@@ -16,7 +16,12 @@ import { ResultWriterService } from '../../../src/batch/dispatch/result-writer.s
 import type { BatchEvents } from '../../../src/batch/events/batch-events';
 import type { MetricsService } from '../../../src/metrics/metrics.service';
 import type { RateLimiter } from '../../../src/rate-limit/rate-limiter';
-import type { SendRequest, SendResult, SmsProvider } from '../../../src/sms/sms-provider';
+import type {
+  ResolveContext,
+  SendRequest,
+  SendResult,
+  SmsProvider,
+} from '../../../src/sms/sms-provider';
 import type { MigratedDatabase } from './migrated-database';
 import { newDispatchRepository } from './services';
 
@@ -47,6 +52,8 @@ export const rejected = (
 export class FakeProvider implements SmsProvider {
   readonly sent: SendRequest[] = [];
   readonly resolved: SendRequest[] = [];
+  /** What dispatch told each resolution. */
+  readonly contexts: ResolveContext[] = [];
   private readonly sends = new Map<string, Answer[]>();
   private readonly resolutions = new Map<string, Answer[]>();
 
@@ -69,8 +76,9 @@ export class FakeProvider implements SmsProvider {
     return play(this.sends.get(request.to)?.shift());
   }
 
-  resolve(request: SendRequest): Promise<SendResult> {
+  resolve(request: SendRequest, context: ResolveContext): Promise<SendResult> {
     this.resolved.push(request);
+    this.contexts.push(context);
     return play(this.resolutions.get(request.to)?.shift());
   }
 }
