@@ -102,7 +102,8 @@ export interface SmsProvider {
    * a replay of its idempotency key where the provider has one, a lookup where the provider can be
    * asked (and a send when the lookup proves nothing went out), else `OUTCOME_UNKNOWN`
    * (`outcomeUnknown()` in provider-call.ts). An answer that is neither an acceptance nor final
-   * (a throttled or failed lookup) is taken as OUTCOME_UNKNOWN.
+   * (a throttled or failed lookup) is taken as OUTCOME_UNKNOWN, except the answer of a send made
+   * after the lookup proved nothing went out (resolution outcome RESENT), which is a send's.
    */
   resolve(request: SendRequest, context: ResolveContext): Promise<SendResult>;
   /**

@@ -104,8 +104,12 @@ export class TwilioSmsProvider implements SmsProvider {
     const sender = settings.messagingServiceSid ?? settings.from;
     switch (lookup.kind) {
       case 'failed':
+        // Whatever the lookup was answered (even a code that would fail a send), it says nothing
+        // of this message.
         return {
-          ...lookup.answer,
+          ...outcomeUnknown(
+            `Whether Twilio sent the message is unknown: the lookup failed (${lookup.answer.code}: ${lookup.answer.message}); it is not sent again.`,
+          ),
           resolution: resolution(
             'failed',
             `The lookup of messages to this number failed (${lookup.answer.code}: ${lookup.answer.message}).`,
@@ -195,7 +199,7 @@ export class TwilioSmsProvider implements SmsProvider {
           message.to === request.to &&
           (!settings.messagingServiceSid ||
             message.messaging_service_sid === settings.messagingServiceSid) &&
-          Date.parse(message.date_created) >= notBeforeMs
+          createdSince(message.date_created, notBeforeMs)
         ) {
           sids.push(message.sid);
         }
@@ -222,6 +226,12 @@ export class TwilioSmsProvider implements SmsProvider {
     this.client ??= new TwilioApi(this.settings());
     return this.client;
   }
+}
+
+/** Whether a listed message was created since then; an unreadable date counts as a match (a doubt). */
+function createdSince(dateCreated: string, notBeforeMs: number): boolean {
+  const created = Date.parse(dateCreated);
+  return Number.isNaN(created) || created >= notBeforeMs;
 }
 
 function resolution(outcome: string, detail: string): Resolution {
