@@ -228,7 +228,7 @@ describe('the dashboard in a browser', () => {
       pauseReason: null,
       failureReason: null,
     };
-    const ids = [1, 2, 3].map((n) => `00000000-0000-4000-8000-00000000000${n}`);
+    const ids = [1, 2, 3, 4].map((n) => `00000000-0000-4000-8000-00000000000${n}`);
     const items = [
       {
         ...base,
@@ -244,6 +244,15 @@ describe('the dashboard in a browser', () => {
       },
       // From a Salvo without receipts: no delivery, no deliveryRate.
       { ...base, id: ids[2], metrics: { messagesPerSecond: 5, successRate: 1 } },
+      // Nothing accepted yet: nothing to say of delivery but its rate's dash.
+      {
+        ...base,
+        id: ids[3],
+        status: 'pending',
+        progress: { total: 10, pending: 10, completed: 0, failed: 0, cancelled: 0 },
+        delivery: { delivered: 0, undelivered: 0, awaiting: 0, unknown: 0 },
+        metrics: { messagesPerSecond: 0, successRate: 0, deliveryRate: null },
+      },
     ];
     await page.route('**/api/batch', (route) =>
       route.fulfill({ status: 200, json: { items, nextCursor: null } }),
@@ -266,6 +275,10 @@ describe('the dashboard in a browser', () => {
       await seeVisible(card(ids[2]).locator('.delivery'), false);
       await seeVisible(deliveryRate(ids[2]), false);
       await seeText(card(ids[2]).locator('[data-metric="successRate"]'), '100%');
+
+      await seeText(count(ids[3], 'pending'), '10');
+      await seeVisible(card(ids[3]).locator('.delivery'), false);
+      await seeText(deliveryRate(ids[3]), '—');
       await screenshot(page, '2c-delivery-injected');
     } finally {
       await page.unroute('**/api/batch');

@@ -530,9 +530,10 @@
     const { batch, nodes } = view;
     const delivery = batch.delivery && typeof batch.delivery === 'object' ? batch.delivery : null;
     const rate = batch.metrics ? batch.metrics.deliveryRate : undefined;
-    nodes.delivery.hidden = !delivery;
     nodes.deliveryRate.hidden = !delivery && rate === undefined;
     nodes.panels.classList.toggle('with-delivery', !nodes.deliveryRate.hidden);
+    // Nothing accepted yet (or nothing known of delivery): no row of zeros.
+    nodes.delivery.hidden = true;
     if (delivery) {
       const counts = {};
       for (const { name } of DELIVERY) {
@@ -542,6 +543,7 @@
       }
       // Shares of the accepted messages; what no segment covers is still awaiting a receipt.
       const accepted = DELIVERY.reduce((sum, { name }) => sum + counts[name], 0);
+      nodes.delivery.hidden = accepted === 0;
       for (const { name } of DELIVERY) {
         const share = accepted > 0 ? (counts[name] / accepted) * 100 : 0;
         nodes.deliverySegments[name].style.width = `${share}%`;
