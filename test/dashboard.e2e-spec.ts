@@ -4,7 +4,12 @@ import request from 'supertest';
 import { api, useApp } from './support/api';
 import { createAccount, startApp } from './support/app-process';
 import { launchChromium, screenshot, seeText, seeVisible } from './support/browser';
-import { batchStatus, FAST_DISPATCH, waitForStatus } from './support/dispatch';
+import {
+  batchStatus,
+  FAST_DISPATCH,
+  waitForStatus,
+  type BatchStatusBody,
+} from './support/dispatch';
 import { testEnv } from './support/test-env';
 import { waitFor } from './support/wait';
 import { batchBody, recipients, scripted, TEMPLATE } from './factories/batch.factory';
@@ -78,6 +83,9 @@ describe('the dashboard in a browser', () => {
 
   const card = (id: string): Locator => page.locator(`article[data-batch-id="${id}"]`);
   const count = (id: string, name: string): Locator => card(id).locator(`[data-count="${name}"]`);
+  const delivery = (id: string, name: string): Locator =>
+    card(id).locator(`[data-delivery="${name}"]`);
+  const deliveryRate = (id: string): Locator => card(id).locator('[data-metric="deliveryRate"]');
 
   /** What the page keeps in local storage (a string: the tests compile without the DOM's types). */
   const storedKey = (page: Page): Promise<unknown> =>
@@ -157,6 +165,125 @@ describe('the dashboard in a browser', () => {
     // A finished batch offers no actions.
     expect(await card(id).getByRole('button').count()).toBe(0);
     await screenshot(page, '2-completed');
+  });
+
+  it('follows what became of the accepted messages as their receipts arrive', async () => {
+    // The simulator's receipts (README, "The simulated provider"): +12025550188 is undelivered as
+    // unreachable, +12025550189 never gets a receipt, the others are delivered ~200 ms after
+    // acceptance. Receipts come after the batch is completed: only live events can show them.
+    const id = await createBatch({
+      text: TEMPLATE,
+      recipients: [
+        ...recipients(5),
+        { phoneNumber: '+12025550188', variables: { name: 'x', code: '1' } },
+        { phoneNumber: '+12025550189', variables: { name: 'x', code: '1' } },
+      ],
+      options: { priority: 'high' },
+    });
+    await seeText(card(id).locator('.status'), 'completed');
+    await seeText(delivery(id, 'delivered'), '5');
+    await seeText(delivery(id, 'undelivered'), '1');
+    await seeText(delivery(id, 'awaiting'), '1');
+    await seeText(delivery(id, 'unknown'), '0');
+    await seeText(deliveryRate(id), '83.33%');
+    // The page shows what the API says.
+    const done = (await batchStatus(service.client, id)) as BatchStatusBody & {
+      delivery: Record<string, number>;
+      metrics: { deliveryRate: number | null };
+    };
+    expect(done.delivery).toEqual({ delivered: 5, undelivered: 1, awaiting: 1, unknown: 0 });
+    expect(done.metrics.deliveryRate).toBeCloseTo(5 / 6);
+    // Why the message did not arrive is with the other errors.
+    const row = card(id).locator('tr[data-category="unreachable"] td');
+    await waitFor('the unreachable row', async () => {
+      const cells = (await row.allTextContents()).map((t) => t.trim());
+      return cells[0] === 'unreachable' && cells[cells.length - 1] === '1';
+    });
+    await screenshot(page, '2b-delivery');
+
+    // No final receipt yet: no delivery rate (not 0%).
+    const waiting = await createBatch({
+      text: TEMPLATE,
+      recipients: [{ phoneNumber: '+12025550189', variables: { name: 'x', code: '1' } }],
+      options: { priority: 'high' },
+    });
+    await seeText(card(waiting).locator('.status'), 'completed');
+    await seeText(delivery(waiting, 'awaiting'), '1');
+    await seeText(delivery(waiting, 'delivered'), '0');
+    await seeText(deliveryRate(waiting), '—');
+  });
+
+  it('renders delivery from any status payload, and an older one without it', async () => {
+    const base = {
+      status: 'completed',
+      priority: 'normal',
+      text: 'Injected',
+      progress: { total: 10, pending: 0, completed: 10, failed: 0, cancelled: 0 },
+      segments: 10,
+      encodings: ['GSM-7'],
+      scheduleTime: null,
+      createdAt: '2020-01-01T00:00:00.000Z',
+      startedAt: '2020-01-01T00:00:00.000Z',
+      completedAt: '2020-01-01T00:00:10.000Z',
+      pauseReason: null,
+      failureReason: null,
+    };
+    const ids = [1, 2, 3, 4].map((n) => `00000000-0000-4000-8000-00000000000${n}`);
+    const items = [
+      {
+        ...base,
+        id: ids[0],
+        delivery: { delivered: 7, undelivered: 2, awaiting: 0, unknown: 1 },
+        metrics: { messagesPerSecond: 5, successRate: 1, deliveryRate: 7 / 9 },
+      },
+      {
+        ...base,
+        id: ids[1],
+        delivery: { delivered: 0, undelivered: 0, awaiting: 10, unknown: 0 },
+        metrics: { messagesPerSecond: 5, successRate: 1, deliveryRate: null },
+      },
+      // From a Salvo without receipts: no delivery, no deliveryRate.
+      { ...base, id: ids[2], metrics: { messagesPerSecond: 5, successRate: 1 } },
+      // Nothing accepted yet: nothing to say of delivery but its rate's dash.
+      {
+        ...base,
+        id: ids[3],
+        status: 'pending',
+        progress: { total: 10, pending: 10, completed: 0, failed: 0, cancelled: 0 },
+        delivery: { delivered: 0, undelivered: 0, awaiting: 0, unknown: 0 },
+        metrics: { messagesPerSecond: 0, successRate: 0, deliveryRate: null },
+      },
+    ];
+    await page.route('**/api/batch', (route) =>
+      route.fulfill({ status: 200, json: { items, nextCursor: null } }),
+    );
+    await page.route('**/api/batch/*/errors?*', (route) =>
+      route.fulfill({ status: 200, json: { summary: [], items: [], nextCursor: null } }),
+    );
+    try {
+      await page.reload();
+      await seeText(delivery(ids[0], 'delivered'), '7');
+      await seeText(delivery(ids[0], 'undelivered'), '2');
+      await seeText(delivery(ids[0], 'awaiting'), '0');
+      await seeText(delivery(ids[0], 'unknown'), '1');
+      await seeText(deliveryRate(ids[0]), '77.78%');
+
+      await seeText(delivery(ids[1], 'awaiting'), '10');
+      await seeText(deliveryRate(ids[1]), '—');
+
+      await seeText(count(ids[2], 'completed'), '10');
+      await seeVisible(card(ids[2]).locator('.delivery'), false);
+      await seeVisible(deliveryRate(ids[2]), false);
+      await seeText(card(ids[2]).locator('[data-metric="successRate"]'), '100%');
+
+      await seeText(count(ids[3], 'pending'), '10');
+      await seeVisible(card(ids[3]).locator('.delivery'), false);
+      await seeText(deliveryRate(ids[3]), '—');
+      await screenshot(page, '2c-delivery-injected');
+    } finally {
+      await page.unroute('**/api/batch');
+      await page.unroute('**/api/batch/*/errors?*');
+    }
   });
 
   it('keeps the key across a reload', async () => {

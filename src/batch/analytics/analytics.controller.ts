@@ -14,9 +14,10 @@ export class AnalyticsController {
 
   @Get(':id/analytics')
   @ApiOperation({
-    summary: "How the batch is sending: its rates, its share of the provider's ceiling, timeline",
+    summary:
+      "How the batch is sending and delivering: its rates, its share of the provider's ceiling, timeline, receipts",
     description:
-      'Rates configured, allotted and achieved; a timeline of sends, final failures and rate-limit answers; the wait for permits, the provider latency and its rate-limit signals. Kept as results are written: cheap on any batch.',
+      'Rates configured, allotted and achieved; a timeline of sends, final failures, rate-limit answers and final receipts; the wait for permits, the provider latency and its rate-limit signals; the delivery latency and the receipts per status and category. Kept as results and receipts are written: cheap on any batch.',
   })
   @ApiOkResponse({ type: BatchAnalyticsDto })
   @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND')

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ERROR_CATEGORIES, type ErrorCategory } from '../../errors/error-taxonomy';
 import { PRIORITIES, type Priority } from '../../rate-limit/tier-rates';
 
 export class AchievedRateDto {
@@ -27,6 +28,19 @@ export class TimelineBucketDto {
 
   @ApiProperty({ example: 1, description: 'Rate-limit answers.' })
   throttled: number;
+
+  @ApiProperty({
+    example: 7,
+    description: 'Final receipts saying delivered, by the time they came (not by sentAt).',
+  })
+  delivered: number;
+
+  @ApiProperty({
+    example: 0,
+    description:
+      "Final receipts saying not delivered (the provider's undelivered or failed after acceptance), by the time they came.",
+  })
+  undelivered: number;
 }
 
 export class WaitDto {
@@ -76,6 +90,59 @@ export class ProviderRateLimitsDto {
   lastRateLimit: ReportedRateLimitDto | null;
 }
 
+export class DeliveryLatencyDto {
+  @ApiProperty({ type: Number, nullable: true, example: 4200 })
+  p50: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: 9800 })
+  p95: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: 31000 })
+  p99: number | null;
+}
+
+export class ReceiptStatusCountDto {
+  @ApiProperty({
+    example: 'delivered',
+    description:
+      "The provider's status as its receipt named it (Twilio: queued, sending, sent, delivered, undelivered, failed).",
+  })
+  status: string;
+
+  @ApiProperty({ example: 998 })
+  count: number;
+}
+
+export class ReceiptCategoryCountDto {
+  @ApiProperty({ enum: ERROR_CATEGORIES, example: 'unreachable' })
+  category: ErrorCategory;
+
+  @ApiProperty({ example: 2 })
+  count: number;
+}
+
+export class DeliveryAnalyticsDto {
+  @ApiProperty({
+    type: DeliveryLatencyDto,
+    description:
+      'From acceptance to the final receipt, ms; null until the first final receipt. Messages still awaiting a receipt are not in it.',
+  })
+  latencyMs: DeliveryLatencyDto;
+
+  @ApiProperty({
+    type: [ReceiptStatusCountDto],
+    description: 'Receipts applied to the batch, per provider status, most first.',
+  })
+  receiptsByStatus: ReceiptStatusCountDto[];
+
+  @ApiProperty({
+    type: [ReceiptCategoryCountDto],
+    description:
+      'Receipts that carried an error, per category (why messages were not delivered), most first.',
+  })
+  receiptsByCategory: ReceiptCategoryCountDto[];
+}
+
 export class BatchAnalyticsDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -123,4 +190,11 @@ export class BatchAnalyticsDto {
     description: 'Null when not processing.',
   })
   etaSeconds: number | null;
+
+  @ApiProperty({
+    type: DeliveryAnalyticsDto,
+    description:
+      "What became of the accepted messages, from the provider's delivery receipts. The counts per message are in the batch status (delivery).",
+  })
+  delivery: DeliveryAnalyticsDto;
 }

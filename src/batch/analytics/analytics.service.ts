@@ -8,7 +8,8 @@ import { BatchNotFound } from '../../errors/domain-error';
 import type { ProviderRateLimit } from '../../sms/sms-provider';
 import { RateLimiter } from '../../rate-limit/rate-limiter';
 import type { BatchAnalyticsDto } from './analytics.dto';
-import { READ_BATCH, READ_RATE_STATS, READ_TIMELINE } from './analytics.sql';
+import { READ_BATCH, READ_RATE_STATS, READ_RECEIPT_COUNTS, READ_TIMELINE } from './analytics.sql';
+import { deliveryStats, type ReceiptCountRow } from './delivery-stats';
 import { quantile } from './histogram';
 
 /** A batch that has processed longer than this gets its timeline per 10 s. */
@@ -31,12 +32,22 @@ interface StatsRow {
   waitMaxMs: number;
   waitHistogram: string[];
   latencyHistogram: string[];
+  deliveryLatencyHistogram: string[];
+}
+
+interface TimelineRow {
+  t: Date;
+  sent: number;
+  failed: number;
+  throttled: number;
+  delivered: number;
+  undelivered: number;
 }
 
 /**
- * Reads a batch's rate analytics from rows kept as results are written (batch_timeline,
- * batch_rate_stats, the batch's counters) and its current share from the limiter. Never scans
- * messages.
+ * Reads a batch's rate and delivery analytics from rows kept as results and receipts are written
+ * (batch_timeline, batch_rate_stats, batch_receipt_counts, the batch's counters) and its current
+ * share from the limiter. Never scans messages.
  */
 @Injectable()
 export class AnalyticsService {
@@ -52,14 +63,12 @@ export class AnalyticsService {
     const processingMs = Number(batch.processingMs);
     const resolution = processingMs <= PER_SECOND_UP_TO_MS ? 1 : 10;
     const processing = batch.status === 'processing';
-    const [timeline, last10, last60, [stats], allottedRate] = await Promise.all([
-      this.dataSource.query<{ t: Date; sent: number; failed: number; throttled: number }[]>(
-        READ_TIMELINE,
-        [id, resolution],
-      ),
+    const [timeline, last10, last60, [stats], receiptCounts, allottedRate] = await Promise.all([
+      this.dataSource.query<TimelineRow[]>(READ_TIMELINE, [id, resolution]),
       this.sentRate.recent([id], 10),
       this.sentRate.recent([id], 60),
       this.dataSource.query<StatsRow[]>(READ_RATE_STATS, [id]),
+      this.dataSource.query<ReceiptCountRow[]>(READ_RECEIPT_COUNTS, [id]),
       this.limiter.allottedRate(id, batch.priority).catch(() => null),
     ]);
     const recent = (sent: Map<string, number>, window: number) =>
@@ -78,11 +87,13 @@ export class AnalyticsService {
       configuredRate: this.limiter.rateOf(batch.priority),
       allottedRate,
       achievedRate,
-      timeline: timeline.map(({ t, sent, failed, throttled }) => ({
+      timeline: timeline.map(({ t, sent, failed, throttled, delivered, undelivered }) => ({
         t: t.toISOString(),
         sent,
         failed,
         throttled,
+        delivered,
+        undelivered,
       })),
       limiterWaitMs: {
         p50: quantile(wait, 0.5),
@@ -102,6 +113,7 @@ export class AnalyticsService {
       },
       segmentsSent: Number(batch.segmentsSent),
       etaSeconds: batch.status === 'processing' && pace ? Math.ceil(batch.pending / pace) : null,
+      delivery: deliveryStats(stats?.deliveryLatencyHistogram ?? [], receiptCounts),
     };
   }
 }

@@ -48,15 +48,26 @@ export const READ_BATCH = `
          segments_sent AS "segmentsSent", ${PROCESSING_MS_SO_FAR} AS "processingMs"
   FROM batches WHERE id = $1 AND account_id = $2`;
 
-/** The batch's timeline at one resolution, oldest first; $1 batch id, $2 resolution in seconds. */
+/**
+ * The batch's timeline at one resolution, oldest first; $1 batch id, $2 resolution in seconds.
+ * `delivered` and `undelivered` are final receipts, counted in the bucket of their arrival.
+ */
 export const READ_TIMELINE = `
-  SELECT t, sent, failed, throttled FROM batch_timeline
+  SELECT t, sent, failed, throttled, delivered, undelivered FROM batch_timeline
   WHERE batch_id = $1 AND resolution = $2 ORDER BY t`;
 
-/** The batch's provider rate limits and limiter-wait and latency histograms; $1 batch id. */
+/**
+ * The batch's provider rate limits, its limiter-wait and latency histograms, and its delivery
+ * latency histogram ('{}' until the first final receipt); $1 batch id.
+ */
 export const READ_RATE_STATS = `
   SELECT throttle_events AS "throttleEvents", paused_ms AS "pausedMs",
          last_retry_after_ms AS "lastRetryAfterMs", last_rate_limit AS "lastRateLimit",
          wait_max_ms AS "waitMaxMs", wait_histogram AS "waitHistogram",
-         latency_histogram AS "latencyHistogram"
+         latency_histogram AS "latencyHistogram",
+         delivery_latency_histogram AS "deliveryLatencyHistogram"
   FROM batch_rate_stats WHERE batch_id = $1`;
+
+/** Receipts applied to the batch's messages, per provider status and category; $1 batch id. */
+export const READ_RECEIPT_COUNTS = `
+  SELECT status, category, count FROM batch_receipt_counts WHERE batch_id = $1`;

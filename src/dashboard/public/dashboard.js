@@ -14,6 +14,16 @@
   /** Statuses whose live messagesPerSecond the chart plots (0 while paused). */
   const SAMPLED = ['processing', 'paused'];
   const COUNTS = ['completed', 'failed', 'cancelled', 'pending'];
+  /**
+   * What became of the accepted messages, from delivery receipts (README, "Delivery receipts");
+   * they sum to progress.completed. A server without receipts sends no `delivery`: nothing shows.
+   */
+  const DELIVERY = [
+    { name: 'delivered', label: 'Delivered', hint: 'The handset received it.' },
+    { name: 'undelivered', label: 'Undelivered', hint: 'The provider could not deliver it.' },
+    { name: 'awaiting', label: 'Awaiting', hint: 'Accepted; no final receipt yet.' },
+    { name: 'unknown', label: 'Unknown', hint: 'No final receipt came in time.' },
+  ];
   /** The sparkline shows this much of the recent past, as live events reported it. */
   const SPARK_WINDOW_MS = 120000;
   const SPARK_WIDTH = 160;
@@ -272,7 +282,11 @@
       addSample(view, batch.metrics.messagesPerSecond);
     render(view);
 
-    const failedMore = !before || batch.progress.failed !== before.progress.failed;
+    // Undelivered receipts are in the error log too (stage "delivery").
+    const failedMore =
+      !before ||
+      batch.progress.failed !== before.progress.failed ||
+      undelivered(batch) !== undelivered(before);
     const becameFinal = before && before.status !== batch.status && FINAL.includes(batch.status);
     if (!before) {
       if (batch.status !== 'pending' || batch.progress.failed > 0) queueErrors(view, 0);
@@ -281,6 +295,10 @@
     } else if (failedMore) {
       queueErrors(view, ERRORS_REFRESH_MS);
     }
+  }
+
+  function undelivered(batch) {
+    return batch.delivery ? Number(batch.delivery.undelivered) || 0 : 0;
   }
 
   /** Newest first, as the API lists them. */
@@ -351,6 +369,28 @@
     counts.append(total);
     countValues.total = totalValue;
 
+    const delivery = el('div', 'delivery');
+    delivery.hidden = true;
+    const deliveryBar = el('div', 'bar delivery-bar');
+    deliveryBar.setAttribute('role', 'img');
+    const deliverySegments = {};
+    for (const { name } of DELIVERY) {
+      deliverySegments[name] = el('span', `bar-part ${name}`);
+      if (name !== 'awaiting') deliveryBar.append(deliverySegments[name]);
+    }
+    const deliveryCounts = el('dl', 'counts delivery-counts');
+    const deliveryValues = {};
+    for (const { name, label, hint } of DELIVERY) {
+      const item = el('div', `count ${name}`);
+      item.title = hint;
+      const value = el('dd', 'count-value');
+      value.dataset.delivery = name;
+      item.append(el('dt', 'count-label', label), value);
+      deliveryCounts.append(item);
+      deliveryValues[name] = value;
+    }
+    delivery.append(el('h3', 'panel-title', 'Delivery'), deliveryBar, deliveryCounts);
+
     const reason = el('p', 'reason');
 
     const mpsValue = el('span', 'metric-value');
@@ -372,6 +412,12 @@
     rateValue.dataset.metric = 'successRate';
     const rate = metric('Success rate', rateValue);
 
+    const deliveryRateValue = el('span', 'metric-value');
+    deliveryRateValue.dataset.metric = 'deliveryRate';
+    const deliveryRate = metric('Delivery rate', deliveryRateValue);
+    deliveryRate.classList.add('delivery-rate');
+    deliveryRate.hidden = true;
+
     const errors = el('section', 'errors');
     errors.append(el('h3', 'panel-title', 'Errors by category'));
     const errorsBody = el('div', 'errors-body');
@@ -391,10 +437,10 @@
     actionError.hidden = true;
 
     const panels = el('div', 'panels');
-    panels.append(mps, rate, errors);
+    panels.append(mps, rate, deliveryRate, errors);
     const foot = el('footer', 'batch-foot');
     foot.append(actions, actionError);
-    root.append(head, bar, counts, reason, panels, foot);
+    root.append(head, bar, counts, delivery, reason, panels, foot);
 
     const view = {
       root,
@@ -413,6 +459,13 @@
         bar,
         segments,
         countValues,
+        delivery,
+        deliveryBar,
+        deliverySegments,
+        deliveryValues,
+        deliveryRate,
+        deliveryRateValue,
+        panels,
         reason,
         mpsValue,
         spark,
@@ -467,9 +520,45 @@
     const judged = (progress.completed ?? 0) + (progress.failed ?? 0) > 0;
     nodes.rateValue.textContent = judged ? `${formatNumber(metrics.successRate * 100)}%` : '–';
     nodes.rateValue.title = judged ? String(metrics.successRate) : 'No message is final yet';
+    renderDelivery(view);
     drawSpark(view);
     renderErrors(view);
     renderActions(view);
+  }
+
+  function renderDelivery(view) {
+    const { batch, nodes } = view;
+    const delivery = batch.delivery && typeof batch.delivery === 'object' ? batch.delivery : null;
+    const rate = batch.metrics ? batch.metrics.deliveryRate : undefined;
+    nodes.deliveryRate.hidden = !delivery && rate === undefined;
+    nodes.panels.classList.toggle('with-delivery', !nodes.deliveryRate.hidden);
+    // Nothing accepted yet (or nothing known of delivery): no row of zeros.
+    nodes.delivery.hidden = true;
+    if (delivery) {
+      const counts = {};
+      for (const { name } of DELIVERY) {
+        const count = Number(delivery[name]);
+        counts[name] = Number.isFinite(count) && count > 0 ? count : 0;
+        nodes.deliveryValues[name].textContent = String(counts[name]);
+      }
+      // Shares of the accepted messages; what no segment covers is still awaiting a receipt.
+      const accepted = DELIVERY.reduce((sum, { name }) => sum + counts[name], 0);
+      nodes.delivery.hidden = accepted === 0;
+      for (const { name } of DELIVERY) {
+        const share = accepted > 0 ? (counts[name] / accepted) * 100 : 0;
+        nodes.deliverySegments[name].style.width = `${share}%`;
+      }
+      nodes.deliveryBar.setAttribute(
+        'aria-label',
+        DELIVERY.map(({ name, label }) => `${label} ${counts[name]}`).join(', '),
+      );
+    }
+    // Null until the first final receipt: no receipt is not "nothing arrived".
+    const known = typeof rate === 'number' && Number.isFinite(rate);
+    nodes.deliveryRateValue.textContent = known ? `${formatNumber(rate * 100)}%` : '—';
+    nodes.deliveryRateValue.title = known
+      ? `${rate} of the messages with a final receipt were delivered`
+      : 'No final receipt yet';
   }
 
   function renderActions(view) {
