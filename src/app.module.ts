@@ -21,6 +21,7 @@ import { QuotaHttpModule } from './quota/quota-http.module';
 import { RequestBodyModule } from './request-body/request-body.module';
 import { ThrottleModule } from './security/throttling/throttle.module';
 import { TemplateModule } from './template/template.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The whole service, shaped by APP_ROLE: `api` serves HTTP and Socket.IO and dispatches nothing,
@@ -57,6 +58,8 @@ export class AppModule {
               AnalyticsModule,
               GatewayModule,
               DashboardModule,
+              // Twilio's callbacks: answered 404 until Twilio is configured (src/webhooks/).
+              WebhooksModule,
             ]
           : []),
         ...(serves && queueBoard ? [QueueBoardModule.register(adminConfig().queueBoardWrite)] : []),

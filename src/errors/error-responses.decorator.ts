@@ -8,7 +8,8 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   VALIDATION_FAILED: 'The request is invalid; details name each field (and recipient index).',
   INVALID_ID: 'The id in the path is not a UUID.',
   UNAUTHORIZED: 'The Authorization header is missing or its API key is not valid.',
-  FORBIDDEN: 'The credentials are valid but this request is not allowed (an operator page).',
+  FORBIDDEN:
+    'The credentials are valid but this request is not allowed (an operator page), or a provider webhook is not signed by the configured account.',
   BATCH_NOT_FOUND: 'No batch of this account has this id.',
   NOT_FOUND: 'No such route.',
   KEY_NOT_FOUND: 'No active API key of this account has this id.',
@@ -19,6 +20,8 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   TOO_MANY_RECIPIENTS: 'More recipients than MAX_RECIPIENTS_PER_REQUEST.',
   PAYLOAD_TOO_LARGE:
     "The body is larger than this route's limit (for POST /api/batch, MAX_BODY_MB).",
+  UNSUPPORTED_MEDIA_TYPE:
+    'The body is not of the type this route reads (provider webhooks: application/x-www-form-urlencoded in UTF-8).',
   IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was used with a different body.',
   RATE_LIMITED:
     'A throttle refused the request: REQUESTS_PER_MINUTE per account, BATCHES_PER_MINUTE per account (POST /api/batch), or AUTH_FAILURES_PER_MINUTE failed authentications per client address, credentials being checked counting too (then every credential from it is refused, a correct key too); retry after Retry-After. RateLimit-Policy and RateLimit name the throttle.',

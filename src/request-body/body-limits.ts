@@ -10,6 +10,14 @@ export const BODY_KIND = 'salvo:body-kind';
 /** Declares the kind of JSON body a route reads; read only after the caller is authenticated. */
 export const JsonBody = (kind: BodyKind) => SetMetadata(BODY_KIND, kind);
 
+export const OWN_BODY = 'salvo:own-body';
+
+/**
+ * The route reads its body itself, in a form and under limits of its own (provider webhooks,
+ * src/webhooks/): the JSON reader leaves it untouched.
+ */
+export const ReadsOwnBody = () => SetMetadata(OWN_BODY, true);
+
 export interface BodyLimits extends ShapeLimits {
   bytes: number;
   /** Said in a 413: which limit the body passed. */

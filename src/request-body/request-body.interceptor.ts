@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
 import { ingestConfig, type IngestConfig } from '../config/configuration';
-import { BODY_KIND, bodyLimits, type BodyKind, type BodyLimits } from './body-limits';
+import { BODY_KIND, OWN_BODY, bodyLimits, type BodyKind, type BodyLimits } from './body-limits';
 import { RequestBodyReader } from './request-body.reader';
 
 const BODILESS_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -32,7 +32,14 @@ export class RequestBodyInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
     // GET and the like carry no meaning in a body: it is left unread (express.json read it).
-    if (context.getType() === 'http' && !BODILESS_METHODS.has(req.method)) {
+    if (
+      context.getType() === 'http' &&
+      !BODILESS_METHODS.has(req.method) &&
+      !this.reflector.getAllAndOverride<boolean | undefined>(OWN_BODY, [
+        context.getHandler(),
+        context.getClass(),
+      ])
+    ) {
       const kind =
         this.reflector.getAllAndOverride<BodyKind | undefined>(BODY_KIND, [
           context.getHandler(),

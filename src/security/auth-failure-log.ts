@@ -3,8 +3,8 @@ import { Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { clientAddress } from './client-address';
 
-/** Where a credential was refused: the REST API, Bull Board, /metrics, or a Socket.IO handshake. */
-export type AuthSurface = 'api' | 'queue-board' | 'metrics' | 'socket.io';
+/** Where a credential was refused: the REST API, Bull Board, /metrics, a Socket.IO handshake, or a provider webhook's signature. */
+export type AuthSurface = 'api' | 'queue-board' | 'metrics' | 'socket.io' | 'webhooks';
 
 const logger = new Logger('Authentication');
 

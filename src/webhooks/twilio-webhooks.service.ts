@@ -1,0 +1,119 @@
+// What Twilio's signed webhooks do: a status callback becomes a receipt, recorded durably before
+// the 200; an inbound SMS is stored once. Fields are bounded here, after the signature check.
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { DomainError, ValidationFailed } from '../errors/domain-error';
+import { InboundRepository } from '../inbound/inbound.repository';
+import { RECEIPT_RECORDER, type ReceiptRecorder } from '../sms/receipts';
+import { TWILIO_PROVIDER, twilioReceipt } from '../sms/twilio/twilio-receipts';
+import type { FormParams } from './form-body';
+
+/** Twilio's SIDs are two letters and 32 hex digits; room is left for other forms. */
+const SID = /^[A-Za-z0-9]{2,64}$/;
+/** E.164, a short code, an alphanumeric sender or a channel address (`whatsapp:+1…`). */
+const ADDRESS_LENGTH = 128;
+/** Twilio's inbound bodies are at most 1600 characters; the room left costs nothing. */
+const BODY_LENGTH = 4096;
+const STATUS = /^[A-Za-z_]{1,32}$/;
+const ERROR_CODE = /^[A-Za-z0-9_]{1,32}$/;
+
+@Injectable()
+export class TwilioWebhooksService {
+  private readonly logger = new Logger('TwilioWebhooks');
+
+  constructor(
+    private readonly inbound: InboundRepository,
+    // The delivery module provides it (src/batch/delivery/); without it, callbacks get a 503.
+    @Optional() @Inject(RECEIPT_RECORDER) private readonly recorder?: ReceiptRecorder,
+  ) {}
+
+  /**
+   * Records the receipt a status callback stands for; resolves once it is durable. A status that
+   * says nothing about delivery (canceled…) is acknowledged and dropped.
+   */
+  async status(params: FormParams): Promise<void> {
+    const fields = new Fields(params);
+    const callback = {
+      messageSid: fields.required('MessageSid', SID),
+      messageStatus: fields.required('MessageStatus', STATUS),
+      errorCode: fields.optional('ErrorCode', ERROR_CODE),
+      // Reported, never acted on: cut to its length rather than refused (twilio-receipts.ts).
+      errorMessage: fields.optional('ErrorMessage'),
+    };
+    fields.check();
+    const receipt = twilioReceipt(callback, new Date());
+    if (!receipt) return;
+    if (!this.recorder) {
+      throw new DomainError(
+        'SERVICE_UNAVAILABLE',
+        'Delivery receipts cannot be recorded by this process yet; Twilio will retry.',
+      );
+    }
+    try {
+      await this.recorder.record([receipt]);
+    } catch (error) {
+      // Not acknowledged: Twilio retries a 5xx, and the receipt is applied then.
+      this.logger.error(
+        { event: 'receipt.unrecorded', provider: TWILIO_PROVIDER, err: error },
+        'A status callback could not be recorded',
+      );
+      throw new DomainError(
+        'SERVICE_UNAVAILABLE',
+        'The receipt could not be recorded; Twilio will retry.',
+        undefined,
+        { cause: error, retryAfterSeconds: 1 },
+      );
+    }
+  }
+
+  /** Stores an inbound SMS once, however often Twilio posts it. */
+  async receive(params: FormParams): Promise<void> {
+    const fields = new Fields(params);
+    const sms = {
+      provider: TWILIO_PROVIDER,
+      providerMessageId: fields.required('MessageSid', SID),
+      from: fields.required('From', undefined, ADDRESS_LENGTH),
+      to: fields.required('To', undefined, ADDRESS_LENGTH),
+      body: fields.optional('Body', undefined, BODY_LENGTH) ?? '',
+      receivedAt: new Date(),
+    };
+    fields.check();
+    await this.inbound.store(sms);
+  }
+}
+
+/** Reads single-valued fields of a form and collects every problem, named by field. */
+class Fields {
+  private readonly problems: { path: string; message: string }[] = [];
+
+  constructor(private readonly params: FormParams) {}
+
+  required(name: string, pattern?: RegExp, maxLength = 1024): string {
+    const value = this.optional(name, pattern, maxLength);
+    if (value === undefined && !this.problems.some((p) => p.path === name)) {
+      this.problems.push({ path: name, message: 'is required' });
+    }
+    return value ?? '';
+  }
+
+  optional(name: string, pattern?: RegExp, maxLength = 1024): string | undefined {
+    const value = Object.hasOwn(this.params, name) ? this.params[name] : undefined;
+    if (value === undefined || value === '') return undefined;
+    if (Array.isArray(value)) return this.problem(name, 'is given more than once');
+    if (value.length > maxLength)
+      return this.problem(name, `is longer than ${maxLength} characters`);
+    if (pattern && !pattern.test(value))
+      return this.problem(name, 'is not in the form Twilio sends');
+    // PostgreSQL's text holds no NUL; the rest of the text is kept as sent.
+    return value.replace(/\0/g, '\ufffd');
+  }
+
+  /** Throws the 400 naming every field that was missing or wrong. */
+  check(): void {
+    if (this.problems.length) throw ValidationFailed.of(this.problems);
+  }
+
+  private problem(path: string, message: string): undefined {
+    this.problems.push({ path, message });
+    return undefined;
+  }
+}
