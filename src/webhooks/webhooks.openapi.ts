@@ -88,22 +88,23 @@ export function ApiTwilioWebhook(route: keyof typeof ROUTES): MethodDecorator {
     }),
     ...(route === 'inbound' ? [ApiProduces('text/xml')] : []),
     ApiResponse({ status: 200, ...ok }),
-    ...REFUSALS.map(([status, description]) =>
-      ApiResponse({
-        status,
-        type: ErrorBodyDto,
-        description,
-        ...(status === 429
-          ? {
-              headers: {
-                'Retry-After': {
-                  description: 'Seconds to wait before trying again.',
-                  schema: { type: 'integer' },
+    ...REFUSALS.filter(([status]) => status !== 503 || route === 'status').map(
+      ([status, description]) =>
+        ApiResponse({
+          status,
+          type: ErrorBodyDto,
+          description,
+          ...(status === 429
+            ? {
+                headers: {
+                  'Retry-After': {
+                    description: 'Seconds to wait before trying again.',
+                    schema: { type: 'integer' },
+                  },
                 },
-              },
-            }
-          : {}),
-      }),
+              }
+            : {}),
+        }),
     ),
   );
 }
