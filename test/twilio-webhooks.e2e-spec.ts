@@ -1,0 +1,244 @@
+// Twilio's webhooks on the built service, configured for Twilio behind a proxy that strips a path
+// prefix: signatures are checked against PUBLIC_BASE_URL, forged calls change nothing and lock
+// their address, inbound SMS are stored once, bodies are bounded.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { useIsolatedApp } from './support/api';
+import { query } from './support/database';
+
+const TOKEN = 'e2e-twilio-auth-token-0123456789';
+/** Where Twilio reaches Salvo: a proxy that forwards /sms-gateway/* to the service's /*. */
+const PUBLIC_BASE_URL = 'https://salvo.example.com/sms-gateway';
+const FAILURES_PER_MINUTE = 5;
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+const INBOUND = '/webhooks/twilio/inbound';
+const STATUS = '/webhooks/twilio/status';
+
+let address = 0;
+/** A client address of its own per test (TRUST_PROXY=1), so no test trips another's throttle. */
+const freshAddress = () => `198.51.100.${++address}`;
+
+/** The delivery module provides the receipt recorder once it is on the branch (src/batch/delivery/). */
+const RECORDER_BUILT = existsSync(
+  join(__dirname, '..', 'dist', 'batch', 'delivery', 'delivery.module.js'),
+);
+
+describe('Twilio webhooks (POST /webhooks/twilio/status and /inbound)', () => {
+  const service = useIsolatedApp('twilio-webhooks', {
+    TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+    TWILIO_AUTH_TOKEN: TOKEN,
+    TWILIO_FROM: '+15005550006',
+    PUBLIC_BASE_URL,
+    TRUST_PROXY: '1',
+    AUTH_FAILURES_PER_MINUTE: String(FAILURES_PER_MINUTE),
+  });
+
+  let sid = 0;
+  const nextSid = () => `SM${String(++sid).padStart(32, '0')}`;
+  const inboundParams = (overrides: Record<string, string> = {}) => ({
+    MessageSid: nextSid(),
+    AccountSid: `AC${'0'.repeat(32)}`,
+    From: '+12025550100',
+    To: '+15005550006',
+    Body: 'STOP please',
+    NumMedia: '0',
+    ...overrides,
+  });
+
+  /** Twilio's signature over PUBLIC_BASE_URL + path (with its query) and the parameters. */
+  const sign = (path: string, params: Record<string, string>, base = PUBLIC_BASE_URL) =>
+    getExpectedTwilioSignature(TOKEN, `${base}${path}`, params);
+
+  function post(
+    path: string,
+    params: Record<string, string>,
+    { signature, from = freshAddress() }: { signature?: string; from?: string } = {},
+  ) {
+    const req = request(service.app.url)
+      .post(path)
+      .set('X-Forwarded-For', from)
+      .set('Content-Type', 'application/x-www-form-urlencoded');
+    if (signature !== undefined) req.set('X-Twilio-Signature', signature);
+    return req.send(new URLSearchParams(params).toString());
+  }
+
+  const stored = () =>
+    query<{ provider_message_id: string; from_number: string; to_number: string; body: string }>(
+      service.databaseUrl,
+      `SELECT provider, provider_message_id, from_number, to_number, body FROM inbound_messages
+       ORDER BY received_at`,
+    );
+  const storedIds = async () => (await stored()).map((row) => row.provider_message_id);
+
+  it('stores a signed inbound SMS once when Twilio posts it twice, answering empty TwiML', async () => {
+    const params = inboundParams();
+    for (let i = 0; i < 2; i++) {
+      const answer = await post(INBOUND, params, { signature: sign(INBOUND, params) });
+      expect(answer.status).toBe(200);
+      expect(answer.headers['content-type']).toMatch(/^text\/xml/);
+      expect(answer.text).toBe(EMPTY_TWIML);
+    }
+    expect(await stored()).toEqual([
+      {
+        provider: 'twilio',
+        provider_message_id: params.MessageSid,
+        from_number: '+12025550100',
+        to_number: '+15005550006',
+        body: 'STOP please',
+      },
+    ]);
+  });
+
+  it('checks the query string as received, behind the proxy prefix of PUBLIC_BASE_URL', async () => {
+    const path = `${INBOUND}?tenant=acme&note=a%20b`;
+    const params = inboundParams();
+    const answer = await post(path, params, { signature: sign(path, params) });
+    expect(answer.status).toBe(200);
+    expect(await storedIds()).toContain(params.MessageSid);
+  });
+
+  it.each<[string, (path: string, params: Record<string, string>) => string | undefined]>([
+    ['no signature', () => undefined],
+    ['a forged signature', () => 'bm90IGEgc2lnbmF0dXJlIGF0IGFsbA=='],
+    [
+      'one made with another auth token',
+      (path, params) =>
+        getExpectedTwilioSignature('another-token', `${PUBLIC_BASE_URL}${path}`, params),
+    ],
+    [
+      'one over the address the service sees (no proxy prefix)',
+      (path, params) => sign(path, params, 'https://salvo.example.com'),
+    ],
+    ['one over the Host header', (path, params) => sign(path, params, service.app.url)],
+    ['one over another route', (_path, params) => sign(STATUS, params)],
+    ['one over another query string', (path, params) => sign(`${path}?tenant=other`, params)],
+    [
+      'one over fewer parameters (an extra one was added)',
+      (path, { NumMedia: _, ...params }) => sign(path, params),
+    ],
+    ['one over another body', (path, params) => sign(path, { ...params, Body: 'START' })],
+  ])('refuses an inbound SMS with %s: 403, nothing stored', async (_name, signature) => {
+    const path = `${INBOUND}?tenant=acme`;
+    const params = inboundParams();
+    const answer = await post(path, params, { signature: signature(path, params) });
+    expect(answer.status).toBe(403);
+    expect(answer.body).toMatchObject({ statusCode: 403, error: 'FORBIDDEN' });
+    expect(answer.text).not.toContain(TOKEN);
+    expect(await storedIds()).not.toContain(params.MessageSid);
+  });
+
+  it('refuses a forged status callback with 403 and records nothing', async () => {
+    const params = { MessageSid: nextSid(), MessageStatus: 'delivered' };
+    const answer = await post(STATUS, params, { signature: sign(INBOUND, params) });
+    expect(answer.status).toBe(403);
+    const receipts = await query(
+      service.databaseUrl,
+      `SELECT 1 FROM pending_receipts WHERE provider_message_id = $1`,
+      [params.MessageSid],
+    );
+    expect(receipts).toEqual([]);
+  });
+
+  it('answers 413 to a body over 64 kB, signed or not, storing nothing', async () => {
+    const params = inboundParams({ Body: 'x'.repeat(70_000) });
+    const answer = await post(INBOUND, params, { signature: sign(INBOUND, params) });
+    expect(answer.status).toBe(413);
+    expect(answer.body.error).toBe('PAYLOAD_TOO_LARGE');
+    expect(await storedIds()).not.toContain(params.MessageSid);
+  });
+
+  it('answers 415 to a body that is not a form, storing nothing', async () => {
+    const params = inboundParams();
+    const answer = await request(service.app.url)
+      .post(INBOUND)
+      .set('X-Forwarded-For', freshAddress())
+      .set('X-Twilio-Signature', sign(INBOUND, params))
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify(params));
+    expect(answer.status).toBe(415);
+    expect(answer.body.error).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(await storedIds()).not.toContain(params.MessageSid);
+  });
+
+  it('answers 400 naming the missing fields of a signed call', async () => {
+    const params = { AccountSid: `AC${'0'.repeat(32)}`, Body: 'hi' };
+    const answer = await post(INBOUND, params, { signature: sign(INBOUND, params) });
+    expect(answer.status).toBe(400);
+    expect(answer.body.details).toEqual([
+      { path: 'MessageSid', message: 'is required' },
+      { path: 'From', message: 'is required' },
+      { path: 'To', message: 'is required' },
+    ]);
+  });
+
+  it('locks an address that keeps sending forged signatures (429 with Retry-After), a signed call included, and no other address', async () => {
+    const attacker = freshAddress();
+    const statuses: number[] = [];
+    for (let i = 0; i < FAILURES_PER_MINUTE + 2; i++) {
+      statuses.push(
+        (await post(INBOUND, inboundParams(), { signature: 'forged', from: attacker })).status,
+      );
+    }
+    expect(statuses).toEqual([...Array<number>(FAILURES_PER_MINUTE).fill(403), 429, 429]);
+    const params = inboundParams();
+    const locked = await post(INBOUND, params, {
+      signature: sign(INBOUND, params),
+      from: attacker,
+    });
+    expect(locked.status).toBe(429);
+    expect(locked.body.error).toBe('RATE_LIMITED');
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await storedIds()).not.toContain(params.MessageSid);
+
+    const elsewhere = await post(INBOUND, params, { signature: sign(INBOUND, params) });
+    expect(elsewhere.status).toBe(200);
+    expect(await storedIds()).toContain(params.MessageSid);
+  });
+
+  it('gives a valid signature its point back: signed calls from one address are never locked', async () => {
+    const twilio = freshAddress();
+    for (let i = 0; i < FAILURES_PER_MINUTE + 3; i++) {
+      const params = inboundParams();
+      expect(
+        (await post(INBOUND, params, { signature: sign(INBOUND, params), from: twilio })).status,
+      ).toBe(200);
+    }
+  });
+
+  it('leaves the API and its keys alone: a webhook is no way in', async () => {
+    const answer = await request(service.app.url).get('/api/batch').set('X-Twilio-Signature', 'x');
+    expect(answer.status).toBe(401);
+  });
+
+  (RECORDER_BUILT ? it : it.skip)(
+    'records a signed status callback before answering 200 (an unknown MessageSid is kept for its send result)',
+    async () => {
+      const params = {
+        MessageSid: nextSid(),
+        MessageStatus: 'undelivered',
+        ErrorCode: '30003',
+        AccountSid: `AC${'0'.repeat(32)}`,
+      };
+      const answer = await post(STATUS, params, { signature: sign(STATUS, params) });
+      expect(answer.status).toBe(200);
+      const kept = await query(
+        service.databaseUrl,
+        `SELECT status, error_code FROM pending_receipts WHERE provider_message_id = $1`,
+        [params.MessageSid],
+      );
+      expect(kept).toEqual([{ status: 'undelivered', error_code: '30003' }]);
+    },
+  );
+
+  (RECORDER_BUILT ? it.skip : it)(
+    'without a receipt recorder in the build, answers a signed status callback 503 (Twilio retries)',
+    async () => {
+      const params = { MessageSid: nextSid(), MessageStatus: 'delivered' };
+      const answer = await post(STATUS, params, { signature: sign(STATUS, params) });
+      expect(answer.status).toBe(503);
+      expect(answer.body.error).toBe('SERVICE_UNAVAILABLE');
+    },
+  );
+});
