@@ -48,7 +48,7 @@ describe('Twilio webhooks (POST /webhooks/twilio/status and /inbound)', () => {
   });
 
   /** Twilio's signature over PUBLIC_BASE_URL + path (with its query) and the parameters. */
-  const sign = (path: string, params: Record<string, string>, base = PUBLIC_BASE_URL) =>
+  const sign = (path: string, params: Record<string, string | string[]>, base = PUBLIC_BASE_URL) =>
     getExpectedTwilioSignature(TOKEN, `${base}${path}`, params);
 
   function post(
@@ -205,6 +205,56 @@ describe('Twilio webhooks (POST /webhooks/twilio/status and /inbound)', () => {
         (await post(INBOUND, params, { signature: sign(INBOUND, params), from: twilio })).status,
       ).toBe(200);
     }
+  });
+
+  it('stores or refuses odd signed values, never a 5xx', async () => {
+    const cases: [string, Record<string, string>, number][] = [
+      ['a NUL in the body', inboundParams({ Body: 'a\u0000b' }), 200],
+      ['a lone surrogate', inboundParams({ Body: '\ud800 x' }), 200],
+      [
+        'parameters named __proto__ and constructor',
+        inboundParams({ __proto__: 'x', constructor: 'y' }),
+        200,
+      ],
+      ['a body over 4096 characters', inboundParams({ Body: 'é'.repeat(5000) }), 400],
+      ['a MessageSid with a slash', inboundParams({ MessageSid: 'SM../../etc' }), 400],
+    ];
+    const answers: string[] = [];
+    for (const [name, params, expected] of cases) {
+      // Built entry by entry: a literal `__proto__` key would set the prototype instead.
+      const own = Object.fromEntries(Object.entries(params));
+      if (name.includes('__proto__'))
+        Object.defineProperty(own, '__proto__', { value: 'x', enumerable: true });
+      const answer = await post(INBOUND, own, { signature: sign(INBOUND, own) });
+      if (answer.status !== expected)
+        answers.push(`${name}: ${answer.status} ${answer.text.slice(0, 200)}`);
+    }
+    expect(answers).toEqual([]);
+    const [nul] = await query<{ body: string }>(
+      service.databaseUrl,
+      `SELECT body FROM inbound_messages WHERE provider_message_id = $1`,
+      [cases[0][1].MessageSid],
+    );
+    expect(nul.body).toBe('a\ufffdb');
+  });
+
+  it('answers 400, not 5xx, to thousands of repeated parameters under 64 kB', async () => {
+    const params = inboundParams();
+    const body = `${new URLSearchParams(params).toString()}${'&From=x'.repeat(8000)}`;
+    const answer = await request(service.app.url)
+      .post(INBOUND)
+      .set('X-Forwarded-For', freshAddress())
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .set(
+        'X-Twilio-Signature',
+        sign(INBOUND, {
+          ...params,
+          From: [params.From, ...Array<string>(8000).fill('x')],
+        } as never),
+      )
+      .send(body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.details).toEqual([{ path: 'From', message: 'is given more than once' }]);
   });
 
   it('leaves the API and its keys alone: a webhook is no way in', async () => {
