@@ -250,7 +250,7 @@ describe('Twilio webhooks (POST /webhooks/twilio/status and /inbound)', () => {
         sign(INBOUND, {
           ...params,
           From: [params.From, ...Array<string>(8000).fill('x')],
-        } as never),
+        }),
       )
       .send(body);
     expect(answer.status).toBe(400);
