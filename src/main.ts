@@ -44,12 +44,14 @@ async function bootstrap(): Promise<void> {
     );
   }
   // Node would answer `Expect: 100-continue` at once, inviting the body before anyone looked at
-  // the key: for the API the body reader sends the 100 itself, once the request is authenticated.
+  // the key: for the API the body reader sends the 100 itself, once the request is authenticated,
+  // and for webhooks once the address's throttle let it through (src/webhooks/form-body.ts).
   // Bull Board and Socket.IO read their bodies themselves, and get it at once as before.
   const server = app.getHttpServer();
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (req.url?.startsWith('/api/')) awaitingContinue.add(req);
-    else res.writeContinue();
+    if (req.url?.startsWith('/api/') || req.url?.startsWith('/webhooks/')) {
+      awaitingContinue.add(req);
+    } else res.writeContinue();
     server.emit('request', req, res);
   });
   await app.listen(port);

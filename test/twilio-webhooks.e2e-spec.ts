@@ -2,6 +2,7 @@
 // prefix: signatures are checked against PUBLIC_BASE_URL, forged calls change nothing and lock
 // their address, inbound SMS are stored once, bodies are bounded.
 import { existsSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import request from 'supertest';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
@@ -195,6 +196,55 @@ describe('Twilio webhooks (POST /webhooks/twilio/status and /inbound)', () => {
     const elsewhere = await post(INBOUND, params, { signature: sign(INBOUND, params) });
     expect(elsewhere.status).toBe(200);
     expect(await storedIds()).toContain(params.MessageSid);
+  });
+
+  it('invites a body announced with Expect: 100-continue only past the throttle', async () => {
+    /** Posts with Expect; answers whether the body was invited, and the status. */
+    const expecting = (params: Record<string, string>, signature: string, from: string) => {
+      const body = new URLSearchParams(params).toString();
+      const req = httpRequest(new URL(INBOUND, service.app.url), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+          'x-forwarded-for': from,
+          'x-twilio-signature': signature,
+          expect: '100-continue',
+        },
+        agent: false,
+      });
+      let continued = false;
+      req.on('continue', () => {
+        continued = true;
+        req.end(body);
+      });
+      return new Promise<{ continued: boolean; status: number }>((resolve, reject) => {
+        req.on('response', (res) => {
+          res.resume();
+          resolve({ continued, status: res.statusCode! });
+          req.destroy();
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+    };
+    const twilio = freshAddress();
+    const params = inboundParams();
+    expect(await expecting(params, sign(INBOUND, params), twilio)).toEqual({
+      continued: true,
+      status: 200,
+    });
+    const attacker = freshAddress();
+    for (let i = 0; i < FAILURES_PER_MINUTE; i++) {
+      expect(await expecting(inboundParams(), 'forged', attacker)).toEqual({
+        continued: true,
+        status: 403,
+      });
+    }
+    expect(await expecting(inboundParams(), 'forged', attacker)).toEqual({
+      continued: false,
+      status: 429,
+    });
   });
 
   it('gives a valid signature its point back: signed calls from one address are never locked', async () => {

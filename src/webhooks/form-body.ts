@@ -2,7 +2,7 @@
 // and in time. Webhooks read their own bodies (the API's JSON reader, src/request-body/, skips them).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DomainError } from '../errors/domain-error';
-import { dropUnreadBody } from '../http/unread-body';
+import { awaitingContinue, dropUnreadBody } from '../http/unread-body';
 
 /** Every posted parameter; a name posted more than once holds each of its values in order. */
 export type FormParams = Record<string, string | string[]>;
@@ -46,6 +46,8 @@ export async function readFormBody(
     );
   }
   if (Number(req.headers['content-length'] ?? 0) > limits.bytes) refuse(tooLarge(limits));
+  // The client waits for this before it sends a body it announced with Expect (main.ts).
+  if (awaitingContinue.has(req) && !res.headersSent) res.writeContinue();
   const bytes = await collect(req, limits).catch((error: DomainError) => refuse(error));
   return parse(bytes.toString('utf8'));
 }
