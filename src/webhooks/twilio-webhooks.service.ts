@@ -1,6 +1,7 @@
 // What Twilio's signed webhooks do: a status callback becomes a receipt, recorded durably before
 // the 200; an inbound SMS is stored once. Fields are bounded here, after the signature check.
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { DomainError, ValidationFailed } from '../errors/domain-error';
 import { InboundRepository } from '../inbound/inbound.repository';
 import { RECEIPT_RECORDER, type ReceiptRecorder } from '../sms/receipts';
@@ -17,14 +18,29 @@ const STATUS = /^[A-Za-z_]{1,32}$/;
 const ERROR_CODE = /^[A-Za-z0-9_]{1,32}$/;
 
 @Injectable()
-export class TwilioWebhooksService {
+export class TwilioWebhooksService implements OnApplicationBootstrap {
   private readonly logger = new Logger('TwilioWebhooks');
+  private recorder?: ReceiptRecorder;
 
   constructor(
     private readonly inbound: InboundRepository,
-    // The delivery module provides it (src/batch/delivery/); without it, callbacks get a 503.
-    @Optional() @Inject(RECEIPT_RECORDER) private readonly recorder?: ReceiptRecorder,
+    private readonly moduleRef: ModuleRef,
   ) {}
+
+  /**
+   * The delivery module provides RECEIPT_RECORDER (src/batch/delivery/) wherever the application
+   * imports it: looked up across modules once all are built, so this edge needs no import of it.
+   * Without one, status callbacks are answered 503 (Twilio retries) and the boot says so.
+   */
+  onApplicationBootstrap(): void {
+    try {
+      this.recorder = this.moduleRef.get<ReceiptRecorder>(RECEIPT_RECORDER, { strict: false });
+    } catch {
+      this.logger.warn(
+        'No receipt recorder in this process: Twilio status callbacks will be answered 503.',
+      );
+    }
+  }
 
   /**
    * Records the receipt a status callback stands for; resolves once it is durable. A status that

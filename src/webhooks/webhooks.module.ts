@@ -6,7 +6,7 @@ import { TwilioWebhooksService } from './twilio-webhooks.service';
 
 /**
  * Providers' webhooks, served by the processes that serve the API. Receipts go to RECEIPT_RECORDER,
- * which the delivery module provides (src/batch/delivery/).
+ * which the delivery module provides (src/batch/delivery/), found once the application is built.
  */
 @Module({
   imports: [InboundModule],
