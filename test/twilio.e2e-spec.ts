@@ -1,12 +1,11 @@
 // Sending through Twilio, end to end: the built service against the fake Twilio on loopback, which
 // counts every SMS it created and posts signed status callbacks back to PUBLIC_BASE_URL.
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { api, type ApiClient } from './support/api';
 import { startApp, type RunningApp } from './support/app-process';
 import { dropDatabase } from './support/database';
 import { batchStatus, messageLog, waitForStatus, type BatchStatusBody } from './support/dispatch';
 import { FakeTwilio, FAKE_NUMBERS } from './support/fake-twilio';
+import { freePort } from './support/free-port';
 import { deleteKeys } from './support/redis';
 import { scratchDatabaseUrl, testEnv } from './support/test-env';
 import { waitFor } from './support/wait';
@@ -31,14 +30,6 @@ interface DeliveredMessage {
   deliveryError: { category: string; code: string } | null;
   providerStatus: string | null;
   resolution: { method: string; outcome: string } | null;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('sending through Twilio (the fake on loopback)', () => {

@@ -64,6 +64,8 @@ export interface PostedCallback {
   params: Record<string, string>;
   /** Salvo's HTTP status, or the error that stopped the POST. */
   answer: number | string;
+  /** How long Salvo took to answer, in ms. */
+  ms?: number;
 }
 
 export class FakeTwilio {
@@ -171,6 +173,7 @@ export class FakeTwilio {
     const posted: PostedCallback = { url, params, answer: 'pending' };
     this.callbacks.push(posted);
     const header = signature ?? getExpectedTwilioSignature(this.authToken, url, params);
+    const started = performance.now();
     try {
       const res = await fetch(url, {
         method: 'POST',
@@ -180,6 +183,7 @@ export class FakeTwilio {
       });
       await res.arrayBuffer();
       posted.answer = res.status;
+      posted.ms = performance.now() - started;
     } catch (error) {
       posted.answer = (error as Error).message;
     }
