@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { AccountsModule } from './accounts/accounts.module';
 import { ApiKeysHttpModule } from './accounts/api-keys-http.module';
 import { BatchHttpModule } from './batch/batch-http.module';
+import { DeliveryModule } from './batch/delivery/delivery.module';
 import { DispatchModule } from './batch/dispatch/dispatch.module';
 import { adminConfig, configSections, type AppRole } from './config/configuration';
 import { DashboardModule } from './dashboard/dashboard.module';
@@ -48,6 +49,8 @@ export class AppModule {
         MetricsModule,
         ThrottleModule,
         MonitoringModule,
+        // Receipts come through webhooks (API) and from the simulator (workers).
+        DeliveryModule,
         ...(serves
           ? [
               TemplateModule,

@@ -14,6 +14,17 @@ export function successRate({ completed, failed }: Counters): number {
   return final === 0 ? 0 : completed / final;
 }
 
+export interface DeliveryCounters {
+  delivered: number;
+  undelivered: number;
+}
+
+/** Of the messages with a final receipt, the share delivered; null before the first. */
+export function deliveryRate({ delivered, undelivered }: DeliveryCounters): number | null {
+  const final = delivered + undelivered;
+  return final === 0 ? null : delivered / final;
+}
+
 export interface RateInput {
   status: BatchStatus;
   completed: number;

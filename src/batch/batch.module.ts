@@ -13,6 +13,7 @@ import { DestinationPolicyService } from './destinations/destination-policy.serv
 import { DISPATCH_QUEUES } from './dispatch/dispatch.jobs';
 import { DispatchProducer } from './dispatch/dispatch.producer';
 import { DispatchRepository } from './dispatch/dispatch.repository';
+import { ReceiptsRepository } from './delivery/receipts.repository';
 import { BatchEntity } from './entities/batch.entity';
 import { MessageEntity } from './entities/message.entity';
 import { IdempotencyRepository } from './idempotency.repository';
@@ -41,8 +42,16 @@ import { SentRateService } from './sent-rate.service';
     PhoneNumberParserService,
     DispatchProducer,
     DispatchRepository,
+    ReceiptsRepository,
     SentRateService,
   ],
-  exports: [BatchService, BatchRepository, DispatchProducer, DispatchRepository, SentRateService],
+  exports: [
+    BatchService,
+    BatchRepository,
+    DispatchProducer,
+    DispatchRepository,
+    ReceiptsRepository,
+    SentRateService,
+  ],
 })
 export class BatchModule {}

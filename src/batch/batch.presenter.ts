@@ -3,7 +3,7 @@ import type { BatchStatusDto } from './dto/batch-status.dto';
 import type { MessageDto } from './dto/message.dto';
 import type { BatchEntity } from './entities/batch.entity';
 import type { MessageEntity } from './entities/message.entity';
-import { messagesPerSecond, successRate } from './batch-metrics';
+import { deliveryRate, messagesPerSecond, successRate } from './batch-metrics';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
@@ -23,12 +23,24 @@ export function toBatchStatus(
     failed: batch.failedCount,
     cancelled: batch.cancelledCount,
   };
+  // Awaiting is what the receipts have not settled yet (CHECK batches_delivery_within_completed).
+  const delivery = {
+    delivered: batch.deliveredCount,
+    undelivered: batch.undeliveredCount,
+    awaiting:
+      batch.completedCount -
+      batch.deliveredCount -
+      batch.undeliveredCount -
+      batch.deliveryUnknownCount,
+    unknown: batch.deliveryUnknownCount,
+  };
   return {
     id: batch.id,
     status: batch.status,
     priority: batch.priority,
     text: batch.text,
     progress,
+    delivery,
     metrics: {
       messagesPerSecond: messagesPerSecond({
         status: batch.status,
@@ -37,6 +49,7 @@ export function toBatchStatus(
         recentlyAccepted,
       }),
       successRate: successRate(progress),
+      deliveryRate: deliveryRate(delivery),
     },
     segments: batch.segments,
     encodings: batch.encodings,
@@ -59,5 +72,10 @@ export function toMessage(message: MessageEntity): MessageDto {
     sentAt: iso(message.sentAt),
     providerMessageId: message.providerMessageId,
     lastError: message.lastError,
+    deliveryStatus: message.deliveryStatus,
+    deliveredAt: message.deliveryStatus === 'delivered' ? iso(message.receiptAt) : null,
+    deliveryError: message.deliveryError,
+    providerStatus: message.providerStatus,
+    resolution: message.resolution,
   };
 }

@@ -30,6 +30,19 @@ export const REFUSAL_REASONS = [
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
+/** Where a receipt took its message: accepted or sent at the provider, or a final outcome. */
+export const RECEIPT_STATES = ['accepted', 'sent', 'delivered', 'undelivered'] as const;
+export type ReceiptState = (typeof RECEIPT_STATES)[number];
+
+/** A delivery receipt that moved its message (sms/receipts.ts, applied by batch/delivery/). */
+export interface ReceiptObservation {
+  state: ReceiptState;
+  /** Why it was undelivered; null otherwise. */
+  category: ErrorCategory | null;
+  /** From the acceptance to a final receipt; null below final. */
+  latencyMs: number | null;
+}
+
 export const ATTEMPT_OUTCOMES = ['accepted', 'failed', 'rate_limited'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
@@ -79,6 +92,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly receipts = new Counter({
+    name: 'salvo_receipts_total',
+    help: 'Delivery receipts that moved a message, by the state they took it to and the category of an undelivered one ("none" otherwise); duplicates and receipts below the message\'s state are not counted.',
+    labelNames: ['status', 'category'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly deliveryLatency = new Histogram({
+    name: 'salvo_delivery_latency_seconds',
+    help: 'From the acceptance of a message to its final delivery receipt (delivered or undelivered).',
+    buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 72 * 3600],
+    registers: [this.registry],
+  });
+
   private readonly events = new Counter({
     name: 'salvo_events_emitted_total',
     help: 'Progress events emitted to Socket.IO clients, by event name.',
@@ -108,6 +135,7 @@ export class MetricsService {
       for (const category of ERROR_CATEGORIES) this.failed.labels(priority, category).inc(0);
     }
     for (const reason of REFUSAL_REASONS) this.refusals.labels(reason).inc(0);
+    for (const state of RECEIPT_STATES) this.receipts.labels(state, 'none').inc(0);
   }
 
   /** The Prometheus text exposition of every metric. */
@@ -126,6 +154,12 @@ export class MetricsService {
     this.providerLatency.observe(latencyMs / 1000);
     if (status === 'sent') this.sent.labels(priority).inc();
     else if (status === 'failed') this.failed.labels(priority, category ?? 'unknown').inc();
+  }
+
+  /** A receipt applied to its message. */
+  receiptApplied({ state, category, latencyMs }: ReceiptObservation): void {
+    this.receipts.labels(state, category ?? 'none').inc();
+    if (latencyMs !== null) this.deliveryLatency.observe(latencyMs / 1000);
   }
 
   /** Something refused for `reason`; `count` recipients for a destination refusal. */

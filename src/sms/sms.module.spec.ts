@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { dispatchConfig, redisConfig, smsConfig, twilioConfig } from '../config/configuration';
 import { REDIS } from '../redis/redis.module';
+import { RECEIPT_RECORDER } from './receipts';
 import { SMS_PROVIDER, type SmsProvider } from './sms-provider';
 import { SimulatedSmsProvider } from './simulator/simulated-sms-provider';
 import { SmsModule } from './sms.module';
@@ -15,8 +16,9 @@ import { TwilioSmsProvider } from './twilio/twilio-sms-provider';
   providers: [
     { provide: DataSource, useValue: {} },
     { provide: REDIS, useValue: {} },
+    { provide: RECEIPT_RECORDER, useValue: {} },
   ],
-  exports: [DataSource, REDIS],
+  exports: [DataSource, REDIS, RECEIPT_RECORDER],
 })
 class Infrastructure {}
 

@@ -82,6 +82,7 @@ async function simulatorHarness(): Promise<AdapterHarness> {
       noRedis,
       sms,
       redisConfig(),
+      { record: () => Promise.resolve() },
     ),
     timeoutMs,
     // A text of its own: the ledger then shows any second SMS, whatever key it went under.

@@ -2,23 +2,31 @@
 // the message states and counters), so a read never scans messages.
 import { PROCESSING_MS_SO_FAR } from '../batch.sql';
 
+/** The counts a timeline row adds up: dispatch's results, and the receipts' final outcomes. */
+const SEND_COUNTS = ['sent', 'failed', 'throttled'] as const;
+export const DELIVERY_COUNTS = ['delivered', 'undelivered'] as const;
+type TimelineCount = (typeof SEND_COUNTS)[number] | (typeof DELIVERY_COUNTS)[number];
+
 /**
  * A data-modifying CTE, named `${events}_timeline`, adding the rows of CTE `events` (batch_id, ts,
- * sent, failed, throttled) to the batch's timeline, per second and per 10 seconds. Rows are
- * upserted in key order; the callers hold their batches' row locks.
+ * and one column per name of `counts`: by default sent, failed, throttled) to the batch's
+ * timeline, per second and per 10 seconds. Rows are upserted in key order; the callers hold their
+ * batches' row locks.
  */
-export function addToTimeline(events: string): string {
+export function addToTimeline(
+  events: string,
+  counts: readonly TimelineCount[] = SEND_COUNTS,
+): string {
+  const columns = [...SEND_COUNTS, ...DELIVERY_COUNTS];
   return `
   ${events}_timeline AS (
-    INSERT INTO batch_timeline AS tl (batch_id, resolution, t, sent, failed, throttled)
+    INSERT INTO batch_timeline AS tl (batch_id, resolution, t, ${columns.join(', ')})
     SELECT e.batch_id, res.r, to_timestamp(floor(extract(epoch FROM e.ts) / res.r) * res.r),
-           sum(e.sent), sum(e.failed), sum(e.throttled)
+           ${columns.map((c) => (counts.includes(c) ? `sum(e.${c})` : '0')).join(', ')}
     FROM ${events} e CROSS JOIN (VALUES (1), (10)) AS res(r)
     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (batch_id, resolution, t) DO UPDATE SET
-      sent = tl.sent + excluded.sent,
-      failed = tl.failed + excluded.failed,
-      throttled = tl.throttled + excluded.throttled
+      ${counts.map((c) => `${c} = tl.${c} + excluded.${c}`).join(',\n      ')}
   )`;
 }
 
@@ -38,6 +46,22 @@ export const ADD_CALL_STATS = `
       ORDER BY i),
     latency_histogram = ARRAY(
       SELECT a + b FROM unnest(s.latency_histogram, excluded.latency_histogram) WITH ORDINALITY AS u(a, b, i)
+      ORDER BY i)`;
+
+/**
+ * Adds a histogram of delivery latencies (acceptance to final receipt, DELIVERY_BUCKET_BOUNDS_MS)
+ * to a batch's row; $1 batch id, $2 the histogram, $3 an empty histogram of BUCKET_BOUNDS_MS for
+ * the call statistics of a new row. The stored one may be empty (a row ADD_CALL_STATS created).
+ */
+export const ADD_DELIVERY_LATENCY = `
+  INSERT INTO batch_rate_stats AS s (batch_id, delivery_latency_histogram, wait_histogram,
+                                     latency_histogram)
+  VALUES ($1, $2, $3, $3)
+  ON CONFLICT (batch_id) DO UPDATE SET
+    delivery_latency_histogram = ARRAY(
+      SELECT COALESCE(a, 0) + COALESCE(b, 0)
+      FROM unnest(s.delivery_latency_histogram, excluded.delivery_latency_histogram)
+        WITH ORDINALITY AS u(a, b, i)
       ORDER BY i)`;
 
 // What GET /api/batch/:id/analytics reads: the batch's counters, its timeline and its stats.

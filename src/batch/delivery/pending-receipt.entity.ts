@@ -1,4 +1,5 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { isOneOf } from '../../database/check-sql';
 
 /**
  * A receipt that arrived before the send result holding its provider message id was written
@@ -7,6 +8,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity('pending_receipts')
 @Index('pending_receipts_expires_at_idx', ['expiresAt'])
+@Check('pending_receipts_outcome_check', isOneOf('outcome', ['delivered', 'undelivered']))
 export class PendingReceiptEntity {
   @PrimaryColumn('text')
   provider: string;
@@ -17,6 +19,14 @@ export class PendingReceiptEntity {
   /** The provider's status, as the receipt named it. */
   @PrimaryColumn('text')
   status: string;
+
+  /** The rank the adapter gave the status (sms/receipts.ts, RECEIPT_RANKS). */
+  @Column('smallint', { default: 1 })
+  rank: number;
+
+  /** For a final receipt: delivered or undelivered. */
+  @Column('text', { nullable: true })
+  outcome: 'delivered' | 'undelivered' | null;
 
   @Column('text', { name: 'error_code', nullable: true })
   errorCode: string | null;

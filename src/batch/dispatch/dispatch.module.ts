@@ -3,6 +3,7 @@ import { QuotaModule } from '../../quota/quota.module';
 import { RateLimitModule } from '../../rate-limit/rate-limit.module';
 import { SmsModule } from '../../sms/sms.module';
 import { BatchModule } from '../batch.module';
+import { DeliverySweeper } from '../delivery/delivery-sweeper.service';
 import { BatchEventsModule } from '../events/batch-events.module';
 import { BatchStatusCache } from './batch-status.cache';
 import { DispatchProcessor } from './dispatch.processor';
@@ -10,7 +11,10 @@ import { DispatchService } from './dispatch.service';
 import { ReconcilerService } from './reconciler.service';
 import { ResultWriterService } from './result-writer.service';
 
-/** Sending (worker processes only): the chunk consumer, the result writer and the reconciler. */
+/**
+ * Sending (worker processes only): the chunk consumer, the result writer, the reconciler and the
+ * sweep of delivery receipts.
+ */
 @Module({
   imports: [BatchModule, BatchEventsModule, RateLimitModule, SmsModule, QuotaModule],
   providers: [
@@ -19,6 +23,7 @@ import { ResultWriterService } from './result-writer.service';
     ResultWriterService,
     BatchStatusCache,
     ReconcilerService,
+    DeliverySweeper,
   ],
 })
 export class DispatchModule {}

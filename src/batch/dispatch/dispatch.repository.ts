@@ -32,6 +32,11 @@ import { validFrom } from '../batch.sql';
 import { allowedFrom, STOPPED_STATUSES } from '../batch-transitions';
 import type { Priority } from '../../rate-limit/tier-rates';
 import { BatchEntity, type BatchStatus } from '../entities/batch.entity';
+import {
+  NO_RECEIPTS,
+  ReceiptsRepository,
+  type ReceiptsOutcome,
+} from '../delivery/receipts.repository';
 import type { MessageError, MessageResolution } from '../entities/message.entity';
 
 export interface ClaimedMessage {
@@ -77,6 +82,8 @@ export interface WriteOutcome {
   transitioned: BatchEntity[];
   /** Failure categories that appeared in a batch for the first time. */
   appeared: { batchId: string; category: ErrorCategory }[];
+  /** Kept receipts of the messages just accepted, applied in the same transaction. */
+  receipts: ReceiptsOutcome;
 }
 
 /** What expiring a batch's messages changed. */
@@ -117,6 +124,7 @@ export class DispatchRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly batches: BatchRepository,
+    private readonly receipts: ReceiptsRepository,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
     @Inject(errorRateConfig.KEY) private readonly errorRate: ErrorRateConfig,
@@ -352,6 +360,14 @@ export class DispatchRepository {
           stats.latencyHistogram,
         ]);
       }
+      // Receipts that came before these results (a provider may call back within milliseconds)
+      // apply now, under the locks this transaction holds (docs/ARCHITECTURE.md, "Delivery").
+      const accepted = results.flatMap((r) =>
+        r.status === 'sent' && r.providerMessageId ? [r.providerMessageId] : [],
+      );
+      const receipts = accepted.length
+        ? await this.receipts.applyKept(manager, accepted)
+        : NO_RECEIPTS;
       for (const { id, window } of written) {
         const reason = errorRatePauseReason(window, this.errorRate);
         if (reason && (await this.batches.pauseByGuard(manager, id, reason))) transitioned.add(id);
@@ -363,9 +379,13 @@ export class DispatchRepository {
         transitioned: transitioned.size
           ? await manager.findBy(BatchEntity, { id: In([...transitioned]) })
           : [],
-        appeared: written.flatMap(({ id, appeared }) =>
-          (appeared ?? []).map((category) => ({ batchId: id, category })),
-        ),
+        appeared: [
+          ...written.flatMap(({ id, appeared }) =>
+            (appeared ?? []).map((category) => ({ batchId: id, category })),
+          ),
+          ...receipts.appeared,
+        ],
+        receipts,
       };
     });
   }

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
+import { MetricsService } from '../../metrics/metrics.service';
+import { receiptObservation } from '../delivery/receipts.service';
 import { BatchEvents } from '../events/batch-events';
 import { BatchService } from '../batch.service';
 import { DispatchRepository, type MessageResult, type WriteOutcome } from './dispatch.repository';
@@ -27,6 +29,7 @@ export class ResultWriterService implements OnApplicationShutdown {
     private readonly repository: DispatchRepository,
     private readonly batches: BatchService,
     private readonly events: BatchEvents,
+    private readonly metrics: MetricsService,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
   ) {}
 
@@ -71,12 +74,19 @@ export class ResultWriterService implements OnApplicationShutdown {
     }
   }
 
-  private async publish({ batches, transitioned, appeared }: WriteOutcome): Promise<void> {
+  private async publish({
+    batches,
+    transitioned,
+    appeared,
+    receipts,
+  }: WriteOutcome): Promise<void> {
     const owners = new Map(batches.map((b) => [b.id, b.accountId]));
     for (const { batchId, category } of appeared) {
       this.events.errorAppeared(owners.get(batchId)!, batchId, category);
     }
     this.events.progressed(batches);
+    for (const receipt of receipts.applied)
+      this.metrics.receiptApplied(receiptObservation(receipt));
     await this.batches.announce(transitioned);
   }
 }

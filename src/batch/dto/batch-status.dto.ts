@@ -25,6 +25,28 @@ export class ProgressDto {
   cancelled: number;
 }
 
+export class DeliveryDto {
+  @ApiProperty({ example: 0, description: 'Accepted messages whose receipt said delivered.' })
+  delivered: number;
+
+  @ApiProperty({
+    example: 0,
+    description:
+      'Accepted messages whose receipt said undelivered (the error log says why, stage `delivery`).',
+  })
+  undelivered: number;
+
+  @ApiProperty({ example: 0, description: 'Accepted messages waiting for their final receipt.' })
+  awaiting: number;
+
+  @ApiProperty({
+    example: 0,
+    description:
+      'Accepted messages with no final receipt within DELIVERY_RECEIPT_TIMEOUT_HOURS (a later one still counts).',
+  })
+  unknown: number;
+}
+
 export class MetricsDto {
   @ApiProperty({
     example: 0,
@@ -38,6 +60,15 @@ export class MetricsDto {
     description: 'completed / (completed + failed), in [0, 1]; 0 while nothing is final.',
   })
   successRate: number;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: null,
+    description:
+      'delivered / (delivered + undelivered), in [0, 1]; null until the first final receipt.',
+  })
+  deliveryRate: number | null;
 }
 
 export class BatchStatusDto {
@@ -55,6 +86,13 @@ export class BatchStatusDto {
 
   @ApiProperty({ type: ProgressDto })
   progress: ProgressDto;
+
+  @ApiProperty({
+    type: DeliveryDto,
+    description:
+      "What became of the accepted messages, from the provider's delivery receipts: delivered + undelivered + awaiting + unknown = progress.completed at every read. These counts keep moving after the batch is final, as receipts come.",
+  })
+  delivery: DeliveryDto;
 
   @ApiProperty({ type: MetricsDto })
   metrics: MetricsDto;

@@ -1,7 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
-import { MESSAGE_STATUSES, type MessageStatus } from '../entities/message.entity';
+import {
+  DELIVERY_STATUSES,
+  MESSAGE_STATUSES,
+  type DeliveryStatus,
+  type MessageStatus,
+} from '../entities/message.entity';
 
 export class MessageErrorDto {
   @ApiProperty({ example: 'invalid_number' })
@@ -12,6 +17,23 @@ export class MessageErrorDto {
 
   @ApiProperty({ example: 'The number cannot receive SMS.' })
   message: string;
+}
+
+export class ResolutionDto {
+  @ApiProperty({
+    example: 'lookup',
+    description: 'How the adapter settled it (a lookup, a replay).',
+  })
+  method: string;
+
+  @ApiProperty({ example: 'adopted', description: 'What it found.' })
+  outcome: string;
+
+  @ApiProperty({ example: 'One message to this number with this body since the claim.' })
+  detail: string;
+
+  @ApiProperty({ format: 'date-time' })
+  at: string;
 }
 
 export class MessageDto {
@@ -46,6 +68,47 @@ export class MessageDto {
 
   @ApiProperty({ type: MessageErrorDto, nullable: true })
   lastError: MessageErrorDto | null;
+
+  @ApiProperty({
+    enum: DELIVERY_STATUSES,
+    nullable: true,
+    example: 'delivered',
+    description:
+      "From the provider's delivery receipts: null until accepted, then `awaiting`, `delivered`, `undelivered`, or `unknown` when no final receipt came within DELIVERY_RECEIPT_TIMEOUT_HOURS (a later one still applies). Never moves back.",
+  })
+  deliveryStatus: DeliveryStatus | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the receipt saying delivered came.',
+  })
+  deliveredAt: string | null;
+
+  @ApiProperty({
+    type: MessageErrorDto,
+    nullable: true,
+    description: 'Why it was not delivered, from the undelivered receipt.',
+  })
+  deliveryError: MessageErrorDto | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'delivered',
+    description:
+      "The provider's own word for the highest-ranked status its receipts gave (e.g. Twilio's `sent`, `delivered`).",
+  })
+  providerStatus: string | null;
+
+  @ApiProperty({
+    type: ResolutionDto,
+    nullable: true,
+    description:
+      'How a call whose outcome was unknown (a timeout, a lost connection) was settled, when one was.',
+  })
+  resolution: ResolutionDto | null;
 }
 
 export class MessagePageDto {

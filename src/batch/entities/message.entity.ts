@@ -90,6 +90,10 @@ export class MessageEntity {
   @Column('text', { name: 'provider_status', nullable: true })
   providerStatus: string | null;
 
+  /** The rank of providerStatus (sms/receipts.ts, RECEIPT_RANKS): what a later receipt must beat. */
+  @Column('smallint', { name: 'receipt_rank', nullable: true, select: false })
+  receiptRank?: number | null;
+
   /** When the final receipt (delivered or undelivered) came. */
   @Column('timestamptz', { name: 'receipt_at', nullable: true })
   receiptAt: Date | null;

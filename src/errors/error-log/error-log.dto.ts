@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ERROR_STAGES, type ErrorStage } from './message-error.entity';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../error-taxonomy';
@@ -70,7 +71,18 @@ export class ErrorItemDto {
   @ApiProperty({ description: 'Whether Salvo scheduled another attempt after this one.' })
   retried: boolean;
 
-  @ApiProperty({ format: 'date-time', description: 'When the provider answered.' })
+  @ApiProperty({
+    enum: ERROR_STAGES,
+    example: 'send',
+    description:
+      '`send`: the provider refused the call; `delivery`: the provider accepted it, then its delivery receipt said undelivered (never retried, never counted by the error-rate guard).',
+  })
+  stage: ErrorStage;
+
+  @ApiProperty({
+    format: 'date-time',
+    description: 'When the provider answered (for `delivery`, when its receipt came).',
+  })
   at: string;
 }
 

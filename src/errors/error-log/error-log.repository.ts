@@ -2,6 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ErrorCategory } from '../error-taxonomy';
+import type { ErrorStage } from './message-error.entity';
 
 /** Codes listed per category in a summary. */
 const TOP_CODES = 5;
@@ -25,6 +26,7 @@ export interface ItemRow {
   code: string;
   message: string;
   retried: boolean;
+  stage: ErrorStage;
   at: Date;
 }
 
@@ -83,7 +85,7 @@ export class ErrorLogRepository {
     if (filter.before) add('e.id < ?', filter.before);
     return manager.query<ItemRow[]>(
       `SELECT e.id, m.id AS "messageId", m.phone_number AS "phoneNumber", e.attempt, e.category,
-              e.code, e.message, e.retried, e.at
+              e.code, e.message, e.retried, e.stage, e.at
        FROM message_errors e
        JOIN messages m ON m.batch_id = e.batch_id AND m.seq = e.seq
        WHERE ${where.join(' AND ')}

@@ -1,6 +1,7 @@
 // The SQL that writes the error log. Every statement that fails a message (a provider's answer,
 // an expired validity) ends with it, so the log and its summaries move in the same transaction as
 // the message states and the batch counters.
+import type { ErrorStage } from './message-error.entity';
 
 /**
  * `categories` (a message's column, text[] or null) with `category` added once: the categories a
@@ -21,14 +22,15 @@ export function isFirstInCategory(categories: string, category: string): string 
  * message, retried, at, first_in_category) and add them to the per-category and per-code
  * summaries. The CTE named `counts` returns (batch_id, category, appeared) per category, for
  * appearedCategories(). Its helper CTEs are named after `counts`, so one statement may log two
- * sets. Summary rows are upserted in key order, the one lock order of every writer. The
+ * sets. `stage` says where the failure came from: `send` (the provider refused the call) or
+ * `delivery` (a receipt said undelivered). Summary rows are upserted in key order, the one lock order of every writer. The
  * statement's callers hold their batches' row locks, so two writers of one batch never race.
  */
-export function logFailures(failures: string, counts: string): string {
+export function logFailures(failures: string, counts: string, stage: ErrorStage = 'send'): string {
   return `
   ${counts}_logged AS (
-    INSERT INTO message_errors (batch_id, seq, attempt, category, code, message, retried, at)
-    SELECT batch_id, seq, attempt, category, code, message, retried, at
+    INSERT INTO message_errors (batch_id, seq, attempt, category, code, message, retried, at, stage)
+    SELECT batch_id, seq, attempt, category, code, message, retried, at, '${stage}'
     FROM ${failures} ORDER BY at, seq
   ),
   ${counts} AS (

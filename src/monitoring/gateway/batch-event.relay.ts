@@ -195,7 +195,8 @@ export class BatchEventRelay implements OnApplicationShutdown {
   }
 
   private emitProgress(state: Followed, status: BatchStatusDto): void {
-    const fingerprint = JSON.stringify([status.status, status.progress]);
+    // Delivery counts move after a batch is final too (receipts keep coming).
+    const fingerprint = JSON.stringify([status.status, status.progress, status.delivery]);
     if (fingerprint === state.last) return;
     state.last = fingerprint;
     state.window.record(Date.now());

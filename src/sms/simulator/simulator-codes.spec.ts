@@ -8,6 +8,7 @@ describe('SIMULATOR_CODES', () => {
     ['SIM_RATE_LIMITED', 'rate_limited'],
     ['SIM_PROVIDER_ERROR', 'provider_error'],
     ['SIM_AUTH', 'auth'],
+    ['SIM_UNREACHABLE', 'unreachable'],
   ] as const)('%s is %s', (code, category) => {
     expect(SIMULATOR_CODES[code]).toBe(category);
   });

@@ -27,6 +27,26 @@ const SCRIPTS: Readonly<Record<string, (call: number) => ScriptedOutcome>> = {
   '+12025550197': () => reject('SIM_AUTH', 'The credentials were rejected.'),
 };
 
+/** What the simulator's delivery receipt for an accepted message says. */
+export type ScriptedReceipt =
+  | { kind: 'delivered' }
+  | { kind: 'undelivered'; code: SimulatorCode; message: string }
+  | { kind: 'none' };
+
+const RECEIPTS: Readonly<Record<string, ScriptedReceipt>> = {
+  '+12025550188': {
+    kind: 'undelivered',
+    code: 'SIM_UNREACHABLE',
+    message: 'The handset could not be reached.',
+  },
+  '+12025550189': { kind: 'none' },
+};
+
+/** The receipt for an accepted message to `phoneNumber`: delivered unless scripted otherwise. */
+export function scriptedReceipt(phoneNumber: string): ScriptedReceipt {
+  return RECEIPTS[phoneNumber] ?? { kind: 'delivered' };
+}
+
 export function isScripted(phoneNumber: string): boolean {
   return phoneNumber in SCRIPTS;
 }

@@ -15,12 +15,15 @@ import {
 } from '../../../src/batch/dispatch/dispatch.repository';
 import { ReconcilerService } from '../../../src/batch/dispatch/reconciler.service';
 import type { BatchEntity } from '../../../src/batch/entities/batch.entity';
+import { ReceiptsRepository } from '../../../src/batch/delivery/receipts.repository';
 import {
+  deliveryConfig,
   dispatchConfig,
   errorRateConfig,
   quotaConfig,
   redisConfig,
   retryConfig,
+  type DeliveryConfig,
   type RetryConfig,
 } from '../../../src/config/configuration';
 import type { ErrorCategory } from '../../../src/errors/error-taxonomy';
@@ -38,10 +41,18 @@ export function newDispatchRepository(
   return new DispatchRepository(
     db,
     new BatchRepository(),
+    newReceiptsRepository(db),
     dispatchConfig(),
     { ...retryConfig(), ...retry },
     errorRateConfig(),
   );
+}
+
+export function newReceiptsRepository(
+  db: DataSource,
+  delivery: Partial<DeliveryConfig> = {},
+): ReceiptsRepository {
+  return new ReceiptsRepository(db, new BatchRepository(), { ...deliveryConfig(), ...delivery });
 }
 
 /** A provider's answer to a claimed message, as dispatch hands it to writeResults. */

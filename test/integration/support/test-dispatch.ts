@@ -163,16 +163,20 @@ export function newTestDispatch(
   const repository = newDispatchRepository(db.dataSource, retry);
   const events = { progressed: () => {}, errorAppeared: () => {} } as unknown as BatchEvents;
   const batches = { announce: () => Promise.resolve() } as unknown as BatchService;
+  const metrics = {
+    sendObserved: () => {},
+    receiptApplied: () => {},
+  } as unknown as MetricsService;
   const producer = new InMemoryProducer();
   const limiter = new GrantingLimiter(permitDelayMs);
   const service = new DispatchService(
     repository,
     producer as unknown as DispatchProducer,
     limiter as unknown as RateLimiter,
-    new ResultWriterService(repository, batches, events, dispatch),
+    new ResultWriterService(repository, batches, events, metrics, dispatch),
     new BatchStatusCache(repository),
     events,
-    { sendObserved: () => {} } as unknown as MetricsService,
+    metrics,
     provider,
     { ...smsConfig(), timeoutMs },
     retry,

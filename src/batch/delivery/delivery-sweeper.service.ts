@@ -1,0 +1,66 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
+import { MetricsService } from '../../metrics/metrics.service';
+import { BatchEvents } from '../events/batch-events';
+import { ReceiptsRepository } from './receipts.repository';
+import { publishReceipts } from './receipts.service';
+
+/**
+ * Worker processes, every RECONCILE_INTERVAL_MS: applies kept receipts whose message now exists
+ * (a receipt and its send result committed at the same moment miss each other; docs/ARCHITECTURE.md,
+ * "Delivery"), deletes the ones past RECEIPT_ORPHAN_TTL_HOURS, and marks `unknown` the messages
+ * whose final receipt did not come within DELIVERY_RECEIPT_TIMEOUT_HOURS. Every step is a
+ * conditional update under the batch row locks, so several workers sweeping at once is safe.
+ */
+@Injectable()
+export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DeliverySweeper.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly repository: ReceiptsRepository,
+    private readonly events: BatchEvents,
+    private readonly metrics: MetricsService,
+    @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule(this.config.reconcileIntervalMs);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.running = this.sweep()
+        .catch((error: Error) =>
+          this.logger.error(`Delivery sweep failed: ${error.message}`, error.stack),
+        )
+        .finally(() => {
+          if (this.timer) this.schedule(this.config.reconcileIntervalMs);
+        });
+    }, delayMs);
+  }
+
+  /** One pass. */
+  async sweep(): Promise<void> {
+    for (const outcome of await this.repository.applyOrphans()) {
+      publishReceipts(outcome, this.events, this.metrics);
+    }
+    const expired = await this.repository.deleteExpiredOrphans();
+    if (expired) this.logger.log(`Dropped ${expired} receipt(s) whose message never appeared`);
+    const timedOut = await this.repository.timeOutAwaiting();
+    this.events.progressed(timedOut);
+  }
+}

@@ -1,0 +1,393 @@
+// The SQL of delivery receipts: applying them to messages with the batch's delivery counters, the
+// analytics and the error log; keeping the ones that arrived before their message's send result;
+// and marking messages whose receipt never came.
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { deliveryConfig, type DeliveryConfig } from '../../config/configuration';
+import { queryRows } from '../../database/query-rows';
+import {
+  appearedCategories,
+  isFirstInCategory,
+  logFailures,
+  withCategory,
+} from '../../errors/error-log/error-log.sql';
+import type { ErrorCategory } from '../../errors/error-taxonomy';
+import { RECEIPT_RANKS, type ProviderReceipt, type ReceiptRank } from '../../sms/receipts';
+import { ADD_DELIVERY_LATENCY, addToTimeline, DELIVERY_COUNTS } from '../analytics/analytics.sql';
+import {
+  BUCKET_BOUNDS_MS,
+  bucketOf,
+  DELIVERY_BUCKET_BOUNDS_MS,
+  emptyHistogram,
+} from '../analytics/histogram';
+import { BatchRepository } from '../batch.repository';
+import type { BatchRef } from '../events/batch-notices';
+
+/** A receipt that moved its message (a duplicate or a lower rank moves nothing). */
+export interface AppliedReceipt {
+  batchId: string;
+  /** The provider's word. */
+  status: string;
+  rank: ReceiptRank;
+  outcome: 'delivered' | 'undelivered' | null;
+  category: ErrorCategory | null;
+  /** For a final receipt: from the acceptance (sent_at) to the receipt. */
+  latencyMs: number | null;
+}
+
+/** What applying receipts changed, for the notices and metrics published after the commit. */
+export interface ReceiptsOutcome {
+  applied: AppliedReceipt[];
+  /** Batches whose delivery counters moved. */
+  batches: BatchRef[];
+  /** Failure categories that appeared in a batch for the first time. */
+  appeared: { batchId: string; category: ErrorCategory }[];
+  /** Receipts kept for later: their message is not (yet) known. */
+  orphaned: number;
+}
+
+export const NO_RECEIPTS: ReceiptsOutcome = { applied: [], batches: [], appeared: [], orphaned: 0 };
+
+/** Awaiting messages marked unknown per transaction (a range of seq). */
+const TIMEOUT_CHUNK = 10_000;
+/** Expired pending receipts deleted per statement. */
+const ORPHAN_CHUNK = 10_000;
+/** Kept receipts looked at per sweep transaction. */
+const SWEEP_CHUNK = 1_000;
+
+interface PendingRow {
+  provider: string;
+  providerMessageId: string;
+  status: string;
+  rank: number;
+  outcome: 'delivered' | 'undelivered' | null;
+  category: ErrorCategory | null;
+  code: string | null;
+  message: string | null;
+  receivedAt: Date;
+}
+
+const PENDING_COLUMNS = `provider, provider_message_id AS "providerMessageId", status, rank, outcome,
+  category, error_code AS code, error_message AS message, received_at AS "receivedAt"`;
+
+/**
+ * docs/ARCHITECTURE.md, "Invariants": the delivery counters move in the statement that moves the
+ * messages they count, under the batch row locks taken in id order (lockForWrite), as dispatch's
+ * result writes do. A message never moves down: a receipt applies only above the message's rank,
+ * and the first final receipt wins (but one after the timeout's `unknown` still applies).
+ */
+@Injectable()
+export class ReceiptsRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly batches: BatchRepository,
+    @Inject(deliveryConfig.KEY) private readonly config: DeliveryConfig,
+  ) {}
+
+  /** Applies receipts in a transaction of their own. */
+  record(receipts: readonly ProviderReceipt[]): Promise<ReceiptsOutcome> {
+    return this.dataSource.transaction((manager) => this.apply(manager, receipts));
+  }
+
+  /**
+   * Applies `receipts` in one statement: finds their messages by provider message id, moves
+   * them, their batches' delivery counters, the timeline, the latency histogram, the receipt
+   * counts and the error log; receipts whose message is not found are kept in pending_receipts
+   * (until RECEIPT_ORPHAN_TTL_HOURS) for the send result that will name it.
+   */
+  async apply(
+    manager: EntityManager,
+    receipts: readonly ProviderReceipt[],
+  ): Promise<ReceiptsOutcome> {
+    if (!receipts.length) return NO_RECEIPTS;
+    const normalized = receipts.map(normalize);
+    const ids = [...new Set(normalized.map((r) => r.providerMessageId))];
+    // Batch rows first, in id order: the one lock order of every writer of batches. A message
+    // whose id appears after this read belongs to a batch not locked here: its receipt is kept
+    // and the sweep applies it.
+    const found = await manager.query<{ batch_id: string }[]>(
+      `SELECT DISTINCT batch_id FROM messages WHERE provider_message_id = ANY($1)`,
+      [ids],
+    );
+    const locked = await this.batches.lockForWrite(
+      manager,
+      found.map((row) => row.batch_id).sort(),
+    );
+    const [row] = await queryRows<{
+      applied: AppliedReceipt[];
+      counted: { batchId: string; appeared: ErrorCategory[] | null }[];
+      orphaned: number;
+    }>(
+      manager,
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[],
+                              $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+           WITH ORDINALITY AS u(provider, provider_message_id, status, rank, outcome, category,
+                                code, message, received_at, ord)
+       ), best AS (
+         -- Per message, the receipt that counts: the highest rank; of several finals, the first.
+         SELECT DISTINCT ON (provider_message_id) * FROM input
+         ORDER BY provider_message_id, rank DESC, received_at, ord
+       ), found AS (
+         SELECT m.batch_id, m.seq, m.attempts, m.sent_at, m.delivery_status AS was,
+                m.failed_categories AS categories, best.*
+         FROM best JOIN messages m ON m.provider_message_id = best.provider_message_id
+         WHERE m.batch_id = ANY($10) AND m.status = 'sent'
+       ), changed AS (
+         UPDATE messages m SET
+           provider_status = f.status,
+           receipt_rank = f.rank,
+           delivery_status = CASE WHEN f.rank = ${RECEIPT_RANKS.final} THEN f.outcome
+                                  ELSE m.delivery_status END,
+           receipt_at = CASE WHEN f.rank = ${RECEIPT_RANKS.final} THEN f.received_at
+                             ELSE m.receipt_at END,
+           delivery_error = CASE WHEN f.rank = ${RECEIPT_RANKS.final} AND f.outcome = 'undelivered'
+             THEN jsonb_build_object('category', f.category, 'code', f.code, 'message', f.message)
+             ELSE m.delivery_error END,
+           failed_categories = CASE WHEN f.rank = ${RECEIPT_RANKS.final} AND f.outcome = 'undelivered'
+             THEN ${withCategory('m.failed_categories', 'f.category')}
+             ELSE m.failed_categories END
+         FROM found f
+         WHERE m.batch_id = f.batch_id AND m.seq = f.seq
+           -- Never down: the first final wins (unknown is no final), a lower rank changes nothing.
+           AND m.delivery_status IS DISTINCT FROM 'delivered'
+           AND m.delivery_status IS DISTINCT FROM 'undelivered'
+           AND (f.rank = ${RECEIPT_RANKS.final} OR f.rank > COALESCE(m.receipt_rank, 0))
+         RETURNING m.batch_id, m.seq, f.attempts, f.sent_at, f.was, f.categories, f.status, f.rank,
+                   f.outcome, f.category, f.code, f.message, f.received_at
+       ), finals AS (
+         SELECT * FROM changed WHERE rank = ${RECEIPT_RANKS.final}
+       ), failures AS (
+         SELECT batch_id, seq, attempts AS attempt, category, code, message, false AS retried,
+                received_at AS at, ${isFirstInCategory('categories', 'category')} AS first_in_category
+         FROM finals WHERE outcome = 'undelivered'
+       ), ${logFailures('failures', 'category_counts', 'delivery')},
+       timeline_events AS (
+         SELECT batch_id, received_at AS ts, (outcome = 'delivered')::int AS delivered,
+                (outcome = 'undelivered')::int AS undelivered
+         FROM finals
+       ), ${addToTimeline('timeline_events', DELIVERY_COUNTS)},
+       receipt_counts AS (
+         INSERT INTO batch_receipt_counts AS c (batch_id, status, category, count)
+         SELECT batch_id, status, COALESCE(category, ''), count(*) FROM changed
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+         ON CONFLICT (batch_id, status, category) DO UPDATE SET count = c.count + excluded.count
+       ), orphans AS (
+         INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
+                                       error_code, error_message, category, received_at, expires_at)
+         SELECT DISTINCT ON (provider, provider_message_id, status)
+                provider, provider_message_id, status, rank, outcome, code, message, category,
+                received_at, now() + make_interval(secs => $11::double precision / 1000)
+         FROM input i
+         WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.provider_message_id = i.provider_message_id)
+         ORDER BY provider, provider_message_id, status, received_at, ord
+         ON CONFLICT DO NOTHING
+         RETURNING 1
+       ), deltas AS (
+         SELECT batch_id,
+                count(*) FILTER (WHERE outcome = 'delivered') AS delivered,
+                count(*) FILTER (WHERE outcome = 'undelivered') AS undelivered,
+                count(*) FILTER (WHERE was = 'unknown') AS unknown
+         FROM finals GROUP BY batch_id
+       ), counted AS (
+         -- The counters move here, with the messages they count (CHECK
+         -- batches_delivery_within_completed).
+         UPDATE batches b SET
+           delivered_count = b.delivered_count + d.delivered,
+           undelivered_count = b.undelivered_count + d.undelivered,
+           delivery_unknown_count = b.delivery_unknown_count - d.unknown
+         FROM deltas d WHERE b.id = d.batch_id
+         RETURNING b.id, ${appearedCategories('category_counts', 'b.id')} AS appeared
+       )
+       SELECT
+         (SELECT COALESCE(json_agg(json_build_object(
+                   'batchId', batch_id, 'status', status, 'rank', rank, 'outcome', outcome, 'category', category,
+                   'latencyMs', CASE WHEN rank = ${RECEIPT_RANKS.final} AND sent_at IS NOT NULL
+                     THEN GREATEST(0, extract(epoch FROM received_at - sent_at) * 1000) END)), '[]')
+          FROM changed) AS applied,
+         (SELECT COALESCE(json_agg(json_build_object('batchId', id, 'appeared', appeared)), '[]')
+          FROM counted) AS counted,
+         (SELECT count(*) FROM orphans)::int AS orphaned`,
+      [
+        normalized.map((r) => r.provider),
+        normalized.map((r) => r.providerMessageId),
+        normalized.map((r) => r.status),
+        normalized.map((r) => r.rank),
+        normalized.map((r) => r.outcome),
+        normalized.map((r) => r.error?.category ?? null),
+        normalized.map((r) => r.error?.code ?? null),
+        normalized.map((r) => r.error?.message ?? null),
+        normalized.map((r) => r.receivedAt),
+        locked.map((b) => b.id),
+        this.config.orphanTtlMs,
+      ],
+    );
+    const histograms = new Map<string, number[]>();
+    for (const receipt of row.applied) {
+      if (receipt.latencyMs === null) continue;
+      let histogram = histograms.get(receipt.batchId);
+      if (!histogram) {
+        histogram = emptyHistogram(DELIVERY_BUCKET_BOUNDS_MS);
+        histograms.set(receipt.batchId, histogram);
+      }
+      histogram[bucketOf(receipt.latencyMs, DELIVERY_BUCKET_BOUNDS_MS)]++;
+    }
+    for (const [batchId, histogram] of [...histograms].sort(([a], [b]) => a.localeCompare(b))) {
+      await manager.query(ADD_DELIVERY_LATENCY, [
+        batchId,
+        histogram,
+        emptyHistogram(BUCKET_BOUNDS_MS),
+      ]);
+    }
+    const counted = new Set(row.counted.map((c) => c.batchId));
+    return {
+      applied: row.applied,
+      batches: locked.filter((b) => counted.has(b.id)),
+      appeared: row.counted.flatMap(({ batchId, appeared }) =>
+        (appeared ?? []).map((category) => ({ batchId, category })),
+      ),
+      orphaned: row.orphaned,
+    };
+  }
+
+  /**
+   * Applies and deletes the kept receipts of messages whose send results this transaction just
+   * wrote (dispatch's writeResults, which holds their batches' locks).
+   */
+  async applyKept(
+    manager: EntityManager,
+    providerMessageIds: readonly string[],
+  ): Promise<ReceiptsOutcome> {
+    if (!providerMessageIds.length) return NO_RECEIPTS;
+    const kept = await queryRows<PendingRow>(
+      manager,
+      `DELETE FROM pending_receipts WHERE provider_message_id = ANY($1) RETURNING ${PENDING_COLUMNS}`,
+      [providerMessageIds],
+    );
+    return this.apply(manager, kept.map(toReceipt));
+  }
+
+  /**
+   * The sweep (worker processes): applies kept receipts whose message now exists (a receipt and
+   * its send result written at the same time miss each other), one chunk per transaction;
+   * answers what each transaction changed.
+   */
+  async applyOrphans(): Promise<ReceiptsOutcome[]> {
+    const outcomes: ReceiptsOutcome[] = [];
+    for (;;) {
+      const outcome = await this.dataSource.transaction(async (manager) => {
+        const candidates = await manager.query<{ batch_id: string; id: string }[]>(
+          `SELECT DISTINCT m.batch_id, p.provider_message_id AS id
+           FROM (SELECT DISTINCT provider_message_id FROM pending_receipts
+                 WHERE expires_at > now() LIMIT $1) p
+           JOIN messages m ON m.provider_message_id = p.provider_message_id`,
+          [SWEEP_CHUNK],
+        );
+        if (!candidates.length) return null;
+        // Batches first, then the kept rows, as the receipts' own transactions take them.
+        await this.batches.lockForWrite(manager, [...new Set(candidates.map((c) => c.batch_id))]);
+        const kept = await queryRows<PendingRow>(
+          manager,
+          `DELETE FROM pending_receipts WHERE provider_message_id = ANY($1)
+           RETURNING ${PENDING_COLUMNS}`,
+          [candidates.map((c) => c.id)],
+        );
+        return this.apply(manager, kept.map(toReceipt));
+      });
+      if (!outcome) return outcomes;
+      outcomes.push(outcome);
+    }
+  }
+
+  /** Deletes kept receipts past RECEIPT_ORPHAN_TTL_HOURS; answers how many. */
+  async deleteExpiredOrphans(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await queryRows<unknown>(
+        this.dataSource.manager,
+        `DELETE FROM pending_receipts WHERE ctid = ANY(ARRAY(
+           SELECT ctid FROM pending_receipts WHERE expires_at <= now() LIMIT $1))
+         RETURNING 1`,
+        [ORPHAN_CHUNK],
+      );
+      total += deleted.length;
+      if (deleted.length < ORPHAN_CHUNK) return total;
+    }
+  }
+
+  /**
+   * Messages accepted more than DELIVERY_RECEIPT_TIMEOUT_HOURS ago and still awaiting their
+   * receipt become `unknown`, with the batch's counter. Only batches with something awaiting are
+   * read, and their messages by primary key range, TIMEOUT_CHUNK positions per transaction.
+   * Answers the batches whose counters moved.
+   */
+  async timeOutAwaiting(chunkSize = TIMEOUT_CHUNK): Promise<BatchRef[]> {
+    const awaiting = await this.dataSource.query<{ id: string; total: number }[]>(
+      `SELECT id, total FROM batches
+       WHERE completed_count > delivered_count + undelivered_count + delivery_unknown_count
+         AND started_at < now() - make_interval(secs => $1::double precision / 1000)
+       ORDER BY id`,
+      [this.config.receiptTimeoutMs],
+    );
+    const moved: BatchRef[] = [];
+    for (const { id, total } of awaiting) {
+      let count = 0;
+      let ref: BatchRef | undefined;
+      for (let from = 0; from < total; from += chunkSize) {
+        const result = await this.dataSource.transaction(async (manager) => {
+          const [locked] = await this.batches.lockForWrite(manager, [id]);
+          const [row] = await queryRows<{ unknown: number }>(
+            manager,
+            `WITH timed_out AS (
+               UPDATE messages SET delivery_status = 'unknown'
+               WHERE batch_id = $1 AND seq >= $2 AND seq < $3 AND status = 'sent'
+                 AND delivery_status = 'awaiting'
+                 AND sent_at < now() - make_interval(secs => $4::double precision / 1000)
+               RETURNING 1
+             )
+             UPDATE batches SET delivery_unknown_count = delivery_unknown_count
+                                                         + (SELECT count(*) FROM timed_out)
+             WHERE id = $1
+             RETURNING (SELECT count(*) FROM timed_out)::int AS unknown`,
+            [id, from, from + chunkSize, this.config.receiptTimeoutMs],
+          );
+          return { locked, unknown: row?.unknown ?? 0 };
+        });
+        ref ??= result.locked;
+        count += result.unknown;
+      }
+      if (count && ref) moved.push(ref);
+    }
+    return moved;
+  }
+}
+
+/** An undelivered receipt always says why; a provider that gave no reason leaves it unknown. */
+function normalize(receipt: ProviderReceipt): ProviderReceipt {
+  if (receipt.rank !== RECEIPT_RANKS.final || receipt.outcome !== 'undelivered' || receipt.error) {
+    return receipt;
+  }
+  return {
+    ...receipt,
+    error: {
+      category: 'unknown',
+      code: receipt.status,
+      message: `The provider reported the message ${receipt.status} without a reason.`,
+    },
+  };
+}
+
+function toReceipt(row: PendingRow): ProviderReceipt {
+  return {
+    provider: row.provider,
+    providerMessageId: row.providerMessageId,
+    status: row.status,
+    rank: row.rank as ProviderReceipt['rank'],
+    outcome: row.outcome,
+    error:
+      row.category && row.code !== null
+        ? { category: row.category, code: row.code, message: row.message ?? '' }
+        : null,
+    receivedAt: new Date(row.receivedAt),
+  };
+}

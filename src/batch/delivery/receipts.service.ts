@@ -1,0 +1,128 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import {
+  MetricsService,
+  type ReceiptObservation,
+  type ReceiptState,
+} from '../../metrics/metrics.service';
+import { RECEIPT_RANKS, type ProviderReceipt, type ReceiptRecorder } from '../../sms/receipts';
+import { BatchEvents } from '../events/batch-events';
+import type { BatchRef } from '../events/batch-notices';
+import {
+  ReceiptsRepository,
+  type AppliedReceipt,
+  type ReceiptsOutcome,
+} from './receipts.repository';
+
+/** Receipts per transaction at most; more wait for the next one. */
+export const RECEIPTS_PER_WRITE = 1000;
+/** PostgreSQL's deadlock and serialization failures: the write is tried once more. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+
+interface Waiting {
+  receipts: readonly ProviderReceipt[];
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * The receipt recorder (sms/receipts.ts) of every process: `record` resolves once the receipts
+ * are durable in PostgreSQL, so a webhook acknowledges only then. Concurrent callers share
+ * transactions (group commit): while one write is in flight, new receipts queue and go together
+ * in the next, up to RECEIPTS_PER_WRITE; a failed write rejects its callers (the provider calls
+ * again). After each commit the touched batches' followers hear of it, also once the batch is
+ * final (delivery counts keep moving).
+ */
+@Injectable()
+export class ReceiptsService implements ReceiptRecorder, OnApplicationShutdown {
+  private readonly logger = new Logger(ReceiptsService.name);
+  private queue: Waiting[] = [];
+  private writing: Promise<void> | undefined;
+
+  constructor(
+    private readonly repository: ReceiptsRepository,
+    private readonly events: BatchEvents,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  record(receipts: readonly ProviderReceipt[]): Promise<void> {
+    if (!receipts.length) return Promise.resolve();
+    const parts: Promise<void>[] = [];
+    for (let i = 0; i < receipts.length; i += RECEIPTS_PER_WRITE) {
+      const part = receipts.slice(i, i + RECEIPTS_PER_WRITE);
+      parts.push(
+        new Promise<void>((resolve, reject) =>
+          this.queue.push({ receipts: part, resolve, reject }),
+        ),
+      );
+    }
+    this.writing ??= this.drain();
+    return Promise.all(parts).then(() => undefined);
+  }
+
+  /** Waits for the writes in flight, so nothing acknowledged is cut off by the pool closing. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const group: Waiting[] = [];
+        let size = 0;
+        while (this.queue.length && size + this.queue[0].receipts.length <= RECEIPTS_PER_WRITE) {
+          const next = this.queue.shift()!;
+          size += next.receipts.length;
+          group.push(next);
+        }
+        await this.write(group);
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  private async write(group: Waiting[]): Promise<void> {
+    const receipts = group.flatMap((waiting) => waiting.receipts);
+    let outcome: ReceiptsOutcome;
+    try {
+      outcome = await this.repository.record(receipts).catch((error: Error & { code?: string }) => {
+        if (!RETRYABLE_SQLSTATES.has(error.code ?? '')) throw error;
+        return this.repository.record(receipts);
+      });
+    } catch (error) {
+      this.logger.warn(
+        `Could not record ${receipts.length} receipt(s): ${(error as Error).message}`,
+      );
+      for (const waiting of group) waiting.reject(error as Error);
+      return;
+    }
+    for (const waiting of group) waiting.resolve();
+    publishReceipts(outcome, this.events, this.metrics);
+  }
+}
+
+/** After a commit that applied receipts: the notices for the batches, and the metrics. */
+export function publishReceipts(
+  outcome: Pick<ReceiptsOutcome, 'applied' | 'batches' | 'appeared'>,
+  events: BatchEvents,
+  metrics: MetricsService,
+): void {
+  events.progressed(outcome.batches);
+  const owners = new Map<string, BatchRef>(outcome.batches.map((b) => [b.id, b]));
+  for (const { batchId, category } of outcome.appeared) {
+    const owner = owners.get(batchId);
+    if (owner) events.errorAppeared(owner.accountId, batchId, category);
+  }
+  for (const receipt of outcome.applied) metrics.receiptApplied(receiptObservation(receipt));
+}
+
+/** What Prometheus counts of an applied receipt. */
+export function receiptObservation(receipt: AppliedReceipt): ReceiptObservation {
+  const state: ReceiptState =
+    receipt.rank === RECEIPT_RANKS.final
+      ? (receipt.outcome ?? 'delivered')
+      : receipt.rank === RECEIPT_RANKS.sent
+        ? 'sent'
+        : 'accepted';
+  return { state, category: receipt.category, latencyMs: receipt.latencyMs };
+}

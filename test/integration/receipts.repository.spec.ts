@@ -1,0 +1,410 @@
+// Delivery receipts on the real PostgreSQL: ranks that never move a message down, duplicates,
+// finals before `sent`, receipts that arrive before their send result (kept, then applied by the
+// result write or the sweep), the timeout's `unknown` and a late final after it, group commit, and
+// delivery counters that add up to the accepted messages after every step.
+import type { DataSource } from 'typeorm';
+import type { ReceiptsRepository } from '../../src/batch/delivery/receipts.repository';
+import { ReceiptsService } from '../../src/batch/delivery/receipts.service';
+import type { DispatchRepository } from '../../src/batch/dispatch/dispatch.repository';
+import type { BatchEvents } from '../../src/batch/events/batch-events';
+import type { BatchRef } from '../../src/batch/events/batch-notices';
+import { MetricsService } from '../../src/metrics/metrics.service';
+import { RECEIPT_RANKS, type ProviderReceipt } from '../../src/sms/receipts';
+import { insertAccount, insertBatch } from '../factories/batch-rows';
+import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
+import { newDispatchRepository, newReceiptsRepository, resultOf } from './support/services';
+
+type Kind = 'queued' | 'sent' | 'delivered' | 'undelivered';
+
+function receipt(providerMessageId: string, kind: Kind, receivedAt = new Date()): ProviderReceipt {
+  const final = kind === 'delivered' || kind === 'undelivered';
+  return {
+    provider: 'simulated',
+    providerMessageId,
+    status: kind,
+    rank: final
+      ? RECEIPT_RANKS.final
+      : kind === 'sent'
+        ? RECEIPT_RANKS.sent
+        : RECEIPT_RANKS.accepted,
+    outcome: final ? kind : null,
+    error:
+      kind === 'undelivered'
+        ? { category: 'unreachable', code: '30003', message: 'Unreachable destination handset.' }
+        : null,
+    receivedAt,
+  };
+}
+
+/** The delivery counters, what the messages say they should be, and awaiting as the API derives it. */
+async function delivery(db: DataSource, batchId: string) {
+  const [row] = await db.query<
+    {
+      completed: number;
+      delivered: number;
+      undelivered: number;
+      unknown: number;
+      counted: { delivered: number; undelivered: number; unknown: number; awaiting: number };
+    }[]
+  >(
+    `SELECT completed_count AS completed, delivered_count AS delivered,
+            undelivered_count AS undelivered, delivery_unknown_count AS unknown,
+            (SELECT json_build_object(
+                      'delivered', count(*) FILTER (WHERE delivery_status = 'delivered'),
+                      'undelivered', count(*) FILTER (WHERE delivery_status = 'undelivered'),
+                      'unknown', count(*) FILTER (WHERE delivery_status = 'unknown'),
+                      'awaiting', count(*) FILTER (WHERE delivery_status = 'awaiting'))
+             FROM messages WHERE batch_id = b.id) AS counted
+     FROM batches b WHERE id = $1`,
+    [batchId],
+  );
+  const awaiting = row.completed - row.delivered - row.undelivered - row.unknown;
+  // The counters are exact: they equal the messages' states, and the four add up to completed.
+  expect({
+    delivered: row.delivered,
+    undelivered: row.undelivered,
+    unknown: row.unknown,
+    awaiting,
+  }).toEqual(row.counted);
+  expect(row.delivered + row.undelivered + row.unknown + awaiting).toBe(row.completed);
+  return { delivered: row.delivered, undelivered: row.undelivered, unknown: row.unknown, awaiting };
+}
+
+async function messageOf(db: DataSource, providerMessageId: string) {
+  const [row] = await db.query<
+    {
+      deliveryStatus: string | null;
+      providerStatus: string | null;
+      receiptAt: Date | null;
+      deliveryError: unknown;
+    }[]
+  >(
+    `SELECT delivery_status AS "deliveryStatus", provider_status AS "providerStatus",
+            receipt_at AS "receiptAt", delivery_error AS "deliveryError"
+     FROM messages WHERE provider_message_id = $1`,
+    [providerMessageId],
+  );
+  return row;
+}
+
+describe('ReceiptsRepository', () => {
+  let db: MigratedDatabase;
+  let dispatch: DispatchRepository;
+  let receipts: ReceiptsRepository;
+  let accountId: string;
+
+  beforeAll(async () => {
+    db = await createMigratedDatabase();
+    dispatch = newDispatchRepository(db.dataSource);
+    receipts = newReceiptsRepository(db.dataSource);
+    accountId = await insertAccount(db.dataSource);
+  });
+  afterAll(() => db.drop());
+
+  /** A processing batch of `count` messages; answers it and the claims of its messages. */
+  async function claimedBatch(count: number) {
+    const id = await insertBatch(db.dataSource, { accountId, messages: count });
+    const claimed = (await dispatch.claim(id, 0, count, count)).sort((a, b) => a.seq - b.seq);
+    const pmid = (seq: number) => `${id}-${seq}`;
+    const accept = (seqs: number[]) =>
+      dispatch.writeResults(
+        claimed
+          .filter((c) => seqs.includes(c.seq))
+          .map((c) => ({ ...resultOf(id, c), providerMessageId: pmid(c.seq) })),
+      );
+    return { id, pmid, accept };
+  }
+
+  it('applies delivered and undelivered receipts with the counters, analytics and error log', async () => {
+    const { id, pmid, accept } = await claimedBatch(3);
+    await accept([0, 1, 2]);
+    expect(await delivery(db.dataSource, id)).toEqual({
+      delivered: 0,
+      undelivered: 0,
+      unknown: 0,
+      awaiting: 3,
+    });
+
+    const outcome = await receipts.record([
+      receipt(pmid(0), 'delivered'),
+      receipt(pmid(1), 'undelivered'),
+    ]);
+
+    expect(outcome.batches).toEqual([{ id, accountId }]);
+    expect(outcome.appeared).toEqual([{ batchId: id, category: 'unreachable' }]);
+    expect(outcome.applied.map((a) => a.status).sort()).toEqual(['delivered', 'undelivered']);
+    expect(outcome.applied.every((a) => a.latencyMs !== null && a.latencyMs >= 0)).toBe(true);
+    expect(await delivery(db.dataSource, id)).toEqual({
+      delivered: 1,
+      undelivered: 1,
+      unknown: 0,
+      awaiting: 1,
+    });
+    expect(await messageOf(db.dataSource, pmid(1))).toMatchObject({
+      deliveryStatus: 'undelivered',
+      providerStatus: 'undelivered',
+      deliveryError: {
+        category: 'unreachable',
+        code: '30003',
+        message: 'Unreachable destination handset.',
+      },
+    });
+    const log = await db.dataSource.query(
+      `SELECT seq, category, code, stage, retried FROM message_errors WHERE batch_id = $1`,
+      [id],
+    );
+    expect(log).toEqual([
+      { seq: 1, category: 'unreachable', code: '30003', stage: 'delivery', retried: false },
+    ]);
+    const [summary] = await db.dataSource.query(
+      `SELECT category, count, messages FROM batch_error_categories WHERE batch_id = $1`,
+      [id],
+    );
+    expect(summary).toEqual({ category: 'unreachable', count: '1', messages: '1' });
+    const timeline = await db.dataSource.query<{ delivered: string; undelivered: string }[]>(
+      `SELECT sum(delivered)::int AS delivered, sum(undelivered)::int AS undelivered
+       FROM batch_timeline WHERE batch_id = $1 GROUP BY resolution ORDER BY resolution`,
+      [id],
+    );
+    expect(timeline).toEqual([
+      { delivered: 1, undelivered: 1 },
+      { delivered: 1, undelivered: 1 },
+    ]);
+    const [stats] = await db.dataSource.query<{ histogram: string[] }[]>(
+      `SELECT delivery_latency_histogram AS histogram FROM batch_rate_stats WHERE batch_id = $1`,
+      [id],
+    );
+    expect(stats.histogram.reduce((sum, n) => sum + Number(n), 0)).toBe(2);
+    const counts = await db.dataSource.query(
+      `SELECT status, category, count FROM batch_receipt_counts WHERE batch_id = $1
+       ORDER BY status`,
+      [id],
+    );
+    expect(counts).toEqual([
+      { status: 'delivered', category: '', count: '1' },
+      { status: 'undelivered', category: 'unreachable', count: '1' },
+    ]);
+    // The error-rate guard never hears of receipts.
+    const [{ window }] = await db.dataSource.query<{ window: string }[]>(
+      `SELECT error_window AS window FROM batches WHERE id = $1`,
+      [id],
+    );
+    expect(window).not.toContain('F');
+  });
+
+  it('never moves a message down: duplicates, a lower rank and a second final change nothing', async () => {
+    const { id, pmid, accept } = await claimedBatch(1);
+    await accept([0]);
+    await receipts.record([receipt(pmid(0), 'sent')]);
+    expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({
+      deliveryStatus: 'awaiting',
+      providerStatus: 'sent',
+    });
+    // A lower rank after a higher one (out of order) and a duplicate.
+    const late = await receipts.record([receipt(pmid(0), 'queued'), receipt(pmid(0), 'sent')]);
+    expect(late.applied).toEqual([]);
+    expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({ providerStatus: 'sent' });
+
+    const first = await receipts.record([receipt(pmid(0), 'delivered')]);
+    expect(first.applied).toHaveLength(1);
+    const { receiptAt } = await messageOf(db.dataSource, pmid(0));
+    const again = await receipts.record([
+      receipt(pmid(0), 'delivered'),
+      receipt(pmid(0), 'undelivered'),
+      receipt(pmid(0), 'sent'),
+    ]);
+    expect(again).toMatchObject({ applied: [], batches: [], orphaned: 0 });
+    expect(await messageOf(db.dataSource, pmid(0))).toEqual({
+      deliveryStatus: 'delivered',
+      providerStatus: 'delivered',
+      receiptAt,
+      deliveryError: null,
+    });
+    expect(await delivery(db.dataSource, id)).toEqual({
+      delivered: 1,
+      undelivered: 0,
+      unknown: 0,
+      awaiting: 0,
+    });
+  });
+
+  it('counts a final receipt that comes before `sent`, and the first of two finals in one write', async () => {
+    const { id, pmid, accept } = await claimedBatch(2);
+    await accept([0, 1]);
+    await receipts.record([receipt(pmid(0), 'undelivered')]);
+    await receipts.record([receipt(pmid(0), 'sent')]);
+    const t = Date.now();
+    await receipts.record([
+      receipt(pmid(1), 'undelivered', new Date(t + 5)),
+      receipt(pmid(1), 'delivered', new Date(t)),
+      receipt(pmid(1), 'sent', new Date(t - 5)),
+    ]);
+    expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({
+      deliveryStatus: 'undelivered',
+      providerStatus: 'undelivered',
+    });
+    expect(await messageOf(db.dataSource, pmid(1))).toMatchObject({
+      deliveryStatus: 'delivered',
+      receiptAt: new Date(t),
+    });
+    expect(await delivery(db.dataSource, id)).toEqual({
+      delivered: 1,
+      undelivered: 1,
+      unknown: 0,
+      awaiting: 0,
+    });
+  });
+
+  it('keeps a receipt that comes before its send result and applies it with the result', async () => {
+    const { id, pmid, accept } = await claimedBatch(2);
+    const early = await receipts.record([
+      receipt(pmid(0), 'sent'),
+      receipt(pmid(0), 'delivered'),
+      receipt(pmid(0), 'delivered'),
+    ]);
+    expect(early).toMatchObject({ applied: [], orphaned: 2 });
+    expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 0, awaiting: 0 });
+
+    const outcome = await accept([0, 1]);
+    expect(outcome.receipts.applied.map((a) => a.status)).toEqual(['delivered']);
+    expect(outcome.receipts.batches).toEqual([{ id, accountId }]);
+    expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({
+      deliveryStatus: 'delivered',
+      providerStatus: 'delivered',
+    });
+    expect(await delivery(db.dataSource, id)).toEqual({
+      delivered: 1,
+      undelivered: 0,
+      unknown: 0,
+      awaiting: 1,
+    });
+    const kept = await db.dataSource.query(
+      `SELECT 1 FROM pending_receipts WHERE provider_message_id = $1`,
+      [pmid(0)],
+    );
+    expect(kept).toEqual([]);
+  });
+
+  it('the sweep applies a kept receipt whose result was written meanwhile (the race)', async () => {
+    const { id, pmid, accept } = await claimedBatch(1);
+    await accept([0]);
+    // As if the receipt's transaction and the result's had missed each other.
+    await db.dataSource.query(
+      `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
+         error_code, error_message, category, received_at, expires_at)
+       VALUES ('simulated', $1, 'undelivered', 3, 'undelivered', '30003', 'Unreachable.',
+               'unreachable', now(), now() + interval '1 hour')`,
+      [pmid(0)],
+    );
+    const outcomes = await receipts.applyOrphans();
+    expect(outcomes.flatMap((o) => o.batches)).toEqual([{ id, accountId }]);
+    expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({
+      deliveryStatus: 'undelivered',
+      deliveryError: { category: 'unreachable', code: '30003', message: 'Unreachable.' },
+    });
+    expect(await delivery(db.dataSource, id)).toMatchObject({ undelivered: 1, awaiting: 0 });
+    expect(await receipts.applyOrphans()).toEqual([]);
+  });
+
+  it('deletes kept receipts past their time, and keeps the others', async () => {
+    await receipts.record([receipt('nobody-1', 'delivered')]);
+    await db.dataSource.query(
+      `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
+         received_at, expires_at)
+       VALUES ('simulated', 'nobody-2', 'delivered', 3, 'delivered', now(), now() - interval '1 s')`,
+    );
+    expect(await receipts.deleteExpiredOrphans()).toBe(1);
+    const left = await db.dataSource.query<{ id: string }[]>(
+      `SELECT provider_message_id AS id FROM pending_receipts WHERE provider_message_id LIKE 'nobody-%'`,
+    );
+    expect(left).toEqual([{ id: 'nobody-1' }]);
+  });
+
+  it('marks unknown what waited too long, in chunks, and a late final still applies', async () => {
+    const { id, pmid, accept } = await claimedBatch(5);
+    await accept([0, 1, 2, 3, 4]);
+    await receipts.record([receipt(pmid(0), 'delivered')]);
+    await db.dataSource.query(
+      `UPDATE messages SET sent_at = now() - interval '2 hours' WHERE batch_id = $1 AND seq <> 4`,
+      [id],
+    );
+    await db.dataSource.query(
+      `UPDATE batches SET started_at = now() - interval '2 hours' WHERE id = $1`,
+      [id],
+    );
+    const timedOut = newReceiptsRepository(db.dataSource, { receiptTimeoutMs: 3_600_000 });
+    expect(await timedOut.timeOutAwaiting(2)).toContainEqual({ id, accountId });
+    expect(await delivery(db.dataSource, id)).toEqual({
+      delivered: 1,
+      undelivered: 0,
+      unknown: 3,
+      awaiting: 1,
+    });
+    expect(await timedOut.timeOutAwaiting(2)).not.toContainEqual({ id, accountId });
+
+    await receipts.record([receipt(pmid(1), 'delivered'), receipt(pmid(2), 'undelivered')]);
+    expect(await delivery(db.dataSource, id)).toEqual({
+      delivered: 2,
+      undelivered: 1,
+      unknown: 1,
+      awaiting: 1,
+    });
+  });
+
+  describe('ReceiptsService', () => {
+    function newService(repository: ReceiptsRepository) {
+      const progressed: BatchRef[] = [];
+      const events = {
+        progressed: (batches: readonly BatchRef[]) => progressed.push(...batches),
+        errorAppeared: () => undefined,
+      } as unknown as BatchEvents;
+      return {
+        service: new ReceiptsService(repository, events, new MetricsService()),
+        progressed,
+      };
+    }
+
+    it('concurrent callers share a write, and each resolves once it is committed', async () => {
+      const { id, pmid, accept } = await claimedBatch(3);
+      await accept([0, 1, 2]);
+      const writes: number[] = [];
+      const repository = newReceiptsRepository(db.dataSource);
+      const record = repository.record.bind(repository);
+      repository.record = (batch) => {
+        writes.push(batch.length);
+        return record(batch);
+      };
+      const { service, progressed } = newService(repository);
+
+      await Promise.all([0, 1, 2].map((seq) => service.record([receipt(pmid(seq), 'delivered')])));
+
+      // The first goes at once; the two that came while it was in flight go together.
+      expect(writes).toEqual([1, 2]);
+      expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 3, awaiting: 0 });
+      expect(progressed).toContainEqual({ id, accountId });
+    });
+
+    it('a failed write rejects its callers and the next write goes on', async () => {
+      const { id, pmid, accept } = await claimedBatch(1);
+      await accept([0]);
+      const repository = newReceiptsRepository(db.dataSource);
+      const record = repository.record.bind(repository);
+      let fail = true;
+      repository.record = (batch) => {
+        if (fail) {
+          fail = false;
+          return Promise.reject(new Error('connection lost'));
+        }
+        return record(batch);
+      };
+      const { service } = newService(repository);
+
+      await expect(service.record([receipt(pmid(0), 'delivered')])).rejects.toThrow(
+        'connection lost',
+      );
+      expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 0, awaiting: 1 });
+      await service.record([receipt(pmid(0), 'delivered')]);
+      expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, awaiting: 0 });
+    });
+  });
+});
