@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useApp } from './support/api';
-import { addsUp, batchStatus, ledgerOf, messageLog, waitForStatus } from './support/dispatch';
+import {
+  addsUp,
+  batchStatus,
+  ledgerOf,
+  messageLog,
+  settledPart,
+  waitForStatus,
+} from './support/dispatch';
 import { query } from './support/database';
 import { testEnv } from './support/test-env';
 import { phoneNumber, recipients, TEMPLATE } from './factories/batch.factory';
@@ -184,7 +191,8 @@ describe('dispatch in one process (APP_ROLE=all)', () => {
     expect(final.progress.completed).toBeGreaterThan(atPause.completed);
     expect(final.progress.completed + final.progress.cancelled).toBe(200);
     await sleep(1_000);
-    expect(await batchStatus(service.client, id)).toEqual(final);
+    // Receipts may still move the delivery counts of a final batch; nothing else moves.
+    expect(settledPart(await batchStatus(service.client, id))).toEqual(settledPart(final));
     expect((await ledgerOf(id)).accepted).toBe(final.progress.completed);
     const log = await messageLog(service.client, id);
     expect(log.filter((m) => m.status === 'cancelled')).toHaveLength(final.progress.cancelled);

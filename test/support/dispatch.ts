@@ -13,11 +13,19 @@ export interface Progress {
   cancelled: number;
 }
 
+export interface Delivery {
+  delivered: number;
+  undelivered: number;
+  awaiting: number;
+  unknown: number;
+}
+
 export interface BatchStatusBody {
   id: string;
   status: string;
   progress: Progress;
-  metrics: { messagesPerSecond: number; successRate: number };
+  delivery: Delivery;
+  metrics: { messagesPerSecond: number; successRate: number; deliveryRate: number | null };
   startedAt: string | null;
   completedAt: string | null;
   pauseReason: string | null;
@@ -31,6 +39,10 @@ export interface LoggedMessage {
   attempts: number;
   sentAt: string | null;
   lastError: { category: string; code: string; message: string } | null;
+  deliveryStatus: 'awaiting' | 'delivered' | 'undelivered' | 'unknown' | null;
+  deliveredAt: string | null;
+  deliveryError: { category: string; code: string; message: string } | null;
+  providerStatus: string | null;
 }
 
 /**
@@ -51,6 +63,24 @@ export const FAST_DISPATCH = {
 /** docs/ARCHITECTURE.md, "Invariants": total = pending + completed + failed + cancelled at every read. */
 export function addsUp({ total, pending, completed, failed, cancelled }: Progress): boolean {
   return total === pending + completed + failed + cancelled;
+}
+
+/** The delivery counts add up to the accepted messages (README, "Delivery receipts"). */
+export function deliveryAddsUp({ progress, delivery }: BatchStatusBody): boolean {
+  const { delivered, undelivered, awaiting, unknown } = delivery;
+  return delivered + undelivered + awaiting + unknown === progress.completed;
+}
+
+/**
+ * What of a finished batch stays put: everything but its delivery counts and rate, which move as
+ * receipts come after the batch is final.
+ */
+export function settledPart({
+  delivery: _delivery,
+  metrics: { deliveryRate: _rate, ...metrics },
+  ...rest
+}: BatchStatusBody) {
+  return { ...rest, metrics };
 }
 
 export async function batchStatus(client: ApiClient, id: string): Promise<BatchStatusBody> {
