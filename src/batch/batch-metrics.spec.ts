@@ -1,4 +1,4 @@
-import { messagesPerSecond, successRate } from './batch-metrics';
+import { deliveryRate, messagesPerSecond, successRate } from './batch-metrics';
 
 describe('successRate', () => {
   it.each([
@@ -8,6 +8,17 @@ describe('successRate', () => {
     [5, 0, 1],
   ])('%d completed, %d failed -> %d', (completed, failed, expected) => {
     expect(successRate({ completed, failed })).toBe(expected);
+  });
+});
+
+describe('deliveryRate', () => {
+  it.each([
+    [0, 0, null],
+    [3, 1, 0.75],
+    [0, 2, 0],
+    [4, 0, 1],
+  ])('%d delivered, %d undelivered -> %s', (delivered, undelivered, expected) => {
+    expect(deliveryRate({ delivered, undelivered })).toBe(expected);
   });
 });
 

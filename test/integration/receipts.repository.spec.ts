@@ -351,6 +351,32 @@ describe('ReceiptsRepository', () => {
     });
   });
 
+  it('results and receipts written at once, in any order, end exact once the sweep ran', async () => {
+    const batches = await Promise.all([claimedBatch(40), claimedBatch(40)]);
+    const seqs = Array.from({ length: 40 }, (_, i) => i);
+    const chunks = [seqs.slice(0, 10), seqs.slice(10, 20), seqs.slice(20, 30), seqs.slice(30)];
+    // Each message's receipt races its own result, across two batches locked in either order.
+    await Promise.all(
+      batches.flatMap(({ pmid, accept }) =>
+        chunks.flatMap((chunk) => [
+          accept(chunk),
+          receipts.record(
+            chunk.map((seq) => receipt(pmid(seq), seq % 4 === 0 ? 'undelivered' : 'delivered')),
+          ),
+        ]),
+      ),
+    );
+    await receipts.applyOrphans();
+    for (const { id } of batches) {
+      expect(await delivery(db.dataSource, id)).toEqual({
+        delivered: 30,
+        undelivered: 10,
+        unknown: 0,
+        awaiting: 0,
+      });
+    }
+  });
+
   describe('ReceiptsService', () => {
     function newService(repository: ReceiptsRepository) {
       const progressed: BatchRef[] = [];
