@@ -306,6 +306,37 @@ describe('ReceiptsRepository', () => {
     expect(await receipts.applyOrphans()).toEqual([]);
   });
 
+  it('the sweep finds a kept receipt behind many whose message never came', async () => {
+    const { id, pmid, accept } = await claimedBatch(1);
+    await accept([0]);
+    // A thousand and one strays, sorting before the one whose message exists.
+    await db.dataSource.query(
+      `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
+         received_at, expires_at)
+       SELECT 'simulated', '0-stray-' || lpad(i::text, 5, '0'), 'delivered', 3, 'delivered', now(),
+              now() + interval '1 hour'
+       FROM generate_series(1, 1001) AS i`,
+    );
+    // As if its receipt's transaction and its result's had missed each other.
+    await db.dataSource.query(
+      `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
+         received_at, expires_at)
+       VALUES ('simulated', $1, 'delivered', 3, 'delivered', now(), now() + interval '1 hour')`,
+      [pmid(0)],
+    );
+
+    const outcomes = await receipts.applyOrphans();
+    expect(outcomes.flatMap((o) => o.batches)).toEqual([{ id, accountId }]);
+    expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, awaiting: 0 });
+    const [{ strays }] = await db.dataSource.query<{ strays: number }[]>(
+      `SELECT count(*)::int AS strays FROM pending_receipts WHERE provider_message_id LIKE '0-stray-%'`,
+    );
+    expect(strays).toBe(1001);
+    await db.dataSource.query(
+      `DELETE FROM pending_receipts WHERE provider_message_id LIKE '0-stray-%'`,
+    );
+  });
+
   it('deletes kept receipts past their time, and keeps the others', async () => {
     await receipts.record([receipt('nobody-1', 'delivered')]);
     await db.dataSource.query(

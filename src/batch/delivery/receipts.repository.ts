@@ -274,28 +274,37 @@ export class ReceiptsRepository {
    */
   async applyOrphans(): Promise<ReceiptsOutcome[]> {
     const outcomes: ReceiptsOutcome[] = [];
+    // Every kept receipt is looked at, page by page in key order: kept receipts whose message
+    // never comes (until they expire) must not hide the others.
+    let after = { provider: '', id: '' };
     for (;;) {
+      const page = await this.dataSource.query<{ provider: string; id: string }[]>(
+        `SELECT DISTINCT provider, provider_message_id AS id FROM pending_receipts
+         WHERE (provider, provider_message_id) > ($1, $2) AND expires_at > now()
+         ORDER BY provider, provider_message_id LIMIT $3`,
+        [after.provider, after.id, SWEEP_CHUNK],
+      );
+      if (!page.length) return outcomes;
+      after = page[page.length - 1];
       const outcome = await this.dataSource.transaction(async (manager) => {
-        const candidates = await manager.query<{ batch_id: string; id: string }[]>(
-          `SELECT DISTINCT m.batch_id, p.provider_message_id AS id
-           FROM (SELECT DISTINCT provider_message_id FROM pending_receipts
-                 WHERE expires_at > now() LIMIT $1) p
-           JOIN messages m ON m.provider_message_id = p.provider_message_id`,
-          [SWEEP_CHUNK],
+        const found = await manager.query<{ batch_id: string; id: string }[]>(
+          `SELECT DISTINCT batch_id, provider_message_id AS id FROM messages
+           WHERE provider_message_id = ANY($1)`,
+          [page.map((p) => p.id)],
         );
-        if (!candidates.length) return null;
+        if (!found.length) return null;
         // Batches first, then the kept rows, as the receipts' own transactions take them.
-        await this.batches.lockForWrite(manager, [...new Set(candidates.map((c) => c.batch_id))]);
+        await this.batches.lockForWrite(manager, [...new Set(found.map((f) => f.batch_id))].sort());
         const kept = await queryRows<PendingRow>(
           manager,
           `DELETE FROM pending_receipts WHERE provider_message_id = ANY($1)
            RETURNING ${PENDING_COLUMNS}`,
-          [candidates.map((c) => c.id)],
+          [found.map((f) => f.id)],
         );
         return this.apply(manager, kept.map(toReceipt));
       });
-      if (!outcome) return outcomes;
-      outcomes.push(outcome);
+      if (outcome) outcomes.push(outcome);
+      if (page.length < SWEEP_CHUNK) return outcomes;
     }
   }
 
