@@ -56,6 +56,24 @@ describe('MetricsService', () => {
     expect(value(text, 'salvo_limiter_wait_seconds_sum{priority="low"}')).toBeCloseTo(1.52);
   });
 
+  it('counts receipts by state and category, and final ones in the delivery latency', async () => {
+    const metrics = new MetricsService();
+    metrics.receiptApplied({ state: 'sent', category: null, latencyMs: null });
+    metrics.receiptApplied({ state: 'delivered', category: null, latencyMs: 800 });
+    metrics.receiptApplied({ state: 'undelivered', category: 'unreachable', latencyMs: 40_000 });
+    const text = await metrics.scrape();
+
+    expect(value(text, 'salvo_receipts_total{status="sent",category="none"}')).toBe(1);
+    expect(value(text, 'salvo_receipts_total{status="delivered",category="none"}')).toBe(1);
+    expect(value(text, 'salvo_receipts_total{status="undelivered",category="unreachable"}')).toBe(
+      1,
+    );
+    expect(value(text, 'salvo_receipts_total{status="accepted",category="none"}')).toBe(0);
+    expect(value(text, 'salvo_delivery_latency_seconds_count')).toBe(2);
+    expect(value(text, 'salvo_delivery_latency_seconds_bucket{le="1"}')).toBe(1);
+    expect(value(text, 'salvo_delivery_latency_seconds_sum')).toBeCloseTo(40.8);
+  });
+
   it('counts events and connected sockets for the gateway', async () => {
     const metrics = new MetricsService();
     metrics.eventEmitted('batch.progress');

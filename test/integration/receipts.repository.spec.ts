@@ -5,6 +5,8 @@
 import type { DataSource } from 'typeorm';
 import type { ReceiptsRepository } from '../../src/batch/delivery/receipts.repository';
 import { ReceiptsService } from '../../src/batch/delivery/receipts.service';
+import { DeliverySweeper } from '../../src/batch/delivery/delivery-sweeper.service';
+import { dispatchConfig } from '../../src/config/configuration';
 import type { DispatchRepository } from '../../src/batch/dispatch/dispatch.repository';
 import type { BatchEvents } from '../../src/batch/events/batch-events';
 import type { BatchRef } from '../../src/batch/events/batch-notices';
@@ -406,6 +408,52 @@ describe('ReceiptsRepository', () => {
         awaiting: 0,
       });
     }
+  });
+
+  it('the worker sweep applies kept receipts, drops expired ones and times out, telling followers', async () => {
+    const { id, pmid, accept } = await claimedBatch(2);
+    await accept([0, 1]);
+    await db.dataSource.query(
+      `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
+         received_at, expires_at)
+       VALUES ('simulated', $1, 'delivered', 3, 'delivered', now(), now() + interval '1 hour'),
+              ('simulated', 'gone-1', 'delivered', 3, 'delivered', now(), now() - interval '1 s')`,
+      [pmid(0)],
+    );
+    await db.dataSource.query(
+      `UPDATE messages SET sent_at = now() - interval '2 hours' WHERE batch_id = $1`,
+      [id],
+    );
+    await db.dataSource.query(
+      `UPDATE batches SET started_at = now() - interval '2 hours' WHERE id = $1`,
+      [id],
+    );
+    const progressed: BatchRef[] = [];
+    const events = {
+      progressed: (batches: readonly BatchRef[]) => progressed.push(...batches),
+      errorAppeared: () => undefined,
+    } as unknown as BatchEvents;
+    const sweeper = new DeliverySweeper(
+      newReceiptsRepository(db.dataSource, { receiptTimeoutMs: 3_600_000 }),
+      events,
+      new MetricsService(),
+      dispatchConfig(),
+    );
+
+    await sweeper.sweep();
+
+    expect(await delivery(db.dataSource, id)).toEqual({
+      delivered: 1,
+      undelivered: 0,
+      unknown: 1,
+      awaiting: 0,
+    });
+    expect(progressed.filter((b) => b.id === id).length).toBeGreaterThanOrEqual(2);
+    const kept = await db.dataSource.query(
+      `SELECT provider_message_id FROM pending_receipts WHERE provider_message_id IN ($1, 'gone-1')`,
+      [pmid(0)],
+    );
+    expect(kept).toEqual([]);
   });
 
   describe('ReceiptsService', () => {
