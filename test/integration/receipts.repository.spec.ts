@@ -257,6 +257,20 @@ describe('ReceiptsRepository', () => {
     });
   });
 
+  it('a final receipt that says neither outcome nor reason counts as undelivered, for an unknown reason', async () => {
+    const { id, pmid, accept } = await claimedBatch(1);
+    await accept([0]);
+    await receipts.record([
+      { ...receipt(pmid(0), 'delivered'), status: 'failed', outcome: null, error: null },
+    ]);
+    expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({
+      deliveryStatus: 'undelivered',
+      providerStatus: 'failed',
+      deliveryError: { category: 'unknown', code: 'failed', message: expect.any(String) },
+    });
+    expect(await delivery(db.dataSource, id)).toMatchObject({ undelivered: 1, awaiting: 0 });
+  });
+
   it('keeps a receipt that comes before its send result and applies it with the result', async () => {
     const { id, pmid, accept } = await claimedBatch(2);
     const early = await receipts.record([

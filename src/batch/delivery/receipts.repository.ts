@@ -371,11 +371,16 @@ export class ReceiptsRepository {
   }
 }
 
-/** An undelivered receipt always says why; a provider that gave no reason leaves it unknown. */
-function normalize(receipt: ProviderReceipt): ProviderReceipt {
-  if (receipt.rank !== RECEIPT_RANKS.final || receipt.outcome !== 'undelivered' || receipt.error) {
-    return receipt;
-  }
+/**
+ * A receipt as the statement needs it: below final, no outcome; a final one without an outcome
+ * counts as undelivered (nothing says it arrived); an undelivered one always says why, and a
+ * provider that gave no reason leaves it unknown.
+ */
+function normalize(received: ProviderReceipt): ProviderReceipt {
+  if (received.rank !== RECEIPT_RANKS.final) return { ...received, outcome: null, error: null };
+  const receipt: ProviderReceipt = { ...received, outcome: received.outcome ?? 'undelivered' };
+  if (receipt.outcome === 'delivered') return { ...receipt, error: null };
+  if (receipt.error) return receipt;
   return {
     ...receipt,
     error: {
