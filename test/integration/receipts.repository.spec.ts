@@ -483,46 +483,74 @@ describe('ReceiptsRepository', () => {
       };
     }
 
-    it('concurrent callers share a write, and each resolves once it is committed', async () => {
+    it('concurrent callers share a write, each resolves once it is durable, and it is applied', async () => {
       const { id, pmid, accept } = await claimedBatch(3);
       await accept([0, 1, 2]);
       const writes: number[] = [];
       const repository = newReceiptsRepository(db.dataSource);
-      const record = repository.record.bind(repository);
-      repository.record = (batch) => {
+      const keep = repository.keep.bind(repository);
+      repository.keep = async (batch) => {
         writes.push(batch.length);
-        return record(batch);
+        const kept = await keep(batch);
+        // Durable when the caller hears of it: the receipt is stored.
+        const [{ n }] = await db.dataSource.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM pending_receipts WHERE provider_message_id = ANY($1)`,
+          [batch.map((r) => r.providerMessageId)],
+        );
+        expect(n + (await delivery(db.dataSource, id)).delivered).toBeGreaterThanOrEqual(
+          batch.length,
+        );
+        return kept;
       };
       const { service, progressed } = newService(repository);
 
       await Promise.all([0, 1, 2].map((seq) => service.record([receipt(pmid(seq), 'delivered')])));
+      await service.settled();
 
       // The first goes at once; the two that came while it was in flight go together.
       expect(writes).toEqual([1, 2]);
       expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 3, awaiting: 0 });
       expect(progressed).toContainEqual({ id, accountId });
+      const kept = await db.dataSource.query(
+        `SELECT 1 FROM pending_receipts WHERE provider_message_id = ANY($1)`,
+        [[0, 1, 2].map(pmid)],
+      );
+      expect(kept).toEqual([]);
     });
 
     it('a failed write rejects its callers and the next write goes on', async () => {
       const { id, pmid, accept } = await claimedBatch(1);
       await accept([0]);
       const repository = newReceiptsRepository(db.dataSource);
-      const record = repository.record.bind(repository);
+      const keep = repository.keep.bind(repository);
       let fail = true;
-      repository.record = (batch) => {
+      repository.keep = (batch) => {
         if (fail) {
           fail = false;
           return Promise.reject(new Error('connection lost'));
         }
-        return record(batch);
+        return keep(batch);
       };
       const { service } = newService(repository);
 
       await expect(service.record([receipt(pmid(0), 'delivered')])).rejects.toThrow(
         'connection lost',
       );
+      await service.settled();
       expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 0, awaiting: 1 });
       await service.record([receipt(pmid(0), 'delivered')]);
+      await service.settled();
+      expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, awaiting: 0 });
+    });
+
+    it('keeps a receipt whose message is unknown for the result write', async () => {
+      const { id, pmid, accept } = await claimedBatch(1);
+      const { service } = newService(newReceiptsRepository(db.dataSource));
+      await service.record([receipt(pmid(0), 'delivered')]);
+      await service.settled();
+      expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 0 });
+
+      await accept([0]);
       expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, awaiting: 0 });
     });
   });

@@ -90,6 +90,69 @@ export class ReceiptsRepository {
   }
 
   /**
+   * Stores receipts in pending_receipts, in one statement that takes no batch lock, so they are
+   * durable at once however busy the batches' rows are; applyKeptOf() applies them next (and the
+   * result write or the sweep, the ones whose message is not known yet). A duplicate is stored
+   * once. Answers how many were new.
+   */
+  async keep(receipts: readonly ProviderReceipt[]): Promise<number> {
+    if (!receipts.length) return 0;
+    const normalized = receipts.map(normalize);
+    const kept = await queryRows<unknown>(
+      this.dataSource.manager,
+      `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
+                                     error_code, error_message, category, received_at, expires_at)
+       SELECT DISTINCT ON (provider, provider_message_id, status)
+              provider, provider_message_id, status, rank, outcome, code, message, category,
+              received_at, now() + make_interval(secs => $10::double precision / 1000)
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
+                   $7::text[], $8::text[], $9::timestamptz[])
+         WITH ORDINALITY AS u(provider, provider_message_id, status, rank, outcome, category,
+                              code, message, received_at, ord)
+       ORDER BY provider, provider_message_id, status, received_at, ord
+       ON CONFLICT DO NOTHING
+       RETURNING 1`,
+      [
+        normalized.map((r) => r.provider),
+        normalized.map((r) => r.providerMessageId),
+        normalized.map((r) => r.status),
+        normalized.map((r) => r.rank),
+        normalized.map((r) => r.outcome),
+        normalized.map((r) => r.error?.category ?? null),
+        normalized.map((r) => r.error?.code ?? null),
+        normalized.map((r) => r.error?.message ?? null),
+        normalized.map((r) => r.receivedAt),
+        this.config.orphanTtlMs,
+      ],
+    );
+    return kept.length;
+  }
+
+  /**
+   * Applies, in one transaction, the kept receipts of these provider message ids whose message
+   * exists, and deletes them; the others stay kept. Null when none of the messages exists.
+   */
+  applyKeptOf(providerMessageIds: readonly string[]): Promise<ReceiptsOutcome | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const found = await manager.query<{ batch_id: string; id: string }[]>(
+        `SELECT DISTINCT batch_id, provider_message_id AS id FROM messages
+         WHERE provider_message_id = ANY($1)`,
+        [providerMessageIds],
+      );
+      if (!found.length) return null;
+      // Batches first, then the kept rows, as the receipts' own transactions take them.
+      await this.batches.lockForWrite(manager, [...new Set(found.map((f) => f.batch_id))].sort());
+      const kept = await queryRows<PendingRow>(
+        manager,
+        `DELETE FROM pending_receipts WHERE provider_message_id = ANY($1)
+         RETURNING ${PENDING_COLUMNS}`,
+        [found.map((f) => f.id)],
+      );
+      return this.apply(manager, kept.map(toReceipt));
+    });
+  }
+
+  /**
    * Applies `receipts` in one statement: finds their messages by provider message id, moves
    * them, their batches' delivery counters, the timeline, the latency histogram, the receipt
    * counts and the error log; receipts whose message is not found are kept in pending_receipts
@@ -286,23 +349,7 @@ export class ReceiptsRepository {
       );
       if (!page.length) return outcomes;
       after = page[page.length - 1];
-      const outcome = await this.dataSource.transaction(async (manager) => {
-        const found = await manager.query<{ batch_id: string; id: string }[]>(
-          `SELECT DISTINCT batch_id, provider_message_id AS id FROM messages
-           WHERE provider_message_id = ANY($1)`,
-          [page.map((p) => p.id)],
-        );
-        if (!found.length) return null;
-        // Batches first, then the kept rows, as the receipts' own transactions take them.
-        await this.batches.lockForWrite(manager, [...new Set(found.map((f) => f.batch_id))].sort());
-        const kept = await queryRows<PendingRow>(
-          manager,
-          `DELETE FROM pending_receipts WHERE provider_message_id = ANY($1)
-           RETURNING ${PENDING_COLUMNS}`,
-          [found.map((f) => f.id)],
-        );
-        return this.apply(manager, kept.map(toReceipt));
-      });
+      const outcome = await this.applyKeptOf(page.map((p) => p.id));
       if (outcome) outcomes.push(outcome);
       if (page.length < SWEEP_CHUNK) return outcomes;
     }

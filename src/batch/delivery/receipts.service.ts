@@ -26,17 +26,23 @@ interface Waiting {
 
 /**
  * The receipt recorder (sms/receipts.ts) of every process: `record` resolves once the receipts
- * are durable in PostgreSQL, so a webhook acknowledges only then. Concurrent callers share
- * transactions (group commit): while one write is in flight, new receipts queue and go together
- * in the next, up to RECEIPTS_PER_WRITE; a failed write rejects its callers (the provider calls
- * again). After each commit the touched batches' followers hear of it, also once the batch is
- * final (delivery counts keep moving).
+ * are durable in PostgreSQL, so a webhook acknowledges only then. They are first kept
+ * (pending_receipts: one INSERT that takes no batch lock, so a busy batch row never slows an
+ * acknowledgement), concurrent callers sharing each INSERT (group commit: while one is in flight,
+ * new receipts queue and go together in the next, up to RECEIPTS_PER_WRITE); a failed write
+ * rejects its callers (the provider calls again). Kept receipts are then applied in groups of
+ * their own (under the batch row locks, docs/ARCHITECTURE.md, "Delivery"), and the touched
+ * batches' followers hear of it, also once the batch is final. A receipt whose message is not
+ * known yet stays kept for the result write or the sweep.
  */
 @Injectable()
 export class ReceiptsService implements ReceiptRecorder, OnApplicationShutdown {
   private readonly logger = new Logger(ReceiptsService.name);
   private queue: Waiting[] = [];
   private writing: Promise<void> | undefined;
+  /** Provider message ids kept and not yet applied. */
+  private toApply = new Set<string>();
+  private applying: Promise<void> | undefined;
 
   constructor(
     private readonly repository: ReceiptsRepository,
@@ -61,7 +67,15 @@ export class ReceiptsService implements ReceiptRecorder, OnApplicationShutdown {
 
   /** Waits for the writes in flight, so nothing acknowledged is cut off by the pool closing. */
   async onApplicationShutdown(): Promise<void> {
-    await this.writing;
+    await this.settled();
+  }
+
+  /** Resolves once everything recorded so far was kept and applied (or left for the sweep). */
+  async settled(): Promise<void> {
+    while (this.writing || this.applying) {
+      await this.writing;
+      await this.applying;
+    }
   }
 
   private async drain(): Promise<void> {
@@ -83,12 +97,8 @@ export class ReceiptsService implements ReceiptRecorder, OnApplicationShutdown {
 
   private async write(group: Waiting[]): Promise<void> {
     const receipts = group.flatMap((waiting) => waiting.receipts);
-    let outcome: ReceiptsOutcome;
     try {
-      outcome = await this.repository.record(receipts).catch((error: Error & { code?: string }) => {
-        if (!RETRYABLE_SQLSTATES.has(error.code ?? '')) throw error;
-        return this.repository.record(receipts);
-      });
+      await this.repository.keep(receipts);
     } catch (error) {
       this.logger.warn(
         `Could not record ${receipts.length} receipt(s): ${(error as Error).message}`,
@@ -97,7 +107,33 @@ export class ReceiptsService implements ReceiptRecorder, OnApplicationShutdown {
       return;
     }
     for (const waiting of group) waiting.resolve();
-    publishReceipts(outcome, this.events, this.metrics);
+    for (const receipt of receipts) this.toApply.add(receipt.providerMessageId);
+    this.applying ??= this.applyKept();
+  }
+
+  /** Applies what was kept, a group at a time; what fails stays kept for the sweep. */
+  private async applyKept(): Promise<void> {
+    try {
+      while (this.toApply.size) {
+        const ids = [...this.toApply].slice(0, RECEIPTS_PER_WRITE);
+        for (const id of ids) this.toApply.delete(id);
+        try {
+          const outcome = await this.repository
+            .applyKeptOf(ids)
+            .catch((error: Error & { code?: string }) => {
+              if (!RETRYABLE_SQLSTATES.has(error.code ?? '')) throw error;
+              return this.repository.applyKeptOf(ids);
+            });
+          if (outcome) publishReceipts(outcome, this.events, this.metrics);
+        } catch (error) {
+          this.logger.warn(
+            `Could not apply ${ids.length} kept receipt(s), left for the sweep: ${(error as Error).message}`,
+          );
+        }
+      }
+    } finally {
+      this.applying = undefined;
+    }
   }
 }
 
