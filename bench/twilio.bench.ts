@@ -40,7 +40,6 @@ async function main(): Promise<void> {
     TWILIO_FROM: '+15005550006',
     TWILIO_API_BASE_URL: twilio.baseUrl,
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    LOG_LEVEL: 'warn',
   });
   try {
     const call = apiCaller(app.url, env.bootstrapApiKey);

@@ -1,9 +1,7 @@
 // Twilio's webhooks on the built service, configured for Twilio behind a proxy that strips a path
 // prefix: signatures are checked against PUBLIC_BASE_URL, forged calls change nothing and lock
 // their address, inbound SMS are stored once, bodies are bounded.
-import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import request from 'supertest';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { useIsolatedApp } from './support/api';
@@ -20,11 +18,6 @@ const STATUS = '/webhooks/twilio/status';
 let address = 0;
 /** A client address of its own per test (TRUST_PROXY=1), so no test trips another's throttle. */
 const freshAddress = () => `198.51.100.${++address}`;
-
-/** The delivery module provides the receipt recorder once it is on the branch (src/batch/delivery/). */
-const RECORDER_BUILT = existsSync(
-  join(__dirname, '..', 'dist', 'batch', 'delivery', 'delivery.module.js'),
-);
 
 describe('Twilio webhooks (POST /webhooks/twilio/status and /inbound)', () => {
   const service = useIsolatedApp('twilio-webhooks', {
@@ -312,33 +305,20 @@ describe('Twilio webhooks (POST /webhooks/twilio/status and /inbound)', () => {
     expect(answer.status).toBe(401);
   });
 
-  (RECORDER_BUILT ? it : it.skip)(
-    'records a signed status callback before answering 200 (an unknown MessageSid is kept for its send result)',
-    async () => {
-      const params = {
-        MessageSid: nextSid(),
-        MessageStatus: 'undelivered',
-        ErrorCode: '30003',
-        AccountSid: `AC${'0'.repeat(32)}`,
-      };
-      const answer = await post(STATUS, params, { signature: sign(STATUS, params) });
-      expect(answer.status).toBe(200);
-      const kept = await query(
-        service.databaseUrl,
-        `SELECT status, error_code FROM pending_receipts WHERE provider_message_id = $1`,
-        [params.MessageSid],
-      );
-      expect(kept).toEqual([{ status: 'undelivered', error_code: '30003' }]);
-    },
-  );
-
-  (RECORDER_BUILT ? it.skip : it)(
-    'without a receipt recorder in the build, answers a signed status callback 503 (Twilio retries)',
-    async () => {
-      const params = { MessageSid: nextSid(), MessageStatus: 'delivered' };
-      const answer = await post(STATUS, params, { signature: sign(STATUS, params) });
-      expect(answer.status).toBe(503);
-      expect(answer.body.error).toBe('SERVICE_UNAVAILABLE');
-    },
-  );
+  it('records a signed status callback before answering 200 (an unknown MessageSid is kept for its send result)', async () => {
+    const params = {
+      MessageSid: nextSid(),
+      MessageStatus: 'undelivered',
+      ErrorCode: '30003',
+      AccountSid: `AC${'0'.repeat(32)}`,
+    };
+    const answer = await post(STATUS, params, { signature: sign(STATUS, params) });
+    expect(answer.status).toBe(200);
+    const kept = await query(
+      service.databaseUrl,
+      `SELECT status, error_code FROM pending_receipts WHERE provider_message_id = $1`,
+      [params.MessageSid],
+    );
+    expect(kept).toEqual([{ status: 'undelivered', error_code: '30003' }]);
+  });
 });

@@ -1,7 +1,6 @@
 // What Twilio's signed webhooks do: a status callback becomes a receipt, recorded durably before
 // the 200; an inbound SMS is stored once. Fields are bounded here, after the signature check.
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, ValidationFailed } from '../errors/domain-error';
 import { InboundRepository } from '../inbound/inbound.repository';
 import { RECEIPT_RECORDER, type ReceiptRecorder } from '../sms/receipts';
@@ -18,29 +17,14 @@ const STATUS = /^[A-Za-z_]{1,32}$/;
 const ERROR_CODE = /^[A-Za-z0-9_]{1,32}$/;
 
 @Injectable()
-export class TwilioWebhooksService implements OnApplicationBootstrap {
+export class TwilioWebhooksService {
   private readonly logger = new Logger('TwilioWebhooks');
-  private recorder?: ReceiptRecorder;
 
   constructor(
     private readonly inbound: InboundRepository,
-    private readonly moduleRef: ModuleRef,
+    // The global delivery module's (src/batch/delivery/), on every process that serves the API.
+    @Inject(RECEIPT_RECORDER) private readonly recorder: ReceiptRecorder,
   ) {}
-
-  /**
-   * The delivery module provides RECEIPT_RECORDER (src/batch/delivery/) wherever the application
-   * imports it: looked up across modules once all are built, so this edge needs no import of it.
-   * Without one, status callbacks are answered 503 (Twilio retries) and the boot says so.
-   */
-  onApplicationBootstrap(): void {
-    try {
-      this.recorder = this.moduleRef.get<ReceiptRecorder>(RECEIPT_RECORDER, { strict: false });
-    } catch {
-      this.logger.warn(
-        'No receipt recorder in this process: Twilio status callbacks will be answered 503.',
-      );
-    }
-  }
 
   /**
    * Records the receipt a status callback stands for; resolves once it is durable. A status that
@@ -58,12 +42,6 @@ export class TwilioWebhooksService implements OnApplicationBootstrap {
     fields.check();
     const receipt = twilioReceipt(callback, new Date());
     if (!receipt) return;
-    if (!this.recorder) {
-      throw new DomainError(
-        'SERVICE_UNAVAILABLE',
-        'Delivery receipts cannot be recorded by this process yet; Twilio will retry.',
-      );
-    }
     try {
       await this.recorder.record([receipt]);
     } catch (error) {
