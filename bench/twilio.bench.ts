@@ -16,6 +16,7 @@ import { apiCaller, LIFTED_RATES } from './support';
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const CEILING = Number(process.env.BENCH_MAX_MPS ?? 500);
 const LATENCY_MS = Number(process.env.BENCH_TWILIO_LATENCY_MS ?? 150);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
@@ -29,9 +30,8 @@ async function main(): Promise<void> {
   twilio.delayAll(LATENCY_MS);
   twilio.autoCallbacks({});
   const port = await freePort();
-  const app = await startApp({
+  const settings = {
     ...LIFTED_RATES,
-    PORT: String(port),
     PROVIDER_MAX_MPS: String(CEILING),
     MAX_RECIPIENTS_PER_REQUEST: String(Math.max(MESSAGES, 100_000)),
     SMS_PROVIDER: 'twilio',
@@ -40,7 +40,12 @@ async function main(): Promise<void> {
     TWILIO_FROM: '+15005550006',
     TWILIO_API_BASE_URL: twilio.baseUrl,
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-  });
+  };
+  // As deployed: the webhooks on an API process, the sends on worker processes.
+  const app = await startApp({ ...settings, APP_ROLE: 'api', PORT: String(port) });
+  const workers = await Promise.all(
+    Array.from({ length: WORKERS }, () => startApp({ ...settings, APP_ROLE: 'worker' })),
+  );
   try {
     const call = apiCaller(app.url, env.bootstrapApiKey);
     const created = await call('POST', '/api/batch', {
@@ -82,7 +87,7 @@ async function main(): Promise<void> {
     }
     console.log(
       [
-        `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
+        `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; one API process, ${WORKERS} worker(s)`,
         `batch: ${MESSAGES} messages, fake Twilio answering after ${LATENCY_MS} ms; final status ${String(status.status)}, sent ${sent}, created at the fake ${twilio.messages.length}`,
         `send rate: ${rate.toFixed(1)} messages/s over ${sendSeconds.toFixed(1)} s = ${((100 * rate) / CEILING).toFixed(1)}% of PROVIDER_MAX_MPS=${CEILING} (target ≥ 95%)`,
         `callbacks: ${twilio.callbacks.length} posted, answers ${JSON.stringify(Object.fromEntries(statuses))}`,
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
+    await Promise.all(workers.map((worker) => worker.stop()));
     await app.stop();
     await twilio.close();
     await dropDatabase(env.databaseUrl);

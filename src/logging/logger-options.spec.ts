@@ -24,6 +24,9 @@ function appWithLog(level: 'info' | 'warn' = 'info') {
   app.get('/fail', (_req, res) => {
     res.status(503).end();
   });
+  app.post('/webhooks/twilio/status', (req, res) => {
+    res.status(req.query.forged ? 403 : 200).end();
+  });
   const logged = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   return { app, lines, logged };
 }
@@ -88,5 +91,12 @@ describe('request logs', () => {
     const { app, logged } = appWithLog('warn');
     await request(app).post('/echo').send({}).expect(201);
     expect(logged().map((line) => line.level)).toEqual(['warn', 'error']);
+  });
+
+  it("log providers' accepted callbacks at debug, their refusals as warnings", async () => {
+    const { app, logged } = appWithLog('info');
+    await request(app).post('/webhooks/twilio/status').expect(200);
+    await request(app).post('/webhooks/twilio/status?forged=1').expect(403);
+    expect(logged().map((line) => [line.level, line.res])).toEqual([['warn', { statusCode: 403 }]]);
   });
 });

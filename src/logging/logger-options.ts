@@ -53,13 +53,18 @@ export function pinoHttpOptions(config: LoggingConfig): Options {
   };
 }
 
-function requestLogLevel(
-  _req: IncomingMessage,
+/**
+ * Errors and refusals always show. Providers' callbacks come at twice the send rate and say nothing
+ * a person reads line by line, so an accepted one is logged at debug (README, "Logs").
+ */
+export function requestLogLevel(
+  req: IncomingMessage,
   res: ServerResponse,
   error: Error | undefined,
 ): LevelWithSilent {
   if (error || res.statusCode >= 500) return 'error';
-  return res.statusCode >= 400 ? 'warn' : 'info';
+  if (res.statusCode >= 400) return 'warn';
+  return req.url?.startsWith('/webhooks/') ? 'debug' : 'info';
 }
 
 /**

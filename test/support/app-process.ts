@@ -62,13 +62,16 @@ export async function startApp(
       () => reject(new Error(`The service did not start in 30 s:\n${output()}`)),
       30_000,
     );
-    child.stdout!.on('data', () => {
+    // Removed once found: run on every later chunk, it would rescan the whole output each time.
+    const listening = () => {
       const match = /listening on port (\d+)/.exec(output());
       if (match) {
         clearTimeout(timer);
+        child.stdout!.off('data', listening);
         resolve(Number(match[1]));
       }
-    });
+    };
+    child.stdout!.on('data', listening);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`The service exited with code ${code} before listening:\n${output()}`));
