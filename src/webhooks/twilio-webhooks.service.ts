@@ -36,8 +36,9 @@ export class TwilioWebhooksService {
       messageSid: fields.required('MessageSid', SID),
       messageStatus: fields.required('MessageStatus', STATUS),
       errorCode: fields.optional('ErrorCode', ERROR_CODE),
-      // Reported, never acted on: cut to its length rather than refused (twilio-receipts.ts).
-      errorMessage: fields.optional('ErrorMessage'),
+      // Reported, never acted on: any length is taken (the body is bounded at 64 kB) and cut to
+      // MAX_ERROR_MESSAGE_LENGTH in twilio-receipts.ts, so a long text never loses the receipt.
+      errorMessage: fields.optional('ErrorMessage', undefined, Infinity),
     };
     fields.check();
     const receipt = twilioReceipt(callback, new Date());

@@ -141,6 +141,20 @@ describe('Twilio webhooks', () => {
     expect(answer.body.error).toBe('SERVICE_UNAVAILABLE');
   });
 
+  it('records a receipt whose ErrorMessage is long, cut to 500 characters', async () => {
+    const path = '/webhooks/twilio/status';
+    const failed = {
+      MessageSid: SID,
+      MessageStatus: 'undelivered',
+      ErrorCode: '30003',
+      ErrorMessage: 'x'.repeat(5000),
+    };
+    expect((await post(h, path, failed, signed(path, failed))).status).toBe(200);
+    expect(h.recorded).toHaveLength(1);
+    expect(JSON.stringify(h.recorded[0])).toContain('x'.repeat(500));
+    expect(JSON.stringify(h.recorded[0])).not.toContain('x'.repeat(501));
+  });
+
   it('acknowledges a status that says nothing about delivery, recording nothing', async () => {
     const path = '/webhooks/twilio/status';
     const canceled = { MessageSid: SID, MessageStatus: 'canceled' };
