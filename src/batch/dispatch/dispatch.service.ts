@@ -208,8 +208,8 @@ export class DispatchService {
     if (delayMs >= 1) await sleep(delayMs);
     if ((await this.statuses.get(batch.id)) !== 'processing' || this.expired(batch)) return false;
     const calledAt = performance.now();
-    // Every call of this message came after its batch's validFrom (a lookup starts there).
     const validFromMs = batch.validFrom?.getTime() ?? Date.now();
+    const self = { batchId: batch.id, seq: message.seq };
     const result = await callProvider(
       this.provider,
       {
@@ -218,13 +218,18 @@ export class DispatchService {
         to: message.phoneNumber,
         body: renderStoredMessage(template, message.variables),
         attempt: message.token,
-        since: new Date(validFromMs),
+        // Every call of this message came after its batch first started, a moment never moved
+        // (a reopening moves validFrom, not this), so a lookup from there misses none of them.
+        since: batch.callsSince,
         validUntil: new Date(validFromMs + this.retry.validityMs),
       },
       {
         timeoutMs: this.sms.timeoutMs,
         reclaimed: message.reclaimed,
-        taken: (ids) => this.repository.takenProviderMessageIds(ids),
+        lookups: {
+          taken: (ids) => this.repository.takenProviderMessageIds(ids, self),
+          adopt: (sid) => this.repository.adopt(sid, self),
+        },
       },
     );
     const latencyMs = performance.now() - calledAt;
