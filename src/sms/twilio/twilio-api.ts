@@ -94,6 +94,9 @@ export class TwilioApi {
           ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
         },
         body: form?.toString(),
+        // A redirect is never followed: Twilio's API answers none, so one comes from a wrong
+        // TWILIO_API_BASE_URL or a proxy, and a POST replayed elsewhere could send an SMS twice.
+        redirect: 'manual',
         signal,
       });
       const text = await response.text();
