@@ -173,12 +173,59 @@ describe('TwilioSmsProvider.send', () => {
     expect(fake.messages).toHaveLength(1);
   });
 
-  it('keeps at most TWILIO_MAX_CONCURRENCY requests in flight', async () => {
+  it('keeps at most TWILIO_MAX_CONCURRENCY requests in flight, one place kept for lookups', async () => {
     fake.delayAll(100);
-    const adapter = newAdapter({ maxConcurrency: 2 });
+    const adapter = newAdapter({ maxConcurrency: 3 });
     const results = await Promise.all(Array.from({ length: 6 }, () => adapter.send(request())));
     expect(results.every((result) => result.accepted)).toBe(true);
     expect(fake.maxInFlight).toBe(2);
+  });
+
+  it('under load, a send that waits too long for a place is not sent and retried: never in doubt, each sent once', async () => {
+    // 40 messages, 2 places for sends, 150 ms per answer, Salvo's timeout 500 ms: most wait far
+    // longer than the timeout for a place.
+    fake.delayAll(150);
+    const adapter = newAdapter({ maxConcurrency: 3 }, 500);
+    const messages = Array.from({ length: 40 }, () => request());
+    const answers: string[] = [];
+    await Promise.all(
+      messages.map(async (message) => {
+        for (;;) {
+          const result = await callProvider(adapter, message, {
+            timeoutMs: 500,
+            reclaimed: false,
+            lookups: alone,
+          });
+          answers.push(result.accepted ? 'accepted' : result.code);
+          if (result.accepted) return;
+          expect(result).toMatchObject({
+            category: 'rate_limited',
+            code: 'TWILIO_CONCURRENCY_LIMIT',
+          });
+          expect(result).not.toHaveProperty('resolution');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }),
+    );
+    expect(answers).toContain('TWILIO_CONCURRENCY_LIMIT');
+    expect(answers.filter((a) => a === 'accepted')).toHaveLength(40);
+    expect(messages.map((m) => fake.count(m.to, m.body))).toEqual(messages.map(() => 1));
+    expect(fake.maxInFlight).toBe(2);
+  });
+
+  it('a lookup never queues behind sends', async () => {
+    fake.delayAll(100);
+    const adapter = newAdapter({ maxConcurrency: 2 }, 5_000);
+    const message = request();
+    await adapter.send(message);
+    const sends = Array.from({ length: 20 }, () => adapter.send(request()));
+    const started = Date.now();
+    await expect(adapter.resolve(message, alone)).resolves.toMatchObject({
+      resolution: { outcome: 'adopted' },
+    });
+    // Twenty sends through one place take two seconds; the lookup took its own.
+    expect(Date.now() - started).toBeLessThan(500);
+    await Promise.all(sends);
   });
 });
 

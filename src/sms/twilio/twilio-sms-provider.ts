@@ -28,6 +28,7 @@ import {
   type TwilioListedMessage,
 } from './twilio-api';
 import { retryAfterMs, twilioCategory } from './twilio-codes';
+import { NoSlotError } from './semaphore';
 
 /** Twilio's longest ValidityPeriod, in seconds (10 hours). */
 export const MAX_VALIDITY_SECONDS = 36_000;
@@ -40,6 +41,11 @@ export const LOOKUP_MAX_PAGES = 10;
  */
 export const LOOKUP_SKEW_MS = 5_000;
 
+/**
+ * A create that found no free place among TWILIO_MAX_CONCURRENCY in time: nothing was written, so
+ * it is retried (rate_limited, not counted as an attempt) rather than left in doubt.
+ */
+export const CONCURRENCY_LIMIT_CODE = 'TWILIO_CONCURRENCY_LIMIT';
 /** The code of a redirect answered to a call (a configuration problem: see `rejection`). */
 export const REDIRECT_CODE = 'TWILIO_REDIRECT';
 
@@ -254,7 +260,8 @@ export class TwilioSmsProvider implements SmsProvider {
   }
 
   private api(): TwilioApi {
-    this.client ??= new TwilioApi(this.settings());
+    // A create waits for a place at most half of PROVIDER_TIMEOUT_MS: given up then, unsent.
+    this.client ??= new TwilioApi(this.settings(), Math.floor(this.sms.timeoutMs / 2));
     return this.client;
   }
 }
@@ -305,6 +312,14 @@ function rejection({ status, headers, body }: TwilioAnswer): Rejection {
  * sent); anything else (a reset or close after writing, our own abort) may have sent it.
  */
 function failedCall(error: unknown): Rejection {
+  if (error instanceof NoSlotError) {
+    return {
+      accepted: false,
+      category: 'rate_limited',
+      code: CONCURRENCY_LIMIT_CODE,
+      message: `All of TWILIO_MAX_CONCURRENCY's places stayed busy for ${error.waitedMs} ms; the message was not sent.`,
+    };
+  }
   const refused = refusedBeforeWriting(error);
   const text = error instanceof Error ? error.message : String(error);
   if (refused) {
