@@ -278,6 +278,31 @@ describe('DispatchService', () => {
       expect(count).toBe('1');
     });
 
+    it('other providers: a resolution stopped by a database error is resolved again by the next claim, not failed', async () => {
+      const provider = new FakeProvider(false);
+      let failing = true;
+      provider.resolve = async (request, context) => {
+        provider.resolved.push(request);
+        // PostgreSQL refuses a NUL in text: an error of the database, as a dropped connection.
+        if (failing) await context.adopt('SM\u0000');
+        return accepted('P-FOUND');
+      };
+      const id = await processingBatch([{ phoneNumber: A, status: 'sending', claimedForS: -1 }]);
+      await newTestDispatch(db, { provider }).run(id);
+      expect(provider.resolved).toHaveLength(1);
+      expect(await messagesOf(db.dataSource, id)).toMatchObject([
+        { status: 'sending', lastError: null },
+      ]);
+
+      failing = false;
+      await newTestDispatch(db, { provider }).run(id);
+      expect(provider.sent).toEqual([]);
+      expect(provider.resolved).toHaveLength(2);
+      expect(await messagesOf(db.dataSource, id)).toMatchObject([
+        { status: 'sent', providerMessageId: 'P-FOUND' },
+      ]);
+    });
+
     it('other providers: an expired sending claim is resolved, not sent', async () => {
       const provider = new FakeProvider(false)
         .resolveAs(A, accepted('P-FOUND'))
