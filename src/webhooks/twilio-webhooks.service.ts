@@ -46,14 +46,16 @@ export class TwilioWebhooksService {
     try {
       await this.recorder.record([receipt]);
     } catch (error) {
-      // Not acknowledged: Twilio retries a 5xx, and the receipt is applied then.
+      // Not acknowledged. Twilio retries a status callback only when it cannot connect (README,
+      // "Twilio's webhooks"), so this receipt may be lost: the message then ends `unknown` after
+      // DELIVERY_RECEIPT_TIMEOUT_HOURS. The 503 at least shows in Twilio's debugger.
       this.logger.error(
         { event: 'receipt.unrecorded', provider: TWILIO_PROVIDER, err: error },
         'A status callback could not be recorded',
       );
       throw new DomainError(
         'SERVICE_UNAVAILABLE',
-        'The receipt could not be recorded; Twilio will retry.',
+        'The receipt could not be recorded.',
         undefined,
         { cause: error, retryAfterSeconds: 1 },
       );

@@ -133,7 +133,7 @@ describe('Twilio webhooks', () => {
     expect(h.throttle).toMatchObject({ failures: 0, released: 1 });
   });
 
-  it('answers 503 when the receipt cannot be recorded, so Twilio retries', async () => {
+  it('answers 503 when the receipt cannot be recorded', async () => {
     h.recorder.fail = true;
     const path = '/webhooks/twilio/status';
     const answer = await post(h, path, delivered, signed(path, delivered));
