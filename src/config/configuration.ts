@@ -132,11 +132,11 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
 });
 
 /**
- * The shortest claim lease that outlives `calls` provider calls for one message and the write of
- * their result: shorter, and a live worker's message could be taken and sent by another.
+ * The shortest claim lease that outlives one provider call for a message and the write of its
+ * result: shorter, and a live worker's message could be taken and sent by another.
  */
-export function claimLeaseFloor(providerTimeoutMs: number, flushIntervalMs: number, calls = 1) {
-  return calls * providerTimeoutMs + flushIntervalMs + 1_000;
+export function claimLeaseFloor(providerTimeoutMs: number, flushIntervalMs: number) {
+  return providerTimeoutMs + flushIntervalMs + 1_000;
 }
 
 export const dispatchConfig = registerAs('dispatch', () => {
@@ -144,7 +144,8 @@ export const dispatchConfig = registerAs('dispatch', () => {
   const providerTimeoutMs = int(env(), 'PROVIDER_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 });
   /** How long a claimed message stays reserved for its worker; after that another may take it. */
   const claimLeaseMs = int(env(), 'CLAIM_LEASE_MS', 60_000, { min: 500, max: 3_600_000 });
-  // One call per message here; an adapter without idempotency keys asks for two (provider-call.ts).
+  // One call per message here; an adapter without idempotency keys adds its resolution's time
+  // once it is known (assertLeaseCoversCall in provider-call.ts).
   const leaseFloor = claimLeaseFloor(providerTimeoutMs, flushIntervalMs);
   if (claimLeaseMs < leaseFloor) {
     throw new ConfigError(

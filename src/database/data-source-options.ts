@@ -16,6 +16,7 @@ import { DailyUsageEntity } from '../quota/daily-usage.entity';
 import { PendingReceiptEntity } from '../batch/delivery/pending-receipt.entity';
 import { BatchReceiptCountEntity } from '../batch/delivery/batch-receipt-count.entity';
 import { InboundMessageEntity } from '../inbound/inbound-message.entity';
+import { AdoptedProviderMessageEntity } from '../batch/dispatch/adopted-provider-message.entity';
 
 /**
  * Every table the migrations create, except the simulator's (simulator_calls, simulator_ledger):
@@ -37,6 +38,7 @@ export const ENTITIES = [
   PendingReceiptEntity,
   BatchReceiptCountEntity,
   InboundMessageEntity,
+  AdoptedProviderMessageEntity,
 ];
 
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {

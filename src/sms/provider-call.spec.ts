@@ -10,7 +10,10 @@ const REQUEST: SendRequest = {
   since: new Date('2026-11-30T12:00:00Z'),
   validUntil: new Date('2026-11-30T22:00:00Z'),
 };
-const taken = () => Promise.resolve(new Set<string>());
+const lookups = {
+  taken: () => Promise.resolve(new Set<string>()),
+  adopt: () => Promise.resolve(true),
+};
 const ACCEPTED: SendResult = { accepted: true, providerMessageId: 'P1' };
 const never = () => new Promise<SendResult>(() => {});
 
@@ -68,7 +71,7 @@ describe('callProvider', () => {
     async (idempotent) => {
       const { provider, calls } = fake(idempotent, () => Promise.resolve(ACCEPTED));
       await expect(
-        callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: false, taken }),
+        callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: false, lookups }),
       ).resolves.toEqual(ACCEPTED);
       expect(calls).toEqual({ send: 1, resolve: 0 });
     },
@@ -77,10 +80,10 @@ describe('callProvider', () => {
   it('an idempotent provider: a timeout is a timeout, a reclaimed message is sent again', async () => {
     const silent = fake(true, never);
     await expect(
-      callProvider(silent.provider, REQUEST, { timeoutMs: 10, reclaimed: false, taken }),
+      callProvider(silent.provider, REQUEST, { timeoutMs: 10, reclaimed: false, lookups }),
     ).resolves.toMatchObject({ category: 'timeout' });
     const reclaimed = fake(true, () => Promise.resolve(ACCEPTED));
-    await callProvider(reclaimed.provider, REQUEST, { timeoutMs: 1000, reclaimed: true, taken });
+    await callProvider(reclaimed.provider, REQUEST, { timeoutMs: 1000, reclaimed: true, lookups });
     expect([silent.calls, reclaimed.calls]).toEqual([
       { send: 1, resolve: 0 },
       { send: 1, resolve: 0 },
@@ -90,14 +93,14 @@ describe('callProvider', () => {
   it('any other: a timeout goes to resolve, whose answer is the result', async () => {
     const { provider, calls } = fake(false, never, () => Promise.resolve(ACCEPTED));
     await expect(
-      callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false, taken }),
+      callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false, lookups }),
     ).resolves.toEqual(ACCEPTED);
     expect(calls).toEqual({ send: 1, resolve: 1 });
   });
 
   it('any other: a reclaimed message is resolved, never sent', async () => {
     const { provider, calls } = fake(false, () => Promise.resolve(ACCEPTED));
-    await callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, taken });
+    await callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, lookups });
     expect(calls).toEqual({ send: 0, resolve: 1 });
   });
 
@@ -109,7 +112,7 @@ describe('callProvider', () => {
       message: 'x',
     };
     const { provider, calls } = fake(false, () => Promise.resolve(timedOut), never);
-    await callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false, taken });
+    await callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false, lookups });
     expect(calls).toEqual({ send: 1, resolve: 1 });
   });
 
@@ -124,7 +127,7 @@ describe('callProvider', () => {
   ])('any other: %s is OUTCOME_UNKNOWN, so nothing retries the send', async (_case, answer) => {
     const { provider } = fake(false, () => Promise.resolve(answer));
     await expect(
-      callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, taken }),
+      callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, lookups }),
     ).resolves.toMatchObject({ category: 'unknown', code: 'OUTCOME_UNKNOWN' });
   });
 
@@ -137,7 +140,7 @@ describe('callProvider', () => {
     };
     const { provider } = fake(false, () => Promise.resolve(invalid));
     await expect(
-      callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, taken }),
+      callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, lookups }),
     ).resolves.toEqual(invalid);
   });
 
@@ -155,7 +158,7 @@ describe('callProvider', () => {
     async (_case, answer) => {
       const { provider } = fake(false, () => Promise.resolve(resent(answer)));
       await expect(
-        callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, taken }),
+        callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, lookups }),
       ).resolves.toEqual(resent(answer));
     },
   );
@@ -164,7 +167,7 @@ describe('callProvider', () => {
     const lost = resent({ accepted: false, category: 'timeout', code: 'TIMEOUT', message: 'x' });
     const { provider } = fake(false, () => Promise.resolve(lost));
     await expect(
-      callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, taken }),
+      callProvider(provider, REQUEST, { timeoutMs: 1000, reclaimed: true, lookups }),
     ).resolves.toMatchObject({
       category: 'unknown',
       code: 'OUTCOME_UNKNOWN',
@@ -185,16 +188,17 @@ describe('callProvider', () => {
       resolveTimeoutMs: (timeoutMs) => timeoutMs + 100,
     };
     await expect(
-      callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false, taken }),
+      callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false, lookups }),
     ).resolves.toEqual(ACCEPTED);
-    expect(context?.taken).toBe(taken);
+    expect(context?.taken).toBe(lookups.taken);
+    expect(context?.adopt).toBe(lookups.adopt);
     expect(context?.signal?.aborted).toBe(false);
   });
 
   it('any other: a resolution without an answer is OUTCOME_UNKNOWN', async () => {
     const { provider } = fake(false, () => Promise.reject(new Error('reset')), never);
     await expect(
-      callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false, taken }),
+      callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false, lookups }),
     ).resolves.toMatchObject({
       accepted: false,
       category: 'unknown',

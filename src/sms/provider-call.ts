@@ -91,8 +91,8 @@ function settles(result: Extract<SendResult, { accepted: false }>): boolean {
  * sent to: a repeat after a timeout, or after a worker died during its call (`reclaimed`), cannot
  * send a second SMS. Any other goes to the adapter's `resolve` instead of a second send, and a
  * resolution that itself gets no answer is OUTCOME_UNKNOWN (docs/DECISIONS.md, "Providers as
- * plug-ins and unknown outcomes"). `taken` tells a lookup which provider message ids other
- * messages already hold.
+ * plug-ins and unknown outcomes"). `lookups` tells a lookup which provider message ids other
+ * messages hold and reserves the one it adopts (sms-provider.ts, ResolveContext).
  */
 export async function callProvider(
   provider: SmsProvider,
@@ -100,8 +100,12 @@ export async function callProvider(
   {
     timeoutMs,
     reclaimed,
-    taken,
-  }: { timeoutMs: number; reclaimed: boolean; taken: ResolveContext['taken'] },
+    lookups,
+  }: {
+    timeoutMs: number;
+    reclaimed: boolean;
+    lookups: Pick<ResolveContext, 'taken' | 'adopt'>;
+  },
 ): Promise<SendResult> {
   if (provider.idempotent) return sendWithTimeout(provider, request, timeoutMs);
   if (!reclaimed) {
@@ -109,7 +113,7 @@ export async function callProvider(
     if (!isUnknownOutcome(result)) return result;
   }
   const resolved = await withTimeout(
-    (signal) => provider.resolve(request, { signal, taken }),
+    (signal) => provider.resolve(request, { signal, ...lookups }),
     resolveTimeoutMs(provider, timeoutMs),
   );
   const resolution = resolved.resolution ? { resolution: resolved.resolution } : {};

@@ -36,10 +36,16 @@ export interface CallContext {
 /** What `resolve` may ask of Salvo. */
 export interface ResolveContext extends CallContext {
   /**
-   * Which of these provider message ids another message already holds: a lookup must not adopt
-   * a message the provider sent for someone else's call.
+   * Which of these provider message ids another message already holds (its written result, or an
+   * adoption): a lookup must not count a message the provider sent for someone else's call.
    */
   taken(providerMessageIds: readonly string[]): Promise<ReadonlySet<string>>;
+  /**
+   * Reserves one provider message id for this message, atomically: false when another message
+   * holds or reserved it first (two lookups that found the same SMS at once), and then the
+   * lookup must not adopt it. Only a reserved id may be answered as adopted.
+   */
+  adopt(providerMessageId: string): Promise<boolean>;
 }
 
 /**

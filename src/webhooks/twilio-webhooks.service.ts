@@ -36,8 +36,9 @@ export class TwilioWebhooksService {
       messageSid: fields.required('MessageSid', SID),
       messageStatus: fields.required('MessageStatus', STATUS),
       errorCode: fields.optional('ErrorCode', ERROR_CODE),
-      // Reported, never acted on: cut to its length rather than refused (twilio-receipts.ts).
-      errorMessage: fields.optional('ErrorMessage'),
+      // Reported, never acted on: any length is taken (the body is bounded at 64 kB) and cut to
+      // MAX_ERROR_MESSAGE_LENGTH in twilio-receipts.ts, so a long text never loses the receipt.
+      errorMessage: fields.optional('ErrorMessage', undefined, Infinity),
     };
     fields.check();
     const receipt = twilioReceipt(callback, new Date());
@@ -45,14 +46,16 @@ export class TwilioWebhooksService {
     try {
       await this.recorder.record([receipt]);
     } catch (error) {
-      // Not acknowledged: Twilio retries a 5xx, and the receipt is applied then.
+      // Not acknowledged. Twilio retries a status callback only when it cannot connect (README,
+      // "Twilio's webhooks"), so this receipt may be lost: the message then ends `unknown` after
+      // DELIVERY_RECEIPT_TIMEOUT_HOURS. The 503 at least shows in Twilio's debugger.
       this.logger.error(
         { event: 'receipt.unrecorded', provider: TWILIO_PROVIDER, err: error },
         'A status callback could not be recorded',
       );
       throw new DomainError(
         'SERVICE_UNAVAILABLE',
-        'The receipt could not be recorded; Twilio will retry.',
+        'The receipt could not be recorded.',
         undefined,
         { cause: error, retryAfterSeconds: 1 },
       );

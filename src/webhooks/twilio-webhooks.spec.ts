@@ -133,12 +133,26 @@ describe('Twilio webhooks', () => {
     expect(h.throttle).toMatchObject({ failures: 0, released: 1 });
   });
 
-  it('answers 503 when the receipt cannot be recorded, so Twilio retries', async () => {
+  it('answers 503 when the receipt cannot be recorded', async () => {
     h.recorder.fail = true;
     const path = '/webhooks/twilio/status';
     const answer = await post(h, path, delivered, signed(path, delivered));
     expect(answer.status).toBe(503);
     expect(answer.body.error).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('records a receipt whose ErrorMessage is long, cut to 500 characters', async () => {
+    const path = '/webhooks/twilio/status';
+    const failed = {
+      MessageSid: SID,
+      MessageStatus: 'undelivered',
+      ErrorCode: '30003',
+      ErrorMessage: 'x'.repeat(5000),
+    };
+    expect((await post(h, path, failed, signed(path, failed))).status).toBe(200);
+    expect(h.recorded).toHaveLength(1);
+    expect(JSON.stringify(h.recorded[0])).toContain('x'.repeat(500));
+    expect(JSON.stringify(h.recorded[0])).not.toContain('x'.repeat(501));
   });
 
   it('acknowledges a status that says nothing about delivery, recording nothing', async () => {

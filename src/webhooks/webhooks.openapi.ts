@@ -19,7 +19,7 @@ const SIGNED =
 const ROUTES = {
   status: {
     summary: "Twilio's status callback: a delivery receipt",
-    description: `Set as each message's StatusCallback by the Twilio adapter. MessageStatus accepted, scheduled, queued, sending < sent < delivered, read, undelivered, failed (after acceptance: undelivered); other statuses are acknowledged and ignored. Answered 200 once the receipt is durable in PostgreSQL (5xx otherwise, and Twilio retries); an unknown MessageSid is answered 200 too. ${SIGNED}`,
+    description: `Set as each message's StatusCallback by the Twilio adapter. MessageStatus accepted, scheduled, queued, sending < sent < delivered, read, undelivered, failed (after acceptance: undelivered); other statuses are acknowledged and ignored. Answered 200 once the receipt is durable in PostgreSQL, 503 otherwise (Twilio retries a callback only when it cannot connect, so such a receipt may be lost: the message then ends unknown after DELIVERY_RECEIPT_TIMEOUT_HOURS); an unknown MessageSid is answered 200 too. ${SIGNED}`,
     required: ['MessageSid', 'MessageStatus'],
     properties: {
       MessageSid: { type: 'string', example: 'SM0123456789abcdef0123456789abcdef' },
@@ -34,7 +34,7 @@ const ROUTES = {
   },
   inbound: {
     summary: "Twilio's incoming message webhook: an SMS sent to one of your numbers",
-    description: `Set as "A message comes in" on your Twilio number or Messaging Service. The SMS (From, To, Body, MessageSid) is stored once, however often Twilio retries it, and answered with an empty TwiML response (no reply is sent). ${SIGNED}`,
+    description: `Set as "A message comes in" on your Twilio number or Messaging Service. The SMS (From, To, Body, MessageSid) is stored once, however often Twilio posts it, and answered with an empty TwiML response (no reply is sent). ${SIGNED}`,
     required: ['MessageSid', 'From', 'To'],
     properties: {
       MessageSid: { type: 'string', example: 'SM0123456789abcdef0123456789abcdef' },
@@ -74,7 +74,10 @@ const REFUSALS: [number, string][] = [
     429,
     '`RATE_LIMITED`: too many calls with a wrong signature from this address this minute; retry after Retry-After.',
   ],
-  [503, '`SERVICE_UNAVAILABLE`: the receipt could not be recorded; Twilio retries.'],
+  [
+    503,
+    '`SERVICE_UNAVAILABLE`: the receipt could not be recorded. Twilio does not retry this by default: the receipt may be lost.',
+  ],
 ];
 
 export function ApiTwilioWebhook(route: keyof typeof ROUTES): MethodDecorator {

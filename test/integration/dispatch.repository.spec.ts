@@ -51,10 +51,36 @@ describe('DispatchRepository and BatchRepository', () => {
     const id = await insertBatch(db.dataSource, { accountId, messages: 2 });
     const [first] = await dispatch.claim(id, 0, 1, 1);
     await dispatch.writeResults([{ ...resultOf(id, first, 'sent'), providerMessageId: 'SMheld' }]);
-    expect(await dispatch.takenProviderMessageIds(['SMheld', 'SMfree'])).toEqual(
+    const other = { batchId: id, seq: 1 };
+    expect(await dispatch.takenProviderMessageIds(['SMheld', 'SMfree'], other)).toEqual(
       new Set(['SMheld']),
     );
-    expect(await dispatch.takenProviderMessageIds([])).toEqual(new Set());
+    // Its own result is not another message's.
+    const itself = { batchId: id, seq: first.seq };
+    expect(await dispatch.takenProviderMessageIds(['SMheld'], itself)).toEqual(new Set());
+    expect(await dispatch.takenProviderMessageIds([], other)).toEqual(new Set());
+  });
+
+  it('adopts a provider message id for one message only, even when two ask at once', async () => {
+    const id = await insertBatch(db.dataSource, { accountId, messages: 4 });
+    const messages = [0, 1, 2, 3].map((seq) => ({ batchId: id, seq }));
+    // Four lookups found the same SMS at the same moment: one wins.
+    const answers = await Promise.all(messages.map((m) => dispatch.adopt('SMraced', m)));
+    expect(answers.filter(Boolean)).toHaveLength(1);
+    const winner = messages[answers.indexOf(true)];
+    const loser = messages.find((m) => m !== winner)!;
+    // The winner may ask again (its result was lost); the others never get it.
+    expect(await dispatch.adopt('SMraced', winner)).toBe(true);
+    expect(await dispatch.adopt('SMraced', loser)).toBe(false);
+    // A reservation not yet written is another message's for a later lookup.
+    expect(await dispatch.takenProviderMessageIds(['SMraced'], loser)).toEqual(
+      new Set(['SMraced']),
+    );
+    expect(await dispatch.takenProviderMessageIds(['SMraced'], winner)).toEqual(new Set());
+    // An id a written result holds is never adopted by another message.
+    const [first] = await dispatch.claim(id, 0, 1, 1);
+    await dispatch.writeResults([{ ...resultOf(id, first, 'sent'), providerMessageId: 'SMsent' }]);
+    expect(await dispatch.adopt('SMsent', { batchId: id, seq: 1 })).toBe(false);
   });
 
   it('a claim says which messages it took over from a worker whose lease ran out', async () => {

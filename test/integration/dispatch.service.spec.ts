@@ -250,6 +250,59 @@ describe('DispatchService', () => {
       expect(await provider.contexts[0].taken(['P-HELD', 'P-OTHER'])).toEqual(new Set(['P-HELD']));
     });
 
+    it('other providers: a reopened batch still looks up from its first start, and adopts for its message', async () => {
+      const provider = new FakeProvider(false).resolveAs(A, accepted('P-FOUND'));
+      const id = await processingBatch([{ phoneNumber: A, status: 'sending', claimedForS: -1 }]);
+      // Retry-failed restarts the validity clock (valid_from = now()) an hour after the start:
+      // calls made during that hour must still be found.
+      await db.dataSource.query(
+        `UPDATE batches SET started_at = now() - interval '1 hour', valid_from = now() WHERE id = $1`,
+        [id],
+      );
+      await newTestDispatch(db, { provider }).run(id);
+      const [batch] = await db.dataSource.query<{ startedAt: Date; validFrom: Date }[]>(
+        `SELECT started_at AS "startedAt", valid_from AS "validFrom" FROM batches WHERE id = $1`,
+        [id],
+      );
+      expect(provider.resolved[0].since).toEqual(batch.startedAt);
+      expect(provider.resolved[0].validUntil.getTime()).toBe(
+        batch.validFrom.getTime() + retryConfig().validityMs,
+      );
+      // The adoption is reserved for this message: no other message gets the same SMS.
+      await expect(provider.contexts[0].adopt('P-RACED')).resolves.toBe(true);
+      await expect(provider.contexts[0].adopt('P-RACED')).resolves.toBe(true);
+      const [{ count }] = await db.dataSource.query<{ count: string }[]>(
+        `SELECT count(*) FROM adopted_provider_messages WHERE batch_id = $1`,
+        [id],
+      );
+      expect(count).toBe('1');
+    });
+
+    it('other providers: a resolution stopped by a database error is resolved again by the next claim, not failed', async () => {
+      const provider = new FakeProvider(false);
+      let failing = true;
+      provider.resolve = async (request, context) => {
+        provider.resolved.push(request);
+        // PostgreSQL refuses a NUL in text: an error of the database, as a dropped connection.
+        if (failing) await context.adopt('SM\u0000');
+        return accepted('P-FOUND');
+      };
+      const id = await processingBatch([{ phoneNumber: A, status: 'sending', claimedForS: -1 }]);
+      await newTestDispatch(db, { provider }).run(id);
+      expect(provider.resolved).toHaveLength(1);
+      expect(await messagesOf(db.dataSource, id)).toMatchObject([
+        { status: 'sending', lastError: null },
+      ]);
+
+      failing = false;
+      await newTestDispatch(db, { provider }).run(id);
+      expect(provider.sent).toEqual([]);
+      expect(provider.resolved).toHaveLength(2);
+      expect(await messagesOf(db.dataSource, id)).toMatchObject([
+        { status: 'sent', providerMessageId: 'P-FOUND' },
+      ]);
+    });
+
     it('other providers: an expired sending claim is resolved, not sent', async () => {
       const provider = new FakeProvider(false)
         .resolveAs(A, accepted('P-FOUND'))

@@ -56,7 +56,10 @@ function newRequest(to: string): SendRequest {
 }
 
 /** What dispatch tells a resolution: here no other message holds any provider message id. */
-const RESOLVE_CONTEXT: ResolveContext = { taken: () => Promise.resolve(new Set()) };
+const RESOLVE_CONTEXT: ResolveContext = {
+  taken: () => Promise.resolve(new Set()),
+  adopt: () => Promise.resolve(true),
+};
 
 /** The simulator's scripted numbers (README, "The simulated provider") on a migrated database. */
 async function simulatorHarness(): Promise<AdapterHarness> {

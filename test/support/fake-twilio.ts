@@ -42,6 +42,8 @@ export interface FakeMessage {
   body: string;
   status: string;
   dateCreated: Date;
+  /** Null until the message is `sent`, as Twilio's date_sent. */
+  dateSent: Date | null;
   statusCallback: string | null;
   validityPeriod: number | null;
 }
@@ -77,6 +79,8 @@ export class FakeTwilio {
   /** Requests being handled now, and the most at once so far. */
   inFlight = 0;
   maxInFlight = 0;
+  /** Errors thrown while handling a request (answered 500); a test may assert there were none. */
+  readonly failures: Error[] = [];
   slowMs = 500;
   private server: Server | undefined;
   private readonly hanging = new Set<ServerResponse>();
@@ -88,7 +92,14 @@ export class FakeTwilio {
   constructor(readonly authToken = 'fake-twilio-auth-token') {}
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      // Never an unhandled rejection: a handler that throws answers 500 and is recorded.
+      this.handle(req, res).catch((failure: Error) => {
+        this.failures.push(failure);
+        if (!res.headersSent) error(res, 500, 20500, 'Internal Server Error');
+        else res.destroy();
+      });
+    });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return this.baseUrl;
   }
@@ -153,6 +164,7 @@ export class FakeTwilio {
       ...(errorCode && { ErrorCode: errorCode }),
     };
     message.status = status;
+    if (SENT_OR_LATER.has(status)) message.dateSent ??= new Date();
     return this.post(message.statusCallback, params);
   }
 
@@ -213,6 +225,14 @@ export class FakeTwilio {
     if (!to) return error(res, 400, 21604, "A 'To' phone number is required.");
     if (!body) return error(res, 400, 21602, 'Message body is required.');
     if (!from && !service) return error(res, 400, 21603, "A 'From' phone number is required.");
+    // Salvo always asks for receipts and bounds the validity (Twilio: 1..36000 seconds); the
+    // codes of these two refusals are this fake's, so a test sees the adapter broke its rules.
+    const statusCallback = form.get('StatusCallback');
+    if (!statusCallback) return error(res, 400, 21609, 'StatusCallback is required by this fake.');
+    const validity = form.has('ValidityPeriod') ? Number(form.get('ValidityPeriod')) : null;
+    if (validity !== null && !(Number.isInteger(validity) && validity >= 1 && validity <= 36_000)) {
+      return error(res, 400, 21620, 'Invalid ValidityPeriod: must be between 1 and 36000.');
+    }
     if (Date.now() < this.switches.stormUntil) {
       const retryAfter = this.storm.retryAfterS;
       const headers: Record<string, string> =
@@ -230,8 +250,9 @@ export class FakeTwilio {
       body,
       status: service ? 'accepted' : 'queued',
       dateCreated: new Date(),
-      statusCallback: form.get('StatusCallback'),
-      validityPeriod: form.has('ValidityPeriod') ? Number(form.get('ValidityPeriod')) : null,
+      dateSent: null,
+      statusCallback,
+      validityPeriod: validity,
     };
     this.messages.push(message);
     if (to === FAKE_NUMBERS.hang) {
@@ -252,8 +273,11 @@ export class FakeTwilio {
     const page = Number(q.get('Page') ?? 0);
     const all = this.messages
       .filter((m) => (!to || m.to === to) && (!from || m.from === from))
-      .filter((m) => !after || m.dateCreated.toISOString().slice(0, 10) >= after)
-      .reverse(); // newest first, as Twilio lists
+      // Twilio filters on date_sent, which a queued message does not have yet.
+      .filter((m) => !after || (!!m.dateSent && m.dateSent.toISOString().slice(0, 10) >= after))
+      // Newest first, as Twilio lists (the latest created first within one millisecond).
+      .reverse()
+      .sort((a, b) => b.dateCreated.getTime() - a.dateCreated.getTime());
     const items = all.slice(page * size, (page + 1) * size);
     let next: string | null = null;
     if ((page + 1) * size < all.length) {
@@ -287,16 +311,21 @@ function newSid(): string {
   return 'SM' + randomBytes(16).toString('hex');
 }
 
+/** Twilio's statuses once the message has left (date_sent set). */
+const SENT_OR_LATER = new Set(['sent', 'delivered', 'undelivered', 'read']);
+
+/** Twilio's RFC 2822 dates. */
+const rfc2822 = (date: Date) => date.toUTCString().replace('GMT', '+0000');
+
 function resource(m: FakeMessage) {
-  const date = m.dateCreated.toUTCString().replace('GMT', '+0000');
   return {
     sid: m.sid,
     to: m.to,
     from: m.from,
     body: m.body,
     status: m.status,
-    date_created: date,
-    date_sent: date,
+    date_created: rfc2822(m.dateCreated),
+    date_sent: m.dateSent && rfc2822(m.dateSent),
     messaging_service_sid: m.messagingServiceSid,
     num_segments: '1',
     error_code: null,

@@ -105,6 +105,11 @@ export interface DispatchableBatch {
   startedAt: Date | null;
   /** When the clock of MESSAGE_VALIDITY_SECONDS started: at the start or the last reopening. */
   validFrom: Date | null;
+  /**
+   * No call for its messages was made before this: its first start (never moved by a reopening),
+   * else its creation. Where a lookup of what the provider sent starts (SendRequest.since).
+   */
+  callsSince: Date;
 }
 
 /** A message a claim may take now: pending and due, or claimed by a worker whose lease ran out. */
@@ -134,7 +139,8 @@ export class DispatchRepository {
     const [row] = await this.dataSource.query<DispatchableBatch[]>(
       `SELECT id, account_id AS "accountId", status, priority, text, total, generation,
               started_at AS "startedAt",
-              ${validFrom('b')} AS "validFrom"
+              ${validFrom('b')} AS "validFrom",
+              COALESCE(started_at, created_at) AS "callsSince"
        FROM batches b WHERE id = $1`,
       [id],
     );
@@ -142,16 +148,45 @@ export class DispatchRepository {
   }
 
   /**
-   * Which of these provider message ids a message already holds: a lookup resolving an unknown
-   * outcome must not adopt another message's SMS (messages_provider_message_id_idx).
+   * Which of these provider message ids another message than (batchId, seq) holds, by its written
+   * result or by an adoption not yet written: a lookup resolving an unknown outcome must not
+   * adopt another message's SMS (messages_provider_message_id_idx, adopted_provider_messages).
    */
-  async takenProviderMessageIds(ids: readonly string[]): Promise<Set<string>> {
+  async takenProviderMessageIds(
+    ids: readonly string[],
+    { batchId, seq }: { batchId: string; seq: number },
+  ): Promise<Set<string>> {
     if (!ids.length) return new Set();
     const rows = await this.dataSource.query<{ id: string }[]>(
-      `SELECT provider_message_id AS id FROM messages WHERE provider_message_id = ANY($1)`,
-      [ids],
+      `SELECT provider_message_id AS id FROM messages
+        WHERE provider_message_id = ANY($1) AND (batch_id, seq) <> ($2::uuid, $3::int)
+       UNION
+       SELECT provider_message_id FROM adopted_provider_messages
+        WHERE provider_message_id = ANY($1) AND (batch_id, seq) <> ($2::uuid, $3::int)`,
+      [ids, batchId, seq],
     );
     return new Set(rows.map((row) => row.id));
+  }
+
+  /**
+   * Reserves `providerMessageId` for the message (batchId, seq), in one statement: refused when
+   * another message holds it (its written result) or reserved it first; granted again to the
+   * message that reserved it (a resolution whose result was lost). Two lookups that found the
+   * same SMS at once cannot both adopt it: the primary key lets one insert win.
+   */
+  async adopt(providerMessageId: string, { batchId, seq }: { batchId: string; seq: number }) {
+    const rows = await this.dataSource.query<unknown[]>(
+      `INSERT INTO adopted_provider_messages (provider_message_id, batch_id, seq)
+       SELECT $1, $2, $3
+        WHERE NOT EXISTS (SELECT 1 FROM messages
+                           WHERE provider_message_id = $1 AND (batch_id, seq) <> ($2::uuid, $3::int))
+       ON CONFLICT (provider_message_id) DO UPDATE SET adopted_at = adopted_provider_messages.adopted_at
+        WHERE adopted_provider_messages.batch_id = EXCLUDED.batch_id
+          AND adopted_provider_messages.seq = EXCLUDED.seq
+       RETURNING provider_message_id`,
+      [providerMessageId, batchId, seq],
+    );
+    return rows.length === 1;
   }
 
   async status(id: string): Promise<BatchStatus | undefined> {

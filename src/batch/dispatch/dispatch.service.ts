@@ -125,7 +125,7 @@ export class DispatchService {
     const { template } = parseTemplate(batch.text);
     const deadline = Date.now() + SLICE_MS;
     const sends = new Set<Promise<void>>();
-    const unsent: ClaimedMessage[] = [];
+    const unsent: (ClaimedMessage & { inDoubt?: boolean })[] = [];
     let cursor = await this.repository.nextClaimable(batch.id, job.from, end);
     let outcome: Outcome = 'exhausted';
     let askingSince: number | undefined;
@@ -163,7 +163,7 @@ export class DispatchService {
           };
           const send = this.sendAt(batch, template, message, permit)
             .then((sent) => {
-              if (!sent) unsent.push(message);
+              if (sent !== 'written') unsent.push({ ...message, inDoubt: sent === 'in-doubt' });
             })
             .catch((error: Error) => {
               // Left claimed: the lease runs out and the message is claimed again (callProvider).
@@ -180,10 +180,10 @@ export class DispatchService {
       await Promise.allSettled([...sends]);
       if (unsent.length) {
         // A re-claim this worker did not get to resolve stays in doubt for the next claim.
-        const claims = unsent.map(({ seq, token, reclaimed }) => ({
+        const claims = unsent.map(({ seq, token, reclaimed, inDoubt }) => ({
           seq,
           token,
-          unresolved: reclaimed && !this.provider.idempotent,
+          unresolved: inDoubt || (reclaimed && !this.provider.idempotent),
         }));
         await this.repository.release(batch.id, claims).then(
           // A stopped batch's counters moved: its followers see the messages cancelled.
@@ -198,18 +198,31 @@ export class DispatchService {
     return { outcome, next: cursor ?? end };
   }
 
-  /** Sends one claimed message at its permit's time; false when the batch stopped meanwhile. */
+  /**
+   * Sends one claimed message at its permit's time, and adds its result to write. `unsent` when
+   * the batch stopped meanwhile; `in-doubt` when a resolution could not read or reserve provider
+   * message ids in PostgreSQL (a passing error): nothing was sent after that, so the message is
+   * left to the next claim to resolve again rather than written OUTCOME_UNKNOWN for good.
+   */
   private async sendAt(
     batch: DispatchableBatch,
     template: ParsedTemplate,
     message: ClaimedMessage,
     { atMs, delayMs, waitMs }: Permit,
-  ): Promise<boolean> {
+  ): Promise<'written' | 'unsent' | 'in-doubt'> {
     if (delayMs >= 1) await sleep(delayMs);
-    if ((await this.statuses.get(batch.id)) !== 'processing' || this.expired(batch)) return false;
+    if ((await this.statuses.get(batch.id)) !== 'processing' || this.expired(batch)) {
+      return 'unsent';
+    }
     const calledAt = performance.now();
-    // Every call of this message came after its batch's validFrom (a lookup starts there).
     const validFromMs = batch.validFrom?.getTime() ?? Date.now();
+    const self = { batchId: batch.id, seq: message.seq };
+    let lookupsFailed = false;
+    const noted = <T>(work: Promise<T>) =>
+      work.catch((error: unknown) => {
+        lookupsFailed = true;
+        throw error;
+      });
     const result = await callProvider(
       this.provider,
       {
@@ -218,15 +231,26 @@ export class DispatchService {
         to: message.phoneNumber,
         body: renderStoredMessage(template, message.variables),
         attempt: message.token,
-        since: new Date(validFromMs),
+        // Every call of this message came after its batch first started, a moment never moved
+        // (a reopening moves validFrom, not this), so a lookup from there misses none of them.
+        since: batch.callsSince,
         validUntil: new Date(validFromMs + this.retry.validityMs),
       },
       {
         timeoutMs: this.sms.timeoutMs,
         reclaimed: message.reclaimed,
-        taken: (ids) => this.repository.takenProviderMessageIds(ids),
+        lookups: {
+          taken: (ids) => noted(this.repository.takenProviderMessageIds(ids, self)),
+          adopt: (sid) => noted(this.repository.adopt(sid, self)),
+        },
       },
     );
+    if (lookupsFailed && !result.accepted) {
+      this.logger.warn(
+        `Resolving message ${message.id} stopped on a database error; the next claim resolves it again.`,
+      );
+      return 'in-doubt';
+    }
     const latencyMs = performance.now() - calledAt;
     const throttle = await this.observe(result);
     const written = this.toResult(batch, message, atMs, result);
@@ -247,7 +271,7 @@ export class DispatchService {
         rateLimit: result.rateLimit ?? null,
       },
     });
-    return true;
+    return 'written';
   }
 
   /**

@@ -1,5 +1,6 @@
 // Twilio's REST API as the adapter uses it: form-encoded calls with HTTP Basic auth over Node's
-// fetch (pooled keep-alive connections), at most TWILIO_MAX_CONCURRENCY in flight per process.
+// fetch (pooled keep-alive connections), at most TWILIO_MAX_CONCURRENCY in flight per process:
+// a tenth of them (at least one) kept for lookups, so a lookup never queues behind sends.
 import type { TwilioSettings } from '../../config/configuration';
 import { Semaphore } from './semaphore';
 
@@ -49,12 +50,27 @@ export function refusedBeforeWriting(error: unknown): string | null {
   return code !== null && NOTHING_WRITTEN.has(code) ? code : null;
 }
 
+/** The places of TWILIO_MAX_CONCURRENCY kept for lookups (at least one; all but one for sends). */
+export function lookupSlots(maxConcurrency: number): number {
+  return Math.max(1, Math.floor(maxConcurrency / 10));
+}
+
 export class TwilioApi {
-  private readonly inFlight: Semaphore;
+  private readonly sends: Semaphore;
+  private readonly lookups: Semaphore;
   private readonly authorization: string;
 
-  constructor(private readonly settings: TwilioSettings) {
-    this.inFlight = new Semaphore(settings.maxConcurrency);
+  /**
+   * `sendSlotWaitMs`: how long a create waits for a place before it is given up unsent
+   * (NoSlotError), shorter than Salvo's timeout so a queued send is never taken as in doubt.
+   */
+  constructor(
+    private readonly settings: TwilioSettings,
+    private readonly sendSlotWaitMs: number,
+  ) {
+    const forLookups = lookupSlots(settings.maxConcurrency);
+    this.lookups = new Semaphore(forLookups);
+    this.sends = new Semaphore(Math.max(1, settings.maxConcurrency - forLookups));
     this.authorization =
       'Basic ' +
       Buffer.from(`${settings.accountSid}:${settings.authToken}`, 'utf8').toString('base64');
@@ -67,43 +83,49 @@ export class TwilioApi {
 
   /** Requests now in flight in this process. */
   get running(): number {
-    return this.inFlight.running;
+    return this.sends.running + this.lookups.running;
   }
 
+  /** Throws NoSlotError, before writing anything, when no place frees within the bound. */
   createMessage(form: URLSearchParams, signal?: AbortSignal): Promise<TwilioAnswer> {
-    return this.call('POST', this.messagesPath, signal, form);
+    return this.sends.run(
+      () => this.call('POST', this.messagesPath, signal, form),
+      signal,
+      this.sendSlotWaitMs,
+    );
   }
 
   /** One page of the Messages list: `pathAndQuery` is the first page's, or a `next_page_uri`. */
   listMessages(pathAndQuery: string, signal?: AbortSignal): Promise<TwilioAnswer> {
-    return this.call('GET', pathAndQuery, signal);
+    return this.lookups.run(() => this.call('GET', pathAndQuery, signal), signal);
   }
 
-  private call(
+  private async call(
     method: 'GET' | 'POST',
     pathAndQuery: string,
     signal: AbortSignal | undefined,
     form?: URLSearchParams,
   ): Promise<TwilioAnswer> {
-    return this.inFlight.run(async () => {
-      const response = await fetch(this.settings.apiBaseUrl + pathAndQuery, {
-        method,
-        headers: {
-          authorization: this.authorization,
-          accept: 'application/json',
-          ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-        },
-        body: form?.toString(),
-        signal,
-      });
-      const text = await response.text();
-      let body: unknown = null;
-      try {
-        body = text ? JSON.parse(text) : null;
-      } catch {
-        // Not JSON (a proxy's error page): the status speaks alone.
-      }
-      return { status: response.status, headers: response.headers, body };
-    }, signal);
+    const response = await fetch(this.settings.apiBaseUrl + pathAndQuery, {
+      method,
+      headers: {
+        authorization: this.authorization,
+        accept: 'application/json',
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      body: form?.toString(),
+      // A redirect is never followed: Twilio's API answers none, so one comes from a wrong
+      // TWILIO_API_BASE_URL or a proxy, and a POST replayed elsewhere could send an SMS twice.
+      redirect: 'manual',
+      signal,
+    });
+    const text = await response.text();
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // Not JSON (a proxy's error page): the status speaks alone.
+    }
+    return { status: response.status, headers: response.headers, body };
   }
 }

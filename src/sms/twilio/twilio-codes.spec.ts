@@ -20,6 +20,9 @@ describe('twilioCategory', () => {
     ['21408', 400, 'unknown'],
     ['30001', 400, 'unknown'],
     ['SOMETHING_NEW', undefined, 'unknown'],
+    ['constructor', 500, 'provider_error'],
+    ['toString', 400, 'unknown'],
+    ['__proto__', 429, 'rate_limited'],
   ])('%s (HTTP %s) is %s', (code, status, category) => {
     expect(twilioCategory(code, status)).toBe(category);
   });
@@ -36,6 +39,9 @@ describe('retryAfterMs', () => {
     ['soon', undefined],
     ['-1', undefined],
     [null, undefined],
+    ['3600', 60_000],
+    ['9'.repeat(400), undefined],
+    ['Tue, 01 Dec 2026 12:00:00 GMT', 60_000],
   ])('Retry-After %p is %p ms', (header, expected) => {
     expect(retryAfterMs(header, now)).toBe(expected);
   });

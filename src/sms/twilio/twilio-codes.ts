@@ -20,24 +20,33 @@ const BY_CODE: Readonly<Record<string, ErrorCategory>> = {
  * 401/403 auth, 5xx provider error), else unknown (the caller keeps the raw code and text).
  */
 export function twilioCategory(code: string, httpStatus?: number): ErrorCategory {
-  const known = BY_CODE[code];
-  if (known) return known;
+  // Own keys only: a code such as "constructor" must not find Object.prototype's.
+  if (Object.hasOwn(BY_CODE, code)) return BY_CODE[code];
   if (httpStatus === 429) return 'rate_limited';
   if (httpStatus === 401 || httpStatus === 403) return 'auth';
   if (httpStatus !== undefined && httpStatus >= 500 && httpStatus < 600) return 'provider_error';
   return 'unknown';
 }
 
+/** The longest Retry-After honoured: a longer one (or a far date) pauses sending this long. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
 /**
- * A `Retry-After` header in milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
- * Undefined when absent or unreadable, so the limiter backs off on its own.
+ * A `Retry-After` header in milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3), at
+ * most MAX_RETRY_AFTER_MS. Undefined when absent or unreadable (not a finite number), so the
+ * limiter backs off on its own.
  */
 export function retryAfterMs(header: string | null, nowMs = Date.now()): number | undefined {
   if (header === null) return undefined;
   const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  // An HTTP date names its month; anything else (a negative number, a bare year) is unreadable.
-  const at = /[A-Za-z]/.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - nowMs);
+  let ms: number;
+  if (/^\d+$/.test(value)) {
+    ms = Number(value) * 1000;
+  } else {
+    // An HTTP date names its month; anything else (a negative number, a bare year) is unreadable.
+    const at = /[A-Za-z]/.test(value) ? Date.parse(value) : NaN;
+    ms = at - nowMs;
+  }
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
 }

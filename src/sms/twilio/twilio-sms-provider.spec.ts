@@ -1,5 +1,6 @@
 // The Twilio adapter against the fake Twilio on loopback (test/support/fake-twilio.ts).
 import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { smsConfig, type TwilioSettings } from '../../config/configuration';
 import { FAKE_NUMBERS, FakeTwilio } from '../../../test/support/fake-twilio';
@@ -10,6 +11,9 @@ import { TwilioSmsProvider, validityPeriod } from './twilio-sms-provider';
 const FROM = '+15005550006';
 const SERVICE = 'MG' + 'c'.repeat(32);
 const nobodyElse: ResolveContext['taken'] = () => Promise.resolve(new Set());
+const granted: ResolveContext['adopt'] = () => Promise.resolve(true);
+/** A resolution no other message competes with. */
+const alone: ResolveContext = { taken: nobodyElse, adopt: granted };
 
 let fake: FakeTwilio;
 
@@ -118,6 +122,27 @@ describe('TwilioSmsProvider.send', () => {
     await expect(adapter.send(request())).resolves.toMatchObject({ retryAfterMs: 7000 });
   });
 
+  it('never follows a redirect: a provider error naming the configuration, nothing sent', async () => {
+    const redirector = createHttpServer((req, res) => {
+      res.writeHead(307, { location: `${fake.baseUrl}${req.url}` }).end();
+    });
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    const { port } = redirector.address() as { port: number };
+    try {
+      const result = await newAdapter({ apiBaseUrl: `http://127.0.0.1:${port}` }).send(request());
+      expect(result).toMatchObject({
+        accepted: false,
+        category: 'provider_error',
+        code: 'TWILIO_REDIRECT',
+        message: expect.stringContaining('TWILIO_API_BASE_URL') as string,
+      });
+      expect(fake.creates).toBe(0);
+    } finally {
+      redirector.closeAllConnections();
+      await new Promise((resolve) => redirector.close(resolve));
+    }
+  });
+
   it('is refused as auth (20003) with a wrong token, or when Twilio refuses the account', async () => {
     await expect(newAdapter({ authToken: 'wrong' }).send(request())).resolves.toMatchObject({
       category: 'auth',
@@ -148,12 +173,59 @@ describe('TwilioSmsProvider.send', () => {
     expect(fake.messages).toHaveLength(1);
   });
 
-  it('keeps at most TWILIO_MAX_CONCURRENCY requests in flight', async () => {
+  it('keeps at most TWILIO_MAX_CONCURRENCY requests in flight, one place kept for lookups', async () => {
     fake.delayAll(100);
-    const adapter = newAdapter({ maxConcurrency: 2 });
+    const adapter = newAdapter({ maxConcurrency: 3 });
     const results = await Promise.all(Array.from({ length: 6 }, () => adapter.send(request())));
     expect(results.every((result) => result.accepted)).toBe(true);
     expect(fake.maxInFlight).toBe(2);
+  });
+
+  it('under load, a send that waits too long for a place is not sent and retried: never in doubt, each sent once', async () => {
+    // 40 messages, 2 places for sends, 150 ms per answer, Salvo's timeout 500 ms: most wait far
+    // longer than the timeout for a place.
+    fake.delayAll(150);
+    const adapter = newAdapter({ maxConcurrency: 3 }, 500);
+    const messages = Array.from({ length: 40 }, () => request());
+    const answers: string[] = [];
+    await Promise.all(
+      messages.map(async (message) => {
+        for (;;) {
+          const result = await callProvider(adapter, message, {
+            timeoutMs: 500,
+            reclaimed: false,
+            lookups: alone,
+          });
+          answers.push(result.accepted ? 'accepted' : result.code);
+          if (result.accepted) return;
+          expect(result).toMatchObject({
+            category: 'rate_limited',
+            code: 'TWILIO_CONCURRENCY_LIMIT',
+          });
+          expect(result).not.toHaveProperty('resolution');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }),
+    );
+    expect(answers).toContain('TWILIO_CONCURRENCY_LIMIT');
+    expect(answers.filter((a) => a === 'accepted')).toHaveLength(40);
+    expect(messages.map((m) => fake.count(m.to, m.body))).toEqual(messages.map(() => 1));
+    expect(fake.maxInFlight).toBe(2);
+  });
+
+  it('a lookup never queues behind sends', async () => {
+    fake.delayAll(100);
+    const adapter = newAdapter({ maxConcurrency: 2 }, 5_000);
+    const message = request();
+    await adapter.send(message);
+    const sends = Array.from({ length: 20 }, () => adapter.send(request()));
+    const started = Date.now();
+    await expect(adapter.resolve(message, alone)).resolves.toMatchObject({
+      resolution: { outcome: 'adopted' },
+    });
+    // Twenty sends through one place take two seconds; the lookup took its own.
+    expect(Date.now() - started).toBeLessThan(500);
+    await Promise.all(sends);
   });
 });
 
@@ -165,7 +237,7 @@ describe('TwilioSmsProvider.resolve', () => {
     const result = await callProvider(adapter, message, {
       timeoutMs: 200,
       reclaimed: false,
-      taken: nobodyElse,
+      lookups: alone,
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     expect(result).toEqual({
@@ -178,9 +250,73 @@ describe('TwilioSmsProvider.resolve', () => {
 
   it('sends a message Twilio never created (resent), once', async () => {
     const message = request();
-    const result = await newAdapter().resolve(message, { taken: nobodyElse });
+    const result = await newAdapter().resolve(message, alone);
     expect(result).toMatchObject({ accepted: true, resolution: { outcome: 'resent' } });
     expect(fake.count(message.to, message.body)).toBe(1);
+  });
+
+  it('finds a message Twilio still queues (no date_sent yet) and adopts it', async () => {
+    const adapter = newAdapter();
+    const message = request();
+    await adapter.send(message);
+    expect(fake.messages[0]).toMatchObject({ status: 'queued', dateSent: null });
+    await expect(adapter.resolve(message, alone)).resolves.toMatchObject({
+      accepted: true,
+      providerMessageId: fake.messages[0].sid,
+      resolution: { outcome: 'adopted' },
+    });
+    expect(fake.count(message.to, message.body)).toBe(1);
+  });
+
+  it('stops listing at the first message created before `since` (newest first)', async () => {
+    const adapter = newAdapter();
+    const message = request();
+    seed(message.to, 1500, new Date(message.since.getTime() - 3_600_000));
+    await adapter.send(message);
+    await expect(adapter.resolve(message, alone)).resolves.toMatchObject({
+      accepted: true,
+      providerMessageId: fake.messages[1500].sid,
+      resolution: { outcome: 'adopted' },
+    });
+  });
+
+  it('never adopts a message another lookup reserved at the same moment: OUTCOME_UNKNOWN', async () => {
+    const adapter = newAdapter();
+    const message = request();
+    await adapter.send(message);
+    const asked: string[] = [];
+    const lost: ResolveContext = {
+      taken: nobodyElse,
+      adopt: (sid) => {
+        asked.push(sid);
+        return Promise.resolve(false);
+      },
+    };
+    await expect(adapter.resolve(message, lost)).resolves.toMatchObject({
+      accepted: false,
+      code: 'OUTCOME_UNKNOWN',
+      resolution: { method: 'lookup', outcome: 'ambiguous' },
+    });
+    expect(asked).toEqual([fake.messages[0].sid]);
+    expect(fake.count(message.to, message.body)).toBe(1);
+  });
+
+  it('a match whose creation date cannot be read is a doubt: never adopted, alone or not', async () => {
+    const adapter = newAdapter();
+    const message = request();
+    seed(message.to, 1, new Date(NaN), message.body);
+    const adopt = jest.fn(granted);
+    await expect(adapter.resolve(message, { taken: nobodyElse, adopt })).resolves.toMatchObject({
+      code: 'OUTCOME_UNKNOWN',
+      resolution: { outcome: 'ambiguous' },
+    });
+    await adapter.send(message);
+    await expect(adapter.resolve(message, { taken: nobodyElse, adopt })).resolves.toMatchObject({
+      code: 'OUTCOME_UNKNOWN',
+      resolution: { outcome: 'ambiguous' },
+    });
+    expect(adopt).not.toHaveBeenCalled();
+    expect(fake.count(message.to, message.body)).toBe(2);
   });
 
   it('answers OUTCOME_UNKNOWN (ambiguous) for several matches, sending nothing', async () => {
@@ -188,7 +324,7 @@ describe('TwilioSmsProvider.resolve', () => {
     const message = request();
     await adapter.send(message);
     await adapter.send({ ...message, messageId: randomUUID() });
-    const result = await adapter.resolve(message, { taken: nobodyElse });
+    const result = await adapter.resolve(message, alone);
     expect(result).toMatchObject({
       accepted: false,
       category: 'unknown',
@@ -209,7 +345,7 @@ describe('TwilioSmsProvider.resolve', () => {
       asked.push([...ids]);
       return Promise.resolve(new Set([theirs]));
     };
-    await expect(adapter.resolve(message, { taken })).resolves.toMatchObject({
+    await expect(adapter.resolve(message, { taken, adopt: granted })).resolves.toMatchObject({
       accepted: true,
       providerMessageId: ours,
       resolution: { outcome: 'adopted' },
@@ -217,7 +353,7 @@ describe('TwilioSmsProvider.resolve', () => {
     expect(asked).toEqual([[ours, theirs]]);
     // Every match held by others: this message was never created, so it is sent.
     const all = () => Promise.resolve(new Set(fake.messages.map((m) => m.sid)));
-    await expect(adapter.resolve(message, { taken: all })).resolves.toMatchObject({
+    await expect(adapter.resolve(message, { taken: all, adopt: granted })).resolves.toMatchObject({
       accepted: true,
       resolution: { outcome: 'resent' },
     });
@@ -230,7 +366,7 @@ describe('TwilioSmsProvider.resolve', () => {
     await adapter.send(message);
     await adapter.send({ ...message, body: `${message.body}!` });
     const later = { ...message, since: new Date(Date.now() + 60_000) };
-    await expect(adapter.resolve(later, { taken: nobodyElse })).resolves.toMatchObject({
+    await expect(adapter.resolve(later, alone)).resolves.toMatchObject({
       resolution: { outcome: 'resent' },
     });
   });
@@ -240,10 +376,10 @@ describe('TwilioSmsProvider.resolve', () => {
     const message = request();
     await newAdapter({ from: null, messagingServiceSid: 'MG' + 'd'.repeat(32) }).send(message);
     await newAdapter().send(message);
-    await expect(adapter.resolve(message, { taken: nobodyElse })).resolves.toMatchObject({
+    await expect(adapter.resolve(message, alone)).resolves.toMatchObject({
       resolution: { outcome: 'resent' },
     });
-    await expect(adapter.resolve(message, { taken: nobodyElse })).resolves.toMatchObject({
+    await expect(adapter.resolve(message, alone)).resolves.toMatchObject({
       accepted: true,
       providerMessageId: fake.messages[2].sid,
       resolution: { outcome: 'adopted' },
@@ -255,12 +391,12 @@ describe('TwilioSmsProvider.resolve', () => {
     const message = request();
     await adapter.send(message);
     seed(message.to, 150);
-    await expect(adapter.resolve(message, { taken: nobodyElse })).resolves.toMatchObject({
+    await expect(adapter.resolve(message, alone)).resolves.toMatchObject({
       accepted: true,
       providerMessageId: fake.messages[0].sid,
     });
     seed(message.to, 1000);
-    await expect(adapter.resolve(message, { taken: nobodyElse })).resolves.toMatchObject({
+    await expect(adapter.resolve(message, alone)).resolves.toMatchObject({
       code: 'OUTCOME_UNKNOWN',
       resolution: { outcome: 'inconclusive' },
     });
@@ -273,7 +409,7 @@ describe('TwilioSmsProvider.resolve', () => {
     const result = await callProvider(newAdapter(), message, {
       timeoutMs: 500,
       reclaimed: true,
-      taken: nobodyElse,
+      lookups: alone,
     });
     expect(result).toMatchObject({
       category: 'unknown',
@@ -284,17 +420,18 @@ describe('TwilioSmsProvider.resolve', () => {
   });
 });
 
-/** `count` other messages to `to`, created now. */
-function seed(to: string, count: number): void {
+/** `count` messages to `to` (other texts unless `body`), created `at` (now). */
+function seed(to: string, count: number, at = new Date(), body?: string): void {
   for (let i = 0; i < count; i++) {
     fake.messages.push({
       sid: `SM${randomUUID().replace(/-/g, '')}`,
       to,
       from: FROM,
       messagingServiceSid: null,
-      body: `other ${i}`,
+      body: body ?? `other ${i}`,
       status: 'delivered',
-      dateCreated: new Date(),
+      dateCreated: at,
+      dateSent: at,
       statusCallback: null,
       validityPeriod: null,
     });

@@ -28,6 +28,7 @@ import {
   type TwilioListedMessage,
 } from './twilio-api';
 import { retryAfterMs, twilioCategory } from './twilio-codes';
+import { NoSlotError } from './semaphore';
 
 /** Twilio's longest ValidityPeriod, in seconds (10 hours). */
 export const MAX_VALIDITY_SECONDS = 36_000;
@@ -40,10 +41,19 @@ export const LOOKUP_MAX_PAGES = 10;
  */
 export const LOOKUP_SKEW_MS = 5_000;
 
+/**
+ * A create that found no free place among TWILIO_MAX_CONCURRENCY in time: nothing was written, so
+ * it is retried (rate_limited, not counted as an attempt) rather than left in doubt.
+ */
+export const CONCURRENCY_LIMIT_CODE = 'TWILIO_CONCURRENCY_LIMIT';
+/** The code of a redirect answered to a call (a configuration problem: see `rejection`). */
+export const REDIRECT_CODE = 'TWILIO_REDIRECT';
+
 type Rejection = Extract<SendResult, { accepted: false }>;
 
 type Lookup =
-  | { kind: 'found'; sids: string[] }
+  /** Matches created since `since`, and matches whose creation date cannot be read. */
+  | { kind: 'found'; sids: string[]; undated: string[] }
   | { kind: 'failed'; answer: Rejection }
   | { kind: 'too-many'; seen: number };
 
@@ -93,9 +103,11 @@ export class TwilioSmsProvider implements SmsProvider {
 
   /**
    * After TWILIO_LOOKUP_DELAY_MS (so a create Twilio is still working on shows), lists the
-   * messages to `request.to` from our sender since `request.since` with the same body. Exactly one
-   * that no other message holds is this one (adopted); none means the call never created it, so
-   * it is sent now (resent); several cannot be told apart (OUTCOME_UNKNOWN).
+   * messages to `request.to` from our sender created since `request.since` with the same body,
+   * leaving out those other messages hold. Exactly one, with a readable date, is this one: it is
+   * reserved for this message (`context.adopt`) and adopted. None means the call never created
+   * it, so it is sent now (resent); several, one whose date cannot be read, or one another
+   * message reserved at the same moment cannot be told apart (OUTCOME_UNKNOWN).
    */
   async resolve(request: SendRequest, context: ResolveContext): Promise<SendResult> {
     const settings = this.settings();
@@ -128,26 +140,43 @@ export class TwilioSmsProvider implements SmsProvider {
       case 'found':
         break;
     }
-    const taken = await context.taken(lookup.sids);
-    const ours = lookup.sids.filter((sid) => !taken.has(sid));
-    if (ours.length === 1) {
-      return {
-        accepted: true,
-        providerMessageId: ours[0],
-        resolution: resolution(
-          'adopted',
-          `Twilio had created the message (${ours[0]}) although its answer was lost; adopted, not sent again.`,
-        ),
-      };
-    }
-    if (ours.length > 1) {
+    const listed = [...lookup.sids, ...lookup.undated];
+    const taken = listed.length ? await context.taken(listed) : new Set<string>();
+    const ours = listed.filter((sid) => !taken.has(sid));
+    const undated = lookup.undated.filter((sid) => !taken.has(sid));
+    if (ours.length === 1 && !undated.length) {
+      if (await context.adopt(ours[0])) {
+        return {
+          accepted: true,
+          providerMessageId: ours[0],
+          resolution: resolution(
+            'adopted',
+            `Twilio had created the message (${ours[0]}) although its answer was lost; adopted, not sent again.`,
+          ),
+        };
+      }
+      // Another message's lookup reserved it between our listing and now: whose it is is unknown.
       return {
         ...outcomeUnknown(
-          `Twilio holds ${ours.length} messages with this text to this number since the batch started (${ours.join(', ')}); which one is this message's cannot be told.`,
+          `Twilio holds one message with this text to this number since the batch started (${ours[0]}), but another message adopted it at the same time; it is not sent again.`,
         ),
         resolution: resolution(
           'ambiguous',
-          `${ours.length} matching messages at Twilio (${ours.join(', ')}); none adopted, not sent again.`,
+          `The matching message (${ours[0]}) was adopted by another message at the same time; none adopted, not sent again.`,
+        ),
+      };
+    }
+    if (ours.length) {
+      const doubt = undated.length
+        ? ` (${undated.length} of them with a creation date that cannot be read)`
+        : '';
+      return {
+        ...outcomeUnknown(
+          `Twilio holds ${ours.length} messages with this text to this number since the batch started${doubt} (${ours.join(', ')}); which one is this message's cannot be told.`,
+        ),
+        resolution: resolution(
+          'ambiguous',
+          `${ours.length} matching messages at Twilio${doubt} (${ours.join(', ')}); none adopted, not sent again.`,
         ),
       };
     }
@@ -156,28 +185,29 @@ export class TwilioSmsProvider implements SmsProvider {
       ...sent,
       resolution: resolution(
         RESENT,
-        lookup.sids.length
-          ? `Twilio's matching messages (${lookup.sids.join(', ')}) belong to other messages; this one was never created, so it was sent.`
+        listed.length
+          ? `Twilio's matching messages (${listed.join(', ')}) belong to other messages; this one was never created, so it was sent.`
           : 'Twilio had not created the message; it was sent.',
       ),
     };
   }
 
+  /**
+   * Lists the messages to `request.to` (from our From, or matched on our Messaging Service),
+   * newest first as Twilio lists them, until one created before `since`: by creation, never by
+   * `DateSent`, which Twilio leaves empty while a message is queued.
+   */
   private async lookup(
     request: SendRequest,
     settings: TwilioSettings,
     signal: AbortSignal,
   ): Promise<Lookup> {
     const notBeforeMs = request.since.getTime() - LOOKUP_SKEW_MS;
-    const query = new URLSearchParams({
-      To: request.to,
-      // Twilio filters by UTC day: `DateSent>=YYYY-MM-DD`.
-      'DateSent>': new Date(notBeforeMs).toISOString().slice(0, 10),
-      PageSize: String(LOOKUP_PAGE_SIZE),
-    });
+    const query = new URLSearchParams({ To: request.to, PageSize: String(LOOKUP_PAGE_SIZE) });
     // With a Messaging Service, Twilio chooses the From: the service is matched on each message.
     if (!settings.messagingServiceSid) query.set('From', settings.from ?? '');
     const sids: string[] = [];
+    const undated: string[] = [];
     let seen = 0;
     let next: string | null = `${this.api().messagesPath}?${query.toString()}`;
     for (let page = 0; next !== null; page++) {
@@ -186,27 +216,34 @@ export class TwilioSmsProvider implements SmsProvider {
       try {
         answer = await this.api().listMessages(next, signal);
       } catch (error) {
-        return { kind: 'failed', answer: asRejection(failedCall(error)) };
+        return { kind: 'failed', answer: failedCall(error) };
       }
       const body = answer.body as { messages?: unknown; next_page_uri?: unknown } | null;
       if (answer.status !== 200 || !Array.isArray(body?.messages)) {
         return { kind: 'failed', answer: rejection(answer) };
       }
+      let older = false;
       for (const message of body.messages as TwilioListedMessage[]) {
         seen++;
+        const created = Date.parse(message.date_created);
+        if (created < notBeforeMs) {
+          // Newest first: every message after this one is older still.
+          older = true;
+          break;
+        }
         if (
           message.body === request.body &&
           message.to === request.to &&
           (!settings.messagingServiceSid ||
-            message.messaging_service_sid === settings.messagingServiceSid) &&
-          createdSince(message.date_created, notBeforeMs)
+            message.messaging_service_sid === settings.messagingServiceSid)
         ) {
-          sids.push(message.sid);
+          // An unreadable date may be this message's: a doubt that counts, never adopted alone.
+          (Number.isNaN(created) ? undated : sids).push(message.sid);
         }
       }
-      next = typeof body.next_page_uri === 'string' ? body.next_page_uri : null;
+      next = !older && typeof body.next_page_uri === 'string' ? body.next_page_uri : null;
     }
-    return { kind: 'found', sids };
+    return { kind: 'found', sids, undated };
   }
 
   /** `signal`, and PROVIDER_TIMEOUT_MS for one step of a resolution. */
@@ -223,15 +260,10 @@ export class TwilioSmsProvider implements SmsProvider {
   }
 
   private api(): TwilioApi {
-    this.client ??= new TwilioApi(this.settings());
+    // A create waits for a place at most half of PROVIDER_TIMEOUT_MS: given up then, unsent.
+    this.client ??= new TwilioApi(this.settings(), Math.floor(this.sms.timeoutMs / 2));
     return this.client;
   }
-}
-
-/** Whether a listed message was created since then; an unreadable date counts as a match (a doubt). */
-function createdSince(dateCreated: string, notBeforeMs: number): boolean {
-  const created = Date.parse(dateCreated);
-  return Number.isNaN(created) || created >= notBeforeMs;
 }
 
 function resolution(outcome: string, detail: string): Resolution {
@@ -246,6 +278,17 @@ export function validityPeriod(validUntil: Date, nowMs = Date.now()): number {
 
 /** An error answer, by Twilio's code (or the HTTP status when the body has none). */
 function rejection({ status, headers, body }: TwilioAnswer): Rejection {
+  if (status >= 300 && status < 400) {
+    // Not Twilio's answer (it never redirects) and not followed (twilio-api.ts): the request
+    // reached something else, which sent nothing. A configuration problem, retried as such.
+    const location = headers.get('location');
+    return {
+      accepted: false,
+      category: 'provider_error',
+      code: REDIRECT_CODE,
+      message: `Twilio's API answered a redirect (HTTP ${status}${location ? ` to ${location}` : ''}), which is not followed: check TWILIO_API_BASE_URL (README, "Connecting Twilio").`,
+    };
+  }
   const error = (body ?? {}) as TwilioErrorBody;
   const code =
     error.code !== undefined && error.code !== null ? String(error.code) : String(status);
@@ -269,6 +312,14 @@ function rejection({ status, headers, body }: TwilioAnswer): Rejection {
  * sent); anything else (a reset or close after writing, our own abort) may have sent it.
  */
 function failedCall(error: unknown): Rejection {
+  if (error instanceof NoSlotError) {
+    return {
+      accepted: false,
+      category: 'rate_limited',
+      code: CONCURRENCY_LIMIT_CODE,
+      message: `All of TWILIO_MAX_CONCURRENCY's places stayed busy for ${error.waitedMs} ms; the message was not sent.`,
+    };
+  }
   const refused = refusedBeforeWriting(error);
   const text = error instanceof Error ? error.message : String(error);
   if (refused) {
@@ -289,9 +340,4 @@ function failedCall(error: unknown): Rejection {
       ? 'Twilio did not answer in time; the request was abandoned.'
       : `The connection to Twilio failed after the request was sent (${cause ?? text}).`,
   };
-}
-
-function asRejection(result: SendResult): Rejection {
-  if (result.accepted) throw new Error('expected a rejection');
-  return result;
 }
