@@ -353,6 +353,32 @@ describe('ReceiptsRepository', () => {
     );
   });
 
+  it('finds kept receipts by provider message id through an index, not a scan of them all', async () => {
+    const runner = db.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      await runner.query(
+        `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
+           received_at, expires_at)
+         SELECT 'simulated', 'many-' || i, 'delivered', 3, 'delivered', now(), now() + interval '1 hour'
+         FROM generate_series(1, 20000) AS i`,
+      );
+      await runner.query(`ANALYZE pending_receipts`);
+      const [{ 'QUERY PLAN': [plan] }] = (await runner.query(
+        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)
+         DELETE FROM pending_receipts WHERE provider_message_id = ANY($1)`,
+        [['many-7', 'many-19999']],
+      )) as {
+        'QUERY PLAN': { Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }[];
+      }[];
+      // A scan of the whole table or of its key's index reads well over a hundred pages.
+      expect(plan.Plan['Shared Hit Blocks'] + plan.Plan['Shared Read Blocks']).toBeLessThan(20);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+  });
+
   it('deletes kept receipts past their time, and keeps the others', async () => {
     await receipts.record([receipt('nobody-1', 'delivered')]);
     await db.dataSource.query(

@@ -339,16 +339,16 @@ export class ReceiptsRepository {
     const outcomes: ReceiptsOutcome[] = [];
     // Every kept receipt is looked at, page by page in key order: kept receipts whose message
     // never comes (until they expire) must not hide the others.
-    let after = { provider: '', id: '' };
+    let after = '';
     for (;;) {
-      const page = await this.dataSource.query<{ provider: string; id: string }[]>(
-        `SELECT DISTINCT provider, provider_message_id AS id FROM pending_receipts
-         WHERE (provider, provider_message_id) > ($1, $2) AND expires_at > now()
-         ORDER BY provider, provider_message_id LIMIT $3`,
-        [after.provider, after.id, SWEEP_CHUNK],
+      const page = await this.dataSource.query<{ id: string }[]>(
+        `SELECT DISTINCT provider_message_id AS id FROM pending_receipts
+         WHERE provider_message_id > $1 AND expires_at > now()
+         ORDER BY provider_message_id LIMIT $2`,
+        [after, SWEEP_CHUNK],
       );
       if (!page.length) return outcomes;
-      after = page[page.length - 1];
+      after = page[page.length - 1].id;
       const outcome = await this.applyKeptOf(page.map((p) => p.id));
       if (outcome) outcomes.push(outcome);
       if (page.length < SWEEP_CHUNK) return outcomes;

@@ -11,7 +11,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - batches: the delivery counters, moved in the statements that move the messages they count;
  *   awaiting is `completed_count` minus the three.
  * - pending_receipts: receipts that arrived before the send result holding their id was written,
- *   kept until `expires_at` and applied when it is.
+ *   kept until `expires_at` and applied when it is. They are looked up by provider message id
+ *   alone (messages do not record their provider), hence the key's first column.
  * - batch_timeline and batch_rate_stats: what the analytics read of delivery, aggregated as
  *   receipts are applied; batch_receipt_counts: receipts per status and category.
  * - message_errors.stage: `send` (the provider refused the call) or `delivery` (a receipt said
@@ -52,7 +53,7 @@ export class DeliveryReceipts1764360000000 implements MigrationInterface {
         category text,
         received_at timestamptz NOT NULL,
         expires_at timestamptz NOT NULL,
-        PRIMARY KEY (provider, provider_message_id, status)
+        PRIMARY KEY (provider_message_id, provider, status)
       )`);
     await queryRunner.query(
       `CREATE INDEX pending_receipts_expires_at_idx ON pending_receipts (expires_at)`,
