@@ -9,7 +9,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   find their message by the provider's id, hence the partial index (rows not yet accepted have
  *   none and stay out of it, so claims remain HOT updates).
  * - batches: the delivery counters, moved in the statements that move the messages they count;
- *   awaiting is `completed_count` minus the three.
+ *   awaiting is `completed_count` minus the three. Messages sent before this migration become
+ *   `unknown` (no receipt will be matched for them), and their batches count them so.
  * - pending_receipts: receipts that arrived before the send result holding their id was written,
  *   kept until `expires_at` and applied when it is. They are looked up by provider message id
  *   alone (messages do not record their provider), hence the key's first column.
@@ -43,6 +44,15 @@ export class DeliveryReceipts1764360000000 implements MigrationInterface {
         ADD COLUMN delivery_unknown_count integer NOT NULL DEFAULT 0,
         ADD CONSTRAINT batches_delivery_within_completed
           CHECK (delivered_count + undelivered_count + delivery_unknown_count <= completed_count)`);
+    // Messages accepted before receipts existed: no receipt will ever be matched to them (their
+    // provider's ids were never looked for), so their outcome is unknown, with the counters.
+    // Left awaiting, old batches would show everything awaiting and be swept forever.
+    await queryRunner.query(
+      `UPDATE messages SET delivery_status = 'unknown' WHERE status = 'sent' AND delivery_status IS NULL`,
+    );
+    await queryRunner.query(
+      `UPDATE batches SET delivery_unknown_count = completed_count WHERE completed_count > 0`,
+    );
     await queryRunner.query(`
       CREATE TABLE pending_receipts (
         provider text NOT NULL,
