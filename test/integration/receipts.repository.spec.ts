@@ -3,7 +3,11 @@
 // result write or the sweep), the timeout's `unknown` and a late final after it, group commit, and
 // delivery counters that add up to the accepted messages after every step.
 import type { DataSource } from 'typeorm';
-import type { ReceiptsRepository } from '../../src/batch/delivery/receipts.repository';
+import {
+  NO_RECEIPTS,
+  type ReceiptsOutcome,
+  type ReceiptsRepository,
+} from '../../src/batch/delivery/receipts.repository';
 import { ReceiptsService } from '../../src/batch/delivery/receipts.service';
 import { DeliverySweeper } from '../../src/batch/delivery/delivery-sweeper.service';
 import { dispatchConfig } from '../../src/config/configuration';
@@ -103,6 +107,13 @@ describe('ReceiptsRepository', () => {
   });
   afterAll(() => db.drop());
 
+  /** As the receipt recorder does: keeps the receipts, then applies those whose message exists. */
+  async function record(received: ProviderReceipt[]): Promise<ReceiptsOutcome> {
+    await receipts.keep(received);
+    const ids = [...new Set(received.map((r) => r.providerMessageId))];
+    return (await receipts.applyKeptOf(ids)) ?? NO_RECEIPTS;
+  }
+
   /** A processing batch of `count` messages; answers it and the claims of its messages. */
   async function claimedBatch(count: number) {
     const id = await insertBatch(db.dataSource, { accountId, messages: count });
@@ -127,10 +138,7 @@ describe('ReceiptsRepository', () => {
       awaiting: 3,
     });
 
-    const outcome = await receipts.record([
-      receipt(pmid(0), 'delivered'),
-      receipt(pmid(1), 'undelivered'),
-    ]);
+    const outcome = await record([receipt(pmid(0), 'delivered'), receipt(pmid(1), 'undelivered')]);
 
     expect(outcome.batches).toEqual([{ id, accountId }]);
     expect(outcome.appeared).toEqual([{ batchId: id, category: 'unreachable' }]);
@@ -197,25 +205,25 @@ describe('ReceiptsRepository', () => {
   it('never moves a message down: duplicates, a lower rank and a second final change nothing', async () => {
     const { id, pmid, accept } = await claimedBatch(1);
     await accept([0]);
-    await receipts.record([receipt(pmid(0), 'sent')]);
+    await record([receipt(pmid(0), 'sent')]);
     expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({
       deliveryStatus: 'awaiting',
       providerStatus: 'sent',
     });
     // A lower rank after a higher one (out of order) and a duplicate.
-    const late = await receipts.record([receipt(pmid(0), 'queued'), receipt(pmid(0), 'sent')]);
+    const late = await record([receipt(pmid(0), 'queued'), receipt(pmid(0), 'sent')]);
     expect(late.applied).toEqual([]);
     expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({ providerStatus: 'sent' });
 
-    const first = await receipts.record([receipt(pmid(0), 'delivered')]);
+    const first = await record([receipt(pmid(0), 'delivered')]);
     expect(first.applied).toHaveLength(1);
     const { receiptAt } = await messageOf(db.dataSource, pmid(0));
-    const again = await receipts.record([
+    const again = await record([
       receipt(pmid(0), 'delivered'),
       receipt(pmid(0), 'undelivered'),
       receipt(pmid(0), 'sent'),
     ]);
-    expect(again).toMatchObject({ applied: [], batches: [], orphaned: 0 });
+    expect(again).toMatchObject({ applied: [], batches: [] });
     expect(await messageOf(db.dataSource, pmid(0))).toEqual({
       deliveryStatus: 'delivered',
       providerStatus: 'delivered',
@@ -233,10 +241,10 @@ describe('ReceiptsRepository', () => {
   it('counts a final receipt that comes before `sent`, and the first of two finals in one write', async () => {
     const { id, pmid, accept } = await claimedBatch(2);
     await accept([0, 1]);
-    await receipts.record([receipt(pmid(0), 'undelivered')]);
-    await receipts.record([receipt(pmid(0), 'sent')]);
+    await record([receipt(pmid(0), 'undelivered')]);
+    await record([receipt(pmid(0), 'sent')]);
     const t = Date.now();
-    await receipts.record([
+    await record([
       receipt(pmid(1), 'undelivered', new Date(t + 5)),
       receipt(pmid(1), 'delivered', new Date(t)),
       receipt(pmid(1), 'sent', new Date(t - 5)),
@@ -260,7 +268,7 @@ describe('ReceiptsRepository', () => {
   it('a final receipt that says neither outcome nor reason counts as undelivered, for an unknown reason', async () => {
     const { id, pmid, accept } = await claimedBatch(1);
     await accept([0]);
-    await receipts.record([
+    await record([
       { ...receipt(pmid(0), 'delivered'), status: 'failed', outcome: null, error: null },
     ]);
     expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({
@@ -273,12 +281,17 @@ describe('ReceiptsRepository', () => {
 
   it('keeps a receipt that comes before its send result and applies it with the result', async () => {
     const { id, pmid, accept } = await claimedBatch(2);
-    const early = await receipts.record([
+    const early = await record([
       receipt(pmid(0), 'sent'),
       receipt(pmid(0), 'delivered'),
       receipt(pmid(0), 'delivered'),
     ]);
-    expect(early).toMatchObject({ applied: [], orphaned: 2 });
+    expect(early).toMatchObject({ applied: [] });
+    const [{ kept: keptEarly }] = await db.dataSource.query<{ kept: number }[]>(
+      `SELECT count(*)::int AS kept FROM pending_receipts WHERE provider_message_id = $1`,
+      [pmid(0)],
+    );
+    expect(keptEarly).toBe(2);
     expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 0, awaiting: 0 });
 
     const outcome = await accept([0, 1]);
@@ -364,7 +377,11 @@ describe('ReceiptsRepository', () => {
          FROM generate_series(1, 20000) AS i`,
       );
       await runner.query(`ANALYZE pending_receipts`);
-      const [{ 'QUERY PLAN': [plan] }] = (await runner.query(
+      const [
+        {
+          'QUERY PLAN': [plan],
+        },
+      ] = (await runner.query(
         `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)
          DELETE FROM pending_receipts WHERE provider_message_id = ANY($1)`,
         [['many-7', 'many-19999']],
@@ -380,7 +397,7 @@ describe('ReceiptsRepository', () => {
   });
 
   it('deletes kept receipts past their time, and keeps the others', async () => {
-    await receipts.record([receipt('nobody-1', 'delivered')]);
+    await record([receipt('nobody-1', 'delivered')]);
     await db.dataSource.query(
       `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
          received_at, expires_at)
@@ -396,7 +413,7 @@ describe('ReceiptsRepository', () => {
   it('marks unknown what waited too long, in chunks, and a late final still applies', async () => {
     const { id, pmid, accept } = await claimedBatch(5);
     await accept([0, 1, 2, 3, 4]);
-    await receipts.record([receipt(pmid(0), 'delivered')]);
+    await record([receipt(pmid(0), 'delivered')]);
     await db.dataSource.query(
       `UPDATE messages SET sent_at = now() - interval '2 hours' WHERE batch_id = $1 AND seq <> 4`,
       [id],
@@ -415,7 +432,7 @@ describe('ReceiptsRepository', () => {
     });
     expect(await timedOut.timeOutAwaiting(2)).not.toContainEqual({ id, accountId });
 
-    await receipts.record([receipt(pmid(1), 'delivered'), receipt(pmid(2), 'undelivered')]);
+    await record([receipt(pmid(1), 'delivered'), receipt(pmid(2), 'undelivered')]);
     expect(await delivery(db.dataSource, id)).toEqual({
       delivered: 2,
       undelivered: 1,
@@ -433,7 +450,7 @@ describe('ReceiptsRepository', () => {
       batches.flatMap(({ pmid, accept }) =>
         chunks.flatMap((chunk) => [
           accept(chunk),
-          receipts.record(
+          record(
             chunk.map((seq) => receipt(pmid(seq), seq % 4 === 0 ? 'undelivered' : 'delivered')),
           ),
         ]),

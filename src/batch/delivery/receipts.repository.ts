@@ -42,11 +42,9 @@ export interface ReceiptsOutcome {
   batches: BatchRef[];
   /** Failure categories that appeared in a batch for the first time. */
   appeared: { batchId: string; category: ErrorCategory }[];
-  /** Receipts kept for later: their message is not (yet) known. */
-  orphaned: number;
 }
 
-export const NO_RECEIPTS: ReceiptsOutcome = { applied: [], batches: [], appeared: [], orphaned: 0 };
+export const NO_RECEIPTS: ReceiptsOutcome = { applied: [], batches: [], appeared: [] };
 
 /** Awaiting messages marked unknown per transaction (a range of seq). */
 const TIMEOUT_CHUNK = 10_000;
@@ -67,6 +65,27 @@ interface PendingRow {
   receivedAt: Date;
 }
 
+/** The receipts as parameters $1..$9, in the order RECEIPTS_UNNEST reads them. */
+function receiptParameters(receipts: readonly ProviderReceipt[]): unknown[] {
+  return [
+    receipts.map((r) => r.provider),
+    receipts.map((r) => r.providerMessageId),
+    receipts.map((r) => r.status),
+    receipts.map((r) => r.rank),
+    receipts.map((r) => r.outcome),
+    receipts.map((r) => r.error?.category ?? null),
+    receipts.map((r) => r.error?.code ?? null),
+    receipts.map((r) => r.error?.message ?? null),
+    receipts.map((r) => r.receivedAt),
+  ];
+}
+
+/** The rows of receiptParameters(), with their position (ord). */
+const RECEIPTS_UNNEST = `unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[],
+                                $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+    WITH ORDINALITY AS u(provider, provider_message_id, status, rank, outcome, category, code,
+                         message, received_at, ord)`;
+
 const PENDING_COLUMNS = `provider, provider_message_id AS "providerMessageId", status, rank, outcome,
   category, error_code AS code, error_message AS message, received_at AS "receivedAt"`;
 
@@ -84,11 +103,6 @@ export class ReceiptsRepository {
     @Inject(deliveryConfig.KEY) private readonly config: DeliveryConfig,
   ) {}
 
-  /** Applies receipts in a transaction of their own. */
-  record(receipts: readonly ProviderReceipt[]): Promise<ReceiptsOutcome> {
-    return this.dataSource.transaction((manager) => this.apply(manager, receipts));
-  }
-
   /**
    * Stores receipts in pending_receipts, in one statement that takes no batch lock, so they are
    * durable at once however busy the batches' rows are; applyKeptOf() applies them next (and the
@@ -105,38 +119,24 @@ export class ReceiptsRepository {
        SELECT DISTINCT ON (provider, provider_message_id, status)
               provider, provider_message_id, status, rank, outcome, code, message, category,
               received_at, now() + make_interval(secs => $10::double precision / 1000)
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
-                   $7::text[], $8::text[], $9::timestamptz[])
-         WITH ORDINALITY AS u(provider, provider_message_id, status, rank, outcome, category,
-                              code, message, received_at, ord)
+       FROM ${RECEIPTS_UNNEST}
        ORDER BY provider, provider_message_id, status, received_at, ord
        ON CONFLICT DO NOTHING
        RETURNING 1`,
-      [
-        normalized.map((r) => r.provider),
-        normalized.map((r) => r.providerMessageId),
-        normalized.map((r) => r.status),
-        normalized.map((r) => r.rank),
-        normalized.map((r) => r.outcome),
-        normalized.map((r) => r.error?.category ?? null),
-        normalized.map((r) => r.error?.code ?? null),
-        normalized.map((r) => r.error?.message ?? null),
-        normalized.map((r) => r.receivedAt),
-        this.config.orphanTtlMs,
-      ],
+      [...receiptParameters(normalized), this.config.orphanTtlMs],
     );
     return kept.length;
   }
 
   /**
    * Applies, in one transaction, the kept receipts of these provider message ids whose message
-   * exists, and deletes them; the others stay kept. Null when none of the messages exists.
+   * exists (accepted), and deletes them; the others stay kept. Null when none of them exists.
    */
   applyKeptOf(providerMessageIds: readonly string[]): Promise<ReceiptsOutcome | null> {
     return this.dataSource.transaction(async (manager) => {
       const found = await manager.query<{ batch_id: string; id: string }[]>(
         `SELECT DISTINCT batch_id, provider_message_id AS id FROM messages
-         WHERE provider_message_id = ANY($1)`,
+         WHERE provider_message_id = ANY($1) AND status = 'sent'`,
         [providerMessageIds],
       );
       if (!found.length) return null;
@@ -153,21 +153,19 @@ export class ReceiptsRepository {
   }
 
   /**
-   * Applies `receipts` in one statement: finds their messages by provider message id, moves
-   * them, their batches' delivery counters, the timeline, the latency histogram, the receipt
-   * counts and the error log; receipts whose message is not found are kept in pending_receipts
-   * (until RECEIPT_ORPHAN_TTL_HOURS) for the send result that will name it.
+   * Applies `receipts`, just taken out of pending_receipts, in one statement: finds their
+   * messages by provider message id, moves them, their batches' delivery counters, the timeline,
+   * the latency histogram, the receipt counts and the error log. Its callers take only receipts
+   * whose message is accepted (applyKeptOf, applyKept).
    */
-  async apply(
+  private async apply(
     manager: EntityManager,
     receipts: readonly ProviderReceipt[],
   ): Promise<ReceiptsOutcome> {
     if (!receipts.length) return NO_RECEIPTS;
     const normalized = receipts.map(normalize);
     const ids = [...new Set(normalized.map((r) => r.providerMessageId))];
-    // Batch rows first, in id order: the one lock order of every writer of batches. A message
-    // whose id appears after this read belongs to a batch not locked here: its receipt is kept
-    // and the sweep applies it.
+    // Batch rows first, in id order: the one lock order of every writer of batches.
     const found = await manager.query<{ batch_id: string }[]>(
       `SELECT DISTINCT batch_id FROM messages WHERE provider_message_id = ANY($1)`,
       [ids],
@@ -179,14 +177,10 @@ export class ReceiptsRepository {
     const [row] = await queryRows<{
       applied: AppliedReceipt[];
       counted: { batchId: string; appeared: ErrorCategory[] | null }[];
-      orphaned: number;
     }>(
       manager,
       `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[],
-                              $6::text[], $7::text[], $8::text[], $9::timestamptz[])
-           WITH ORDINALITY AS u(provider, provider_message_id, status, rank, outcome, category,
-                                code, message, received_at, ord)
+         SELECT * FROM ${RECEIPTS_UNNEST}
        ), best AS (
          -- Per message, the receipt that counts: the highest rank; of several finals, the first.
          SELECT DISTINCT ON (provider_message_id) * FROM input
@@ -235,17 +229,6 @@ export class ReceiptsRepository {
          SELECT batch_id, status, COALESCE(category, ''), count(*) FROM changed
          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
          ON CONFLICT (batch_id, status, category) DO UPDATE SET count = c.count + excluded.count
-       ), orphans AS (
-         INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
-                                       error_code, error_message, category, received_at, expires_at)
-         SELECT DISTINCT ON (provider, provider_message_id, status)
-                provider, provider_message_id, status, rank, outcome, code, message, category,
-                received_at, now() + make_interval(secs => $11::double precision / 1000)
-         FROM input i
-         WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.provider_message_id = i.provider_message_id)
-         ORDER BY provider, provider_message_id, status, received_at, ord
-         ON CONFLICT DO NOTHING
-         RETURNING 1
        ), deltas AS (
          SELECT batch_id,
                 count(*) FILTER (WHERE outcome = 'delivered') AS delivered,
@@ -269,21 +252,8 @@ export class ReceiptsRepository {
                      THEN GREATEST(0, extract(epoch FROM received_at - sent_at) * 1000) END)), '[]')
           FROM changed) AS applied,
          (SELECT COALESCE(json_agg(json_build_object('batchId', id, 'appeared', appeared)), '[]')
-          FROM counted) AS counted,
-         (SELECT count(*) FROM orphans)::int AS orphaned`,
-      [
-        normalized.map((r) => r.provider),
-        normalized.map((r) => r.providerMessageId),
-        normalized.map((r) => r.status),
-        normalized.map((r) => r.rank),
-        normalized.map((r) => r.outcome),
-        normalized.map((r) => r.error?.category ?? null),
-        normalized.map((r) => r.error?.code ?? null),
-        normalized.map((r) => r.error?.message ?? null),
-        normalized.map((r) => r.receivedAt),
-        locked.map((b) => b.id),
-        this.config.orphanTtlMs,
-      ],
+          FROM counted) AS counted`,
+      [...receiptParameters(normalized), locked.map((b) => b.id)],
     );
     const histograms = new Map<string, number[]>();
     for (const receipt of row.applied) {
@@ -309,7 +279,6 @@ export class ReceiptsRepository {
       appeared: row.counted.flatMap(({ batchId, appeared }) =>
         (appeared ?? []).map((category) => ({ batchId, category })),
       ),
-      orphaned: row.orphaned,
     };
   }
 

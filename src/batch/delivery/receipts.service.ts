@@ -115,7 +115,11 @@ export class ReceiptsService implements ReceiptRecorder, OnApplicationShutdown {
   private async applyKept(): Promise<void> {
     try {
       while (this.toApply.size) {
-        const ids = [...this.toApply].slice(0, RECEIPTS_PER_WRITE);
+        const ids: string[] = [];
+        for (const id of this.toApply) {
+          ids.push(id);
+          if (ids.length === RECEIPTS_PER_WRITE) break;
+        }
         for (const id of ids) this.toApply.delete(id);
         try {
           const outcome = await this.repository
@@ -156,7 +160,8 @@ export function publishReceipts(
 export function receiptObservation(receipt: AppliedReceipt): ReceiptObservation {
   const state: ReceiptState =
     receipt.rank === RECEIPT_RANKS.final
-      ? (receipt.outcome ?? 'delivered')
+      ? // As normalize (receipts.repository.ts) counts it: nothing says it arrived.
+        (receipt.outcome ?? 'undelivered')
       : receipt.rank === RECEIPT_RANKS.sent
         ? 'sent'
         : 'accepted';
