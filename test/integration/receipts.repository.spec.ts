@@ -314,6 +314,23 @@ describe('ReceiptsRepository', () => {
     expect(kept).toEqual([]);
   });
 
+  it('a stale result (its claim was taken over) leaves the kept receipts of its id alone', async () => {
+    const id = await insertBatch(db.dataSource, { accountId, messages: 1 });
+    const [claim] = await dispatch.claim(id, 0, 1, 1);
+    await record([receipt(`${id}-stale`, 'delivered')]);
+
+    await dispatch.writeResults([
+      { ...resultOf(id, { ...claim, token: claim.token + 1 }), providerMessageId: `${id}-stale` },
+    ]);
+
+    const kept = await db.dataSource.query<{ status: string }[]>(
+      `SELECT status FROM pending_receipts WHERE provider_message_id = $1`,
+      [`${id}-stale`],
+    );
+    expect(kept).toEqual([{ status: 'delivered' }]);
+    expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 0, awaiting: 0 });
+  });
+
   it('the sweep applies a kept receipt whose result was written meanwhile (the race)', async () => {
     const { id, pmid, accept } = await claimedBatch(1);
     await accept([0]);
