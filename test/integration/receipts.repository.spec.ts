@@ -342,14 +342,14 @@ describe('ReceiptsRepository', () => {
                'unreachable', now(), now() + interval '1 hour')`,
       [pmid(0)],
     );
-    const outcomes = await receipts.applyOrphans();
+    const outcomes = await receipts.applyOrphans(0);
     expect(outcomes.flatMap((o) => o.batches)).toEqual([{ id, accountId }]);
     expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({
       deliveryStatus: 'undelivered',
       deliveryError: { category: 'unreachable', code: '30003', message: 'Unreachable.' },
     });
     expect(await delivery(db.dataSource, id)).toMatchObject({ undelivered: 1, awaiting: 0 });
-    expect(await receipts.applyOrphans()).toEqual([]);
+    expect(await receipts.applyOrphans(0)).toEqual([]);
   });
 
   it('the sweep finds a kept receipt behind many whose message never came', async () => {
@@ -371,7 +371,7 @@ describe('ReceiptsRepository', () => {
       [pmid(0)],
     );
 
-    const outcomes = await receipts.applyOrphans();
+    const outcomes = await receipts.applyOrphans(0);
     expect(outcomes.flatMap((o) => o.batches)).toEqual([{ id, accountId }]);
     expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, awaiting: 0 });
     const [{ strays }] = await db.dataSource.query<{ strays: number }[]>(
@@ -473,7 +473,7 @@ describe('ReceiptsRepository', () => {
         ]),
       ),
     );
-    await receipts.applyOrphans();
+    await receipts.applyOrphans(0);
     for (const { id } of batches) {
       expect(await delivery(db.dataSource, id)).toEqual({
         delivered: 30,
@@ -489,9 +489,11 @@ describe('ReceiptsRepository', () => {
     await accept([0, 1]);
     await db.dataSource.query(
       `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
-         received_at, expires_at)
-       VALUES ('simulated', $1, 'delivered', 3, 'delivered', now(), now() + interval '1 hour'),
-              ('simulated', 'gone-1', 'delivered', 3, 'delivered', now(), now() - interval '1 s')`,
+         received_at, expires_at, kept_at)
+       VALUES ('simulated', $1, 'delivered', 3, 'delivered', now(), now() + interval '1 hour',
+               now() - interval '1 minute'),
+              ('simulated', 'gone-1', 'delivered', 3, 'delivered', now(), now() - interval '1 s',
+               now() - interval '1 day')`,
       [pmid(0)],
     );
     await db.dataSource.query(
@@ -528,6 +530,34 @@ describe('ReceiptsRepository', () => {
       [pmid(0)],
     );
     expect(kept).toEqual([]);
+  });
+
+  it('the worker sweep leaves receipts kept moments ago to the process applying them', async () => {
+    const { id, pmid, accept } = await claimedBatch(1);
+    await accept([0]);
+    await db.dataSource.query(
+      `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
+         received_at, expires_at)
+       VALUES ('simulated', $1, 'delivered', 3, 'delivered', now(), now() + interval '1 hour')`,
+      [pmid(0)],
+    );
+    const sweeper = new DeliverySweeper(
+      newReceiptsRepository(db.dataSource),
+      { progressed: () => undefined, errorAppeared: () => undefined } as unknown as BatchEvents,
+      new MetricsService(),
+      { ...dispatchConfig(), reconcileIntervalMs: 60_000 },
+    );
+
+    await sweeper.sweep();
+    expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 0, awaiting: 1 });
+
+    // Two sweep intervals later it is the sweep's.
+    await db.dataSource.query(
+      `UPDATE pending_receipts SET kept_at = now() - interval '121 s' WHERE provider_message_id = $1`,
+      [pmid(0)],
+    );
+    await sweeper.sweep();
+    expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, awaiting: 0 });
   });
 
   describe('ReceiptsService', () => {

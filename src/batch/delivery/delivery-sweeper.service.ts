@@ -55,7 +55,10 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShu
 
   /** One pass. */
   async sweep(): Promise<void> {
-    for (const outcome of await this.repository.applyOrphans()) {
+    // Kept receipts younger than two sweep intervals are being applied by the process that kept
+    // them; sweeping them too would only contend for their batches' locks.
+    const graceMs = 2 * this.config.reconcileIntervalMs;
+    for (const outcome of await this.repository.applyOrphans(graceMs)) {
       publishReceipts(outcome, this.events, this.metrics);
     }
     const expired = await this.repository.deleteExpiredOrphans();

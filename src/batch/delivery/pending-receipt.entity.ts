@@ -43,4 +43,8 @@ export class PendingReceiptEntity {
 
   @Column('timestamptz', { name: 'expires_at' })
   expiresAt: Date;
+
+  /** When it was stored: the sweep leaves the newest to the process applying them. */
+  @Column('timestamptz', { name: 'kept_at', default: () => 'now()' })
+  keptAt: Date;
 }

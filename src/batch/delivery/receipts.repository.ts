@@ -302,9 +302,10 @@ export class ReceiptsRepository {
   /**
    * The sweep (worker processes): applies kept receipts whose message now exists (a receipt and
    * its send result written at the same time miss each other), one chunk per transaction;
-   * answers what each transaction changed.
+   * answers what each transaction changed. Receipts kept less than `graceMs` ago are left to the
+   * process that kept them, which is applying them (ReceiptsService).
    */
-  async applyOrphans(): Promise<ReceiptsOutcome[]> {
+  async applyOrphans(graceMs: number): Promise<ReceiptsOutcome[]> {
     const outcomes: ReceiptsOutcome[] = [];
     // Every kept receipt is looked at, page by page in key order: kept receipts whose message
     // never comes (until they expire) must not hide the others.
@@ -313,8 +314,9 @@ export class ReceiptsRepository {
       const page = await this.dataSource.query<{ id: string }[]>(
         `SELECT DISTINCT provider_message_id AS id FROM pending_receipts
          WHERE provider_message_id > $1 AND expires_at > now()
+           AND kept_at < now() - make_interval(secs => $3::double precision / 1000)
          ORDER BY provider_message_id LIMIT $2`,
-        [after, SWEEP_CHUNK],
+        [after, SWEEP_CHUNK, graceMs],
       );
       if (!page.length) return outcomes;
       after = page[page.length - 1].id;

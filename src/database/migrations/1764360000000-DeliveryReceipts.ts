@@ -13,7 +13,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   `unknown` (no receipt will be matched for them), and their batches count them so.
  * - pending_receipts: receipts that arrived before the send result holding their id was written,
  *   kept until `expires_at` and applied when it is. They are looked up by provider message id
- *   alone (messages do not record their provider), hence the key's first column.
+ *   alone (messages do not record their provider), hence the key's first column. The sweep
+ *   leaves the ones kept moments ago (`kept_at`) to the process that is applying them.
  * - batch_timeline and batch_rate_stats: what the analytics read of delivery, aggregated as
  *   receipts are applied; batch_receipt_counts: receipts per status and category.
  * - message_errors.stage: `send` (the provider refused the call) or `delivery` (a receipt said
@@ -63,6 +64,7 @@ export class DeliveryReceipts1764360000000 implements MigrationInterface {
         category text,
         received_at timestamptz NOT NULL,
         expires_at timestamptz NOT NULL,
+        kept_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (provider_message_id, provider, status)
       )`);
     await queryRunner.query(
