@@ -10,7 +10,7 @@ import {
 } from '../../src/batch/delivery/receipts.repository';
 import { ReceiptsService } from '../../src/batch/delivery/receipts.service';
 import { DeliverySweeper } from '../../src/batch/delivery/delivery-sweeper.service';
-import { dispatchConfig } from '../../src/config/configuration';
+import { deliveryConfig, dispatchConfig } from '../../src/config/configuration';
 import type { DispatchRepository } from '../../src/batch/dispatch/dispatch.repository';
 import type { BatchEvents } from '../../src/batch/events/batch-events';
 import type { BatchRef } from '../../src/batch/events/batch-notices';
@@ -458,6 +458,53 @@ describe('ReceiptsRepository', () => {
     });
   });
 
+  it('writes the batch row only in the chunks where something timed out', async () => {
+    const { id, accept } = await claimedBatch(4);
+    await accept([0, 1, 2, 3]);
+    await db.dataSource.query(
+      `UPDATE messages SET sent_at = now() - interval '2 hours' WHERE batch_id = $1 AND seq < 2`,
+      [id],
+    );
+    const timedOut = newReceiptsRepository(db.dataSource, { receiptTimeoutMs: 3_600_000 });
+    expect(await timedOut.timeOutAwaiting(2)).toContainEqual({ id, accountId });
+    expect(await delivery(db.dataSource, id)).toMatchObject({ unknown: 2, awaiting: 2 });
+    // The batch row's last version is the first chunk's: the second timed nothing out.
+    const [{ batch, message }] = await db.dataSource.query<{ batch: string; message: string }[]>(
+      `SELECT (SELECT xmin::text FROM batches WHERE id = $1) AS batch,
+              (SELECT xmin::text FROM messages WHERE batch_id = $1 AND seq = 0) AS message`,
+      [id],
+    );
+    expect(batch).toBe(message);
+  });
+
+  it('the worker sweep times out at most once a minute', async () => {
+    const { id, accept } = await claimedBatch(2);
+    await accept([0, 1]);
+    const age = (seq: number) =>
+      db.dataSource.query(
+        `UPDATE messages SET sent_at = now() - interval '2 hours' WHERE batch_id = $1 AND seq = $2`,
+        [id, seq],
+      );
+    const newSweeper = () =>
+      new DeliverySweeper(
+        newReceiptsRepository(db.dataSource, { receiptTimeoutMs: 3_600_000 }),
+        { progressed: () => undefined, errorAppeared: () => undefined } as unknown as BatchEvents,
+        new MetricsService(),
+        dispatchConfig(),
+        { ...deliveryConfig(), receiptTimeoutMs: 3_600_000 },
+      );
+    const sweeper = newSweeper();
+    await age(0);
+    await sweeper.sweep();
+    expect(await delivery(db.dataSource, id)).toMatchObject({ unknown: 1, awaiting: 1 });
+
+    await age(1);
+    await sweeper.sweep();
+    expect(await delivery(db.dataSource, id)).toMatchObject({ unknown: 1, awaiting: 1 });
+    await newSweeper().sweep();
+    expect(await delivery(db.dataSource, id)).toMatchObject({ unknown: 2, awaiting: 0 });
+  });
+
   it('results and receipts written at once, in any order, end exact once the sweep ran', async () => {
     const batches = await Promise.all([claimedBatch(40), claimedBatch(40)]);
     const seqs = Array.from({ length: 40 }, (_, i) => i);
@@ -514,6 +561,7 @@ describe('ReceiptsRepository', () => {
       events,
       new MetricsService(),
       dispatchConfig(),
+      { ...deliveryConfig(), receiptTimeoutMs: 3_600_000 },
     );
 
     await sweeper.sweep();
@@ -546,6 +594,7 @@ describe('ReceiptsRepository', () => {
       { progressed: () => undefined, errorAppeared: () => undefined } as unknown as BatchEvents,
       new MetricsService(),
       { ...dispatchConfig(), reconcileIntervalMs: 60_000 },
+      deliveryConfig(),
     );
 
     await sweeper.sweep();

@@ -344,23 +344,32 @@ export class ReceiptsRepository {
 
   /**
    * Messages accepted more than DELIVERY_RECEIPT_TIMEOUT_HOURS ago and still awaiting their
-   * receipt become `unknown`, with the batch's counter. Only batches with something awaiting are
-   * read, and their messages by primary key range, TIMEOUT_CHUNK positions per transaction.
-   * Answers the batches whose counters moved.
+   * receipt become `unknown`, with the batch's counter. Only batches with something awaiting whose
+   * first awaiting message (by position, a primary-key range scan that stops at it) was accepted
+   * before the cutoff are read: dispatch accepts in position order, so a batch whose first awaiting
+   * message is recent has nothing older (a retried message may hold the others back until it too
+   * times out). Their messages are read from that position by primary key range, TIMEOUT_CHUNK
+   * positions per transaction; the batch row is written only when something timed out. Answers
+   * the batches whose counters moved.
    */
   async timeOutAwaiting(chunkSize = TIMEOUT_CHUNK): Promise<BatchRef[]> {
-    const awaiting = await this.dataSource.query<{ id: string; total: number }[]>(
-      `SELECT id, total FROM batches
-       WHERE completed_count > delivered_count + undelivered_count + delivery_unknown_count
-         AND started_at < now() - make_interval(secs => $1::double precision / 1000)
-       ORDER BY id`,
+    const awaiting = await this.dataSource.query<{ id: string; total: number; first: number }[]>(
+      `SELECT b.id, b.total, f.seq AS first FROM batches b
+       CROSS JOIN LATERAL (
+         SELECT seq, sent_at FROM messages m
+         WHERE m.batch_id = b.id AND m.status = 'sent' AND m.delivery_status = 'awaiting'
+         ORDER BY seq LIMIT 1
+       ) f
+       WHERE b.completed_count > b.delivered_count + b.undelivered_count + b.delivery_unknown_count
+         AND f.sent_at < now() - make_interval(secs => $1::double precision / 1000)
+       ORDER BY b.id`,
       [this.config.receiptTimeoutMs],
     );
     const moved: BatchRef[] = [];
-    for (const { id, total } of awaiting) {
+    for (const { id, total, first } of awaiting) {
       let count = 0;
       let ref: BatchRef | undefined;
-      for (let from = 0; from < total; from += chunkSize) {
+      for (let from = first; from < total; from += chunkSize) {
         const result = await this.dataSource.transaction(async (manager) => {
           const [locked] = await this.batches.lockForWrite(manager, [id]);
           const [row] = await queryRows<{ unknown: number }>(
@@ -374,7 +383,7 @@ export class ReceiptsRepository {
              )
              UPDATE batches SET delivery_unknown_count = delivery_unknown_count
                                                          + (SELECT count(*) FROM timed_out)
-             WHERE id = $1
+             WHERE id = $1 AND EXISTS (SELECT 1 FROM timed_out)
              RETURNING (SELECT count(*) FROM timed_out)::int AS unknown`,
             [id, from, from + chunkSize, this.config.receiptTimeoutMs],
           );
