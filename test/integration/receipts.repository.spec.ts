@@ -342,14 +342,14 @@ describe('ReceiptsRepository', () => {
                'unreachable', now(), now() + interval '1 hour')`,
       [pmid(0)],
     );
-    const outcomes = await receipts.applyOrphans(0);
+    const { outcomes } = await receipts.applyOrphans(0);
     expect(outcomes.flatMap((o) => o.batches)).toEqual([{ id, accountId }]);
     expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({
       deliveryStatus: 'undelivered',
       deliveryError: { category: 'unreachable', code: '30003', message: 'Unreachable.' },
     });
     expect(await delivery(db.dataSource, id)).toMatchObject({ undelivered: 1, awaiting: 0 });
-    expect(await receipts.applyOrphans(0)).toEqual([]);
+    expect((await receipts.applyOrphans(0)).outcomes).toEqual([]);
   });
 
   it('the sweep finds a kept receipt behind many whose message never came', async () => {
@@ -371,7 +371,7 @@ describe('ReceiptsRepository', () => {
       [pmid(0)],
     );
 
-    const outcomes = await receipts.applyOrphans(0);
+    const { outcomes } = await receipts.applyOrphans(0);
     expect(outcomes.flatMap((o) => o.batches)).toEqual([{ id, accountId }]);
     expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, awaiting: 0 });
     const [{ strays }] = await db.dataSource.query<{ strays: number }[]>(
@@ -420,7 +420,7 @@ describe('ReceiptsRepository', () => {
          received_at, expires_at)
        VALUES ('simulated', 'nobody-2', 'delivered', 3, 'delivered', now(), now() - interval '1 s')`,
     );
-    expect(await receipts.deleteExpiredOrphans()).toBe(1);
+    expect(await receipts.deleteExpiredOrphans()).toEqual({ dropped: 1, unapplied: 0 });
     const left = await db.dataSource.query<{ id: string }[]>(
       `SELECT provider_message_id AS id FROM pending_receipts WHERE provider_message_id LIKE 'nobody-%'`,
     );
@@ -680,6 +680,52 @@ describe('ReceiptsRepository', () => {
       await service.record([receipt(pmid(0), 'delivered')]);
       await service.settled();
       expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, awaiting: 0 });
+    });
+
+    it('a receipt that makes the apply fail stays kept alone, the others of its group apply', async () => {
+      const { id, pmid, accept } = await claimedBatch(3);
+      await accept([0, 1, 2]);
+      // A poisoned receipt: whatever it carries makes the statement that applies it fail.
+      await db.dataSource.query(`
+        CREATE FUNCTION poisoned_receipt() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'poisoned receipt' USING ERRCODE = '22023'; END $$;
+        CREATE TRIGGER poisoned_receipt BEFORE UPDATE ON messages FOR EACH ROW
+          WHEN (NEW.provider_status = 'poison') EXECUTE FUNCTION poisoned_receipt();`);
+      try {
+        const { service } = newService(newReceiptsRepository(db.dataSource));
+        await service.record([
+          receipt(pmid(0), 'delivered'),
+          { ...receipt(pmid(1), 'delivered'), status: 'poison' },
+          receipt(pmid(2), 'delivered'),
+        ]);
+        await service.settled();
+
+        expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 2, awaiting: 1 });
+        const kept = await db.dataSource.query<{ id: string }[]>(
+          `SELECT provider_message_id AS id FROM pending_receipts WHERE provider_message_id = ANY($1)`,
+          [[0, 1, 2].map(pmid)],
+        );
+        expect(kept).toEqual([{ id: pmid(1) }]);
+
+        // Past its time it is not dropped as if its message had never appeared.
+        await db.dataSource.query(
+          `UPDATE pending_receipts SET expires_at = now() - interval '1 s'
+           WHERE provider_message_id = $1`,
+          [pmid(1)],
+        );
+        expect(await receipts.deleteExpiredOrphans()).toEqual({ dropped: 0, unapplied: 1 });
+        expect(
+          await db.dataSource.query(
+            `SELECT 1 FROM pending_receipts WHERE provider_message_id = $1`,
+            [pmid(1)],
+          ),
+        ).toHaveLength(1);
+      } finally {
+        await db.dataSource.query(`
+          DROP TRIGGER poisoned_receipt ON messages;
+          DROP FUNCTION poisoned_receipt();
+          DELETE FROM pending_receipts WHERE provider_message_id = '${pmid(1)}';`);
+      }
     });
 
     it('keeps a receipt whose message is unknown for the result write', async () => {

@@ -14,7 +14,7 @@ import {
 import { MetricsService } from '../../metrics/metrics.service';
 import { BatchEvents } from '../events/batch-events';
 import { ReceiptsRepository } from './receipts.repository';
-import { publishReceipts } from './receipts.service';
+import { logUnapplied, publishReceipts } from './receipts.service';
 
 /**
  * Worker processes, every RECONCILE_INTERVAL_MS: applies kept receipts whose message now exists
@@ -32,6 +32,8 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShu
   private running: Promise<void> | undefined;
   /** When the timeout step last ran (Date.now()). */
   private timedOutAt = -Infinity;
+  /** Expired kept receipts whose message exists, as last logged. */
+  private unapplied = 0;
 
   constructor(
     private readonly repository: ReceiptsRepository,
@@ -68,11 +70,23 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShu
     // Kept receipts younger than two sweep intervals are being applied by the process that kept
     // them; sweeping them too would only contend for their batches' locks.
     const graceMs = 2 * this.config.reconcileIntervalMs;
-    for (const outcome of await this.repository.applyOrphans(graceMs)) {
-      publishReceipts(outcome, this.events, this.metrics);
-    }
+    const { outcomes, unapplied } = await this.repository.applyOrphans(graceMs);
+    for (const outcome of outcomes) publishReceipts(outcome, this.events, this.metrics);
+    logUnapplied(this.logger, unapplied);
     const expired = await this.repository.deleteExpiredOrphans();
-    if (expired) this.logger.log(`Dropped ${expired} receipt(s) whose message never appeared`);
+    if (expired.dropped) {
+      this.logger.log(`Dropped ${expired.dropped} receipt(s) whose message never appeared`);
+    }
+    // Expired receipts whose message exists stay (docs/ARCHITECTURE.md, "Delivery"); said again
+    // only when their number changes.
+    if (expired.unapplied !== this.unapplied) {
+      this.unapplied = expired.unapplied;
+      if (expired.unapplied) {
+        this.logger.warn(
+          `${expired.unapplied} receipt(s) past RECEIPT_ORPHAN_TTL_HOURS could not be applied to their message (kept in pending_receipts; see the earlier apply errors)`,
+        );
+      }
+    }
     const timeoutEveryMs = Math.min(60_000, this.delivery.receiptTimeoutMs / 10);
     if (Date.now() - this.timedOutAt < timeoutEveryMs) return;
     this.timedOutAt = Date.now();

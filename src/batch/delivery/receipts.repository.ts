@@ -52,6 +52,23 @@ const TIMEOUT_CHUNK = 10_000;
 const ORPHAN_CHUNK = 10_000;
 /** Kept receipts looked at per sweep transaction. */
 const SWEEP_CHUNK = 1_000;
+/** PostgreSQL's deadlock and serialization failures: the write is tried once more. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+
+/** Kept receipts that could not be applied, and the error. */
+export interface Unapplied {
+  ids: string[];
+  error: Error;
+}
+
+/**
+ * Whether the statement itself failed on what it was given (a SQLSTATE other than a lost
+ * connection, a shutdown, exhausted resources or a rollback): a smaller group may succeed.
+ */
+function isStatementError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|40|53|57)/.test(code);
+}
 
 interface PendingRow {
   provider: string;
@@ -150,6 +167,38 @@ export class ReceiptsRepository {
       );
       return this.apply(manager, kept.map(toReceipt));
     });
+  }
+
+  /**
+   * applyKeptOf() in groups: a deadlock or serialization failure is tried once more; a group
+   * that fails otherwise is halved until the receipts that apply are applied and each one that
+   * makes the statement fail (a poisoned receipt) is left alone, kept. Answers each
+   * transaction's outcome, and the ids that could not be applied with why.
+   */
+  async applyKeptIsolating(
+    providerMessageIds: readonly string[],
+  ): Promise<{ outcomes: ReceiptsOutcome[]; unapplied: Unapplied[] }> {
+    const outcomes: ReceiptsOutcome[] = [];
+    const unapplied: Unapplied[] = [];
+    const attempt = async (ids: readonly string[]): Promise<void> => {
+      try {
+        const outcome = await this.applyKeptOf(ids).catch((error: Error & { code?: string }) => {
+          if (!RETRYABLE_SQLSTATES.has(error.code ?? '')) throw error;
+          return this.applyKeptOf(ids);
+        });
+        if (outcome) outcomes.push(outcome);
+      } catch (error) {
+        if (ids.length === 1 || !isStatementError(error)) {
+          unapplied.push({ ids: [...ids], error: error as Error });
+          return;
+        }
+        const half = Math.ceil(ids.length / 2);
+        await attempt(ids.slice(0, half));
+        await attempt(ids.slice(half));
+      }
+    };
+    if (providerMessageIds.length) await attempt(providerMessageIds);
+    return { outcomes, unapplied };
   }
 
   /**
@@ -302,11 +351,15 @@ export class ReceiptsRepository {
   /**
    * The sweep (worker processes): applies kept receipts whose message now exists (a receipt and
    * its send result written at the same time miss each other), one chunk per transaction;
-   * answers what each transaction changed. Receipts kept less than `graceMs` ago are left to the
-   * process that kept them, which is applying them (ReceiptsService).
+   * answers what each transaction changed, and what could not be applied. Receipts kept less
+   * than `graceMs` ago are left to the process that kept them, which is applying them
+   * (ReceiptsService).
    */
-  async applyOrphans(graceMs: number): Promise<ReceiptsOutcome[]> {
+  async applyOrphans(
+    graceMs: number,
+  ): Promise<{ outcomes: ReceiptsOutcome[]; unapplied: Unapplied[] }> {
     const outcomes: ReceiptsOutcome[] = [];
+    const unapplied: Unapplied[] = [];
     // Every kept receipt is looked at, page by page in key order: kept receipts whose message
     // never comes (until they expire) must not hide the others.
     let after = '';
@@ -318,28 +371,41 @@ export class ReceiptsRepository {
          ORDER BY provider_message_id LIMIT $2`,
         [after, SWEEP_CHUNK, graceMs],
       );
-      if (!page.length) return outcomes;
+      if (!page.length) return { outcomes, unapplied };
       after = page[page.length - 1].id;
-      const outcome = await this.applyKeptOf(page.map((p) => p.id));
-      if (outcome) outcomes.push(outcome);
-      if (page.length < SWEEP_CHUNK) return outcomes;
+      const applied = await this.applyKeptIsolating(page.map((p) => p.id));
+      outcomes.push(...applied.outcomes);
+      unapplied.push(...applied.unapplied);
+      if (page.length < SWEEP_CHUNK) return { outcomes, unapplied };
     }
   }
 
-  /** Deletes kept receipts past RECEIPT_ORPHAN_TTL_HOURS; answers how many. */
-  async deleteExpiredOrphans(): Promise<number> {
-    let total = 0;
+  /**
+   * Deletes kept receipts past RECEIPT_ORPHAN_TTL_HOURS whose message never appeared; answers how
+   * many, and how many expired ones stay because their message exists: they could not be applied
+   * (a receipt that made the apply statement fail), and an operator should look at them.
+   */
+  async deleteExpiredOrphans(): Promise<{ dropped: number; unapplied: number }> {
+    let dropped = 0;
     for (;;) {
       const deleted = await queryRows<unknown>(
         this.dataSource.manager,
         `DELETE FROM pending_receipts WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM pending_receipts WHERE expires_at <= now() LIMIT $1))
+           SELECT p.ctid FROM pending_receipts p
+           WHERE p.expires_at <= now()
+             AND NOT EXISTS (SELECT 1 FROM messages m
+                             WHERE m.provider_message_id = p.provider_message_id)
+           LIMIT $1))
          RETURNING 1`,
         [ORPHAN_CHUNK],
       );
-      total += deleted.length;
-      if (deleted.length < ORPHAN_CHUNK) return total;
+      dropped += deleted.length;
+      if (deleted.length < ORPHAN_CHUNK) break;
     }
+    const [{ unapplied }] = await this.dataSource.query<{ unapplied: number }[]>(
+      `SELECT count(*)::int AS unapplied FROM pending_receipts WHERE expires_at <= now()`,
+    );
+    return { dropped, unapplied };
   }
 
   /**
