@@ -14,6 +14,8 @@ import { deliveryConfig, dispatchConfig } from '../../src/config/configuration';
 import type { DispatchRepository } from '../../src/batch/dispatch/dispatch.repository';
 import type { BatchEvents } from '../../src/batch/events/batch-events';
 import type { BatchRef } from '../../src/batch/events/batch-notices';
+import { ErrorLogRepository } from '../../src/errors/error-log/error-log.repository';
+import { ErrorLogService } from '../../src/errors/error-log/error-log.service';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { RECEIPT_RANKS, type ProviderReceipt } from '../../src/sms/receipts';
 import { insertAccount, insertBatch } from '../factories/batch-rows';
@@ -277,6 +279,18 @@ describe('ReceiptsRepository', () => {
       deliveryError: { category: 'unknown', code: 'failed', message: expect.any(String) },
     });
     expect(await delivery(db.dataSource, id)).toMatchObject({ undelivered: 1, awaiting: 0 });
+  });
+
+  it('an error summary of delivery failures only is not retryable: nothing requeues sent messages', async () => {
+    const { id, pmid, accept } = await claimedBatch(1);
+    await accept([0]);
+    // Undelivered without a reason: category unknown, which a send failure would retry.
+    await record([{ ...receipt(pmid(0), 'delivered'), status: 'failed', outcome: null }]);
+
+    const errors = new ErrorLogService(db.dataSource, new ErrorLogRepository(db.dataSource));
+    expect(await errors.summaries(id)).toMatchObject([
+      { category: 'unknown', count: 1, retryable: false },
+    ]);
   });
 
   it('keeps a receipt that comes before its send result and applies it with the result', async () => {

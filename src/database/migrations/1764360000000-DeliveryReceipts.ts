@@ -18,7 +18,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - batch_timeline and batch_rate_stats: what the analytics read of delivery, aggregated as
  *   receipts are applied; batch_receipt_counts: receipts per status and category.
  * - message_errors.stage: `send` (the provider refused the call) or `delivery` (a receipt said
- *   undelivered).
+ *   undelivered); batch_error_categories.delivery_count: the entries of a category that came
+ *   from receipts (a category seen only there is not retryable: those messages were sent).
  * - inbound_messages: every SMS received, once per provider message id.
  */
 export class DeliveryReceipts1764360000000 implements MigrationInterface {
@@ -90,6 +91,8 @@ export class DeliveryReceipts1764360000000 implements MigrationInterface {
         ADD COLUMN stage text NOT NULL DEFAULT 'send',
         ADD CONSTRAINT message_errors_stage_check CHECK (stage IN ('send', 'delivery'))`);
     await queryRunner.query(`
+      ALTER TABLE batch_error_categories ADD COLUMN delivery_count bigint NOT NULL DEFAULT 0`);
+    await queryRunner.query(`
       CREATE TABLE inbound_messages (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         provider text NOT NULL,
@@ -104,6 +107,7 @@ export class DeliveryReceipts1764360000000 implements MigrationInterface {
 
   public async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TABLE inbound_messages`);
+    await queryRunner.query(`ALTER TABLE batch_error_categories DROP COLUMN delivery_count`);
     await queryRunner.query(`ALTER TABLE message_errors DROP COLUMN stage`);
     await queryRunner.query(`DROP TABLE batch_receipt_counts`);
     await queryRunner.query(`ALTER TABLE batch_rate_stats DROP COLUMN delivery_latency_histogram`);
