@@ -3,13 +3,19 @@
 // result write or the sweep), the timeout's `unknown` and a late final after it, group commit, and
 // delivery counters that add up to the accepted messages after every step.
 import type { DataSource } from 'typeorm';
-import type { ReceiptsRepository } from '../../src/batch/delivery/receipts.repository';
+import {
+  NO_RECEIPTS,
+  type ReceiptsOutcome,
+  type ReceiptsRepository,
+} from '../../src/batch/delivery/receipts.repository';
 import { ReceiptsService } from '../../src/batch/delivery/receipts.service';
 import { DeliverySweeper } from '../../src/batch/delivery/delivery-sweeper.service';
-import { dispatchConfig } from '../../src/config/configuration';
+import { deliveryConfig, dispatchConfig } from '../../src/config/configuration';
 import type { DispatchRepository } from '../../src/batch/dispatch/dispatch.repository';
 import type { BatchEvents } from '../../src/batch/events/batch-events';
 import type { BatchRef } from '../../src/batch/events/batch-notices';
+import { ErrorLogRepository } from '../../src/errors/error-log/error-log.repository';
+import { ErrorLogService } from '../../src/errors/error-log/error-log.service';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { RECEIPT_RANKS, type ProviderReceipt } from '../../src/sms/receipts';
 import { insertAccount, insertBatch } from '../factories/batch-rows';
@@ -103,6 +109,13 @@ describe('ReceiptsRepository', () => {
   });
   afterAll(() => db.drop());
 
+  /** As the receipt recorder does: keeps the receipts, then applies those whose message exists. */
+  async function record(received: ProviderReceipt[]): Promise<ReceiptsOutcome> {
+    await receipts.keep(received);
+    const ids = [...new Set(received.map((r) => r.providerMessageId))];
+    return (await receipts.applyKeptOf(ids)) ?? NO_RECEIPTS;
+  }
+
   /** A processing batch of `count` messages; answers it and the claims of its messages. */
   async function claimedBatch(count: number) {
     const id = await insertBatch(db.dataSource, { accountId, messages: count });
@@ -127,10 +140,7 @@ describe('ReceiptsRepository', () => {
       awaiting: 3,
     });
 
-    const outcome = await receipts.record([
-      receipt(pmid(0), 'delivered'),
-      receipt(pmid(1), 'undelivered'),
-    ]);
+    const outcome = await record([receipt(pmid(0), 'delivered'), receipt(pmid(1), 'undelivered')]);
 
     expect(outcome.batches).toEqual([{ id, accountId }]);
     expect(outcome.appeared).toEqual([{ batchId: id, category: 'unreachable' }]);
@@ -197,25 +207,25 @@ describe('ReceiptsRepository', () => {
   it('never moves a message down: duplicates, a lower rank and a second final change nothing', async () => {
     const { id, pmid, accept } = await claimedBatch(1);
     await accept([0]);
-    await receipts.record([receipt(pmid(0), 'sent')]);
+    await record([receipt(pmid(0), 'sent')]);
     expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({
       deliveryStatus: 'awaiting',
       providerStatus: 'sent',
     });
     // A lower rank after a higher one (out of order) and a duplicate.
-    const late = await receipts.record([receipt(pmid(0), 'queued'), receipt(pmid(0), 'sent')]);
+    const late = await record([receipt(pmid(0), 'queued'), receipt(pmid(0), 'sent')]);
     expect(late.applied).toEqual([]);
     expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({ providerStatus: 'sent' });
 
-    const first = await receipts.record([receipt(pmid(0), 'delivered')]);
+    const first = await record([receipt(pmid(0), 'delivered')]);
     expect(first.applied).toHaveLength(1);
     const { receiptAt } = await messageOf(db.dataSource, pmid(0));
-    const again = await receipts.record([
+    const again = await record([
       receipt(pmid(0), 'delivered'),
       receipt(pmid(0), 'undelivered'),
       receipt(pmid(0), 'sent'),
     ]);
-    expect(again).toMatchObject({ applied: [], batches: [], orphaned: 0 });
+    expect(again).toMatchObject({ applied: [], batches: [] });
     expect(await messageOf(db.dataSource, pmid(0))).toEqual({
       deliveryStatus: 'delivered',
       providerStatus: 'delivered',
@@ -233,10 +243,10 @@ describe('ReceiptsRepository', () => {
   it('counts a final receipt that comes before `sent`, and the first of two finals in one write', async () => {
     const { id, pmid, accept } = await claimedBatch(2);
     await accept([0, 1]);
-    await receipts.record([receipt(pmid(0), 'undelivered')]);
-    await receipts.record([receipt(pmid(0), 'sent')]);
+    await record([receipt(pmid(0), 'undelivered')]);
+    await record([receipt(pmid(0), 'sent')]);
     const t = Date.now();
-    await receipts.record([
+    await record([
       receipt(pmid(1), 'undelivered', new Date(t + 5)),
       receipt(pmid(1), 'delivered', new Date(t)),
       receipt(pmid(1), 'sent', new Date(t - 5)),
@@ -260,7 +270,7 @@ describe('ReceiptsRepository', () => {
   it('a final receipt that says neither outcome nor reason counts as undelivered, for an unknown reason', async () => {
     const { id, pmid, accept } = await claimedBatch(1);
     await accept([0]);
-    await receipts.record([
+    await record([
       { ...receipt(pmid(0), 'delivered'), status: 'failed', outcome: null, error: null },
     ]);
     expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({
@@ -271,14 +281,31 @@ describe('ReceiptsRepository', () => {
     expect(await delivery(db.dataSource, id)).toMatchObject({ undelivered: 1, awaiting: 0 });
   });
 
+  it('an error summary of delivery failures only is not retryable: nothing requeues sent messages', async () => {
+    const { id, pmid, accept } = await claimedBatch(1);
+    await accept([0]);
+    // Undelivered without a reason: category unknown, which a send failure would retry.
+    await record([{ ...receipt(pmid(0), 'delivered'), status: 'failed', outcome: null }]);
+
+    const errors = new ErrorLogService(db.dataSource, new ErrorLogRepository(db.dataSource));
+    expect(await errors.summaries(id)).toMatchObject([
+      { category: 'unknown', count: 1, retryable: false },
+    ]);
+  });
+
   it('keeps a receipt that comes before its send result and applies it with the result', async () => {
     const { id, pmid, accept } = await claimedBatch(2);
-    const early = await receipts.record([
+    const early = await record([
       receipt(pmid(0), 'sent'),
       receipt(pmid(0), 'delivered'),
       receipt(pmid(0), 'delivered'),
     ]);
-    expect(early).toMatchObject({ applied: [], orphaned: 2 });
+    expect(early).toMatchObject({ applied: [] });
+    const [{ kept: keptEarly }] = await db.dataSource.query<{ kept: number }[]>(
+      `SELECT count(*)::int AS kept FROM pending_receipts WHERE provider_message_id = $1`,
+      [pmid(0)],
+    );
+    expect(keptEarly).toBe(2);
     expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 0, awaiting: 0 });
 
     const outcome = await accept([0, 1]);
@@ -301,6 +328,23 @@ describe('ReceiptsRepository', () => {
     expect(kept).toEqual([]);
   });
 
+  it('a stale result (its claim was taken over) leaves the kept receipts of its id alone', async () => {
+    const id = await insertBatch(db.dataSource, { accountId, messages: 1 });
+    const [claim] = await dispatch.claim(id, 0, 1, 1);
+    await record([receipt(`${id}-stale`, 'delivered')]);
+
+    await dispatch.writeResults([
+      { ...resultOf(id, { ...claim, token: claim.token + 1 }), providerMessageId: `${id}-stale` },
+    ]);
+
+    const kept = await db.dataSource.query<{ status: string }[]>(
+      `SELECT status FROM pending_receipts WHERE provider_message_id = $1`,
+      [`${id}-stale`],
+    );
+    expect(kept).toEqual([{ status: 'delivered' }]);
+    expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 0, awaiting: 0 });
+  });
+
   it('the sweep applies a kept receipt whose result was written meanwhile (the race)', async () => {
     const { id, pmid, accept } = await claimedBatch(1);
     await accept([0]);
@@ -312,14 +356,14 @@ describe('ReceiptsRepository', () => {
                'unreachable', now(), now() + interval '1 hour')`,
       [pmid(0)],
     );
-    const outcomes = await receipts.applyOrphans();
+    const { outcomes } = await receipts.applyOrphans(0);
     expect(outcomes.flatMap((o) => o.batches)).toEqual([{ id, accountId }]);
     expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({
       deliveryStatus: 'undelivered',
       deliveryError: { category: 'unreachable', code: '30003', message: 'Unreachable.' },
     });
     expect(await delivery(db.dataSource, id)).toMatchObject({ undelivered: 1, awaiting: 0 });
-    expect(await receipts.applyOrphans()).toEqual([]);
+    expect((await receipts.applyOrphans(0)).outcomes).toEqual([]);
   });
 
   it('the sweep finds a kept receipt behind many whose message never came', async () => {
@@ -341,7 +385,7 @@ describe('ReceiptsRepository', () => {
       [pmid(0)],
     );
 
-    const outcomes = await receipts.applyOrphans();
+    const { outcomes } = await receipts.applyOrphans(0);
     expect(outcomes.flatMap((o) => o.batches)).toEqual([{ id, accountId }]);
     expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, awaiting: 0 });
     const [{ strays }] = await db.dataSource.query<{ strays: number }[]>(
@@ -353,14 +397,44 @@ describe('ReceiptsRepository', () => {
     );
   });
 
+  it('finds kept receipts by provider message id through an index, not a scan of them all', async () => {
+    const runner = db.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      await runner.query(
+        `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
+           received_at, expires_at)
+         SELECT 'simulated', 'many-' || i, 'delivered', 3, 'delivered', now(), now() + interval '1 hour'
+         FROM generate_series(1, 20000) AS i`,
+      );
+      await runner.query(`ANALYZE pending_receipts`);
+      const [
+        {
+          'QUERY PLAN': [plan],
+        },
+      ] = (await runner.query(
+        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)
+         DELETE FROM pending_receipts WHERE provider_message_id = ANY($1)`,
+        [['many-7', 'many-19999']],
+      )) as {
+        'QUERY PLAN': { Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }[];
+      }[];
+      // A scan of the whole table or of its key's index reads well over a hundred pages.
+      expect(plan.Plan['Shared Hit Blocks'] + plan.Plan['Shared Read Blocks']).toBeLessThan(20);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+  });
+
   it('deletes kept receipts past their time, and keeps the others', async () => {
-    await receipts.record([receipt('nobody-1', 'delivered')]);
+    await record([receipt('nobody-1', 'delivered')]);
     await db.dataSource.query(
       `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
          received_at, expires_at)
        VALUES ('simulated', 'nobody-2', 'delivered', 3, 'delivered', now(), now() - interval '1 s')`,
     );
-    expect(await receipts.deleteExpiredOrphans()).toBe(1);
+    expect(await receipts.deleteExpiredOrphans()).toEqual({ dropped: 1, unapplied: 0 });
     const left = await db.dataSource.query<{ id: string }[]>(
       `SELECT provider_message_id AS id FROM pending_receipts WHERE provider_message_id LIKE 'nobody-%'`,
     );
@@ -370,7 +444,7 @@ describe('ReceiptsRepository', () => {
   it('marks unknown what waited too long, in chunks, and a late final still applies', async () => {
     const { id, pmid, accept } = await claimedBatch(5);
     await accept([0, 1, 2, 3, 4]);
-    await receipts.record([receipt(pmid(0), 'delivered')]);
+    await record([receipt(pmid(0), 'delivered')]);
     await db.dataSource.query(
       `UPDATE messages SET sent_at = now() - interval '2 hours' WHERE batch_id = $1 AND seq <> 4`,
       [id],
@@ -389,13 +463,60 @@ describe('ReceiptsRepository', () => {
     });
     expect(await timedOut.timeOutAwaiting(2)).not.toContainEqual({ id, accountId });
 
-    await receipts.record([receipt(pmid(1), 'delivered'), receipt(pmid(2), 'undelivered')]);
+    await record([receipt(pmid(1), 'delivered'), receipt(pmid(2), 'undelivered')]);
     expect(await delivery(db.dataSource, id)).toEqual({
       delivered: 2,
       undelivered: 1,
       unknown: 1,
       awaiting: 1,
     });
+  });
+
+  it('writes the batch row only in the chunks where something timed out', async () => {
+    const { id, accept } = await claimedBatch(4);
+    await accept([0, 1, 2, 3]);
+    await db.dataSource.query(
+      `UPDATE messages SET sent_at = now() - interval '2 hours' WHERE batch_id = $1 AND seq < 2`,
+      [id],
+    );
+    const timedOut = newReceiptsRepository(db.dataSource, { receiptTimeoutMs: 3_600_000 });
+    expect(await timedOut.timeOutAwaiting(2)).toContainEqual({ id, accountId });
+    expect(await delivery(db.dataSource, id)).toMatchObject({ unknown: 2, awaiting: 2 });
+    // The batch row's last version is the first chunk's: the second timed nothing out.
+    const [{ batch, message }] = await db.dataSource.query<{ batch: string; message: string }[]>(
+      `SELECT (SELECT xmin::text FROM batches WHERE id = $1) AS batch,
+              (SELECT xmin::text FROM messages WHERE batch_id = $1 AND seq = 0) AS message`,
+      [id],
+    );
+    expect(batch).toBe(message);
+  });
+
+  it('the worker sweep times out at most once a minute', async () => {
+    const { id, accept } = await claimedBatch(2);
+    await accept([0, 1]);
+    const age = (seq: number) =>
+      db.dataSource.query(
+        `UPDATE messages SET sent_at = now() - interval '2 hours' WHERE batch_id = $1 AND seq = $2`,
+        [id, seq],
+      );
+    const newSweeper = () =>
+      new DeliverySweeper(
+        newReceiptsRepository(db.dataSource, { receiptTimeoutMs: 3_600_000 }),
+        { progressed: () => undefined, errorAppeared: () => undefined } as unknown as BatchEvents,
+        new MetricsService(),
+        dispatchConfig(),
+        { ...deliveryConfig(), receiptTimeoutMs: 3_600_000 },
+      );
+    const sweeper = newSweeper();
+    await age(0);
+    await sweeper.sweep();
+    expect(await delivery(db.dataSource, id)).toMatchObject({ unknown: 1, awaiting: 1 });
+
+    await age(1);
+    await sweeper.sweep();
+    expect(await delivery(db.dataSource, id)).toMatchObject({ unknown: 1, awaiting: 1 });
+    await newSweeper().sweep();
+    expect(await delivery(db.dataSource, id)).toMatchObject({ unknown: 2, awaiting: 0 });
   });
 
   it('results and receipts written at once, in any order, end exact once the sweep ran', async () => {
@@ -407,13 +528,13 @@ describe('ReceiptsRepository', () => {
       batches.flatMap(({ pmid, accept }) =>
         chunks.flatMap((chunk) => [
           accept(chunk),
-          receipts.record(
+          record(
             chunk.map((seq) => receipt(pmid(seq), seq % 4 === 0 ? 'undelivered' : 'delivered')),
           ),
         ]),
       ),
     );
-    await receipts.applyOrphans();
+    await receipts.applyOrphans(0);
     for (const { id } of batches) {
       expect(await delivery(db.dataSource, id)).toEqual({
         delivered: 30,
@@ -429,9 +550,11 @@ describe('ReceiptsRepository', () => {
     await accept([0, 1]);
     await db.dataSource.query(
       `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
-         received_at, expires_at)
-       VALUES ('simulated', $1, 'delivered', 3, 'delivered', now(), now() + interval '1 hour'),
-              ('simulated', 'gone-1', 'delivered', 3, 'delivered', now(), now() - interval '1 s')`,
+         received_at, expires_at, kept_at)
+       VALUES ('simulated', $1, 'delivered', 3, 'delivered', now(), now() + interval '1 hour',
+               now() - interval '1 minute'),
+              ('simulated', 'gone-1', 'delivered', 3, 'delivered', now(), now() - interval '1 s',
+               now() - interval '1 day')`,
       [pmid(0)],
     );
     await db.dataSource.query(
@@ -452,6 +575,7 @@ describe('ReceiptsRepository', () => {
       events,
       new MetricsService(),
       dispatchConfig(),
+      { ...deliveryConfig(), receiptTimeoutMs: 3_600_000 },
     );
 
     await sweeper.sweep();
@@ -468,6 +592,35 @@ describe('ReceiptsRepository', () => {
       [pmid(0)],
     );
     expect(kept).toEqual([]);
+  });
+
+  it('the worker sweep leaves receipts kept moments ago to the process applying them', async () => {
+    const { id, pmid, accept } = await claimedBatch(1);
+    await accept([0]);
+    await db.dataSource.query(
+      `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
+         received_at, expires_at)
+       VALUES ('simulated', $1, 'delivered', 3, 'delivered', now(), now() + interval '1 hour')`,
+      [pmid(0)],
+    );
+    const sweeper = new DeliverySweeper(
+      newReceiptsRepository(db.dataSource),
+      { progressed: () => undefined, errorAppeared: () => undefined } as unknown as BatchEvents,
+      new MetricsService(),
+      { ...dispatchConfig(), reconcileIntervalMs: 60_000 },
+      deliveryConfig(),
+    );
+
+    await sweeper.sweep();
+    expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 0, awaiting: 1 });
+
+    // Two sweep intervals later it is the sweep's.
+    await db.dataSource.query(
+      `UPDATE pending_receipts SET kept_at = now() - interval '121 s' WHERE provider_message_id = $1`,
+      [pmid(0)],
+    );
+    await sweeper.sweep();
+    expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, awaiting: 0 });
   });
 
   describe('ReceiptsService', () => {
@@ -541,6 +694,52 @@ describe('ReceiptsRepository', () => {
       await service.record([receipt(pmid(0), 'delivered')]);
       await service.settled();
       expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, awaiting: 0 });
+    });
+
+    it('a receipt that makes the apply fail stays kept alone, the others of its group apply', async () => {
+      const { id, pmid, accept } = await claimedBatch(3);
+      await accept([0, 1, 2]);
+      // A poisoned receipt: whatever it carries makes the statement that applies it fail.
+      await db.dataSource.query(`
+        CREATE FUNCTION poisoned_receipt() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'poisoned receipt' USING ERRCODE = '22023'; END $$;
+        CREATE TRIGGER poisoned_receipt BEFORE UPDATE ON messages FOR EACH ROW
+          WHEN (NEW.provider_status = 'poison') EXECUTE FUNCTION poisoned_receipt();`);
+      try {
+        const { service } = newService(newReceiptsRepository(db.dataSource));
+        await service.record([
+          receipt(pmid(0), 'delivered'),
+          { ...receipt(pmid(1), 'delivered'), status: 'poison' },
+          receipt(pmid(2), 'delivered'),
+        ]);
+        await service.settled();
+
+        expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 2, awaiting: 1 });
+        const kept = await db.dataSource.query<{ id: string }[]>(
+          `SELECT provider_message_id AS id FROM pending_receipts WHERE provider_message_id = ANY($1)`,
+          [[0, 1, 2].map(pmid)],
+        );
+        expect(kept).toEqual([{ id: pmid(1) }]);
+
+        // Past its time it is not dropped as if its message had never appeared.
+        await db.dataSource.query(
+          `UPDATE pending_receipts SET expires_at = now() - interval '1 s'
+           WHERE provider_message_id = $1`,
+          [pmid(1)],
+        );
+        expect(await receipts.deleteExpiredOrphans()).toEqual({ dropped: 0, unapplied: 1 });
+        expect(
+          await db.dataSource.query(
+            `SELECT 1 FROM pending_receipts WHERE provider_message_id = $1`,
+            [pmid(1)],
+          ),
+        ).toHaveLength(1);
+      } finally {
+        await db.dataSource.query(`
+          DROP TRIGGER poisoned_receipt ON messages;
+          DROP FUNCTION poisoned_receipt();
+          DELETE FROM pending_receipts WHERE provider_message_id = '${pmid(1)}';`);
+      }
     });
 
     it('keeps a receipt whose message is unknown for the result write', async () => {

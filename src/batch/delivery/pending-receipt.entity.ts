@@ -10,11 +10,12 @@ import { isOneOf } from '../../database/check-sql';
 @Index('pending_receipts_expires_at_idx', ['expiresAt'])
 @Check('pending_receipts_outcome_check', isOneOf('outcome', ['delivered', 'undelivered']))
 export class PendingReceiptEntity {
-  @PrimaryColumn('text')
-  provider: string;
-
+  /** First in the key: receipts are looked up by provider message id (= ANY($1)). */
   @PrimaryColumn('text', { name: 'provider_message_id' })
   providerMessageId: string;
+
+  @PrimaryColumn('text')
+  provider: string;
 
   /** The provider's status, as the receipt named it. */
   @PrimaryColumn('text')
@@ -42,4 +43,8 @@ export class PendingReceiptEntity {
 
   @Column('timestamptz', { name: 'expires_at' })
   expiresAt: Date;
+
+  /** When it was stored: the sweep leaves the newest to the process applying them. */
+  @Column('timestamptz', { name: 'kept_at', default: () => 'now()' })
+  keptAt: Date;
 }

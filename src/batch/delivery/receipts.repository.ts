@@ -42,11 +42,9 @@ export interface ReceiptsOutcome {
   batches: BatchRef[];
   /** Failure categories that appeared in a batch for the first time. */
   appeared: { batchId: string; category: ErrorCategory }[];
-  /** Receipts kept for later: their message is not (yet) known. */
-  orphaned: number;
 }
 
-export const NO_RECEIPTS: ReceiptsOutcome = { applied: [], batches: [], appeared: [], orphaned: 0 };
+export const NO_RECEIPTS: ReceiptsOutcome = { applied: [], batches: [], appeared: [] };
 
 /** Awaiting messages marked unknown per transaction (a range of seq). */
 const TIMEOUT_CHUNK = 10_000;
@@ -54,6 +52,23 @@ const TIMEOUT_CHUNK = 10_000;
 const ORPHAN_CHUNK = 10_000;
 /** Kept receipts looked at per sweep transaction. */
 const SWEEP_CHUNK = 1_000;
+/** PostgreSQL's deadlock and serialization failures: the write is tried once more. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+
+/** Kept receipts that could not be applied, and the error. */
+export interface Unapplied {
+  ids: string[];
+  error: Error;
+}
+
+/**
+ * Whether the statement itself failed on what it was given (a SQLSTATE other than a lost
+ * connection, a shutdown, exhausted resources or a rollback): a smaller group may succeed.
+ */
+function isStatementError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|40|53|57)/.test(code);
+}
 
 interface PendingRow {
   provider: string;
@@ -66,6 +81,27 @@ interface PendingRow {
   message: string | null;
   receivedAt: Date;
 }
+
+/** The receipts as parameters $1..$9, in the order RECEIPTS_UNNEST reads them. */
+function receiptParameters(receipts: readonly ProviderReceipt[]): unknown[] {
+  return [
+    receipts.map((r) => r.provider),
+    receipts.map((r) => r.providerMessageId),
+    receipts.map((r) => r.status),
+    receipts.map((r) => r.rank),
+    receipts.map((r) => r.outcome),
+    receipts.map((r) => r.error?.category ?? null),
+    receipts.map((r) => r.error?.code ?? null),
+    receipts.map((r) => r.error?.message ?? null),
+    receipts.map((r) => r.receivedAt),
+  ];
+}
+
+/** The rows of receiptParameters(), with their position (ord). */
+const RECEIPTS_UNNEST = `unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[],
+                                $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+    WITH ORDINALITY AS u(provider, provider_message_id, status, rank, outcome, category, code,
+                         message, received_at, ord)`;
 
 const PENDING_COLUMNS = `provider, provider_message_id AS "providerMessageId", status, rank, outcome,
   category, error_code AS code, error_message AS message, received_at AS "receivedAt"`;
@@ -84,11 +120,6 @@ export class ReceiptsRepository {
     @Inject(deliveryConfig.KEY) private readonly config: DeliveryConfig,
   ) {}
 
-  /** Applies receipts in a transaction of their own. */
-  record(receipts: readonly ProviderReceipt[]): Promise<ReceiptsOutcome> {
-    return this.dataSource.transaction((manager) => this.apply(manager, receipts));
-  }
-
   /**
    * Stores receipts in pending_receipts, in one statement that takes no batch lock, so they are
    * durable at once however busy the batches' rows are; applyKeptOf() applies them next (and the
@@ -105,38 +136,24 @@ export class ReceiptsRepository {
        SELECT DISTINCT ON (provider, provider_message_id, status)
               provider, provider_message_id, status, rank, outcome, code, message, category,
               received_at, now() + make_interval(secs => $10::double precision / 1000)
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
-                   $7::text[], $8::text[], $9::timestamptz[])
-         WITH ORDINALITY AS u(provider, provider_message_id, status, rank, outcome, category,
-                              code, message, received_at, ord)
+       FROM ${RECEIPTS_UNNEST}
        ORDER BY provider, provider_message_id, status, received_at, ord
        ON CONFLICT DO NOTHING
        RETURNING 1`,
-      [
-        normalized.map((r) => r.provider),
-        normalized.map((r) => r.providerMessageId),
-        normalized.map((r) => r.status),
-        normalized.map((r) => r.rank),
-        normalized.map((r) => r.outcome),
-        normalized.map((r) => r.error?.category ?? null),
-        normalized.map((r) => r.error?.code ?? null),
-        normalized.map((r) => r.error?.message ?? null),
-        normalized.map((r) => r.receivedAt),
-        this.config.orphanTtlMs,
-      ],
+      [...receiptParameters(normalized), this.config.orphanTtlMs],
     );
     return kept.length;
   }
 
   /**
    * Applies, in one transaction, the kept receipts of these provider message ids whose message
-   * exists, and deletes them; the others stay kept. Null when none of the messages exists.
+   * exists (accepted), and deletes them; the others stay kept. Null when none of them exists.
    */
   applyKeptOf(providerMessageIds: readonly string[]): Promise<ReceiptsOutcome | null> {
     return this.dataSource.transaction(async (manager) => {
       const found = await manager.query<{ batch_id: string; id: string }[]>(
         `SELECT DISTINCT batch_id, provider_message_id AS id FROM messages
-         WHERE provider_message_id = ANY($1)`,
+         WHERE provider_message_id = ANY($1) AND status = 'sent'`,
         [providerMessageIds],
       );
       if (!found.length) return null;
@@ -153,21 +170,51 @@ export class ReceiptsRepository {
   }
 
   /**
-   * Applies `receipts` in one statement: finds their messages by provider message id, moves
-   * them, their batches' delivery counters, the timeline, the latency histogram, the receipt
-   * counts and the error log; receipts whose message is not found are kept in pending_receipts
-   * (until RECEIPT_ORPHAN_TTL_HOURS) for the send result that will name it.
+   * applyKeptOf() in groups: a deadlock or serialization failure is tried once more; a group
+   * that fails otherwise is halved until the receipts that apply are applied and each one that
+   * makes the statement fail (a poisoned receipt) is left alone, kept. Answers each
+   * transaction's outcome, and the ids that could not be applied with why.
    */
-  async apply(
+  async applyKeptIsolating(
+    providerMessageIds: readonly string[],
+  ): Promise<{ outcomes: ReceiptsOutcome[]; unapplied: Unapplied[] }> {
+    const outcomes: ReceiptsOutcome[] = [];
+    const unapplied: Unapplied[] = [];
+    const attempt = async (ids: readonly string[]): Promise<void> => {
+      try {
+        const outcome = await this.applyKeptOf(ids).catch((error: Error & { code?: string }) => {
+          if (!RETRYABLE_SQLSTATES.has(error.code ?? '')) throw error;
+          return this.applyKeptOf(ids);
+        });
+        if (outcome) outcomes.push(outcome);
+      } catch (error) {
+        if (ids.length === 1 || !isStatementError(error)) {
+          unapplied.push({ ids: [...ids], error: error as Error });
+          return;
+        }
+        const half = Math.ceil(ids.length / 2);
+        await attempt(ids.slice(0, half));
+        await attempt(ids.slice(half));
+      }
+    };
+    if (providerMessageIds.length) await attempt(providerMessageIds);
+    return { outcomes, unapplied };
+  }
+
+  /**
+   * Applies `receipts`, just taken out of pending_receipts, in one statement: finds their
+   * messages by provider message id, moves them, their batches' delivery counters, the timeline,
+   * the latency histogram, the receipt counts and the error log. Its callers take only receipts
+   * whose message is accepted (applyKeptOf, applyKept).
+   */
+  private async apply(
     manager: EntityManager,
     receipts: readonly ProviderReceipt[],
   ): Promise<ReceiptsOutcome> {
     if (!receipts.length) return NO_RECEIPTS;
     const normalized = receipts.map(normalize);
     const ids = [...new Set(normalized.map((r) => r.providerMessageId))];
-    // Batch rows first, in id order: the one lock order of every writer of batches. A message
-    // whose id appears after this read belongs to a batch not locked here: its receipt is kept
-    // and the sweep applies it.
+    // Batch rows first, in id order: the one lock order of every writer of batches.
     const found = await manager.query<{ batch_id: string }[]>(
       `SELECT DISTINCT batch_id FROM messages WHERE provider_message_id = ANY($1)`,
       [ids],
@@ -179,14 +226,10 @@ export class ReceiptsRepository {
     const [row] = await queryRows<{
       applied: AppliedReceipt[];
       counted: { batchId: string; appeared: ErrorCategory[] | null }[];
-      orphaned: number;
     }>(
       manager,
       `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[],
-                              $6::text[], $7::text[], $8::text[], $9::timestamptz[])
-           WITH ORDINALITY AS u(provider, provider_message_id, status, rank, outcome, category,
-                                code, message, received_at, ord)
+         SELECT * FROM ${RECEIPTS_UNNEST}
        ), best AS (
          -- Per message, the receipt that counts: the highest rank; of several finals, the first.
          SELECT DISTINCT ON (provider_message_id) * FROM input
@@ -235,17 +278,6 @@ export class ReceiptsRepository {
          SELECT batch_id, status, COALESCE(category, ''), count(*) FROM changed
          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
          ON CONFLICT (batch_id, status, category) DO UPDATE SET count = c.count + excluded.count
-       ), orphans AS (
-         INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
-                                       error_code, error_message, category, received_at, expires_at)
-         SELECT DISTINCT ON (provider, provider_message_id, status)
-                provider, provider_message_id, status, rank, outcome, code, message, category,
-                received_at, now() + make_interval(secs => $11::double precision / 1000)
-         FROM input i
-         WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.provider_message_id = i.provider_message_id)
-         ORDER BY provider, provider_message_id, status, received_at, ord
-         ON CONFLICT DO NOTHING
-         RETURNING 1
        ), deltas AS (
          SELECT batch_id,
                 count(*) FILTER (WHERE outcome = 'delivered') AS delivered,
@@ -269,21 +301,8 @@ export class ReceiptsRepository {
                      THEN GREATEST(0, extract(epoch FROM received_at - sent_at) * 1000) END)), '[]')
           FROM changed) AS applied,
          (SELECT COALESCE(json_agg(json_build_object('batchId', id, 'appeared', appeared)), '[]')
-          FROM counted) AS counted,
-         (SELECT count(*) FROM orphans)::int AS orphaned`,
-      [
-        normalized.map((r) => r.provider),
-        normalized.map((r) => r.providerMessageId),
-        normalized.map((r) => r.status),
-        normalized.map((r) => r.rank),
-        normalized.map((r) => r.outcome),
-        normalized.map((r) => r.error?.category ?? null),
-        normalized.map((r) => r.error?.code ?? null),
-        normalized.map((r) => r.error?.message ?? null),
-        normalized.map((r) => r.receivedAt),
-        locked.map((b) => b.id),
-        this.config.orphanTtlMs,
-      ],
+          FROM counted) AS counted`,
+      [...receiptParameters(normalized), locked.map((b) => b.id)],
     );
     const histograms = new Map<string, number[]>();
     for (const receipt of row.applied) {
@@ -309,7 +328,6 @@ export class ReceiptsRepository {
       appeared: row.counted.flatMap(({ batchId, appeared }) =>
         (appeared ?? []).map((category) => ({ batchId, category })),
       ),
-      orphaned: row.orphaned,
     };
   }
 
@@ -333,63 +351,91 @@ export class ReceiptsRepository {
   /**
    * The sweep (worker processes): applies kept receipts whose message now exists (a receipt and
    * its send result written at the same time miss each other), one chunk per transaction;
-   * answers what each transaction changed.
+   * answers what each transaction changed, and what could not be applied. Receipts kept less
+   * than `graceMs` ago are left to the process that kept them, which is applying them
+   * (ReceiptsService).
    */
-  async applyOrphans(): Promise<ReceiptsOutcome[]> {
+  async applyOrphans(
+    graceMs: number,
+  ): Promise<{ outcomes: ReceiptsOutcome[]; unapplied: Unapplied[] }> {
     const outcomes: ReceiptsOutcome[] = [];
+    const unapplied: Unapplied[] = [];
     // Every kept receipt is looked at, page by page in key order: kept receipts whose message
     // never comes (until they expire) must not hide the others.
-    let after = { provider: '', id: '' };
+    let after = '';
     for (;;) {
-      const page = await this.dataSource.query<{ provider: string; id: string }[]>(
-        `SELECT DISTINCT provider, provider_message_id AS id FROM pending_receipts
-         WHERE (provider, provider_message_id) > ($1, $2) AND expires_at > now()
-         ORDER BY provider, provider_message_id LIMIT $3`,
-        [after.provider, after.id, SWEEP_CHUNK],
+      const page = await this.dataSource.query<{ id: string }[]>(
+        `SELECT DISTINCT provider_message_id AS id FROM pending_receipts
+         WHERE provider_message_id > $1 AND expires_at > now()
+           AND kept_at < now() - make_interval(secs => $3::double precision / 1000)
+         ORDER BY provider_message_id LIMIT $2`,
+        [after, SWEEP_CHUNK, graceMs],
       );
-      if (!page.length) return outcomes;
-      after = page[page.length - 1];
-      const outcome = await this.applyKeptOf(page.map((p) => p.id));
-      if (outcome) outcomes.push(outcome);
-      if (page.length < SWEEP_CHUNK) return outcomes;
-    }
-  }
-
-  /** Deletes kept receipts past RECEIPT_ORPHAN_TTL_HOURS; answers how many. */
-  async deleteExpiredOrphans(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const deleted = await queryRows<unknown>(
-        this.dataSource.manager,
-        `DELETE FROM pending_receipts WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM pending_receipts WHERE expires_at <= now() LIMIT $1))
-         RETURNING 1`,
-        [ORPHAN_CHUNK],
-      );
-      total += deleted.length;
-      if (deleted.length < ORPHAN_CHUNK) return total;
+      if (!page.length) return { outcomes, unapplied };
+      after = page[page.length - 1].id;
+      const applied = await this.applyKeptIsolating(page.map((p) => p.id));
+      outcomes.push(...applied.outcomes);
+      unapplied.push(...applied.unapplied);
+      if (page.length < SWEEP_CHUNK) return { outcomes, unapplied };
     }
   }
 
   /**
+   * Deletes kept receipts past RECEIPT_ORPHAN_TTL_HOURS whose message never appeared; answers how
+   * many, and how many expired ones stay because their message exists: they could not be applied
+   * (a receipt that made the apply statement fail), and an operator should look at them.
+   */
+  async deleteExpiredOrphans(): Promise<{ dropped: number; unapplied: number }> {
+    let dropped = 0;
+    for (;;) {
+      const deleted = await queryRows<unknown>(
+        this.dataSource.manager,
+        `DELETE FROM pending_receipts WHERE ctid = ANY(ARRAY(
+           SELECT p.ctid FROM pending_receipts p
+           WHERE p.expires_at <= now()
+             AND NOT EXISTS (SELECT 1 FROM messages m
+                             WHERE m.provider_message_id = p.provider_message_id)
+           LIMIT $1))
+         RETURNING 1`,
+        [ORPHAN_CHUNK],
+      );
+      dropped += deleted.length;
+      if (deleted.length < ORPHAN_CHUNK) break;
+    }
+    const [{ unapplied }] = await this.dataSource.query<{ unapplied: number }[]>(
+      `SELECT count(*)::int AS unapplied FROM pending_receipts WHERE expires_at <= now()`,
+    );
+    return { dropped, unapplied };
+  }
+
+  /**
    * Messages accepted more than DELIVERY_RECEIPT_TIMEOUT_HOURS ago and still awaiting their
-   * receipt become `unknown`, with the batch's counter. Only batches with something awaiting are
-   * read, and their messages by primary key range, TIMEOUT_CHUNK positions per transaction.
-   * Answers the batches whose counters moved.
+   * receipt become `unknown`, with the batch's counter. Only batches with something awaiting whose
+   * first awaiting message (by position, a primary-key range scan that stops at it) was accepted
+   * before the cutoff are read: dispatch accepts in position order, so a batch whose first awaiting
+   * message is recent has nothing older (a retried message may hold the others back until it too
+   * times out). Their messages are read from that position by primary key range, TIMEOUT_CHUNK
+   * positions per transaction; the batch row is written only when something timed out. Answers
+   * the batches whose counters moved.
    */
   async timeOutAwaiting(chunkSize = TIMEOUT_CHUNK): Promise<BatchRef[]> {
-    const awaiting = await this.dataSource.query<{ id: string; total: number }[]>(
-      `SELECT id, total FROM batches
-       WHERE completed_count > delivered_count + undelivered_count + delivery_unknown_count
-         AND started_at < now() - make_interval(secs => $1::double precision / 1000)
-       ORDER BY id`,
+    const awaiting = await this.dataSource.query<{ id: string; total: number; first: number }[]>(
+      `SELECT b.id, b.total, f.seq AS first FROM batches b
+       CROSS JOIN LATERAL (
+         SELECT seq, sent_at FROM messages m
+         WHERE m.batch_id = b.id AND m.status = 'sent' AND m.delivery_status = 'awaiting'
+         ORDER BY seq LIMIT 1
+       ) f
+       WHERE b.completed_count > b.delivered_count + b.undelivered_count + b.delivery_unknown_count
+         AND f.sent_at < now() - make_interval(secs => $1::double precision / 1000)
+       ORDER BY b.id`,
       [this.config.receiptTimeoutMs],
     );
     const moved: BatchRef[] = [];
-    for (const { id, total } of awaiting) {
+    for (const { id, total, first } of awaiting) {
       let count = 0;
       let ref: BatchRef | undefined;
-      for (let from = 0; from < total; from += chunkSize) {
+      for (let from = first; from < total; from += chunkSize) {
         const result = await this.dataSource.transaction(async (manager) => {
           const [locked] = await this.batches.lockForWrite(manager, [id]);
           const [row] = await queryRows<{ unknown: number }>(
@@ -403,7 +449,7 @@ export class ReceiptsRepository {
              )
              UPDATE batches SET delivery_unknown_count = delivery_unknown_count
                                                          + (SELECT count(*) FROM timed_out)
-             WHERE id = $1
+             WHERE id = $1 AND EXISTS (SELECT 1 FROM timed_out)
              RETURNING (SELECT count(*) FROM timed_out)::int AS unknown`,
             [id, from, from + chunkSize, this.config.receiptTimeoutMs],
           );

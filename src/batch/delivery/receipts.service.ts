@@ -11,12 +11,11 @@ import {
   ReceiptsRepository,
   type AppliedReceipt,
   type ReceiptsOutcome,
+  type Unapplied,
 } from './receipts.repository';
 
 /** Receipts per transaction at most; more wait for the next one. */
 export const RECEIPTS_PER_WRITE = 1000;
-/** PostgreSQL's deadlock and serialization failures: the write is tried once more. */
-const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
 
 interface Waiting {
   receipts: readonly ProviderReceipt[];
@@ -115,16 +114,16 @@ export class ReceiptsService implements ReceiptRecorder, OnApplicationShutdown {
   private async applyKept(): Promise<void> {
     try {
       while (this.toApply.size) {
-        const ids = [...this.toApply].slice(0, RECEIPTS_PER_WRITE);
+        const ids: string[] = [];
+        for (const id of this.toApply) {
+          ids.push(id);
+          if (ids.length === RECEIPTS_PER_WRITE) break;
+        }
         for (const id of ids) this.toApply.delete(id);
         try {
-          const outcome = await this.repository
-            .applyKeptOf(ids)
-            .catch((error: Error & { code?: string }) => {
-              if (!RETRYABLE_SQLSTATES.has(error.code ?? '')) throw error;
-              return this.repository.applyKeptOf(ids);
-            });
-          if (outcome) publishReceipts(outcome, this.events, this.metrics);
+          const { outcomes, unapplied } = await this.repository.applyKeptIsolating(ids);
+          for (const outcome of outcomes) publishReceipts(outcome, this.events, this.metrics);
+          logUnapplied(this.logger, unapplied);
         } catch (error) {
           this.logger.warn(
             `Could not apply ${ids.length} kept receipt(s), left for the sweep: ${(error as Error).message}`,
@@ -134,6 +133,16 @@ export class ReceiptsService implements ReceiptRecorder, OnApplicationShutdown {
     } finally {
       this.applying = undefined;
     }
+  }
+}
+
+/** Kept receipts that could not be applied: they stay kept, for the sweep. */
+export function logUnapplied(logger: Logger, unapplied: readonly Unapplied[]): void {
+  for (const { ids, error } of unapplied) {
+    const named = ids.length <= 5 ? ` (${ids.join(', ')})` : '';
+    logger.warn(
+      `Could not apply the kept receipts of ${ids.length} message(s)${named}, left kept: ${error.message}`,
+    );
   }
 }
 
@@ -156,7 +165,8 @@ export function publishReceipts(
 export function receiptObservation(receipt: AppliedReceipt): ReceiptObservation {
   const state: ReceiptState =
     receipt.rank === RECEIPT_RANKS.final
-      ? (receipt.outcome ?? 'delivered')
+      ? // As normalize (receipts.repository.ts) counts it: nothing says it arrived.
+        (receipt.outcome ?? 'undelivered')
       : receipt.rank === RECEIPT_RANKS.sent
         ? 'sent'
         : 'accepted';

@@ -293,6 +293,7 @@ export class DispatchRepository {
         id: string;
         window: string;
         appeared: ErrorCategory[] | null;
+        accepted: string[] | null;
       }>(
         manager,
         `WITH r AS (
@@ -324,7 +325,8 @@ export class DispatchRepository {
            FROM r JOIN batches b ON b.id = r.batch_id
            WHERE m.batch_id = r.batch_id AND m.seq = r.seq AND m.claim_token = r.token
              AND m.status = 'sending'
-           RETURNING m.batch_id, m.seq, m.status, m.attempts, m.segments, r.counted, r.logged,
+           RETURNING m.batch_id, m.seq, m.status, m.attempts, m.segments, m.provider_message_id,
+                     r.counted, r.logged,
                      r.at, r.sent_at, r.category, r.code, r.message,
                      ${isFirstInCategory('r.categories', 'r.category')} AS first_in_category
          ), failures AS (
@@ -347,7 +349,9 @@ export class DispatchRepository {
                   COALESCE(sum(segments) FILTER (WHERE status = 'sent'), 0) AS segments,
                   -- The error-rate guard's outcomes, in the order the answers came.
                   COALESCE(string_agg(CASE WHEN status = 'sent' THEN '${ACCEPTED}' ELSE '${FAILED}' END,
-                                      '' ORDER BY at, seq) FILTER (WHERE counted), '') AS outcomes
+                                      '' ORDER BY at, seq) FILTER (WHERE counted), '') AS outcomes,
+                  array_agg(provider_message_id)
+                    FILTER (WHERE status = 'sent' AND provider_message_id IS NOT NULL) AS accepted
            FROM written GROUP BY batch_id
          )
          -- The batch row's counters move here, in the statement that moves the messages they
@@ -360,7 +364,8 @@ export class DispatchRepository {
            segments_sent = b.segments_sent + d.segments,
            error_window = right(b.error_window || d.outcomes, $14)
          FROM deltas d WHERE b.id = d.batch_id
-         RETURNING b.id, b.error_window AS window, ${appearedCategories('category_counts', 'b.id')} AS appeared`,
+         RETURNING b.id, b.error_window AS window, d.accepted,
+                   ${appearedCategories('category_counts', 'b.id')} AS appeared`,
         [
           results.map((r) => r.batchId),
           results.map((r) => r.seq),
@@ -396,10 +401,9 @@ export class DispatchRepository {
         ]);
       }
       // Receipts that came before these results (a provider may call back within milliseconds)
-      // apply now, under the locks this transaction holds (docs/ARCHITECTURE.md, "Delivery").
-      const accepted = results.flatMap((r) =>
-        r.status === 'sent' && r.providerMessageId ? [r.providerMessageId] : [],
-      );
+      // apply now, under the locks this transaction holds (docs/ARCHITECTURE.md, "Delivery"):
+      // those of the results written as sent (a stale one wrote nothing; its receipts stay kept).
+      const accepted = written.flatMap((w) => w.accepted ?? []);
       const receipts = accepted.length
         ? await this.receipts.applyKept(manager, accepted)
         : NO_RECEIPTS;

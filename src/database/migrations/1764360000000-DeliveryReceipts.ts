@@ -9,13 +9,17 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   find their message by the provider's id, hence the partial index (rows not yet accepted have
  *   none and stay out of it, so claims remain HOT updates).
  * - batches: the delivery counters, moved in the statements that move the messages they count;
- *   awaiting is `completed_count` minus the three.
+ *   awaiting is `completed_count` minus the three. Messages sent before this migration become
+ *   `unknown` (no receipt will be matched for them), and their batches count them so.
  * - pending_receipts: receipts that arrived before the send result holding their id was written,
- *   kept until `expires_at` and applied when it is.
+ *   kept until `expires_at` and applied when it is. They are looked up by provider message id
+ *   alone (messages do not record their provider), hence the key's first column. The sweep
+ *   leaves the ones kept moments ago (`kept_at`) to the process that is applying them.
  * - batch_timeline and batch_rate_stats: what the analytics read of delivery, aggregated as
  *   receipts are applied; batch_receipt_counts: receipts per status and category.
  * - message_errors.stage: `send` (the provider refused the call) or `delivery` (a receipt said
- *   undelivered).
+ *   undelivered); batch_error_categories.delivery_count: the entries of a category that came
+ *   from receipts (a category seen only there is not retryable: those messages were sent).
  * - inbound_messages: every SMS received, once per provider message id.
  */
 export class DeliveryReceipts1764360000000 implements MigrationInterface {
@@ -42,6 +46,15 @@ export class DeliveryReceipts1764360000000 implements MigrationInterface {
         ADD COLUMN delivery_unknown_count integer NOT NULL DEFAULT 0,
         ADD CONSTRAINT batches_delivery_within_completed
           CHECK (delivered_count + undelivered_count + delivery_unknown_count <= completed_count)`);
+    // Messages accepted before receipts existed: no receipt will ever be matched to them (their
+    // provider's ids were never looked for), so their outcome is unknown, with the counters.
+    // Left awaiting, old batches would show everything awaiting and be swept forever.
+    await queryRunner.query(
+      `UPDATE messages SET delivery_status = 'unknown' WHERE status = 'sent' AND delivery_status IS NULL`,
+    );
+    await queryRunner.query(
+      `UPDATE batches SET delivery_unknown_count = completed_count WHERE completed_count > 0`,
+    );
     await queryRunner.query(`
       CREATE TABLE pending_receipts (
         provider text NOT NULL,
@@ -52,7 +65,8 @@ export class DeliveryReceipts1764360000000 implements MigrationInterface {
         category text,
         received_at timestamptz NOT NULL,
         expires_at timestamptz NOT NULL,
-        PRIMARY KEY (provider, provider_message_id, status)
+        kept_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (provider_message_id, provider, status)
       )`);
     await queryRunner.query(
       `CREATE INDEX pending_receipts_expires_at_idx ON pending_receipts (expires_at)`,
@@ -77,6 +91,8 @@ export class DeliveryReceipts1764360000000 implements MigrationInterface {
         ADD COLUMN stage text NOT NULL DEFAULT 'send',
         ADD CONSTRAINT message_errors_stage_check CHECK (stage IN ('send', 'delivery'))`);
     await queryRunner.query(`
+      ALTER TABLE batch_error_categories ADD COLUMN delivery_count bigint NOT NULL DEFAULT 0`);
+    await queryRunner.query(`
       CREATE TABLE inbound_messages (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         provider text NOT NULL,
@@ -91,6 +107,7 @@ export class DeliveryReceipts1764360000000 implements MigrationInterface {
 
   public async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TABLE inbound_messages`);
+    await queryRunner.query(`ALTER TABLE batch_error_categories DROP COLUMN delivery_count`);
     await queryRunner.query(`ALTER TABLE message_errors DROP COLUMN stage`);
     await queryRunner.query(`DROP TABLE batch_receipt_counts`);
     await queryRunner.query(`ALTER TABLE batch_rate_stats DROP COLUMN delivery_latency_histogram`);

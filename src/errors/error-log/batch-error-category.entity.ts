@@ -21,6 +21,10 @@ export class BatchErrorCategoryEntity {
   @Column('bigint')
   messages: string;
 
+  /** Of `count`, the entries from delivery receipts (stage `delivery`): never requeued. */
+  @Column('bigint', { name: 'delivery_count', default: 0 })
+  deliveryCount: string;
+
   @Column('text')
   example: string;
 

@@ -26,7 +26,11 @@ export class ErrorSummaryDto {
   @ApiProperty({ example: 12, description: 'Distinct messages with at least one such failure.' })
   messages: number;
 
-  @ApiProperty({ example: true, description: 'Whether Salvo retries failures of this category.' })
+  @ApiProperty({
+    example: true,
+    description:
+      'Whether Salvo retries failures of this category (and retry-failed requeues them); false when every entry came from a delivery receipt (stage `delivery`): those messages were sent.',
+  })
   retryable: boolean;
 
   @ApiProperty({

@@ -10,6 +10,8 @@ const TOP_CODES = 5;
 export interface SummaryRow {
   category: ErrorCategory;
   count: string;
+  /** Of count, the entries from delivery receipts. */
+  deliveryCount: string;
   messages: string;
   example: string;
   firstAt: Date;
@@ -58,7 +60,7 @@ export class ErrorLogRepository {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<SummaryRow[]> {
     return manager.query<SummaryRow[]>(
-      `SELECT s.category, s.count, s.messages, s.example, s.first_at AS "firstAt",
+      `SELECT s.category, s.count, s.delivery_count AS "deliveryCount", s.messages, s.example, s.first_at AS "firstAt",
               s.last_at AS "lastAt",
               (SELECT COALESCE(json_agg(json_build_object('code', k.code, 'count', k.count)
                                         ORDER BY k.count DESC, k.code), '[]')

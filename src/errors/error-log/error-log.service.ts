@@ -53,7 +53,10 @@ export class ErrorLogService {
       category: row.category,
       count: Number(row.count),
       messages: Number(row.messages),
-      retryable: CATEGORY_POLICIES[row.category]?.retried ?? false,
+      // Entries from delivery receipts are of sent messages, which nothing requeues.
+      retryable:
+        (CATEGORY_POLICIES[row.category]?.retried ?? false) &&
+        Number(row.count) > Number(row.deliveryCount),
       codes: row.codes.map(({ code, count }) => ({ code, count: Number(count) })),
       example: row.example,
       firstAt: row.firstAt.toISOString(),

@@ -35,12 +35,14 @@ export function logFailures(failures: string, counts: string, stage: ErrorStage 
   ),
   ${counts} AS (
     INSERT INTO batch_error_categories AS s
-      (batch_id, category, count, messages, example, first_at, last_at)
-    SELECT batch_id, category, count(*), count(*) FILTER (WHERE first_in_category),
+      (batch_id, category, count, delivery_count, messages, example, first_at, last_at)
+    SELECT batch_id, category, count(*), ${stage === 'delivery' ? 'count(*)' : '0'},
+           count(*) FILTER (WHERE first_in_category),
            (array_agg(message ORDER BY at, seq))[1], min(at), max(at)
     FROM ${failures} GROUP BY batch_id, category ORDER BY batch_id, category
     ON CONFLICT (batch_id, category) DO UPDATE SET
       count = s.count + excluded.count,
+      delivery_count = s.delivery_count + excluded.delivery_count,
       messages = s.messages + excluded.messages,
       first_at = LEAST(s.first_at, excluded.first_at),
       last_at = GREATEST(s.last_at, excluded.last_at)
