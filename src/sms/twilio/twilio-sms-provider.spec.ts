@@ -182,17 +182,18 @@ describe('TwilioSmsProvider.send', () => {
   });
 
   it('under load, a send that waits too long for a place is not sent and retried: never in doubt, each sent once', async () => {
-    // 40 messages, 2 places for sends, 150 ms per answer, Salvo's timeout 500 ms: most wait far
-    // longer than the timeout for a place.
+    // 40 messages, 2 places for sends, 150 ms per answer, Salvo's timeout 2 s: most wait far
+    // longer than half of it (the bound on waiting for a place), and one that got its place in
+    // time has a second for a 150 ms answer, however busy the machine running the test.
     fake.delayAll(150);
-    const adapter = newAdapter({ maxConcurrency: 3 }, 500);
+    const adapter = newAdapter({ maxConcurrency: 3 }, 2000);
     const messages = Array.from({ length: 40 }, () => request());
     const answers: string[] = [];
     await Promise.all(
       messages.map(async (message) => {
         for (;;) {
           const result = await callProvider(adapter, message, {
-            timeoutMs: 500,
+            timeoutMs: 2000,
             reclaimed: false,
             lookups: alone,
           });
