@@ -166,8 +166,8 @@ describe('sending through Twilio (the fake on loopback)', () => {
     }
     // The `sent` callbacks come after `delivered` here: wait for Salvo's answers to all of them.
     const statusCallbacks = () => twilio.callbacks.filter((c) => c.url.endsWith('/status'));
-    await waitFor('every status callback to be answered', async () =>
-      statusCallbacks().every((c) => c.answer !== 'pending'),
+    await waitFor('every status callback to be answered', () =>
+      Promise.resolve(statusCallbacks().every((c) => c.answer !== 'pending')),
     );
     expect(statusCallbacks().filter((c) => c.answer !== 200)).toEqual([]);
   });
