@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     do {
       await sleep(250);
       status = await call('GET', `/api/batch/${id}`);
+      const analytics = await call('GET', `/api/batch/${id}/analytics`);
     } while (status.status === 'processing');
     // Every callback posted and answered.
     const expected = MESSAGES * 2;
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
       await sleep(250);
     }
     status = await call('GET', `/api/batch/${id}`);
+    const analytics = await call('GET', `/api/batch/${id}/analytics`);
 
     const [{ first, last, sent }] = await query<{ first: Date; last: Date; sent: string }>(
       env.databaseUrl,
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
         `callbacks: ${twilio.callbacks.length} posted, answers ${JSON.stringify(Object.fromEntries(statuses))}`,
         `callback answer time: p50 ${percentile(times, 0.5).toFixed(1)} ms, p99 ${percentile(times, 0.99).toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms (target p99 ≤ 100 ms)`,
         `delivery: ${JSON.stringify(status.delivery)}`,
+        `analytics: provider latency ${JSON.stringify(analytics.providerLatencyMs)}, limiter wait ${JSON.stringify(analytics.limiterWaitMs)}, provider rate limits ${JSON.stringify(analytics.providerRateLimits)}, delivery ${JSON.stringify(analytics.delivery)}`,
       ].join('\n'),
     );
   } finally {
