@@ -88,6 +88,11 @@ export type SendResult =
       retryAfterMs?: number;
       rateLimit?: ProviderRateLimit;
       resolution?: Resolution;
+      /**
+       * Refused by the adapter itself before anything reached the provider (its own concurrency
+       * bound): retried like any `rate_limited`, but not the provider's signal to slow down.
+       */
+      local?: boolean;
     };
 
 export interface SmsProvider {

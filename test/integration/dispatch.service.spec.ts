@@ -1,4 +1,5 @@
 // What dispatch does with each kind of answer, on the real PostgreSQL with a scripted provider.
+import type { SendResult } from '../../src/sms/sms-provider';
 import {
   batchState,
   insertAccount,
@@ -78,6 +79,24 @@ describe('DispatchService', () => {
     expect(message.nextAttemptAt!.getTime()).toBeGreaterThanOrEqual(before + 5_000);
     expect(message.nextAttemptAt!.getTime()).toBeLessThan(Date.now() + 5_000 + 10);
     expect(dispatch.limiter.throttles).toEqual([5_000]);
+  });
+
+  it("rate_limited by the adapter's own bound (local): retried, but the limiter is not told", async () => {
+    const busy: SendResult = {
+      accepted: false,
+      category: 'rate_limited',
+      code: 'X_BUSY',
+      message: 'All places busy.',
+      local: true,
+    };
+    const provider = new FakeProvider().answer(A, busy);
+    const dispatch = newTestDispatch(db, { provider, retry: { baseDelayMs: 10 } });
+    const id = await processingBatch([{ phoneNumber: A }]);
+    await dispatch.run(id);
+    const [message] = await messagesOf(db.dataSource, id);
+    expect(message).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(message.lastError).toMatchObject({ category: 'rate_limited', code: 'X_BUSY' });
+    expect(dispatch.limiter.throttles).toEqual([]);
   });
 
   it.each([

@@ -281,7 +281,7 @@ export class DispatchService {
   private async observe(result: SendResult): Promise<CallObservation['throttle']> {
     let throttle: CallObservation['throttle'] = null;
     try {
-      if (!result.accepted && result.category === 'rate_limited') {
+      if (!result.accepted && result.category === 'rate_limited' && !result.local) {
         const { pausedMs } = await this.limiter.throttled(result.retryAfterMs);
         throttle = { pausedMs, retryAfterMs: result.retryAfterMs ?? null };
       }

@@ -269,14 +269,14 @@ describe('TwilioSmsProvider.resolve', () => {
     expect(fake.count(message.to, message.body)).toBe(1);
   });
 
-  it('stops listing at the first message created before `since` (newest first)', async () => {
+  it('leaves out messages with the same text created before `since`: they are not this one', async () => {
     const adapter = newAdapter();
     const message = request();
-    seed(message.to, 1500, new Date(message.since.getTime() - 3_600_000));
+    seed(message.to, 5, new Date(message.since.getTime() - 3_600_000), message.body);
     await adapter.send(message);
     await expect(adapter.resolve(message, alone)).resolves.toMatchObject({
       accepted: true,
-      providerMessageId: fake.messages[1500].sid,
+      providerMessageId: fake.messages[5].sid,
       resolution: { outcome: 'adopted' },
     });
   });

@@ -222,15 +222,12 @@ export class TwilioSmsProvider implements SmsProvider {
       if (answer.status !== 200 || !Array.isArray(body?.messages)) {
         return { kind: 'failed', answer: rejection(answer) };
       }
-      let older = false;
       for (const message of body.messages as TwilioListedMessage[]) {
         seen++;
         const created = Date.parse(message.date_created);
-        if (created < notBeforeMs) {
-          // Newest first: every message after this one is older still.
-          older = true;
-          break;
-        }
+        // Older than every call of this message: not it. Twilio's order is not relied on (its
+        // docs sort by DateSent, which a queued message lacks), so the pages are read to the end.
+        if (created < notBeforeMs) continue;
         if (
           message.body === request.body &&
           message.to === request.to &&
@@ -241,7 +238,7 @@ export class TwilioSmsProvider implements SmsProvider {
           (Number.isNaN(created) ? undated : sids).push(message.sid);
         }
       }
-      next = !older && typeof body.next_page_uri === 'string' ? body.next_page_uri : null;
+      next = typeof body.next_page_uri === 'string' ? body.next_page_uri : null;
     }
     return { kind: 'found', sids, undated };
   }
@@ -318,6 +315,8 @@ function failedCall(error: unknown): Rejection {
       category: 'rate_limited',
       code: CONCURRENCY_LIMIT_CODE,
       message: `All of TWILIO_MAX_CONCURRENCY's places stayed busy for ${error.waitedMs} ms; the message was not sent.`,
+      // This process's own bound, not Twilio's signal: the message waits, the fleet does not.
+      local: true,
     };
   }
   const refused = refusedBeforeWriting(error);
