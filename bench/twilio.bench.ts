@@ -61,7 +61,6 @@ async function main(): Promise<void> {
     do {
       await sleep(250);
       status = await call('GET', `/api/batch/${id}`);
-      const analytics = await call('GET', `/api/batch/${id}/analytics`);
     } while (status.status === 'processing');
     // Every callback posted and answered.
     const expected = MESSAGES * 2;
