@@ -2,7 +2,15 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { dispatchConfig, redisConfig, smsConfig, twilioConfig } from '../config/configuration';
+import {
+  dispatchConfig,
+  redisConfig,
+  smsConfig,
+  twilioConfig,
+  type DispatchConfig,
+  type SmsConfig,
+  type TwilioSettings,
+} from '../config/configuration';
 import { REDIS } from '../redis/redis.module';
 import { RECEIPT_RECORDER } from './receipts';
 import { SMS_PROVIDER, type SmsProvider } from './sms-provider';
@@ -22,8 +30,20 @@ import { TwilioSmsProvider } from './twilio/twilio-sms-provider';
 })
 class Infrastructure {}
 
-const build = () =>
-  Test.createTestingModule({
+/**
+ * The module as the app builds it, with settings given here rather than read from the
+ * environment (only src/config/ reads it): the defaults, changed where a test says.
+ */
+function build({
+  sms = {},
+  dispatch = {},
+  twilio = null,
+}: {
+  sms?: Partial<SmsConfig>;
+  dispatch?: Partial<DispatchConfig>;
+  twilio?: TwilioSettings | null;
+} = {}) {
+  return Test.createTestingModule({
     imports: [
       ConfigModule.forRoot({
         isGlobal: true,
@@ -33,22 +53,28 @@ const build = () =>
       Infrastructure,
       SmsModule,
     ],
-  }).compile();
+  })
+    .overrideProvider(smsConfig.KEY)
+    .useValue({ ...smsConfig(), ...sms })
+    .overrideProvider(dispatchConfig.KEY)
+    .useValue({ ...dispatchConfig(), ...dispatch })
+    .overrideProvider(twilioConfig.KEY)
+    .useValue({ settings: twilio })
+    .compile();
+}
 
-const TWILIO = {
-  SMS_PROVIDER: 'twilio',
-  TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32),
-  TWILIO_AUTH_TOKEN: 'token-of-the-account',
-  TWILIO_FROM: '+15005550006',
-  PUBLIC_BASE_URL: 'https://salvo.example.com',
+const TWILIO: TwilioSettings = {
+  accountSid: 'AC' + 'a'.repeat(32),
+  authToken: 'token-of-the-account',
+  from: '+15005550006',
+  messagingServiceSid: null,
+  apiBaseUrl: 'https://api.twilio.com',
+  maxConcurrency: 100,
+  lookupDelayMs: 2000,
+  publicBaseUrl: 'https://salvo.example.com',
 };
 
 describe('SmsModule', () => {
-  const saved = { ...process.env };
-  afterEach(() => {
-    process.env = { ...saved };
-  });
-
   it('hands out the adapter SMS_PROVIDER names, fully built (Twilio unconfigured)', async () => {
     const app = await build();
     const provider = app.get<SmsProvider>(SMS_PROVIDER);
@@ -58,8 +84,7 @@ describe('SmsModule', () => {
   });
 
   it('hands out the Twilio adapter when SMS_PROVIDER=twilio', async () => {
-    Object.assign(process.env, TWILIO);
-    const app = await build();
+    const app = await build({ sms: { provider: 'twilio' }, twilio: TWILIO });
     const provider = app.get<SmsProvider>(SMS_PROVIDER);
     expect(provider).toBeInstanceOf(TwilioSmsProvider);
     expect(provider.idempotent).toBe(false);
@@ -68,7 +93,11 @@ describe('SmsModule', () => {
 
   it("refuses a claim lease shorter than a send and Twilio's resolution (lookup delay counted)", async () => {
     // 10000 (send) + 5000 (delay) + 2 × 10000 (lookup, resend) + 250 + 1000 = 36250.
-    Object.assign(process.env, TWILIO, { TWILIO_LOOKUP_DELAY_MS: '5000', CLAIM_LEASE_MS: '36000' });
-    await expect(build()).rejects.toThrow(/CLAIM_LEASE_MS must exceed .*\(36250\)/);
+    const build5s = build({
+      sms: { provider: 'twilio' },
+      dispatch: { claimLeaseMs: 36_000 },
+      twilio: { ...TWILIO, lookupDelayMs: 5000 },
+    });
+    await expect(build5s).rejects.toThrow(/CLAIM_LEASE_MS must exceed .*\(36250\)/);
   });
 });
