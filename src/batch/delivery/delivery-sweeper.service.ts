@@ -13,6 +13,7 @@ import {
 } from '../../config/configuration';
 import { MetricsService } from '../../metrics/metrics.service';
 import { BatchEvents } from '../events/batch-events';
+import { PeriodicTask } from '../../common/periodic-task';
 import { ReceiptsRepository } from './receipts.repository';
 import { logUnapplied, publishReceipts } from './receipts.service';
 
@@ -28,8 +29,7 @@ import { logUnapplied, publishReceipts } from './receipts.service';
 @Injectable()
 export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DeliverySweeper.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
   /** When the timeout step last ran (Date.now()). */
   private timedOutAt = -Infinity;
   /** Expired kept receipts whose message exists, as last logged. */
@@ -41,28 +41,21 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShu
     private readonly metrics: MetricsService,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
     @Inject(deliveryConfig.KEY) private readonly delivery: DeliveryConfig,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(
+      'Delivery sweep',
+      config.reconcileIntervalMs,
+      () => this.sweep(),
+      this.logger,
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule(this.config.reconcileIntervalMs);
+    this.task.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      this.running = this.sweep()
-        .catch((error: Error) =>
-          this.logger.error(`Delivery sweep failed: ${error.message}`, error.stack),
-        )
-        .finally(() => {
-          if (this.timer) this.schedule(this.config.reconcileIntervalMs);
-        });
-    }, delayMs);
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pass. */

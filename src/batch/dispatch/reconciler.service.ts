@@ -15,6 +15,7 @@ import {
   type RedisConfig,
   type RetryConfig,
 } from '../../config/configuration';
+import { PeriodicTask } from '../../common/periodic-task';
 import { REDIS, redisKey } from '../../redis/redis.module';
 import { SMS_PROVIDER, type SmsProvider } from '../../sms/sms-provider';
 import type { BatchEntity } from '../entities/batch.entity';
@@ -41,8 +42,7 @@ import { DispatchRepository } from './dispatch.repository';
 @Injectable()
 export class ReconcilerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReconcilerService.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -59,32 +59,23 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     @Inject(SMS_PROVIDER) private readonly provider: SmsProvider,
   ) {
     this.sentinelKey = redisKey(redisSettings, 'reconciler', 'sentinel');
+    this.task = new PeriodicTask(
+      'Reconcile',
+      config.reconcileIntervalMs,
+      () => this.reconcile(),
+      this.logger,
+    );
   }
 
   /** A key that only a loss of Redis's data removes. */
   private readonly sentinelKey: string;
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.task.start(0);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      this.running = this.reconcile()
-        .then(() => undefined)
-        .catch((error: Error) =>
-          this.logger.error(`Reconcile failed: ${error.message}`, error.stack),
-        )
-        .finally(() => {
-          if (this.timer) this.schedule(this.config.reconcileIntervalMs);
-        });
-    }, delayMs);
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pass; returns the batches it queued. */
