@@ -9,6 +9,8 @@ export type FormParams = Record<string, string | string[]>;
 
 export interface FormLimits {
   bytes: number;
+  /** Parameters at most: every one costs the signature check a sort and a join. */
+  parameters: number;
   /** Said in a 413. */
   describe: string;
   /** The whole body must have arrived this long after reading began. */
@@ -49,7 +51,7 @@ export async function readFormBody(
   // The client waits for this before it sends a body it announced with Expect (main.ts).
   if (awaitingContinue.has(req) && !res.headersSent) res.writeContinue();
   const bytes = await collect(req, limits).catch((error: DomainError) => refuse(error));
-  return parse(bytes.toString('utf8'));
+  return parse(bytes.toString('utf8'), limits);
 }
 
 function isForm(contentType: string | undefined): boolean {
@@ -101,10 +103,17 @@ function collect(req: IncomingMessage, limits: FormLimits): Promise<Buffer> {
 }
 
 /** As URLSearchParams reads a form (`+` is a space, bad escapes kept as written). */
-function parse(text: string): FormParams {
+function parse(text: string, limits: FormLimits): FormParams {
   // No prototype: a parameter named __proto__ or constructor is an ordinary name here.
   const params = Object.create(null) as FormParams;
+  let count = 0;
   for (const [name, value] of new URLSearchParams(text)) {
+    if (++count > limits.parameters) {
+      throw new DomainError(
+        'PAYLOAD_TOO_LARGE',
+        `The request body holds more than ${limits.parameters} parameters, the limit of this webhook.`,
+      );
+    }
     const seen = params[name];
     if (seen === undefined) params[name] = value;
     else if (Array.isArray(seen)) seen.push(value);

@@ -28,6 +28,8 @@ import { readFormBody, type FormLimits } from './form-body';
 /** Twilio's callbacks are a few hundred bytes; an inbound SMS at most 1600 characters. */
 export const WEBHOOK_BODY_LIMITS: FormLimits = {
   bytes: 64 * 1024,
+  // Twilio posts a few dozen (an inbound MMS with its media and places: under 100).
+  parameters: 200,
   describe: '64 kB',
   timeoutMs: 10_000,
 };
@@ -83,7 +85,7 @@ export class TwilioSignatureGuard implements CanActivate {
       logAuthFailure(req, this.proxy.trustProxy, 'webhooks', `X-Twilio-Signature ${problem}`);
       throw new DomainError(
         'FORBIDDEN',
-        `The X-Twilio-Signature header ${problem}: this call is not signed by the configured Twilio account for ${settings.publicBaseUrl} (PUBLIC_BASE_URL).`,
+        `The X-Twilio-Signature header ${problem}: this call is not signed by the configured Twilio account for this webhook's address (PUBLIC_BASE_URL).`,
         [{ path: 'X-Twilio-Signature', message: problem }],
       );
     }

@@ -258,6 +258,16 @@ describe('ThrottleService on Redis', () => {
     expect(await refusals('auth_throttled')).toBe(0);
   });
 
+  it('signed webhook calls are never refused, however many arrive at once from one address', async () => {
+    const { throttle } = newThrottle(redis, prefix);
+    const checks = await Promise.all(
+      Array.from({ length: 50 }, () => throttle.webhookAttempt('198.51.100.2')),
+    );
+    expect(checks.filter((check) => check.refused)).toEqual([]);
+    await Promise.all(checks.map((check) => check.release()));
+    expect((await throttle.webhookAttempt('198.51.100.2')).refused).toBeUndefined();
+  });
+
   it('a limit of 0 is off: never refuses, sends no policy, writes nothing', async () => {
     const { throttle } = newThrottle(redis, prefix, {
       authFailuresPerMinute: 0,

@@ -148,12 +148,38 @@ export class ThrottleService {
   }
 
   /**
-   * For provider webhooks (none yet): before checking a call's signature, as authAttempt (answer
-   * `refused` with its 429; `release()` when the signature verifies, `failed()` when it does not).
-   * Their own bucket, so the API and webhooks never lock each other.
+   * For provider webhooks, before checking a call's signature: `refused` (its 429) once the
+   * address's failures reached AUTH_FAILURES_PER_MINUTE; `failed()` counts one when the signature
+   * does not verify; `release()` does nothing. Unlike authAttempt, no point is taken before the
+   * check: a provider posts its callbacks in bursts from few addresses, and points taken for checks
+   * under way (or given back too late in a window) would refuse genuine callbacks, which the
+   * provider does not retry. An HMAC signature cannot be guessed, so parallel checks gain an
+   * attacker nothing but CPU, which the lock still bounds once it counts. Their own bucket, so the
+   * API and webhooks never lock each other.
    */
-  webhookAttempt(address: string): Promise<CredentialCheck> {
-    return this.attempt('webhook-signature-failures', addressKey(address));
+  async webhookAttempt(address: string): Promise<CredentialCheck> {
+    const none = { release: () => Promise.resolve(), failed: () => ({ headers: {} }) };
+    const bucket = this.buckets['webhook-signature-failures'];
+    if (!bucket) return none;
+    const { policy, limiter } = bucket;
+    const key = addressKey(address);
+    const state = await this.failOpen.run(() => limiter.get(key));
+    if (state === undefined) return none;
+    const consumed = state?.consumedPoints ?? 0;
+    if (state && consumed >= policy.quota) {
+      return {
+        refused: this.verdict([this.outcome(policy, consumed, state.msBeforeNext, true)]),
+        ...none,
+      };
+    }
+    return {
+      release: () => Promise.resolve(),
+      failed: () => {
+        void this.failOpen.run(() => limiter.penalty(key, 1)).catch(() => undefined);
+        const msLeft = state?.msBeforeNext ?? policy.windowSeconds * 1000;
+        return this.verdict([this.outcome(policy, consumed + 1, msLeft, false)]);
+      },
+    };
   }
 
   /**

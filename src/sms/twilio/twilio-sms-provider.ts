@@ -238,7 +238,25 @@ export class TwilioSmsProvider implements SmsProvider {
           (Number.isNaN(created) ? undated : sids).push(message.sid);
         }
       }
-      next = typeof body.next_page_uri === 'string' ? body.next_page_uri : null;
+      // Only a page of the same resource: the path is appended to TWILIO_API_BASE_URL and sent with
+      // the credentials, so a value such as ".evil.example/x" must never change the host.
+      // An unexpected one ends the lookup as failed (a doubt), never as "nothing found".
+      const nextPage = body.next_page_uri;
+      if (typeof nextPage !== 'string') {
+        next = null;
+      } else if (nextPage.startsWith(`${this.api().messagesPath}?`)) {
+        next = nextPage;
+      } else {
+        return {
+          kind: 'failed',
+          answer: {
+            accepted: false,
+            category: 'provider_error',
+            code: 'TWILIO_BAD_PAGE',
+            message: 'The Messages list named a next page outside its own resource.',
+          },
+        };
+      }
     }
     return { kind: 'found', sids, undated };
   }
