@@ -21,6 +21,7 @@ import {
   quotaConfig,
   deliveryConfig,
   twilioConfig,
+  smppConfig,
 } from './configuration';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,6 +71,18 @@ const VARIABLES = [
   'TWILIO_MAX_CONCURRENCY',
   'TWILIO_LOOKUP_DELAY_MS',
   'PUBLIC_BASE_URL',
+  'SMPP_URL',
+  'SMPP_SYSTEM_ID',
+  'SMPP_PASSWORD',
+  'SMPP_SYSTEM_TYPE',
+  'SMPP_SOURCE_ADDR',
+  'SMPP_BINDS',
+  'SMPP_WINDOW',
+  'SMPP_MAX_MPS',
+  'SMPP_ENQUIRE_LINK_MS',
+  'SMPP_RESPONSE_TIMEOUT_MS',
+  'SMPP_RESEND_UNKNOWN',
+  'SMPP_RECEIPT_ID_BASE',
   'LOG_LEVEL',
   'ADMIN_PASSWORD',
   'CORS_ORIGINS',
@@ -398,7 +411,7 @@ describe('configuration rejects bad values, naming the variable', () => {
     ['RATE_LIMIT_DECREASE', '1', rateLimitConfig],
     ['RATE_LIMIT_RECOVERY_MPS', 'fast', rateLimitConfig],
     ['RATE_LIMIT_BACKOFF_MAX_MS', '10', rateLimitConfig],
-    ['SMS_PROVIDER', 'smpp', smsConfig],
+    ['SMS_PROVIDER', 'sms', smsConfig],
     ['SIMULATOR_FAILURE_RATE', '2', smsConfig],
     ['LOG_LEVEL', 'loud', loggingConfig],
     ['LOG_LEVEL', 'INFO', loggingConfig],
@@ -605,5 +618,73 @@ describe('Twilio and delivery settings', () => {
     expect(smsConfig().simulator).toMatchObject({ receipts: true, dlrDelayMs: 200 });
     set({ SIMULATOR_RECEIPTS: 'false' });
     expect(smsConfig().simulator.receipts).toBe(false);
+  });
+});
+
+describe('SMPP settings', () => {
+  const SMPP = {
+    SMS_PROVIDER: 'smpp',
+    SMPP_URL: 'smpp://smsc.example.net:2775',
+    SMPP_SYSTEM_ID: 'salvo',
+    SMPP_PASSWORD: 'secret',
+    SMPP_SOURCE_ADDR: '+447700900123',
+  };
+  const set = (vars: Record<string, string>) => Object.assign(process.env, vars);
+
+  it('are off unless SMPP is chosen or its URL given', () => {
+    expect(smppConfig().settings).toBeNull();
+  });
+
+  it('read a full SMPP configuration with its defaults', () => {
+    set(SMPP);
+    expect(smppConfig().settings).toEqual({
+      host: 'smsc.example.net',
+      port: 2775,
+      systemId: 'salvo',
+      password: 'secret',
+      systemType: '',
+      source: { addr: '447700900123', ton: 1, npi: 1 },
+      binds: 1,
+      window: 10,
+      maxMps: 0,
+      enquireLinkMs: 30_000,
+      responseTimeoutMs: 8_000,
+      resendUnknown: false,
+      receiptIdBase: 'same',
+    });
+    expect(smsConfig().provider).toBe('smpp');
+  });
+
+  it.each([
+    ['+447700900123', { addr: '447700900123', ton: 1, npi: 1 }],
+    ['07700900123', { addr: '07700900123', ton: 2, npi: 1 }],
+    ['Salvo Shop', { addr: 'Salvo Shop', ton: 5, npi: 0 }],
+  ])('derive TON/NPI from the source address %s', (source, expected) => {
+    set({ ...SMPP, SMPP_SOURCE_ADDR: source });
+    expect(smppConfig().settings?.source).toEqual(expected);
+  });
+
+  it.each([
+    ['SMPP_URL', { SMPP_URL: '' }, /SMPP_URL is required/],
+    ['SMPP_URL', { SMPP_URL: 'http://smsc.example.net:2775' }, /SMPP_URL must use/],
+    ['SMPP_URL', { SMPP_URL: 'smpp://smsc.example.net' }, /SMPP_URL must be smpp:\/\/host:port/],
+    ['SMPP_SYSTEM_ID', { SMPP_SYSTEM_ID: '' }, /SMPP_SYSTEM_ID is required/],
+    ['SMPP_PASSWORD', { SMPP_PASSWORD: '' }, /SMPP_PASSWORD is required/],
+    ['SMPP_SOURCE_ADDR', { SMPP_SOURCE_ADDR: '' }, /SMPP_SOURCE_ADDR is required/],
+    ['SMPP_SOURCE_ADDR', { SMPP_SOURCE_ADDR: 'A sender too long' }, /SMPP_SOURCE_ADDR must be/],
+    ['SMPP_WINDOW', { SMPP_WINDOW: '0' }, /SMPP_WINDOW must be between/],
+    [
+      'SMPP_RECEIPT_ID_BASE',
+      { SMPP_RECEIPT_ID_BASE: 'octal' },
+      /SMPP_RECEIPT_ID_BASE must be one of/,
+    ],
+    [
+      'SMPP_RESPONSE_TIMEOUT_MS',
+      { SMPP_RESPONSE_TIMEOUT_MS: '10000' },
+      /SMPP_RESPONSE_TIMEOUT_MS must be below PROVIDER_TIMEOUT_MS \(10000\)/,
+    ],
+  ])('refuse to boot naming %s', (_, vars, message) => {
+    set({ ...SMPP, ...vars });
+    expect(() => smppConfig()).toThrow(message);
   });
 });

@@ -139,9 +139,13 @@ export function claimLeaseFloor(providerTimeoutMs: number, flushIntervalMs: numb
   return providerTimeoutMs + flushIntervalMs + 1_000;
 }
 
+/** PROVIDER_TIMEOUT_MS: how long Salvo waits for one provider call. */
+const providerTimeout = (): number =>
+  int(env(), 'PROVIDER_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 });
+
 export const dispatchConfig = registerAs('dispatch', () => {
   const flushIntervalMs = int(env(), 'RESULT_FLUSH_MS', 250, { min: 10, max: 1_000 });
-  const providerTimeoutMs = int(env(), 'PROVIDER_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 });
+  const providerTimeoutMs = providerTimeout();
   /** How long a claimed message stays reserved for its worker; after that another may take it. */
   const claimLeaseMs = int(env(), 'CLAIM_LEASE_MS', 60_000, { min: 500, max: 3_600_000 });
   // One call per message here; an adapter without idempotency keys adds its resolution's time
@@ -200,12 +204,12 @@ export const socketsConfig = registerAs('sockets', () => ({
 }));
 
 /** The provider adapters, each registered by this name in src/sms/sms.module.ts. */
-export const SMS_PROVIDERS = ['simulated', 'twilio'] as const;
+export const SMS_PROVIDERS = ['simulated', 'twilio', 'smpp'] as const;
 export type SmsProviderName = (typeof SMS_PROVIDERS)[number];
 
 export const smsConfig = registerAs('sms', () => ({
   provider: oneOf(env(), 'SMS_PROVIDER', SMS_PROVIDERS, 'simulated'),
-  timeoutMs: int(env(), 'PROVIDER_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 }),
+  timeoutMs: providerTimeout(),
   simulator: {
     latencyMs: int(env(), 'SIMULATOR_LATENCY_MS', 0, { min: 0, max: 600_000 }),
     failureRate: num(env(), 'SIMULATOR_FAILURE_RATE', 0, { min: 0, max: 1 }),
@@ -305,6 +309,91 @@ function twilioSettings() {
 }
 
 export const twilioConfig = registerAs('twilio', () => ({ settings: twilioSettings() }));
+
+/** How an SMPP address is numbered: type of number (TON) and numbering plan (NPI). */
+export interface SmppAddress {
+  addr: string;
+  ton: number;
+  npi: number;
+}
+
+/**
+ * SMPP_SOURCE_ADDR with its TON/NPI derived from its form: `+` and digits is international
+ * (1/1, sent without the `+`), digits alone national (2/1), anything else alphanumeric (5/0, at
+ * most 11 characters).
+ */
+function smppSourceAddr(value: string): SmppAddress {
+  if (/^\+[1-9]\d{6,14}$/.test(value)) return { addr: value.slice(1), ton: 1, npi: 1 };
+  if (/^\d{3,15}$/.test(value)) return { addr: value, ton: 2, npi: 1 };
+  if (/^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/.test(value)) return { addr: value, ton: 5, npi: 0 };
+  throw new ConfigError(
+    'SMPP_SOURCE_ADDR',
+    `must be an international number (+447700900123), a national number (digits) or an alphanumeric sender id of at most 11 characters, got "${value}"`,
+  );
+}
+
+/** How an SMSC writes message ids in its receipts, relative to its submit_sm_resp ids. */
+export const SMPP_RECEIPT_ID_BASES = ['same', 'decimal', 'hex'] as const;
+
+/**
+ * SMPP (README, "Connecting to an SMSC"), or null when it is not configured: it is when
+ * SMS_PROVIDER is smpp or SMPP_URL is set, and then every required variable must be valid.
+ */
+function smppSettings() {
+  const chosen = optionalStr(env(), 'SMS_PROVIDER') === 'smpp';
+  if (!chosen && optionalStr(env(), 'SMPP_URL') === undefined) return null;
+  const required = (name: string): string => {
+    const value = optionalStr(env(), name);
+    if (value === undefined) throw new ConfigError(name, 'is required when SMPP is configured');
+    return value;
+  };
+  const address = new URL(url(env(), 'SMPP_URL', required('SMPP_URL'), ['smpp:']));
+  if (
+    !address.hostname ||
+    !address.port ||
+    address.pathname.replace(/^\/$/, '') ||
+    address.search ||
+    address.username
+  ) {
+    throw new ConfigError(
+      'SMPP_URL',
+      `must be smpp://host:port, got "${optionalStr(env(), 'SMPP_URL')}"`,
+    );
+  }
+  const responseTimeoutMs = int(env(), 'SMPP_RESPONSE_TIMEOUT_MS', 8_000, {
+    min: 100,
+    max: 600_000,
+  });
+  const providerTimeoutMs = providerTimeout();
+  if (responseTimeoutMs >= providerTimeoutMs) {
+    throw new ConfigError(
+      'SMPP_RESPONSE_TIMEOUT_MS',
+      `must be below PROVIDER_TIMEOUT_MS (${providerTimeoutMs}), got ${responseTimeoutMs}`,
+    );
+  }
+  return {
+    host: address.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(address.port),
+    systemId: required('SMPP_SYSTEM_ID'),
+    password: required('SMPP_PASSWORD'),
+    systemType: str(env(), 'SMPP_SYSTEM_TYPE', ''),
+    source: smppSourceAddr(required('SMPP_SOURCE_ADDR')),
+    /** Transceiver binds per worker process. */
+    binds: int(env(), 'SMPP_BINDS', 1, { min: 1, max: 32 }),
+    /** Unacknowledged submit_sm per bind. */
+    window: int(env(), 'SMPP_WINDOW', 10, { min: 1, max: 1_000 }),
+    /** The account's throughput in submit_sm PDUs per second across every process; 0 = none. */
+    maxMps: int(env(), 'SMPP_MAX_MPS', 0, { min: 0, max: 100_000 }),
+    enquireLinkMs: int(env(), 'SMPP_ENQUIRE_LINK_MS', 30_000, { min: 1_000, max: 3_600_000 }),
+    responseTimeoutMs,
+    /** Whether a submit_sm whose outcome is unknown is sent again (risks a duplicate). */
+    resendUnknown: bool(env(), 'SMPP_RESEND_UNKNOWN', false),
+    /** Receipts' ids: as submit_sm_resp gave them, or in decimal/hex where it gave the other. */
+    receiptIdBase: oneOf(env(), 'SMPP_RECEIPT_ID_BASE', SMPP_RECEIPT_ID_BASES, 'same'),
+  };
+}
+
+export const smppConfig = registerAs('smpp', () => ({ settings: smppSettings() }));
 
 /** pino's levels; `silent` turns logging off. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -428,6 +517,7 @@ export const configSections = [
   smsConfig,
   deliveryConfig,
   twilioConfig,
+  smppConfig,
   loggingConfig,
   adminConfig,
   metricsConfig,
@@ -447,6 +537,8 @@ export type SmsConfig = ConfigType<typeof smsConfig>;
 export type DeliveryConfig = ConfigType<typeof deliveryConfig>;
 export type TwilioConfig = ConfigType<typeof twilioConfig>;
 export type TwilioSettings = NonNullable<TwilioConfig['settings']>;
+export type SmppConfig = ConfigType<typeof smppConfig>;
+export type SmppSettings = NonNullable<SmppConfig['settings']>;
 export type DispatchConfig = ConfigType<typeof dispatchConfig>;
 export type RetryConfig = ConfigType<typeof retryConfig>;
 export type ErrorRateConfig = ConfigType<typeof errorRateConfig>;

@@ -17,8 +17,12 @@ export interface ProviderReceipt {
   /** The provider's own word for the status (Twilio's `delivered`, SMPP's `DELIVRD`…). */
   status: string;
   rank: ReceiptRank;
-  /** For a final receipt: what became of the message. Null below `final`. */
-  outcome: 'delivered' | 'undelivered' | null;
+  /**
+   * For a final receipt: what became of the message; `unknown` when the provider itself does not
+   * know (SMPP's UNKNOWN), which a later delivered or undelivered receipt still replaces. Null
+   * below `final`.
+   */
+  outcome: 'delivered' | 'undelivered' | 'unknown' | null;
   /** Why it was not delivered, mapped by the adapter; it only reports (never retries or fails). */
   error: { category: ErrorCategory; code: string; message: string } | null;
   /** When Salvo received it. */

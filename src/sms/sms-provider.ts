@@ -25,6 +25,24 @@ export interface SendRequest {
    * so a lookup of what the provider sent for it can start there.
    */
   since: Date;
+  /**
+   * A long message sent as several parts (SMPP): the parts an earlier call had sent when it was
+   * refused, so the next call sends only the others, with the same reference.
+   */
+  parts?: MessageParts;
+}
+
+/**
+ * A message a provider takes as several parts, each with its own provider message id (SMPP with a
+ * concatenation header): what was accepted so far. Every accepted part's id is kept, since each
+ * part has its own receipt; the message's own providerMessageId is its first part's.
+ */
+export interface MessageParts {
+  /** The concatenation reference every part of the message carries (0–255). */
+  reference: number;
+  total: number;
+  /** The parts the provider accepted, by number (1-based), with their provider message ids. */
+  accepted: { part: number; providerMessageId: string }[];
 }
 
 /** What a call may use beside its request. */
@@ -78,6 +96,8 @@ export type SendResult =
       providerMessageId: string;
       rateLimit?: ProviderRateLimit;
       resolution?: Resolution;
+      /** A message sent as several parts: every part, all accepted. */
+      parts?: MessageParts;
     }
   | {
       accepted: false;
@@ -93,6 +113,8 @@ export type SendResult =
        * bound): retried like any `rate_limited`, but not the provider's signal to slow down.
        */
       local?: boolean;
+      /** A message sent as several parts: the parts accepted before this refusal. */
+      parts?: MessageParts;
     };
 
 export interface SmsProvider {

@@ -10,6 +10,8 @@ import { assertLeaseCoversCall } from './provider-call';
 import { SMS_PROVIDER, type SmsProvider } from './sms-provider';
 import { SimulatedSmsProvider } from './simulator/simulated-sms-provider';
 import { SimulatorModule } from './simulator/simulator.module';
+import { SmppModule } from './smpp/smpp.module';
+import { SmppSmsProvider } from './smpp/smpp-sms-provider';
 import { TwilioModule } from './twilio/twilio.module';
 import { TwilioSmsProvider } from './twilio/twilio-sms-provider';
 
@@ -27,6 +29,7 @@ interface SmsAdapter {
 const ADAPTERS: Readonly<Record<SmsProviderName, SmsAdapter>> = {
   simulated: { module: SimulatorModule, adapter: SimulatedSmsProvider },
   twilio: { module: TwilioModule, adapter: TwilioSmsProvider },
+  smpp: { module: SmppModule, adapter: SmppSmsProvider },
 };
 
 const NAMES = Object.keys(ADAPTERS) as SmsProviderName[];
