@@ -1,0 +1,116 @@
+// The one typed view of the untyped `smpp` package (0.5.1, lib/smpp.js and lib/pdu.js): what Salvo
+// uses of its Session and PDU, so nothing untyped leaks past this file.
+import type { Socket } from 'node:net';
+
+/** A message body as the package decodes it (defs.js `filters.message.decode`). */
+export interface SmppMessage {
+  /** Text when the package knows the data_coding, else the raw octets. */
+  message: string | Buffer;
+  /** The UDH's information elements, when esm_class has the UDH indicator. */
+  udh?: Buffer[];
+}
+
+/** Fields of a PDU; which ones are present depends on `command`. */
+export interface SmppPdu {
+  command: string;
+  command_id: number;
+  command_status: number;
+  sequence_number: number;
+  isResponse(): boolean;
+  /** A response to this request, with its sequence number; generic_nack when `command` is unknown. */
+  response(options?: { command_status?: number; message_id?: string }): SmppPdu;
+  [field: string]: unknown;
+}
+
+/** What Salvo sets on a submit_sm. */
+export interface SubmitSmFields {
+  source_addr: string;
+  source_addr_ton: number;
+  source_addr_npi: number;
+  destination_addr: string;
+  dest_addr_ton: number;
+  dest_addr_npi: number;
+  esm_class: number;
+  registered_delivery: number;
+  data_coding: number;
+  /** The octets as sent, UDH included: a Buffer keeps the package from encoding it again. */
+  short_message: Buffer;
+  validity_period?: string;
+}
+
+/** A deliver_sm (or data_sm) from the SMSC: a delivery receipt or an inbound message. */
+export interface DeliverSm {
+  command: 'deliver_sm' | 'data_sm';
+  source_addr: string;
+  source_addr_ton: number;
+  destination_addr: string;
+  esm_class: number;
+  data_coding: number;
+  /** data_sm has no short_message: its text is in message_payload and this one is empty. */
+  short_message: SmppMessage;
+  message_payload?: SmppMessage;
+  receipted_message_id?: string;
+  message_state?: number;
+  network_error_code?: Buffer;
+}
+
+/** The package's Session, over one TCP connection. */
+export interface SmppSession {
+  readonly socket: Socket;
+  /** Writes a PDU; false (and nothing written) when the socket is no longer writable. */
+  send(pdu: SmppPdu, onResponse?: (response: SmppPdu) => void): boolean;
+  destroy(): void;
+  on(event: 'connect' | 'close', listener: () => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
+  on(event: 'pdu', listener: (pdu: SmppPdu) => void): this;
+  removeAllListeners(): this;
+}
+
+interface SmppPackage {
+  connect(options: { host: string; port: number }): SmppSession;
+  PDU: new (command: string, fields: object) => SmppPdu;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the package has no types
+const smpp = require('smpp') as SmppPackage;
+
+/** Command statuses Salvo sends or reads (SMPP 3.4 §5.1.3). */
+export const ESME_ROK = 0x00;
+export const ESME_RINVCMDID = 0x03;
+export const ESME_RX_T_APPN = 0x64;
+
+/** SMPP 3.4, as the brief of every SMSC Salvo talks to expects (the package defaults to 5.0). */
+export const INTERFACE_VERSION_34 = 0x34;
+
+/** Opens a TCP connection to the SMSC; the session emits `connect`, `pdu`, `error`, `close`. */
+export function openSmppSession(host: string, port: number): SmppSession {
+  return smpp.connect({ host, port });
+}
+
+/** A request PDU to write with `SmppSession.send`; its sequence number is set when it is sent. */
+export function smppRequest(command: string, fields: object = {}): SmppPdu {
+  return new smpp.PDU(command, fields);
+}
+
+function messageOf(value: unknown): SmppMessage | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'object' && 'message' in value) return value as SmppMessage;
+  return { message: value as string | Buffer };
+}
+
+/** The typed view of a deliver_sm or data_sm the package parsed. */
+export function deliverSmOf(pdu: SmppPdu): DeliverSm {
+  return {
+    command: pdu.command === 'data_sm' ? 'data_sm' : 'deliver_sm',
+    source_addr: String(pdu.source_addr ?? ''),
+    source_addr_ton: Number(pdu.source_addr_ton ?? 0),
+    destination_addr: String(pdu.destination_addr ?? ''),
+    esm_class: Number(pdu.esm_class ?? 0),
+    data_coding: Number(pdu.data_coding ?? 0),
+    short_message: messageOf(pdu.short_message) ?? { message: Buffer.alloc(0) },
+    message_payload: messageOf(pdu.message_payload),
+    receipted_message_id: pdu.receipted_message_id as string | undefined,
+    message_state: pdu.message_state as number | undefined,
+    network_error_code: pdu.network_error_code as Buffer | undefined,
+  };
+}
