@@ -44,7 +44,10 @@ export class FifoWaiters<T> {
         },
       };
       const onAbort = (): void => waiter.end('aborted');
-      const timer = setTimeout(() => waiter.end('expired'), Math.max(0, options.deadline - Date.now()));
+      const timer = setTimeout(
+        () => waiter.end('expired'),
+        Math.max(0, options.deadline - Date.now()),
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(waiter);
     });

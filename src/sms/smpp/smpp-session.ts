@@ -102,11 +102,11 @@ function messageOf(value: unknown): SmppMessage | undefined {
 export function deliverSmOf(pdu: SmppPdu): DeliverSm {
   return {
     command: pdu.command === 'data_sm' ? 'data_sm' : 'deliver_sm',
-    source_addr: String(pdu.source_addr ?? ''),
-    source_addr_ton: Number(pdu.source_addr_ton ?? 0),
-    destination_addr: String(pdu.destination_addr ?? ''),
-    esm_class: Number(pdu.esm_class ?? 0),
-    data_coding: Number(pdu.data_coding ?? 0),
+    source_addr: (pdu.source_addr as string | undefined) ?? '',
+    source_addr_ton: (pdu.source_addr_ton as number | undefined) ?? 0,
+    destination_addr: (pdu.destination_addr as string | undefined) ?? '',
+    esm_class: (pdu.esm_class as number | undefined) ?? 0,
+    data_coding: (pdu.data_coding as number | undefined) ?? 0,
     short_message: messageOf(pdu.short_message) ?? { message: Buffer.alloc(0) },
     message_payload: messageOf(pdu.message_payload),
     receipted_message_id: pdu.receipted_message_id as string | undefined,
