@@ -141,6 +141,7 @@ function fields(text = 'hello'): SubmitSmFields {
     registered_delivery: 1,
     data_coding: 0,
     short_message: Buffer.from(text),
+    validity_period: undefined,
   };
 }
 

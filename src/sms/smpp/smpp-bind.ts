@@ -89,7 +89,8 @@ export class SmppBind {
 
   /**
    * Writes one submit_sm now (the caller checked room()) and answers with its submit_sm_resp, or
-   * unknown when none comes within responseTimeoutMs or the connection drops first.
+   * unknown when none comes within responseTimeoutMs or the connection drops first. Rejects, with
+   * nothing written, when the package cannot encode the fields (a short_message over 254 octets).
    */
   submit(fields: SubmitSmFields): Promise<SubmitOutcome> {
     const session = this.session;

@@ -87,9 +87,14 @@ export function openSmppSession(host: string, port: number): SmppSession {
   return smpp.connect({ host, port });
 }
 
-/** A request PDU to write with `SmppSession.send`; its sequence number is set when it is sent. */
+/**
+ * A request PDU to write with `SmppSession.send`; its sequence number is set when it is sent.
+ * Fields left undefined are left out: the package would take them as given and then fail to
+ * encode them (an undefined validity_period throws inside send).
+ */
 export function smppRequest(command: string, fields: object = {}): SmppPdu {
-  return new smpp.PDU(command, fields);
+  const given = Object.entries(fields).filter(([, value]) => value !== undefined);
+  return new smpp.PDU(command, Object.fromEntries(given));
 }
 
 function messageOf(value: unknown): SmppMessage | undefined {
