@@ -58,6 +58,7 @@ export class SmppBind {
   private enquireTimer: NodeJS.Timeout | undefined;
   private linkTimer: NodeJS.Timeout | undefined;
   private drained: (() => void) | undefined;
+  private closed: Promise<void> | undefined;
 
   constructor(
     private readonly settings: SmppSettings,
@@ -124,8 +125,13 @@ export class SmppBind {
    * Takes no more submits, lets the written ones be answered (each has its own timeout), unbinds,
    * waits up to UNBIND_WAIT_MS for unbind_resp and drops the connection; it never reconnects.
    */
-  async close(): Promise<void> {
-    if (this.state === 'closed' || this.state === 'closing') return;
+  close(): Promise<void> {
+    // A second close() waits for the first rather than returning before the unbind is done.
+    this.closed ??= this.unbindAndDrop();
+    return this.closed;
+  }
+
+  private async unbindAndDrop(): Promise<void> {
     const wasBound = this.state === 'bound';
     this.state = 'closing';
     clearTimeout(this.reconnectTimer);
