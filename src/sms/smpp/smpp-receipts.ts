@@ -1,8 +1,9 @@
 // What an SMSC's deliver_sm says in Salvo's terms: a delivery receipt for a message Salvo sent
 // (SMPP v3.4 §5.2.12 esm_class, §5.3.2.35 message_state, Appendix B receipt text), or an SMS a
 // handset sent to one of Salvo's senders.
-import { uuidV7s } from '../../common/uuid-v7';
 import { storableText } from '../../common/text';
+import { uuidV7s } from '../../common/uuid-v7';
+import type { SMPP_RECEIPT_ID_BASES } from '../../config/configuration';
 import type { ErrorCategory } from '../../errors/error-taxonomy';
 import {
   RECEIPT_RANKS,
@@ -34,7 +35,7 @@ export interface DeliverSmView {
  * How the SMSC writes message ids in receipts: as in its submit_sm_resp, or in decimal (resp in
  * hex), or in hex (resp in decimal). SMPP_RECEIPT_ID_BASE.
  */
-export type ReceiptIdBase = 'same' | 'decimal' | 'hex';
+export type ReceiptIdBase = (typeof SMPP_RECEIPT_ID_BASES)[number];
 
 export type Delivered =
   | { kind: 'receipt'; receipt: ProviderReceipt }
