@@ -1,5 +1,5 @@
-// Checks which texts PostgreSQL cannot store: NUL characters and malformed UTF-16 (lone surrogates).
-import { storableTextProblem } from './text';
+// Checks which texts PostgreSQL cannot store (NUL, malformed UTF-16) and how provider text is made storable.
+import { storableText, storableTextProblem } from './text';
 
 describe('storableTextProblem', () => {
   it.each<[string, string]>([
@@ -29,5 +29,20 @@ describe('storableTextProblem', () => {
     ['two high surrogates', '\ud83d\ud83d', /surrogate/],
   ])('rejects %s', (_case, value, problem) => {
     expect(storableTextProblem(value)).toMatch(problem);
+  });
+});
+
+describe('storableText', () => {
+  it.each<[string, string, string]>([
+    ['plain text unchanged', 'Hello, Жанна 😀', 'Hello, Жанна 😀'],
+    ['a NUL', 'a\u0000b', 'a?b'],
+    ['a lone high surrogate at the end', 'Hi \ud83d', 'Hi ?'],
+    ['a lone low surrogate at the start', '\ude00 Hi', '? Hi'],
+    ['a reversed pair', '\ude00\ud83d', '??'],
+    ['two high surrogates before a low one', '\ud83d\ud83d\ude00', '?😀'],
+  ])('makes %s storable', (_case, value, expected) => {
+    const stored = storableText(value);
+    expect(stored).toBe(expected);
+    expect(storableTextProblem(stored)).toBeUndefined();
   });
 });

@@ -7,3 +7,14 @@ export function storableTextProblem(value: string): string | undefined {
   }
   return undefined;
 }
+
+// A high surrogate with no low one after it, or a low surrogate with no high one before it.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Text a provider sent, made storable rather than refused (the message must be kept even when its
+ * sender's encoding was broken): each NUL and lone surrogate becomes `?`.
+ */
+export function storableText(value: string): string {
+  return value.replaceAll('\u0000', '?').replace(LONE_SURROGATE, '?');
+}

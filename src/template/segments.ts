@@ -1,4 +1,13 @@
 // Counts SMS segments (GSM 03.38 septets or UCS-2 code units) so every rendered message can be priced.
+import {
+  GSM_BASIC,
+  GSM_ESCAPE,
+  GSM_EXTENSION,
+  GSM_PART_LIMIT,
+  GSM_SINGLE_LIMIT,
+  UCS_PART_LIMIT,
+  UCS_SINGLE_LIMIT,
+} from '../common/gsm-alphabet';
 
 export type SmsEncoding = 'GSM-7' | 'UCS-2';
 
@@ -8,30 +17,12 @@ export interface SegmentCount {
   segments: number;
 }
 
-const GSM_SINGLE_LIMIT = 160;
-// Concatenated parts lose room to the 6-byte user data header.
-const GSM_PART_LIMIT = 153;
-const UCS_SINGLE_LIMIT = 70;
-const UCS_PART_LIMIT = 67;
-
-// GSM 03.38 basic table in code order 0x00..0x7F; 0x1B (ESC) is omitted because it only introduces the extension table.
-const GSM_BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅå' +
-  'Δ_ΦΓΛΩΠΨΣΘΞÆæßÉ' +
-  ' !"#¤%&\'()*+,-./' +
-  '0123456789:;<=>?' +
-  '¡ABCDEFGHIJKLMNO' +
-  'PQRSTUVWXYZÄÖÑÜ§' +
-  '¿abcdefghijklmno' +
-  'pqrstuvwxyzäöñüà';
-
-// Extension table characters cost ESC + the character itself.
-const GSM_EXTENSION = '\f^{}\\[~]|€';
-
 // Septets per UTF-16 code unit, 0 = forces UCS-2. A full 64K table (built once) keeps the hot loop to one load with no range checks.
 const SEPTETS = new Uint8Array(0x10000);
-for (let i = 0; i < GSM_BASIC.length; i++) SEPTETS[GSM_BASIC.charCodeAt(i)] = 1;
-for (let i = 0; i < GSM_EXTENSION.length; i++) SEPTETS[GSM_EXTENSION.charCodeAt(i)] = 2;
+for (let code = 0; code < GSM_BASIC.length; code++) {
+  if (code !== GSM_ESCAPE) SEPTETS[GSM_BASIC.charCodeAt(code)] = 1;
+}
+for (const char of GSM_EXTENSION.keys()) SEPTETS[char.charCodeAt(0)] = 2;
 
 export function countSegments(text: string): SegmentCount {
   const length = text.length;
