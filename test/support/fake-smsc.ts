@@ -33,7 +33,6 @@ type SmppRequest = (fields: Record<string, unknown>, callback?: (pdu: SmppPdu) =
 interface SmppModule {
   createServer(listener: (session: SmppSession) => void): Server;
   connect(options: { url: string }, listener?: () => void): SmppSession;
-  errors: Record<string, number>;
   MESSAGE_STATE: Record<string, number>;
   gsmCoder: {
     encode(text: string, table: number): Buffer;
@@ -47,6 +46,7 @@ export const smpp = require('smpp') as SmppModule;
 /** The command_status values the fake answers with (SMPP 3.4 §5.1.3). */
 export const STATUS = {
   ESME_ROK: 0x00,
+  ESME_RINVCMDID: 0x03,
   ESME_RINVBNDSTS: 0x04,
   ESME_RALYBND: 0x05,
   ESME_RSYSERR: 0x08,
@@ -56,7 +56,7 @@ export const STATUS = {
   ESME_RINVSYSID: 0x0f,
   ESME_RMSGQFUL: 0x14,
   ESME_RTHROTTLED: 0x58,
-  ESME_RINVCMDID: 0x03,
+  ESME_RX_T_APPN: 0x64,
 } as const;
 
 /** Receipt stat words (SMPP 3.4 Appendix B) and the message_state TLV each maps to. */
@@ -334,12 +334,20 @@ export class FakeSmsc {
       typeof submitOrId === 'string'
         ? this.submits.find((s) => s.messageId === submitOrId)
         : submitOrId;
-    if (!submit?.messageId) throw new Error(`No accepted submit ${String(submitOrId)}`);
+    if (!submit?.messageId) {
+      const which = typeof submitOrId === 'string' ? submitOrId : `#${submitOrId.index}`;
+      throw new Error(`No accepted submit ${which}.`);
+    }
     const prefer = [...this.connections].find((c) => c.index === submit.session);
     return this.deliver({ kind: 'receipt', fields: receipt(submit, stat, options), prefer });
   }
 
-  waitFor<T>(description: string, probe: () => T | undefined | null | false, timeoutMs = 5000) {
+  /** Polls `probe` (every 5 ms) until it gives something truthy, which it resolves with. */
+  waitFor<T>(
+    description: string,
+    probe: () => T | undefined | null | false,
+    timeoutMs = 5000,
+  ): Promise<T> {
     return waitFor(description, () => Promise.resolve(probe()), { timeoutMs, everyMs: 5 });
   }
 
@@ -503,16 +511,19 @@ export class FakeSmsc {
   private decide(submit: SubmitRecord): number {
     const { maxPerSecond, answer } = this.options;
     if (maxPerSecond !== null) {
-      const recent = this.acceptedAt.filter((at) => at > submit.at - 1000).length;
-      if (recent >= maxPerSecond) return STATUS.ESME_RTHROTTLED;
+      while (this.acceptedAt.length && this.acceptedAt[0] <= submit.at - 1000) {
+        this.acceptedAt.shift();
+      }
+      if (this.acceptedAt.length >= maxPerSecond) return STATUS.ESME_RTHROTTLED;
     }
     return answer?.(submit) ?? STATUS.ESME_ROK;
   }
 
   private answer(connection: Connection, pdu: SmppPdu, submit: SubmitRecord): void {
     const receipts = this.options.receipts;
-    const wanted = receipts && submit.messageId && receiptWanted(submit, receipts);
-    if (wanted && receipts.beforeResp) this.sendAutoReceipt(submit, receipts, connection);
+    const stat = receipts && submit.messageId ? statOf(submit, receipts) : null;
+    const wanted = receipts && stat && receiptWanted(submit, stat);
+    if (wanted && receipts.beforeResp) this.sendAutoReceipt(submit, stat, receipts, connection);
     submit.answeredAt = Date.now();
     const resp =
       submit.status === STATUS.ESME_ROK
@@ -521,14 +532,18 @@ export class FakeSmsc {
     connection.session.send(resp);
     if (wanted && !receipts.beforeResp) {
       later(this.timers, receipts.delayMs ?? 0, () =>
-        this.sendAutoReceipt(submit, receipts, connection),
+        this.sendAutoReceipt(submit, stat, receipts, connection),
       );
     }
   }
 
-  private sendAutoReceipt(submit: SubmitRecord, options: ReceiptOptions, prefer: Connection) {
-    const stat = typeof options.stat === 'function' ? options.stat(submit) : options.stat;
-    const fields = receipt(submit, stat ?? 'DELIVRD', options);
+  private sendAutoReceipt(
+    submit: SubmitRecord,
+    stat: string,
+    options: ReceiptOptions,
+    prefer: Connection,
+  ): void {
+    const fields = receipt(submit, stat, options);
     // Nobody awaits an automatic receipt; a lost one is queued again, never rejected.
     void this.deliver({ kind: 'receipt', fields, prefer });
   }
@@ -723,13 +738,15 @@ function address(side: 'source' | 'dest', number: string) {
     : { dest_addr_ton: ton, dest_addr_npi: ton, destination_addr: addr };
 }
 
+function statOf(submit: SubmitRecord, { stat = 'DELIVRD' }: ReceiptOptions): string {
+  return typeof stat === 'function' ? stat(submit) : stat;
+}
+
 /** registered_delivery's low bits: 1 any final receipt, 2 failures only, 3 successes only. */
-function receiptWanted(submit: SubmitRecord, options: ReceiptOptions): boolean {
+function receiptWanted(submit: SubmitRecord, stat: string): boolean {
   const asked = submit.registered_delivery & 0x03;
   if (asked === 0) return false;
-  if (asked === 1) return true;
-  const stat = typeof options.stat === 'function' ? options.stat(submit) : options.stat;
-  return (asked === 3) === ((stat ?? 'DELIVRD') === 'DELIVRD');
+  return asked === 1 || (asked === 3) === (stat === 'DELIVRD');
 }
 
 /** The deliver_sm fields of a receipt, addressed back to the submit's source. */
