@@ -221,6 +221,20 @@ describe('submit_sm', () => {
     expect(record.short_message.subarray(0, 6)).toEqual(udh);
   });
 
+  it('reads the text from message_payload and a 16-bit concatenation reference', async () => {
+    const { client } = await bound();
+    const udh = Buffer.from([0x06, 0x08, 0x04, 0x12, 0x34, 0x03, 0x01]);
+    await submit(client, {
+      esm_class: 0x40,
+      short_message: Buffer.alloc(0),
+      message_payload: Buffer.concat([udh, Buffer.from('Hi there')]),
+    });
+
+    const [record] = smsc.submits;
+    expect(record.concat).toEqual({ reference: 0x1234, total: 3, part: 1 });
+    expect(record.text).toBe('Hi there');
+  });
+
   it('gives unique ids, decimal when told', async () => {
     const { client } = await bound();
     const hex = await Promise.all([submit(client), submit(client)]);
