@@ -194,7 +194,7 @@ type BindKind = 'transceiver' | 'transmitter' | 'receiver';
 interface Connection {
   index: number;
   session: SmppSession;
-  bound: { kind: BindKind; systemId: string } | null;
+  bound: BindKind | null;
   /** Submits decided but not answered yet (delayed or held). */
   unanswered: number;
   held: (() => void)[];
@@ -432,6 +432,7 @@ export class FakeSmsc {
         connection.bound = null;
         return void session.send(pdu.response(), () => session.close());
       default:
+        // generic_nack for a command id SMPP does not have; a command's own _resp otherwise.
         return void session.send(pdu.response({ command_status: STATUS.ESME_RINVCMDID }));
     }
   }
@@ -452,7 +453,7 @@ export class FakeSmsc {
       return void connection.session.send(pdu.response({ command_status: record.status }));
     }
     const kind = pdu.command.slice('bind_'.length) as BindKind;
-    connection.bound = { kind, systemId: record.systemId };
+    connection.bound = kind;
     const version = record.interfaceVersion >= 0x34 ? { sc_interface_version: 0x34 } : {};
     connection.session.send(pdu.response({ system_id: 'FakeSMSC', ...version }));
     if (kind !== 'transmitter') this.flushQueued();
@@ -484,7 +485,7 @@ export class FakeSmsc {
       answeredAt: null,
     };
     this.submits.push(submit);
-    const canSend = connection.bound && connection.bound.kind !== 'receiver';
+    const canSend = connection.bound && connection.bound !== 'receiver';
     const window = this.options.window;
     if (!canSend) submit.status = STATUS.ESME_RINVBNDSTS;
     else if (window !== null && connection.unanswered >= window) {
@@ -591,7 +592,7 @@ export class FakeSmsc {
 
   private receivers(): Connection[] {
     return [...this.connections].filter(
-      (c) => c.bound && c.bound.kind !== 'transmitter' && !c.session.socket.destroyed,
+      (c) => c.bound && c.bound !== 'transmitter' && !c.session.socket.destroyed,
     );
   }
 
