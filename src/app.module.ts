@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module';
 import { ErrorLogModule } from './errors/error-log/error-log.module';
 import { ErrorsModule } from './errors/errors.module';
 import { LoggingModule } from './logging/logging.module';
+import { InboundModule } from './inbound/inbound.module';
 import { GatewayModule } from './monitoring/gateway/gateway.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
@@ -51,6 +52,8 @@ export class AppModule {
         MonitoringModule,
         // Receipts come through webhooks (API) and from the simulator (workers).
         DeliveryModule,
+        // Inbound SMS come through webhooks (API) and over SMPP binds (workers).
+        InboundModule,
         ...(serves
           ? [
               TemplateModule,

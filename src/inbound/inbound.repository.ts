@@ -2,10 +2,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../database/query-rows';
-import type { InboundSms } from '../sms/receipts';
+import type { InboundRecorder, InboundSms } from '../sms/receipts';
 
 @Injectable()
-export class InboundRepository {
+export class InboundRepository implements InboundRecorder {
   constructor(private readonly dataSource: DataSource) {}
 
   /**

@@ -49,3 +49,14 @@ export interface ReceiptRecorder {
 }
 
 export const RECEIPT_RECORDER = Symbol('RECEIPT_RECORDER');
+
+/**
+ * Stores an inbound SMS once per provider message id; resolves once it is durable (true when it
+ * was new). Provided by the inbound module (src/inbound/) under INBOUND_RECORDER, for adapters
+ * that receive messages themselves (SMPP's deliver_sm) rather than through a webhook.
+ */
+export interface InboundRecorder {
+  store(sms: InboundSms): Promise<boolean>;
+}
+
+export const INBOUND_RECORDER = Symbol('INBOUND_RECORDER');

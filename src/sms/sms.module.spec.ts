@@ -5,17 +5,20 @@ import { DataSource } from 'typeorm';
 import {
   dispatchConfig,
   redisConfig,
+  smppConfig,
   smsConfig,
   twilioConfig,
   type DispatchConfig,
+  type SmppSettings,
   type SmsConfig,
   type TwilioSettings,
 } from '../config/configuration';
 import { REDIS } from '../redis/redis.module';
-import { RECEIPT_RECORDER } from './receipts';
+import { INBOUND_RECORDER, RECEIPT_RECORDER } from './receipts';
 import { SMS_PROVIDER, type SmsProvider } from './sms-provider';
 import { SimulatedSmsProvider } from './simulator/simulated-sms-provider';
 import { SmsModule } from './sms.module';
+import { SmppSmsProvider } from './smpp/smpp-sms-provider';
 import { TwilioSmsProvider } from './twilio/twilio-sms-provider';
 
 /** What the app's global modules give the adapters; never called while the module is built. */
@@ -25,8 +28,9 @@ import { TwilioSmsProvider } from './twilio/twilio-sms-provider';
     { provide: DataSource, useValue: {} },
     { provide: REDIS, useValue: {} },
     { provide: RECEIPT_RECORDER, useValue: {} },
+    { provide: INBOUND_RECORDER, useValue: {} },
   ],
-  exports: [DataSource, REDIS, RECEIPT_RECORDER],
+  exports: [DataSource, REDIS, RECEIPT_RECORDER, INBOUND_RECORDER],
 })
 class Infrastructure {}
 
@@ -38,17 +42,19 @@ function build({
   sms = {},
   dispatch = {},
   twilio = null,
+  smpp = null,
 }: {
   sms?: Partial<SmsConfig>;
   dispatch?: Partial<DispatchConfig>;
   twilio?: TwilioSettings | null;
+  smpp?: SmppSettings | null;
 } = {}) {
   return Test.createTestingModule({
     imports: [
       ConfigModule.forRoot({
         isGlobal: true,
         ignoreEnvFile: true,
-        load: [smsConfig, dispatchConfig, redisConfig, twilioConfig],
+        load: [smsConfig, dispatchConfig, redisConfig, twilioConfig, smppConfig],
       }),
       Infrastructure,
       SmsModule,
@@ -60,6 +66,8 @@ function build({
     .useValue({ ...dispatchConfig(), ...dispatch })
     .overrideProvider(twilioConfig.KEY)
     .useValue({ settings: twilio })
+    .overrideProvider(smppConfig.KEY)
+    .useValue({ settings: smpp })
     .compile();
 }
 
@@ -87,6 +95,29 @@ describe('SmsModule', () => {
     const app = await build({ sms: { provider: 'twilio' }, twilio: TWILIO });
     const provider = app.get<SmsProvider>(SMS_PROVIDER);
     expect(provider).toBeInstanceOf(TwilioSmsProvider);
+    expect(provider.idempotent).toBe(false);
+    await app.close();
+  });
+
+  it('hands out the SMPP adapter when SMS_PROVIDER=smpp, without binding before the app starts', async () => {
+    const smpp: SmppSettings = {
+      host: '127.0.0.1',
+      port: 1,
+      systemId: 'salvo',
+      password: 'secret',
+      systemType: '',
+      source: { addr: 'Salvo', ton: 5, npi: 0 },
+      binds: 1,
+      window: 10,
+      maxMps: 0,
+      enquireLinkMs: 30_000,
+      responseTimeoutMs: 8_000,
+      resendUnknown: false,
+      receiptIdBase: 'same',
+    };
+    const app = await build({ sms: { provider: 'smpp' }, smpp });
+    const provider = app.get<SmsProvider>(SMS_PROVIDER);
+    expect(provider).toBeInstanceOf(SmppSmsProvider);
     expect(provider.idempotent).toBe(false);
     await app.close();
   });

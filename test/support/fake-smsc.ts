@@ -99,8 +99,11 @@ export interface FakeSmscOptions {
   /** Refuse every bind with this command_status. */
   refuseBinds: number | null;
   ackDelayMs: number;
-  /** False holds every submit_sm_resp until `answerHeld()` (or forever). */
-  respond: boolean;
+  /**
+   * False holds every submit_sm_resp until `answerHeld()` (or forever); a function holds the
+   * submits it answers false for.
+   */
+  respond: boolean | ((submit: Readonly<SubmitRecord>) => boolean);
   idFormat: 'hex' | 'decimal';
   /** Most unanswered submits per session; one more is answered ESME_RTHROTTLED at once. */
   window: number | null;
@@ -503,7 +506,8 @@ export class FakeSmsc {
       connection.unanswered--;
       this.answer(connection, pdu, submit);
     };
-    if (!this.options.respond) connection.held.push(answer);
+    const { respond } = this.options;
+    if (typeof respond === 'function' ? !respond(submit) : !respond) connection.held.push(answer);
     else if (this.options.ackDelayMs > 0) later(connection.timers, this.options.ackDelayMs, answer);
     else answer();
   }

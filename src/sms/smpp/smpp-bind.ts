@@ -19,10 +19,11 @@ import {
 
 export type SubmitOutcome =
   | { kind: 'answered'; commandStatus: number; messageId: string | null }
-  // Nothing reached the SMSC: safe to retry. `refusal` when the last bind attempt was refused.
+  // Nothing reached the SMSC: safe to retry. `refusal` when the last bind attempt was refused;
+  // `throughput` when SMPP_MAX_MPS had no slot in time (or Redis could not count it).
   | {
       kind: 'unwritten';
-      reason: 'not-bound' | 'closing' | 'aborted';
+      reason: 'not-bound' | 'closing' | 'aborted' | 'throughput';
       refusal?: { commandStatus: number };
     }
   // Written, no answer: the SMSC may have taken it.
@@ -49,6 +50,8 @@ export class SmppBind {
   private state: BindState = 'idle';
   private session: SmppSession | null = null;
   private readonly inFlight = new Map<number, InFlight>();
+  /** Window places held for submits that are about to be written (waiting for their slot). */
+  private held = 0;
   private attempt = 0;
   private boundAt = 0;
   private lastRefusal: BindRefusal | null = null;
@@ -80,7 +83,35 @@ export class SmppBind {
 
   /** Places left in the window; none while not bound. */
   room(): number {
-    return this.isBound() ? this.settings.window - this.inFlight.size : 0;
+    return this.isBound() ? this.settings.window - this.inFlight.size - this.held : 0;
+  }
+
+  /**
+   * Holds one window place (the caller checked room()) while `beforeWrite` waits (SMPP_MAX_MPS's
+   * slot), then writes at once, in the same tick: the write happens at the slot's time, not
+   * whenever a place frees up later. `beforeWrite` answers null to write, or the outcome to give
+   * instead (nothing written, the place goes to the next waiter).
+   */
+  async submitAfter(
+    beforeWrite: () => Promise<Extract<SubmitOutcome, { kind: 'unwritten' }> | null>,
+    fields: SubmitSmFields,
+  ): Promise<SubmitOutcome> {
+    this.held++;
+    let refused: Extract<SubmitOutcome, { kind: 'unwritten' }> | null;
+    try {
+      refused = await beforeWrite();
+    } catch (error) {
+      this.held--;
+      this.onRoom();
+      throw error;
+    }
+    this.held--;
+    if (refused) {
+      this.onRoom();
+      return refused;
+    }
+    // The place is still free unless the link dropped meanwhile (then this answers unwritten).
+    return this.submit(fields);
   }
 
   /** The last bind attempt's refusal by the SMSC, until a bind succeeds. */

@@ -8,6 +8,12 @@ import type { SubmitSmFields } from './smpp-session';
 
 export type { SubmitOutcome } from './smpp-bind';
 
+/**
+ * Awaited with a window place held, right before the write: null to write, or the outcome to
+ * answer instead (nothing written).
+ */
+export type BeforeWrite = () => Promise<Extract<SubmitOutcome, { kind: 'unwritten' }> | null>;
+
 export class SmppBinds {
   private readonly binds: SmppBind[];
   private readonly waiters = new FifoWaiters<SmppBind>();
@@ -38,14 +44,16 @@ export class SmppBinds {
    */
   submit(
     fields: SubmitSmFields,
-    options: { waitUntil: number; signal?: AbortSignal },
+    options: { waitUntil: number; signal?: AbortSignal; beforeWrite?: BeforeWrite },
   ): Promise<SubmitOutcome> {
     if (this.closing) return Promise.resolve({ kind: 'unwritten', reason: 'closing' });
     if (options.signal?.aborted) return Promise.resolve({ kind: 'unwritten', reason: 'aborted' });
+    const write = (bind: SmppBind) =>
+      options.beforeWrite ? bind.submitAfter(options.beforeWrite, fields) : bind.submit(fields);
     const roomy = this.waiters.size === 0 ? this.roomiest() : undefined;
-    if (roomy) return roomy.submit(fields);
+    if (roomy) return write(roomy);
     return this.waiters
-      .wait((bind) => bind.submit(fields), {
+      .wait(write, {
         deadline: options.waitUntil,
         signal: options.signal,
       })
