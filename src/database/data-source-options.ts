@@ -17,6 +17,7 @@ import { PendingReceiptEntity } from '../batch/delivery/pending-receipt.entity';
 import { BatchReceiptCountEntity } from '../batch/delivery/batch-receipt-count.entity';
 import { InboundMessageEntity } from '../inbound/inbound-message.entity';
 import { AdoptedProviderMessageEntity } from '../batch/dispatch/adopted-provider-message.entity';
+import { MessagePartEntity } from '../batch/delivery/message-part.entity';
 
 /**
  * Every table the migrations create, except the simulator's (simulator_calls, simulator_ledger):
@@ -39,6 +40,7 @@ export const ENTITIES = [
   BatchReceiptCountEntity,
   InboundMessageEntity,
   AdoptedProviderMessageEntity,
+  MessagePartEntity,
 ];
 
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {

@@ -1,5 +1,6 @@
 import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { isOneOf } from '../../database/check-sql';
+import { RECEIPT_OUTCOMES } from './message-part.entity';
 
 /**
  * A receipt that arrived before the send result holding its provider message id was written
@@ -8,7 +9,7 @@ import { isOneOf } from '../../database/check-sql';
  */
 @Entity('pending_receipts')
 @Index('pending_receipts_expires_at_idx', ['expiresAt'])
-@Check('pending_receipts_outcome_check', isOneOf('outcome', ['delivered', 'undelivered']))
+@Check('pending_receipts_outcome_check', isOneOf('outcome', RECEIPT_OUTCOMES))
 export class PendingReceiptEntity {
   /** First in the key: receipts are looked up by provider message id (= ANY($1)). */
   @PrimaryColumn('text', { name: 'provider_message_id' })
@@ -25,9 +26,9 @@ export class PendingReceiptEntity {
   @Column('smallint', { default: 1 })
   rank: number;
 
-  /** For a final receipt: delivered or undelivered. */
+  /** For a final receipt: delivered, undelivered, or unknown (the provider does not know). */
   @Column('text', { nullable: true })
-  outcome: 'delivered' | 'undelivered' | null;
+  outcome: 'delivered' | 'undelivered' | 'unknown' | null;
 
   @Column('text', { name: 'error_code', nullable: true })
   errorCode: string | null;

@@ -1,0 +1,59 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Long messages sent part by part (SMPP with a concatenation header): one row per part the
+ * provider accepted, with that part's own provider message id and the latest receipt it took.
+ * A part's receipt moves its part row; the message's own receipt is derived from all its parts
+ * (delivery/receipts.repository.ts). The primary key is how receipts find a part; the
+ * (batch_id, seq) index is how a claim reads a message's parts, and the foreign key keeps parts
+ * from outliving their message (messages has no foreign key of its own for the ingest's sake,
+ * but rows here are written one result at a time, where the check costs nothing noticeable).
+ *
+ * pending_receipts may now keep a final receipt whose outcome is `unknown` (SMPP's UNKNOWN).
+ */
+export class MessageParts1764370800000 implements MigrationInterface {
+  name = 'MessageParts1764370800000';
+
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+      CREATE TABLE message_parts (
+        provider text NOT NULL,
+        provider_message_id text NOT NULL,
+        batch_id uuid NOT NULL,
+        seq integer NOT NULL,
+        part smallint NOT NULL,
+        total smallint NOT NULL,
+        reference smallint NOT NULL,
+        status text,
+        rank smallint,
+        outcome text,
+        error jsonb,
+        received_at timestamptz,
+        PRIMARY KEY (provider_message_id, provider),
+        CONSTRAINT message_parts_outcome_check
+          CHECK (outcome IN ('delivered', 'undelivered', 'unknown')),
+        CONSTRAINT message_parts_message_fkey FOREIGN KEY (batch_id, seq)
+          REFERENCES messages (batch_id, seq) ON DELETE CASCADE
+      )`);
+    await queryRunner.query(
+      `CREATE INDEX message_parts_batch_id_seq_idx ON message_parts (batch_id, seq)`,
+    );
+    await queryRunner.query(`
+      ALTER TABLE pending_receipts
+        DROP CONSTRAINT pending_receipts_outcome_check,
+        ADD CONSTRAINT pending_receipts_outcome_check
+          CHECK (outcome IN ('delivered', 'undelivered', 'unknown'))`);
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    // A kept UNKNOWN receipt has no place in the older schema; dropping it loses nothing the
+    // receipt timeout would not say too (the message ends unknown).
+    await queryRunner.query(`DELETE FROM pending_receipts WHERE outcome = 'unknown'`);
+    await queryRunner.query(`
+      ALTER TABLE pending_receipts
+        DROP CONSTRAINT pending_receipts_outcome_check,
+        ADD CONSTRAINT pending_receipts_outcome_check
+          CHECK (outcome IN ('delivered', 'undelivered'))`);
+    await queryRunner.query(`DROP TABLE message_parts`);
+  }
+}
