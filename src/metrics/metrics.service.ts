@@ -30,8 +30,11 @@ export const REFUSAL_REASONS = [
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
-/** Where a receipt took its message: accepted or sent at the provider, or a final outcome. */
-export const RECEIPT_STATES = ['accepted', 'sent', 'delivered', 'undelivered'] as const;
+/**
+ * Where a receipt took its message: accepted or sent at the provider, or a final outcome
+ * (`unknown`: the provider itself does not know, SMPP's UNKNOWN).
+ */
+export const RECEIPT_STATES = ['accepted', 'sent', 'delivered', 'undelivered', 'unknown'] as const;
 export type ReceiptState = (typeof RECEIPT_STATES)[number];
 
 /** A delivery receipt that moved its message (sms/receipts.ts, applied by batch/delivery/). */

@@ -22,6 +22,7 @@ import {
 } from '../analytics/histogram';
 import { BatchRepository } from '../batch.repository';
 import type { BatchRef } from '../events/batch-notices';
+import { messageReceiptOf, type PartState } from './part-receipts';
 
 /** A receipt that moved its message (a duplicate or a lower rank moves nothing). */
 export interface AppliedReceipt {
@@ -29,9 +30,9 @@ export interface AppliedReceipt {
   /** The provider's word. */
   status: string;
   rank: ReceiptRank;
-  outcome: 'delivered' | 'undelivered' | null;
+  outcome: ProviderReceipt['outcome'];
   category: ErrorCategory | null;
-  /** For a final receipt: from the acceptance (sent_at) to the receipt. */
+  /** For a delivered or undelivered receipt: from the acceptance (sent_at) to the receipt. */
   latencyMs: number | null;
 }
 
@@ -45,6 +46,12 @@ export interface ReceiptsOutcome {
 }
 
 export const NO_RECEIPTS: ReceiptsOutcome = { applied: [], batches: [], appeared: [] };
+
+/** A message by its key. */
+export interface MessageKey {
+  batchId: string;
+  seq: number;
+}
 
 /** Awaiting messages marked unknown per transaction (a range of seq). */
 const TIMEOUT_CHUNK = 10_000;
@@ -75,7 +82,7 @@ interface PendingRow {
   providerMessageId: string;
   status: string;
   rank: number;
-  outcome: 'delivered' | 'undelivered' | null;
+  outcome: ProviderReceipt['outcome'];
   category: ErrorCategory | null;
   code: string | null;
   message: string | null;
@@ -105,6 +112,29 @@ const RECEIPTS_UNNEST = `unnest($1::text[], $2::text[], $3::text[], $4::int[], $
 
 const PENDING_COLUMNS = `provider, provider_message_id AS "providerMessageId", status, rank, outcome,
   category, error_code AS code, error_message AS message, received_at AS "receivedAt"`;
+
+/**
+ * Of one message's (or part's) receipts in a write, the one that counts first: the highest rank;
+ * of several finals, the first that knows what became of it, then the first unknown.
+ */
+const RECEIPT_ORDER = `rank DESC, outcome IS NOT DISTINCT FROM 'unknown', received_at, ord`;
+
+/**
+ * Whether receipt `r` moves a message or part whose outcome and rank are these: never down. A
+ * delivered or undelivered final is final (the first wins); a final `unknown` (the timeout's, or
+ * a provider's that does not know) is replaced by a later final that knows, and by nothing else;
+ * below that, only a higher rank moves it.
+ */
+function movesUp(outcome: string, rank: string, r: string): string {
+  return `(${outcome} IS DISTINCT FROM 'delivered' AND ${outcome} IS DISTINCT FROM 'undelivered'
+    AND (${r}.rank > COALESCE(${rank}, 0)
+         OR (${r}.rank = ${RECEIPT_RANKS.final} AND ${r}.outcome <> 'unknown')))`;
+}
+
+/** A part's key (message_parts' primary key), as a string. */
+function partKey(provider: string, providerMessageId: string): string {
+  return JSON.stringify([provider, providerMessageId]);
+}
 
 /**
  * docs/ARCHITECTURE.md, "Invariants": the delivery counters move in the statement that moves the
@@ -147,13 +177,19 @@ export class ReceiptsRepository {
 
   /**
    * Applies, in one transaction, the kept receipts of these provider message ids whose message
-   * exists (accepted), and deletes them; the others stay kept. Null when none of them exists.
+   * exists (accepted) or whose part is stored, and deletes them; the others stay kept. Null when
+   * none of them exists.
    */
   applyKeptOf(providerMessageIds: readonly string[]): Promise<ReceiptsOutcome | null> {
     return this.dataSource.transaction(async (manager) => {
+      // A part's receipt applies to its part row whatever its message's status (a message whose
+      // first parts went before a refusal is pending), and moves the message once it is accepted.
       const found = await manager.query<{ batch_id: string; id: string }[]>(
-        `SELECT DISTINCT batch_id, provider_message_id AS id FROM messages
-         WHERE provider_message_id = ANY($1) AND status = 'sent'`,
+        `SELECT batch_id, provider_message_id AS id FROM messages
+         WHERE provider_message_id = ANY($1) AND status = 'sent'
+         UNION
+         SELECT batch_id, provider_message_id FROM message_parts
+         WHERE provider_message_id = ANY($1) AND total > 1`,
         [providerMessageIds],
       );
       if (!found.length) return null;
@@ -202,27 +238,124 @@ export class ReceiptsRepository {
   }
 
   /**
-   * Applies `receipts`, just taken out of pending_receipts, in one statement: finds their
-   * messages by provider message id, moves them, their batches' delivery counters, the timeline,
-   * the latency histogram, the receipt counts and the error log. Its callers take only receipts
-   * whose message is accepted (applyKeptOf, applyKept).
+   * Applies `receipts`, just taken out of pending_receipts: a part's receipt moves its part row,
+   * and its message then takes what all its parts say (part-receipts.ts); the other receipts and
+   * those derived ones move their messages (applyToMessages). `parted`: messages just accepted
+   * in parts, whose parts may hold receipts already. Its callers take only receipts whose message
+   * is accepted or whose part is stored (applyKeptOf, applyKept).
    */
   private async apply(
     manager: EntityManager,
     receipts: readonly ProviderReceipt[],
+    parted: readonly MessageKey[] = [],
   ): Promise<ReceiptsOutcome> {
-    if (!receipts.length) return NO_RECEIPTS;
+    if (!receipts.length && !parted.length) return NO_RECEIPTS;
     const normalized = receipts.map(normalize);
     const ids = [...new Set(normalized.map((r) => r.providerMessageId))];
-    // Batch rows first, in id order: the one lock order of every writer of batches.
+    // Batch rows first, in id order: the one lock order of every writer of batches. The lock
+    // also serialises the receipts of one message's parts: two transactions applying parts 2
+    // and 3 each move their own part row and then read all the parts to derive the message's
+    // receipt; without it, each could read the other's part before that commit and neither
+    // would see every part delivered. With it, the second waits for the first to commit, and
+    // its statements after the lock (READ COMMITTED) read the first's part row.
     const found = await manager.query<{ batch_id: string }[]>(
-      `SELECT DISTINCT batch_id FROM messages WHERE provider_message_id = ANY($1)`,
-      [ids],
+      `SELECT batch_id FROM messages WHERE provider_message_id = ANY($1)
+       UNION SELECT batch_id FROM message_parts WHERE provider_message_id = ANY($1)
+       UNION SELECT unnest($2::uuid[])`,
+      [ids, parted.map((m) => m.batchId)],
     );
     const locked = await this.batches.lockForWrite(
       manager,
       found.map((row) => row.batch_id).sort(),
     );
+    const { others, moved } = await this.applyToParts(manager, normalized);
+    const derived = await this.derivedReceipts(manager, [...moved, ...parted]);
+    return this.applyToMessages(manager, [...others, ...derived], locked);
+  }
+
+  /**
+   * Receipts of parts (message_parts rows of a message sent as several) move their part rows,
+   * never down, by the rules messages follow. Answers the other receipts, and the messages whose
+   * parts moved. The caller holds the batches' locks.
+   */
+  private async applyToParts(
+    manager: EntityManager,
+    receipts: readonly ProviderReceipt[],
+  ): Promise<{ others: ProviderReceipt[]; moved: MessageKey[] }> {
+    const parts = await manager.query<{ id: string; provider: string }[]>(
+      `SELECT provider_message_id AS id, provider FROM message_parts
+       WHERE provider_message_id = ANY($1) AND total > 1`,
+      [[...new Set(receipts.map((r) => r.providerMessageId))]],
+    );
+    if (!parts.length) return { others: [...receipts], moved: [] };
+    const ofPart = new Set(parts.map((p) => partKey(p.provider, p.id)));
+    const isPart = (r: ProviderReceipt) => ofPart.has(partKey(r.provider, r.providerMessageId));
+    const moved = await queryRows<MessageKey>(
+      manager,
+      `WITH input AS (
+         SELECT * FROM ${RECEIPTS_UNNEST}
+       ), best AS (
+         SELECT DISTINCT ON (provider_message_id, provider) * FROM input
+         ORDER BY provider_message_id, provider, ${RECEIPT_ORDER}
+       )
+       UPDATE message_parts p SET
+         status = r.status,
+         rank = r.rank,
+         outcome = r.outcome,
+         error = CASE WHEN r.outcome = 'undelivered'
+           THEN jsonb_build_object('category', r.category, 'code', r.code, 'message', r.message)
+           END,
+         received_at = r.received_at
+       FROM best r
+       WHERE p.provider_message_id = r.provider_message_id AND p.provider = r.provider
+         AND p.total > 1 AND ${movesUp('p.outcome', 'p.rank', 'r')}
+       RETURNING p.batch_id AS "batchId", p.seq`,
+      receiptParameters(receipts.filter(isPart)),
+    );
+    return { others: receipts.filter((r) => !isPart(r)), moved };
+  }
+
+  /**
+   * What accepted messages sent in parts take from their parts' receipts (part-receipts.ts), as
+   * receipts under the message's own provider message id (its first part's).
+   */
+  private async derivedReceipts(
+    manager: EntityManager,
+    messages: readonly MessageKey[],
+  ): Promise<ProviderReceipt[]> {
+    if (!messages.length) return [];
+    const rows = await manager.query<
+      (PartState & { key: string; provider: string; providerMessageId: string })[]
+    >(
+      `SELECT p.batch_id || '/' || p.seq AS key, p.provider,
+              m.provider_message_id AS "providerMessageId", p.part, p.total, p.status, p.rank,
+              p.outcome, p.error, p.received_at AS "receivedAt"
+       FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::int[]) AS k(batch_id, seq)) k
+       JOIN messages m ON m.batch_id = k.batch_id AND m.seq = k.seq
+       JOIN message_parts p ON p.batch_id = k.batch_id AND p.seq = k.seq
+       WHERE m.status = 'sent' AND m.provider_message_id IS NOT NULL AND p.total > 1`,
+      [messages.map((m) => m.batchId), messages.map((m) => m.seq)],
+    );
+    const byMessage = new Map<string, typeof rows>();
+    for (const row of rows) byMessage.set(row.key, [...(byMessage.get(row.key) ?? []), row]);
+    return [...byMessage.values()].flatMap((parts) => {
+      const derived = messageReceiptOf(parts);
+      const [{ provider, providerMessageId }] = parts;
+      return derived ? [{ provider, providerMessageId, ...derived }] : [];
+    });
+  }
+
+  /**
+   * Applies receipts, normalized, in one statement: finds their messages by provider message id,
+   * moves them, their batches' delivery counters, the timeline, the latency histogram, the
+   * receipt counts and the error log. `locked`: the batches whose locks the caller holds.
+   */
+  private async applyToMessages(
+    manager: EntityManager,
+    normalized: readonly ProviderReceipt[],
+    locked: readonly BatchRef[],
+  ): Promise<ReceiptsOutcome> {
+    if (!normalized.length) return NO_RECEIPTS;
     const [row] = await queryRows<{
       applied: AppliedReceipt[];
       counted: { batchId: string; appeared: ErrorCategory[] | null }[];
@@ -231,9 +364,8 @@ export class ReceiptsRepository {
       `WITH input AS (
          SELECT * FROM ${RECEIPTS_UNNEST}
        ), best AS (
-         -- Per message, the receipt that counts: the highest rank; of several finals, the first.
          SELECT DISTINCT ON (provider_message_id) * FROM input
-         ORDER BY provider_message_id, rank DESC, received_at, ord
+         ORDER BY provider_message_id, ${RECEIPT_ORDER}
        ), found AS (
          SELECT m.batch_id, m.seq, m.attempts, m.sent_at, m.delivery_status AS was,
                 m.failed_categories AS categories, best.*
@@ -255,10 +387,7 @@ export class ReceiptsRepository {
              ELSE m.failed_categories END
          FROM found f
          WHERE m.batch_id = f.batch_id AND m.seq = f.seq
-           -- Never down: the first final wins (unknown is no final), a lower rank changes nothing.
-           AND m.delivery_status IS DISTINCT FROM 'delivered'
-           AND m.delivery_status IS DISTINCT FROM 'undelivered'
-           AND (f.rank = ${RECEIPT_RANKS.final} OR f.rank > COALESCE(m.receipt_rank, 0))
+           AND ${movesUp('m.delivery_status', 'm.receipt_rank', 'f')}
          RETURNING m.batch_id, m.seq, f.attempts, f.sent_at, f.was, f.categories, f.status, f.rank,
                    f.outcome, f.category, f.code, f.message, f.received_at
        ), finals AS (
@@ -269,9 +398,10 @@ export class ReceiptsRepository {
          FROM finals WHERE outcome = 'undelivered'
        ), ${logFailures('failures', 'category_counts', 'delivery')},
        timeline_events AS (
+         -- The timeline shows what was delivered or not; an unknown outcome is neither.
          SELECT batch_id, received_at AS ts, (outcome = 'delivered')::int AS delivered,
                 (outcome = 'undelivered')::int AS undelivered
-         FROM finals
+         FROM finals WHERE outcome <> 'unknown'
        ), ${addToTimeline('timeline_events', DELIVERY_COUNTS)},
        receipt_counts AS (
          INSERT INTO batch_receipt_counts AS c (batch_id, status, category, count)
@@ -282,7 +412,10 @@ export class ReceiptsRepository {
          SELECT batch_id,
                 count(*) FILTER (WHERE outcome = 'delivered') AS delivered,
                 count(*) FILTER (WHERE outcome = 'undelivered') AS undelivered,
-                count(*) FILTER (WHERE was = 'unknown') AS unknown
+                -- Into unknown (a final that does not know), out of it (a final after the
+                -- timeout's or an earlier unknown), or both (the timeout's, then an UNKNOWN).
+                count(*) FILTER (WHERE outcome = 'unknown')
+                  - count(*) FILTER (WHERE was = 'unknown') AS unknown
          FROM finals GROUP BY batch_id
        ), counted AS (
          -- The counters move here, with the messages they count (CHECK
@@ -290,14 +423,14 @@ export class ReceiptsRepository {
          UPDATE batches b SET
            delivered_count = b.delivered_count + d.delivered,
            undelivered_count = b.undelivered_count + d.undelivered,
-           delivery_unknown_count = b.delivery_unknown_count - d.unknown
+           delivery_unknown_count = b.delivery_unknown_count + d.unknown
          FROM deltas d WHERE b.id = d.batch_id
          RETURNING b.id, ${appearedCategories('category_counts', 'b.id')} AS appeared
        )
        SELECT
          (SELECT COALESCE(json_agg(json_build_object(
                    'batchId', batch_id, 'status', status, 'rank', rank, 'outcome', outcome, 'category', category,
-                   'latencyMs', CASE WHEN rank = ${RECEIPT_RANKS.final} AND sent_at IS NOT NULL
+                   'latencyMs', CASE WHEN outcome IN ('delivered', 'undelivered') AND sent_at IS NOT NULL
                      THEN GREATEST(0, extract(epoch FROM received_at - sent_at) * 1000) END)), '[]')
           FROM changed) AS applied,
          (SELECT COALESCE(json_agg(json_build_object('batchId', id, 'appeared', appeared)), '[]')
@@ -332,20 +465,22 @@ export class ReceiptsRepository {
   }
 
   /**
-   * Applies and deletes the kept receipts of messages whose send results this transaction just
-   * wrote (dispatch's writeResults, which holds their batches' locks).
+   * Applies and deletes the kept receipts of messages and parts whose send results this
+   * transaction just wrote (dispatch's writeResults, which holds their batches' locks).
+   * `parted`: the messages it accepted in parts, which take what their parts' receipts say.
    */
   async applyKept(
     manager: EntityManager,
     providerMessageIds: readonly string[],
+    parted: readonly MessageKey[] = [],
   ): Promise<ReceiptsOutcome> {
-    if (!providerMessageIds.length) return NO_RECEIPTS;
+    if (!providerMessageIds.length && !parted.length) return NO_RECEIPTS;
     const kept = await queryRows<PendingRow>(
       manager,
       `DELETE FROM pending_receipts WHERE provider_message_id = ANY($1) RETURNING ${PENDING_COLUMNS}`,
       [providerMessageIds],
     );
-    return this.apply(manager, kept.map(toReceipt));
+    return this.apply(manager, kept.map(toReceipt), parted);
   }
 
   /**
@@ -381,8 +516,9 @@ export class ReceiptsRepository {
   }
 
   /**
-   * Deletes kept receipts past RECEIPT_ORPHAN_TTL_HOURS whose message never appeared; answers how
-   * many, and how many expired ones stay because their message exists: they could not be applied
+   * Deletes kept receipts past RECEIPT_ORPHAN_TTL_HOURS whose message (or part) never appeared;
+   * answers how many, and how many expired ones stay because their message or part exists: they
+   * could not be applied
    * (a receipt that made the apply statement fail), and an operator should look at them.
    */
   async deleteExpiredOrphans(): Promise<{ dropped: number; unapplied: number }> {
@@ -395,6 +531,8 @@ export class ReceiptsRepository {
            WHERE p.expires_at <= now()
              AND NOT EXISTS (SELECT 1 FROM messages m
                              WHERE m.provider_message_id = p.provider_message_id)
+             AND NOT EXISTS (SELECT 1 FROM message_parts mp
+                             WHERE mp.provider_message_id = p.provider_message_id)
            LIMIT $1))
          RETURNING 1`,
         [ORPHAN_CHUNK],
@@ -467,12 +605,13 @@ export class ReceiptsRepository {
 /**
  * A receipt as the statement needs it: below final, no outcome; a final one without an outcome
  * counts as undelivered (nothing says it arrived); an undelivered one always says why, and a
- * provider that gave no reason leaves it unknown.
+ * provider that gave no reason leaves it unknown; a delivered or unknown one carries no error.
  */
 function normalize(received: ProviderReceipt): ProviderReceipt {
   if (received.rank !== RECEIPT_RANKS.final) return { ...received, outcome: null, error: null };
   const receipt: ProviderReceipt = { ...received, outcome: received.outcome ?? 'undelivered' };
-  if (receipt.outcome === 'delivered') return { ...receipt, error: null };
+  // Delivered, or unknown to the provider itself: neither is a failure to log.
+  if (receipt.outcome !== 'undelivered') return { ...receipt, error: null };
   if (receipt.error) return receipt;
   return {
     ...receipt,

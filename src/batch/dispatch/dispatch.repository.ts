@@ -5,13 +5,15 @@ import {
   dispatchConfig,
   errorRateConfig,
   retryConfig,
+  smsConfig,
   type DispatchConfig,
   type ErrorRateConfig,
   type RetryConfig,
+  type SmsConfig,
 } from '../../config/configuration';
 import { queryRows } from '../../database/query-rows';
 import { ACCEPTED, errorRatePauseReason, FAILED } from '../../errors/error-rate-guard';
-import type { SmsProvider } from '../../sms/sms-provider';
+import type { MessageParts, SmsProvider } from '../../sms/sms-provider';
 import {
   appearedCategories,
   isFirstInCategory,
@@ -33,8 +35,8 @@ import { allowedFrom, STOPPED_STATUSES } from '../batch-transitions';
 import type { Priority } from '../../rate-limit/tier-rates';
 import { BatchEntity, type BatchStatus } from '../entities/batch.entity';
 import {
-  NO_RECEIPTS,
   ReceiptsRepository,
+  type MessageKey,
   type ReceiptsOutcome,
 } from '../delivery/receipts.repository';
 import type { MessageError, MessageResolution } from '../entities/message.entity';
@@ -50,6 +52,8 @@ export interface ClaimedMessage {
   attempts: number;
   /** Taken over from a worker whose lease ran out during its call: the outcome of that is unknown. */
   reclaimed: boolean;
+  /** The parts of a long message that earlier calls had sent (SendRequest.parts), if any. */
+  parts: MessageParts | null;
 }
 
 export interface MessageResult {
@@ -72,6 +76,8 @@ export interface MessageResult {
   call: CallObservation;
   /** How the adapter settled an unknown outcome, when this answer came from `resolve`. */
   resolution: MessageResolution | null;
+  /** The parts the provider accepted of a long message sent part by part (SendResult.parts). */
+  parts: MessageParts | null;
 }
 
 /** What a write changed, for the batch notices published after its commit. */
@@ -121,6 +127,42 @@ const CLAIMABLE = `(
 const UNSENT = (m: string) => `(
   ${m}.status = 'pending' OR (${m}.status = 'sending' AND ${m}.claimed_until < now()))`;
 
+/**
+ * The parts of message `m` stored for provider $7 (sms-provider.ts, MessageParts), or null: one
+ * probe of message_parts' (batch_id, seq) index per message, which finds nothing for most.
+ */
+const PARTS_OF = (m: string) => `(
+  SELECT json_build_object(
+           'reference', min(p.reference), 'total', max(p.total),
+           'accepted', json_agg(json_build_object('part', p.part,
+                                                  'providerMessageId', p.provider_message_id)
+                                ORDER BY p.part))
+  FROM message_parts p
+  WHERE p.batch_id = ${m}.batch_id AND p.seq = ${m}.seq AND p.provider = $7
+  HAVING count(*) > 0)`;
+
+/** The accepted parts of the results as parameters $17..$22 of writeResults, a row per part. */
+function partParameters(results: readonly MessageResult[]): unknown[] {
+  const rows = results.flatMap(({ batchId, seq, parts }) =>
+    (parts?.accepted ?? []).map(({ part, providerMessageId }) => ({
+      batchId,
+      seq,
+      part,
+      total: parts!.total,
+      reference: parts!.reference,
+      providerMessageId,
+    })),
+  );
+  return [
+    rows.map((r) => r.batchId),
+    rows.map((r) => r.seq),
+    rows.map((r) => r.part),
+    rows.map((r) => r.total),
+    rows.map((r) => r.reference),
+    rows.map((r) => r.providerMessageId),
+  ];
+}
+
 /** Messages failed per transaction when a batch's validity runs out. */
 const EXPIRE_CHUNK = 10_000;
 
@@ -133,6 +175,7 @@ export class DispatchRepository {
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
     @Inject(errorRateConfig.KEY) private readonly errorRate: ErrorRateConfig,
+    @Inject(smsConfig.KEY) private readonly sms: SmsConfig,
   ) {}
 
   async batch(id: string): Promise<DispatchableBatch | undefined> {
@@ -149,16 +192,20 @@ export class DispatchRepository {
 
   /**
    * Which of these provider message ids another message than (batchId, seq) holds, by its written
-   * result or by an adoption not yet written: a lookup resolving an unknown outcome must not
-   * adopt another message's SMS (messages_provider_message_id_idx, adopted_provider_messages).
+   * result, one of its parts, or an adoption not yet written: a lookup resolving an unknown
+   * outcome must not adopt another message's SMS (messages_provider_message_id_idx,
+   * message_parts, adopted_provider_messages).
    */
   async takenProviderMessageIds(
     ids: readonly string[],
-    { batchId, seq }: { batchId: string; seq: number },
+    { batchId, seq }: MessageKey,
   ): Promise<Set<string>> {
     if (!ids.length) return new Set();
     const rows = await this.dataSource.query<{ id: string }[]>(
       `SELECT provider_message_id AS id FROM messages
+        WHERE provider_message_id = ANY($1) AND (batch_id, seq) <> ($2::uuid, $3::int)
+       UNION
+       SELECT provider_message_id FROM message_parts
         WHERE provider_message_id = ANY($1) AND (batch_id, seq) <> ($2::uuid, $3::int)
        UNION
        SELECT provider_message_id FROM adopted_provider_messages
@@ -174,11 +221,13 @@ export class DispatchRepository {
    * message that reserved it (a resolution whose result was lost). Two lookups that found the
    * same SMS at once cannot both adopt it: the primary key lets one insert win.
    */
-  async adopt(providerMessageId: string, { batchId, seq }: { batchId: string; seq: number }) {
+  async adopt(providerMessageId: string, { batchId, seq }: MessageKey) {
     const rows = await this.dataSource.query<unknown[]>(
       `INSERT INTO adopted_provider_messages (provider_message_id, batch_id, seq)
        SELECT $1, $2, $3
         WHERE NOT EXISTS (SELECT 1 FROM messages
+                           WHERE provider_message_id = $1 AND (batch_id, seq) <> ($2::uuid, $3::int))
+          AND NOT EXISTS (SELECT 1 FROM message_parts
                            WHERE provider_message_id = $1 AND (batch_id, seq) <> ($2::uuid, $3::int))
        ON CONFLICT (provider_message_id) DO UPDATE SET adopted_at = adopted_provider_messages.adopted_at
         WHERE adopted_provider_messages.batch_id = EXCLUDED.batch_id
@@ -242,7 +291,8 @@ export class DispatchRepository {
   /**
    * Claims up to `limit` messages in [from, to) that are pending, or were claimed by a worker whose
    * lease ran out, while the batch is processing. One statement for many messages; the claim
-   * token of each grows, fencing out any older claim's late result.
+   * token of each grows, fencing out any older claim's late result. Each comes with the parts
+   * earlier calls of this provider sent, so the next call sends only the others.
    */
   async claim(batchId: string, from: number, to: number, limit: number): Promise<ClaimedMessage[]> {
     return queryRows<ClaimedMessage>(
@@ -265,8 +315,17 @@ export class DispatchRepository {
          AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing'
                        AND ${validFrom('b')} > now() - make_interval(secs => $6::double precision / 1000))
        RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token,
-                 m.attempts, m.seq = ANY(ARRAY(SELECT seq FROM c WHERE reclaimed)) AS reclaimed`,
-      [batchId, from, to, limit, this.config.claimLeaseMs, this.retry.validityMs],
+                 m.attempts, m.seq = ANY(ARRAY(SELECT seq FROM c WHERE reclaimed)) AS reclaimed,
+                 ${PARTS_OF('m')} AS parts`,
+      [
+        batchId,
+        from,
+        to,
+        limit,
+        this.config.claimLeaseMs,
+        this.retry.validityMs,
+        this.sms.provider,
+      ],
     );
   }
 
@@ -294,6 +353,8 @@ export class DispatchRepository {
         window: string;
         appeared: ErrorCategory[] | null;
         accepted: string[] | null;
+        partIds: string[] | null;
+        parted: number[] | null;
       }>(
         manager,
         `WITH r AS (
@@ -329,6 +390,18 @@ export class DispatchRepository {
                      r.counted, r.logged,
                      r.at, r.sent_at, r.category, r.code, r.message,
                      ${isFirstInCategory('r.categories', 'r.category')} AS first_in_category
+         ), parts AS (
+           -- The parts of the written results (a stale one's are left out with it), whatever
+           -- their status: a refusal's parts are what the next call does not send again.
+           SELECT p.*, w.status FROM unnest($17::uuid[], $18::int[], $19::int[], $20::int[],
+                                            $21::int[], $22::text[])
+             AS p(batch_id, seq, part, total, reference, provider_message_id)
+           JOIN written w ON w.batch_id = p.batch_id AND w.seq = p.seq
+         ), stored_parts AS (
+           INSERT INTO message_parts (provider, provider_message_id, batch_id, seq, part, total,
+                                      reference)
+           SELECT $23, provider_message_id, batch_id, seq, part, total, reference FROM parts
+           ON CONFLICT DO NOTHING
          ), failures AS (
            SELECT batch_id, seq, attempts AS attempt, category, code, message,
                   status = 'pending' AS retried, at, first_in_category
@@ -365,7 +438,10 @@ export class DispatchRepository {
            error_window = right(b.error_window || d.outcomes, $14)
          FROM deltas d WHERE b.id = d.batch_id
          RETURNING b.id, b.error_window AS window, d.accepted,
-                   ${appearedCategories('category_counts', 'b.id')} AS appeared`,
+                   ${appearedCategories('category_counts', 'b.id')} AS appeared,
+                   ARRAY(SELECT provider_message_id FROM parts WHERE batch_id = b.id) AS "partIds",
+                   ARRAY(SELECT DISTINCT seq FROM parts
+                          WHERE batch_id = b.id AND status = 'sent' AND total > 1) AS parted`,
         [
           results.map((r) => r.batchId),
           results.map((r) => r.seq),
@@ -385,6 +461,8 @@ export class DispatchRepository {
           this.errorRate.window,
           STOPPED_STATUSES,
           results.map((r) => (r.resolution ? JSON.stringify(r.resolution) : null)),
+          ...partParameters(results),
+          this.sms.provider,
         ],
       );
       // Every call happened, written or not (a stale result is a call too).
@@ -402,11 +480,13 @@ export class DispatchRepository {
       }
       // Receipts that came before these results (a provider may call back within milliseconds)
       // apply now, under the locks this transaction holds (docs/ARCHITECTURE.md, "Delivery"):
-      // those of the results written as sent (a stale one wrote nothing; its receipts stay kept).
-      const accepted = written.flatMap((w) => w.accepted ?? []);
-      const receipts = accepted.length
-        ? await this.receipts.applyKept(manager, accepted)
-        : NO_RECEIPTS;
+      // those of the results written as sent and of every part written (a stale result wrote
+      // nothing; its receipts stay kept). A message accepted in parts takes what its parts say.
+      const receipts = await this.receipts.applyKept(
+        manager,
+        written.flatMap((w) => [...(w.accepted ?? []), ...(w.partIds ?? [])]),
+        written.flatMap((w) => (w.parted ?? []).map((seq) => ({ batchId: w.id, seq }))),
+      );
       for (const { id, window } of written) {
         const reason = errorRatePauseReason(window, this.errorRate);
         if (reason && (await this.batches.pauseByGuard(manager, id, reason))) transitioned.add(id);

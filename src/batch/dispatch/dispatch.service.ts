@@ -235,6 +235,8 @@ export class DispatchService {
         // (a reopening moves validFrom, not this), so a lookup from there misses none of them.
         since: batch.callsSince,
         validUntil: new Date(validFromMs + this.retry.validityMs),
+        // A long message some of whose parts went before: the call sends only the others.
+        ...(message.parts && { parts: message.parts }),
       },
       {
         timeoutMs: this.sms.timeoutMs,
@@ -312,6 +314,7 @@ export class DispatchService {
       token: message.token,
       at: new Date(),
       resolution: result.resolution ? { ...result.resolution, at: new Date().toISOString() } : null,
+      parts: result.parts ?? null,
     };
     if (result.accepted) {
       return {

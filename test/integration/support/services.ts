@@ -23,6 +23,7 @@ import {
   quotaConfig,
   redisConfig,
   retryConfig,
+  smsConfig,
   type DeliveryConfig,
   type RetryConfig,
 } from '../../../src/config/configuration';
@@ -45,6 +46,7 @@ export function newDispatchRepository(
     dispatchConfig(),
     { ...retryConfig(), ...retry },
     errorRateConfig(),
+    smsConfig(),
   );
 }
 
@@ -78,6 +80,7 @@ export function resultOf(
     at,
     call: { batchId, waitMs: 0, latencyMs: 1, throttle: null, rateLimit: null },
     resolution: null,
+    parts: null,
   };
 }
 
