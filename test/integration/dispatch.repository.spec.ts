@@ -83,6 +83,75 @@ describe('DispatchRepository and BatchRepository', () => {
     expect(await dispatch.adopt('SMsent', { batchId: id, seq: 1 })).toBe(false);
   });
 
+  describe('a long message sent part by part', () => {
+    /** Parts of message `seq` of batch `id`, each by its own provider message id. */
+    const partsOf = (id: string, seq: number, accepted: number[]) => ({
+      reference: 9,
+      total: 3,
+      accepted: accepted.map((part) => ({ part, providerMessageId: `${id}-${seq}-p${part}` })),
+    });
+    const storedParts = (id: string) =>
+      db.dataSource.query<{ id: string; part: number; provider: string }[]>(
+        `SELECT provider_message_id AS id, part, provider FROM message_parts
+         WHERE batch_id = $1 ORDER BY seq, part`,
+        [id],
+      );
+
+    it('a refusal keeps the parts sent before it, the next claim resends only the others, the acceptance completes them', async () => {
+      const id = await insertBatch(db.dataSource, { accountId, messages: 2 });
+      const [first, plain] = (await dispatch.claim(id, 0, 2, 2)).sort((a, b) => a.seq - b.seq);
+      expect(first.parts).toBeNull();
+
+      // Parts 1 and 2 went, part 3 was throttled: the message is retried.
+      await dispatch.writeResults([
+        { ...resultOf(id, first, 'retry'), parts: partsOf(id, 0, [1, 2]) },
+      ]);
+      expect(await storedParts(id)).toEqual([
+        { id: `${id}-0-p1`, part: 1, provider: 'simulated' },
+        { id: `${id}-0-p2`, part: 2, provider: 'simulated' },
+      ]);
+      const [again] = await dispatch.claim(id, 0, 1, 1);
+      expect(again.parts).toEqual(partsOf(id, 0, [1, 2]));
+
+      // The acceptance answers every part; its id is part 1's.
+      await dispatch.writeResults([
+        {
+          ...resultOf(id, again, 'sent'),
+          providerMessageId: `${id}-0-p1`,
+          parts: partsOf(id, 0, [1, 2, 3]),
+        },
+        resultOf(id, plain, 'sent'),
+      ]);
+      expect((await storedParts(id)).map((p) => p.part)).toEqual([1, 2, 3]);
+      const [message] = await db.dataSource.query<{ id: string; status: string }[]>(
+        `SELECT provider_message_id AS id, status FROM messages WHERE batch_id = $1 AND seq = 0`,
+        [id],
+      );
+      expect(message).toEqual({ id: `${id}-0-p1`, status: 'sent' });
+      expect(await batchState(db.dataSource, id)).toMatchObject({
+        status: 'completed',
+        completed: 2,
+      });
+      // Another message's lookup must not take a part for its own.
+      expect(
+        await dispatch.takenProviderMessageIds([`${id}-0-p3`], { batchId: id, seq: 1 }),
+      ).toEqual(new Set([`${id}-0-p3`]));
+      expect(await dispatch.adopt(`${id}-0-p2`, { batchId: id, seq: 1 })).toBe(false);
+    });
+
+    it('a stale result stores none of its parts', async () => {
+      const id = await insertBatch(db.dataSource, { accountId, messages: 1 });
+      const [claim] = await dispatch.claim(id, 0, 1, 1);
+      await dispatch.writeResults([
+        {
+          ...resultOf(id, { ...claim, token: claim.token + 1 }, 'retry'),
+          parts: partsOf(id, 0, [1]),
+        },
+      ]);
+      expect(await storedParts(id)).toEqual([]);
+    });
+  });
+
   it('a claim says which messages it took over from a worker whose lease ran out', async () => {
     const id = await insertBatch(db.dataSource, {
       accountId,

@@ -116,6 +116,33 @@ describe('DispatchService', () => {
     expect(provider.resolved).toEqual([]);
   });
 
+  it('a long message refused after two of its parts: the retry sends only the third, with the others', async () => {
+    const parts = (accepted: number[]) => ({
+      reference: 42,
+      total: 3,
+      accepted: accepted.map((part) => ({ part, providerMessageId: `P-${part}` })),
+    });
+    const provider = new FakeProvider()
+      .answer(A, { ...rejected('provider_error', 'X_PART3'), parts: parts([1, 2]) })
+      .answer(A, { ...accepted('P-1'), parts: parts([1, 2, 3]) });
+    const dispatch = newTestDispatch(db, { provider, retry: { baseDelayMs: 1 } });
+    const id = await processingBatch([{ phoneNumber: A }]);
+    await dispatch.run(id);
+    expect(await messagesOf(db.dataSource, id)).toMatchObject([{ status: 'pending' }]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await dispatch.run(id);
+
+    expect(provider.sent.map((request) => request.parts)).toEqual([undefined, parts([1, 2])]);
+    expect(await messagesOf(db.dataSource, id)).toMatchObject([
+      { status: 'sent', providerMessageId: 'P-1' },
+    ]);
+    const stored = await db.dataSource.query<{ part: number }[]>(
+      `SELECT part FROM message_parts WHERE batch_id = $1 ORDER BY part`,
+      [id],
+    );
+    expect(stored.map((row) => row.part)).toEqual([1, 2, 3]);
+  });
+
   it.each([
     ['provider_error', rejected('provider_error', 'X_503')],
     ['timeout', 'hang' as const],
