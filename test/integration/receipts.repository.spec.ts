@@ -44,6 +44,15 @@ function receipt(providerMessageId: string, kind: Kind, receivedAt = new Date())
   };
 }
 
+/** A final receipt of a provider that does not know what became of the message (SMPP's UNKNOWN). */
+function unknownReceipt(providerMessageId: string, receivedAt = new Date()): ProviderReceipt {
+  return {
+    ...receipt(providerMessageId, 'delivered', receivedAt),
+    status: 'UNKNOWN',
+    outcome: 'unknown',
+  };
+}
+
 /** The delivery counters, what the messages say they should be, and awaiting as the API derives it. */
 async function delivery(db: DataSource, batchId: string) {
   const [row] = await db.query<
@@ -621,6 +630,270 @@ describe('ReceiptsRepository', () => {
     );
     await sweeper.sweep();
     expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, awaiting: 0 });
+  });
+
+  describe('a long message sent in three parts', () => {
+    /** A processing batch of `count` messages sent in three parts each, and its accept. */
+    async function partedBatch(count = 1) {
+      const id = await insertBatch(db.dataSource, { accountId, messages: count });
+      const claimed = await dispatch.claim(id, 0, count, count);
+      const part = (n: number, seq = 0) => `${id}-${seq}-p${n}`;
+      const accept = () =>
+        dispatch.writeResults(
+          claimed.map((c) => ({
+            ...resultOf(id, c),
+            providerMessageId: part(1, c.seq),
+            parts: {
+              reference: 3,
+              total: 3,
+              accepted: [1, 2, 3].map((n) => ({ part: n, providerMessageId: part(n, c.seq) })),
+            },
+          })),
+        );
+      return { id, part, accept, message: () => messageOf(db.dataSource, part(1)) };
+    }
+
+    async function receiptCounts(id: string) {
+      return db.dataSource.query<{ status: string; count: string }[]>(
+        `SELECT status, count FROM batch_receipt_counts WHERE batch_id = $1 ORDER BY status`,
+        [id],
+      );
+    }
+
+    it.each([
+      [1, 2, 3],
+      [3, 1, 2],
+      [2, 3, 1],
+    ])(
+      'is delivered once, when its last part is (parts delivered in the order %i, %i, %i)',
+      async (...order) => {
+        const { id, part, accept, message } = await partedBatch();
+        await accept();
+        const [first, second, last] = order;
+        expect((await record([receipt(part(first), 'delivered')])).applied).toEqual([]);
+        expect((await record([receipt(part(second), 'delivered')])).applied).toEqual([]);
+        expect(await message()).toMatchObject({ deliveryStatus: 'awaiting', providerStatus: null });
+
+        const outcome = await record([receipt(part(last), 'delivered')]);
+        expect(outcome.applied).toMatchObject([{ status: 'delivered', outcome: 'delivered' }]);
+        expect(outcome.batches).toEqual([{ id, accountId }]);
+        expect(await message()).toMatchObject({ deliveryStatus: 'delivered' });
+        expect(await delivery(db.dataSource, id)).toEqual({
+          delivered: 1,
+          undelivered: 0,
+          unknown: 0,
+          awaiting: 0,
+        });
+        expect(await receiptCounts(id)).toEqual([{ status: 'delivered', count: '1' }]);
+
+        // Duplicates of every part change nothing, and count nothing.
+        const again = await record(order.map((n) => receipt(part(n), 'delivered')));
+        expect(again).toMatchObject({ applied: [], batches: [] });
+        expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1 });
+        expect(await receiptCounts(id)).toEqual([{ status: 'delivered', count: '1' }]);
+      },
+    );
+
+    it("is undelivered once, as soon as one part is, with that part's error", async () => {
+      const { id, part, accept, message } = await partedBatch();
+      await accept();
+      const outcome = await record([receipt(part(2), 'undelivered')]);
+      expect(outcome.applied).toMatchObject([{ outcome: 'undelivered', category: 'unreachable' }]);
+      expect(outcome.appeared).toEqual([{ batchId: id, category: 'unreachable' }]);
+      expect(await message()).toMatchObject({
+        deliveryStatus: 'undelivered',
+        providerStatus: 'undelivered',
+        deliveryError: {
+          category: 'unreachable',
+          code: '30003',
+          message: 'Unreachable destination handset.',
+        },
+      });
+
+      // The other parts arrive: their rows take them, the message stays as it was.
+      const later = await record([receipt(part(1), 'delivered'), receipt(part(3), 'delivered')]);
+      expect(later).toMatchObject({ applied: [], batches: [] });
+      const parts = await db.dataSource.query<{ outcome: string }[]>(
+        `SELECT outcome FROM message_parts WHERE batch_id = $1 ORDER BY part`,
+        [id],
+      );
+      expect(parts.map((p) => p.outcome)).toEqual(['delivered', 'undelivered', 'delivered']);
+      expect(await message()).toMatchObject({ deliveryStatus: 'undelivered' });
+      expect(await delivery(db.dataSource, id)).toEqual({
+        delivered: 0,
+        undelivered: 1,
+        unknown: 0,
+        awaiting: 0,
+      });
+      const log = await db.dataSource.query(
+        `SELECT seq, category FROM message_errors WHERE batch_id = $1`,
+        [id],
+      );
+      expect(log).toEqual([{ seq: 0, category: 'unreachable' }]);
+    });
+
+    it('below final, takes the lowest rank once every part has a receipt; a lower rank of a part changes nothing', async () => {
+      const { part, accept, message } = await partedBatch();
+      await accept();
+      await record([receipt(part(1), 'delivered'), receipt(part(2), 'sent')]);
+      expect(await message()).toMatchObject({ deliveryStatus: 'awaiting', providerStatus: null });
+      await record([receipt(part(3), 'queued')]);
+      expect(await message()).toMatchObject({ providerStatus: 'queued' });
+      await record([receipt(part(3), 'sent')]);
+      expect(await message()).toMatchObject({ providerStatus: 'sent' });
+      const lower = await record([receipt(part(3), 'queued'), receipt(part(1), 'sent')]);
+      expect(lower.applied).toEqual([]);
+      expect(await message()).toMatchObject({ deliveryStatus: 'awaiting', providerStatus: 'sent' });
+    });
+
+    it("a part's receipt kept before the result is written is applied by the write", async () => {
+      const { id, part, accept, message } = await partedBatch();
+      const early = await record([1, 2, 3].map((n) => receipt(part(n), 'delivered')));
+      expect(early.applied).toEqual([]);
+
+      const outcome = await accept();
+      expect(outcome.receipts.applied).toMatchObject([{ outcome: 'delivered' }]);
+      expect(await message()).toMatchObject({ deliveryStatus: 'delivered' });
+      expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, awaiting: 0 });
+      const kept = await db.dataSource.query(
+        `SELECT 1 FROM pending_receipts WHERE provider_message_id LIKE $1`,
+        [`${id}-%`],
+      );
+      expect(kept).toEqual([]);
+    });
+
+    it.each(['applyKeptOf', 'applyOrphans'] as const)(
+      "a part's receipt kept while its result was being written is applied by %s",
+      async (by) => {
+        const { id, part, accept, message } = await partedBatch();
+        await accept();
+        await record([receipt(part(1), 'delivered'), receipt(part(2), 'delivered')]);
+        // As if the receipt's transaction and the result's had missed each other.
+        await db.dataSource.query(
+          `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
+             received_at, expires_at)
+           VALUES ('simulated', $1, 'delivered', 3, 'delivered', now(), now() + interval '1 hour')`,
+          [part(3)],
+        );
+        if (by === 'applyKeptOf') await receipts.applyKeptOf([part(3)]);
+        else await receipts.applyOrphans(0);
+
+        expect(await message()).toMatchObject({ deliveryStatus: 'delivered' });
+        expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, awaiting: 0 });
+      },
+    );
+
+    it('a kept receipt of a stored part past its time is not dropped as an orphan', async () => {
+      const { part, accept } = await partedBatch();
+      await accept();
+      await db.dataSource.query(
+        `INSERT INTO pending_receipts (provider, provider_message_id, status, rank, outcome,
+           received_at, expires_at)
+         VALUES ('simulated', $1, 'delivered', 3, 'delivered', now(), now() - interval '1 s')`,
+        [part(2)],
+      );
+      try {
+        expect(await receipts.deleteExpiredOrphans()).toEqual({ dropped: 0, unapplied: 1 });
+      } finally {
+        await db.dataSource.query(`DELETE FROM pending_receipts WHERE provider_message_id = $1`, [
+          part(2),
+        ]);
+      }
+    });
+
+    it("parts' receipts applied at once in many transactions: every message delivered (no lost update)", async () => {
+      const { id, part, accept } = await partedBatch(8);
+      await accept();
+      const parts = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((seq) => [1, 2, 3].map((n) => part(n, seq)));
+      await receipts.keep(parts.map((p) => receipt(p, 'delivered')));
+      // One transaction per part, all at once: the parts of each message race each other.
+      await Promise.all(parts.map((p) => receipts.applyKeptOf([p])));
+      expect(await delivery(db.dataSource, id)).toEqual({
+        delivered: 8,
+        undelivered: 0,
+        unknown: 0,
+        awaiting: 0,
+      });
+    });
+
+    it('a part the provider does not know about, then delivered: unknown, then delivered', async () => {
+      const { id, part, accept, message } = await partedBatch();
+      await accept();
+      await record([
+        receipt(part(1), 'delivered'),
+        unknownReceipt(part(2)),
+        receipt(part(3), 'delivered'),
+      ]);
+      expect(await message()).toMatchObject({
+        deliveryStatus: 'unknown',
+        providerStatus: 'UNKNOWN',
+      });
+      expect(await delivery(db.dataSource, id)).toMatchObject({ unknown: 1, delivered: 0 });
+
+      await record([receipt(part(2), 'delivered')]);
+      expect(await message()).toMatchObject({ deliveryStatus: 'delivered' });
+      expect(await delivery(db.dataSource, id)).toEqual({
+        delivered: 1,
+        undelivered: 0,
+        unknown: 0,
+        awaiting: 0,
+      });
+    });
+  });
+
+  it('a final receipt that does not know (UNKNOWN) counts unknown, and a later DELIVRD still applies', async () => {
+    const { id, pmid, accept } = await claimedBatch(1);
+    await accept([0]);
+    const unknown = await record([unknownReceipt(pmid(0))]);
+    expect(unknown.applied).toMatchObject([{ outcome: 'unknown', latencyMs: null }]);
+    expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({
+      deliveryStatus: 'unknown',
+      providerStatus: 'UNKNOWN',
+      deliveryError: null,
+    });
+    expect(await delivery(db.dataSource, id)).toEqual({
+      delivered: 0,
+      undelivered: 0,
+      unknown: 1,
+      awaiting: 0,
+    });
+    // Said again, it changes nothing.
+    expect((await record([unknownReceipt(pmid(0))])).applied).toEqual([]);
+
+    await record([{ ...receipt(pmid(0), 'delivered'), status: 'DELIVRD' }]);
+    expect(await messageOf(db.dataSource, pmid(0))).toMatchObject({
+      deliveryStatus: 'delivered',
+      providerStatus: 'DELIVRD',
+    });
+    expect(await delivery(db.dataSource, id)).toEqual({
+      delivered: 1,
+      undelivered: 0,
+      unknown: 0,
+      awaiting: 0,
+    });
+    // The timeline and the latency histogram count the delivery only.
+    const timeline = await db.dataSource.query<{ delivered: number; undelivered: number }[]>(
+      `SELECT sum(delivered)::int AS delivered, sum(undelivered)::int AS undelivered
+       FROM batch_timeline WHERE batch_id = $1 GROUP BY resolution`,
+      [id],
+    );
+    expect(timeline).toContainEqual({ delivered: 1, undelivered: 0 });
+    const [stats] = await db.dataSource.query<{ histogram: string[] }[]>(
+      `SELECT delivery_latency_histogram AS histogram FROM batch_rate_stats WHERE batch_id = $1`,
+      [id],
+    );
+    expect(stats.histogram.reduce((sum, n) => sum + Number(n), 0)).toBe(1);
+  });
+
+  it('UNKNOWN and DELIVRD in one write: the one that knows wins', async () => {
+    const { id, pmid, accept } = await claimedBatch(1);
+    await accept([0]);
+    const t = Date.now();
+    await record([
+      unknownReceipt(pmid(0), new Date(t)),
+      { ...receipt(pmid(0), 'delivered', new Date(t + 5)), status: 'DELIVRD' },
+    ]);
+    expect(await delivery(db.dataSource, id)).toMatchObject({ delivered: 1, unknown: 0 });
   });
 
   describe('ReceiptsService', () => {
