@@ -128,18 +128,22 @@ const UNSENT = (m: string) => `(
   ${m}.status = 'pending' OR (${m}.status = 'sending' AND ${m}.claimed_until < now()))`;
 
 /**
- * The parts of message `m` stored for provider $7 (sms-provider.ts, MessageParts), or null: one
- * probe of message_parts' (batch_id, seq) index per message, which finds nothing for most.
+ * In claim's RETURNING: the parts of message `m` stored for provider $7 (sms-provider.ts,
+ * MessageParts), or null. Most batches have none: one probe of message_parts' (batch_id, seq)
+ * index for the claimed range ($1, [$2, $3)) says so, evaluated once per claim, and only a range
+ * with parts pays a probe per message (a claim of 500 took ~2.5 ms more with it on every message).
  */
-const PARTS_OF = (m: string) => `(
-  SELECT json_build_object(
-           'reference', min(p.reference), 'total', max(p.total),
-           'accepted', json_agg(json_build_object('part', p.part,
-                                                  'providerMessageId', p.provider_message_id)
-                                ORDER BY p.part))
-  FROM message_parts p
-  WHERE p.batch_id = ${m}.batch_id AND p.seq = ${m}.seq AND p.provider = $7
-  HAVING count(*) > 0)`;
+const CLAIMED_PARTS = (m: string) => `CASE
+  WHEN EXISTS (SELECT 1 FROM message_parts WHERE batch_id = $1 AND seq >= $2 AND seq < $3)
+  THEN (SELECT json_build_object(
+                 'reference', min(p.reference), 'total', max(p.total),
+                 'accepted', json_agg(json_build_object('part', p.part,
+                                                        'providerMessageId', p.provider_message_id)
+                                      ORDER BY p.part))
+        FROM message_parts p
+        WHERE p.batch_id = ${m}.batch_id AND p.seq = ${m}.seq AND p.provider = $7
+        HAVING count(*) > 0)
+  END`;
 
 /** The accepted parts of the results as parameters $17..$22 of writeResults, a row per part. */
 function partParameters(results: readonly MessageResult[]): unknown[] {
@@ -316,7 +320,7 @@ export class DispatchRepository {
                        AND ${validFrom('b')} > now() - make_interval(secs => $6::double precision / 1000))
        RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token,
                  m.attempts, m.seq = ANY(ARRAY(SELECT seq FROM c WHERE reclaimed)) AS reclaimed,
-                 ${PARTS_OF('m')} AS parts`,
+                 ${CLAIMED_PARTS('m')} AS parts`,
       [
         batchId,
         from,
