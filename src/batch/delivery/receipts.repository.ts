@@ -140,7 +140,8 @@ function partKey(provider: string, providerMessageId: string): string {
  * docs/ARCHITECTURE.md, "Invariants": the delivery counters move in the statement that moves the
  * messages they count, under the batch row locks taken in id order (lockForWrite), as dispatch's
  * result writes do. A message never moves down: a receipt applies only above the message's rank,
- * and the first final receipt wins (but one after the timeout's `unknown` still applies).
+ * and the first final receipt wins (but one after an `unknown` still applies). A message sent in
+ * parts takes its receipt from its parts' (part-receipts.ts), each part moving by the same rules.
  */
 @Injectable()
 export class ReceiptsRepository {
@@ -518,8 +519,8 @@ export class ReceiptsRepository {
   /**
    * Deletes kept receipts past RECEIPT_ORPHAN_TTL_HOURS whose message (or part) never appeared;
    * answers how many, and how many expired ones stay because their message or part exists: they
-   * could not be applied
-   * (a receipt that made the apply statement fail), and an operator should look at them.
+   * could not be applied (a receipt that made the apply statement fail), and an operator should
+   * look at them.
    */
   async deleteExpiredOrphans(): Promise<{ dropped: number; unapplied: number }> {
     let dropped = 0;
