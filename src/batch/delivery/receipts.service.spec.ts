@@ -19,10 +19,11 @@ describe('receiptObservation', () => {
   });
 
   it('counts a final outcome as given, and the ranks below final by rank', () => {
-    const state = (rank: 1 | 2 | 3, outcome: 'delivered' | 'undelivered' | null) =>
+    const state = (rank: 1 | 2 | 3, outcome: 'delivered' | 'undelivered' | 'unknown' | null) =>
       receiptObservation({ ...applied, rank, outcome }).state;
     expect(state(RECEIPT_RANKS.final, 'delivered')).toBe('delivered');
     expect(state(RECEIPT_RANKS.final, 'undelivered')).toBe('undelivered');
+    expect(state(RECEIPT_RANKS.final, 'unknown')).toBe('unknown');
     expect(state(RECEIPT_RANKS.sent, null)).toBe('sent');
     expect(state(RECEIPT_RANKS.accepted, null)).toBe('accepted');
   });
