@@ -148,14 +148,16 @@ const CLAIMED_PARTS = (m: string) => `CASE
 /** The accepted parts of the results as parameters $17..$22 of writeResults, a row per part. */
 function partParameters(results: readonly MessageResult[]): unknown[] {
   const rows = results.flatMap(({ batchId, seq, parts }) =>
-    (parts?.accepted ?? []).map(({ part, providerMessageId }) => ({
-      batchId,
-      seq,
-      part,
-      total: parts!.total,
-      reference: parts!.reference,
-      providerMessageId,
-    })),
+    parts
+      ? parts.accepted.map(({ part, providerMessageId }) => ({
+          batchId,
+          seq,
+          part,
+          total: parts.total,
+          reference: parts.reference,
+          providerMessageId,
+        }))
+      : [],
   );
   return [
     rows.map((r) => r.batchId),
