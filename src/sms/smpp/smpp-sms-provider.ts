@@ -10,7 +10,6 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
 import {
   redisConfig,
@@ -213,18 +212,14 @@ export class SmppSmsProvider implements SmsProvider, OnApplicationBootstrap, OnA
     const throughput = this.pacer();
     if (!throughput) return undefined;
     return async () => {
-      let waitMs: number | null;
       try {
-        waitMs = await throughput.reserve(waitUntil - Date.now());
+        if (await throughput.take(waitUntil)) return null;
       } catch (error) {
         this.logger.warn(
           `SMPP_MAX_MPS could not be counted in Redis (${(error as Error).message}); the submit_sm waits for a later try.`,
         );
-        return { kind: 'unwritten', reason: 'throughput' };
       }
-      if (waitMs === null) return { kind: 'unwritten', reason: 'throughput' };
-      if (waitMs >= 1) await sleep(waitMs);
-      return null;
+      return { kind: 'unwritten', reason: 'throughput' };
     };
   }
 
