@@ -91,10 +91,15 @@ async function run(smsc: FakeSmsc, { label, text, messages, env: extra }: Run): 
     } while (status.status === 'processing');
     const submits = smsc.submits.slice(from);
     const { pdus, seconds, rate, most } = measure(submits);
+    const held = submits
+      .filter((s) => s.answeredAt !== null)
+      .map((s) => s.answeredAt! - s.at)
+      .sort((a, b) => a - b);
+    const heldMs = `the SMSC held each submit_sm p50 ${held[Math.floor(held.length / 2)]} ms, p99 ${held[Math.floor(held.length * 0.99)]} ms`;
     const allowed = (WORKERS * BINDS * WINDOW * 1000) / LATENCY_MS;
     const ceiling = extra.SMPP_MAX_MPS ? Number(extra.SMPP_MAX_MPS) : null;
     return [
-      `${label}: batch ${String(status.status)}, ${JSON.stringify(status.progress)}; ${pdus} submit_sm at the SMSC over ${seconds.toFixed(1)} s, ${smsc.windowViolations - violations} window violations`,
+      `${label}: batch ${String(status.status)}, ${JSON.stringify(status.progress)}; ${pdus} submit_sm at the SMSC over ${seconds.toFixed(1)} s, ${smsc.windowViolations - violations} window violations; ${heldMs}`,
       ceiling
         ? `  most submit_sm in any 1-second window: ${most} (SMPP_MAX_MPS=${ceiling}; target ≤ ${ceiling}, ${(ceiling * 1.02).toFixed(0)} with 2% jitter); mean ${rate.toFixed(1)} PDUs/s`
         : `  ${rate.toFixed(1)} PDUs/s = ${((100 * rate) / allowed).toFixed(1)}% of the ${allowed} that ${WORKERS * BINDS} binds × window ${WINDOW} / ${LATENCY_MS} ms allow (target ≥ 90%); ${(rate / (submits.length / messages)).toFixed(1)} messages/s`,
