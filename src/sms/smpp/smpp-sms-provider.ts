@@ -54,6 +54,9 @@ export const NOT_WRITTEN_CODE = 'SMPP_NOT_WRITTEN';
 export const RESPONSE_TIMEOUT_CODE = 'SMPP_RESPONSE_TIMEOUT';
 export const CONNECTION_LOST_CODE = 'SMPP_CONNECTION_LOST';
 
+/** Long messages in doubt remembered for their resolution (SMPP_RESEND_UNKNOWN), at most. */
+const IN_DOUBT_KEPT = 10_000;
+
 /** How long before Salvo's own timeout (PROVIDER_TIMEOUT_MS) a part must be written, at least. */
 const WRITE_MARGIN_MS = 200;
 
@@ -162,7 +165,9 @@ export class SmppSmsProvider implements SmsProvider, OnApplicationBootstrap, OnA
       failed.find((o) => o.kind === 'unknown') ??
       failed.find((o) => o.kind === 'refused') ??
       failed[0];
-    if (decisive.kind === 'unknown' && parts) this.inDoubt.set(request.messageId, parts);
+    if (decisive.kind === 'unknown' && parts && settings.resendUnknown) {
+      this.rememberInDoubt(request.messageId, parts);
+    }
     return { ...decisive.refusal, ...withParts };
   }
 
@@ -221,6 +226,17 @@ export class SmppSmsProvider implements SmsProvider, OnApplicationBootstrap, OnA
       }
       return { kind: 'unwritten', reason: 'throughput' };
     };
+  }
+
+  /**
+   * Kept for the resolution that normally follows at once; bounded, since a resolution that came
+   * first (Salvo's own timeout won the race) never takes its entry.
+   */
+  private rememberInDoubt(messageId: string, parts: MessageParts): void {
+    if (this.inDoubt.size >= IN_DOUBT_KEPT) {
+      this.inDoubt.delete(this.inDoubt.keys().next().value as string);
+    }
+    this.inDoubt.set(messageId, parts);
   }
 
   /** What every part of a message carries. */

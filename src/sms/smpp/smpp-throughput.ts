@@ -56,16 +56,17 @@ export class SmppThroughput {
    * at most rate + 2 writes however late the event loop runs. Throws when Redis does not answer.
    */
   async take(deadline: number): Promise<boolean> {
-    for (;;) {
+    // A deadline already past still gets one try, for a slot free right now.
+    for (let tries = 0; ; tries++) {
       const asked = performance.now();
       const maxWaitMs = deadline - Date.now();
-      if (maxWaitMs < 0) return false;
+      if (maxWaitMs < 0 && tries > 0) return false;
       const waitUs = (await this.redis.eval(
         TAKE_SLOT_LUA,
         1,
         this.key,
         this.intervalUs,
-        Math.floor(maxWaitMs * 1000),
+        Math.floor(Math.max(0, maxWaitMs) * 1000),
       )) as number;
       if (waitUs < 0) return false;
       const answered = performance.now();
