@@ -683,6 +683,11 @@ describe('SMPP settings', () => {
       { SMPP_RESPONSE_TIMEOUT_MS: '10000' },
       /SMPP_RESPONSE_TIMEOUT_MS must be below PROVIDER_TIMEOUT_MS \(10000\)/,
     ],
+    [
+      'SMPP_RESPONSE_TIMEOUT_MS',
+      { SMPP_RESPONSE_TIMEOUT_MS: '9900' },
+      /SMPP_RESPONSE_TIMEOUT_MS must be below PROVIDER_TIMEOUT_MS \(10000\) by more than 200 ms/,
+    ],
   ])('refuse to boot naming %s', (_, vars, message) => {
     set({ ...SMPP, ...vars });
     expect(() => smppConfig()).toThrow(message);

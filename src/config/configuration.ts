@@ -332,6 +332,12 @@ function smppSourceAddr(value: string): SmppAddress {
   );
 }
 
+/**
+ * How long before PROVIDER_TIMEOUT_MS a submit_sm must be written, at least, so its answer (within
+ * SMPP_RESPONSE_TIMEOUT_MS) still comes inside the call.
+ */
+export const SMPP_WRITE_MARGIN_MS = 200;
+
 /** How an SMSC writes message ids in its receipts, relative to its submit_sm_resp ids. */
 export const SMPP_RECEIPT_ID_BASES = ['same', 'decimal', 'hex'] as const;
 
@@ -365,10 +371,12 @@ function smppSettings() {
     max: 600_000,
   });
   const providerTimeoutMs = providerTimeout();
-  if (responseTimeoutMs >= providerTimeoutMs) {
+  // Otherwise a call's time to write a part ends before it starts: every part waiting for window
+  // room or an SMPP_MAX_MPS slot would give up at once, and the messages would never go out.
+  if (responseTimeoutMs + SMPP_WRITE_MARGIN_MS >= providerTimeoutMs) {
     throw new ConfigError(
       'SMPP_RESPONSE_TIMEOUT_MS',
-      `must be below PROVIDER_TIMEOUT_MS (${providerTimeoutMs}), got ${responseTimeoutMs}`,
+      `must be below PROVIDER_TIMEOUT_MS (${providerTimeoutMs}) by more than ${SMPP_WRITE_MARGIN_MS} ms, got ${responseTimeoutMs}`,
     );
   }
   return {

@@ -15,7 +15,7 @@ interface ServerSession {
   on(event: 'error' | 'close', listener: () => void): void;
 }
 interface SmppServerPackage {
-  createServer(listener: (session: ServerSession) => void): NetServer;
+  createServer(options: object, listener: (session: ServerSession) => void): NetServer;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package has no types
 const smpp = require('smpp') as SmppServerPackage;
@@ -40,9 +40,10 @@ class TestSmsc {
   private readonly open = new Map<ServerSession, number>();
   private server: NetServer;
 
-  static async start(port = 0): Promise<TestSmsc> {
+  /** `options` go to net.Server: `allowHalfOpen` keeps writing after Salvo's side ended. */
+  static async start(port = 0, options: object = {}): Promise<TestSmsc> {
     const smsc = new TestSmsc();
-    await smsc.listen(port);
+    await smsc.listen(port, options);
     return smsc;
   }
 
@@ -50,13 +51,16 @@ class TestSmsc {
     return (this.server.address() as AddressInfo).port;
   }
 
-  async listen(port: number): Promise<void> {
-    this.server = smpp.createServer((session) => this.accept(session));
+  async listen(port: number, options: object = {}): Promise<void> {
+    this.server = smpp.createServer(options, (session) => this.accept(session));
     await new Promise<void>((done) => this.server.listen(port, '127.0.0.1', done));
   }
 
-  answerHeld(messageId: (pdu: SmppPdu) => string): void {
-    for (const { session, pdu } of this.held.splice(0)) this.answer(session, pdu, messageId(pdu));
+  /** Answers the held submit_sm, only those of `on` when given. */
+  answerHeld(messageId: (pdu: SmppPdu) => string, on?: ServerSession): void {
+    const answered = this.held.filter(({ session }) => !on || session === on);
+    this.held.splice(0, this.held.length, ...this.held.filter((h) => !answered.includes(h)));
+    for (const { session, pdu } of answered) this.answer(session, pdu, messageId(pdu));
   }
 
   /** Drops every connection and stops listening. */
@@ -292,6 +296,33 @@ describe('SmppBinds against an SMSC', () => {
     const answer = await new Promise<SmppPdu>((done) => session.unbind(done));
     expect(answer.command).toBe('unbind_resp');
     await until(() => smsc!.binds.length === 2 && pool.bound() === 1);
+  });
+
+  it("does not settle the next session's submit with a late answer on the dropped one (same sequence number)", async () => {
+    await smsc!.stop();
+    smsc = await TestSmsc.start(0, { allowHalfOpen: true });
+    smsc.answerAfterMs = null;
+    const pool = startBinds({ responseTimeoutMs: 5_000 });
+    await until(() => pool.bound() === 1);
+    const old = pool.submit(fields('old'), soon());
+    await until(() => smsc!.held.length === 1);
+    const [first] = smsc.sessions;
+    first.unbind(() => undefined);
+    await expect(old).resolves.toEqual({ kind: 'unknown', reason: 'connection-lost' });
+    await until(() => smsc!.binds.length === 2 && pool.bound() === 1);
+    const next = pool.submit(fields('new'), soon());
+    await until(() => smsc!.held.length === 2);
+    const messageId = (pdu: SmppPdu) =>
+      `id-of-${(pdu.short_message as { message: string }).message}`;
+    // The unbound connection is only half-closed by Salvo: the SMSC can still answer on it.
+    smsc.answerHeld(messageId, first);
+    await new Promise((done) => setTimeout(done, 200));
+    smsc.answerHeld(messageId);
+    await expect(next).resolves.toEqual({
+      kind: 'answered',
+      commandStatus: 0,
+      messageId: 'id-of-new',
+    });
   });
 
   it('drops a link whose enquire_link goes unanswered, and binds again', async () => {

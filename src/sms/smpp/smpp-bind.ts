@@ -132,6 +132,9 @@ export class SmppBind {
     return new Promise((resolve) => {
       const pdu = smppRequest('submit_sm', fields);
       const written = session.send(pdu, (response) => {
+        // A dropped session's socket may still be read (an unbind's flush): its sequence numbers
+        // restart on the next session, so its late answers must not settle that one's submits.
+        if (session !== this.session) return;
         this.settle(response.sequence_number, {
           kind: 'answered',
           commandStatus: response.command_status,
@@ -243,6 +246,7 @@ export class SmppBind {
       this.settings.responseTimeoutMs,
     );
     session.send(smppRequest('enquire_link'), () => {
+      if (session !== this.session) return;
       clearTimeout(this.linkTimer);
       this.linkTimer = undefined;
     });

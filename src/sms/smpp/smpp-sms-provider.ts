@@ -15,6 +15,7 @@ import {
   redisConfig,
   smppConfig,
   smsConfig,
+  SMPP_WRITE_MARGIN_MS,
   type RedisConfig,
   type SmppConfig,
   type SmppSettings,
@@ -56,9 +57,6 @@ export const CONNECTION_LOST_CODE = 'SMPP_CONNECTION_LOST';
 
 /** Long messages in doubt remembered for their resolution (SMPP_RESEND_UNKNOWN), at most. */
 const IN_DOUBT_KEPT = 10_000;
-
-/** How long before Salvo's own timeout (PROVIDER_TIMEOUT_MS) a part must be written, at least. */
-const WRITE_MARGIN_MS = 200;
 
 type Rejection = Extract<SendResult, { accepted: false }>;
 
@@ -122,7 +120,7 @@ export class SmppSmsProvider implements SmsProvider, OnApplicationBootstrap, OnA
     // Every part still to send goes at once, each in its own window place: a long message takes
     // one response time, not one per part.
     const waitUntil =
-      Date.now() + this.sms.timeoutMs - settings.responseTimeoutMs - WRITE_MARGIN_MS;
+      Date.now() + this.sms.timeoutMs - settings.responseTimeoutMs - SMPP_WRITE_MARGIN_MS;
     const outcomes = await Promise.all(
       encoded.parts
         .map((shortMessage, index) => ({ part: index + 1, shortMessage }))
