@@ -139,6 +139,19 @@ describe('DispatchRepository and BatchRepository', () => {
       expect(await dispatch.adopt(`${id}-0-p2`, { batchId: id, seq: 1 })).toBe(false);
     });
 
+    it('stores a part whose id the SMSC gave an earlier part too, so its retry does not send it again', async () => {
+      const id = await insertBatch(db.dataSource, { accountId, messages: 2 });
+      const [older, newer] = (await dispatch.claim(id, 0, 2, 2)).sort((a, b) => a.seq - b.seq);
+      const reused = { reference: 4, total: 2, accepted: [{ part: 1, providerMessageId: 'a1' }] };
+      // Both messages' first parts got id a1 (a counter that wrapped); the second parts failed.
+      await dispatch.writeResults([
+        { ...resultOf(id, older, 'retry'), parts: reused },
+        { ...resultOf(id, newer, 'retry'), parts: { ...reused, reference: 5 } },
+      ]);
+      const again = (await dispatch.claim(id, 0, 2, 2)).sort((a, b) => a.seq - b.seq);
+      expect(again.map((m) => m.parts)).toEqual([reused, { ...reused, reference: 5 }]);
+    });
+
     it('a stale result stores none of its parts', async () => {
       const id = await insertBatch(db.dataSource, { accountId, messages: 1 });
       const [claim] = await dispatch.claim(id, 0, 1, 1);

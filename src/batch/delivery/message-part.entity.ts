@@ -11,21 +11,21 @@ export const RECEIPT_OUTCOMES = ['delivered', 'undelivered', 'unknown'] as const
  * (receipts.repository.ts). Written by dispatch's result write, moved by receipts. SQL only.
  */
 @Entity('message_parts')
-@Index('message_parts_batch_id_seq_idx', ['batchId', 'seq'])
+@Index('message_parts_provider_message_id_idx', ['providerMessageId', 'provider'])
 @Check('message_parts_outcome_check', isOneOf('outcome', RECEIPT_OUTCOMES))
 export class MessagePartEntity {
-  /** First in the key: receipts find their part by provider message id. */
-  @PrimaryColumn('text', { name: 'provider_message_id' })
-  providerMessageId: string;
-
-  @PrimaryColumn('text')
-  provider: string;
-
-  @Column('uuid', { name: 'batch_id' })
+  @PrimaryColumn('uuid', { name: 'batch_id' })
   batchId: string;
 
-  @Column('integer')
+  @PrimaryColumn('integer')
   seq: number;
+
+  /** Receipts find their part by it (indexed, not unique: SMSCs reuse ids). */
+  @Column('text', { name: 'provider_message_id' })
+  providerMessageId: string;
+
+  @Column('text')
+  provider: string;
 
   @ManyToOne(() => MessageEntity, { onDelete: 'CASCADE' })
   @JoinColumn([
@@ -39,7 +39,7 @@ export class MessagePartEntity {
   message?: MessageEntity;
 
   /** 1-based. */
-  @Column('smallint')
+  @PrimaryColumn('smallint')
   part: number;
 
   @Column('smallint')

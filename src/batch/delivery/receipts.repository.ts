@@ -131,7 +131,7 @@ function movesUp(outcome: string, rank: string, r: string): string {
          OR (${r}.rank = ${RECEIPT_RANKS.final} AND ${r}.outcome <> 'unknown')))`;
 }
 
-/** A part's key (message_parts' primary key), as a string. */
+/** How receipts find a part (message_parts' provider_message_id index), as a string. */
 function partKey(provider: string, providerMessageId: string): string {
   return JSON.stringify([provider, providerMessageId]);
 }

@@ -4,8 +4,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Long messages sent part by part (SMPP with a concatenation header): one row per part the
  * provider accepted, with that part's own provider message id and the latest receipt it took.
  * A part's receipt moves its part row; the message's own receipt is derived from all its parts
- * (delivery/receipts.repository.ts). The primary key is how receipts find a part; the
- * (batch_id, seq) index is how a claim reads a message's parts, and the foreign key keeps parts
+ * (delivery/receipts.repository.ts). The primary key (batch_id, seq, part) is how a claim reads
+ * a message's parts; receipts find a part by the (provider_message_id, provider) index, which is
+ * not unique: SMSCs reuse ids (counters wrap or restart), and a part whose id an older part
+ * already had must still be stored, or a retry would send it again. The foreign key keeps parts
  * from outliving their message (messages has no foreign key of its own for the ingest's sake,
  * but rows here are written one result at a time, where the check costs nothing noticeable).
  *
@@ -29,14 +31,15 @@ export class MessageParts1764370800000 implements MigrationInterface {
         outcome text,
         error jsonb,
         received_at timestamptz,
-        PRIMARY KEY (provider_message_id, provider),
+        PRIMARY KEY (batch_id, seq, part),
         CONSTRAINT message_parts_outcome_check
           CHECK (outcome IN ('delivered', 'undelivered', 'unknown')),
         CONSTRAINT message_parts_message_fkey FOREIGN KEY (batch_id, seq)
           REFERENCES messages (batch_id, seq) ON DELETE CASCADE
       )`);
     await queryRunner.query(
-      `CREATE INDEX message_parts_batch_id_seq_idx ON message_parts (batch_id, seq)`,
+      `CREATE INDEX message_parts_provider_message_id_idx
+         ON message_parts (provider_message_id, provider)`,
     );
     await queryRunner.query(`
       ALTER TABLE pending_receipts
