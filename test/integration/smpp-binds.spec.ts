@@ -364,6 +364,51 @@ describe('SmppBinds against an SMSC', () => {
     await expect(deliver()).resolves.toMatchObject({ command_status: ESME_RX_T_APPN });
   });
 
+  it('refuses a PDU it cannot read without dropping the link or what is in flight on it', async () => {
+    const pool = startBinds();
+    await until(() => pool.bound() === 1);
+    const [session] = smsc!.sessions;
+    const answers: SmppPdu[] = [];
+    session.on('pdu', (pdu) => pdu.isResponse() && answers.push(pdu));
+    smsc!.answerAfterMs = null;
+    const inFlight = pool.submit(fields(), soon());
+    await until(() => smsc!.held.length === 1);
+
+    // A receipt whose message_state TLV says length 0 at the very end: the package cannot parse it.
+    const body = Buffer.concat([
+      Buffer.from([0, 1, 1, ...Buffer.from('447700900123\0'), 5, 0, ...Buffer.from('Salvo\0')]),
+      Buffer.from([0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+      Buffer.from([0x04, 0x27, 0x00, 0x00]),
+    ]);
+    const header = Buffer.alloc(16);
+    header.writeUInt32BE(16 + body.length, 0);
+    header.writeUInt32BE(0x00000005, 4);
+    header.writeUInt32BE(77, 12);
+    (session.socket as unknown as NodeJS.WritableStream).write(Buffer.concat([header, body]));
+    // Too short to hold a header: a generic_nack, and the stream stays in step.
+    const short = Buffer.alloc(12);
+    short.writeUInt32BE(12, 0);
+    short.writeUInt32BE(0x00000015, 4);
+    (session.socket as unknown as NodeJS.WritableStream).write(short);
+
+    await until(() => answers.length === 2);
+    expect(answers[0]).toMatchObject({
+      command: 'deliver_sm_resp',
+      sequence_number: 77,
+      command_status: 0x65,
+    });
+    expect(answers[1]).toMatchObject({ command: 'generic_nack', command_status: 0x02 });
+    expect(onDeliver).not.toHaveBeenCalled();
+    // Still the same link: the submit written before is answered, not left unknown.
+    smsc!.answerHeld(() => 'after-garbage');
+    await expect(inFlight).resolves.toEqual({
+      kind: 'answered',
+      commandStatus: 0,
+      messageId: 'after-garbage',
+    });
+    expect(smsc!.binds).toHaveLength(1);
+  });
+
   it('answers a request it does not take with generic_nack', async () => {
     const pool = startBinds();
     await until(() => pool.bound() === 1);

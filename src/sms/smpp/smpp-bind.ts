@@ -15,6 +15,8 @@ import {
   type SmppPdu,
   type SmppSession,
   type SubmitSmFields,
+  UNREADABLE,
+  answerToUnreadable,
 } from './smpp-session';
 
 export type SubmitOutcome =
@@ -267,6 +269,14 @@ export class SmppBind {
       case 'data_sm':
         void this.answerDeliver(session, pdu);
         return;
+      case UNREADABLE: {
+        this.logger.warn(
+          `SMPP ${this.name}: the SMSC sent a PDU that could not be read (command_id 0x${Number(pdu.command_id).toString(16)}, sequence ${pdu.sequence_number}); refused, the link kept`,
+        );
+        const answer = answerToUnreadable(pdu);
+        if (answer) session.send(answer);
+        return;
+      }
       default:
         session.send(nack(pdu));
     }

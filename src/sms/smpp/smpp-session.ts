@@ -1,6 +1,7 @@
 // The one typed view of the untyped `smpp` package (0.5.1, lib/smpp.js and lib/pdu.js): what Salvo
 // uses of its Session and PDU, so nothing untyped leaks past this file.
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 
 /** A message body as the package decodes it (defs.js `filters.message.decode`). */
 export interface SmppMessage {
@@ -68,16 +69,58 @@ export interface SmppSession {
 
 interface SmppPackage {
   connect(options: { host: string; port: number }): SmppSession;
-  PDU: new (command: string, fields: object) => SmppPdu;
+  PDU: {
+    new (command: string | Buffer, fields?: object): SmppPdu;
+    prototype: SmppPdu;
+    fromStream(stream: Readable, commandLength: number): SmppPdu | false;
+  };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package has no types
 const smpp = require('smpp') as SmppPackage;
 
+/**
+ * The command of a PDU the package could not parse (a malformed TLV, a length below the header's):
+ * `command_id` and `sequence_number` are read from its header, as far as it has one.
+ */
+export const UNREADABLE = 'unreadable';
+
+/**
+ * The package parses each PDU inside its read loop, and a parse that throws stops that loop for
+ * good with the connection still open: every submit in flight would end unknown, and the SMSC
+ * would send the same PDU again after the reconnect. Its bytes are already read, so the PDU is
+ * handed on as UNREADABLE instead, and the bind answers it (or, a response, lets its submit time
+ * out: a malformed submit_sm_resp may still have been an acceptance).
+ */
+smpp.PDU.fromStream = (stream, commandLength) => {
+  const body = stream.read(commandLength - 4) as Buffer | null;
+  if (!body) return false;
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(commandLength, 0);
+  const buffer = Buffer.concat([length, body]);
+  try {
+    return new smpp.PDU(buffer);
+  } catch {
+    const header = (offset: number) =>
+      buffer.length >= offset + 4 ? buffer.readUInt32BE(offset) : 0;
+    return Object.assign(Object.create(smpp.PDU.prototype) as SmppPdu, {
+      command: UNREADABLE,
+      command_length: commandLength,
+      command_id: header(4),
+      command_status: header(8),
+      sequence_number: header(12),
+      // Never matched to a waiting callback as a response.
+      isResponse: () => false,
+    });
+  }
+};
+
 /** Command statuses Salvo sends or reads (SMPP 3.4 §5.1.3). */
 export const ESME_ROK = 0x00;
+export const ESME_RINVCMDLEN = 0x02;
 export const ESME_RINVCMDID = 0x03;
 export const ESME_RX_T_APPN = 0x64;
+export const ESME_RX_R_APPN = 0x65;
 
 /** SMPP 3.4, as the brief of every SMSC Salvo talks to expects (the package defaults to 5.0). */
 export const INTERFACE_VERSION_34 = 0x34;
@@ -118,4 +161,22 @@ export function deliverSmOf(pdu: SmppPdu): DeliverSm {
     message_state: pdu.message_state as number | undefined,
     network_error_code: pdu.network_error_code as Buffer | undefined,
   };
+}
+
+/** SMPP 3.4 command ids this module answers by hand. */
+const DELIVER_SM_ID = 0x00000005;
+const RESPONSE_BIT = 0x80000000;
+
+/**
+ * What to answer an UNREADABLE PDU: nothing for a response (its submit times out and stays in
+ * doubt); a deliver_sm is refused for good (ESME_RX_R_APPN: redelivering the same bytes cannot
+ * help); any other request a generic_nack (ESME_RINVCMDLEN).
+ */
+export function answerToUnreadable(pdu: SmppPdu): SmppPdu | null {
+  const id = Number(pdu.command_id);
+  if ((id & RESPONSE_BIT) !== 0) return null;
+  const sequence_number = Number(pdu.sequence_number);
+  return id === DELIVER_SM_ID
+    ? new smpp.PDU('deliver_sm_resp', { sequence_number, command_status: ESME_RX_R_APPN })
+    : new smpp.PDU('generic_nack', { sequence_number, command_status: ESME_RINVCMDLEN });
 }
