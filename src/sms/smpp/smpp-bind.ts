@@ -22,10 +22,11 @@ import {
 export type SubmitOutcome =
   | { kind: 'answered'; commandStatus: number; messageId: string | null }
   // Nothing reached the SMSC: safe to retry. `refusal` when the last bind attempt was refused;
-  // `throughput` when SMPP_MAX_MPS had no slot in time (or Redis could not count it).
+  // `window-full` when binds were up but had no room in time; `throughput` when SMPP_MAX_MPS had
+  // no slot in time (or Redis could not count it).
   | {
       kind: 'unwritten';
-      reason: 'not-bound' | 'closing' | 'aborted' | 'throughput';
+      reason: 'not-bound' | 'window-full' | 'closing' | 'aborted' | 'throughput';
       refusal?: { commandStatus: number };
     }
   // Written, no answer: the SMSC may have taken it.

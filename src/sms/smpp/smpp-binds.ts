@@ -64,7 +64,10 @@ export class SmppBinds {
           case 'closing':
             return { kind: 'unwritten', reason: 'closing' };
           case 'expired':
-            return this.notBound();
+            // Up but full all along is not the same trouble as down (a breaker counts only down).
+            return this.bound() > 0
+              ? { kind: 'unwritten', reason: 'window-full' }
+              : this.notBound();
           default:
             return outcome;
         }

@@ -49,8 +49,10 @@ const ESME_ROK = 0x00;
 /** Permanent application error: a deliver_sm Salvo can never read (the SMSC must not resend it). */
 const ESME_RX_R_APPN = 0x65;
 
-/** Nothing was written: no bind is up, the window stayed full, the account's MPS, or shutdown. */
+/** Nothing was written: the window stayed full, the account's MPS, or shutdown. */
 export const NOT_WRITTEN_CODE = 'SMPP_NOT_WRITTEN';
+/** Nothing was written because no bind to the SMSC was up in time. */
+export const NOT_BOUND_CODE = 'SMPP_NOT_BOUND';
 /** The codes of a submit_sm written but never answered: outcomes unknown. */
 export const RESPONSE_TIMEOUT_CODE = 'SMPP_RESPONSE_TIMEOUT';
 export const CONNECTION_LOST_CODE = 'SMPP_CONNECTION_LOST';
@@ -182,6 +184,8 @@ export class SmppSmsProvider implements SmsProvider, OnApplicationBootstrap, OnA
       );
     }
     const sent = await this.send({ ...request, ...(parts ? { parts } : {}) }, { signal });
+    // A resend whose outcome is unknown again is final (OUTCOME_UNKNOWN): nothing resolves it.
+    this.inDoubt.delete(request.messageId);
     return {
       ...sent,
       resolution: {
@@ -304,17 +308,11 @@ export class SmppSmsProvider implements SmsProvider, OnApplicationBootstrap, OnA
   }
 }
 
-function unwritten(part: number, message: string): PartOutcome {
+function unwritten(part: number, message: string, code = NOT_WRITTEN_CODE): PartOutcome {
   return {
     part,
     kind: 'unwritten',
-    refusal: {
-      accepted: false,
-      category: 'rate_limited',
-      code: NOT_WRITTEN_CODE,
-      message,
-      local: true,
-    },
+    refusal: { accepted: false, category: 'rate_limited', code, message, local: true },
   };
 }
 
@@ -351,7 +349,11 @@ function toPartOutcome(part: number, outcome: SubmitOutcome): PartOutcome {
           return { part, kind: 'refused', refusal: { accepted: false, ...refusal } };
         }
       }
-      return unwritten(part, notWrittenMessage(outcome.reason));
+      return unwritten(
+        part,
+        notWrittenMessage(outcome.reason),
+        outcome.reason === 'not-bound' ? NOT_BOUND_CODE : NOT_WRITTEN_CODE,
+      );
     case 'unknown':
       return {
         part,
@@ -377,6 +379,8 @@ function notWrittenMessage(
       return 'No bind to the SMSC was up in time; nothing was written.';
     case 'closing':
       return 'The worker is shutting down; nothing was written.';
+    case 'window-full':
+      return 'Every bind was up but its window stayed full until the call ran out of time; nothing was written.';
     case 'aborted':
       return 'The call ran out of time before a window place came free; nothing was written.';
     case 'throughput':
