@@ -1,0 +1,156 @@
+import {
+  parseRouteKey,
+  parseRoutes,
+  routeFor,
+  routeKey,
+  singleRoute,
+  type RouteTable,
+} from './routes';
+
+const CONFIGURED = ['simulated', 'twilio', 'smpp'] as const;
+type Provider = (typeof CONFIGURED)[number];
+
+const table = (value: string): RouteTable<Provider> => parseRoutes(value, CONFIGURED);
+
+describe('routeFor', () => {
+  const nested = table('+4=simulated;+44=twilio;+447=smpp,twilio;*=twilio,smpp');
+
+  it.each([
+    ['+447700900123', ['smpp', 'twilio']],
+    ['+442071838750', ['twilio']],
+    ['+4915123456789', ['simulated']],
+    ['+12025550123', ['twilio', 'smpp']],
+    ['+33612345678', ['twilio', 'smpp']],
+  ])('sends %s to its longest matching prefix, else to *', (e164, providers) => {
+    expect(routeFor(nested, e164)).toEqual(providers);
+  });
+
+  it('finds the longest match whatever order the routes were written in', () => {
+    const reversed = table('*=twilio,smpp;+447=smpp,twilio;+44=twilio;+4=simulated');
+    expect(routeFor(reversed, '+447700900123')).toEqual(['smpp', 'twilio']);
+    expect(routeFor(reversed, '+442071838750')).toEqual(['twilio']);
+    expect(routeFor(reversed, '+4915123456789')).toEqual(['simulated']);
+  });
+
+  it('matches a prefix as long as the whole number', () => {
+    const exact = table('+447700900123=smpp;*=twilio');
+    expect(routeFor(exact, '+447700900123')).toEqual(['smpp']);
+    expect(routeFor(exact, '+447700900124')).toEqual(['twilio']);
+  });
+
+  it('routes 100,000 numbers in a few tens of milliseconds', () => {
+    const busy = table(
+      '+1=twilio,smpp;+44=smpp,twilio;+447=smpp;+33=simulated;+3361=twilio;*=twilio',
+    );
+    const numbers = Array.from({ length: 100_000 }, (_, i) =>
+      i % 2 === 0
+        ? `+4477009${String(i).padStart(5, '0')}`
+        : `+1202555${String(i).padStart(4, '0')}`,
+    );
+    const started = performance.now();
+    const keys = numbers.map((e164) => routeKey(routeFor(busy, e164)));
+    const elapsedMs = performance.now() - started;
+
+    expect(keys.filter((key) => key === 'smpp')).toHaveLength(50_000);
+    expect(keys.filter((key) => key === 'twilio,smpp')).toHaveLength(50_000);
+    // Loose: a few milliseconds on the build machine; the bound only catches a quadratic lookup.
+    expect(elapsedMs).toBeLessThan(200);
+  });
+});
+
+describe('parseRoutes', () => {
+  it('keeps each route as written, providers in order, whitespace around tokens ignored', () => {
+    const parsed = table(' +44 = smpp , twilio ;\t+1=twilio,smpp ; * = twilio ');
+    expect(parsed.routes).toEqual([
+      { prefix: '+44', providers: ['smpp', 'twilio'] },
+      { prefix: '+1', providers: ['twilio', 'smpp'] },
+      { prefix: '*', providers: ['twilio'] },
+    ]);
+    expect(parsed.fallback).toEqual(['twilio']);
+    expect(routeFor(parsed, '+447700900123')).toEqual(['smpp', 'twilio']);
+  });
+
+  it('accepts a table of only *', () => {
+    expect(routeFor(table('*=smpp,simulated'), '+12025550123')).toEqual(['smpp', 'simulated']);
+  });
+
+  it('accepts prefixes of 1 and 15 digits', () => {
+    const parsed = table('+1=smpp;+123456789012345=simulated;*=twilio');
+    expect(routeFor(parsed, '+123456789012345')).toEqual(['simulated']);
+  });
+
+  it.each([
+    ['', 'entry 1 of 1 is empty'],
+    ['+44=smpp;;*=twilio', 'entry 2 of 3 is empty'],
+    ['+44=smpp;*=twilio;', 'entry 3 of 3 is empty'],
+    ['+44=smpp; ;*=twilio', 'entry 2 of 3 is empty'],
+    ['+44 smpp;*=twilio', 'entry "+44 smpp" must be PREFIX=PROVIDER[,PROVIDER...] with one "="'],
+    ['+44=smpp=twilio;*=twilio', 'entry "+44=smpp=twilio" must be PREFIX=PROVIDER'],
+    ['44=smpp;*=twilio', 'entry "44=smpp" has a bad prefix "44"'],
+    ['+=smpp;*=twilio', 'has a bad prefix "+"'],
+    ['+4a=smpp;*=twilio', 'has a bad prefix "+4a"'],
+    ['+4 4=smpp;*=twilio', 'has a bad prefix "+4 4"'],
+    ['+1234567890123456=smpp;*=twilio', 'has a bad prefix "+1234567890123456"'],
+    ['+044=smpp;*=twilio', 'has a bad prefix "+044": it must be "+" then 1 to 15 digits'],
+    ['=smpp;*=twilio', 'has a bad prefix ""'],
+    ['**=twilio', 'has a bad prefix "**"'],
+    ['+44=smpp;+1=twilio;+44=twilio;*=twilio', 'gives prefix +44 twice'],
+    ['*=smpp;*=twilio', 'gives prefix * twice'],
+    ['+44=;*=twilio', 'route +44 names no provider'],
+    ['+44= , ;*=twilio', 'route +44 names no provider'],
+    ['+44=smpp,,twilio;*=twilio', 'route +44 has an empty provider name in "smpp,,twilio"'],
+    ['+44=smpp,;*=twilio', 'route +44 has an empty provider name in "smpp,"'],
+    ['+44=smpp,twilio,smpp;*=twilio', 'route +44 names "smpp" twice'],
+    ['+44=smpp;*=twilio,twilio', 'route * names "twilio" twice'],
+    ['+44=SMPP;*=twilio', 'route +44 names "SMPP", which is not configured'],
+    ['+44=smpp;+1=twilio', 'has no "*" route: a number matching none of +44, +1 would have no'],
+  ])('refuses %p: %s', (value, problem) => {
+    expect(() => table(value)).toThrow(problem);
+  });
+
+  it('names the provider that is not configured and those that are', () => {
+    expect(() => parseRoutes('+44=smpp,twilio;*=twilio', ['twilio', 'simulated'])).toThrow(
+      'route +44 names "smpp", which is not configured (configured: twilio, simulated)',
+    );
+  });
+
+  it('says how to add the missing * route', () => {
+    expect(() => table('+44=smpp,twilio;+1=twilio')).toThrow('add one, e.g. *=smpp');
+  });
+});
+
+describe('singleRoute', () => {
+  it('sends every number to the one provider', () => {
+    const only = singleRoute('twilio');
+    expect(routeFor(only, '+447700900123')).toEqual(['twilio']);
+    expect(routeFor(only, '+12025550123')).toEqual(['twilio']);
+    expect(only.routes).toEqual([{ prefix: '*', providers: ['twilio'] }]);
+  });
+});
+
+describe('routeKey', () => {
+  it.each([[['twilio']], [['smpp', 'twilio']], [['twilio', 'smpp', 'simulated']]])(
+    'stores %p compactly and reads it back in the same order',
+    (providers) => {
+      const key = routeKey(providers);
+      expect(key).toBe(providers.join(','));
+      expect(parseRouteKey(key)).toEqual(providers);
+    },
+  );
+
+  it('gives routes of the same providers in another order different keys', () => {
+    expect(routeKey(['smpp', 'twilio'])).not.toBe(routeKey(['twilio', 'smpp']));
+  });
+
+  it.each([
+    [[], 'a route has at least one provider'],
+    [['smpp', ''], 'provider name "" cannot be stored in a route key'],
+    [['a,b'], 'provider name "a,b" cannot be stored in a route key'],
+  ])('refuses to store %p, which would not read back the same', (providers, problem) => {
+    expect(() => routeKey(providers)).toThrow(problem);
+  });
+
+  it('refuses an empty key', () => {
+    expect(() => parseRouteKey('')).toThrow('a route key names at least one provider');
+  });
+});
