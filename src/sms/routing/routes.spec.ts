@@ -22,20 +22,32 @@ describe('routeFor', () => {
     ['+12025550123', ['twilio', 'smpp']],
     ['+33612345678', ['twilio', 'smpp']],
   ])('sends %s to its longest matching prefix, else to *', (e164, providers) => {
-    expect(routeFor(nested, e164)).toEqual(providers);
+    expect(routeFor(nested, e164).providers).toEqual(providers);
   });
 
   it('finds the longest match whatever order the routes were written in', () => {
     const reversed = table('*=twilio,smpp;+447=smpp,twilio;+44=twilio;+4=simulated');
-    expect(routeFor(reversed, '+447700900123')).toEqual(['smpp', 'twilio']);
-    expect(routeFor(reversed, '+442071838750')).toEqual(['twilio']);
-    expect(routeFor(reversed, '+4915123456789')).toEqual(['simulated']);
+    expect(routeFor(reversed, '+447700900123').providers).toEqual(['smpp', 'twilio']);
+    expect(routeFor(reversed, '+442071838750').providers).toEqual(['twilio']);
+    expect(routeFor(reversed, '+4915123456789').providers).toEqual(['simulated']);
   });
 
   it('matches a prefix as long as the whole number', () => {
     const exact = table('+447700900123=smpp;*=twilio');
-    expect(routeFor(exact, '+447700900123')).toEqual(['smpp']);
-    expect(routeFor(exact, '+447700900124')).toEqual(['twilio']);
+    expect(routeFor(exact, '+447700900123').providers).toEqual(['smpp']);
+    expect(routeFor(exact, '+447700900124').providers).toEqual(['twilio']);
+  });
+
+  it('falls back to * when only a longer prefix shares the first digits', () => {
+    const deep = table('+447=smpp;*=twilio');
+    expect(routeFor(deep, '+442071838750').providers).toEqual(['twilio']);
+    expect(routeFor(deep, '+44').providers).toEqual(['twilio']);
+  });
+
+  it('falls back to * for text that is not E.164 rather than failing', () => {
+    const deep = table('+44=smpp;*=twilio');
+    expect(routeFor(deep, '+4a4').providers).toEqual(['twilio']);
+    expect(routeFor(deep, '').providers).toEqual(['twilio']);
   });
 
   it('routes 100,000 numbers in a few tens of milliseconds', () => {
@@ -48,13 +60,14 @@ describe('routeFor', () => {
         : `+1202555${String(i).padStart(4, '0')}`,
     );
     const started = performance.now();
-    const keys = numbers.map((e164) => routeKey(routeFor(busy, e164)));
+    const keys = numbers.map((e164) => routeFor(busy, e164).key);
     const elapsedMs = performance.now() - started;
 
     expect(keys.filter((key) => key === 'smpp')).toHaveLength(50_000);
     expect(keys.filter((key) => key === 'twilio,smpp')).toHaveLength(50_000);
-    // Loose: a few milliseconds on the build machine; the bound only catches a quadratic lookup.
-    expect(elapsedMs).toBeLessThan(200);
+    // Loose: 10 to 15 ms here, cold, under ts-jest on two shared cores. The bound catches a lookup
+    // that scans every route or builds strings per number, not a slower machine.
+    expect(elapsedMs).toBeLessThan(50);
   });
 });
 
@@ -62,21 +75,24 @@ describe('parseRoutes', () => {
   it('keeps each route as written, providers in order, whitespace around tokens ignored', () => {
     const parsed = table(' +44 = smpp , twilio ;\t+1=twilio,smpp ; * = twilio ');
     expect(parsed.routes).toEqual([
-      { prefix: '+44', providers: ['smpp', 'twilio'] },
-      { prefix: '+1', providers: ['twilio', 'smpp'] },
-      { prefix: '*', providers: ['twilio'] },
+      { prefix: '+44', providers: ['smpp', 'twilio'], key: 'smpp,twilio' },
+      { prefix: '+1', providers: ['twilio', 'smpp'], key: 'twilio,smpp' },
+      { prefix: '*', providers: ['twilio'], key: 'twilio' },
     ]);
-    expect(parsed.fallback).toEqual(['twilio']);
-    expect(routeFor(parsed, '+447700900123')).toEqual(['smpp', 'twilio']);
+    expect(parsed.fallback).toBe(parsed.routes[2]);
+    expect(routeFor(parsed, '+447700900123').providers).toEqual(['smpp', 'twilio']);
   });
 
   it('accepts a table of only *', () => {
-    expect(routeFor(table('*=smpp,simulated'), '+12025550123')).toEqual(['smpp', 'simulated']);
+    expect(routeFor(table('*=smpp,simulated'), '+12025550123').providers).toEqual([
+      'smpp',
+      'simulated',
+    ]);
   });
 
   it('accepts prefixes of 1 and 15 digits', () => {
     const parsed = table('+1=smpp;+123456789012345=simulated;*=twilio');
-    expect(routeFor(parsed, '+123456789012345')).toEqual(['simulated']);
+    expect(routeFor(parsed, '+123456789012345').providers).toEqual(['simulated']);
   });
 
   it.each([
@@ -122,9 +138,9 @@ describe('parseRoutes', () => {
 describe('singleRoute', () => {
   it('sends every number to the one provider', () => {
     const only = singleRoute('twilio');
-    expect(routeFor(only, '+447700900123')).toEqual(['twilio']);
-    expect(routeFor(only, '+12025550123')).toEqual(['twilio']);
-    expect(only.routes).toEqual([{ prefix: '*', providers: ['twilio'] }]);
+    expect(routeFor(only, '+447700900123').providers).toEqual(['twilio']);
+    expect(routeFor(only, '+12025550123').providers).toEqual(['twilio']);
+    expect(only.routes).toEqual([{ prefix: '*', providers: ['twilio'], key: 'twilio' }]);
   });
 });
 

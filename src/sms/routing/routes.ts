@@ -7,20 +7,27 @@ export interface Route<P extends string = string> {
   readonly prefix: string;
   /** In the order they are tried; never empty, no name twice. */
   readonly providers: readonly P[];
+  /** routeKey(providers): what a message routed here stores. */
+  readonly key: string;
 }
 
 export interface RouteTable<P extends string = string> {
   /** The routes in the order they were written, `*` included. */
   readonly routes: readonly Route<P>[];
-  /** The `*` route's providers. Every table has one, so every number has a route. */
-  readonly fallback: readonly P[];
-  /** Prefix lengths present (the `+` counted), longest first, each with its prefixes. */
-  readonly byLength: readonly PrefixesOfLength<P>[];
+  /** The `*` route. Every table has one, so every number has a route. */
+  readonly fallback: Route<P>;
+  /** For routeFor: the prefixes' digits as a tree, one level per digit after the `+`. */
+  readonly prefixes: PrefixNode<P>;
 }
 
-interface PrefixesOfLength<P extends string> {
-  readonly length: number;
-  readonly providers: ReadonlyMap<string, readonly P[]>;
+/** A route before its key is derived. */
+type WrittenRoute<P extends string> = Pick<Route<P>, 'prefix' | 'providers'>;
+
+interface PrefixNode<P extends string> {
+  /** Indexed by digit. */
+  readonly next: (PrefixNode<P> | undefined)[];
+  /** The route whose prefix ends at this digit, if any. */
+  route?: Route<P>;
 }
 
 export const FALLBACK_PREFIX = '*';
@@ -37,7 +44,7 @@ const PREFIX = /^\+[1-9]\d{0,14}$/;
  */
 export function parseRoutes<P extends string>(value: string, known: readonly P[]): RouteTable<P> {
   const entries = value.split(';');
-  const routes: Route<P>[] = [];
+  const routes: WrittenRoute<P>[] = [];
   const prefixes = new Set<string>();
   entries.forEach((entry, index) => {
     const route = parseEntry(entry, `entry ${index + 1} of ${entries.length}`, known);
@@ -54,17 +61,18 @@ export function singleRoute<P extends string>(provider: P): RouteTable<P> {
 }
 
 /**
- * The providers of the longest prefix of `e164` that has a route, in order, else the `*` route's.
- * Runs once per recipient at ingest: one map lookup per prefix length present, no allocation
- * beyond the looked-up slices.
+ * The route of the longest prefix of `e164` that has one, else the `*` route. Runs once per
+ * recipient at ingest, so it walks the number's digits through the prefix tree without allocating.
  */
-export function routeFor<P extends string>(table: RouteTable<P>, e164: string): readonly P[] {
-  for (const { length, providers } of table.byLength) {
-    if (length > e164.length) continue;
-    const route = providers.get(e164.slice(0, length));
-    if (route) return route;
+export function routeFor<P extends string>(table: RouteTable<P>, e164: string): Route<P> {
+  let longest = table.fallback;
+  let node: PrefixNode<P> | undefined = table.prefixes;
+  // Position 0 holds the `+`.
+  for (let position = 1; node !== undefined && position < e164.length; position++) {
+    node = node.next[digitAt(e164, position)];
+    if (node?.route) longest = node.route;
   }
-  return table.fallback;
+  return longest;
 }
 
 const KEY_SEPARATOR = ',';
@@ -90,11 +98,11 @@ export function parseRouteKey(key: string): string[] {
 
 function parseEntry<P extends string>(
   entry: string,
-  position: string,
+  entryName: string,
   known: readonly P[],
-): Route<P> {
+): WrittenRoute<P> {
   const text = entry.trim();
-  if (text === '') throw new Error(`${position} is empty`);
+  if (text === '') throw new Error(`${entryName} is empty`);
   const equals = text.indexOf('=');
   if (equals < 0 || equals !== text.lastIndexOf('=')) {
     throw new Error(`entry "${text}" must be PREFIX=PROVIDER[,PROVIDER...] with one "="`);
@@ -118,8 +126,9 @@ function parseProviders<P extends string>(
   if (names.every((name) => name === '')) throw new Error(`route ${prefix} names no provider`);
   const providers: P[] = [];
   for (const name of names) {
-    if (name === '')
+    if (name === '') {
       throw new Error(`route ${prefix} has an empty provider name in "${list.trim()}"`);
+    }
     const provider = known.find((candidate) => candidate === name);
     if (provider === undefined) {
       throw new Error(
@@ -133,27 +142,40 @@ function parseProviders<P extends string>(
   return Object.freeze(providers);
 }
 
-function tableOf<P extends string>(routes: readonly Route<P>[]): RouteTable<P> {
+function tableOf<P extends string>(written: readonly WrittenRoute<P>[]): RouteTable<P> {
+  const routes = written.map((route) =>
+    Object.freeze({ ...route, key: routeKey(route.providers) }),
+  );
   const fallback = routes.find((route) => route.prefix === FALLBACK_PREFIX);
   if (!fallback) {
-    const written = routes.map((route) => route.prefix).join(', ');
+    const prefixes = routes.map((route) => route.prefix).join(', ');
     throw new Error(
-      `has no "*" route: a number matching none of ${written} would have no provider; ` +
+      `has no "*" route: a number matching none of ${prefixes} would have no provider; ` +
         `add one, e.g. *=${routes[0]?.providers[0] ?? 'PROVIDER'}`,
     );
   }
-  const byLength = new Map<number, Map<string, readonly P[]>>();
-  for (const { prefix, providers } of routes) {
-    if (prefix === FALLBACK_PREFIX) continue;
-    const sameLength = byLength.get(prefix.length) ?? new Map<string, readonly P[]>();
-    sameLength.set(prefix, providers);
-    byLength.set(prefix.length, sameLength);
-  }
-  return {
-    routes,
-    fallback: fallback.providers,
-    byLength: [...byLength]
-      .sort(([a], [b]) => b - a)
-      .map(([length, providers]) => ({ length, providers })),
-  };
+  return { routes, fallback, prefixes: prefixTree(routes) };
 }
+
+function prefixTree<P extends string>(routes: readonly Route<P>[]): PrefixNode<P> {
+  const root = prefixNode<P>();
+  for (const route of routes) {
+    if (route.prefix === FALLBACK_PREFIX) continue;
+    let node = root;
+    for (let position = 1; position < route.prefix.length; position++) {
+      node = node.next[digitAt(route.prefix, position)] ??= prefixNode<P>();
+    }
+    node.route = route;
+  }
+  return root;
+}
+
+const prefixNode = <P extends string>(): PrefixNode<P> => ({
+  next: new Array<PrefixNode<P> | undefined>(10).fill(undefined),
+});
+
+const CODE_OF_ZERO = '0'.charCodeAt(0);
+
+// A character that is not a digit gives an index outside 0-9, where no node is.
+const digitAt = (text: string, position: number): number =>
+  text.charCodeAt(position) - CODE_OF_ZERO;
