@@ -13,41 +13,30 @@ type Provider = (typeof CONFIGURED)[number];
 const table = (value: string): RouteTable<Provider> => parseRoutes(value, CONFIGURED);
 
 describe('routeFor', () => {
-  const nested = table('+4=simulated;+44=twilio;+447=smpp,twilio;*=twilio,smpp');
+  const NESTED = '+4=simulated;+44=twilio;+447=smpp,twilio;*=twilio,smpp';
+  const REVERSED = '*=twilio,smpp;+447=smpp,twilio;+44=twilio;+4=simulated';
 
   it.each([
-    ['+447700900123', ['smpp', 'twilio']],
-    ['+442071838750', ['twilio']],
-    ['+4915123456789', ['simulated']],
-    ['+12025550123', ['twilio', 'smpp']],
-    ['+33612345678', ['twilio', 'smpp']],
-  ])('sends %s to its longest matching prefix, else to *', (e164, providers) => {
-    expect(routeFor(nested, e164).providers).toEqual(providers);
-  });
-
-  it('finds the longest match whatever order the routes were written in', () => {
-    const reversed = table('*=twilio,smpp;+447=smpp,twilio;+44=twilio;+4=simulated');
-    expect(routeFor(reversed, '+447700900123').providers).toEqual(['smpp', 'twilio']);
-    expect(routeFor(reversed, '+442071838750').providers).toEqual(['twilio']);
-    expect(routeFor(reversed, '+4915123456789').providers).toEqual(['simulated']);
-  });
-
-  it('matches a prefix as long as the whole number', () => {
-    const exact = table('+447700900123=smpp;*=twilio');
-    expect(routeFor(exact, '+447700900123').providers).toEqual(['smpp']);
-    expect(routeFor(exact, '+447700900124').providers).toEqual(['twilio']);
-  });
-
-  it('falls back to * when only a longer prefix shares the first digits', () => {
-    const deep = table('+447=smpp;*=twilio');
-    expect(routeFor(deep, '+442071838750').providers).toEqual(['twilio']);
-    expect(routeFor(deep, '+44').providers).toEqual(['twilio']);
-  });
-
-  it('falls back to * for text that is not E.164 rather than failing', () => {
-    const deep = table('+44=smpp;*=twilio');
-    expect(routeFor(deep, '+4a4').providers).toEqual(['twilio']);
-    expect(routeFor(deep, '').providers).toEqual(['twilio']);
+    [NESTED, '+447700900123', ['smpp', 'twilio']],
+    [NESTED, '+442071838750', ['twilio']],
+    [NESTED, '+4915123456789', ['simulated']],
+    [NESTED, '+12025550123', ['twilio', 'smpp']],
+    [NESTED, '+33612345678', ['twilio', 'smpp']],
+    // The longest match wins whatever order the routes were written in.
+    [REVERSED, '+447700900123', ['smpp', 'twilio']],
+    [REVERSED, '+442071838750', ['twilio']],
+    [REVERSED, '+4915123456789', ['simulated']],
+    // A prefix may be the whole number.
+    ['+447700900123=smpp;*=twilio', '+447700900123', ['smpp']],
+    ['+447700900123=smpp;*=twilio', '+447700900124', ['twilio']],
+    // Sharing the first digits of a longer prefix is no match.
+    ['+447=smpp;*=twilio', '+442071838750', ['twilio']],
+    ['+447=smpp;*=twilio', '+44', ['twilio']],
+    // Text that is not E.164 goes to * rather than failing.
+    ['+44=smpp;*=twilio', '+4a4', ['twilio']],
+    ['+44=smpp;*=twilio', '', ['twilio']],
+  ])('with %s sends %p to %p', (routes, e164, providers) => {
+    expect(routeFor(table(routes), e164).providers).toEqual(providers);
   });
 
   it('routes 100,000 numbers in a few tens of milliseconds', () => {
