@@ -2,6 +2,7 @@
 // the response timeout, lost connections, reconnects, refusals, deliver_sm and closing.
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { SmppSettings } from '../../src/config/configuration';
+import { DELIVERING_MAX } from '../../src/sms/smpp/smpp-bind';
 import { SmppBinds, type SubmitOutcome } from '../../src/sms/smpp/smpp-binds';
 import type { DeliverSm, SmppPdu, SubmitSmFields } from '../../src/sms/smpp/smpp-session';
 
@@ -407,6 +408,35 @@ describe('SmppBinds against an SMSC', () => {
       messageId: 'after-garbage',
     });
     expect(smsc!.binds).toHaveLength(1);
+  });
+
+  it('stores at most DELIVERING_MAX deliver_sm at once, asking the SMSC to send the rest later', async () => {
+    const pool = startBinds();
+    await until(() => pool.bound() === 1);
+    const [session] = smsc!.sessions;
+    let release: () => void = () => undefined;
+    const stored = new Promise<number>((done) => (release = () => done(0)));
+    onDeliver.mockImplementation(() => stored);
+    const answers = Array.from(
+      { length: DELIVERING_MAX + 10 },
+      (_, i) =>
+        new Promise<SmppPdu>((done) =>
+          session.deliver_sm(
+            { source_addr: '447700900123', destination_addr: 'Salvo', short_message: `mo ${i}` },
+            done,
+          ),
+        ),
+    );
+    // The ten beyond the bound are answered at once, before anything is stored.
+    const early = await Promise.race([
+      Promise.all(answers.slice(DELIVERING_MAX)),
+      new Promise<null>((done) => setTimeout(() => done(null), 2_000)),
+    ]);
+    expect(early?.map((a) => a.command_status)).toEqual(Array(10).fill(ESME_RX_T_APPN));
+    expect(onDeliver).toHaveBeenCalledTimes(DELIVERING_MAX);
+    release();
+    const first = await Promise.all(answers.slice(0, DELIVERING_MAX));
+    expect(first.every((a) => a.command_status === 0)).toBe(true);
   });
 
   it('answers a request it does not take with generic_nack', async () => {

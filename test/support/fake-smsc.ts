@@ -390,6 +390,8 @@ export class FakeSmsc {
   }
 
   private connected(session: SmppSession): void {
+    // As an SMSC would: answers go out at once, not batched by Nagle's algorithm.
+    session.socket.setNoDelay(true);
     const connection: Connection = {
       index: this.connectionCount++,
       session,

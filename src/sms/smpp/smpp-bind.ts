@@ -41,6 +41,8 @@ export interface BindRefusal {
 
 /** How long close() waits for the SMSC's unbind_resp before it drops the connection anyway. */
 export const UNBIND_WAIT_MS = 2_000;
+/** deliver_sm one bind stores at once; more are answered ESME_RX_T_APPN (come again later). */
+export const DELIVERING_MAX = 256;
 
 type BindState = 'idle' | 'connecting' | 'binding' | 'bound' | 'waiting' | 'closing' | 'closed';
 
@@ -55,6 +57,8 @@ export class SmppBind {
   private readonly inFlight = new Map<number, InFlight>();
   /** Window places held for submits that are about to be written (waiting for their slot). */
   private held = 0;
+  /** deliver_sm being stored now, answered once they are. */
+  private delivering = 0;
   private attempt = 0;
   private boundAt = 0;
   private lastRefusal: BindRefusal | null = null;
@@ -285,12 +289,21 @@ export class SmppBind {
 
   /** Answers with the handler's status; ESME_RX_T_APPN when it fails, so the SMSC retries later. */
   private async answerDeliver(session: SmppSession, pdu: SmppPdu): Promise<void> {
+    // An SMSC keeps its own window of deliver_sm; one that does not cannot make this process
+    // hold more than DELIVERING_MAX of them at once: the rest are asked to come again later.
+    if (this.delivering >= DELIVERING_MAX) {
+      session.send(pdu.response({ command_status: ESME_RX_T_APPN }));
+      return;
+    }
+    this.delivering++;
     let commandStatus: number;
     try {
       commandStatus = await this.onDeliver(deliverSmOf(pdu));
     } catch (error) {
       this.logger.error(`SMPP ${pdu.command} handler failed; asked the SMSC to retry`, error);
       commandStatus = ESME_RX_T_APPN;
+    } finally {
+      this.delivering--;
     }
     session.send(pdu.response({ command_status: commandStatus }));
   }
