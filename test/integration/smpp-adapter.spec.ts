@@ -172,6 +172,29 @@ describe('the SMPP adapter and the test SMSC', () => {
     expect(receipts).toHaveLength(1);
   });
 
+  it.each([
+    ['decimal', 'hex'],
+    ['hex', 'decimal'],
+  ] as const)(
+    'matches receipts written in %s to ids the SMSC answered in %s (SMPP_RECEIPT_ID_BASE)',
+    async (base, idFormat) => {
+      const smpp = await adapter({ receiptIdBase: base });
+      smsc.set({ idFormat, receipts: { idBase: base } });
+      const sent = await smpp.send(request('+447700900005', 'Hello'));
+      await smsc.waitFor('the receipt', () => receipts.length === 1);
+      const submit = smsc.accepted()[0];
+      // The SMSC wrote the receipt's id in the other base; it still names the message's id.
+      expect(sent).toMatchObject({ accepted: true });
+      expect((sent as { providerMessageId: string }).providerMessageId).toBe(
+        submit.messageId!.toLowerCase().replace(/^0+(?=.)/, ''),
+      );
+      expect(receipts[0]).toMatchObject({
+        providerMessageId: (sent as { providerMessageId: string }).providerMessageId,
+        status: 'DELIVRD',
+      });
+    },
+  );
+
   it('resends only the unanswered part of a long message when SMPP_RESEND_UNKNOWN is on', async () => {
     const smpp = await adapter({ resendUnknown: true });
     let hold = true;
