@@ -1,8 +1,9 @@
 import { createAccount } from './support/app-process';
 import { api, useApp } from './support/api';
 import { dumpDatabase, query } from './support/database';
+import { messageLog, waitForStatus } from './support/dispatch';
 import { testEnv } from './support/test-env';
-import { phoneNumber, recipients, TEMPLATE } from './factories/batch.factory';
+import { phoneNumber, recipients, scripted, TEMPLATE } from './factories/batch.factory';
 
 describe('reading batches and their message logs', () => {
   const service = useApp();
@@ -48,6 +49,29 @@ describe('reading batches and their message logs', () => {
       .get(`/api/batch/${created.body.id}/messages?status=sent`)
       .expect(200);
     expect(sent.body).toEqual({ items: [], nextCursor: null });
+  });
+
+  it("names the provider of each message's last call, accepted or refused, and none before a call", async () => {
+    const body = { text: TEMPLATE, recipients: [...recipients(2), scripted(0)] };
+    const unsent = await service.client
+      .post('/api/batch', { ...body, options: { autoStart: false } })
+      .expect(201);
+    const sent = await service.client.post('/api/batch', body).expect(201);
+    await waitForStatus(service.client, sent.body.id, ['completed']);
+
+    const logged = await messageLog(service.client, sent.body.id);
+    expect(logged.map(({ status, provider }) => ({ status, provider }))).toEqual([
+      { status: 'sent', provider: 'simulated' },
+      { status: 'sent', provider: 'simulated' },
+      // Refused by the provider (an invalid number): the call still went to it.
+      { status: 'failed', provider: 'simulated' },
+    ]);
+    const waiting = await messageLog(service.client, unsent.body.id);
+    expect(waiting.map(({ status, provider }) => ({ status, provider }))).toEqual([
+      { status: 'pending', provider: null },
+      { status: 'pending', provider: null },
+      { status: 'pending', provider: null },
+    ]);
   });
 
   it('lists batches newest first, paginated, filterable by status', async () => {

@@ -70,6 +70,7 @@ export function toMessage(message: MessageEntity): MessageDto {
     attempts: message.attempts,
     segments: message.segments,
     sentAt: iso(message.sentAt),
+    provider: message.provider,
     providerMessageId: message.providerMessageId,
     lastError: message.lastError,
     deliveryStatus: message.deliveryStatus,

@@ -1,4 +1,9 @@
-import { assertLeaseCoversCall, callProvider, sendWithTimeout } from './provider-call';
+import {
+  assertLeaseCoversCall,
+  callProvider,
+  reachedProvider,
+  sendWithTimeout,
+} from './provider-call';
 import type { ResolveContext, SendRequest, SendResult, SmsProvider } from './sms-provider';
 
 const REQUEST: SendRequest = {
@@ -204,6 +209,48 @@ describe('callProvider', () => {
       category: 'unknown',
       code: 'OUTCOME_UNKNOWN',
     });
+  });
+});
+
+describe('reachedProvider (the message log names the provider)', () => {
+  const throttledHere = {
+    accepted: false,
+    category: 'rate_limited',
+    code: 'SMPP_NOT_WRITTEN',
+    message: 'Nothing was written.',
+    local: true,
+  } as const;
+  const somePartsWent = {
+    reference: 7,
+    total: 2,
+    accepted: [{ part: 1, providerMessageId: 'P1' }],
+  };
+
+  it.each<[string, SendResult, boolean]>([
+    ['an acceptance', ACCEPTED, true],
+    [
+      "the provider's refusal",
+      { accepted: false, category: 'invalid_number', code: 'X', message: 'no' },
+      true,
+    ],
+    [
+      'an unknown outcome',
+      { accepted: false, category: 'unknown', code: 'OUTCOME_UNKNOWN', message: '?' },
+      true,
+    ],
+    ["the adapter's own refusal: nothing went", throttledHere, false],
+    [
+      "the adapter's own refusal after parts went",
+      { ...throttledHere, parts: somePartsWent },
+      true,
+    ],
+    [
+      "the adapter's own refusal of a long message none of whose parts went",
+      { ...throttledHere, parts: { ...somePartsWent, accepted: [] } },
+      false,
+    ],
+  ])('%s', (_case, result, reached) => {
+    expect(reachedProvider(result)).toBe(reached);
   });
 });
 

@@ -21,6 +21,14 @@ export function outcomeUnknown(message: string): SendResult {
 }
 
 /**
+ * Whether the call reached the provider, so the message log may name it: everything but the
+ * adapter's own refusal (`local`), unless parts of the message had gone to the provider before it.
+ */
+export function reachedProvider(result: SendResult): boolean {
+  return result.accepted || !result.local || !!result.parts?.accepted.length;
+}
+
+/**
  * `call`, answered within `timeoutMs`: no answer is a TIMEOUT, a throw PROVIDER_UNREACHABLE. The
  * call's signal is aborted when the timeout fires, so the adapter can drop its request.
  */

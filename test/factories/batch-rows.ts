@@ -151,6 +151,7 @@ export interface StoredMessage {
   status: MessageStatus;
   attempts: number;
   providerMessageId: string | null;
+  provider: string | null;
   lastError: MessageError | null;
   nextAttemptAt: Date | null;
 }
@@ -159,7 +160,7 @@ export interface StoredMessage {
 export async function messagesOf(db: DataSource, id: string): Promise<StoredMessage[]> {
   return db.query<StoredMessage[]>(
     `SELECT phone_number AS "phoneNumber", status, attempts,
-            provider_message_id AS "providerMessageId", last_error AS "lastError",
+            provider_message_id AS "providerMessageId", provider, last_error AS "lastError",
             next_attempt_at AS "nextAttemptAt"
      FROM messages WHERE batch_id = $1 ORDER BY seq`,
     [id],

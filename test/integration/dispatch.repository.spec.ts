@@ -47,6 +47,40 @@ describe('DispatchRepository and BatchRepository', () => {
     });
   });
 
+  it("records the provider of a written result, not of a stale one, nor a call's that reached none", async () => {
+    const id = await insertBatch(db.dataSource, { accountId, messages: 1 });
+    const providerOf = async () =>
+      (
+        await db.dataSource.query<{ provider: string | null }[]>(
+          `SELECT provider FROM messages WHERE batch_id = $1`,
+          [id],
+        )
+      )[0].provider;
+    expect(await providerOf()).toBeNull();
+
+    const [stale] = await dispatch.claim(id, 0, 1, 1);
+    await db.dataSource.query(
+      `UPDATE messages SET claimed_until = now() - interval '1 second' WHERE batch_id = $1`,
+      [id],
+    );
+    const [retried] = await dispatch.claim(id, 0, 1, 1);
+    await dispatch.writeResults([{ ...resultOf(id, stale, 'sent'), provider: 'twilio' }]);
+    expect(await providerOf()).toBeNull();
+
+    await dispatch.writeResults([{ ...resultOf(id, retried, 'retry'), provider: 'smpp' }]);
+    expect(await providerOf()).toBe('smpp');
+
+    // The adapter refused it itself: nothing reached a provider, the last one stays named.
+    const [refusedHere] = await dispatch.claim(id, 0, 1, 1);
+    await dispatch.writeResults([{ ...resultOf(id, refusedHere, 'retry'), provider: null }]);
+    expect(await providerOf()).toBe('smpp');
+
+    const [sent] = await dispatch.claim(id, 0, 1, 1);
+    await dispatch.writeResults([{ ...resultOf(id, sent, 'sent'), provider: 'twilio' }]);
+    expect(await providerOf()).toBe('twilio');
+    expect(await messageStatuses(db.dataSource, id)).toEqual(['sent']);
+  });
+
   it('says which provider message ids messages already hold (a lookup must not adopt them)', async () => {
     const id = await insertBatch(db.dataSource, { accountId, messages: 2 });
     const [first] = await dispatch.claim(id, 0, 1, 1);

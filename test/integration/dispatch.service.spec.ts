@@ -35,7 +35,13 @@ describe('DispatchService', () => {
     const id = await processingBatch([{ phoneNumber: A }]);
     await dispatch.run(id);
     expect(await messagesOf(db.dataSource, id)).toMatchObject([
-      { status: 'sent', attempts: 1, providerMessageId: 'P-42', lastError: null },
+      {
+        status: 'sent',
+        attempts: 1,
+        providerMessageId: 'P-42',
+        provider: 'simulated',
+        lastError: null,
+      },
     ]);
     expect(await batchState(db.dataSource, id)).toMatchObject({
       status: 'completed',
@@ -59,6 +65,8 @@ describe('DispatchService', () => {
           status: 'failed',
           attempts: 1,
           nextAttemptAt: null,
+          // The provider answered: the log names it.
+          provider: 'simulated',
           lastError: { category, code, message: `The fake provider says ${code}.` },
         },
       ]);
@@ -94,7 +102,8 @@ describe('DispatchService', () => {
     const id = await processingBatch([{ phoneNumber: A }]);
     await dispatch.run(id);
     const [message] = await messagesOf(db.dataSource, id);
-    expect(message).toMatchObject({ status: 'pending', attempts: 0 });
+    // Nothing reached a provider: the log names none.
+    expect(message).toMatchObject({ status: 'pending', attempts: 0, provider: null });
     expect(message.lastError).toMatchObject({ category: 'rate_limited', code: 'X_BUSY' });
     expect(dispatch.limiter.throttles).toEqual([]);
   });

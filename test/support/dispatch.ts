@@ -38,6 +38,7 @@ export interface LoggedMessage {
   status: string;
   attempts: number;
   sentAt: string | null;
+  provider: 'simulated' | 'twilio' | 'smpp' | null;
   lastError: { category: string; code: string; message: string } | null;
   deliveryStatus: 'awaiting' | 'delivered' | 'undelivered' | 'unknown' | null;
   deliveredAt: string | null;

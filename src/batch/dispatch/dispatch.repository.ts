@@ -10,6 +10,7 @@ import {
   type ErrorRateConfig,
   type RetryConfig,
   type SmsConfig,
+  type SmsProviderName,
 } from '../../config/configuration';
 import { queryRows } from '../../database/query-rows';
 import { ACCEPTED, errorRatePauseReason, FAILED } from '../../errors/error-rate-guard';
@@ -67,6 +68,12 @@ export interface MessageResult {
   failsBatch: string | null;
   sentAt: Date | null;
   providerMessageId: string | null;
+  /**
+   * The provider the call went to (SMS_PROVIDER's name), for the message log; null when nothing
+   * reached a provider (an adapter's own refusal), which leaves the message's recorded provider as
+   * it was.
+   */
+  provider: SmsProviderName | null;
   lastError: MessageError | null;
   /** Whether the call counts as an attempt (rate-limit answers do not). */
   counted: boolean;
@@ -367,9 +374,10 @@ export class DispatchRepository {
            SELECT u.*, m.failed_categories AS categories
            FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::timestamptz[],
                        $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[],
-                       $11::timestamptz[], $12::timestamptz[], $13::boolean[], $16::jsonb[])
+                       $11::timestamptz[], $12::timestamptz[], $13::boolean[], $16::jsonb[],
+                       $24::text[])
              AS u(batch_id, seq, token, status, sent_at, provider_message_id, category, code,
-                  message, counted, next_attempt_at, at, logged, resolution)
+                  message, counted, next_attempt_at, at, logged, resolution, provider)
            JOIN messages m ON m.batch_id = u.batch_id AND m.seq = u.seq
          ), written AS (
            UPDATE messages m SET
@@ -379,6 +387,7 @@ export class DispatchRepository {
              attempts = m.attempts + CASE WHEN r.counted THEN 1 ELSE 0 END,
              sent_at = r.sent_at,
              provider_message_id = r.provider_message_id,
+             provider = COALESCE(r.provider, m.provider),
              last_error = CASE WHEN r.code IS NULL THEN NULL ELSE
                jsonb_build_object('category', r.category, 'code', r.code, 'message', r.message) END,
              next_attempt_at = r.next_attempt_at,
@@ -469,6 +478,7 @@ export class DispatchRepository {
           results.map((r) => (r.resolution ? JSON.stringify(r.resolution) : null)),
           ...partParameters(results),
           this.sms.provider,
+          results.map((r) => r.provider),
         ],
       );
       // Every call happened, written or not (a stale result is a call too).

@@ -13,7 +13,7 @@ import { MetricsService } from '../../metrics/metrics.service';
 import type { CallObservation } from '../analytics/call-stats';
 import { BatchEvents } from '../events/batch-events';
 import { RateLimiter } from '../../rate-limit/rate-limiter';
-import { callProvider } from '../../sms/provider-call';
+import { callProvider, reachedProvider } from '../../sms/provider-call';
 import { SMS_PROVIDER, type SendResult, type SmsProvider } from '../../sms/sms-provider';
 import { parseTemplate, renderStoredMessage, type ParsedTemplate } from '../../template/template';
 import { BatchStatusCache } from './batch-status.cache';
@@ -315,6 +315,7 @@ export class DispatchService {
       at: new Date(),
       resolution: result.resolution ? { ...result.resolution, at: new Date().toISOString() } : null,
       parts: result.parts ?? null,
+      provider: reachedProvider(result) ? this.sms.provider : null,
     };
     if (result.accepted) {
       return {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
+import { SMS_PROVIDERS, type SmsProviderName } from '../../config/configuration';
 import {
   DELIVERY_STATUSES,
   MESSAGE_STATUSES,
@@ -62,6 +63,15 @@ export class MessageDto {
     description: 'When the limiter handed the accepted attempt to the provider (Redis clock, ms).',
   })
   sentAt: string | null;
+
+  @ApiProperty({
+    enum: SMS_PROVIDERS,
+    nullable: true,
+    example: 'simulated',
+    description:
+      "The provider of the message's last call: simulated, twilio or smpp; null before any call.",
+  })
+  provider: SmsProviderName | null;
 
   @ApiProperty({ type: String, nullable: true })
   providerMessageId: string | null;

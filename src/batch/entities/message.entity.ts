@@ -1,5 +1,6 @@
 import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { isOneOf } from '../../database/check-sql';
+import type { SmsProviderName } from '../../config/configuration';
 import type { ErrorCategory } from '../../errors/error-taxonomy';
 
 export const MESSAGE_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
@@ -76,6 +77,13 @@ export class MessageEntity {
 
   @Column('timestamptz', { name: 'sent_at', nullable: true })
   sentAt: Date | null;
+
+  /**
+   * The provider of the message's last call (SMS_PROVIDER's name: simulated, twilio, smpp); null
+   * before any call reached one.
+   */
+  @Column('text', { nullable: true })
+  provider: SmsProviderName | null;
 
   @Column('text', { name: 'provider_message_id', nullable: true })
   providerMessageId: string | null;

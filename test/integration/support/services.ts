@@ -75,6 +75,7 @@ export function resultOf(
     failsBatch,
     sentAt: answer === 'sent' ? at : null,
     providerMessageId: answer === 'sent' ? `sim-${claimed.seq}` : null,
+    provider: 'simulated',
     lastError: answer === 'sent' ? null : { category, code: 'X', message: 'no' },
     counted: true,
     at,
