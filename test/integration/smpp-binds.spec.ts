@@ -410,6 +410,44 @@ describe('SmppBinds against an SMSC', () => {
     expect(smsc!.binds).toHaveLength(1);
   });
 
+  it.each([0, 4])(
+    'drops a link whose next PDU says command_length %i (nothing after it can be framed) and binds again',
+    async (length) => {
+      const pool = startBinds();
+      await until(() => pool.bound() === 1);
+      const [session] = smsc!.sessions;
+      smsc!.answerAfterMs = null;
+      const inFlight = pool.submit(fields(), soon());
+      await until(() => smsc!.held.length === 1);
+      const unframed = Buffer.alloc(16);
+      unframed.writeUInt32BE(length, 0);
+      unframed.writeUInt32BE(0x00000015, 4);
+      (session.socket as unknown as NodeJS.WritableStream).write(unframed);
+
+      await expect(inFlight).resolves.toEqual({ kind: 'unknown', reason: 'connection-lost' });
+      await until(() => smsc!.binds.length === 2 && pool.bound() === 1);
+    },
+  );
+
+  it('leaves a submit answered by a response of another command to time out, its outcome unknown', async () => {
+    const pool = startBinds();
+    await until(() => pool.bound() === 1);
+    const [session] = smsc!.sessions;
+    smsc!.answerAfterMs = null;
+    const inFlight = pool.submit(fields(), soon());
+    await until(() => smsc!.held.length === 1);
+    // A response whose command SMPP does not have, with the submit's sequence number and a
+    // status that would read as throttling (so a retry would send the message again).
+    const stray = Buffer.alloc(16);
+    stray.writeUInt32BE(16, 0);
+    stray.writeUInt32BE(0x80000099, 4);
+    stray.writeUInt32BE(0x58, 8);
+    stray.writeUInt32BE(smsc!.held[0].pdu.sequence_number, 12);
+    (session.socket as unknown as NodeJS.WritableStream).write(stray);
+
+    await expect(inFlight).resolves.toEqual({ kind: 'unknown', reason: 'timeout' });
+  });
+
   it('stores at most DELIVERING_MAX deliver_sm at once, asking the SMSC to send the rest later', async () => {
     const pool = startBinds();
     await until(() => pool.bound() === 1);
