@@ -448,6 +448,28 @@ describe('SmppBinds against an SMSC', () => {
     await expect(inFlight).resolves.toEqual({ kind: 'unknown', reason: 'timeout' });
   });
 
+  it('takes a deliver_sm with a message_payload over 16 KB (SMPP 3.4 allows 64 KB) on the same link', async () => {
+    const pool = startBinds();
+    await until(() => pool.bound() === 1);
+    const [session] = smsc!.sessions;
+    const text = 'x'.repeat(20_000);
+    const answer = await new Promise<SmppPdu>((done) =>
+      session.deliver_sm(
+        {
+          source_addr: '447700900123',
+          destination_addr: 'Salvo',
+          data_coding: 0x04,
+          message_payload: Buffer.from(text),
+        },
+        done,
+      ),
+    );
+
+    expect(answer.command_status).toBe(0);
+    expect(onDeliver.mock.calls[0][0].message_payload?.message).toEqual(Buffer.from(text));
+    expect(smsc!.binds).toHaveLength(1);
+  });
+
   it('stores at most DELIVERING_MAX deliver_sm at once, asking the SMSC to send the rest later', async () => {
     const pool = startBinds();
     await until(() => pool.bound() === 1);

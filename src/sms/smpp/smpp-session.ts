@@ -72,6 +72,8 @@ interface SmppPackage {
   PDU: {
     new (command: string | Buffer, fields?: object): SmppPdu;
     prototype: SmppPdu;
+    /** The longest command_length read; a longer one is an 'error' of the session. */
+    maxLength: number;
     /** Reads the next command_length; false until 4 octets are there; throws over maxLength. */
     commandLength(this: void, stream: Readable): number | false;
     fromStream(stream: Readable, commandLength: number): SmppPdu | false;
@@ -116,6 +118,14 @@ smpp.PDU.fromStream = (stream, commandLength) => {
     });
   }
 };
+
+/**
+ * The package refuses PDUs over 16 KB, but SMPP 3.4 lets a deliver_sm or data_sm carry up to 64 KB
+ * in message_payload: such a PDU would drop the link, and the SMSC would send it again after each
+ * rebind, every submit in flight ending unknown each time. Room for the largest payload, the
+ * mandatory fields and a few more TLVs.
+ */
+smpp.PDU.maxLength = 0xffff + 4 * 1024;
 
 /**
  * A command_length of 4 or less leaves no octets to read after it: the package would wait for
