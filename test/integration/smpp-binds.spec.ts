@@ -180,6 +180,17 @@ describe('SmppBinds against an SMSC', () => {
     return binds;
   };
 
+  /** A bound pool with one submit written and held unanswered by the SMSC. */
+  const heldSubmit = async () => {
+    const pool = startBinds();
+    await until(() => pool.bound() === 1);
+    const [session] = smsc!.sessions;
+    smsc!.answerAfterMs = null;
+    const inFlight = pool.submit(fields(), soon());
+    await until(() => smsc!.held.length === 1);
+    return { pool, session, inFlight };
+  };
+
   beforeEach(async () => {
     onDeliver = jest.fn((_pdu: DeliverSm) => Promise.resolve(0));
     smsc = await TestSmsc.start();
@@ -413,12 +424,7 @@ describe('SmppBinds against an SMSC', () => {
   it.each([0, 4])(
     'drops a link whose next PDU says command_length %i (nothing after it can be framed) and binds again',
     async (length) => {
-      const pool = startBinds();
-      await until(() => pool.bound() === 1);
-      const [session] = smsc!.sessions;
-      smsc!.answerAfterMs = null;
-      const inFlight = pool.submit(fields(), soon());
-      await until(() => smsc!.held.length === 1);
+      const { pool, session, inFlight } = await heldSubmit();
       const unframed = Buffer.alloc(16);
       unframed.writeUInt32BE(length, 0);
       unframed.writeUInt32BE(0x00000015, 4);
@@ -430,12 +436,7 @@ describe('SmppBinds against an SMSC', () => {
   );
 
   it('leaves a submit answered by a response of another command to time out, its outcome unknown', async () => {
-    const pool = startBinds();
-    await until(() => pool.bound() === 1);
-    const [session] = smsc!.sessions;
-    smsc!.answerAfterMs = null;
-    const inFlight = pool.submit(fields(), soon());
-    await until(() => smsc!.held.length === 1);
+    const { session, inFlight } = await heldSubmit();
     // A response whose command SMPP does not have, with the submit's sequence number and a
     // status that would read as throttling (so a retry would send the message again).
     const stray = Buffer.alloc(16);
