@@ -186,6 +186,29 @@ describe('DispatchRepository and BatchRepository', () => {
       expect(again.map((m) => m.parts)).toEqual([reused, { ...reused, reference: 5 }]);
     });
 
+    it('stores a part another provider took too: the next call there does not send it again', async () => {
+      const id = await insertBatch(db.dataSource, { accountId, messages: 1 });
+      const other = newDispatchRepository(db.dataSource, {}, { provider: 'smpp' });
+      const [first] = await dispatch.claim(id, 0, 1, 1);
+      const firstParts = {
+        reference: 4,
+        total: 2,
+        accepted: [{ part: 1, providerMessageId: 'a1' }],
+      };
+      await dispatch.writeResults([{ ...resultOf(id, first, 'retry'), parts: firstParts }]);
+      // The message moved to another provider (issue 16's failover), which took part 1 as well.
+      const [moved] = await other.claim(id, 0, 1, 1);
+      expect(moved.parts).toBeNull();
+      const movedParts = {
+        reference: 9,
+        total: 2,
+        accepted: [{ part: 1, providerMessageId: 'b1' }],
+      };
+      await other.writeResults([{ ...resultOf(id, moved, 'retry'), parts: movedParts }]);
+
+      expect((await other.claim(id, 0, 1, 1))[0].parts).toEqual(movedParts);
+    });
+
     it('a stale result stores none of its parts', async () => {
       const id = await insertBatch(db.dataSource, { accountId, messages: 1 });
       const [claim] = await dispatch.claim(id, 0, 1, 1);

@@ -167,6 +167,24 @@ describe('other PDUs', () => {
     expect(nack).toMatchObject({ sequence_number: 77, command_status: STATUS.ESME_RINVCMDID });
   });
 
+  it('records a PDU it cannot read as a failure, refuses it and keeps reading', async () => {
+    const { client, received } = await connect();
+    // A submit_sm too short to hold its header (command_length 12), sequence_number unread.
+    const short = Buffer.alloc(12);
+    short.writeUInt32BE(12, 0);
+    short.writeUInt32BE(0x00000004, 4);
+    client.socket.write(short);
+
+    const nack = await smsc.waitFor('generic_nack', () =>
+      received.find((pdu) => pdu.command === 'generic_nack'),
+    );
+    expect(nack).toMatchObject({ command_status: 0x02 });
+    expect((await call(client, 'enquire_link')).command).toBe('enquire_link_resp');
+    expect(smsc.failures.splice(0).map((failure) => failure.message)).toEqual([
+      'the client sent a PDU that could not be read (command_id 0x4, sequence 0)',
+    ]);
+  });
+
   it('answers unbind with unbind_resp and closes the connection', async () => {
     const { client, closed } = await bound();
 

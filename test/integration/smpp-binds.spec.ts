@@ -180,6 +180,17 @@ describe('SmppBinds against an SMSC', () => {
     return binds;
   };
 
+  /** A bound pool with one submit written and held unanswered by the SMSC. */
+  const heldSubmit = async () => {
+    const pool = startBinds();
+    await until(() => pool.bound() === 1);
+    const [session] = smsc!.sessions;
+    smsc!.answerAfterMs = null;
+    const inFlight = pool.submit(fields(), soon());
+    await until(() => smsc!.held.length === 1);
+    return { pool, session, inFlight };
+  };
+
   beforeEach(async () => {
     onDeliver = jest.fn((_pdu: DeliverSm) => Promise.resolve(0));
     smsc = await TestSmsc.start();
@@ -407,6 +418,56 @@ describe('SmppBinds against an SMSC', () => {
       commandStatus: 0,
       messageId: 'after-garbage',
     });
+    expect(smsc!.binds).toHaveLength(1);
+  });
+
+  it.each([0, 4])(
+    'drops a link whose next PDU says command_length %i (nothing after it can be framed) and binds again',
+    async (length) => {
+      const { pool, session, inFlight } = await heldSubmit();
+      const unframed = Buffer.alloc(16);
+      unframed.writeUInt32BE(length, 0);
+      unframed.writeUInt32BE(0x00000015, 4);
+      (session.socket as unknown as NodeJS.WritableStream).write(unframed);
+
+      await expect(inFlight).resolves.toEqual({ kind: 'unknown', reason: 'connection-lost' });
+      await until(() => smsc!.binds.length === 2 && pool.bound() === 1);
+    },
+  );
+
+  it('leaves a submit answered by a response of another command to time out, its outcome unknown', async () => {
+    const { session, inFlight } = await heldSubmit();
+    // A response whose command SMPP does not have, with the submit's sequence number and a
+    // status that would read as throttling (so a retry would send the message again).
+    const stray = Buffer.alloc(16);
+    stray.writeUInt32BE(16, 0);
+    stray.writeUInt32BE(0x80000099, 4);
+    stray.writeUInt32BE(0x58, 8);
+    stray.writeUInt32BE(smsc!.held[0].pdu.sequence_number, 12);
+    (session.socket as unknown as NodeJS.WritableStream).write(stray);
+
+    await expect(inFlight).resolves.toEqual({ kind: 'unknown', reason: 'timeout' });
+  });
+
+  it('takes a deliver_sm with a message_payload over 16 KB (SMPP 3.4 allows 64 KB) on the same link', async () => {
+    const pool = startBinds();
+    await until(() => pool.bound() === 1);
+    const [session] = smsc!.sessions;
+    const text = 'x'.repeat(20_000);
+    const answer = await new Promise<SmppPdu>((done) =>
+      session.deliver_sm(
+        {
+          source_addr: '447700900123',
+          destination_addr: 'Salvo',
+          data_coding: 0x04,
+          message_payload: Buffer.from(text),
+        },
+        done,
+      ),
+    );
+
+    expect(answer.command_status).toBe(0);
+    expect(onDeliver.mock.calls[0][0].message_payload?.message).toEqual(Buffer.from(text));
     expect(smsc!.binds).toHaveLength(1);
   });
 

@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { AddressInfo, Server, Socket } from 'node:net';
+import { ESME_RINVCMDLEN, smppRequest, UNREADABLE } from '../../src/sms/smpp/smpp-session';
 import { waitFor } from './wait';
 
 /** The part of a parsed `smpp` PDU this file and its tests read (fields keep SMPP's names). */
@@ -412,6 +413,7 @@ export class FakeSmsc {
       for (const lost of connection.awaiting) lost();
     });
     session.on('pdu', (pdu: SmppPdu) => {
+      if (pdu.command === UNREADABLE) return this.unreadable(session, pdu);
       try {
         this.handle(connection, pdu);
       } catch (failure) {
@@ -419,6 +421,25 @@ export class FakeSmsc {
         session.send(pdu.response({ command_status: STATUS.ESME_RSYSERR }));
       }
     });
+  }
+
+  /**
+   * A PDU from the client that the package could not parse (src/sms/smpp/smpp-session.ts hands it
+   * on as UNREADABLE in this process too): a bug a test must see, refused as an SMSC would. It has
+   * no response() of its own: answering it as any other PDU would throw out of the read loop.
+   */
+  private unreadable(session: SmppSession, pdu: SmppPdu): void {
+    this.failures.push(
+      new Error(
+        `the client sent a PDU that could not be read (command_id 0x${Number(pdu.command_id).toString(16)}, sequence ${pdu.sequence_number})`,
+      ),
+    );
+    session.send(
+      smppRequest('generic_nack', {
+        command_status: ESME_RINVCMDLEN,
+        sequence_number: pdu.sequence_number,
+      }),
+    );
   }
 
   private handle(connection: Connection, pdu: SmppPdu): void {

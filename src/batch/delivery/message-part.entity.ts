@@ -24,7 +24,8 @@ export class MessagePartEntity {
   @Column('text', { name: 'provider_message_id' })
   providerMessageId: string;
 
-  @Column('text')
+  /** In the key: a message that moved to another provider may have a part 1 with each. */
+  @PrimaryColumn('text')
   provider: string;
 
   @ManyToOne(() => MessageEntity, { onDelete: 'CASCADE' })

@@ -136,9 +136,9 @@ const UNSENT = (m: string) => `(
 
 /**
  * In claim's RETURNING: the parts of message `m` stored for provider $7 (sms-provider.ts,
- * MessageParts), or null. Most batches have none: one probe of message_parts' (batch_id, seq)
- * index for the claimed range ($1, [$2, $3)) says so, evaluated once per claim, and only a range
- * with parts pays a probe per message (a claim of 500 took ~2.5 ms more with it on every message).
+ * MessageParts), or null. Most batches have none: one probe of message_parts' primary key
+ * (batch_id, seq, ...) for the claimed range ($1, [$2, $3)) says so, evaluated once per claim,
+ * and only a range with parts pays a probe per message (a claim of 500 took ~2.5 ms more with it on every message).
  */
 const CLAIMED_PARTS = (m: string) => `CASE
   WHEN EXISTS (SELECT 1 FROM message_parts WHERE batch_id = $1 AND seq >= $2 AND seq < $3)

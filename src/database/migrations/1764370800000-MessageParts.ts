@@ -4,10 +4,12 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Long messages sent part by part (SMPP with a concatenation header): one row per part the
  * provider accepted, with that part's own provider message id and the latest receipt it took.
  * A part's receipt moves its part row; the message's own receipt is derived from all its parts
- * (delivery/receipts.repository.ts). The primary key (batch_id, seq, part) is how a claim reads
- * a message's parts; receipts find a part by the (provider_message_id, provider) index, which is
- * not unique: SMSCs reuse ids (counters wrap or restart), and a part whose id an older part
- * already had must still be stored, or a retry would send it again. The foreign key keeps parts
+ * (delivery/receipts.repository.ts). The primary key (batch_id, seq, provider, part) is how a
+ * claim reads a message's parts for its provider (a message that moved to another provider keeps
+ * the parts the first one took, and the second's must be stored too); receipts find a part by
+ * the (provider_message_id, provider) index, which is not unique: SMSCs reuse ids (counters wrap
+ * or restart), and a part whose id an older part already had must still be stored, or a retry
+ * would send it again. The foreign key keeps parts
  * from outliving their message (messages has no foreign key of its own for the ingest's sake,
  * but rows here are written one result at a time, where the check costs nothing noticeable).
  *
@@ -31,7 +33,7 @@ export class MessageParts1764370800000 implements MigrationInterface {
         outcome text,
         error jsonb,
         received_at timestamptz,
-        PRIMARY KEY (batch_id, seq, part),
+        PRIMARY KEY (batch_id, seq, provider, part),
         CONSTRAINT message_parts_outcome_check
           CHECK (outcome IN ('delivered', 'undelivered', 'unknown')),
         CONSTRAINT message_parts_message_fkey FOREIGN KEY (batch_id, seq)

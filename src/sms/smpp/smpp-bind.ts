@@ -44,6 +44,9 @@ export const UNBIND_WAIT_MS = 2_000;
 /** deliver_sm one bind stores at once; more are answered ESME_RX_T_APPN (come again later). */
 export const DELIVERING_MAX = 256;
 
+/** The responses that answer a submit_sm: its own, or the SMSC's refusal to read it. */
+const SUBMIT_ANSWERS = new Set(['submit_sm_resp', 'generic_nack']);
+
 type BindState = 'idle' | 'connecting' | 'binding' | 'bound' | 'waiting' | 'closing' | 'closed';
 
 interface InFlight {
@@ -142,6 +145,9 @@ export class SmppBind {
         // A dropped session's socket may still be read (an unbind's flush): its sequence numbers
         // restart on the next session, so its late answers must not settle that one's submits.
         if (session !== this.session) return;
+        // Any other response with this sequence number (a stray enquire_link_resp, a command
+        // SMPP does not have) says nothing of this submit: it times out, its outcome unknown.
+        if (!SUBMIT_ANSWERS.has(response.command)) return;
         this.settle(response.sequence_number, {
           kind: 'answered',
           commandStatus: response.command_status,

@@ -72,6 +72,10 @@ interface SmppPackage {
   PDU: {
     new (command: string | Buffer, fields?: object): SmppPdu;
     prototype: SmppPdu;
+    /** The longest command_length read; a longer one is an 'error' of the session. */
+    maxLength: number;
+    /** Reads the next command_length; false until 4 octets are there; throws over maxLength. */
+    commandLength(this: void, stream: Readable): number | false;
     fromStream(stream: Readable, commandLength: number): SmppPdu | false;
   };
 }
@@ -113,6 +117,29 @@ smpp.PDU.fromStream = (stream, commandLength) => {
       isResponse: () => false,
     });
   }
+};
+
+/**
+ * The package refuses PDUs over 16 KB, but SMPP 3.4 lets a deliver_sm or data_sm carry up to 64 KB
+ * in message_payload: such a PDU would drop the link, and the SMSC would send it again after each
+ * rebind, every submit in flight ending unknown each time. Room for the largest payload, the
+ * mandatory fields and a few more TLVs.
+ */
+smpp.PDU.maxLength = 0xffff + 4 * 1024;
+
+/**
+ * A command_length of 4 or less leaves no octets to read after it: the package would wait for
+ * them forever (1 to 4) or take the next PDU's command_id for its length (0), and never read the
+ * link in step again. Nothing after it can be framed, so the link is dropped at once, as for a
+ * length over the package's maximum (the package emits the throw as the session's 'error').
+ */
+const readCommandLength = smpp.PDU.commandLength;
+smpp.PDU.commandLength = (stream) => {
+  const commandLength = readCommandLength(stream);
+  if (commandLength !== false && commandLength <= 4) {
+    throw new Error(`PDU length ${commandLength} cannot hold a header; the link is out of step`);
+  }
+  return commandLength;
 };
 
 /** Command statuses Salvo sends or reads (SMPP 3.4 §5.1.3). */

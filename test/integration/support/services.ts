@@ -26,6 +26,7 @@ import {
   smsConfig,
   type DeliveryConfig,
   type RetryConfig,
+  type SmsConfig,
 } from '../../../src/config/configuration';
 import type { ErrorCategory } from '../../../src/errors/error-taxonomy';
 import type { BatchRef } from '../../../src/batch/events/batch-notices';
@@ -38,6 +39,7 @@ import type Redis from 'ioredis';
 export function newDispatchRepository(
   db: DataSource,
   retry: Partial<RetryConfig> = {},
+  sms: Partial<SmsConfig> = {},
 ): DispatchRepository {
   return new DispatchRepository(
     db,
@@ -46,7 +48,7 @@ export function newDispatchRepository(
     dispatchConfig(),
     { ...retryConfig(), ...retry },
     errorRateConfig(),
-    smsConfig(),
+    { ...smsConfig(), ...sms },
   );
 }
 
