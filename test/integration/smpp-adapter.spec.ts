@@ -2,6 +2,7 @@
 // and a retry that sends only what is missing with the same reference), deliver_sm answered by
 // what could be stored, and SMPP_MAX_MPS shared through Redis by two adapters (two processes).
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { redisConfig, smsConfig, type SmppSettings } from '../../src/config/configuration';
 import type { InboundSms, ProviderReceipt } from '../../src/sms/receipts';
@@ -85,6 +86,7 @@ describe('the SMPP adapter and the test SMSC', () => {
   }
 
   beforeAll(() => {
+    Logger.overrideLogger(false); // binds log each bind and outage; the assertions say what matters
     redis = new Redis(REDIS_URL);
   });
 

@@ -1,6 +1,7 @@
 // What every provider adapter must do, whatever its provider: one suite, one harness per adapter
 // that can script each scenario (the simulator has scripted numbers; a fake Twilio on loopback or a
 // test SMSC can be told what to answer). A new adapter adds its harness to ADAPTERS.
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
@@ -147,6 +148,7 @@ async function twilioHarness(): Promise<AdapterHarness> {
 
 /** The test SMSC (test/support/fake-smsc.ts), answering each scenario's number as it says. */
 async function smppHarness(): Promise<AdapterHarness> {
+  Logger.overrideLogger(false); // its binds log each bind and outage
   const timeoutMs = 400;
   const numbers: Record<Scenario, string> = {
     accept: '+12015550100',
