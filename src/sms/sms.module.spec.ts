@@ -18,6 +18,7 @@ import { INBOUND_RECORDER, RECEIPT_RECORDER } from './receipts';
 import { SMS_PROVIDER, type SmsProvider } from './sms-provider';
 import { SimulatedSmsProvider } from './simulator/simulated-sms-provider';
 import { SmsModule } from './sms.module';
+import { smppSettings } from '../../test/factories/smpp-settings';
 import { SmppSmsProvider } from './smpp/smpp-sms-provider';
 import { TwilioSmsProvider } from './twilio/twilio-sms-provider';
 
@@ -100,21 +101,7 @@ describe('SmsModule', () => {
   });
 
   it('hands out the SMPP adapter when SMS_PROVIDER=smpp, without binding before the app starts', async () => {
-    const smpp: SmppSettings = {
-      host: '127.0.0.1',
-      port: 1,
-      systemId: 'salvo',
-      password: 'secret',
-      systemType: '',
-      source: { addr: 'Salvo', ton: 5, npi: 0 },
-      binds: 1,
-      window: 10,
-      maxMps: 0,
-      enquireLinkMs: 30_000,
-      responseTimeoutMs: 8_000,
-      resendUnknown: false,
-      receiptIdBase: 'same',
-    };
+    const smpp = smppSettings(1);
     const app = await build({ sms: { provider: 'smpp' }, smpp });
     const provider = app.get<SmsProvider>(SMS_PROVIDER);
     expect(provider).toBeInstanceOf(SmppSmsProvider);

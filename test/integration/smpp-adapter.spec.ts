@@ -8,6 +8,7 @@ import { redisConfig, smsConfig, type SmppSettings } from '../../src/config/conf
 import type { InboundSms, ProviderReceipt } from '../../src/sms/receipts';
 import type { SendRequest, SendResult } from '../../src/sms/sms-provider';
 import { SmppSmsProvider } from '../../src/sms/smpp/smpp-sms-provider';
+import { smppSettings } from '../factories/smpp-settings';
 import { FakeSmsc, STATUS } from '../support/fake-smsc';
 import { deleteKeys } from '../support/redis';
 
@@ -16,22 +17,11 @@ const REDIS_URL = 'redis://127.0.0.1:6379';
 const LONG_TEXT = 'x'.repeat(360);
 
 function settings(smsc: FakeSmsc, overrides: Partial<SmppSettings> = {}): SmppSettings {
-  return {
-    host: '127.0.0.1',
-    port: smsc.port,
-    systemId: 'salvo',
-    password: 'secret',
-    systemType: '',
+  return smppSettings(smsc.port, {
     source: { addr: '447700900000', ton: 1, npi: 1 },
-    binds: 1,
-    window: 10,
-    maxMps: 0,
-    enquireLinkMs: 30_000,
     responseTimeoutMs: 300,
-    resendUnknown: false,
-    receiptIdBase: 'same',
     ...overrides,
-  };
+  });
 }
 
 function request(to: string, body: string): SendRequest {

@@ -2,6 +2,7 @@
 // the response timeout, lost connections, reconnects, refusals, deliver_sm and closing.
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { SmppSettings } from '../../src/config/configuration';
+import { smppSettings } from '../factories/smpp-settings';
 import { DELIVERING_MAX } from '../../src/sms/smpp/smpp-bind';
 import { SmppBinds, type SubmitOutcome } from '../../src/sms/smpp/smpp-binds';
 import type { DeliverSm, SmppPdu, SubmitSmFields } from '../../src/sms/smpp/smpp-session';
@@ -116,22 +117,13 @@ class TestSmsc {
 }
 
 function settings(port: number, overrides: Partial<SmppSettings> = {}): SmppSettings {
-  return {
-    host: '127.0.0.1',
-    port,
-    systemId: 'salvo',
-    password: 'secret',
+  return smppSettings(port, {
     systemType: 'bulk',
-    source: { addr: 'Salvo', ton: 5, npi: 0 },
-    binds: 1,
     window: 5,
-    maxMps: 0,
     enquireLinkMs: 5_000,
     responseTimeoutMs: 300,
-    resendUnknown: false,
-    receiptIdBase: 'same',
     ...overrides,
-  };
+  });
 }
 
 function fields(text = 'hello'): SubmitSmFields {

@@ -18,6 +18,7 @@ import { SimulatedSmsProvider } from '../../src/sms/simulator/simulated-sms-prov
 import { SimulatorLedger } from '../../src/sms/simulator/simulator-ledger';
 import { SmppSmsProvider } from '../../src/sms/smpp/smpp-sms-provider';
 import { TwilioSmsProvider } from '../../src/sms/twilio/twilio-sms-provider';
+import { smppSettings } from '../factories/smpp-settings';
 import { FakeSmsc, STATUS } from '../support/fake-smsc';
 import { FAKE_NUMBERS, FakeTwilio } from '../support/fake-twilio';
 import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
@@ -166,21 +167,7 @@ async function smppHarness(): Promise<AdapterHarness> {
     answer: (submit) => statuses[submit.destination_addr],
     respond: (submit) => submit.destination_addr !== numbers['time-out'].slice(1),
   });
-  const settings = {
-    host: '127.0.0.1',
-    port: smsc.port,
-    systemId: 'salvo',
-    password: 'secret',
-    systemType: '',
-    source: { addr: 'Salvo', ton: 5, npi: 0 },
-    binds: 1,
-    window: 10,
-    maxMps: 0,
-    enquireLinkMs: 30_000,
-    responseTimeoutMs: 250,
-    resendUnknown: false,
-    receiptIdBase: 'same' as const,
-  };
+  const settings = smppSettings(smsc.port, { responseTimeoutMs: 250 });
   const adapter = new SmppSmsProvider(
     { settings },
     { ...smsConfig(), provider: 'smpp', timeoutMs },
