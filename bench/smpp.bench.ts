@@ -6,14 +6,13 @@
 // 2. SMPP_MAX_MPS=200: the most submit_sm arriving at the SMSC in any 1-second window (target ≤ 200,
 //    arrival jitter may add 2%).
 import { cpus } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { phoneNumber } from '../test/factories/batch.factory';
 import { startApp, type RunningApp } from '../test/support/app-process';
 import { dropDatabase } from '../test/support/database';
 import { FakeSmsc, type SubmitRecord } from '../test/support/fake-smsc';
 import { deleteKeys } from '../test/support/redis';
 import { createTestEnv } from '../test/support/test-env';
-import { apiCaller, LIFTED_RATES } from './support';
+import { apiCaller, LIFTED_RATES, startAndWait } from './support';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_SMSC_LATENCY_MS ?? 20);
@@ -87,12 +86,7 @@ async function run(smsc: FakeSmsc, { label, text, messages, env: extra }: Run): 
     if (!id) throw new Error(`POST /api/batch answered ${JSON.stringify(created)}`);
     const from = smsc.submits.length;
     const violations = smsc.windowViolations;
-    await call('POST', `/api/batch/${id}/start`);
-    let status: Record<string, unknown>;
-    do {
-      await sleep(250);
-      status = await call('GET', `/api/batch/${id}`);
-    } while (status.status === 'processing');
+    const status = await startAndWait(call, id);
     const submits = smsc.submits.slice(from);
     const { pdus, seconds, rate, steady, most } = measure(submits);
     const held = submits

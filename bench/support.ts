@@ -1,4 +1,5 @@
 // What the benchmarks share: settings that lift every rate limit, and a JSON client for the API.
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Every rate limit lifted: for benchmarks that measure dispatch, not the limiter. */
 const LIFTED = String(1_000_000);
@@ -17,4 +18,18 @@ export function apiCaller(url: string, apiKey: string) {
       headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
       body: body ? JSON.stringify(body) : undefined,
     }).then((r) => r.json() as Promise<Record<string, unknown>>);
+}
+
+/** Starts a batch created with `autoStart: false` and answers its status once it stops processing. */
+export async function startAndWait(
+  call: ReturnType<typeof apiCaller>,
+  id: string,
+): Promise<Record<string, unknown>> {
+  await call('POST', `/api/batch/${id}/start`);
+  let status: Record<string, unknown>;
+  do {
+    await sleep(250);
+    status = await call('GET', `/api/batch/${id}`);
+  } while (status.status === 'processing');
+  return status;
 }

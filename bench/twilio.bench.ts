@@ -11,7 +11,7 @@ import { FakeTwilio } from '../test/support/fake-twilio';
 import { freePort } from '../test/support/free-port';
 import { deleteKeys } from '../test/support/redis';
 import { createTestEnv } from '../test/support/test-env';
-import { apiCaller, LIFTED_RATES } from './support';
+import { apiCaller, LIFTED_RATES, startAndWait } from './support';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const CEILING = Number(process.env.BENCH_MAX_MPS ?? 500);
@@ -56,12 +56,7 @@ async function main(): Promise<void> {
     const id = created.id as string;
     if (!id) throw new Error(`POST /api/batch answered ${JSON.stringify(created)}`);
 
-    await call('POST', `/api/batch/${id}/start`);
-    let status: Record<string, unknown>;
-    do {
-      await sleep(250);
-      status = await call('GET', `/api/batch/${id}`);
-    } while (status.status === 'processing');
+    let status = await startAndWait(call, id);
     // Every callback posted and answered.
     const expected = MESSAGES * 2;
     const deadline = Date.now() + 60_000;

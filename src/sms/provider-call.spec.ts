@@ -180,6 +180,25 @@ describe('callProvider', () => {
     });
   });
 
+  it('any other: resolve is told the parts the call in doubt had sent, so they are not sent again', async () => {
+    const parts = { reference: 7, total: 3, accepted: [{ part: 1, providerMessageId: 'p1' }] };
+    const inDoubt: SendResult = {
+      accepted: false,
+      category: 'timeout',
+      code: 'SMPP_RESPONSE_TIMEOUT',
+      message: 'x',
+      parts,
+    };
+    let resolved: SendRequest | undefined;
+    const provider: SmsProvider = {
+      idempotent: false,
+      send: () => Promise.resolve(inDoubt),
+      resolve: (request) => ((resolved = request), Promise.resolve(ACCEPTED)),
+    };
+    await callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false, lookups });
+    expect(resolved).toEqual({ ...REQUEST, parts });
+  });
+
   it('any other: resolve gets its own time (resolveTimeoutMs), the taken ids and a signal', async () => {
     let context: ResolveContext | undefined;
     const provider: SmsProvider = {

@@ -116,12 +116,15 @@ export async function callProvider(
   },
 ): Promise<SendResult> {
   if (provider.idempotent) return sendWithTimeout(provider, request, timeoutMs);
+  let inDoubt = request;
   if (!reclaimed) {
     const result = await sendWithTimeout(provider, request, timeoutMs);
     if (!isUnknownOutcome(result)) return result;
+    // The parts this call had sent before its outcome became unknown are not sent again.
+    if (result.parts) inDoubt = { ...request, parts: result.parts };
   }
   const resolved = await withTimeout(
-    (signal) => provider.resolve(request, { signal, ...lookups }),
+    (signal) => provider.resolve(inDoubt, { signal, ...lookups }),
     resolveTimeoutMs(provider, timeoutMs),
   );
   const resolution = resolved.resolution ? { resolution: resolved.resolution } : {};

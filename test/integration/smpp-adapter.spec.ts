@@ -192,14 +192,15 @@ describe('the SMPP adapter and the test SMSC', () => {
     let hold = true;
     smsc.set({ respond: (s) => !(hold && s.concat?.part === 3) });
     const call = request('+447700900004', LONG_TEXT);
-    const first = await smpp.send(call);
+    const first = (await smpp.send(call)) as Extract<SendResult, { accepted: false }>;
     expect(first).toMatchObject({
       accepted: false,
       category: 'timeout',
       code: 'SMPP_RESPONSE_TIMEOUT',
     });
     hold = false;
-    const resolved = await smpp.resolve(call, {});
+    // What callProvider hands the resolution: the parts the unknown call had sent.
+    const resolved = await smpp.resolve({ ...call, parts: first.parts }, {});
     expect(resolved).toMatchObject({
       accepted: true,
       resolution: { method: 'resend', outcome: 'resent' },

@@ -5,7 +5,12 @@
 import { randomInt } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { ESME_RINVCMDLEN, smppRequest, UNREADABLE } from '../../src/sms/smpp/smpp-session';
+import {
+  ESME_RINVCMDLEN,
+  smppRequest,
+  UNREADABLE,
+  type SubmitSmFields,
+} from '../../src/sms/smpp/smpp-session';
 import { waitFor } from './wait';
 
 /** The part of a parsed `smpp` PDU this file and its tests read (fields keep SMPP's names). */
@@ -148,21 +153,12 @@ export interface Concat {
 }
 
 /** A submit_sm as it arrived (PDU fields keep their SMPP names) and how the fake answered it. */
-export interface SubmitRecord {
+export interface SubmitRecord extends Omit<SubmitSmFields, 'validity_period'> {
   /** Arrival order over the fake's whole life. */
   index: number;
   at: number;
   session: number;
   sequence_number: number;
-  source_addr: string;
-  source_addr_ton: number;
-  source_addr_npi: number;
-  destination_addr: string;
-  dest_addr_ton: number;
-  dest_addr_npi: number;
-  esm_class: number;
-  registered_delivery: number;
-  data_coding: number;
   /** As sent, e.g. `000000010000000R`; empty when absent. */
   validity_period: string;
   /** The short_message octets, UDH included (or the message_payload TLV's when it is empty). */

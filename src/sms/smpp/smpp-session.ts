@@ -36,7 +36,8 @@ export interface SubmitSmFields {
   data_coding: number;
   /** The octets as sent, UDH included: a Buffer keeps the package from encoding it again. */
   short_message: Buffer;
-  validity_period?: string;
+  /** A Date the package encodes in SMPP's absolute format (UTC), or the format itself. */
+  validity_period?: Date | string;
 }
 
 /** A deliver_sm (or data_sm) from the SMSC: a delivery receipt or an inbound message. */

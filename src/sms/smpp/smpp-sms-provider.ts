@@ -57,9 +57,6 @@ export const NOT_BOUND_CODE = 'SMPP_NOT_BOUND';
 export const RESPONSE_TIMEOUT_CODE = 'SMPP_RESPONSE_TIMEOUT';
 export const CONNECTION_LOST_CODE = 'SMPP_CONNECTION_LOST';
 
-/** Long messages in doubt remembered for their resolution (SMPP_RESEND_UNKNOWN), at most. */
-const IN_DOUBT_KEPT = 10_000;
-
 type Rejection = Extract<SendResult, { accepted: false }>;
 
 /** What became of one part of a message in one call. */
@@ -77,11 +74,6 @@ export class SmppSmsProvider implements SmsProvider, OnApplicationBootstrap, OnA
   /** Built when SMPP is the provider: every adapter is constructed, and SMPP may not be configured. */
   private binds: SmppBinds | null = null;
   private throughput: SmppThroughput | null = null;
-  /**
-   * Parts accepted by a call whose outcome was then unknown, for the resolution that follows it
-   * in this process: a resend (SMPP_RESEND_UNKNOWN) sends only the others.
-   */
-  private readonly inDoubt = new Map<string, MessageParts>();
 
   constructor(
     @Inject(smppConfig.KEY) private readonly config: SmppConfig,
@@ -165,27 +157,21 @@ export class SmppSmsProvider implements SmsProvider, OnApplicationBootstrap, OnA
       failed.find((o) => o.kind === 'unknown') ??
       failed.find((o) => o.kind === 'refused') ??
       failed[0];
-    if (decisive.kind === 'unknown' && parts && settings.resendUnknown) {
-      this.rememberInDoubt(request.messageId, parts);
-    }
     return { ...decisive.refusal, ...withParts };
   }
 
   /**
    * SMPP cannot be asked what the SMSC did with a submit_sm: the outcome stays unknown, unless
-   * SMPP_RESEND_UNKNOWN sends it again (the parts this process saw accepted are not resent).
+   * SMPP_RESEND_UNKNOWN sends it again (only the parts `request.parts` does not hold: callProvider
+   * passes on those the unknown call had sent).
    */
   async resolve(request: SendRequest, { signal }: CallContext): Promise<SendResult> {
-    const parts = this.inDoubt.get(request.messageId) ?? request.parts;
-    this.inDoubt.delete(request.messageId);
     if (!this.settings().resendUnknown) {
       return outcomeUnknown(
         'The SMSC did not answer the submit_sm, and SMPP offers no way to ask whether it took it; it is not sent again (SMPP_RESEND_UNKNOWN is off).',
       );
     }
-    const sent = await this.send({ ...request, ...(parts ? { parts } : {}) }, { signal });
-    // A resend whose outcome is unknown again is final (OUTCOME_UNKNOWN): nothing resolves it.
-    this.inDoubt.delete(request.messageId);
+    const sent = await this.send(request, { signal });
     return {
       ...sent,
       resolution: {
@@ -230,17 +216,6 @@ export class SmppSmsProvider implements SmsProvider, OnApplicationBootstrap, OnA
     };
   }
 
-  /**
-   * Kept for the resolution that normally follows at once; bounded, since a resolution that came
-   * first (Salvo's own timeout won the race) never takes its entry.
-   */
-  private rememberInDoubt(messageId: string, parts: MessageParts): void {
-    if (this.inDoubt.size >= IN_DOUBT_KEPT) {
-      this.inDoubt.delete(this.inDoubt.keys().next().value as string);
-    }
-    this.inDoubt.set(messageId, parts);
-  }
-
   /** What every part of a message carries. */
   private fields(
     settings: SmppSettings,
@@ -256,7 +231,8 @@ export class SmppSmsProvider implements SmsProvider, OnApplicationBootstrap, OnA
       dest_addr_npi: 1,
       // A final receipt, delivered or not.
       registered_delivery: 1,
-      validity_period: absoluteTime(request.validUntil),
+      // The package writes a Date in SMPP's absolute format, in UTC (YYMMDDhhmmsst00+).
+      validity_period: request.validUntil,
     };
   }
 
@@ -386,19 +362,4 @@ function notWrittenMessage(
     case 'throughput':
       return "SMPP_MAX_MPS left no slot before the call's time ran out (or Redis could not count it); nothing was written.";
   }
-}
-
-/** SMPP's absolute time format in UTC: YYMMDDhhmmsstnnp with t tenths, nn = 00 quarters, p = +. */
-export function absoluteTime(at: Date): string {
-  const two = (n: number) => String(n).padStart(2, '0');
-  return (
-    two(at.getUTCFullYear() % 100) +
-    two(at.getUTCMonth() + 1) +
-    two(at.getUTCDate()) +
-    two(at.getUTCHours()) +
-    two(at.getUTCMinutes()) +
-    two(at.getUTCSeconds()) +
-    String(Math.floor(at.getUTCMilliseconds() / 100)) +
-    '00+'
-  );
 }
