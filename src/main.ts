@@ -49,7 +49,9 @@ async function bootstrap(): Promise<void> {
   // Bull Board and Socket.IO read their bodies themselves, and get it at once as before.
   const server = app.getHttpServer();
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (req.url?.startsWith('/api/') || req.url?.startsWith('/webhooks/')) {
+    // Express matches routes whatever their case: so must this, or `/API/…` got its 100 at once.
+    const path = req.url?.toLowerCase() ?? '';
+    if (path.startsWith('/api/') || path.startsWith('/webhooks/')) {
       awaitingContinue.add(req);
     } else res.writeContinue();
     server.emit('request', req, res);

@@ -96,6 +96,8 @@ describe('request logs', () => {
   it("log providers' accepted callbacks at debug, their refusals as warnings", async () => {
     const { app, logged } = appWithLog('info');
     await request(app).post('/webhooks/twilio/status').expect(200);
+    // Routes match whatever the case: so does the level.
+    await request(app).post('/WEBHOOKS/twilio/status').expect(200);
     await request(app).post('/webhooks/twilio/status?forged=1').expect(403);
     expect(logged().map((line) => [line.level, line.res])).toEqual([['warn', { statusCode: 403 }]]);
   });

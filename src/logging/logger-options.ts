@@ -64,7 +64,8 @@ export function requestLogLevel(
 ): LevelWithSilent {
   if (error || res.statusCode >= 500) return 'error';
   if (res.statusCode >= 400) return 'warn';
-  return req.url?.startsWith('/webhooks/') ? 'debug' : 'info';
+  // Express matches routes whatever their case, so a prefix is compared in lower case.
+  return req.url?.toLowerCase().startsWith('/webhooks/') ? 'debug' : 'info';
 }
 
 /**
