@@ -3,6 +3,8 @@
 import type { ErrorCategory } from '../../errors/error-taxonomy';
 import { RECEIPT_RANKS, type ProviderReceipt } from '../receipts';
 import {
+  INBOUND_ADDRESS_LENGTH,
+  INBOUND_BODY_LENGTH,
   canonicalMessageId,
   readDeliverSm,
   receiptIdAsSubmitted,
@@ -276,6 +278,20 @@ describe('readDeliverSm: inbound SMS', () => {
       body: 'Hi @ 5€',
       receivedAt: AT,
     });
+  });
+
+  it('keeps what the inbound webhook keeps: 4096 characters of text, 128 of an address', () => {
+    const sms = inbound({
+      source_addr: '4'.repeat(300),
+      source_addr_ton: 1,
+      destination_addr: 'x'.repeat(300),
+      data_coding: 8,
+      // A pair that would straddle the cut is left out whole.
+      message_payload: { message: 'a'.repeat(INBOUND_BODY_LENGTH - 1) + '😀 and more' },
+    });
+    expect(sms.from).toBe(`+${'4'.repeat(INBOUND_ADDRESS_LENGTH - 1)}`);
+    expect(sms.to).toBe('x'.repeat(INBOUND_ADDRESS_LENGTH));
+    expect(sms.body).toBe('a'.repeat(INBOUND_BODY_LENGTH - 1));
   });
 
   it.each<[string, DeliverSmView, string]>([

@@ -204,11 +204,26 @@ function readInbound(pdu: DeliverSmView, receivedAt: Date): InboundSms {
   return {
     provider: SMPP_PROVIDER,
     providerMessageId: uuidV7s(1, receivedAt.getTime())[0],
-    from: address(pdu.source_addr, pdu.source_addr_ton),
-    to: address(pdu.destination_addr, pdu.destination_addr_ton),
-    body: messageText(pdu),
+    from: cut(address(pdu.source_addr, pdu.source_addr_ton), INBOUND_ADDRESS_LENGTH),
+    to: cut(address(pdu.destination_addr, pdu.destination_addr_ton), INBOUND_ADDRESS_LENGTH),
+    body: cut(messageText(pdu), INBOUND_BODY_LENGTH),
     receivedAt,
   };
+}
+
+/**
+ * The bounds Twilio's inbound webhook keeps (src/webhooks/twilio-webhooks.service.ts): a
+ * message_payload may carry 64 kB, and an SMSC resending one stores it again each time. Cut, not
+ * refused: the SMSC would only deliver it again.
+ */
+export const INBOUND_ADDRESS_LENGTH = 128;
+export const INBOUND_BODY_LENGTH = 4096;
+
+/** At most `length` UTF-16 units, never ending on half a surrogate pair. */
+function cut(text: string, length: number): string {
+  if (text.length <= length) return text;
+  const end = /[\uD800-\uDBFF]/.test(text[length - 1]) ? length - 1 : length;
+  return text.slice(0, end);
 }
 
 // TON 1: an international number, which Salvo writes in E.164 with its `+`.
