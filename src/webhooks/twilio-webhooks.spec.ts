@@ -267,13 +267,22 @@ describe('Twilio webhooks', () => {
     expect(h.throttle.failures).toBe(3);
   });
 
-  it('refuses an address past its limit with 429 before reading or checking anything', async () => {
+  it('refuses an address past its limit with 429, unless the call is small and validly signed', async () => {
     const path = '/webhooks/twilio/inbound';
     for (let i = 0; i < 3; i++) expect((await post(h, path, inbound, 'forged')).status).toBe(403);
-    const answer = await post(h, path, inbound, signed(path, inbound));
-    expect(answer.status).toBe(429);
-    expect(answer.headers['retry-after']).toBe('42');
+    // A signature of no HMAC's shape, or of the right shape but wrong: refused as locked.
+    for (const signature of ['forged', signed(path, { ...inbound, Body: 'other' })]) {
+      const answer = await post(h, path, inbound, signature);
+      expect(answer.status).toBe(429);
+      expect(answer.headers['retry-after']).toBe('42');
+    }
+    // Over the locked size (4 kB), even validly signed: not read.
+    const big = { ...inbound, Body: 'x'.repeat(4_100) };
+    expect((await post(h, path, big, signed(path, big))).status).toBe(429);
     expect(h.stored).toEqual([]);
+    // Twilio's own callbacks come from addresses every Twilio account shares: a genuine one passes.
+    expect((await post(h, path, inbound, signed(path, inbound))).status).toBe(200);
+    expect(h.stored).toHaveLength(1);
   });
 });
 
