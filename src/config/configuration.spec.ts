@@ -15,6 +15,7 @@ import {
   rateLimitConfig,
   redisConfig,
   smsConfig,
+  routingConfig,
   socketsConfig,
   throttleConfig,
   destinationsConfig,
@@ -83,6 +84,9 @@ const VARIABLES = [
   'SMPP_RESPONSE_TIMEOUT_MS',
   'SMPP_RESEND_UNKNOWN',
   'SMPP_RECEIPT_ID_BASE',
+  'SMS_ROUTES',
+  'BREAKER_FAILURES',
+  'BREAKER_COOLDOWN_MS',
   'LOG_LEVEL',
   'ADMIN_PASSWORD',
   'CORS_ORIGINS',
@@ -618,6 +622,40 @@ describe('Twilio and delivery settings', () => {
     expect(smsConfig().simulator).toMatchObject({ receipts: true, dlrDelayMs: 200 });
     set({ SIMULATOR_RECEIPTS: 'false' });
     expect(smsConfig().simulator.receipts).toBe(false);
+  });
+});
+
+describe('routing settings', () => {
+  const set = (vars: Record<string, string>) => Object.assign(process.env, vars);
+  const SMPP = {
+    SMPP_URL: 'smpp://smsc.example.net:2775',
+    SMPP_SYSTEM_ID: 'salvo',
+    SMPP_PASSWORD: 'secret',
+    SMPP_SOURCE_ADDR: '+447700900123',
+  };
+
+  it('send every destination to SMS_PROVIDER without SMS_ROUTES, with 5 failures and 30 s', () => {
+    const routing = routingConfig();
+    expect(routing.table.routes).toEqual([{ prefix: '*', providers: ['simulated'], key: 'simulated' }]);
+    expect(routing.providers).toEqual(['simulated']);
+    expect(routing.breaker).toEqual({ failures: 5, cooldownMs: 30_000 });
+  });
+
+  it('read SMS_ROUTES over the configured providers, listing those in use', () => {
+    set({ ...SMPP, SMS_ROUTES: '+44=smpp,simulated; *=simulated' });
+    const routing = routingConfig();
+    expect(routing.table.routes.map((route) => route.key)).toEqual(['smpp,simulated', 'simulated']);
+    expect(routing.providers).toEqual(['smpp', 'simulated']);
+  });
+
+  it.each([
+    [{ SMS_ROUTES: '+44=smpp;*=simulated' }, /SMS_ROUTES .*"smpp", which is not configured/],
+    [{ SMS_ROUTES: '+44=simulated' }, /SMS_ROUTES has no "\*" route/],
+    [{ SMS_ROUTES: '*=simulated', BREAKER_FAILURES: '0' }, /BREAKER_FAILURES must be between/],
+    [{ BREAKER_COOLDOWN_MS: 'soon' }, /BREAKER_COOLDOWN_MS/],
+  ])('refuse %j at boot, naming the variable', (vars, message) => {
+    set(vars);
+    expect(() => routingConfig()).toThrow(message);
   });
 });
 

@@ -2,6 +2,7 @@
 // process.env; everything else injects these sections.
 import { ConfigType, registerAs } from '@nestjs/config';
 import { getCountries, type CountryCode } from 'libphonenumber-js/max';
+import { parseRoutes, singleRoute, type RouteTable } from '../sms/routing/routes';
 import { bool, ConfigError, int, list, num, oneOf, optionalStr, origins, str, url } from './env';
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
@@ -220,6 +221,45 @@ export const smsConfig = registerAs('sms', () => ({
     dlrDelayMs: int(env(), 'SIMULATOR_DLR_DELAY_MS', 200, { min: 0, max: 3_600_000 }),
   },
 }));
+
+/** The providers with settings: the simulator always, Twilio and SMPP when configured. */
+function configuredProviders(): SmsProviderName[] {
+  return SMS_PROVIDERS.filter(
+    (name) =>
+      name === 'simulated' ||
+      (name === 'twilio' && twilioSettings() !== null) ||
+      (name === 'smpp' && smppSettings() !== null),
+  );
+}
+
+/**
+ * Which providers serve which destinations (SMS_ROUTES; README, "Several providers") and how a
+ * provider that keeps failing is left alone (the circuit breakers, src/sms/routing/).
+ */
+export const routingConfig = registerAs('routing', () => {
+  const name = 'SMS_ROUTES';
+  const written = optionalStr(env(), name);
+  let table: RouteTable<SmsProviderName>;
+  try {
+    table = written
+      ? parseRoutes(written, configuredProviders())
+      : singleRoute(oneOf(env(), 'SMS_PROVIDER', SMS_PROVIDERS, 'simulated'));
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(name, (error as Error).message);
+  }
+  return {
+    table,
+    /** Every provider some route names, in the order they first appear: the ones in use. */
+    providers: [...new Set(table.routes.flatMap((route) => route.providers))],
+    breaker: {
+      /** Consecutive failed calls that open a provider's breaker. */
+      failures: int(env(), 'BREAKER_FAILURES', 5, { min: 1, max: 10_000 }),
+      /** How long an open breaker refuses every call before one probe may go. */
+      cooldownMs: int(env(), 'BREAKER_COOLDOWN_MS', 30_000, { min: 100, max: 3_600_000 }),
+    },
+  };
+});
 
 const HOUR_MS = 3_600_000;
 
@@ -523,6 +563,7 @@ export const configSections = [
   errorRateConfig,
   socketsConfig,
   smsConfig,
+  routingConfig,
   deliveryConfig,
   twilioConfig,
   smppConfig,
@@ -542,6 +583,7 @@ export type AccountsConfig = ConfigType<typeof accountsConfig>;
 export type IngestConfig = ConfigType<typeof ingestConfig>;
 export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
 export type SmsConfig = ConfigType<typeof smsConfig>;
+export type RoutingConfig = ConfigType<typeof routingConfig>;
 export type DeliveryConfig = ConfigType<typeof deliveryConfig>;
 export type TwilioConfig = ConfigType<typeof twilioConfig>;
 export type TwilioSettings = NonNullable<TwilioConfig['settings']>;

@@ -46,6 +46,14 @@ export interface ReceiptObservation {
   latencyMs: number | null;
 }
 
+/** A circuit breaker's change of state (sms/routing/circuit-breakers.ts, BreakerTransition). */
+export interface BreakerTransitionObservation {
+  provider: string;
+  from: string;
+  to: string;
+  reason: string;
+}
+
 export const ATTEMPT_OUTCOMES = ['accepted', 'failed', 'rate_limited'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
@@ -123,6 +131,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly breakerTransitions = new Counter({
+    name: 'salvo_provider_breaker_transitions_total',
+    help: "Changes of a provider's circuit breaker, by provider, the states it moved between and why (failures, auth, probe-succeeded, probe-failed).",
+    labelNames: ['provider', 'from', 'to', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   private readonly sockets = new Gauge({
     name: 'salvo_sockets_connected',
     help: 'Socket.IO clients connected to this process.',
@@ -168,6 +183,11 @@ export class MetricsService {
   /** Something refused for `reason`; `count` recipients for a destination refusal. */
   refused(reason: RefusalReason, count = 1): void {
     this.refusals.labels(reason).inc(count);
+  }
+
+  /** A provider's circuit breaker changed state (src/sms/routing/provider-breakers.ts). */
+  breakerTransitioned({ provider, from, to, reason }: BreakerTransitionObservation): void {
+    this.breakerTransitions.labels(provider, from, to, reason).inc();
   }
 
   eventEmitted(event: string, count = 1): void {

@@ -113,6 +113,11 @@ export type SendResult =
        * bound): retried like any `rate_limited`, but not the provider's signal to slow down.
        */
       local?: boolean;
+      /**
+       * With `local`: the adapter could not reach the provider at all (no SMPP bind up), so the
+       * message was not sent and the provider counts as failing (its circuit breaker).
+       */
+      unavailable?: boolean;
       /** A message sent as several parts: the parts accepted before this refusal. */
       parts?: MessageParts;
     };

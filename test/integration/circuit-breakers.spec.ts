@@ -84,6 +84,7 @@ describe('CircuitBreakers closed and opening', () => {
       failures: 4,
       openedAt: null,
       reopensAt: null,
+      credentialsRefused: false,
     });
     expect(await admitBoth()).toEqual(['closed', 'closed']);
 
@@ -98,7 +99,12 @@ describe('CircuitBreakers closed and opening', () => {
     });
     expect(await admitBoth()).toEqual(['refused', 'refused']);
     const status = await two.state(provider);
-    expect(status).toMatchObject({ state: 'open', failures: 5, openedAt: opened?.at });
+    expect(status).toMatchObject({
+      state: 'open',
+      failures: 5,
+      openedAt: opened?.at,
+      credentialsRefused: false,
+    });
     expect(status.reopensAt!.getTime() - status.openedAt!.getTime()).toBe(LONG_COOLDOWN_MS);
   });
 
@@ -117,6 +123,7 @@ describe('CircuitBreakers closed and opening', () => {
 
     expect(opened).toMatchObject({ provider, from: 'closed', to: 'open', reason: 'auth' });
     expect(await admitBoth()).toEqual(['refused', 'refused']);
+    expect(await one.state(provider)).toMatchObject({ state: 'open', credentialsRefused: true });
   });
 
   it('moves an open breaker only by its probe: earlier calls reporting late change nothing', async () => {
@@ -172,6 +179,7 @@ describe('CircuitBreakers after the cool-down', () => {
       failures: 0,
       openedAt: null,
       reopensAt: null,
+      credentialsRefused: false,
     });
   });
 

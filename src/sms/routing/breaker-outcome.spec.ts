@@ -1,5 +1,5 @@
 import type { ErrorCategory } from '../../errors/error-taxonomy';
-import { NOT_WRITTEN_CODE } from '../smpp/smpp-sms-provider';
+import { NOT_BOUND_CODE, NOT_WRITTEN_CODE } from '../smpp/smpp-sms-provider';
 import { outcomeUnknown, TIMEOUT_CODE, UNREACHABLE_CODE } from '../provider-call';
 import type { SendResult } from '../sms-provider';
 import { breakerOutcome, type BreakerOutcome } from './breaker-outcome';
@@ -32,6 +32,11 @@ describe('breakerOutcome', () => {
     ['an unreachable handset', refused('unreachable', '30003'), null],
     ['an unrecognised code the provider answered', refused('unknown', 'ESME_RX_P_APPN'), null],
     ["the adapter's own refusal", refused('rate_limited', NOT_WRITTEN_CODE, { local: true }), null],
+    [
+      'no bind up to write on',
+      refused('rate_limited', NOT_BOUND_CODE, { local: true, unavailable: true }),
+      'failure',
+    ],
   ])('%s', (_, result, expected) => {
     expect(breakerOutcome(result)).toBe(expected);
   });

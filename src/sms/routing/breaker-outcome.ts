@@ -1,6 +1,7 @@
 // What one provider answer tells a circuit breaker about the provider's health (circuit-breakers.ts).
 // Issue 16 names what counts against a provider: provider_error answers (an HTTP 5xx, ESME_RSYSERR,
-// a refused connection), timeouts, a lost bind, and `auth`, which opens the breaker at once.
+// a refused connection), timeouts, a lost bind (`unavailable`), and `auth`, which opens the breaker
+// at once.
 import { OUTCOME_UNKNOWN } from '../../errors/error-taxonomy';
 import type { SendResult } from '../sms-provider';
 
@@ -11,11 +12,12 @@ export type BreakerOutcome = 'success' | 'failure' | 'auth';
  * The breaker's outcome for one answer, or null when it says nothing about the provider's health:
  * a refusal of this message (invalid number, opted out, content, unreachable handset, an
  * unrecognised code, which the provider answered), throttling (slow down, not move) and a
- * refusal by the adapter itself (`local`: nothing reached the provider).
+ * refusal by the adapter itself (`local`: nothing reached the provider), unless the adapter could
+ * not reach the provider at all (`unavailable`: no SMPP bind up).
  */
 export function breakerOutcome(result: SendResult): BreakerOutcome | null {
   if (result.accepted) return 'success';
-  if (result.local) return null;
+  if (result.local) return result.unavailable ? 'failure' : null;
   switch (result.category) {
     case 'auth':
       return 'auth';

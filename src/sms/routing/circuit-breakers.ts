@@ -26,7 +26,8 @@
 //
 // State (KEYS[1], a hash; no key is closed with no failures): `state` = 'open' when open or
 // half-open, `failures` = consecutive failures, `opened_at`, `reopens_at` (when a probe may go) and
-// `probe_until` (the probe's lease; 0 when none is out), all in ms on Redis's clock.
+// `probe_until` (the probe's lease; 0 when none is out), all in ms on Redis's clock, and `auth` = 1
+// when it opened on refused credentials.
 //
 // Redis errors reach the caller: whether to send when the breaker cannot be asked is dispatch's
 // decision, not this module's.
@@ -58,6 +59,8 @@ export interface BreakerStatus {
   openedAt: Date | null;
   /** When its cool-down ends and a probe may go; null when closed. */
   reopensAt: Date | null;
+  /** Whether it last opened because the provider refused our credentials (`auth`). */
+  credentialsRefused: boolean;
 }
 
 export interface BreakerOptions {
@@ -97,7 +100,7 @@ local outcome = ARGV[1]
 local failures = field('failures')
 local function reopen(from, reason)
   redis.call('HSET', KEYS[1], 'state', 'open', 'failures', failures + 1, 'opened_at', now,
-    'reopens_at', now + tonumber(ARGV[4]), 'probe_until', 0)
+    'reopens_at', now + tonumber(ARGV[4]), 'probe_until', 0, 'auth', outcome == 'auth' and 1 or 0)
   return {from, 'open', now, reason}
 end
 if not open then
@@ -119,17 +122,17 @@ if outcome == 'auth' then return reopen('half-open', 'auth') end
 return reopen('half-open', 'probe-failed')
 `;
 
-/** Answers {state, failures, opened_at, reopens_at}, the times 0 when closed. */
+/** Answers {state, failures, opened_at, reopens_at, auth}, the times 0 when closed. */
 const STATE_LUA = `${PRELUDE}
-if not open then return {'closed', field('failures'), 0, 0} end
+if not open then return {'closed', field('failures'), 0, 0, 0} end
 local reopens = field('reopens_at')
 local state = 'open'
 if now >= reopens then state = 'half-open' end
-return {state, field('failures'), field('opened_at'), reopens}
+return {state, field('failures'), field('opened_at'), reopens, field('auth')}
 `;
 
 type TransitionReply = [BreakerState, BreakerState, number, TransitionReason] | null;
-type StateReply = [BreakerState, number, number, number];
+type StateReply = [BreakerState, number, number, number, number];
 
 export class CircuitBreakers {
   private readonly failures: number;
@@ -186,7 +189,7 @@ export class CircuitBreakers {
 
   /** The breaker of `provider` as it stands now, for metrics and the analytics. */
   async state(provider: string): Promise<BreakerStatus> {
-    const [state, failures, openedAt, reopensAt] = (await this.redis.eval(
+    const [state, failures, openedAt, reopensAt, auth] = (await this.redis.eval(
       STATE_LUA,
       1,
       this.key(provider),
@@ -196,6 +199,7 @@ export class CircuitBreakers {
       failures,
       openedAt: state === 'closed' ? null : new Date(openedAt),
       reopensAt: state === 'closed' ? null : new Date(reopensAt),
+      credentialsRefused: auth === 1,
     };
   }
 

@@ -288,7 +288,15 @@ function unwritten(part: number, message: string, code = NOT_WRITTEN_CODE): Part
   return {
     part,
     kind: 'unwritten',
-    refusal: { accepted: false, category: 'rate_limited', code, message, local: true },
+    refusal: {
+      accepted: false,
+      category: 'rate_limited',
+      code,
+      message,
+      local: true,
+      // No bind up: the SMSC is out of reach, which its circuit breaker counts (issue 16).
+      ...(code === NOT_BOUND_CODE && { unavailable: true }),
+    },
   };
 }
 
