@@ -636,7 +636,9 @@ describe('routing settings', () => {
 
   it('send every destination to SMS_PROVIDER without SMS_ROUTES, with 5 failures and 30 s', () => {
     const routing = routingConfig();
-    expect(routing.table.routes).toEqual([{ prefix: '*', providers: ['simulated'], key: 'simulated' }]);
+    expect(routing.table.routes).toEqual([
+      { prefix: '*', providers: ['simulated'], key: 'simulated' },
+    ]);
     expect(routing.providers).toEqual(['simulated']);
     expect(routing.breaker).toEqual({ failures: 5, cooldownMs: 30_000 });
   });
