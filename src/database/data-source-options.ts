@@ -4,6 +4,7 @@ import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/configuration';
 import { AccountEntity } from '../accounts/account.entity';
 import { ApiKeyEntity } from '../accounts/api-key.entity';
+import { BatchProviderStatsEntity } from '../batch/entities/batch-provider-stats.entity';
 import { BatchRateStatsEntity } from '../batch/entities/batch-rate-stats.entity';
 import { BatchTimelineEntity } from '../batch/entities/batch-timeline.entity';
 import { BatchEntity } from '../batch/entities/batch.entity';
@@ -36,6 +37,7 @@ export const ENTITIES = [
   BatchErrorCodeEntity,
   BatchTimelineEntity,
   BatchRateStatsEntity,
+  BatchProviderStatsEntity,
   PendingReceiptEntity,
   BatchReceiptCountEntity,
   InboundMessageEntity,

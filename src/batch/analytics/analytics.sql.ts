@@ -49,6 +49,41 @@ export const ADD_CALL_STATS = `
       ORDER BY i)`;
 
 /**
+ * Adds one flush's calls of a batch to one provider (call-stats.ts, sumProviderCalls) to their
+ * row; $1 batch id, $2 provider, $3 sent, $4 failed, $5 the latency histogram. The stored
+ * histogram may be empty (a row a receipt created).
+ */
+export const ADD_PROVIDER_CALLS = `
+  INSERT INTO batch_provider_stats AS s (batch_id, provider, sent, failed, latency_histogram)
+  VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT (batch_id, provider) DO UPDATE SET
+    sent = s.sent + excluded.sent,
+    failed = s.failed + excluded.failed,
+    latency_histogram = ARRAY(
+      SELECT COALESCE(a, 0) + COALESCE(b, 0)
+      FROM unnest(s.latency_histogram, excluded.latency_histogram) WITH ORDINALITY AS u(a, b, i)
+      ORDER BY i)`;
+
+/**
+ * A data-modifying CTE, named `${finals}_by_provider`, adding the final receipts of CTE `finals`
+ * (batch_id, provider, outcome) to their providers' delivered and undelivered counts. Rows are
+ * upserted in key order; the callers hold their batches' row locks.
+ */
+export function addReceiptsByProvider(finals: string): string {
+  return `
+  ${finals}_by_provider AS (
+    INSERT INTO batch_provider_stats AS s (batch_id, provider, delivered, undelivered)
+    SELECT batch_id, provider, count(*) FILTER (WHERE outcome = 'delivered'),
+           count(*) FILTER (WHERE outcome = 'undelivered')
+    FROM ${finals} WHERE outcome IN ('delivered', 'undelivered') AND provider IS NOT NULL
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (batch_id, provider) DO UPDATE SET
+      delivered = s.delivered + excluded.delivered,
+      undelivered = s.undelivered + excluded.undelivered
+  )`;
+}
+
+/**
  * Adds a histogram of delivery latencies (acceptance to final receipt, DELIVERY_BUCKET_BOUNDS_MS)
  * to a batch's row; $1 batch id, $2 the histogram, $3 an empty histogram of BUCKET_BOUNDS_MS for
  * the call statistics of a new row. The stored one may be empty (a row ADD_CALL_STATS created).
@@ -95,3 +130,8 @@ export const READ_RATE_STATS = `
 /** Receipts applied to the batch's messages, per provider status and category; $1 batch id. */
 export const READ_RECEIPT_COUNTS = `
   SELECT status, category, count FROM batch_receipt_counts WHERE batch_id = $1`;
+
+/** The batch's counts and latency histogram per provider; $1 batch id. */
+export const READ_PROVIDER_STATS = `
+  SELECT provider, sent, failed, delivered, undelivered, latency_histogram AS "latencyHistogram"
+  FROM batch_provider_stats WHERE batch_id = $1`;

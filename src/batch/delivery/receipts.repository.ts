@@ -13,7 +13,12 @@ import {
 } from '../../errors/error-log/error-log.sql';
 import type { ErrorCategory } from '../../errors/error-taxonomy';
 import { RECEIPT_RANKS, type ProviderReceipt, type ReceiptRank } from '../../sms/receipts';
-import { ADD_DELIVERY_LATENCY, addToTimeline, DELIVERY_COUNTS } from '../analytics/analytics.sql';
+import {
+  ADD_DELIVERY_LATENCY,
+  addReceiptsByProvider,
+  addToTimeline,
+  DELIVERY_COUNTS,
+} from '../analytics/analytics.sql';
 import {
   BUCKET_BOUNDS_MS,
   bucketOf,
@@ -390,7 +395,10 @@ export class ReceiptsRepository {
          WHERE m.batch_id = f.batch_id AND m.seq = f.seq
            AND ${movesUp('m.delivery_status', 'm.receipt_rank', 'f')}
          RETURNING m.batch_id, m.seq, f.attempts, f.sent_at, f.was, f.categories, f.status, f.rank,
-                   f.outcome, f.category, f.code, f.message, f.received_at
+                   f.outcome, f.category, f.code, f.message, f.received_at,
+                   -- The provider that sent it; for a message sent before Salvo recorded that,
+                   -- the one whose receipt this is.
+                   COALESCE(m.provider, f.provider) AS provider
        ), finals AS (
          SELECT * FROM changed WHERE rank = ${RECEIPT_RANKS.final}
        ), failures AS (
@@ -404,6 +412,7 @@ export class ReceiptsRepository {
                 (outcome = 'undelivered')::int AS undelivered
          FROM finals WHERE outcome <> 'unknown'
        ), ${addToTimeline('timeline_events', DELIVERY_COUNTS)},
+       ${addReceiptsByProvider('finals')},
        receipt_counts AS (
          INSERT INTO batch_receipt_counts AS c (batch_id, status, category, count)
          SELECT batch_id, status, COALESCE(category, ''), count(*) FROM changed

@@ -28,8 +28,8 @@ import {
   type RetrySelection,
 } from '../../errors/error-taxonomy';
 import type { BatchRef } from '../events/batch-notices';
-import { ADD_CALL_STATS, addToTimeline } from '../analytics/analytics.sql';
-import { sumCalls, type CallObservation } from '../analytics/call-stats';
+import { ADD_CALL_STATS, ADD_PROVIDER_CALLS, addToTimeline } from '../analytics/analytics.sql';
+import { sumCalls, sumProviderCalls, type CallObservation } from '../analytics/call-stats';
 import { BatchRepository } from '../batch.repository';
 import { validFrom } from '../batch.sql';
 import { allowedFrom, STOPPED_STATUSES } from '../batch-transitions';
@@ -368,6 +368,8 @@ export class DispatchRepository {
         accepted: string[] | null;
         partIds: string[] | null;
         parted: number[] | null;
+        /** The results written as sent or failed, as `seq/token/status`. */
+        finals: string[] | null;
       }>(
         manager,
         `WITH r AS (
@@ -401,8 +403,8 @@ export class DispatchRepository {
            FROM r JOIN batches b ON b.id = r.batch_id
            WHERE m.batch_id = r.batch_id AND m.seq = r.seq AND m.claim_token = r.token
              AND m.status = 'sending'
-           RETURNING m.batch_id, m.seq, m.status, m.attempts, m.segments, m.provider_message_id,
-                     r.counted, r.logged,
+           RETURNING m.batch_id, m.seq, r.token, m.status, m.attempts, m.segments,
+                     m.provider_message_id, r.counted, r.logged,
                      r.at, r.sent_at, r.category, r.code, r.message,
                      ${isFirstInCategory('r.categories', 'r.category')} AS first_in_category
          ), parts AS (
@@ -456,7 +458,9 @@ export class DispatchRepository {
                    ${appearedCategories('category_counts', 'b.id')} AS appeared,
                    ARRAY(SELECT provider_message_id FROM parts WHERE batch_id = b.id) AS "partIds",
                    ARRAY(SELECT DISTINCT seq FROM parts
-                          WHERE batch_id = b.id AND status = 'sent' AND total > 1) AS parted`,
+                          WHERE batch_id = b.id AND status = 'sent' AND total > 1) AS parted,
+                   ARRAY(SELECT seq || '/' || token || '/' || status FROM written
+                          WHERE batch_id = b.id AND status IN ('sent', 'failed')) AS finals`,
         [
           results.map((r) => r.batchId),
           results.map((r) => r.seq),
@@ -491,6 +495,23 @@ export class DispatchRepository {
           stats.lastRateLimit ? JSON.stringify(stats.lastRateLimit) : null,
           stats.waitMaxMs,
           stats.waitHistogram,
+          stats.latencyHistogram,
+        ]);
+      }
+      // Per provider: every call's latency, but sends and failures only of the results written.
+      const finals = new Set(written.flatMap((w) => (w.finals ?? []).map((f) => `${w.id}/${f}`)));
+      const finalOf = (r: MessageResult) =>
+        r.status !== 'pending' && finals.has(`${r.batchId}/${r.seq}/${r.token}/${r.status}`)
+          ? r.status
+          : null;
+      for (const stats of sumProviderCalls(
+        results.map((r) => ({ call: r.call, written: finalOf(r) })),
+      )) {
+        await manager.query(ADD_PROVIDER_CALLS, [
+          stats.batchId,
+          stats.provider,
+          stats.sent,
+          stats.failed,
           stats.latencyHistogram,
         ]);
       }

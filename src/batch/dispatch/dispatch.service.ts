@@ -267,6 +267,7 @@ export class DispatchService {
       ...written,
       call: {
         batchId: batch.id,
+        provider: this.sms.provider,
         waitMs,
         latencyMs,
         throttle,

@@ -81,7 +81,14 @@ export function resultOf(
     lastError: answer === 'sent' ? null : { category, code: 'X', message: 'no' },
     counted: true,
     at,
-    call: { batchId, waitMs: 0, latencyMs: 1, throttle: null, rateLimit: null },
+    call: {
+      batchId,
+      provider: 'simulated',
+      waitMs: 0,
+      latencyMs: 1,
+      throttle: null,
+      rateLimit: null,
+    },
     resolution: null,
     parts: null,
   };
