@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { BatchModule } from '../batch/batch.module';
 import { metricsConfig, type MetricsConfig } from '../config/configuration';
 import { QuotaModule } from '../quota/quota.module';
+import { RoutingModule } from '../sms/routing/routing.module';
 import { HealthController } from './health/health.controller';
 import { RedisHealthIndicator } from './health/redis.health';
 import { MetricsController } from './metrics/metrics.controller';
@@ -14,7 +15,7 @@ import { ScrapeReadsService } from './metrics/scrape-reads.service';
  * (MetricsModule holds the registry). On every process, whatever its role.
  */
 @Module({
-  imports: [TerminusModule.forRoot(), BatchModule, QuotaModule],
+  imports: [TerminusModule.forRoot(), BatchModule, QuotaModule, RoutingModule],
   // /metrics first: the order of the OpenAPI document's paths, as when MetricsModule served it.
   controllers: [MetricsController, HealthController],
   providers: [RedisHealthIndicator, ScrapeReadsService, MetricsTokenGuard],

@@ -1,4 +1,4 @@
-// What scrapes show of queues, batches and daily usage, and scrapes that survive a dependency down.
+// What scrapes show of queues, batches, daily usage and breakers, and scrapes that survive a dependency down.
 import { MetricsService } from '../../metrics/metrics.service';
 import { ScrapeGauges } from './scrape-gauges';
 
@@ -18,6 +18,12 @@ const USAGE = [
   { accountId: 'b2', accountName: 'Beta', day: '2026-11-29', messages: 5, segments: 7 },
 ];
 
+const BREAKERS = new Map([
+  ['twilio', 'open'],
+  ['smpp', 'half-open'],
+  ['simulated', 'closed'],
+] as const);
+
 describe('ScrapeGauges', () => {
   it('reads queue depths and batch counts on scrape', async () => {
     const metrics = new MetricsService();
@@ -25,6 +31,7 @@ describe('ScrapeGauges', () => {
       queueDepths: () => Promise.resolve(QUEUES),
       batchesByStatus: () => Promise.resolve({ processing: 2, completed: 5 }),
       dailyUsage: () => Promise.resolve(USAGE),
+      breakerStates: () => Promise.resolve(BREAKERS),
     });
     const text = await metrics.scrape();
     expect(value(text, 'salvo_queue_depth{priority="high",state="active"}')).toBe(2);
@@ -37,6 +44,9 @@ describe('ScrapeGauges', () => {
     expect(
       value(text, 'salvo_daily_segments{account_id="b2",account="Beta",day="2026-11-29"}'),
     ).toBe(7);
+    expect(value(text, 'salvo_provider_breaker_state{provider="twilio"}')).toBe(2);
+    expect(value(text, 'salvo_provider_breaker_state{provider="smpp"}')).toBe(1);
+    expect(value(text, 'salvo_provider_breaker_state{provider="simulated"}')).toBe(0);
   });
 
   it('leaves out what it cannot read, keeps the rest, and brings it back', async () => {
@@ -46,6 +56,7 @@ describe('ScrapeGauges', () => {
       queueDepths: () => (redisUp ? Promise.resolve(QUEUES) : new Promise(() => undefined)),
       batchesByStatus: () => Promise.reject(new Error('ECONNREFUSED')),
       dailyUsage: () => Promise.reject(new Error('ECONNREFUSED')),
+      breakerStates: () => (redisUp ? Promise.resolve(BREAKERS) : new Promise(() => undefined)),
     });
     expect(await metrics.scrape()).toMatch(/^salvo_queue_depth\{/m);
     redisUp = false;
@@ -53,8 +64,11 @@ describe('ScrapeGauges', () => {
     expect(text).not.toMatch(/^salvo_queue_depth\{/m);
     expect(text).not.toMatch(/^salvo_batches\{/m);
     expect(text).not.toMatch(/^salvo_daily_messages\{/m);
+    expect(text).not.toMatch(/^salvo_provider_breaker_state\{/m);
     expect(value(text, 'salvo_messages_sent_total{priority="high"}')).toBe(0);
     redisUp = true;
-    expect(await metrics.scrape()).toMatch(/^salvo_queue_depth\{/m);
+    const back = await metrics.scrape();
+    expect(back).toMatch(/^salvo_queue_depth\{/m);
+    expect(value(back, 'salvo_provider_breaker_state{provider="twilio"}')).toBe(2);
   });
 });

@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import { Gauge, type Registry } from 'prom-client';
 import { BATCH_STATUSES, type BatchStatus } from '../../batch/entities/batch.entity';
 import { PRIORITIES, type Priority } from '../../rate-limit/tier-rates';
+import type { BreakerState } from '../../sms/routing/circuit-breakers';
 import { ScrapeSource } from './scrape-source';
 
 /** The jobs of one priority's dispatch queue that are not finished, by state. */
@@ -30,19 +31,28 @@ export interface DailyUsage {
 
 type UsageLabel = 'account_id' | 'account' | 'day';
 
+/** salvo_provider_breaker_state's values: the further from closed, the higher. */
+export const BREAKER_STATE_VALUES: Record<BreakerState, number> = {
+  closed: 0,
+  'half-open': 1,
+  open: 2,
+};
+
 /** Reads made while Prometheus scrapes (monitoring/metrics/scrape-reads.service.ts). */
 export interface ScrapeReads {
   queueDepths(): Promise<Record<Priority, QueueJobCounts>>;
   batchesByStatus(): Promise<Partial<Record<BatchStatus, number>>>;
   /** Today's and yesterday's usage of every account that has some. */
   dailyUsage(): Promise<DailyUsage[]>;
+  /** The circuit breaker of every provider in use. */
+  breakerStates(): Promise<Map<string, BreakerState>>;
 }
 
 /** A scrape waits at most this long for Redis or PostgreSQL before leaving their metrics out. */
 export const SCRAPE_READ_TIMEOUT_MS = 500;
 
 /**
- * Queue depths, batch counts and daily usage as gauges: read only when Prometheus scrapes, each
+ * Queue depths, batch counts, daily usage and the providers' breakers as gauges: read only when Prometheus scrapes, each
  * read bounded by SCRAPE_READ_TIMEOUT_MS and left out of the scrape when it fails.
  */
 export class ScrapeGauges {
@@ -52,11 +62,13 @@ export class ScrapeGauges {
     queues: ScrapeSource<Record<Priority, QueueJobCounts>>;
     batches: ScrapeSource<Partial<Record<BatchStatus, number>>>;
     usage: ScrapeSource<DailyUsage[]>;
+    breakers: ScrapeSource<Map<string, BreakerState>>;
   };
   private readonly queueDepth: Gauge<'priority' | 'state'>;
   private readonly batches: Gauge<'status'>;
   private readonly dailyMessages: Gauge<UsageLabel>;
   private readonly dailySegments: Gauge<UsageLabel>;
+  private readonly breakerState: Gauge<'provider'>;
   /** The daily usage read both gauges of one scrape share (prom-client collects them at once). */
   private usageRead?: Promise<DailyUsage[] | undefined>;
 
@@ -78,6 +90,12 @@ export class ScrapeGauges {
       usage: new ScrapeSource(
         'daily usage (PostgreSQL)',
         () => reads.dailyUsage(),
+        SCRAPE_READ_TIMEOUT_MS,
+        this.logger,
+      ),
+      breakers: new ScrapeSource(
+        'circuit breakers (Redis)',
+        () => reads.breakerStates(),
         SCRAPE_READ_TIMEOUT_MS,
         this.logger,
       ),
@@ -114,6 +132,22 @@ export class ScrapeGauges {
       registers: [registry],
       collect: (): Promise<void> => this.collectDailyUsage(this.dailySegments, 'segments'),
     });
+
+    this.breakerState = new Gauge({
+      name: 'salvo_provider_breaker_state',
+      help: 'The circuit breaker of each provider in use: 0 closed, 1 half-open (a probe may go), 2 open (no call goes); read from Redis when scraped.',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+      collect: () => this.collectBreakers(),
+    });
+  }
+
+  private async collectBreakers(): Promise<void> {
+    const states = await this.reads.breakers.tryRead();
+    this.breakerState.reset();
+    for (const [provider, state] of states ?? []) {
+      this.breakerState.labels(provider).set(BREAKER_STATE_VALUES[state]);
+    }
   }
 
   private async collectQueueDepths(): Promise<void> {

@@ -6,6 +6,7 @@ import type { BatchStatus } from '../../batch/entities/batch.entity';
 import { PRIORITIES, type Priority } from '../../rate-limit/tier-rates';
 import { QuotaService } from '../../quota/quota.service';
 import { MetricsService } from '../../metrics/metrics.service';
+import { ProviderBreakers } from '../../sms/routing/provider-breakers';
 import { ScrapeGauges, type QueueJobCounts } from './scrape-gauges';
 import { COUNT_BATCHES_BY_STATUS } from './scrape-reads.sql';
 import { ThrottledRead } from './throttled-read';
@@ -25,8 +26,8 @@ export const BATCH_COUNTS_STALE_MS = 60_000;
 export const DAILY_USAGE_FRESH_MS = 5_000;
 
 /**
- * Reads queue depths (Bull, in Redis), batch counts and daily usage (PostgreSQL) for the scrape
- * gauges it adds to MetricsService's registry.
+ * Reads queue depths and the providers' breakers (Redis), batch counts and daily usage
+ * (PostgreSQL) for the scrape gauges it adds to MetricsService's registry.
  */
 @Injectable()
 export class ScrapeReadsService implements OnModuleInit {
@@ -46,6 +47,7 @@ export class ScrapeReadsService implements OnModuleInit {
     private readonly metrics: MetricsService,
     private readonly producer: DispatchProducer,
     private readonly quotas: QuotaService,
+    private readonly breakers: ProviderBreakers,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -54,6 +56,10 @@ export class ScrapeReadsService implements OnModuleInit {
       queueDepths: () => this.queueDepths(),
       batchesByStatus: () => this.batchCounts.get(),
       dailyUsage: () => this.dailyUsage.get(),
+      breakerStates: async () => {
+        const states = await this.breakers.states();
+        return new Map([...states].map(([provider, { state }]) => [provider, state]));
+      },
     });
   }
 
