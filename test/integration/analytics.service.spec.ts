@@ -9,7 +9,9 @@ import {
   emptyHistogram,
 } from '../../src/batch/analytics/histogram';
 import { SentRateService } from '../../src/batch/sent-rate.service';
+import { routingConfig } from '../../src/config/configuration';
 import type { RateLimiter } from '../../src/rate-limit/rate-limiter';
+import type { ProviderBreakers } from '../../src/sms/routing/provider-breakers';
 import { insertAccount, insertBatch } from '../factories/batch-rows';
 import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
 
@@ -19,6 +21,12 @@ const limiter = {
   allottedRate: () => Promise.resolve(5),
 } as unknown as RateLimiter;
 
+/** The breakers live in Redis (test/integration/provider-analytics.spec.ts reads real ones). */
+const breakers = {
+  states: () => Promise.resolve(new Map()),
+  transitions: () => Promise.resolve([]),
+} as unknown as ProviderBreakers;
+
 describe('AnalyticsService: delivery', () => {
   let db: MigratedDatabase;
   let analytics: AnalyticsService;
@@ -26,7 +34,13 @@ describe('AnalyticsService: delivery', () => {
 
   beforeAll(async () => {
     db = await createMigratedDatabase();
-    analytics = new AnalyticsService(db.dataSource, limiter, new SentRateService(db.dataSource));
+    analytics = new AnalyticsService(
+      db.dataSource,
+      limiter,
+      new SentRateService(db.dataSource),
+      breakers,
+      routingConfig(),
+    );
     accountId = await insertAccount(db.dataSource);
   });
   afterAll(() => db.drop());

@@ -17,7 +17,7 @@ export class AnalyticsController {
     summary:
       "How the batch is sending and delivering: its rates, its share of the provider's ceiling, timeline, receipts",
     description:
-      'Rates configured, allotted and achieved; a timeline of sends, final failures, rate-limit answers and final receipts; the wait for permits, the provider latency and its rate-limit signals; the delivery latency and the receipts per status and category. Kept as results and receipts are written: cheap on any batch.',
+      "Rates configured, allotted and achieved; a timeline of sends, final failures, rate-limit answers and final receipts; the wait for permits, the provider latency and its rate-limit signals; the delivery latency and the receipts per status and category; per provider, its sends, failures, receipts, latency and circuit breaker, and the breakers' last transitions. Kept as results and receipts are written: cheap on any batch.",
   })
   @ApiOkResponse({ type: BatchAnalyticsDto })
   @ApiErrors('INVALID_ID', 'BATCH_NOT_FOUND')

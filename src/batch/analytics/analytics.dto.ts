@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../../errors/error-taxonomy';
+import type { BreakerState, TransitionReason } from '../../sms/routing/circuit-breakers';
 import { PRIORITIES, type Priority } from '../../rate-limit/tier-rates';
 
 export class AchievedRateDto {
@@ -143,6 +144,100 @@ export class DeliveryAnalyticsDto {
   receiptsByCategory: ReceiptCategoryCountDto[];
 }
 
+const BREAKER_STATES: BreakerState[] = ['closed', 'half-open', 'open'];
+const TRANSITION_REASONS: TransitionReason[] = [
+  'failures',
+  'auth',
+  'probe-succeeded',
+  'probe-failed',
+];
+
+export class BreakerDto {
+  @ApiProperty({
+    enum: BREAKER_STATES,
+    example: 'closed',
+    description:
+      'closed: calls go through; open: none does until reopensAt; half-open: one probe message may go, and its answer closes or reopens it.',
+  })
+  state: BreakerState;
+
+  @ApiProperty({ example: 0, description: 'Consecutive failed calls reported; 0 after a success.' })
+  failures: number;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When it last opened; null when closed.',
+  })
+  openedAt: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When its cool-down ends and a probe may go; null when closed.',
+  })
+  reopensAt: string | null;
+}
+
+export class ProviderAnalyticsDto {
+  @ApiProperty({ example: 'twilio' })
+  provider: string;
+
+  @ApiProperty({ example: 980, description: 'Messages of this batch it accepted.' })
+  sent: number;
+
+  @ApiProperty({
+    example: 3,
+    description:
+      "Messages of this batch its answers failed for good (not retried), when they happened: retry-failed does not take them back, and a message whose validity ran out is no provider's failure.",
+  })
+  failed: number;
+
+  @ApiProperty({ example: 950, description: 'Final receipts from it saying delivered.' })
+  delivered: number;
+
+  @ApiProperty({ example: 2, description: 'Final receipts from it saying not delivered.' })
+  undelivered: number;
+
+  @ApiProperty({
+    type: LatencyDto,
+    description: "How long it took to answer this batch's calls, ms (null before any call).",
+  })
+  latencyMs: LatencyDto;
+
+  @ApiProperty({
+    type: BreakerDto,
+    nullable: true,
+    description:
+      'Its circuit breaker now (shared by every batch); null when Redis, which holds it, cannot be read.',
+  })
+  breaker: BreakerDto | null;
+}
+
+export class BreakerTransitionDto {
+  @ApiProperty({ example: 'twilio' })
+  provider: string;
+
+  @ApiProperty({ enum: BREAKER_STATES, example: 'closed' })
+  from: BreakerState;
+
+  @ApiProperty({ enum: BREAKER_STATES, example: 'open' })
+  to: BreakerState;
+
+  @ApiProperty({ format: 'date-time' })
+  at: string;
+
+  @ApiProperty({
+    enum: TRANSITION_REASONS,
+    example: 'failures',
+    description:
+      'failures: BREAKER_FAILURES failed calls in a row; auth: the provider refused our credentials; probe-succeeded / probe-failed: what the probe after a cool-down found.',
+  })
+  reason: TransitionReason;
+}
+
 export class BatchAnalyticsDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -197,4 +292,18 @@ export class BatchAnalyticsDto {
       "What became of the accepted messages, from the provider's delivery receipts. The counts per message are in the batch status (delivery).",
   })
   delivery: DeliveryAnalyticsDto;
+
+  @ApiProperty({
+    type: [ProviderAnalyticsDto],
+    description:
+      "Per provider: every provider in use (SMS_ROUTES, or SMS_PROVIDER), then any other that this batch's messages went to, zeros where nothing happened.",
+  })
+  providers: ProviderAnalyticsDto[];
+
+  @ApiProperty({
+    type: [BreakerTransitionDto],
+    description:
+      "The last 20 changes of any provider's circuit breaker (the whole service's, not only this batch's), newest first; empty when Redis cannot be read.",
+  })
+  breakerTransitions: BreakerTransitionDto[];
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { averageRate, recentRate } from '../batch-metrics';
 import { SentRateService } from '../sent-rate.service';
@@ -7,8 +7,21 @@ import type { Priority } from '../../rate-limit/tier-rates';
 import { BatchNotFound } from '../../errors/domain-error';
 import type { ProviderRateLimit } from '../../sms/sms-provider';
 import { RateLimiter } from '../../rate-limit/rate-limiter';
-import type { BatchAnalyticsDto } from './analytics.dto';
-import { READ_BATCH, READ_RATE_STATS, READ_RECEIPT_COUNTS, READ_TIMELINE } from './analytics.sql';
+import {
+  routingConfig,
+  type RoutingConfig,
+  type SmsProviderName,
+} from '../../config/configuration';
+import { ProviderBreakers } from '../../sms/routing/provider-breakers';
+import type { BreakerStatus } from '../../sms/routing/circuit-breakers';
+import type { BatchAnalyticsDto, BreakerDto, ProviderAnalyticsDto } from './analytics.dto';
+import {
+  READ_BATCH,
+  READ_PROVIDER_STATS,
+  READ_RATE_STATS,
+  READ_RECEIPT_COUNTS,
+  READ_TIMELINE,
+} from './analytics.sql';
 import { deliveryStats, type ReceiptCountRow } from './delivery-stats';
 import { quantile } from './histogram';
 
@@ -35,6 +48,18 @@ interface StatsRow {
   deliveryLatencyHistogram: string[];
 }
 
+interface ProviderRow {
+  provider: SmsProviderName;
+  sent: string;
+  failed: string;
+  delivered: string;
+  undelivered: string;
+  latencyHistogram: string[];
+}
+
+/** The breakers' transitions the analytics show. */
+const TRANSITIONS_SHOWN = 20;
+
 interface TimelineRow {
   t: Date;
   sent: number;
@@ -46,8 +71,9 @@ interface TimelineRow {
 
 /**
  * Reads a batch's rate and delivery analytics from rows kept as results and receipts are written
- * (batch_timeline, batch_rate_stats, batch_receipt_counts, the batch's counters) and its current
- * share from the limiter. Never scans messages.
+ * (batch_timeline, batch_rate_stats, batch_receipt_counts, batch_provider_stats, the batch's
+ * counters), its current share from the limiter and the providers' breakers from Redis. Never
+ * scans messages.
  */
 @Injectable()
 export class AnalyticsService {
@@ -55,6 +81,8 @@ export class AnalyticsService {
     private readonly dataSource: DataSource,
     private readonly limiter: RateLimiter,
     private readonly sentRate: SentRateService,
+    private readonly breakers: ProviderBreakers,
+    @Inject(routingConfig.KEY) private readonly routing: RoutingConfig,
   ) {}
 
   async read(accountId: string, id: string): Promise<BatchAnalyticsDto> {
@@ -63,14 +91,17 @@ export class AnalyticsService {
     const processingMs = Number(batch.processingMs);
     const resolution = processingMs <= PER_SECOND_UP_TO_MS ? 1 : 10;
     const processing = batch.status === 'processing';
-    const [timeline, last10, last60, [stats], receiptCounts, allottedRate] = await Promise.all([
-      this.dataSource.query<TimelineRow[]>(READ_TIMELINE, [id, resolution]),
-      this.sentRate.recent([id], 10),
-      this.sentRate.recent([id], 60),
-      this.dataSource.query<StatsRow[]>(READ_RATE_STATS, [id]),
-      this.dataSource.query<ReceiptCountRow[]>(READ_RECEIPT_COUNTS, [id]),
-      this.limiter.allottedRate(id, batch.priority).catch(() => null),
-    ]);
+    const [timeline, last10, last60, [stats], receiptCounts, allottedRate, providerRows] =
+      await Promise.all([
+        this.dataSource.query<TimelineRow[]>(READ_TIMELINE, [id, resolution]),
+        this.sentRate.recent([id], 10),
+        this.sentRate.recent([id], 60),
+        this.dataSource.query<StatsRow[]>(READ_RATE_STATS, [id]),
+        this.dataSource.query<ReceiptCountRow[]>(READ_RECEIPT_COUNTS, [id]),
+        this.limiter.allottedRate(id, batch.priority).catch(() => null),
+        this.dataSource.query<ProviderRow[]>(READ_PROVIDER_STATS, [id]),
+      ]);
+    const { providers, breakerTransitions } = await this.byProvider(providerRows);
     const recent = (sent: Map<string, number>, window: number) =>
       processing ? round(recentRate(sent.get(id) ?? 0, processingMs, window)) : 0;
     const achievedRate = {
@@ -114,8 +145,64 @@ export class AnalyticsService {
       segmentsSent: Number(batch.segmentsSent),
       etaSeconds: batch.status === 'processing' && pace ? Math.ceil(batch.pending / pace) : null,
       delivery: deliveryStats(stats?.deliveryLatencyHistogram ?? [], receiptCounts),
+      providers,
+      breakerTransitions,
     };
   }
+
+  /**
+   * Every provider in use, then the others this batch's rows name, with their breakers; and the
+   * breakers' last transitions. What Redis cannot answer is left out (no breaker, no
+   * transitions) rather than failing the read.
+   */
+  private async byProvider(rows: readonly ProviderRow[]): Promise<{
+    providers: ProviderAnalyticsDto[];
+    breakerTransitions: BatchAnalyticsDto['breakerTransitions'];
+  }> {
+    const byName = new Map(rows.map((row) => [row.provider, row]));
+    const others = [...byName.keys()].filter((name) => !this.routing.providers.includes(name));
+    const names = [...this.routing.providers, ...others.sort()];
+    const [states, transitions] = await Promise.all([
+      this.breakers.states(names).catch(() => null),
+      this.breakers.transitions(TRANSITIONS_SHOWN).catch(() => []),
+    ]);
+    return {
+      providers: names.map((provider) => {
+        const row = byName.get(provider);
+        const latency = (row?.latencyHistogram ?? []).map(Number);
+        const breaker = states?.get(provider);
+        return {
+          provider,
+          sent: Number(row?.sent ?? 0),
+          failed: Number(row?.failed ?? 0),
+          delivered: Number(row?.delivered ?? 0),
+          undelivered: Number(row?.undelivered ?? 0),
+          latencyMs: {
+            p50: quantile(latency, 0.5),
+            p95: quantile(latency, 0.95),
+            p99: quantile(latency, 0.99),
+          },
+          breaker: breaker ? breakerOf(breaker) : null,
+        };
+      }),
+      breakerTransitions: transitions.map(({ provider, from, to, at, reason }) => ({
+        provider,
+        from,
+        to,
+        at: at.toISOString(),
+        reason,
+      })),
+    };
+  }
+}
+
+function breakerOf({ state, failures, openedAt, reopensAt }: BreakerStatus): BreakerDto {
+  return {
+    state,
+    failures,
+    openedAt: openedAt?.toISOString() ?? null,
+    reopensAt: reopensAt?.toISOString() ?? null,
+  };
 }
 
 function round(rate: number): number {
