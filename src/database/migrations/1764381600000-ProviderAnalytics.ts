@@ -7,8 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * its latency (buckets of batch/analytics/histogram.ts; empty until its first call, as when a
  * receipt creates the row).
  */
-export class ProviderAnalytics1764378000000 implements MigrationInterface {
-  name = 'ProviderAnalytics1764378000000';
+export class ProviderAnalytics1764381600000 implements MigrationInterface {
+  name = 'ProviderAnalytics1764381600000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
