@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Priority } from '../src/rate-limit/tier-rates';
 import type { RateLimitConfig } from '../src/config/configuration';
 import { allot } from '../src/rate-limit/allotment';
-import { RateLimiter } from '../src/rate-limit/rate-limiter';
+import { RateLimiter, type PermitScope } from '../src/rate-limit/rate-limiter';
 import { deleteKeys } from './support/redis';
 import { testEnv } from './support/test-env';
 
@@ -16,6 +16,11 @@ const BACKPRESSURE = {
   backoffBaseMs: 1_000,
   backoffMaxMs: 30_000,
 };
+
+/** `count` one-segment messages to the simulated provider. */
+function sim(count: number): PermitScope {
+  return { provider: 'simulated', segments: Array<number>(count).fill(1) };
+}
 
 describe('the limiter on Redis', () => {
   const redis = new Redis(testEnv().redisUrl);
@@ -29,6 +34,7 @@ describe('the limiter on Redis', () => {
       normal: 5,
       low: 2,
       providerMaxMps: 10,
+      providerCeilings: { simulated: 0, twilio: 0, smpp: 0 },
       floor: 0.1,
       backpressure: BACKPRESSURE,
       ...overrides,
@@ -53,45 +59,45 @@ describe('the limiter on Redis', () => {
       ...Array.from({ length: normal }, (_, i) => [`n${i}`, 'normal'] as [string, Priority]),
       ...Array.from({ length: low }, (_, i) => [`l${i}`, 'low'] as [string, Priority]),
     ];
-    for (const [id, tier] of batches) await l.acquire(id, tier, 1);
+    for (const [id, tier] of batches) await l.acquire(id, tier, sim(1));
     const expected = allot(
       { high, normal, low },
       { rates: { high: 8, normal: 5, low: 2 }, ceiling, floor: 0.1 },
     );
     for (const [id, tier] of batches) {
-      expect(await l.allottedRate(id, tier)).toBeCloseTo(expected[tier], 2);
+      expect(await l.allottedRate(id, tier, 'simulated')).toBeCloseTo(expected[tier], 2);
     }
   });
 
   it('a rate-limit answer pauses every batch for Retry-After, then sends resume without a burst', async () => {
     const l = limiter({ providerMaxMps: 0, high: 100 });
-    expect((await l.acquire('a', 'high', 1)).count).toBe(1);
-    const { pausedMs } = await l.throttled(800);
+    expect((await l.acquire('a', 'high', sim(1))).count).toBe(1);
+    const { pausedMs } = await l.throttled('simulated', 800);
     expect(pausedMs).toBeGreaterThan(790);
-    const paused = await l.acquire('b', 'normal', 5);
+    const paused = await l.acquire('b', 'normal', sim(5));
     expect(paused.count).toBe(0);
     expect(paused.waitMs).toBeGreaterThan(700);
     expect(paused.waitMs).toBeLessThanOrEqual(800);
     await sleep(paused.waitMs + 5);
     // The ceiling was cut to half of what the running batches asked for (100 + 5): permits come
     // one at a time again, spaced by the lowered rate.
-    const after = await l.acquire('a', 'high', 20);
+    const after = await l.acquire('a', 'high', sim(20));
     expect(after.count).toBeGreaterThanOrEqual(1);
     expect(after.count).toBeLessThanOrEqual(3);
   });
 
   it('cuts the effective ceiling once per pause and lets it recover by RATE_LIMIT_RECOVERY_MPS', async () => {
     const l = limiter({ providerMaxMps: 10, backpressure: { ...BACKPRESSURE, recoveryMps: 2 } });
-    await l.acquire('h', 'high', 1);
-    const first = await l.throttled(300);
+    await l.acquire('h', 'high', sim(1));
+    const first = await l.throttled('simulated', 300);
     expect(first.ceiling).toBeCloseTo(5, 1);
     // An answer to a call that was already in flight: the same pause, no second cut.
-    const second = await l.throttled(300);
+    const second = await l.throttled('simulated', 300);
     expect(second.ceiling).toBeCloseTo(5, 1);
-    expect(await l.allottedRate('h', 'high')).toBeCloseTo(5, 1);
+    expect(await l.allottedRate('h', 'high', 'simulated')).toBeCloseTo(5, 1);
     await sleep(1_000);
     // 1 s later: 5 + 2 = 7 (give or take the time the calls took).
-    const recovered = await l.allottedRate('h', 'high');
+    const recovered = await l.allottedRate('h', 'high', 'simulated');
     expect(recovered).toBeGreaterThan(6.8);
     expect(recovered).toBeLessThan(7.5);
   });
@@ -100,7 +106,7 @@ describe('the limiter on Redis', () => {
     const l = limiter({ backpressure: { ...BACKPRESSURE, backoffBaseMs: 200 } });
     const pauses: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const { pausedMs } = await l.throttled(undefined);
+      const { pausedMs } = await l.throttled('simulated', undefined);
       pauses.push(pausedMs);
     }
     // Equal jitter: 100-200 ms, then the pause is extended to at least 200-400 and 400-800 ms
@@ -112,18 +118,18 @@ describe('the limiter on Redis', () => {
 
   it('spaces sends as the provider reports little left, and pauses when nothing is', async () => {
     const l = limiter({ providerMaxMps: 0, high: 100 });
-    await l.reported({ limit: 10, remaining: 1, resetMs: 500 });
+    await l.reported('simulated', { limit: 10, remaining: 1, resetMs: 500 });
     // 1 left for 0.5 s: the next send waits until then, and only one is granted at a time.
-    const spaced = await l.acquire('h', 'high', 5);
+    const spaced = await l.acquire('h', 'high', sim(5));
     expect(spaced.count).toBe(0);
     expect(spaced.waitMs).toBeGreaterThan(400);
     await sleep(spaced.waitMs + 5);
-    expect((await l.acquire('h', 'high', 5)).count).toBe(1);
-    await l.reported({ limit: 10, remaining: 9, resetMs: 500 });
+    expect((await l.acquire('h', 'high', sim(5))).count).toBe(1);
+    await l.reported('simulated', { limit: 10, remaining: 9, resetMs: 500 });
     await sleep(100);
-    expect((await l.acquire('h', 'high', 5)).count).toBeGreaterThan(1);
-    await l.reported({ limit: 10, remaining: 0, resetMs: 400 });
-    const paused = await l.acquire('h', 'high', 1);
+    expect((await l.acquire('h', 'high', sim(5))).count).toBeGreaterThan(1);
+    await l.reported('simulated', { limit: 10, remaining: 0, resetMs: 400 });
+    const paused = await l.acquire('h', 'high', sim(1));
     expect(paused.count).toBe(0);
     expect(paused.waitMs).toBeGreaterThan(300);
   });

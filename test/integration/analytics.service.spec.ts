@@ -10,6 +10,7 @@ import {
 } from '../../src/batch/analytics/histogram';
 import { SentRateService } from '../../src/batch/sent-rate.service';
 import type { RateLimiter } from '../../src/rate-limit/rate-limiter';
+import { smsConfig } from '../../src/config/configuration';
 import { insertAccount, insertBatch } from '../factories/batch-rows';
 import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
 
@@ -26,7 +27,12 @@ describe('AnalyticsService: delivery', () => {
 
   beforeAll(async () => {
     db = await createMigratedDatabase();
-    analytics = new AnalyticsService(db.dataSource, limiter, new SentRateService(db.dataSource));
+    analytics = new AnalyticsService(
+      db.dataSource,
+      limiter,
+      new SentRateService(db.dataSource),
+      smsConfig(),
+    );
     accountId = await insertAccount(db.dataSource);
   });
   afterAll(() => db.drop());

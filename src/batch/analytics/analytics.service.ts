@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { averageRate, recentRate } from '../batch-metrics';
 import { SentRateService } from '../sent-rate.service';
 import type { BatchStatus } from '../entities/batch.entity';
+import { smsConfig, type SmsConfig } from '../../config/configuration';
 import type { Priority } from '../../rate-limit/tier-rates';
 import { BatchNotFound } from '../../errors/domain-error';
 import type { ProviderRateLimit } from '../../sms/sms-provider';
@@ -55,6 +56,7 @@ export class AnalyticsService {
     private readonly dataSource: DataSource,
     private readonly limiter: RateLimiter,
     private readonly sentRate: SentRateService,
+    @Inject(smsConfig.KEY) private readonly sms: SmsConfig,
   ) {}
 
   async read(accountId: string, id: string): Promise<BatchAnalyticsDto> {
@@ -69,7 +71,7 @@ export class AnalyticsService {
       this.sentRate.recent([id], 60),
       this.dataSource.query<StatsRow[]>(READ_RATE_STATS, [id]),
       this.dataSource.query<ReceiptCountRow[]>(READ_RECEIPT_COUNTS, [id]),
-      this.limiter.allottedRate(id, batch.priority).catch(() => null),
+      this.limiter.allottedRate(id, batch.priority, this.sms.provider).catch(() => null),
     ]);
     const recent = (sent: Map<string, number>, window: number) =>
       processing ? round(recentRate(sent.get(id) ?? 0, processingMs, window)) : 0;
