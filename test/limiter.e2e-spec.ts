@@ -255,6 +255,25 @@ describe('the limiter on Redis', () => {
       expect(grants[0].atMs - first.atMs[0]).toBeGreaterThanOrEqual(1_000);
     });
 
+    it('grants a long message while other batches keep the provider busy, in a window of its own', async () => {
+      const l = limiter({ providerMaxMps: 0, high: 20, low: 20, providerCeilings: { twilio: 3 } });
+      const short: Grant[] = [];
+      const long: Grant[] = [];
+      const busy = send(l, 'short', 'high', 'twilio', [1], 3_500, short);
+      await sleep(300);
+      const end = Date.now() + 3_000;
+      while (!long.length && Date.now() < end) {
+        const permits = await l.acquire('long', 'low', { provider: 'twilio', segments: [5] });
+        if (permits.count) long.push({ provider: 'twilio', atMs: permits.atMs[0], segments: 5 });
+        else await sleep(Math.min(permits.waitMs, 200));
+      }
+      await busy;
+      expect(long).toHaveLength(1);
+      // No window holding it holds anything else.
+      for (const g of short) expect(Math.abs(g.atMs - long[0].atMs)).toBeGreaterThanOrEqual(1_000);
+      expect(busiestWindow(short, segmentsOf)).toBeLessThanOrEqual(3);
+    });
+
     it('shares a tight provider ceiling high tier first', async () => {
       const l = limiter({ providerMaxMps: 0, high: 8, low: 8, providerCeilings: { twilio: 10 } });
       const grants: (Grant & { batch: string })[] = [];

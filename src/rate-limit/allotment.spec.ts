@@ -1,6 +1,7 @@
 import {
   allot,
   fitsWindow,
+  holdsProvider,
   scopedRates,
   segmentsPerMessage,
   windowBudgets,
@@ -155,6 +156,16 @@ describe('fitsWindow', () => {
     ['a non-empty one does not', 1, 15, 10, false],
   ])('%s', (_name, used, units, budget, fits) => {
     expect(fitsWindow(used, units, budget)).toBe(fits);
+  });
+});
+
+describe('holdsProvider', () => {
+  it.each([
+    [5, 3, true],
+    [3, 3, false],
+    [1, 10, false],
+  ])('%d segments under a ceiling of %d: %s', (units, limit, holds) => {
+    expect(holdsProvider(units, limit)).toBe(holds);
   });
 });
 

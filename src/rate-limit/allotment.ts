@@ -87,6 +87,14 @@ export function fitsWindow(used: number, units: number, budget: number): boolean
   return used === 0 || used + units <= budget;
 }
 
+/**
+ * Whether a permit the window has no room for holds the provider until the window is empty:
+ * only one longer than the whole ceiling, which no busy window can ever take.
+ */
+export function holdsProvider(units: number, limit: number): boolean {
+  return units > limit;
+}
+
 /** Segments per message of one ask (its messages' average), the provider scope's unit. */
 export function segmentsPerMessage(segments: readonly number[]): number {
   if (!segments.length) return 1;

@@ -14,6 +14,8 @@
 //   not_before    µs; its next send waits for it when it reported little left
 //   throttles, last_throttle   consecutive rate-limit answers, for the backoff without Retry-After
 //   spm           segments per message of the last ask (the throttle's and the share's estimate)
+//   hold, hold_until   a batch whose message is longer than the ceiling waits for an empty
+//                 window, and until hold_until (µs) no other batch takes a permit there
 
 /** Shared Lua: the clock, whole-millisecond intervals (gcra.ts), running batches and demand. */
 const PRELUDE = `
@@ -123,7 +125,8 @@ end
  * sliding 1-second windows: for the batch's tier and every tier above it, the permits (globally) or
  * segments (at the provider) of that tier and the ones below stay under that tier's budget, so a
  * lower tier never takes what a higher one needs, and all of them together stay under the ceiling.
- * A message with more segments than the provider's ceiling goes when its window is empty.
+ * A message with more segments than the provider's ceiling goes when its window is empty: until
+ * then it holds the provider, so that other batches' permits cannot keep the window busy forever.
  */
 export const ACQUIRE_LUA = `${PRELUDE}${ALLOT}${BUDGETS}
 local tier = tonumber(ARGV[2])
@@ -210,6 +213,11 @@ local function fits(first, budget, at, units)
   return true, at
 end
 
+-- Another batch's long message is waiting for the provider's window to empty: stay out of it.
+local hold = redis.call('HGET', state, 'hold')
+local holdUntil = hnum(state, 'hold_until') or 0
+local heldByOther = hold and hold ~= ARGV[1] and holdUntil > now
+
 local batchInterval = interval(allotted[tier])
 -- A batch held back by a window catches up on its schedule, never faster than its tier's rate.
 local tierInterval = interval(rates[tier])
@@ -228,7 +236,19 @@ while granted < want and next <= now + horizon do
   local units = segments[granted + 1]
   local ok, at = true, next
   if globalBudget then ok, at = fits(2, globalBudget, next, 1) end
-  if ok and providerBudget then ok, at = fits(8, providerBudget, next, units) end
+  if ok and providerBudget then
+    if heldByOther then
+      -- The holder's time is a second before hold_until; try then (always a little later).
+      ok, at = false, math.max(next + 10000, holdUntil - 1000000)
+    else
+      ok, at = fits(8, providerBudget, next, units)
+      if not ok and units > providerLimit then
+        redis.call('HSET', state, 'hold', ARGV[1], 'hold_until', string.format('%.0f', at + 1000000))
+      elseif ok and hold == ARGV[1] then
+        redis.call('HDEL', state, 'hold', 'hold_until')
+      end
+    end
+  end
   if ok then
     granted = granted + 1
     reply[5 + granted] = at
