@@ -244,8 +244,10 @@ while granted < want and next <= now + horizon do
       ok, at = fits(8, providerBudget, next, units)
       if not ok and units > providerLimit then
         redis.call('HSET', state, 'hold', ARGV[1], 'hold_until', string.format('%.0f', at + 1000000))
+        hold = ARGV[1]
       elseif ok and hold == ARGV[1] then
         redis.call('HDEL', state, 'hold', 'hold_until')
+        hold = nil
       end
     end
   end
