@@ -49,6 +49,8 @@ const VARIABLES = [
   'RATE_LIMIT_NORMAL',
   'RATE_LIMIT_LOW',
   'PROVIDER_MAX_MPS',
+  'SIMULATOR_PROVIDER_MAX_MPS',
+  'TWILIO_MAX_MPS',
   'RATE_LIMIT_FLOOR',
   'RATE_LIMIT_DECREASE',
   'RATE_LIMIT_RECOVERY_MPS',
@@ -110,6 +112,7 @@ const RATE_LIMIT_DEFAULTS = {
   normal: 5,
   low: 2,
   providerMaxMps: 30,
+  providerCeilings: { simulated: 0, twilio: 0, smpp: 0 },
   floor: 0.1,
   backpressure: {
     decrease: 0.5,
@@ -410,6 +413,9 @@ describe('configuration rejects bad values, naming the variable', () => {
     ['RATE_LIMIT_LOW', '-2', rateLimitConfig],
     ['PROVIDER_MAX_MPS', '-1', rateLimitConfig],
     ['PROVIDER_MAX_MPS', '0.5', rateLimitConfig],
+    ['TWILIO_MAX_MPS', '-1', rateLimitConfig],
+    ['SIMULATOR_PROVIDER_MAX_MPS', '2.5', rateLimitConfig],
+    ['SMPP_MAX_MPS', '100001', rateLimitConfig],
     ['RATE_LIMIT_MIN_MPS', '0', rateLimitConfig],
     ['RATE_LIMIT_FLOOR', '0', rateLimitConfig],
     ['RATE_LIMIT_DECREASE', '1', rateLimitConfig],
@@ -507,6 +513,23 @@ describe('rate-limit settings that must fit together', () => {
   it('any minimum goes with an unlimited ceiling', () => {
     withEnv({ PROVIDER_MAX_MPS: '0', RATE_LIMIT_MIN_MPS: '6' });
     expect(rateLimitConfig().backpressure.minimumMps).toBe(6);
+  });
+});
+
+describe('per-provider ceilings', () => {
+  it('read each provider its ceiling in segments, SMPP_MAX_MPS parsed as the SMPP adapter does', () => {
+    withEnv({
+      SIMULATOR_PROVIDER_MAX_MPS: '40',
+      TWILIO_MAX_MPS: '12',
+      SMPP_MAX_MPS: '25',
+      SMS_PROVIDER: 'smpp',
+      SMPP_URL: 'smpp://smsc.example.net:2775',
+      SMPP_SYSTEM_ID: 'salvo',
+      SMPP_PASSWORD: 'secret',
+      SMPP_SOURCE_ADDR: '+447700900123',
+    });
+    expect(rateLimitConfig().providerCeilings).toEqual({ simulated: 40, twilio: 12, smpp: 25 });
+    expect(smppConfig().settings?.maxMps).toBe(25);
   });
 });
 

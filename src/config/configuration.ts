@@ -107,12 +107,19 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
     );
   }
   const backoffBaseMs = int(env(), 'RATE_LIMIT_BACKOFF_BASE_MS', 1_000, { min: 1, max: 600_000 });
+  const providerCeilings: Readonly<Record<SmsProviderName, number>> = {
+    simulated: int(env(), 'SIMULATOR_PROVIDER_MAX_MPS', 0, { min: 0, max: 1_000_000 }),
+    twilio: int(env(), 'TWILIO_MAX_MPS', 0, { min: 0, max: 1_000_000 }),
+    smpp: smppMaxMps(),
+  };
   return {
     high: int(env(), 'RATE_LIMIT_HIGH', 8, { min: 1, max: 1_000_000 }),
     normal: int(env(), 'RATE_LIMIT_NORMAL', 5, { min: 1, max: 1_000_000 }),
     low: int(env(), 'RATE_LIMIT_LOW', 2, { min: 1, max: 1_000_000 }),
     /** Messages per second for every running batch together; 0 = unlimited. */
     providerMaxMps,
+    /** Each provider's ceiling in segments per second (what providers bill and throttle); 0 = none. */
+    providerCeilings,
     /** What every running batch gets first under the ceiling, messages per second. */
     floor: num(env(), 'RATE_LIMIT_FLOOR', 0.1, { min: 0.001, max: 1_000 }),
     backpressure: {
@@ -431,7 +438,7 @@ function smppSettings() {
     /** Unacknowledged submit_sm per bind. */
     window: int(env(), 'SMPP_WINDOW', 10, { min: 1, max: 1_000 }),
     /** The account's throughput in submit_sm PDUs per second across every process; 0 = none. */
-    maxMps: int(env(), 'SMPP_MAX_MPS', 0, { min: 0, max: 100_000 }),
+    maxMps: smppMaxMps(),
     enquireLinkMs: int(env(), 'SMPP_ENQUIRE_LINK_MS', 30_000, { min: 1_000, max: 3_600_000 }),
     responseTimeoutMs,
     /** Whether a submit_sm whose outcome is unknown is sent again (risks a duplicate). */
@@ -439,6 +446,14 @@ function smppSettings() {
     /** Receipts' ids: as submit_sm_resp gave them, or in decimal/hex where it gave the other. */
     receiptIdBase: oneOf(env(), 'SMPP_RECEIPT_ID_BASE', SMPP_RECEIPT_ID_BASES, 'same'),
   };
+}
+
+/**
+ * The SMPP account's throughput, per second across every process (0 = none): the adapter's guard
+ * on submit_sm PDUs and the limiter's ceiling in segments (one PDU per segment) read it alike.
+ */
+function smppMaxMps(): number {
+  return int(env(), 'SMPP_MAX_MPS', 0, { min: 0, max: 100_000 });
 }
 
 export const smppConfig = registerAs('smpp', () => ({ settings: smppSettings() }));

@@ -1,4 +1,13 @@
-import { allot, windowBudgets, type AllotmentSettings, type PerTier } from './allotment';
+import {
+  allot,
+  fitsWindow,
+  holdsProvider,
+  scopedRates,
+  segmentsPerMessage,
+  windowBudgets,
+  type AllotmentSettings,
+  type PerTier,
+} from './allotment';
 
 const RATES = { high: 8, normal: 5, low: 2 };
 const settings = (ceiling: number, floor = 0.1): AllotmentSettings => ({
@@ -121,6 +130,88 @@ describe('windowBudgets', () => {
         const { reserves } = windowBudgets(counts, allotted, limit);
         expect(reserves.high + reserves.normal + reserves.low).toBeLessThanOrEqual(limit);
       }
+    }
+  });
+});
+
+describe('windowBudgets in segments', () => {
+  it('reserves a tier its permits times the segments per message, and each batch below one message', () => {
+    // One high and one low batch, 3 segments each, under 12 segments: high can use 8 × 3 = 24
+    // but must leave the low batch one message (3 segments).
+    const counts = running(1, 0, 1);
+    expect(windowBudgets(counts, { high: 8, normal: 5, low: 2 }, 12, 3)).toEqual({
+      reserves: { high: 9, normal: 0, low: 3 },
+      budgets: { high: 12, normal: 3, low: 3 },
+    });
+  });
+});
+
+describe('fitsWindow', () => {
+  it.each([
+    // used, units, budget, fits
+    ['room left', 4, 3, 10, true],
+    ['exactly full after it', 7, 3, 10, true],
+    ['one segment too many', 8, 3, 10, false],
+    ['an empty window takes a message longer than the ceiling', 0, 15, 10, true],
+    ['a non-empty one does not', 1, 15, 10, false],
+  ])('%s', (_name, used, units, budget, fits) => {
+    expect(fitsWindow(used, units, budget)).toBe(fits);
+  });
+});
+
+describe('holdsProvider', () => {
+  it.each([
+    [5, 3, true],
+    [3, 3, false],
+    [1, 10, false],
+  ])('%d segments under a ceiling of %d: %s', (units, limit, holds) => {
+    expect(holdsProvider(units, limit)).toBe(holds);
+  });
+});
+
+describe('segmentsPerMessage', () => {
+  it.each([
+    [[1, 1, 1], 1],
+    [[1, 3], 2],
+    [[], 1],
+    [[0, 2], 1.5],
+  ])('%j: %d', (segments, expected) => {
+    expect(segmentsPerMessage(segments)).toBe(expected);
+  });
+});
+
+describe('scopedRates', () => {
+  const scoped = (globalCeiling: number, providerCeiling: number, spm: number) => ({
+    rates: RATES,
+    floor: 0.1,
+    globalCeiling,
+    providerCeiling,
+    segmentsPerMessage: spm,
+  });
+
+  it.each([
+    // name, running globally, at the provider, settings, expected
+    ['no ceilings: tier rates', running(1, 1, 1), running(1, 1, 1), scoped(0, 0, 1), RATES],
+    [
+      // 12 segments of 3 are 4 messages: each batch its floor, high the 3.8 left (the global 30
+      // would give both their tier rates; a tier with nothing running shows its floor).
+      'the provider is tighter: high first within it',
+      running(1, 0, 1),
+      running(1, 0, 1),
+      scoped(30, 12, 3),
+      { high: 3.9, normal: 0.1, low: 0.1 },
+    ],
+    [
+      'the global one is tighter',
+      running(2, 0, 0),
+      running(1, 0, 0),
+      scoped(10, 100, 1),
+      { high: 5, normal: 0.1, low: 0.1 },
+    ],
+  ])('%s', (_name, globally, atProvider, settings, expected) => {
+    const rates = scopedRates(globally, atProvider, settings);
+    for (const tier of ['high', 'normal', 'low'] as const) {
+      expect(rates[tier]).toBeCloseTo(expected[tier], 6);
     }
   });
 });

@@ -1,16 +1,21 @@
 // The limiter's Redis scripts. Each decision is one atomic call on Redis's clock, so the limits
 // hold across every worker process (docs/ARCHITECTURE.md, "Invariants"). The arithmetic mirrors pure code that
-// is unit-tested: allotment.ts (sharing the ceiling), gcra.ts (spacing permits) and
-// backpressure.ts (the provider's pauses and the AIMD ceiling); test/limiter.e2e-spec.ts checks
+// is unit-tested: allotment.ts (sharing a ceiling), gcra.ts (spacing permits) and
+// backpressure.ts (a provider's pauses and its AIMD ceiling); test/limiter.e2e-spec.ts checks
 // the scripts against it on a real Redis.
 //
-// Keys: the batch's theoretical arrival time (TAT), the provider's log of recent permits per tier
-// (score: permit time, µs), one sorted set of running batches per tier (score: last time each
-// asked, µs), and the provider's state hash:
-//   paused_until  µs; nothing goes out before it (Retry-After, backoff)
-//   ceiling, at   the effective ceiling after rate-limit answers (AIMD) and when it was set, µs
-//   not_before    µs; the next send waits for it when the provider reported little left
+// Two scopes hold every permit. The global scope (PROVIDER_MAX_MPS, counted in messages) has one
+// sorted set of running batches per tier (score: last time each asked, µs) and a log of recent
+// permits per tier (score: permit time, µs). Each provider's scope (its own ceiling, counted in
+// segments) has the same sets for the batches sending to it (its log holds one member per
+// segment, so ZCOUNT counts segments) and a state hash, the only place rate-limit answers act:
+//   paused_until  µs; nothing goes to this provider before it (Retry-After, backoff)
+//   ceiling, at   its effective ceiling after rate-limit answers (AIMD) and when it was set, µs
+//   not_before    µs; its next send waits for it when it reported little left
 //   throttles, last_throttle   consecutive rate-limit answers, for the backoff without Retry-After
+//   spm           segments per message of the last ask (the throttle's and the share's estimate)
+//   hold, hold_until   a batch whose message is longer than the ceiling waits for an empty
+//                 window, and until hold_until (µs) no other batch takes a permit there
 
 /** Shared Lua: the clock, whole-millisecond intervals (gcra.ts), running batches and demand. */
 const PRELUDE = `
@@ -38,11 +43,9 @@ local function hnum(key, field)
   return nil
 end
 
--- The effective ceiling now: the configured one (0 = unlimited), lowered by rate-limit answers
--- and recovering additively towards its target.
-local function effective(state, configured, demand, recovery)
-  local target = configured
-  if target <= 0 then target = demand end
+-- A provider's effective ceiling now: the configured one (0 = none), lowered by rate-limit
+-- answers and recovering additively towards its target.
+local function effective(state, configured, target, recovery)
   local ceiling = configured
   local lowered = hnum(state, 'ceiling')
   if lowered then
@@ -53,7 +56,15 @@ local function effective(state, configured, demand, recovery)
       ceiling = recovered
     end
   end
-  return ceiling, target
+  return ceiling
+end
+
+-- What a provider's lowered ceiling starts from and recovers to (segments per second): its own
+-- ceiling, else the global one in segments, else what its running batches ask for.
+local function aimdTarget(configured, global, counts, rates, spm)
+  if configured > 0 then return configured end
+  if global > 0 then return global * spm end
+  return (counts[1] * rates[1] + counts[2] * rates[2] + counts[3] * rates[3]) * spm
 end
 `;
 
@@ -84,7 +95,7 @@ end
 
 /** allotment.ts's windowBudgets(): what each tier may have in a window, highest tier first. */
 const BUDGETS = `
-local function budgets(counts, allotted, limit)
+local function budgets(counts, allotted, limit, unit)
   local result = {}
   local reserved = 0
   for i = 1, 3 do
@@ -92,78 +103,120 @@ local function budgets(counts, allotted, limit)
     local below = 0
     for j = i + 1, 3 do below = below + counts[j] end
     local perWindow = math.ceil(1000000 / interval(allotted[i]))
-    reserved = reserved + math.max(0, math.min(counts[i] * perWindow, limit - reserved - below))
+    reserved = reserved + math.max(0, math.min(counts[i] * perWindow * unit, limit - reserved - below * unit))
   end
   return result
 end
 `;
 
 /**
- * Permits for one batch. KEYS: batch TAT; the provider's permit log of high, normal, low (sorted
- * sets of permit times, µs); running high, normal, low; provider state. ARGV: batch id, tier (1
- * high, 2 normal, 3 low), wanted permits (0: only report the allotment), horizon µs, rate high,
- * normal, low, configured ceiling (0 = unlimited), floor, recovery per second, running TTL µs.
- * Answers { granted, wait µs, now µs, allotted rate × 1000, ceiling × 1000, permit times µs... }.
+ * Permits for one batch at one provider. KEYS: batch TAT; the global permit log of high, normal,
+ * low (sorted sets of permit times, µs); global running high, normal, low; the provider's permit
+ * log of high, normal, low (one member per segment); the provider's running high, normal, low; the
+ * provider's state. ARGV: batch id, tier (1 high, 2 normal, 3 low), wanted permits (0: only report
+ * the allotment), horizon µs, rate high, normal, low, global ceiling (messages, 0 = none), the
+ * provider's ceiling (segments, 0 = none), floor, recovery per second, running TTL µs, state TTL
+ * ms, then each wanted message's segment count. Answers { granted, wait µs, now µs, allotted rate
+ * × 1000, the provider's effective ceiling × 1000, permit times µs... }.
  *
- * A batch's permits are spaced by its allotted rate (gcra.ts); one that a window held back
- * catches up on that schedule, spaced by its tier's rate at least. Under a ceiling, each permit must
- * also fit the provider's sliding 1-second window: for the batch's tier and every tier above it,
- * the permits of that tier and the ones below stay under that tier's budget, so a lower tier never
- * takes a permit a higher one needs, and all of them together stay under the ceiling.
+ * A batch's permits are spaced by its allotted rate (gcra.ts): the smaller of its share of the
+ * global ceiling and of the provider's (allotment.ts's scopedRate()); one that a window held back
+ * catches up on that schedule, spaced by its tier's rate at least. Each permit must also fit both
+ * sliding 1-second windows: for the batch's tier and every tier above it, the permits (globally) or
+ * segments (at the provider) of that tier and the ones below stay under that tier's budget, so a
+ * lower tier never takes what a higher one needs, and all of them together stay under the ceiling.
+ * A message with more segments than the provider's ceiling goes when its window is empty: until
+ * then it holds the provider, so that other batches' permits cannot keep the window busy forever.
  */
 export const ACQUIRE_LUA = `${PRELUDE}${ALLOT}${BUDGETS}
 local tier = tonumber(ARGV[2])
 local want = tonumber(ARGV[3])
 local horizon = tonumber(ARGV[4])
 local rates = { tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]) }
-local floor = tonumber(ARGV[9])
-local ttl = tonumber(ARGV[11])
+local globalCeiling = tonumber(ARGV[8])
+local providerCeiling = tonumber(ARGV[9])
+local floor = tonumber(ARGV[10])
+local ttl = tonumber(ARGV[12])
+local state = KEYS[14]
+local segments = {}
+local spm = 0
+for i = 1, want do
+  segments[i] = math.max(1, tonumber(ARGV[13 + i]))
+  spm = spm + segments[i] / want
+end
 if want > 0 then
   redis.call('ZADD', KEYS[4 + tier], now, ARGV[1])
+  redis.call('ZADD', KEYS[10 + tier], now, ARGV[1])
   for i = 5, 7 do redis.call('PEXPIRE', KEYS[i], 3600000) end
+  for i = 11, 13 do redis.call('PEXPIRE', KEYS[i], 3600000) end
+  redis.call('HSET', state, 'spm', tostring(spm))
+  redis.call('PEXPIRE', state, tonumber(ARGV[13]))
+else
+  spm = hnum(state, 'spm') or 1
 end
 local counts = running(5, ttl)
+local providerCounts = running(11, ttl)
 if want == 0 and counts[tier] == 0 then counts[tier] = 1 end
-local demand = counts[1] * rates[1] + counts[2] * rates[2] + counts[3] * rates[3]
-local ceiling = effective(KEYS[8], tonumber(ARGV[8]), demand, tonumber(ARGV[10]))
-local limit = 0
-if ceiling > 0 then limit = math.max(1, math.floor(ceiling)) end
-local allotted = {}
-for i = 1, 3 do allotted[i] = allot(counts, rates, limit, floor, i) end
+if want == 0 and providerCounts[tier] == 0 then providerCounts[tier] = 1 end
+
+local globalLimit = 0
+if globalCeiling > 0 then globalLimit = math.max(1, math.floor(globalCeiling)) end
+local target = aimdTarget(providerCeiling, globalCeiling, providerCounts, rates, spm)
+local ceiling = effective(state, providerCeiling, target, tonumber(ARGV[11]))
+local providerLimit = 0
+if ceiling > 0 then providerLimit = math.max(1, math.floor(ceiling)) end
+-- The provider's share is worked out in messages as if every batch there had this ask's segments
+-- per message (an approximation); its windows below count the real segments of every permit.
+local globalAllotted, providerAllotted, allotted = {}, {}, {}
+for i = 1, 3 do
+  globalAllotted[i] = allot(counts, rates, globalLimit, floor, i)
+  providerAllotted[i] = allot(providerCounts, rates, providerLimit / spm, floor, i)
+  allotted[i] = math.min(globalAllotted[i], providerAllotted[i])
+end
 local reply = { 0, 0, now, math.floor(allotted[tier] * 1000), math.floor(ceiling * 1000) }
 if want == 0 then return reply end
 
-local pausedUntil = hnum(KEYS[8], 'paused_until') or 0
+local pausedUntil = hnum(state, 'paused_until') or 0
 if pausedUntil > now then
-  redis.call('ZADD', KEYS[4 + tier], pausedUntil, ARGV[1])
+  redis.call('ZADD', KEYS[10 + tier], pausedUntil, ARGV[1])
   reply[2] = pausedUntil - now
   return reply
 end
 
-local budget = nil
-if limit > 0 then
-  budget = budgets(counts, allotted, limit)
+local globalBudget, providerBudget = nil, nil
+if globalLimit > 0 then
+  globalBudget = budgets(counts, globalAllotted, globalLimit, 1)
   for i = 2, 4 do redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - 1000000) end
 end
+if providerLimit > 0 then
+  providerBudget = budgets(providerCounts, providerAllotted, providerLimit, spm)
+  for i = 8, 10 do redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - 1000000) end
+end
 
--- Whether one more permit of the tier fits every window it must at this time; if not, the
--- earliest time worth trying next.
-local function fits(at)
+-- Whether one more permit of the tier, using \`units\`, fits every window of the scope whose
+-- logs start at KEYS[first] at this time; if not, the earliest time worth trying next. Counting
+-- from at - 1 s to the end covers every window holding \`at\`. A window holding nothing of the
+-- tiers a budget covers takes one permit whatever its size, so a long message is never stuck.
+local function fits(first, budget, at, units)
   for u = 1, tier do
     local used = 0
-    for j = u, 3 do used = used + redis.call('ZCOUNT', KEYS[1 + j], at - 999999, '+inf') end
-    if used >= budget[u] then
+    for j = u, 3 do used = used + redis.call('ZCOUNT', KEYS[first + j - 1], at - 999999, '+inf') end
+    if used > 0 and used + units > budget[u] then
       local oldest = nil
       for j = u, 3 do
-        local first = redis.call('ZRANGEBYSCORE', KEYS[1 + j], at - 999999, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
-        if first[2] and (not oldest or tonumber(first[2]) < oldest) then oldest = tonumber(first[2]) end
+        local head = redis.call('ZRANGEBYSCORE', KEYS[first + j - 1], at - 999999, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+        if head[2] and (not oldest or tonumber(head[2]) < oldest) then oldest = tonumber(head[2]) end
       end
-      if not oldest then return false, now + 1000000 end
       return false, oldest + 1000000
     end
   end
   return true, at
 end
+
+-- Another batch's long message is waiting for the provider's window to empty: stay out of it.
+local hold = redis.call('HGET', state, 'hold')
+local holdUntil = hnum(state, 'hold_until') or 0
+local heldByOther = hold and hold ~= ARGV[1] and holdUntil > now
 
 local batchInterval = interval(allotted[tier])
 -- A batch held back by a window catches up on its schedule, never faster than its tier's rate.
@@ -174,21 +227,42 @@ local granted = 0
 local slot = math.max(tat, now - batchInterval)
 local next = math.max(now, slot)
 -- Little left at the provider: one send at a time, spaced as its report asked.
-local notBefore = hnum(KEYS[8], 'not_before') or 0
+local notBefore = hnum(state, 'not_before') or 0
 if notBefore > now then
   next = math.max(next, notBefore)
   want = 1
 end
 while granted < want and next <= now + horizon do
+  local units = segments[granted + 1]
   local ok, at = true, next
-  if budget then ok, at = fits(next) end
+  if globalBudget then ok, at = fits(2, globalBudget, next, 1) end
+  if ok and providerBudget then
+    if heldByOther then
+      -- The holder's time is a second before hold_until; try then (always a little later).
+      ok, at = false, math.max(next + 10000, holdUntil - 1000000)
+    else
+      ok, at = fits(8, providerBudget, next, units)
+      if not ok and units > providerLimit then
+        redis.call('HSET', state, 'hold', ARGV[1], 'hold_until', string.format('%.0f', at + 1000000))
+        hold = ARGV[1]
+      elseif ok and hold == ARGV[1] then
+        redis.call('HDEL', state, 'hold', 'hold_until')
+        hold = nil
+      end
+    end
+  end
   if ok then
     granted = granted + 1
     reply[5 + granted] = at
     tat = math.max(slot + batchInterval, at + tierInterval)
-    if budget then
-      redis.call('ZADD', KEYS[1 + tier], at, ARGV[1] .. ':' .. string.format('%.0f', at))
+    local member = ARGV[1] .. ':' .. string.format('%.0f', at)
+    if globalBudget then
+      redis.call('ZADD', KEYS[1 + tier], at, member)
       redis.call('PEXPIRE', KEYS[1 + tier], 2000)
+    end
+    if providerBudget then
+      for s = 1, units do redis.call('ZADD', KEYS[7 + tier], at, member .. ':' .. s) end
+      redis.call('PEXPIRE', KEYS[7 + tier], 2000)
     end
     slot = tat
     next = math.max(now, slot)
@@ -199,6 +273,7 @@ end
 reply[1] = granted
 -- The batch runs until its next ask: a slow batch waiting for its slot keeps its share.
 redis.call('ZADD', KEYS[4 + tier], math.max(now, next), ARGV[1])
+redis.call('ZADD', KEYS[10 + tier], math.max(now, next), ARGV[1])
 if granted == 0 then
   reply[2] = next - horizon - now
   return reply
@@ -208,23 +283,25 @@ return reply
 `;
 
 /**
- * A rate-limit answer: the provider scope pauses (Retry-After, else a backoff that grows with
- * consecutive answers) and the effective ceiling is cut (once per pause). KEYS: provider state,
- * running high, normal, low. ARGV: Retry-After ms (-1: none), configured ceiling, rate high,
- * normal, low, decrease, minimum, recovery per second, backoff base ms, backoff max ms, a random
- * number in [0, 1), running TTL µs, state TTL ms.
- * Answers { pause added µs, effective ceiling × 1000 }.
+ * A rate-limit answer from one provider: its scope pauses (Retry-After, else a backoff that grows
+ * with consecutive answers) and its effective ceiling is cut (once per pause); other providers'
+ * batches go on. KEYS: the provider's state, its running high, normal, low. ARGV: Retry-After ms
+ * (-1: none), the provider's ceiling (segments), the global ceiling (messages), rate high, normal,
+ * low, decrease, minimum, recovery per second, backoff base ms, backoff max ms, a random number in
+ * [0, 1), running TTL µs, state TTL ms.
+ * Answers { pause added µs, the provider's effective ceiling × 1000 }.
  */
 export const THROTTLE_LUA = `${PRELUDE}
 local state = KEYS[1]
 local retryAfter = tonumber(ARGV[1])
 local configured = tonumber(ARGV[2])
-local rates = { tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]) }
-local decrease = tonumber(ARGV[6])
-local minimum = tonumber(ARGV[7])
-local counts = running(2, tonumber(ARGV[12]))
-local demand = counts[1] * rates[1] + counts[2] * rates[2] + counts[3] * rates[3]
-local ceiling, target = effective(state, configured, demand, tonumber(ARGV[8]))
+local rates = { tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]) }
+local decrease = tonumber(ARGV[7])
+local minimum = tonumber(ARGV[8])
+local counts = running(2, tonumber(ARGV[13]))
+local spm = hnum(state, 'spm') or 1
+local target = aimdTarget(configured, tonumber(ARGV[3]), counts, rates, spm)
+local ceiling = effective(state, configured, target, tonumber(ARGV[9]))
 if ceiling <= 0 then ceiling = target end
 if ceiling <= 0 then ceiling = minimum end
 
@@ -237,8 +314,8 @@ if retryAfter >= 0 then
   pause = retryAfter * 1000
 else
   -- Equal jitter: half the backoff for sure, the other half at random.
-  local cap = math.min(tonumber(ARGV[10]), tonumber(ARGV[9]) * 2 ^ (throttles - 1)) * 1000
-  pause = math.floor(cap / 2 + tonumber(ARGV[11]) * cap / 2)
+  local cap = math.min(tonumber(ARGV[11]), tonumber(ARGV[10]) * 2 ^ (throttles - 1)) * 1000
+  pause = math.floor(cap / 2 + tonumber(ARGV[12]) * cap / 2)
 end
 -- One cut per pause: answers to calls already in flight do not cut it again.
 if pausedUntil <= now then
@@ -248,7 +325,7 @@ end
 local newPause = math.max(pausedUntil, now + pause)
 redis.call('HSET', state, 'paused_until', string.format('%.0f', newPause),
   'throttles', throttles, 'last_throttle', string.format('%.0f', now))
-redis.call('PEXPIRE', state, tonumber(ARGV[13]))
+redis.call('PEXPIRE', state, tonumber(ARGV[14]))
 return { newPause - math.max(pausedUntil, now), math.floor(ceiling * 1000) }
 `;
 

@@ -6,6 +6,7 @@ import {
   redisConfig,
   type RateLimitConfig,
   type RedisConfig,
+  type SmsProviderName,
 } from '../config/configuration';
 import { REDIS, redisKey } from '../redis/redis.module';
 import type { ProviderRateLimit } from '../sms/sms-provider';
@@ -15,6 +16,12 @@ import { GCRA_HORIZON_US } from './gcra';
 import { ACQUIRE_LUA, REPORT_LUA, THROTTLE_LUA } from './limiter.lua';
 import { tierRate } from './tier-rates';
 
+/** Where a run of permits goes: the provider, and each wanted message's segment count, in order. */
+export interface PermitScope {
+  provider: SmsProviderName;
+  segments: readonly number[];
+}
+
 export interface Permits {
   /** Permits granted now (0: wait `waitMs` and ask again). */
   count: number;
@@ -23,20 +30,20 @@ export interface Permits {
   /** How long after the answer arrived each permit's time comes, in ms (0 when already due). */
   delaysMs: number[];
   waitMs: number;
-  /** The batch's share of the provider's ceiling now, messages per second. */
+  /** The batch's share now, messages per second: the smaller of the global and the provider's. */
   allottedRate: number;
 }
 
 export interface Throttle {
-  /** How much longer the provider scope is paused because of this answer, ms. */
+  /** How much longer the provider's scope is paused because of this answer, ms. */
   pausedMs: number;
-  /** The effective ceiling now, messages per second. */
+  /** The provider's effective ceiling now, segments per second. */
   ceiling: number;
 }
 
 /** A batch counts as running until this long after its next expected ask (its next slot). */
 const RUNNING_TTL_US = 3_000_000;
-/** The provider's state outlives its last event by this much. */
+/** A provider's state outlives its last event by this much. */
 const STATE_TTL_MS = 3_600_000;
 
 type AcquireReply = [
@@ -55,10 +62,11 @@ interface LimiterCommands {
 }
 
 /**
- * The one place that decides when a message may go to the provider: each batch at its share of
- * the provider's ceiling (allotment.ts) and never above its tier's rate, the ceiling itself, and
- * the provider's own signals (backpressure.ts). State lives in Redis; every decision is one Lua
- * call on Redis's clock, so it holds for any number of workers.
+ * The one place that decides when a message may go to a provider: each batch at its share of the
+ * global ceiling (PROVIDER_MAX_MPS, messages) and of its provider's (segments), never above its
+ * tier's rate (allotment.ts); both ceilings themselves; and each provider's own signals, which
+ * slow only that provider (backpressure.ts). State lives in Redis; every decision is one Lua call
+ * on Redis's clock, so it holds for any number of workers.
  */
 @Injectable()
 export class RateLimiter {
@@ -70,7 +78,7 @@ export class RateLimiter {
     @Inject(redisConfig.KEY) private readonly redisSettings: RedisConfig,
   ) {
     this.redis = redis as Redis & LimiterCommands;
-    this.redis.defineCommand('salvoAcquire', { numberOfKeys: 8, lua: ACQUIRE_LUA });
+    this.redis.defineCommand('salvoAcquire', { numberOfKeys: 14, lua: ACQUIRE_LUA });
     this.redis.defineCommand('salvoThrottle', { numberOfKeys: 4, lua: THROTTLE_LUA });
     this.redis.defineCommand('salvoReport', { numberOfKeys: 1, lua: REPORT_LUA });
   }
@@ -79,10 +87,14 @@ export class RateLimiter {
     return tierRate(this.config, priority);
   }
 
-  /** Up to `want` permits for one batch. */
-  async acquire(batchId: string, priority: Priority, want: number): Promise<Permits> {
+  /**
+   * Permits for one batch's next messages to `scope.provider` (at least one is asked for): a
+   * prefix of them, in order, each using its message's segments of the provider's ceiling.
+   */
+  async acquire(batchId: string, priority: Priority, scope: PermitScope): Promise<Permits> {
+    const segments = scope.segments.length ? scope.segments : [1];
     const [granted, waitUs, nowUs, allottedMilli, , ...timesUs] = await this.redis.salvoAcquire(
-      ...this.acquireArgs(batchId, priority, Math.max(1, want)),
+      ...this.acquireArgs(batchId, priority, scope.provider, segments),
     );
     return {
       count: granted,
@@ -93,21 +105,29 @@ export class RateLimiter {
     };
   }
 
-  /** What a batch of `priority` may send at now, without asking for permits. */
-  async allottedRate(batchId: string, priority: Priority): Promise<number> {
+  /**
+   * What a batch of `priority` may send at now to `provider`, without asking for permits (in
+   * messages, taking the segments per message of the provider's last ask).
+   */
+  async allottedRate(
+    batchId: string,
+    priority: Priority,
+    provider: SmsProviderName,
+  ): Promise<number> {
     const [, , , allottedMilli] = await this.redis.salvoAcquire(
-      ...this.acquireArgs(batchId, priority, 0),
+      ...this.acquireArgs(batchId, priority, provider, []),
     );
     return allottedMilli / 1000;
   }
 
-  /** The provider answered "rate limited": pause the provider scope and lower the ceiling. */
-  async throttled(retryAfterMs: number | undefined): Promise<Throttle> {
+  /** `provider` answered "rate limited": pause its scope and lower its ceiling, no other's. */
+  async throttled(provider: SmsProviderName, retryAfterMs: number | undefined): Promise<Throttle> {
     const { backpressure: b } = this.config;
     const [pausedUs, ceilingMilli] = await this.redis.salvoThrottle(
-      this.key('provider'),
-      ...this.runningKeys(),
+      this.key('scope', provider),
+      ...this.runningKeys('scope', provider),
       retryAfterMs ?? -1,
+      this.config.providerCeilings[provider],
       this.config.providerMaxMps,
       ...this.rates(),
       b.decrease,
@@ -122,11 +142,11 @@ export class RateLimiter {
     return { pausedMs: pausedUs / 1000, ceiling: ceilingMilli / 1000 };
   }
 
-  /** The provider reported its limits with an answer: slow down before nothing is left. */
-  async reported(rateLimit: ProviderRateLimit): Promise<void> {
+  /** `provider` reported its limits with an answer: slow down there before nothing is left. */
+  async reported(provider: SmsProviderName, rateLimit: ProviderRateLimit): Promise<void> {
     const limit = reportedLimit(rateLimit);
     await this.redis.salvoReport(
-      this.key('provider'),
+      this.key('scope', provider),
       limit.kind === 'space' ? limit.gapMs : -1,
       limit.kind === 'pause' ? 1 : 0,
       limit.kind === 'pause' ? limit.forMs : 0,
@@ -134,21 +154,31 @@ export class RateLimiter {
     );
   }
 
-  private acquireArgs(batchId: string, priority: Priority, want: number): (string | number)[] {
+  private acquireArgs(
+    batchId: string,
+    priority: Priority,
+    provider: SmsProviderName,
+    segments: readonly number[],
+  ): (string | number)[] {
     return [
       this.key('batch', batchId),
-      ...TIERS_BY_PRECEDENCE.map((tier) => this.key('provider', 'log', tier)),
+      ...this.logKeys(),
       ...this.runningKeys(),
-      this.key('provider'),
+      ...this.logKeys('scope', provider),
+      ...this.runningKeys('scope', provider),
+      this.key('scope', provider),
       batchId,
       TIERS_BY_PRECEDENCE.indexOf(priority) + 1,
-      want,
+      segments.length,
       GCRA_HORIZON_US,
       ...this.rates(),
       this.config.providerMaxMps,
+      this.config.providerCeilings[provider],
       this.config.floor,
       this.config.backpressure.recoveryMps,
       RUNNING_TTL_US,
+      STATE_TTL_MS,
+      ...segments.map((count) => Math.max(1, Math.ceil(count))),
     ];
   }
 
@@ -156,8 +186,14 @@ export class RateLimiter {
     return TIERS_BY_PRECEDENCE.map((tier) => this.rateOf(tier));
   }
 
-  private runningKeys(): string[] {
-    return TIERS_BY_PRECEDENCE.map((tier) => this.key('running', tier));
+  /** The global scope's keys keep their names from before provider scopes (no migration). */
+  private logKeys(...scope: string[]): string[] {
+    const base = scope.length ? scope : ['provider'];
+    return TIERS_BY_PRECEDENCE.map((tier) => this.key(...base, 'log', tier));
+  }
+
+  private runningKeys(...scope: string[]): string[] {
+    return TIERS_BY_PRECEDENCE.map((tier) => this.key(...scope, 'running', tier));
   }
 
   private key(...parts: string[]): string {

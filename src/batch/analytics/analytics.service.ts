@@ -98,7 +98,9 @@ export class AnalyticsService {
         this.sentRate.recent([id], 60),
         this.dataSource.query<StatsRow[]>(READ_RATE_STATS, [id]),
         this.dataSource.query<ReceiptCountRow[]>(READ_RECEIPT_COUNTS, [id]),
-        this.limiter.allottedRate(id, batch.priority).catch(() => null),
+        this.limiter
+          .allottedRate(id, batch.priority, this.routing.table.fallback.providers[0])
+          .catch(() => null),
         this.dataSource.query<ProviderRow[]>(READ_PROVIDER_STATS, [id]),
       ]);
     const { providers, breakerTransitions } = await this.byProvider(providerRows);

@@ -145,7 +145,10 @@ export class DispatchService {
         }
         // The wait for a permit counts from when the loop first asked for it.
         askingSince ??= Date.now();
-        const permits = await this.limiter.acquire(batch.id, batch.priority, end - cursor);
+        const permits = await this.limiter.acquire(batch.id, batch.priority, {
+          provider: this.sms.provider,
+          segments: Array<number>(end - cursor).fill(1),
+        });
         if (!permits.count) {
           await sleep(permits.waitMs);
           continue;
@@ -285,10 +288,10 @@ export class DispatchService {
     let throttle: CallObservation['throttle'] = null;
     try {
       if (!result.accepted && result.category === 'rate_limited' && !result.local) {
-        const { pausedMs } = await this.limiter.throttled(result.retryAfterMs);
+        const { pausedMs } = await this.limiter.throttled(this.sms.provider, result.retryAfterMs);
         throttle = { pausedMs, retryAfterMs: result.retryAfterMs ?? null };
       }
-      if (result.rateLimit) await this.limiter.reported(result.rateLimit);
+      if (result.rateLimit) await this.limiter.reported(this.sms.provider, result.rateLimit);
     } catch (error) {
       this.logger.warn(
         `The limiter did not take the provider's signal: ${(error as Error).message}`,

@@ -6,6 +6,7 @@ import {
   retryConfig,
   smsConfig,
   type RetryConfig,
+  type SmsProviderName,
 } from '../../../src/config/configuration';
 import type { BatchService } from '../../../src/batch/batch.service';
 import { BatchStatusCache } from '../../../src/batch/dispatch/batch-status.cache';
@@ -15,7 +16,7 @@ import { DispatchService } from '../../../src/batch/dispatch/dispatch.service';
 import { ResultWriterService } from '../../../src/batch/dispatch/result-writer.service';
 import type { BatchEvents } from '../../../src/batch/events/batch-events';
 import type { MetricsService } from '../../../src/metrics/metrics.service';
-import type { RateLimiter } from '../../../src/rate-limit/rate-limiter';
+import type { PermitScope, RateLimiter } from '../../../src/rate-limit/rate-limiter';
 import type {
   ResolveContext,
   SendRequest,
@@ -119,7 +120,8 @@ export class GrantingLimiter {
   /** `delayMs`: how long after the grant each permit's message may go. */
   constructor(private readonly delayMs = 0) {}
 
-  acquire(_batchId: string, _priority: string, want: number) {
+  acquire(_batchId: string, _priority: string, scope: PermitScope) {
+    const want = Math.max(1, scope.segments.length);
     const now = Date.now();
     return Promise.resolve({
       count: want,
@@ -130,7 +132,7 @@ export class GrantingLimiter {
     });
   }
 
-  throttled(retryAfterMs: number | undefined) {
+  throttled(_provider: SmsProviderName, retryAfterMs: number | undefined) {
     this.throttles.push(retryAfterMs);
     return Promise.resolve({ pausedMs: retryAfterMs ?? 0, ceiling: 1000 });
   }
