@@ -11,6 +11,8 @@ export interface NewMessage {
   phoneNumber: string;
   variables: Record<string, string>;
   segments: number;
+  /** Its route's providers (routes.ts, routeKey). */
+  route: string;
 }
 
 export type NewBatch = Omit<
@@ -39,7 +41,7 @@ export class BatchIngestRepository {
     const client = (await manager.queryRunner!.connect()) as PoolClient;
     const copy = client.query(
       copyFrom(
-        'COPY messages (id, batch_id, seq, phone_number, variables, status, segments) FROM STDIN',
+        'COPY messages (id, batch_id, seq, phone_number, variables, status, segments, route) FROM STDIN',
       ),
     );
     await pipeline(async function* () {
@@ -49,7 +51,8 @@ export class BatchIngestRepository {
         for (const message of messages) {
           text +=
             `${message.id}\t${batchId}\t${seq++}\t${copyEscape(message.phoneNumber)}\t` +
-            `${copyEscape(JSON.stringify(message.variables))}\tpending\t${message.segments}\n`;
+            `${copyEscape(JSON.stringify(message.variables))}\tpending\t${message.segments}\t` +
+            `${copyEscape(message.route)}\n`;
         }
         yield text;
       }
@@ -60,8 +63,8 @@ export class BatchIngestRepository {
     await manager.query(
       `INSERT INTO batches (id, account_id, text, variables, priority, status, auto_start, schedule_time,
          started_at, total, pending_count, completed_count, failed_count, cancelled_count, segments, encodings,
-         created_at, resumed_at, quota_taken)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+         created_at, resumed_at, quota_taken, routes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
       [
         batch.id,
         batch.accountId,
@@ -82,6 +85,7 @@ export class BatchIngestRepository {
         batch.createdAt,
         batch.resumedAt,
         batch.quotaTaken,
+        batch.routes,
       ],
     );
   }

@@ -2,9 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { uuidV7s } from '../common/uuid-v7';
-import { ingestConfig, type IngestConfig } from '../config/configuration';
+import {
+  ingestConfig,
+  routingConfig,
+  type IngestConfig,
+  type RoutingConfig,
+} from '../config/configuration';
 import { ValidationFailed, type ErrorDetail } from '../errors/domain-error';
 import { QuotaService } from '../quota/quota.service';
+import { routeFor } from '../config/routes';
 import { firstOccurrences } from './duplicate-numbers';
 import { BatchIngestRepository, type NewBatch, type NewMessage } from './batch-ingest.repository';
 import { DestinationPolicyService } from './destinations/destination-policy.service';
@@ -31,6 +37,7 @@ interface Tally {
   messages: number;
   segments: number;
   encodings: Set<string>;
+  routes: Set<string>;
 }
 
 /**
@@ -47,6 +54,7 @@ export class BatchIngestService {
     private readonly idempotency: IdempotencyService,
     private readonly quotas: QuotaService,
     @Inject(ingestConfig.KEY) private readonly config: IngestConfig,
+    @Inject(routingConfig.KEY) private readonly routing: RoutingConfig,
   ) {}
 
   async ingest(
@@ -84,7 +92,7 @@ export class BatchIngestService {
     const check = await checking;
 
     const id = randomUUID();
-    const tally: Tally = { messages: 0, segments: 0, encodings: new Set() };
+    const tally: Tally = { messages: 0, segments: 0, encodings: new Set(), routes: new Set() };
     return this.dataSource.transaction(async (manager) => {
       await this.repository.copyMessages(manager, id, this.messages(batch, parsing, check, tally));
       const { options, template } = batch;
@@ -113,6 +121,7 @@ export class BatchIngestService {
         cancelledCount: 0,
         segments: tally.segments,
         encodings: [...tally.encodings].sort(),
+        routes: [...tally.routes].sort(),
         // Milliseconds, like every JavaScript date: the list's keyset cursor round-trips exactly.
         createdAt: now,
       };
@@ -179,14 +188,13 @@ export class BatchIngestService {
       for (let i = 0; i < parsed.length; i++) {
         if (!keep[i]) continue;
         const { variables, segments, encoding } = batch.recipients[start + i];
-        messages.push({
-          id: ids[i],
-          phoneNumber: (parsed[i] as { e164: string }).e164,
-          variables,
-          segments,
-        });
+        const phoneNumber = (parsed[i] as { e164: string }).e164;
+        // Decided once here and stored, so dispatch knows each message's providers before a claim.
+        const { key: route } = routeFor(this.routing.table, phoneNumber);
+        messages.push({ id: ids[i], phoneNumber, variables, segments, route });
         tally.segments += segments;
         tally.encodings.add(encoding);
+        tally.routes.add(route);
       }
       tally.messages += messages.length;
       yield messages;

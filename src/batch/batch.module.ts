@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { QuotaModule } from '../quota/quota.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { RoutingModule } from '../sms/routing/routing.module';
 import { BatchIngestRepository } from './batch-ingest.repository';
 import { BatchIngestService } from './batch-ingest.service';
 import { BatchRepository } from './batch.repository';
@@ -27,6 +28,7 @@ import { SentRateService } from './sent-rate.service';
     TypeOrmModule.forFeature([BatchEntity, MessageEntity]),
     BullModule.registerQueue(...Object.values(DISPATCH_QUEUES).map((name) => ({ name }))),
     RateLimitModule,
+    RoutingModule,
     QuotaModule,
     BatchEventsModule,
   ],

@@ -9,12 +9,13 @@ const iso = (date: Date | null): string | null => (date ? date.toISOString() : n
 
 /**
  * The API's view of a batch. `recentlyAccepted` (messages accepted in the last 10 s, from
- * SentRateService) only matters while the batch is processing.
+ * SentRateService) and `providersDown` (provider-choice.ts) only matter while it is processing.
  */
 export function toBatchStatus(
   batch: BatchEntity,
   recentlyAccepted = 0,
   now = Date.now(),
+  providersDown: readonly string[] = [],
 ): BatchStatusDto {
   const progress = {
     total: batch.total,
@@ -59,6 +60,7 @@ export function toBatchStatus(
     completedAt: iso(batch.completedAt),
     pauseReason: batch.pauseReason,
     failureReason: batch.failureReason,
+    waiting: { providersDown: batch.status === 'processing' ? [...providersDown] : [] },
   };
 }
 

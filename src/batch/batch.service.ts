@@ -1,9 +1,13 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { decodeCursor, isCursorDate, toPage, type Page } from '../common/pagination';
 import { isUuid } from '../common/uuid-v7';
+import { routingConfig, type RoutingConfig, type SmsProviderName } from '../config/configuration';
 import { BatchNotFound } from '../errors/domain-error';
+import type { BreakerState } from '../sms/routing/circuit-breakers';
+import { ProviderBreakers } from '../sms/routing/provider-breakers';
+import { providersDown } from '../sms/routing/provider-choice';
 import { BatchEvents } from './events/batch-events';
 import { BatchIngestService } from './batch-ingest.service';
 import { BatchLifecycleService } from './batch-lifecycle.service';
@@ -59,6 +63,8 @@ export class BatchService {
     private readonly producer: DispatchProducer,
     private readonly sentRate: SentRateService,
     private readonly events: BatchEvents,
+    private readonly breakers: ProviderBreakers,
+    @Inject(routingConfig.KEY) private readonly routing: RoutingConfig,
   ) {}
 
   async create(
@@ -187,11 +193,33 @@ export class BatchService {
     return toPage(await qb.getMany(), query.limit, toMessage, (last) => ({ seq: last.seq }));
   }
 
-  /** Status bodies, with the recent send rate of those processing. */
+  /** Status bodies, with the recent send rate of those processing and the providers they wait for. */
   private async present(batches: BatchEntity[]): Promise<BatchStatusDto[]> {
     const processing = batches.filter((b) => b.status === 'processing').map((b) => b.id);
-    const recent = await this.sentRate.recent(processing);
-    return batches.map((batch) => toBatchStatus(batch, recent.get(batch.id) ?? 0));
+    const [recent, breakers] = await Promise.all([
+      this.sentRate.recent(processing),
+      processing.length ? this.breakerStates() : new Map<SmsProviderName, BreakerState>(),
+    ]);
+    const { table, providers } = this.routing;
+    return batches.map((batch) =>
+      toBatchStatus(
+        batch,
+        recent.get(batch.id) ?? 0,
+        Date.now(),
+        providersDown(batch.routes, table, providers, breakers),
+      ),
+    );
+  }
+
+  /** The breakers' states; all closed when Redis cannot say (a status read never fails on it). */
+  private async breakerStates(): Promise<Map<SmsProviderName, BreakerState>> {
+    try {
+      const states = await this.breakers.states();
+      return new Map([...states].map(([name, status]) => [name, status.state]));
+    } catch (error) {
+      this.logger.warn(`Could not read the providers' breakers: ${(error as Error).message}`);
+      return new Map();
+    }
   }
 
   /** Queued after the commit; when Redis is away the reconciler queues it a moment later. */

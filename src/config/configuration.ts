@@ -2,7 +2,7 @@
 // process.env; everything else injects these sections.
 import { ConfigType, registerAs } from '@nestjs/config';
 import { getCountries, type CountryCode } from 'libphonenumber-js/max';
-import { parseRoutes, singleRoute, type RouteTable } from '../sms/routing/routes';
+import { parseRoutes, singleRoute, type RouteTable } from './routes';
 import { bool, ConfigError, int, list, num, oneOf, optionalStr, origins, str, url } from './env';
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;

@@ -163,7 +163,7 @@ export function assertLeaseCoversCall(
   if (dispatch.claimLeaseMs < floor) {
     throw new ConfigError(
       'CLAIM_LEASE_MS',
-      `must exceed PROVIDER_TIMEOUT_MS + the resolution's ${resolveMs} ms + RESULT_FLUSH_MS + 1000 (${floor}) with SMS_PROVIDER=${sms.provider}, which honours no idempotency key, got ${dispatch.claimLeaseMs}`,
+      `must exceed PROVIDER_TIMEOUT_MS + the resolution's ${resolveMs} ms + RESULT_FLUSH_MS + 1000 (${floor}) with the provider ${sms.provider} in use (SMS_PROVIDER or SMS_ROUTES), which honours no idempotency key, got ${dispatch.claimLeaseMs}`,
     );
   }
 }

@@ -5,10 +5,12 @@ import { DataSource } from 'typeorm';
 import {
   dispatchConfig,
   redisConfig,
+  routingConfig,
   smppConfig,
   smsConfig,
   twilioConfig,
   type DispatchConfig,
+  type RoutingConfig,
   type SmppSettings,
   type SmsConfig,
   type TwilioSettings,
@@ -17,7 +19,8 @@ import { REDIS } from '../redis/redis.module';
 import { INBOUND_RECORDER, RECEIPT_RECORDER } from './receipts';
 import { SMS_PROVIDER, type SmsProvider } from './sms-provider';
 import { SimulatedSmsProvider } from './simulator/simulated-sms-provider';
-import { SmsModule } from './sms.module';
+import { SmsModule, SmsProviders } from './sms.module';
+import { parseRoutes } from '../config/routes';
 import { smppSettings } from '../../test/factories/smpp-settings';
 import { SmppSmsProvider } from './smpp/smpp-sms-provider';
 import { TwilioSmsProvider } from './twilio/twilio-sms-provider';
@@ -44,8 +47,10 @@ function build({
   dispatch = {},
   twilio = null,
   smpp = null,
+  routing = {},
 }: {
   sms?: Partial<SmsConfig>;
+  routing?: Partial<RoutingConfig>;
   dispatch?: Partial<DispatchConfig>;
   twilio?: TwilioSettings | null;
   smpp?: SmppSettings | null;
@@ -55,7 +60,7 @@ function build({
       ConfigModule.forRoot({
         isGlobal: true,
         ignoreEnvFile: true,
-        load: [smsConfig, dispatchConfig, redisConfig, twilioConfig, smppConfig],
+        load: [smsConfig, routingConfig, dispatchConfig, redisConfig, twilioConfig, smppConfig],
       }),
       Infrastructure,
       SmsModule,
@@ -63,6 +68,8 @@ function build({
   })
     .overrideProvider(smsConfig.KEY)
     .useValue({ ...smsConfig(), ...sms })
+    .overrideProvider(routingConfig.KEY)
+    .useValue({ ...routingConfig(), ...routing })
     .overrideProvider(dispatchConfig.KEY)
     .useValue({ ...dispatchConfig(), ...dispatch })
     .overrideProvider(twilioConfig.KEY)
@@ -117,5 +124,29 @@ describe('SmsModule', () => {
       twilio: { ...TWILIO, lookupDelayMs: 5000 },
     });
     await expect(build5s).rejects.toThrow(/CLAIM_LEASE_MS must exceed .*\(36250\)/);
+  });
+
+  it('hands out every adapter the routes name, each held to the claim lease', async () => {
+    const table = parseRoutes('+44=twilio,simulated;*=simulated', ['simulated', 'twilio']);
+    const routing = { table, providers: ['twilio', 'simulated'] as const };
+    const app = await build({
+      routing: { ...routing, providers: [...routing.providers] },
+      twilio: TWILIO,
+    });
+    const providers = app.get(SmsProviders);
+    expect(providers.get('twilio')).toBeInstanceOf(TwilioSmsProvider);
+    expect(providers.get('simulated')).toBeInstanceOf(SimulatedSmsProvider);
+    expect(providers.idempotent()).toEqual(['simulated']);
+    expect(() => providers.get('smpp')).toThrow(/No route names the provider "smpp"/);
+    await app.close();
+
+    const shortLease = build({
+      routing: { ...routing, providers: [...routing.providers] },
+      dispatch: { claimLeaseMs: 20_000 },
+      twilio: TWILIO,
+    });
+    await expect(shortLease).rejects.toThrow(
+      /CLAIM_LEASE_MS must exceed .*the provider twilio in use/,
+    );
   });
 });

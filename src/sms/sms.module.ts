@@ -1,8 +1,10 @@
 import { Module, type Type } from '@nestjs/common';
 import {
   dispatchConfig,
+  routingConfig,
   smsConfig,
   type DispatchConfig,
+  type RoutingConfig,
   type SmsConfig,
   type SmsProviderName,
 } from '../config/configuration';
@@ -34,21 +36,61 @@ const ADAPTERS: Readonly<Record<SmsProviderName, SmsAdapter>> = {
 
 const NAMES = Object.keys(ADAPTERS) as SmsProviderName[];
 
-/** The provider port: SMS_PROVIDER chooses the adapter that every send goes through. */
+/** The adapters of the providers in use (every provider SMS_ROUTES names, or SMS_PROVIDER). */
+export class SmsProviders {
+  constructor(private readonly adapters: ReadonlyMap<SmsProviderName, SmsProvider>) {}
+
+  /** The adapter of `name`, which must be in use. */
+  get(name: SmsProviderName): SmsProvider {
+    const adapter = this.adapters.get(name);
+    if (!adapter) throw new Error(`No route names the provider "${name}".`);
+    return adapter;
+  }
+
+  /** The providers in use that honour idempotency keys. */
+  idempotent(): SmsProviderName[] {
+    return [...this.adapters].filter(([, adapter]) => adapter.idempotent).map(([name]) => name);
+  }
+}
+
+/**
+ * The provider port: SMS_PROVIDER's adapter, and every adapter the routes name (SmsProviders),
+ * each checked against the claim lease once it is known.
+ */
 @Module({
   imports: NAMES.map((name) => ADAPTERS[name].module),
   providers: [
     {
-      provide: SMS_PROVIDER,
+      provide: SmsProviders,
       // Injected rather than looked up, so Nest has built each adapter before the choice is made.
-      inject: [smsConfig.KEY, dispatchConfig.KEY, ...NAMES.map((name) => ADAPTERS[name].adapter)],
-      useFactory: (sms: SmsConfig, dispatch: DispatchConfig, ...adapters: SmsProvider[]) => {
-        const adapter = adapters[NAMES.indexOf(sms.provider)];
-        assertLeaseCoversCall(adapter, sms, dispatch);
-        return adapter;
+      inject: [
+        smsConfig.KEY,
+        routingConfig.KEY,
+        dispatchConfig.KEY,
+        ...NAMES.map((name) => ADAPTERS[name].adapter),
+      ],
+      useFactory: (
+        sms: SmsConfig,
+        routing: RoutingConfig,
+        dispatch: DispatchConfig,
+        ...adapters: SmsProvider[]
+      ) => {
+        const inUse = new Set([sms.provider, ...routing.providers]);
+        const chosen = new Map(
+          [...inUse].map((name) => [name, adapters[NAMES.indexOf(name)]] as const),
+        );
+        for (const [name, adapter] of chosen) {
+          assertLeaseCoversCall(adapter, { ...sms, provider: name }, dispatch);
+        }
+        return new SmsProviders(chosen);
       },
     },
+    {
+      provide: SMS_PROVIDER,
+      inject: [SmsProviders, smsConfig.KEY],
+      useFactory: (providers: SmsProviders, sms: SmsConfig) => providers.get(sms.provider),
+    },
   ],
-  exports: [SMS_PROVIDER],
+  exports: [SMS_PROVIDER, SmsProviders],
 })
 export class SmsModule {}

@@ -32,6 +32,10 @@ export interface MessageRow {
   lastError?: MessageError | null;
   /** Seconds from now its next try may start (a retry waiting for its backoff). */
   nextAttemptInS?: number;
+  /** Its stored route (routes.ts, routeKey); default none, as before routes. */
+  route?: string;
+  pinnedProvider?: string;
+  claimProvider?: string;
 }
 
 export interface BatchRow {
@@ -88,13 +92,15 @@ export async function insertBatch(db: DataSource, row: BatchRow): Promise<string
   );
   await db.query(
     `INSERT INTO messages (batch_id, seq, id, phone_number, variables, status, segments, attempts,
-       claim_token, claimed_until, last_error, next_attempt_at)
+       claim_token, claimed_until, last_error, next_attempt_at, route, pinned_provider,
+       claim_provider)
      SELECT $1, u.seq, gen_random_uuid(), u.phone, '{}', u.status, 1, u.attempts, u.token,
             CASE WHEN u.status = 'sending' THEN now() + make_interval(secs => u.claimed_for) END,
-            u.last_error, now() + make_interval(secs => u.next_in)
+            u.last_error, now() + make_interval(secs => u.next_in), u.route, u.pinned, u.claimed_by
      FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::double precision[],
-                 $8::jsonb[], $9::double precision[])
-       AS u(seq, phone, status, attempts, token, claimed_for, last_error, next_in)`,
+                 $8::jsonb[], $9::double precision[], $10::text[], $11::text[], $12::text[])
+       AS u(seq, phone, status, attempts, token, claimed_for, last_error, next_in, route, pinned,
+            claimed_by)`,
     [
       id,
       messages.map((_, i) => i),
@@ -105,6 +111,9 @@ export async function insertBatch(db: DataSource, row: BatchRow): Promise<string
       messages.map((m) => m.claimedForS ?? 60),
       messages.map((m) => (m.lastError ? JSON.stringify(m.lastError) : null)),
       messages.map((m) => m.nextAttemptInS ?? null),
+      messages.map((m) => m.route ?? null),
+      messages.map((m) => m.pinnedProvider ?? null),
+      messages.map((m) => m.claimProvider ?? null),
     ],
   );
   return id;
@@ -152,6 +161,7 @@ export interface StoredMessage {
   attempts: number;
   providerMessageId: string | null;
   provider: string | null;
+  pinnedProvider: string | null;
   lastError: MessageError | null;
   nextAttemptAt: Date | null;
 }
@@ -160,7 +170,8 @@ export interface StoredMessage {
 export async function messagesOf(db: DataSource, id: string): Promise<StoredMessage[]> {
   return db.query<StoredMessage[]>(
     `SELECT phone_number AS "phoneNumber", status, attempts,
-            provider_message_id AS "providerMessageId", provider, last_error AS "lastError",
+            provider_message_id AS "providerMessageId", provider,
+            pinned_provider AS "pinnedProvider", last_error AS "lastError",
             next_attempt_at AS "nextAttemptAt"
      FROM messages WHERE batch_id = $1 ORDER BY seq`,
     [id],

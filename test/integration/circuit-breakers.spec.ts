@@ -85,6 +85,7 @@ describe('CircuitBreakers closed and opening', () => {
       openedAt: null,
       reopensAt: null,
       credentialsRefused: false,
+      probing: false,
     });
     expect(await admitBoth()).toEqual(['closed', 'closed']);
 
@@ -104,6 +105,7 @@ describe('CircuitBreakers closed and opening', () => {
       failures: 5,
       openedAt: opened?.at,
       credentialsRefused: false,
+      probing: false,
     });
     expect(status.reopensAt!.getTime() - status.openedAt!.getTime()).toBe(LONG_COOLDOWN_MS);
   });
@@ -180,6 +182,7 @@ describe('CircuitBreakers after the cool-down', () => {
       openedAt: null,
       reopensAt: null,
       credentialsRefused: false,
+      probing: false,
     });
   });
 
@@ -190,7 +193,7 @@ describe('CircuitBreakers after the cool-down', () => {
     expect(await two.report(provider, 'success', { probe: false })).toBeNull();
     expect(await two.report(provider, 'failure', { probe: false })).toBeNull();
 
-    expect((await two.state(provider)).state).toBe('half-open');
+    expect(await two.state(provider)).toMatchObject({ state: 'half-open', probing: true });
     expect(await two.admit(provider)).toBe('refused');
   });
 

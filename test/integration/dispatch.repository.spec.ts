@@ -268,7 +268,7 @@ describe('DispatchRepository and BatchRepository', () => {
       accountId,
       messages: [{ status: 'sent' }, ...Array.from({ length: 7 }, () => ({}))],
     });
-    const outcome = await dispatch.expire(id, { idempotent: true }, 3);
+    const outcome = await dispatch.expire(id, ['simulated'], 3);
 
     expect(outcome).toMatchObject({ expired: 7, appeared: ['timeout'] });
     expect(outcome.finished).toMatchObject({ id, status: 'completed' });

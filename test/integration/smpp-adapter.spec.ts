@@ -4,7 +4,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { redisConfig, smsConfig, type SmppSettings } from '../../src/config/configuration';
+import {
+  redisConfig,
+  routingConfig,
+  smsConfig,
+  type SmppSettings,
+} from '../../src/config/configuration';
 import type { InboundSms, ProviderReceipt } from '../../src/sms/receipts';
 import type { SendRequest, SendResult } from '../../src/sms/sms-provider';
 import { SmppSmsProvider } from '../../src/sms/smpp/smpp-sms-provider';
@@ -53,6 +58,7 @@ describe('the SMPP adapter and the test SMSC', () => {
     const created = new SmppSmsProvider(
       { settings: settings(smsc, overrides) },
       { ...smsConfig(), provider: 'smpp', timeoutMs },
+      { ...routingConfig(), providers: ['smpp'] },
       redis,
       { ...redisConfig(), prefix },
       {

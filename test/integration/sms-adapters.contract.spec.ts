@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
-import { redisConfig, smsConfig } from '../../src/config/configuration';
+import { redisConfig, routingConfig, smsConfig } from '../../src/config/configuration';
 import type { ErrorCategory } from '../../src/errors/error-taxonomy';
 import { sendWithTimeout } from '../../src/sms/provider-call';
 import type {
@@ -171,6 +171,7 @@ async function smppHarness(): Promise<AdapterHarness> {
   const adapter = new SmppSmsProvider(
     { settings },
     { ...smsConfig(), provider: 'smpp', timeoutMs },
+    { ...routingConfig(), providers: ['smpp'] },
     {} as Redis,
     redisConfig(),
     { record: () => Promise.resolve() },

@@ -57,7 +57,7 @@ describe('unknown outcomes in the dispatch SQL', () => {
 
   it('expiry fails an expired claim as OUTCOME_UNKNOWN, which retry-failed leaves by default', async () => {
     const id = await inDoubt();
-    await dispatch.expire(id, { idempotent: false });
+    await dispatch.expire(id, []);
     expect(await lastErrors(id)).toEqual([
       { category: 'unknown', code: 'OUTCOME_UNKNOWN' },
       { category: 'timeout', code: 'VALIDITY_EXPIRED' },
@@ -76,7 +76,7 @@ describe('unknown outcomes in the dispatch SQL', () => {
         { lastError: { category: 'unknown', code: 'OUTCOME_UNKNOWN', message: 'earlier' } },
       ],
     });
-    await dispatch.expire(id, { idempotent: false });
+    await dispatch.expire(id, []);
     expect(await lastErrors(id)).toEqual([{ category: 'unknown', code: 'OUTCOME_UNKNOWN' }]);
   });
 
@@ -94,7 +94,7 @@ describe('unknown outcomes in the dispatch SQL', () => {
 
   it('with a provider that honours idempotency keys, expiry stays as it was', async () => {
     const id = await inDoubt();
-    await dispatch.expire(id, { idempotent: true });
+    await dispatch.expire(id, ['simulated']);
     expect(await lastErrors(id)).toEqual([
       { category: 'timeout', code: 'VALIDITY_EXPIRED' },
       { category: 'timeout', code: 'VALIDITY_EXPIRED' },

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { QuotaModule } from '../../quota/quota.module';
 import { RateLimitModule } from '../../rate-limit/rate-limit.module';
+import { RoutingModule } from '../../sms/routing/routing.module';
 import { SmsModule } from '../../sms/sms.module';
 import { BatchModule } from '../batch.module';
 import { DeliverySweeper } from '../delivery/delivery-sweeper.service';
@@ -16,7 +17,7 @@ import { ResultWriterService } from './result-writer.service';
  * sweep of delivery receipts.
  */
 @Module({
-  imports: [BatchModule, BatchEventsModule, RateLimitModule, SmsModule, QuotaModule],
+  imports: [BatchModule, BatchEventsModule, RateLimitModule, SmsModule, RoutingModule, QuotaModule],
   providers: [
     DispatchService,
     DispatchProcessor,

@@ -14,7 +14,7 @@ import {
 } from '../../config/configuration';
 import { queryRows } from '../../database/query-rows';
 import { ACCEPTED, errorRatePauseReason, FAILED } from '../../errors/error-rate-guard';
-import type { MessageParts, SmsProvider } from '../../sms/sms-provider';
+import type { MessageParts } from '../../sms/sms-provider';
 import {
   appearedCategories,
   isFirstInCategory,
@@ -57,6 +57,20 @@ export interface ClaimedMessage {
   parts: MessageParts | null;
 }
 
+/** A message a claim could take now, as it stands before the claim: what routing needs. */
+export interface ClaimCandidate {
+  seq: number;
+  phoneNumber: string;
+  /** Its stored route (routes.ts, routeKey); null for messages from before routes. */
+  route: string | null;
+  pinned: SmsProviderName | null;
+  /** Claimed by a worker whose lease ran out. */
+  reclaimed: boolean;
+  /** Where that claim called. */
+  claimProvider: SmsProviderName | null;
+  segments: number;
+}
+
 export interface MessageResult {
   batchId: string;
   seq: number;
@@ -74,6 +88,11 @@ export interface MessageResult {
    * it was.
    */
   provider: SmsProviderName | null;
+  /**
+   * Where the message's next call must go, because this one may have been accepted there
+   * (provider-choice.ts, mayMove); null when any provider of its route may take it.
+   */
+  pinned: SmsProviderName | null;
   lastError: MessageError | null;
   /** Whether the call counts as an attempt (rate-limit answers do not). */
   counted: boolean;
@@ -135,20 +154,21 @@ const UNSENT = (m: string) => `(
   ${m}.status = 'pending' OR (${m}.status = 'sending' AND ${m}.claimed_until < now()))`;
 
 /**
- * In claim's RETURNING: the parts of message `m` stored for provider $7 (sms-provider.ts,
+ * In claim's RETURNING: the parts of message `m` stored for provider $5 (sms-provider.ts,
  * MessageParts), or null. Most batches have none: one probe of message_parts' primary key
- * (batch_id, seq, ...) for the claimed range ($1, [$2, $3)) says so, evaluated once per claim,
- * and only a range with parts pays a probe per message (a claim of 500 took ~2.5 ms more with it on every message).
+ * (batch_id, seq, ...) for the claimed messages (`c`) says so, evaluated once per claim, and only
+ * a claim with parts pays a probe per message (a claim of 500 took ~2.5 ms more with it on every
+ * message).
  */
 const CLAIMED_PARTS = (m: string) => `CASE
-  WHEN EXISTS (SELECT 1 FROM message_parts WHERE batch_id = $1 AND seq >= $2 AND seq < $3)
+  WHEN EXISTS (SELECT 1 FROM message_parts WHERE batch_id = $1 AND seq = ANY(ARRAY(SELECT seq FROM c)))
   THEN (SELECT json_build_object(
                  'reference', min(p.reference), 'total', max(p.total),
                  'accepted', json_agg(json_build_object('part', p.part,
                                                         'providerMessageId', p.provider_message_id)
                                       ORDER BY p.part))
         FROM message_parts p
-        WHERE p.batch_id = ${m}.batch_id AND p.seq = ${m}.seq AND p.provider = $7
+        WHERE p.batch_id = ${m}.batch_id AND p.seq = ${m}.seq AND p.provider = $5
         HAVING count(*) > 0)
   END`;
 
@@ -302,12 +322,64 @@ export class DispatchRepository {
   }
 
   /**
-   * Claims up to `limit` messages in [from, to) that are pending, or were claimed by a worker whose
-   * lease ran out, while the batch is processing. One statement for many messages; the claim
-   * token of each grows, fencing out any older claim's late result. Each comes with the parts
-   * earlier calls of this provider sent, so the next call sends only the others.
+   * Up to `limit` messages in [from, to) a claim could take now, in order, unlocked: where
+   * dispatch decides each one's provider before asking for permits and claiming (claimMessages).
    */
-  async claim(batchId: string, from: number, to: number, limit: number): Promise<ClaimedMessage[]> {
+  async candidates(
+    batchId: string,
+    from: number,
+    to: number,
+    limit: number,
+  ): Promise<ClaimCandidate[]> {
+    return this.dataSource.query<ClaimCandidate[]>(
+      `SELECT seq, phone_number AS "phoneNumber", route, pinned_provider AS pinned,
+              status = 'sending' AS reclaimed, claim_provider AS "claimProvider", segments
+       FROM messages
+       WHERE batch_id = $1 AND seq >= $2 AND seq < $3 AND ${CLAIMABLE}
+       ORDER BY seq LIMIT $4`,
+      [batchId, from, to, limit],
+    );
+  }
+
+  /**
+   * Claims up to `limit` messages in [from, to) for `provider` (SMS_PROVIDER by default): the
+   * first ones a claim could take whose call may go there (claimMessages).
+   */
+  async claim(
+    batchId: string,
+    from: number,
+    to: number,
+    limit: number,
+    provider: SmsProviderName = this.sms.provider,
+  ): Promise<ClaimedMessage[]> {
+    return this.claimWhere(batchId, limit, provider, 'seq >= $7 AND seq < $8', [from, to]);
+  }
+
+  /**
+   * Claims the messages `seqs` for `provider`, those that are still pending, or were claimed by a
+   * worker whose lease ran out, while the batch is processing; one statement for many messages.
+   * The claim token of each grows, fencing out any older claim's late result. A message pinned to
+   * another provider (provider-choice.ts), or a dead worker's claim that called another, is left
+   * alone. Each comes with the parts earlier calls of this provider sent, so the next call sends
+   * only the others.
+   */
+  async claimMessages(
+    batchId: string,
+    seqs: readonly number[],
+    provider: SmsProviderName,
+  ): Promise<ClaimedMessage[]> {
+    if (!seqs.length) return [];
+    return this.claimWhere(batchId, seqs.length, provider, 'seq = ANY($7::int[])', [seqs]);
+  }
+
+  /** `which` picks the messages by $7 and on (`whichParameters`). */
+  private claimWhere(
+    batchId: string,
+    limit: number,
+    provider: SmsProviderName,
+    which: string,
+    whichParameters: unknown[],
+  ): Promise<ClaimedMessage[]> {
     return queryRows<ClaimedMessage>(
       this.dataSource.manager,
       // The candidates are picked once, then updated by primary key. As a subquery joined in
@@ -315,29 +387,33 @@ export class DispatchRepository {
       // updated and locks the next ones, so the claim would take more than it has permits for.
       `WITH c AS MATERIALIZED (
          SELECT seq, status = 'sending' AS reclaimed FROM messages
-         WHERE batch_id = $1 AND seq >= $2 AND seq < $3
+         WHERE batch_id = $1 AND ${which}
            AND ${CLAIMABLE}
+           -- Where its call must go: a dead worker's claim where that worker called, a pinned
+           -- message to its pin; any other anywhere.
+           AND COALESCE(CASE WHEN status = 'sending' THEN COALESCE(claim_provider, $6) END,
+                        pinned_provider, $5) = $5
          ORDER BY seq
-         LIMIT $4
+         LIMIT $2
          FOR UPDATE SKIP LOCKED
        )
        UPDATE messages m
-       SET status = 'sending', claim_token = m.claim_token + 1,
-           claimed_until = now() + make_interval(secs => $5::double precision / 1000)
+       SET status = 'sending', claim_token = m.claim_token + 1, claim_provider = $5,
+           claimed_until = now() + make_interval(secs => $3::double precision / 1000)
        WHERE m.batch_id = $1 AND m.seq = ANY(ARRAY(SELECT seq FROM c))
          AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing'
-                       AND ${validFrom('b')} > now() - make_interval(secs => $6::double precision / 1000))
+                       AND ${validFrom('b')} > now() - make_interval(secs => $4::double precision / 1000))
        RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token,
                  m.attempts, m.seq = ANY(ARRAY(SELECT seq FROM c WHERE reclaimed)) AS reclaimed,
                  ${CLAIMED_PARTS('m')} AS parts`,
       [
         batchId,
-        from,
-        to,
         limit,
         this.config.claimLeaseMs,
         this.retry.validityMs,
+        provider,
         this.sms.provider,
+        ...whichParameters,
       ],
     );
   }
@@ -377,9 +453,9 @@ export class DispatchRepository {
            FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::timestamptz[],
                        $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[],
                        $11::timestamptz[], $12::timestamptz[], $13::boolean[], $16::jsonb[],
-                       $24::text[])
+                       $24::text[], $25::text[])
              AS u(batch_id, seq, token, status, sent_at, provider_message_id, category, code,
-                  message, counted, next_attempt_at, at, logged, resolution, provider)
+                  message, counted, next_attempt_at, at, logged, resolution, provider, pinned)
            JOIN messages m ON m.batch_id = u.batch_id AND m.seq = u.seq
          ), written AS (
            UPDATE messages m SET
@@ -390,6 +466,7 @@ export class DispatchRepository {
              sent_at = r.sent_at,
              provider_message_id = r.provider_message_id,
              provider = COALESCE(r.provider, m.provider),
+             pinned_provider = r.pinned,
              last_error = CASE WHEN r.code IS NULL THEN NULL ELSE
                jsonb_build_object('category', r.category, 'code', r.code, 'message', r.message) END,
              next_attempt_at = r.next_attempt_at,
@@ -404,20 +481,22 @@ export class DispatchRepository {
            WHERE m.batch_id = r.batch_id AND m.seq = r.seq AND m.claim_token = r.token
              AND m.status = 'sending'
            RETURNING m.batch_id, m.seq, r.token, m.status, m.attempts, m.segments,
-                     m.provider_message_id, r.counted, r.logged,
+                     m.provider_message_id, m.claim_provider, r.counted, r.logged,
                      r.at, r.sent_at, r.category, r.code, r.message,
                      ${isFirstInCategory('r.categories', 'r.category')} AS first_in_category
          ), parts AS (
            -- The parts of the written results (a stale one's are left out with it), whatever
            -- their status: a refusal's parts are what the next call does not send again.
-           SELECT p.*, w.status FROM unnest($17::uuid[], $18::int[], $19::int[], $20::int[],
+           SELECT p.*, w.status, w.claim_provider FROM unnest($17::uuid[], $18::int[], $19::int[], $20::int[],
                                             $21::int[], $22::text[])
              AS p(batch_id, seq, part, total, reference, provider_message_id)
            JOIN written w ON w.batch_id = p.batch_id AND w.seq = p.seq
          ), stored_parts AS (
            INSERT INTO message_parts (provider, provider_message_id, batch_id, seq, part, total,
                                       reference)
-           SELECT $23, provider_message_id, batch_id, seq, part, total, reference FROM parts
+           SELECT COALESCE(claim_provider, $23), provider_message_id, batch_id, seq, part, total,
+                  reference
+           FROM parts
            ON CONFLICT DO NOTHING
          ), failures AS (
            SELECT batch_id, seq, attempts AS attempt, category, code, message,
@@ -483,6 +562,7 @@ export class DispatchRepository {
           ...partParameters(results),
           this.sms.provider,
           results.map((r) => r.provider),
+          results.map((r) => r.pinned),
         ],
       );
       // Every call happened, written or not (a stale result is a call too).
@@ -557,13 +637,13 @@ export class DispatchRepository {
    */
   async expire(
     batchId: string,
-    provider: Pick<SmsProvider, 'idempotent'>,
+    idempotentProviders: readonly SmsProviderName[],
     chunkSize = EXPIRE_CHUNK,
   ): Promise<ExpireOutcome> {
     const total: ExpireOutcome = { expired: 0, finished: null, appeared: [] };
     for (;;) {
       const chunk = await this.dataSource.transaction((manager) =>
-        this.expireChunk(manager, batchId, chunkSize, provider.idempotent),
+        this.expireChunk(manager, batchId, chunkSize, idempotentProviders),
       );
       total.expired += chunk.expired;
       total.finished ??= chunk.finished;
@@ -576,7 +656,7 @@ export class DispatchRepository {
     manager: EntityManager,
     batchId: string,
     chunkSize: number,
-    idempotent: boolean,
+    idempotentProviders: readonly SmsProviderName[],
   ): Promise<ExpireOutcome> {
     const status = await this.batches.lockStatus(manager, batchId);
     if (!status || !allowedFrom('expire').includes(status)) {
@@ -588,15 +668,16 @@ export class DispatchRepository {
       // key may have been sent: it fails as an unknown outcome, which nothing resends by default.
       `WITH due AS (
          SELECT seq, failed_categories AS categories,
-                CASE WHEN status = 'sending' AND NOT $4 THEN 'unknown'
+                CASE WHEN status = 'sending' AND NOT idempotent THEN 'unknown'
                      ELSE COALESCE(last_error ->> 'category', 'timeout') END AS category,
-                CASE WHEN (status = 'sending' AND NOT $4)
+                CASE WHEN (status = 'sending' AND NOT idempotent)
                        OR last_error ->> 'code' = '${OUTCOME_UNKNOWN}' THEN '${OUTCOME_UNKNOWN}'
                      ELSE 'VALIDITY_EXPIRED' END AS code,
-                CASE WHEN status = 'sending' AND NOT $4 THEN $5
+                CASE WHEN status = 'sending' AND NOT idempotent THEN $5
                      WHEN last_error ->> 'code' = '${OUTCOME_UNKNOWN}' THEN $6
                      ELSE $2 END AS message
-         FROM messages
+         FROM messages,
+              LATERAL (SELECT COALESCE(claim_provider, $7) = ANY($4::text[]) AS idempotent) i
          WHERE batch_id = $1 AND ${UNSENT('messages')}
          ORDER BY seq LIMIT $3
        ), expired AS (
@@ -622,9 +703,10 @@ export class DispatchRepository {
         batchId,
         `Not accepted within MESSAGE_VALIDITY_SECONDS (${this.retry.validityMs / 1000} s) of the batch's start.`,
         chunkSize,
-        idempotent,
+        idempotentProviders,
         `The worker stopped during the call and the message's validity ran out before it could be resolved; the provider may have accepted it.`,
         `An earlier call's outcome is unknown and the message's validity ran out before it was tried again; the provider may have accepted it.`,
+        this.sms.provider,
       ],
     );
     const finished = await this.batches.finish(manager, [batchId]);

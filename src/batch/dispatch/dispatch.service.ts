@@ -3,9 +3,12 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   retryConfig,
+  routingConfig,
   smsConfig,
   type RetryConfig,
+  type RoutingConfig,
   type SmsConfig,
+  type SmsProviderName,
 } from '../../config/configuration';
 import { CATEGORY_POLICIES } from '../../errors/error-taxonomy';
 import { decideRetry } from '../../errors/retry-policy';
@@ -14,13 +17,19 @@ import type { CallObservation } from '../analytics/call-stats';
 import { BatchEvents } from '../events/batch-events';
 import { RateLimiter } from '../../rate-limit/rate-limiter';
 import { callProvider, reachedProvider } from '../../sms/provider-call';
-import { SMS_PROVIDER, type SendResult, type SmsProvider } from '../../sms/sms-provider';
+import { breakerOutcome } from '../../sms/routing/breaker-outcome';
+import type { BreakerState, BreakerStatus } from '../../sms/routing/circuit-breakers';
+import { ProviderBreakers } from '../../sms/routing/provider-breakers';
+import { chooseProvider, mayMove, routeProviders } from '../../sms/routing/provider-choice';
+import type { SendResult } from '../../sms/sms-provider';
+import { SmsProviders } from '../../sms/sms.module';
 import { parseTemplate, renderStoredMessage, type ParsedTemplate } from '../../template/template';
 import { BatchStatusCache } from './batch-status.cache';
 import { chunkEnd, SLICE_MS, type ChunkJob } from './dispatch.jobs';
 import { DispatchProducer } from './dispatch.producer';
 import {
   DispatchRepository,
+  type ClaimCandidate,
   type ClaimedMessage,
   type DispatchableBatch,
   type MessageResult,
@@ -45,6 +54,32 @@ interface Permit {
 /** How a chunk job's loop ended, which decides what it queues next. */
 type Outcome = 'exhausted' | 'sliced' | 'stopped' | 'draining';
 
+/** Messages looked at per round of a chunk's loop, for their providers. */
+const CANDIDATES = 100;
+
+/** Where a claimed message's call goes, and which providers its route has. */
+interface Routing {
+  provider: SmsProviderName;
+  /** The call is its provider's one probe while the breaker is half-open. */
+  probe: boolean;
+  providers: readonly SmsProviderName[];
+  /** The breaker's consecutive failures when the round began: a success after none says nothing new. */
+  failures: number;
+}
+
+/** One round's choice: a provider and the messages going to it, and the messages that wait. */
+interface Plan {
+  target: { provider: SmsProviderName; probe: boolean } | null;
+  messages: ClaimCandidate[];
+  providers: Map<number, readonly SmsProviderName[]>;
+  /** Messages whose every provider's breaker is open. */
+  waiting: number[];
+  breakers: ReadonlyMap<SmsProviderName, BreakerStatus>;
+}
+
+/** A chunk waiting only for breakers looks again within these bounds. */
+const WAITING_RECHECK_MIN_MS = 1_000;
+
 /**
  * Sends a chunk of a batch's messages: permits from the shared limiter first, then claims for
  * exactly that many messages, then the provider calls at the permits' times. Claims are held only
@@ -65,8 +100,10 @@ export class DispatchService {
     private readonly statuses: BatchStatusCache,
     private readonly events: BatchEvents,
     private readonly metrics: MetricsService,
-    @Inject(SMS_PROVIDER) private readonly provider: SmsProvider,
+    private readonly providers: SmsProviders,
+    private readonly breakers: ProviderBreakers,
     @Inject(smsConfig.KEY) private readonly sms: SmsConfig,
+    @Inject(routingConfig.KEY) private readonly routing: RoutingConfig,
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
   ) {}
 
@@ -96,7 +133,7 @@ export class DispatchService {
     if (this.expired(batch)) return;
     const start = job.chunk * job.size;
     const end = chunkEnd(job);
-    const { outcome, next } = await this.sendChunk(batch, job, end);
+    const { outcome, next, waitingMs } = await this.sendChunk(batch, job, end);
     switch (outcome) {
       case 'draining':
         throw new WorkerDraining();
@@ -107,28 +144,39 @@ export class DispatchService {
       case 'exhausted': {
         // Messages passed over while another claim locked them may be free again now; retries
         // due later, and claims another worker still holds (it may have died), when their time
-        // comes. A recheck looks at the chunk again then; meanwhile the lane moves on.
+        // comes; messages waiting for their providers' breakers when one may let a call through.
+        // A recheck looks at the chunk again then; meanwhile the lane moves on.
         const missed = await this.repository.nextClaimable(batch.id, start, end);
         const dueInMs =
-          missed !== null ? 0 : await this.repository.nextDueInMs(batch.id, start, end);
+          waitingMs ??
+          (missed !== null ? 0 : await this.repository.nextDueInMs(batch.id, start, end));
         if (dueInMs !== null) await this.producer.recheckAfter(batch.priority, job, dueInMs + 100);
         return this.producer.advance(batch.priority, job);
       }
     }
   }
 
+  /**
+   * The chunk's loop. Each round looks at the next messages a claim could take, chooses each one's
+   * provider (provider-choice.ts), takes the first provider's messages, asks the limiter for their
+   * permits at that provider, claims exactly those and sends them at the permits' times.
+   * `waitingMs`: when messages passed over wait for breakers, how soon to look at them again.
+   */
   private async sendChunk(
     batch: DispatchableBatch,
     job: ChunkJob,
     end: number,
-  ): Promise<{ outcome: Outcome; next: number }> {
+  ): Promise<{ outcome: Outcome; next: number; waitingMs: number | null }> {
     const { template } = parseTemplate(batch.text);
     const deadline = Date.now() + SLICE_MS;
     const sends = new Set<Promise<void>>();
-    const unsent: (ClaimedMessage & { inDoubt?: boolean })[] = [];
-    let cursor = await this.repository.nextClaimable(batch.id, job.from, end);
+    const unsent: (ClaimedMessage & { inDoubt?: boolean; idempotent: boolean })[] = [];
+    let cursor: number | null = job.from;
     let outcome: Outcome = 'exhausted';
     let askingSince: number | undefined;
+    let waitingUntil: number | null = null;
+    // Probes another worker took first (a race the breakers' states could not show).
+    const probeRefusedUntil = new Map<SmsProviderName, number>();
     try {
       while (cursor !== null) {
         if (this.draining) {
@@ -143,50 +191,92 @@ export class DispatchService {
           outcome = 'stopped';
           break;
         }
-        // The wait for a permit counts from when the loop first asked for it.
-        askingSince ??= Date.now();
-        const permits = await this.limiter.acquire(batch.id, batch.priority, {
-          provider: this.sms.provider,
-          segments: Array<number>(end - cursor).fill(1),
-        });
-        if (!permits.count) {
-          await sleep(permits.waitMs);
-          continue;
+        const limit = Math.min(CANDIDATES, end - cursor);
+        const candidates = await this.repository.candidates(batch.id, cursor, end, limit);
+        if (!candidates.length) break;
+        const plan = await this.plan(candidates, probeRefusedUntil);
+        if (plan.waiting.length) waitingUntil = earliestProbe(plan, waitingUntil);
+        // Passed over this round: waiting for breakers, or claimed by someone else meanwhile.
+        const dealtWith = new Set(plan.waiting);
+        const claimed: ClaimedMessage[] = [];
+        const { target } = plan;
+        if (target) {
+          // The wait for a permit counts from when the loop first asked for it.
+          askingSince ??= Date.now();
+          const permits = await this.limiter.acquire(batch.id, batch.priority, {
+            provider: target.provider,
+            segments: plan.messages.map((message) => message.segments),
+          });
+          if (!permits.count) {
+            await sleep(permits.waitMs);
+            continue;
+          }
+          const granted = plan.messages.slice(0, permits.count);
+          // Half-open: the probe slot is taken only now that the call has its permit, so a probe
+          // is never held by a loop that waits for one. Another worker's probe may have gone
+          // first: the provider then counts as open for a moment, and the round is planned again.
+          const admission = target.probe ? await this.breakers.admit(target.provider) : 'closed';
+          if (admission === 'refused') {
+            probeRefusedUntil.set(target.provider, Date.now() + WAITING_RECHECK_MIN_MS);
+            continue;
+          }
+          const probe = admission === 'probe';
+          claimed.push(
+            ...(await this.repository.claimMessages(
+              batch.id,
+              granted.map((message) => message.seq),
+              target.provider,
+            )),
+          );
+          const waitedFrom = askingSince;
+          askingSince = undefined;
+          // Granted but not claimed (someone else took them meanwhile) is passed over too.
+          granted.forEach(({ seq }) => dealtWith.add(seq));
+          claimed.forEach((message) => {
+            const i = granted.findIndex(({ seq }) => seq === message.seq);
+            const permit = {
+              atMs: permits.atMs[i],
+              delayMs: permits.delaysMs[i],
+              waitMs: Math.max(0, permits.atMs[i] - waitedFrom),
+            };
+            const routing: Routing = {
+              provider: target.provider,
+              probe,
+              providers: plan.providers.get(message.seq) ?? [target.provider],
+              failures: plan.breakers.get(target.provider)?.failures ?? 0,
+            };
+            const adapter = this.providers.get(target.provider);
+            const send = this.sendAt(batch, template, message, permit, routing)
+              .then((sent) => {
+                if (sent !== 'written') {
+                  unsent.push({
+                    ...message,
+                    inDoubt: sent === 'in-doubt',
+                    idempotent: adapter.idempotent,
+                  });
+                }
+              })
+              .catch((error: Error) => {
+                // Left claimed: the lease runs out and the message is claimed again (callProvider).
+                this.logger.error(
+                  `Sending message ${message.id} failed: ${error.message}`,
+                  error.stack,
+                );
+              })
+              .finally(() => sends.delete(send));
+            sends.add(send);
+          });
         }
-        const claimed = await this.repository.claim(batch.id, cursor, end, permits.count);
-        const waitedFrom = askingSince;
-        askingSince = undefined;
-        const after = claimed.length ? claimed[claimed.length - 1].seq + 1 : end;
-        cursor = claimed.length < permits.count || after >= end ? null : after;
-        claimed.forEach((message, i) => {
-          const permit = {
-            atMs: permits.atMs[i],
-            delayMs: permits.delaysMs[i],
-            waitMs: Math.max(0, permits.atMs[i] - waitedFrom),
-          };
-          const send = this.sendAt(batch, template, message, permit)
-            .then((sent) => {
-              if (sent !== 'written') unsent.push({ ...message, inDoubt: sent === 'in-doubt' });
-            })
-            .catch((error: Error) => {
-              // Left claimed: the lease runs out and the message is claimed again (callProvider).
-              this.logger.error(
-                `Sending message ${message.id} failed: ${error.message}`,
-                error.stack,
-              );
-            })
-            .finally(() => sends.delete(send));
-          sends.add(send);
-        });
+        cursor = nextCursor(candidates, limit, dealtWith);
       }
     } finally {
       await Promise.allSettled([...sends]);
       if (unsent.length) {
         // A re-claim this worker did not get to resolve stays in doubt for the next claim.
-        const claims = unsent.map(({ seq, token, reclaimed, inDoubt }) => ({
+        const claims = unsent.map(({ seq, token, reclaimed, inDoubt, idempotent }) => ({
           seq,
           token,
-          unresolved: inDoubt || (reclaimed && !this.provider.idempotent),
+          unresolved: inDoubt || (reclaimed && !idempotent),
         }));
         await this.repository.release(batch.id, claims).then(
           // A stopped batch's counters moved: its followers see the messages cancelled.
@@ -198,7 +288,50 @@ export class DispatchService {
       }
       await this.results.flush();
     }
-    return { outcome, next: cursor ?? end };
+    // Not sooner than a second (a probe may be out), not later than a cool-down.
+    const waitingMs =
+      waitingUntil === null
+        ? null
+        : Math.max(
+            WAITING_RECHECK_MIN_MS,
+            Math.min(this.routing.breaker.cooldownMs, waitingUntil - Date.now()),
+          );
+    return { outcome, next: cursor ?? end, waitingMs };
+  }
+
+  /**
+   * Chooses each candidate's provider from the breakers as they stand, and takes the messages of
+   * the first one chosen: all of them, or only the first when it goes as the provider's probe.
+   */
+  private async plan(
+    candidates: readonly ClaimCandidate[],
+    probeRefusedUntil: ReadonlyMap<SmsProviderName, number>,
+  ): Promise<Plan> {
+    const breakers = await this.breakers.states();
+    // A half-open breaker whose probe is out takes no call: as good as open for this round.
+    const states = new Map<SmsProviderName, BreakerState>(
+      [...breakers].map(([name, { state, probing }]) => [
+        name,
+        state === 'half-open' && (probing || (probeRefusedUntil.get(name) ?? 0) > Date.now())
+          ? 'open'
+          : state,
+      ]),
+    );
+    const plan: Plan = { target: null, messages: [], providers: new Map(), waiting: [], breakers };
+    for (const candidate of candidates) {
+      const providers = routeProviders(candidate, this.routing.table, this.routing.providers);
+      const choice = chooseProvider(candidate, providers, states, this.sms.provider);
+      if (choice.kind === 'wait') {
+        plan.waiting.push(candidate.seq);
+        continue;
+      }
+      plan.target ??= { provider: choice.provider, probe: choice.probe };
+      if (choice.provider !== plan.target.provider || choice.probe !== plan.target.probe) continue;
+      plan.messages.push(candidate);
+      plan.providers.set(candidate.seq, providers);
+      if (choice.probe) break;
+    }
+    return plan;
   }
 
   /**
@@ -212,6 +345,7 @@ export class DispatchService {
     template: ParsedTemplate,
     message: ClaimedMessage,
     { atMs, delayMs, waitMs }: Permit,
+    routing: Routing,
   ): Promise<'written' | 'unsent' | 'in-doubt'> {
     if (delayMs >= 1) await sleep(delayMs);
     if ((await this.statuses.get(batch.id)) !== 'processing' || this.expired(batch)) {
@@ -227,7 +361,7 @@ export class DispatchService {
         throw error;
       });
     const result = await callProvider(
-      this.provider,
+      this.providers.get(routing.provider),
       {
         messageId: message.id,
         idempotencyKey: message.id,
@@ -257,8 +391,9 @@ export class DispatchService {
       return 'in-doubt';
     }
     const latencyMs = performance.now() - calledAt;
-    const throttle = await this.observe(result);
-    const written = this.toResult(batch, message, atMs, result);
+    await this.tellBreaker(routing, result);
+    const throttle = await this.observe(routing.provider, result);
+    const written = await this.toResult(batch, message, atMs, result, routing);
     this.metrics.sendObserved({
       priority: batch.priority,
       status: written.status,
@@ -270,7 +405,7 @@ export class DispatchService {
       ...written,
       call: {
         batchId: batch.id,
-        provider: this.sms.provider,
+        provider: routing.provider,
         waitMs,
         latencyMs,
         throttle,
@@ -281,17 +416,36 @@ export class DispatchService {
   }
 
   /**
-   * The provider's rate-limit signals go to the limiter: a 429 pauses, reported limits slow.
-   * Answers what a 429 did, for the analytics.
+   * Tells the provider's breaker how the call went. A success while the breaker counted no
+   * failures says nothing new, and is not sent to Redis.
    */
-  private async observe(result: SendResult): Promise<CallObservation['throttle']> {
+  private async tellBreaker(routing: Routing, result: SendResult): Promise<void> {
+    const outcome = breakerOutcome(result);
+    if (!outcome || (outcome === 'success' && !routing.probe && routing.failures === 0)) return;
+    try {
+      await this.breakers.report(routing.provider, result, { probe: routing.probe });
+    } catch (error) {
+      this.logger.warn(
+        `The circuit breaker of ${routing.provider} did not take the answer: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /**
+   * The provider's rate-limit signals go to the limiter, for that provider: a 429 pauses, reported
+   * limits slow. Answers what a 429 did, for the analytics.
+   */
+  private async observe(
+    provider: SmsProviderName,
+    result: SendResult,
+  ): Promise<CallObservation['throttle']> {
     let throttle: CallObservation['throttle'] = null;
     try {
       if (!result.accepted && result.category === 'rate_limited' && !result.local) {
-        const { pausedMs } = await this.limiter.throttled(this.sms.provider, result.retryAfterMs);
+        const { pausedMs } = await this.limiter.throttled(provider, result.retryAfterMs);
         throttle = { pausedMs, retryAfterMs: result.retryAfterMs ?? null };
       }
-      if (result.rateLimit) await this.limiter.reported(this.sms.provider, result.rateLimit);
+      if (result.rateLimit) await this.limiter.reported(provider, result.rateLimit);
     } catch (error) {
       this.logger.warn(
         `The limiter did not take the provider's signal: ${(error as Error).message}`,
@@ -300,18 +454,39 @@ export class DispatchService {
     return throttle;
   }
 
+  /**
+   * Whether a provider of the route other than the one called may still take messages: one whose
+   * breaker did not open on refused credentials. Asked when the one called refused ours; a Redis
+   * that cannot answer counts as none left, as before routes (the batch fails).
+   */
+  private async anotherProviderLeft(routing: Routing): Promise<boolean> {
+    const others = routing.providers.filter((name) => name !== routing.provider);
+    if (!others.length) return false;
+    try {
+      const states = await this.breakers.states(others);
+      return others.some((name) => !states.get(name)?.credentialsRefused);
+    } catch {
+      return false;
+    }
+  }
+
   /** Whether the batch's MESSAGE_VALIDITY_SECONDS have run out. */
   private expired(batch: DispatchableBatch): boolean {
     return !!batch.validFrom && Date.now() > batch.validFrom.getTime() + this.retry.validityMs;
   }
 
-  /** An answer as a result to write: sent, failed for good, or pending again for a retry. */
-  private toResult(
+  /**
+   * An answer as a result to write: sent, failed for good, or pending again for a retry. Refused
+   * credentials fail the batch only when its route has no other provider left; otherwise the
+   * message goes again at once, to the next provider (the breaker opened on this answer).
+   */
+  private async toResult(
     batch: DispatchableBatch,
     message: ClaimedMessage,
     atMs: number,
     result: SendResult,
-  ): Omit<MessageResult, 'call'> {
+    routing: Routing,
+  ): Promise<Omit<MessageResult, 'call'>> {
     const base = {
       batchId: batch.id,
       seq: message.seq,
@@ -319,7 +494,10 @@ export class DispatchService {
       at: new Date(),
       resolution: result.resolution ? { ...result.resolution, at: new Date().toISOString() } : null,
       parts: result.parts ?? null,
-      provider: reachedProvider(result) ? this.sms.provider : null,
+      provider: reachedProvider(result) ? routing.provider : null,
+      // An accepted message has no next call; a refused one stays unless the answer proves the
+      // provider did not take it.
+      pinned: result.accepted || mayMove(result) ? null : routing.provider,
     };
     if (result.accepted) {
       return {
@@ -334,6 +512,19 @@ export class DispatchService {
       };
     }
     const { category } = result;
+    const lastError = { category, code: result.code, message: result.message };
+    if (category === 'auth' && (await this.anotherProviderLeft(routing))) {
+      return {
+        ...base,
+        status: 'pending',
+        sentAt: null,
+        providerMessageId: null,
+        lastError,
+        counted: false,
+        nextAttemptAt: base.at,
+        failsBatch: null,
+      };
+    }
     const counted = CATEGORY_POLICIES[category].countsAsAttempt;
     const now = base.at.getTime();
     const decision = decideRetry(result, message.attempts + (counted ? 1 : 0), this.retry, {
@@ -346,13 +537,38 @@ export class DispatchService {
       status: decision.action === 'retry' ? 'pending' : 'failed',
       sentAt: null,
       providerMessageId: null,
-      lastError: { category, code: result.code, message: result.message },
+      lastError,
       counted,
       nextAttemptAt: decision.action === 'retry' ? new Date(now + decision.delayMs) : null,
       failsBatch:
         decision.action === 'fail-batch'
-          ? `The provider refused our credentials (${result.code}): ${result.message}`
+          ? `The provider ${routing.provider} refused our credentials (${result.code}): ${result.message}`
           : null,
     };
   }
+}
+
+/**
+ * Where the next round starts: the first candidate not yet dealt with (claimed, or passed over),
+ * else after the last one, else nowhere when fewer than asked for came (nothing else is claimable).
+ */
+function nextCursor(
+  candidates: readonly ClaimCandidate[],
+  limit: number,
+  dealtWith: ReadonlySet<number>,
+): number | null {
+  const left = candidates.find(({ seq }) => !dealtWith.has(seq));
+  if (left) return left.seq;
+  return candidates.length < limit ? null : candidates[candidates.length - 1].seq + 1;
+}
+
+/** The earliest moment a breaker some waiting message needs may let a probe through. */
+function earliestProbe(plan: Plan, until: number | null): number {
+  let earliest = until ?? Infinity;
+  for (const status of plan.breakers.values()) {
+    if (status.state !== 'closed' && status.reopensAt) {
+      earliest = Math.min(earliest, status.reopensAt.getTime());
+    }
+  }
+  return earliest === Infinity ? Date.now() : earliest;
 }

@@ -17,7 +17,7 @@ import {
 } from '../../config/configuration';
 import { PeriodicTask } from '../../common/periodic-task';
 import { REDIS, redisKey } from '../../redis/redis.module';
-import { SMS_PROVIDER, type SmsProvider } from '../../sms/sms-provider';
+import { SmsProviders } from '../../sms/sms.module';
 import type { BatchEntity } from '../entities/batch.entity';
 import { tryAdvisoryXactLock } from '../../database/advisory-lock';
 import { ADVISORY_LOCKS } from '../../database/database-setup';
@@ -56,7 +56,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
     @Inject(redisConfig.KEY) redisSettings: RedisConfig,
-    @Inject(SMS_PROVIDER) private readonly provider: SmsProvider,
+    private readonly providers: SmsProviders,
   ) {
     this.sentinelKey = redisKey(redisSettings, 'reconciler', 'sentinel');
     this.task = new PeriodicTask(
@@ -135,7 +135,10 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     await this.batchService.announce([...started, ...pausedByQuota]);
     for (const { id } of pausedByQuota) this.logger.log(`Batch ${id}: paused by the daily quota`);
     for (const { id, accountId } of expiring) {
-      const { expired, finished, appeared } = await this.repository.expire(id, this.provider);
+      const { expired, finished, appeared } = await this.repository.expire(
+        id,
+        this.providers.idempotent(),
+      );
       if (!expired) continue;
       this.logger.log(`Batch ${id}: ${expired} message(s) expired unsent`);
       for (const category of appeared) this.events.errorAppeared(accountId, id, category);

@@ -71,6 +71,16 @@ export class MetricsDto {
   deliveryRate: number | null;
 }
 
+export class WaitingDto {
+  @ApiProperty({
+    type: [String],
+    example: [],
+    description:
+      'Providers whose circuit breakers are open (or half-open, letting one probe through) while every provider of some route of the batch is: its messages on those routes wait (pending) until one recovers. Empty unless the batch is processing.',
+  })
+  providersDown: string[];
+}
+
 export class BatchStatusDto {
   @ApiProperty({ format: 'uuid', example: '0b6c4f5e-2f8a-4c37-9d0e-5d6f1f3a9b21' })
   id: string;
@@ -134,6 +144,9 @@ export class BatchStatusDto {
 
   @ApiProperty({ type: String, nullable: true, example: null })
   failureReason: string | null;
+
+  @ApiProperty({ type: WaitingDto, description: 'What the batch waits for.' })
+  waiting: WaitingDto;
 }
 
 export class BatchWarningDto {

@@ -113,6 +113,10 @@ export class BatchEntity {
   @Column('text', { array: true })
   encodings: string[];
 
+  /** The distinct routes of its messages (routes.ts, routeKey); empty for batches before routes. */
+  @Column('text', { array: true, default: () => "'{}'" })
+  routes: string[];
+
   /** Bumped whenever dispatch is (re)queued; part of every chunk job id. */
   @Column('integer', { default: 0 })
   generation: number;

@@ -85,6 +85,21 @@ export class MessageEntity {
   @Column('text', { nullable: true })
   provider: SmsProviderName | null;
 
+  /**
+   * The providers of its route in order (routes.ts, routeKey), decided from its number at ingest;
+   * null for messages written before routes existed.
+   */
+  @Column('text', { nullable: true })
+  route: string | null;
+
+  /** Set while its next call must go to this provider: an earlier call there may have been accepted. */
+  @Column('text', { name: 'pinned_provider', nullable: true })
+  pinnedProvider: SmsProviderName | null;
+
+  /** The provider its current (or last) claim calls. */
+  @Column('text', { name: 'claim_provider', nullable: true })
+  claimProvider: SmsProviderName | null;
+
   @Column('text', { name: 'provider_message_id', nullable: true })
   providerMessageId: string | null;
 

@@ -61,6 +61,8 @@ export interface BreakerStatus {
   reopensAt: Date | null;
   /** Whether it last opened because the provider refused our credentials (`auth`). */
   credentialsRefused: boolean;
+  /** Half-open with its probe out (admitted, not yet reported, lease not run out). */
+  probing: boolean;
 }
 
 export interface BreakerOptions {
@@ -122,17 +124,19 @@ if outcome == 'auth' then return reopen('half-open', 'auth') end
 return reopen('half-open', 'probe-failed')
 `;
 
-/** Answers {state, failures, opened_at, reopens_at, auth}, the times 0 when closed. */
+/** Answers {state, failures, opened_at, reopens_at, auth, probing}, the times 0 when closed. */
 const STATE_LUA = `${PRELUDE}
-if not open then return {'closed', field('failures'), 0, 0, 0} end
+if not open then return {'closed', field('failures'), 0, 0, 0, 0} end
 local reopens = field('reopens_at')
 local state = 'open'
 if now >= reopens then state = 'half-open' end
-return {state, field('failures'), field('opened_at'), reopens, field('auth')}
+local probing = 0
+if now < field('probe_until') then probing = 1 end
+return {state, field('failures'), field('opened_at'), reopens, field('auth'), probing}
 `;
 
 type TransitionReply = [BreakerState, BreakerState, number, TransitionReason] | null;
-type StateReply = [BreakerState, number, number, number, number];
+type StateReply = [BreakerState, number, number, number, number, number];
 
 export class CircuitBreakers {
   private readonly failures: number;
@@ -189,7 +193,7 @@ export class CircuitBreakers {
 
   /** The breaker of `provider` as it stands now, for metrics and the analytics. */
   async state(provider: string): Promise<BreakerStatus> {
-    const [state, failures, openedAt, reopensAt, auth] = (await this.redis.eval(
+    const [state, failures, openedAt, reopensAt, auth, probing] = (await this.redis.eval(
       STATE_LUA,
       1,
       this.key(provider),
@@ -200,6 +204,7 @@ export class CircuitBreakers {
       openedAt: state === 'closed' ? null : new Date(openedAt),
       reopensAt: state === 'closed' ? null : new Date(reopensAt),
       credentialsRefused: auth === 1,
+      probing: probing === 1,
     };
   }
 

@@ -15,6 +15,8 @@ import {
   redisConfig,
   smppConfig,
   smsConfig,
+  routingConfig,
+  type RoutingConfig,
   SMPP_WRITE_MARGIN_MS,
   type RedisConfig,
   type SmppConfig,
@@ -71,13 +73,14 @@ export class SmppSmsProvider implements SmsProvider, OnApplicationBootstrap, OnA
   /** SMPP has no idempotency key: unknown outcomes go to `resolve`. */
   readonly idempotent = false;
   private readonly logger = new Logger(SmppSmsProvider.name);
-  /** Built when SMPP is the provider: every adapter is constructed, and SMPP may not be configured. */
+  /** Built when a route names SMPP: every adapter is constructed, and SMPP may not be configured. */
   private binds: SmppBinds | null = null;
   private throughput: SmppThroughput | null = null;
 
   constructor(
     @Inject(smppConfig.KEY) private readonly config: SmppConfig,
     @Inject(smsConfig.KEY) private readonly sms: SmsConfig,
+    @Inject(routingConfig.KEY) private readonly routing: RoutingConfig,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(redisConfig.KEY) private readonly redisSettings: RedisConfig,
     @Inject(RECEIPT_RECORDER) private readonly receipts: ReceiptRecorder,
@@ -86,7 +89,7 @@ export class SmppSmsProvider implements SmsProvider, OnApplicationBootstrap, OnA
 
   /** Binds as soon as the worker is up, so receipts and inbound messages flow before any send. */
   onApplicationBootstrap(): void {
-    if (this.sms.provider === SMPP_PROVIDER) this.connection();
+    if (this.routing.providers.includes(SMPP_PROVIDER)) this.connection();
   }
 
   /** After dispatch drained (beforeApplicationShutdown): unbinds cleanly. */

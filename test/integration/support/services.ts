@@ -1,5 +1,6 @@
 // One-line builders of the code under test on a migrated database: the repositories as the
 // service wires them, and the reconciler with fakes for everything that is not PostgreSQL.
+import { SmsProviders } from '../../../src/sms/sms.module';
 import type { DataSource } from 'typeorm';
 import type { SmsProvider } from '../../../src/sms/sms-provider';
 import { BatchRepository } from '../../../src/batch/batch.repository';
@@ -78,6 +79,7 @@ export function resultOf(
     sentAt: answer === 'sent' ? at : null,
     providerMessageId: answer === 'sent' ? `sim-${claimed.seq}` : null,
     provider: 'simulated',
+    pinned: null,
     lastError: answer === 'sent' ? null : { category, code: 'X', message: 'no' },
     counted: true,
     at,
@@ -161,7 +163,9 @@ export function newReconciler(
     dispatchConfig(),
     retry,
     { ...redisConfig(), prefix: 'it' },
-    { idempotent: world.idempotent ?? true } as SmsProvider,
+    new SmsProviders(
+      new Map([['simulated', { idempotent: world.idempotent ?? true } as SmsProvider]]),
+    ),
   );
   return { reconciler, fakes };
 }

@@ -4,10 +4,14 @@
 import {
   dispatchConfig,
   retryConfig,
+  routingConfig,
   smsConfig,
   type RetryConfig,
+  type RoutingConfig,
   type SmsProviderName,
 } from '../../../src/config/configuration';
+import type { ProviderBreakers } from '../../../src/sms/routing/provider-breakers';
+import { SmsProviders } from '../../../src/sms/sms.module';
 import type { BatchService } from '../../../src/batch/batch.service';
 import { BatchStatusCache } from '../../../src/batch/dispatch/batch-status.cache';
 import type { ChunkJob } from '../../../src/batch/dispatch/dispatch.jobs';
@@ -120,8 +124,11 @@ export class GrantingLimiter {
   /** `delayMs`: how long after the grant each permit's message may go. */
   constructor(private readonly delayMs = 0) {}
 
+  readonly asked: PermitScope[] = [];
+
   acquire(_batchId: string, _priority: string, scope: PermitScope) {
-    const want = Math.max(1, scope.segments.length);
+    this.asked.push(scope);
+    const want = scope.segments.length;
     const now = Date.now();
     return Promise.resolve({
       count: want,
@@ -142,8 +149,35 @@ export class GrantingLimiter {
   }
 }
 
+/** Breakers that are always closed and take every report: for tests that are not about them. */
+export const closedBreakers = {
+  states: (providers: readonly string[] = ['simulated']) =>
+    Promise.resolve(
+      new Map(
+        providers.map((name) => [
+          name,
+          {
+            state: 'closed',
+            failures: 0,
+            openedAt: null,
+            reopensAt: null,
+            credentialsRefused: false,
+            probing: false,
+          },
+        ]),
+      ),
+    ),
+  admit: () => Promise.resolve('closed'),
+  report: () => Promise.resolve(null),
+} as unknown as ProviderBreakers;
+
 export interface TestDispatchOptions {
+  /** SMS_PROVIDER's adapter (simulated). */
   provider?: FakeProvider;
+  /** The adapters of other providers the routes name. */
+  others?: Partial<Record<SmsProviderName, FakeProvider>>;
+  routing?: RoutingConfig;
+  breakers?: ProviderBreakers;
   retry?: Partial<RetryConfig>;
   /** PROVIDER_TIMEOUT_MS; short, so a hanging call times out quickly. */
   timeoutMs?: number;
@@ -155,6 +189,9 @@ export function newTestDispatch(
   db: MigratedDatabase,
   {
     provider = new FakeProvider(),
+    others = {},
+    routing = routingConfig(),
+    breakers = closedBreakers,
     retry: retryOverrides = {},
     timeoutMs = 100,
     permitDelayMs = 0,
@@ -179,8 +216,15 @@ export function newTestDispatch(
     new BatchStatusCache(repository),
     events,
     metrics,
-    provider,
+    new SmsProviders(
+      new Map<SmsProviderName, SmsProvider>([
+        ['simulated', provider],
+        ...(Object.entries(others) as [SmsProviderName, FakeProvider][]),
+      ]),
+    ),
+    breakers,
     { ...smsConfig(), timeoutMs },
+    routing,
     retry,
   );
   return {
