@@ -227,6 +227,21 @@ describe('the limiter on Redis', () => {
       expect(grants.length).toBeGreaterThanOrEqual(12);
     });
 
+    it("limits a batch sending to two providers by each for its messages there, and by its tier's rate overall", async () => {
+      const l = limiter({ providerMaxMps: 0, high: 20, providerCeilings: { twilio: 2 } });
+      const grants: Grant[] = [];
+      await Promise.all([
+        send(l, 'b', 'high', 'twilio', [1], 2_500, grants),
+        send(l, 'b', 'high', 'smpp', [1], 2_500, grants),
+      ]);
+      const at = (provider: SmsProviderName) => grants.filter((g) => g.provider === provider);
+      expect(busiestWindow(at('twilio'), segmentsOf)).toBeLessThanOrEqual(2);
+      // Twilio's slow share does not hold back the batch's messages to smpp...
+      expect(at('smpp').length).toBeGreaterThanOrEqual(25);
+      // ...and both together keep the batch's tier rate.
+      expect(busiestWindow(grants, () => 1)).toBeLessThanOrEqual(20);
+    });
+
     it("a rate-limit answer from one provider pauses and slows only that provider's batches", async () => {
       const l = limiter({ providerMaxMps: 0, high: 10 });
       await l.acquire('t', 'high', { provider: 'twilio', segments: [1] });

@@ -110,10 +110,10 @@ end
 `;
 
 /**
- * Permits for one batch at one provider. KEYS: batch TAT; the global permit log of high, normal,
- * low (sorted sets of permit times, µs); global running high, normal, low; the provider's permit
- * log of high, normal, low (one member per segment); the provider's running high, normal, low; the
- * provider's state. ARGV: batch id, tier (1 high, 2 normal, 3 low), wanted permits (0: only report
+ * Permits for one batch at one provider. KEYS: the batch's TAT at the provider; the global permit
+ * log of high, normal, low (sorted sets of permit times, µs); global running high, normal, low;
+ * the provider's permit log of high, normal, low (one member per segment); the provider's running
+ * high, normal, low; the provider's state; the batch's TAT of its tier's rate. ARGV: batch id, tier (1 high, 2 normal, 3 low), wanted permits (0: only report
  * the allotment), horizon µs, rate high, normal, low, global ceiling (messages, 0 = none), the
  * provider's ceiling (segments, 0 = none), floor, recovery per second, running TTL µs, state TTL
  * ms, then each wanted message's segment count. Answers { granted, wait µs, now µs, allotted rate
@@ -221,11 +221,15 @@ local heldByOther = hold and hold ~= ARGV[1] and holdUntil > now
 local batchInterval = interval(allotted[tier])
 -- A batch held back by a window catches up on its schedule, never faster than its tier's rate.
 local tierInterval = interval(rates[tier])
+-- Two schedules: the batch's share at this provider (KEYS[1], one per batch and provider, so a
+-- slow provider does not hold back its messages to another), and its tier's rate across every
+-- provider (KEYS[15]).
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local tierTat = tonumber(redis.call('GET', KEYS[15]) or '0')
 local granted = 0
 -- At most one interval of catching up: a batch back from idle or a pause does not burst.
 local slot = math.max(tat, now - batchInterval)
-local next = math.max(now, slot)
+local next = math.max(now, slot, tierTat)
 -- Little left at the provider: one send at a time, spaced as its report asked.
 local notBefore = hnum(state, 'not_before') or 0
 if notBefore > now then
@@ -254,7 +258,8 @@ while granted < want and next <= now + horizon do
   if ok then
     granted = granted + 1
     reply[5 + granted] = at
-    tat = math.max(slot + batchInterval, at + tierInterval)
+    tat = math.max(slot + batchInterval, at)
+    tierTat = at + tierInterval
     local member = ARGV[1] .. ':' .. string.format('%.0f', at)
     if globalBudget then
       redis.call('ZADD', KEYS[1 + tier], at, member)
@@ -265,7 +270,7 @@ while granted < want and next <= now + horizon do
       redis.call('PEXPIRE', KEYS[7 + tier], 2000)
     end
     slot = tat
-    next = math.max(now, slot)
+    next = math.max(now, slot, tierTat)
   else
     next = at
   end
@@ -279,6 +284,8 @@ if granted == 0 then
   return reply
 end
 redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000) + 1000)
+redis.call('SET', KEYS[15], string.format('%.0f', tierTat), 'PX',
+  math.ceil((tierTat - now) / 1000) + 1000)
 return reply
 `;
 

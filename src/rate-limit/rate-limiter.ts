@@ -78,7 +78,7 @@ export class RateLimiter {
     @Inject(redisConfig.KEY) private readonly redisSettings: RedisConfig,
   ) {
     this.redis = redis as Redis & LimiterCommands;
-    this.redis.defineCommand('salvoAcquire', { numberOfKeys: 14, lua: ACQUIRE_LUA });
+    this.redis.defineCommand('salvoAcquire', { numberOfKeys: 15, lua: ACQUIRE_LUA });
     this.redis.defineCommand('salvoThrottle', { numberOfKeys: 4, lua: THROTTLE_LUA });
     this.redis.defineCommand('salvoReport', { numberOfKeys: 1, lua: REPORT_LUA });
   }
@@ -161,12 +161,13 @@ export class RateLimiter {
     segments: readonly number[],
   ): (string | number)[] {
     return [
-      this.key('batch', batchId),
+      this.key('batch', batchId, provider),
       ...this.logKeys(),
       ...this.runningKeys(),
       ...this.logKeys('scope', provider),
       ...this.runningKeys('scope', provider),
       this.key('scope', provider),
+      this.key('batch', batchId),
       batchId,
       TIERS_BY_PRECEDENCE.indexOf(priority) + 1,
       segments.length,

@@ -47,6 +47,11 @@ export class SmsProviders {
     return adapter;
   }
 
+  /** Whether `name` is in use (configured and named by SMS_PROVIDER or a route). */
+  has(name: SmsProviderName): boolean {
+    return this.adapters.has(name);
+  }
+
   /** The providers in use that honour idempotency keys. */
   idempotent(): SmsProviderName[] {
     return [...this.adapters].filter(([, adapter]) => adapter.idempotent).map(([name]) => name);

@@ -18,7 +18,14 @@ import { parseRoutes } from '../../src/config/routes';
 import { batchState, insertAccount, insertBatch, messagesOf } from '../factories/batch-rows';
 import { deleteKeys } from '../support/redis';
 import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
-import { accepted, FakeProvider, newTestDispatch, rejected } from './support/test-dispatch';
+import type { PermitScope } from '../../src/rate-limit/rate-limiter';
+import {
+  accepted,
+  FakeProvider,
+  GrantingLimiter,
+  newTestDispatch,
+  rejected,
+} from './support/test-dispatch';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const prefix = `salvo-test-routing-${randomBytes(3).toString('hex')}`;
@@ -255,6 +262,132 @@ describe('Dispatch across providers', () => {
         /^The provider twilio refused our credentials \(20003\)/,
       ),
     });
+  });
+
+  it('keeps a message pinned after a timeout even when the retry there is refused', async () => {
+    // Its breaker stays closed through both failures.
+    const config = {
+      ...routing(60_000, '+1=simulated,smpp;*=simulated'),
+      breaker: { failures: 5, cooldownMs: 60_000 },
+    };
+    const smpp = new FakeProvider(false);
+    const simulated = new FakeProvider(true)
+      .answer(US, rejected('timeout', 'TIMEOUT'))
+      .answer(US, rejected('provider_error', '500'));
+    const shared = breakers(config);
+    const dispatch = newTestDispatch(db, {
+      provider: simulated,
+      others: { smpp },
+      routing: config,
+      breakers: shared,
+      retry: { baseDelayMs: 1 },
+    });
+    const id = await insertBatch(db.dataSource, { accountId, messages: [{ phoneNumber: US }] });
+    for (let run = 0; run < 2; run++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await dispatch.run(id);
+    }
+    expect(simulated.sent).toHaveLength(2);
+
+    // The 500 answered the retry, not the call in doubt: with its provider down, the message
+    // waits for it rather than going to the SMSC.
+    for (let i = 0; i < 5; i++) {
+      await shared.report('simulated', rejected('provider_error', '500'), { probe: false });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await dispatch.run(id);
+    expect(smpp.sent).toHaveLength(0);
+    expect(await messagesOf(db.dataSource, id)).toMatchObject([
+      { status: 'pending', pinnedProvider: 'simulated' },
+    ]);
+  });
+
+  it("pins a dead worker's claim where it called, whatever that call's retry answers", async () => {
+    const config = routing(60_000, '+1=simulated,smpp;*=simulated');
+    const smpp = new FakeProvider(false);
+    const simulated = new FakeProvider(true).answer(US, rejected('provider_error', '500'));
+    const dispatch = newTestDispatch(db, {
+      provider: simulated,
+      others: { smpp },
+      routing: config,
+      breakers: breakers(config),
+    });
+    const id = await insertBatch(db.dataSource, {
+      accountId,
+      messages: [
+        { phoneNumber: US, status: 'sending', claimedForS: -1, claimProvider: 'simulated' },
+      ],
+    });
+
+    await dispatch.run(id);
+
+    expect(await messagesOf(db.dataSource, id)).toMatchObject([
+      { status: 'pending', pinnedProvider: 'simulated' },
+    ]);
+    expect(smpp.sent).toHaveLength(0);
+  });
+
+  it('fails the batch when a message pinned to the provider refusing our credentials cannot move', async () => {
+    const { twilio, smpp, dispatch } = setup();
+    twilio.answer(US, rejected('auth', '20003'));
+    const id = await insertBatch(db.dataSource, {
+      accountId,
+      messages: [{ phoneNumber: US, pinnedProvider: 'twilio' }],
+    });
+
+    await dispatch.run(id);
+
+    expect(smpp.sent).toHaveLength(0);
+    expect(await batchState(db.dataSource, id)).toMatchObject({ status: 'failed' });
+  });
+
+  it("sends a batch's messages to a provider with permits while another's provider has none", async () => {
+    class SlowTwilio extends GrantingLimiter {
+      private refused = false;
+      override acquire(batchId: string, priority: string, scope: PermitScope) {
+        if (scope.provider === 'twilio' && !this.refused) {
+          this.refused = true;
+          return Promise.resolve({
+            count: 0,
+            atMs: [],
+            delaysMs: [],
+            waitMs: 300,
+            allottedRate: 1,
+          });
+        }
+        return super.acquire(batchId, priority, scope);
+      }
+    }
+    const config = routing();
+    const twilio = new FakeProvider(false);
+    const smpp = new FakeProvider(false);
+    const sentAt = new Map<string, number>();
+    const record = (provider: FakeProvider) => {
+      const send = provider.send.bind(provider);
+      provider.send = (request) => {
+        sentAt.set(request.to, Date.now());
+        return send(request);
+      };
+    };
+    record(twilio);
+    record(smpp);
+    const dispatch = newTestDispatch(db, {
+      others: { twilio, smpp },
+      routing: config,
+      breakers: breakers(config),
+      limiter: new SlowTwilio(),
+    });
+    const id = await insertBatch(db.dataSource, {
+      accountId,
+      messages: [{ phoneNumber: US }, { phoneNumber: UK }],
+    });
+
+    await dispatch.run(id);
+
+    expect(to(twilio)).toEqual([US]);
+    expect(to(smpp)).toEqual([UK]);
+    // The UK message did not wait behind the US one's provider.
+    expect(sentAt.get(UK)!).toBeLessThan(sentAt.get(US)!);
   });
 
   it("resolves a dead worker's claim with the provider that worker called", async () => {

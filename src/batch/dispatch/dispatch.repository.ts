@@ -55,6 +55,8 @@ export interface ClaimedMessage {
   reclaimed: boolean;
   /** The parts of a long message that earlier calls had sent (SendRequest.parts), if any. */
   parts: MessageParts | null;
+  /** Where its calls must go, because an earlier call may have been accepted there (sticky). */
+  pinned: SmsProviderName | null;
 }
 
 /** A message a claim could take now, as it stands before the claim: what routing needs. */
@@ -398,14 +400,18 @@ export class DispatchRepository {
          FOR UPDATE SKIP LOCKED
        )
        UPDATE messages m
+       -- A dead worker's claim may have been sent where it called: pinned there from now on (SET
+       -- reads the row as it was).
        SET status = 'sending', claim_token = m.claim_token + 1, claim_provider = $5,
+           pinned_provider = CASE WHEN m.status = 'sending' THEN COALESCE(m.claim_provider, $6)
+                                  ELSE m.pinned_provider END,
            claimed_until = now() + make_interval(secs => $3::double precision / 1000)
        WHERE m.batch_id = $1 AND m.seq = ANY(ARRAY(SELECT seq FROM c))
          AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing'
                        AND ${validFrom('b')} > now() - make_interval(secs => $4::double precision / 1000))
        RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token,
                  m.attempts, m.seq = ANY(ARRAY(SELECT seq FROM c WHERE reclaimed)) AS reclaimed,
-                 ${CLAIMED_PARTS('m')} AS parts`,
+                 m.pinned_provider AS pinned, ${CLAIMED_PARTS('m')} AS parts`,
       [
         batchId,
         limit,
@@ -682,6 +688,10 @@ export class DispatchRepository {
          ORDER BY seq LIMIT $3
        ), expired AS (
          UPDATE messages m SET status = 'failed', next_attempt_at = NULL, claimed_until = NULL,
+           -- A dead worker's claim may have been sent where it called: a retry-failed goes there.
+           pinned_provider = CASE WHEN m.status = 'sending'
+                                  THEN COALESCE(m.pinned_provider, m.claim_provider, $7)
+                                  ELSE m.pinned_provider END,
            last_error = jsonb_build_object('category', due.category, 'code', due.code,
                                            'message', due.message),
            failed_categories = ${withCategory('m.failed_categories', 'due.category')}

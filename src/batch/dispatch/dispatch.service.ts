@@ -74,6 +74,8 @@ interface Plan {
   providers: Map<number, readonly SmsProviderName[]>;
   /** Messages whose every provider's breaker is open. */
   waiting: number[];
+  /** Messages whose provider gave no permit a moment ago: they go on their turn. */
+  later: number[];
   breakers: ReadonlyMap<SmsProviderName, BreakerStatus>;
 }
 
@@ -146,10 +148,12 @@ export class DispatchService {
         // due later, and claims another worker still holds (it may have died), when their time
         // comes; messages waiting for their providers' breakers when one may let a call through.
         // A recheck looks at the chunk again then; meanwhile the lane moves on.
-        const missed = await this.repository.nextClaimable(batch.id, start, end);
-        const dueInMs =
-          waitingMs ??
-          (missed !== null ? 0 : await this.repository.nextDueInMs(batch.id, start, end));
+        // Messages waiting for breakers are claimable too: with them, the chunk is looked at
+        // again when a probe may go, or sooner when a retry comes due.
+        const missed =
+          waitingMs === null ? await this.repository.nextClaimable(batch.id, start, end) : null;
+        const later = missed !== null ? 0 : await this.repository.nextDueInMs(batch.id, start, end);
+        const dueInMs = waitingMs === null ? later : Math.min(waitingMs, later ?? Infinity);
         if (dueInMs !== null) await this.producer.recheckAfter(batch.priority, job, dueInMs + 100);
         return this.producer.advance(batch.priority, job);
       }
@@ -177,6 +181,8 @@ export class DispatchService {
     let waitingUntil: number | null = null;
     // Probes another worker took first (a race the breakers' states could not show).
     const probeRefusedUntil = new Map<SmsProviderName, number>();
+    // Providers that gave no permit: their messages wait their turn while others' go.
+    const slowUntil = new Map<SmsProviderName, number>();
     try {
       while (cursor !== null) {
         if (this.draining) {
@@ -194,8 +200,13 @@ export class DispatchService {
         const limit = Math.min(CANDIDATES, end - cursor);
         const candidates = await this.repository.candidates(batch.id, cursor, end, limit);
         if (!candidates.length) break;
-        const plan = await this.plan(candidates, probeRefusedUntil);
+        const plan = await this.plan(candidates, probeRefusedUntil, slowUntil);
         if (plan.waiting.length) waitingUntil = earliestProbe(plan, waitingUntil);
+        if (!plan.target && plan.later.length) {
+          // Every provider with messages to send is between permits.
+          await sleep(Math.max(1, Math.min(...slowUntil.values()) - Date.now()));
+          continue;
+        }
         // Passed over this round: waiting for breakers, or claimed by someone else meanwhile.
         const dealtWith = new Set(plan.waiting);
         const claimed: ClaimedMessage[] = [];
@@ -208,9 +219,10 @@ export class DispatchService {
             segments: plan.messages.map((message) => message.segments),
           });
           if (!permits.count) {
-            await sleep(permits.waitMs);
+            slowUntil.set(target.provider, Date.now() + permits.waitMs);
             continue;
           }
+          slowUntil.delete(target.provider);
           const granted = plan.messages.slice(0, permits.count);
           // Half-open: the probe slot is taken only now that the call has its permit, so a probe
           // is never held by a loop that waits for one. Another worker's probe may have gone
@@ -232,6 +244,14 @@ export class DispatchService {
           askingSince = undefined;
           // Granted but not claimed (someone else took them meanwhile) is passed over too.
           granted.forEach(({ seq }) => dealtWith.add(seq));
+          if (!claimed.length) {
+            if (probe) await this.breakers.release(target.provider);
+            // The batch stopped or its validity ran out since the loop looked: nothing to claim.
+            if (this.expired(batch)) {
+              outcome = 'stopped';
+              break;
+            }
+          }
           claimed.forEach((message) => {
             const i = granted.findIndex(({ seq }) => seq === message.seq);
             const permit = {
@@ -247,7 +267,8 @@ export class DispatchService {
             };
             const adapter = this.providers.get(target.provider);
             const send = this.sendAt(batch, template, message, permit, routing)
-              .then((sent) => {
+              .then(async (sent) => {
+                if (sent !== 'written' && probe) await this.breakers.release(target.provider);
                 if (sent !== 'written') {
                   unsent.push({
                     ...message,
@@ -306,6 +327,7 @@ export class DispatchService {
   private async plan(
     candidates: readonly ClaimCandidate[],
     probeRefusedUntil: ReadonlyMap<SmsProviderName, number>,
+    slowUntil: ReadonlyMap<SmsProviderName, number>,
   ): Promise<Plan> {
     const breakers = await this.breakers.states();
     // A half-open breaker whose probe is out takes no call: as good as open for this round.
@@ -317,12 +339,26 @@ export class DispatchService {
           : state,
       ]),
     );
-    const plan: Plan = { target: null, messages: [], providers: new Map(), waiting: [], breakers };
+    const plan: Plan = {
+      target: null,
+      messages: [],
+      providers: new Map(),
+      waiting: [],
+      later: [],
+      breakers,
+    };
+    const now = Date.now();
     for (const candidate of candidates) {
       const providers = routeProviders(candidate, this.routing.table, this.routing.providers);
       const choice = chooseProvider(candidate, providers, states, this.sms.provider);
-      if (choice.kind === 'wait') {
+      // Pinned to a provider no longer configured: it waits (until its validity runs out) rather
+      // than going anywhere else.
+      if (choice.kind === 'wait' || !this.providers.has(choice.provider)) {
         plan.waiting.push(candidate.seq);
+        continue;
+      }
+      if ((slowUntil.get(choice.provider) ?? 0) > now) {
+        plan.later.push(candidate.seq);
         continue;
       }
       plan.target ??= { provider: choice.provider, probe: choice.probe };
@@ -421,7 +457,10 @@ export class DispatchService {
    */
   private async tellBreaker(routing: Routing, result: SendResult): Promise<void> {
     const outcome = breakerOutcome(result);
-    if (!outcome || (outcome === 'success' && !routing.probe && routing.failures === 0)) return;
+    // A probe is reported whatever the answer (provider-breakers.ts); any other call only when its
+    // answer says something new.
+    const news = outcome !== null && (outcome !== 'success' || routing.failures > 0);
+    if (!routing.probe && !news) return;
     try {
       await this.breakers.report(routing.provider, result, { probe: routing.probe });
     } catch (error) {
@@ -497,7 +536,9 @@ export class DispatchService {
       provider: reachedProvider(result) ? routing.provider : null,
       // An accepted message has no next call; a refused one stays unless the answer proves the
       // provider did not take it.
-      pinned: result.accepted || mayMove(result) ? null : routing.provider,
+      pinned: result.accepted
+        ? null
+        : (message.pinned ?? (mayMove(result) ? null : routing.provider)),
     };
     if (result.accepted) {
       return {
@@ -513,7 +554,9 @@ export class DispatchService {
     }
     const { category } = result;
     const lastError = { category, code: result.code, message: result.message };
-    if (category === 'auth' && (await this.anotherProviderLeft(routing))) {
+    // A message pinned to the provider that refused our credentials cannot move: it fails with
+    // the batch, as with one provider.
+    if (category === 'auth' && !base.pinned && (await this.anotherProviderLeft(routing))) {
       return {
         ...base,
         status: 'pending',

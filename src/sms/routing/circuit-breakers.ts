@@ -124,6 +124,12 @@ if outcome == 'auth' then return reopen('half-open', 'auth') end
 return reopen('half-open', 'probe-failed')
 `;
 
+/** A probe that made no call gives its slot back, so the next caller probes at once. */
+const RELEASE_LUA = `${PRELUDE}
+if open then redis.call('HSET', KEYS[1], 'probe_until', 0) end
+return 1
+`;
+
 /** Answers {state, failures, opened_at, reopens_at, auth, probing}, the times 0 when closed. */
 const STATE_LUA = `${PRELUDE}
 if not open then return {'closed', field('failures'), 0, 0, 0, 0} end
@@ -189,6 +195,15 @@ export class CircuitBreakers {
     if (!reply) return null;
     const [from, to, at, reason] = reply;
     return { provider, from, to, at: new Date(at), reason };
+  }
+
+  /**
+   * The probe admitted by `admit` made no call (its message was taken by another worker, its batch
+   * stopped, the adapter refused it itself): its slot is free again at once rather than after its
+   * lease.
+   */
+  async release(provider: string): Promise<void> {
+    await this.redis.eval(RELEASE_LUA, 1, this.key(provider));
   }
 
   /** The breaker of `provider` as it stands now, for metrics and the analytics. */

@@ -55,14 +55,23 @@ export class ProviderBreakers {
 
   /**
    * Tells the breaker how a call went, when the answer says something about the provider's health
-   * (breaker-outcome.ts). A transition is counted, kept for the analytics and logged.
+   * (breaker-outcome.ts); a probe the provider answered at all (a throttle, a refusal of the
+   * message) shows it is up, and one that never reached it gives its slot back. A transition is
+   * counted, kept for the analytics and logged.
    */
   async report(
     provider: SmsProviderName,
     result: SendResult,
     { probe }: { probe: boolean },
   ): Promise<BreakerTransition | null> {
-    const outcome = breakerOutcome(result);
+    let outcome = breakerOutcome(result);
+    if (!outcome && probe) {
+      if (!result.accepted && result.local) {
+        await this.release(provider);
+        return null;
+      }
+      outcome = 'success';
+    }
     if (!outcome) return null;
     const transition = await this.breakers.report(provider, outcome, { probe });
     if (!transition) return null;
@@ -77,6 +86,11 @@ export class ProviderBreakers {
       .ltrim(this.historyKey, 0, HISTORY - 1)
       .exec();
     return transition;
+  }
+
+  /** A probe admitted by `admit` that made no call frees its slot (circuit-breakers.ts). */
+  release(provider: SmsProviderName): Promise<void> {
+    return this.breakers.release(provider);
   }
 
   /** The breakers of `providers` (every provider in use by default), as they stand now. */

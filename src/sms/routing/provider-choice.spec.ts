@@ -128,6 +128,21 @@ describe('mayMove', () => {
       false,
     ],
     ['an acceptance', { accepted: true, providerMessageId: 'SM1' }, false],
+    [
+      "a refusal of SMPP's blind resend of a call in doubt",
+      refused('rate_limited', 'SMPP_NOT_BOUND', {
+        local: true,
+        resolution: { method: 'resend', outcome: 'resent', detail: 'sent again' },
+      }),
+      false,
+    ],
+    [
+      'a refusal of the send a Twilio lookup made after it found nothing',
+      refused('provider_error', '500', {
+        resolution: { method: 'lookup', outcome: 'resent', detail: 'none found, sent' },
+      }),
+      true,
+    ],
   ])('%s: %s', (_, result, expected) => {
     expect(mayMove(result)).toBe(expected);
   });

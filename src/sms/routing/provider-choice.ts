@@ -71,12 +71,18 @@ export function chooseProvider<P extends string>(
 /**
  * Whether an answer proves the provider did not take the message, so its next call may go to
  * another provider: any refusal, but not a timeout or an unknown outcome (it may have been sent),
- * an adapter that threw (the same), or a refusal after some parts of a long message were accepted
- * (the rest must join them, with the same reference, at the same provider).
+ * an adapter that threw (the same), a refusal after some parts of a long message were accepted
+ * (the rest must join them, with the same reference, at the same provider), or the answer of a
+ * resolution other than a lookup. A pin, once set, stays until the message is accepted: a later
+ * refusal says nothing about the earlier call in doubt (dispatch keeps it).
  */
+const LOOKUP = 'lookup';
 export function mayMove(result: SendResult): boolean {
   if (result.accepted) return false;
   if (result.parts?.accepted.length) return false;
+  // An answer `resolve` gave: only a lookup that found nothing proves the first call left nothing
+  // behind (SMPP's blind resend proves nothing about the call in doubt).
+  if (result.resolution && result.resolution.method !== LOOKUP) return false;
   if (result.category === 'timeout' || result.category === 'unknown') return false;
   return result.code !== UNREACHABLE_CODE;
 }

@@ -183,6 +183,8 @@ export interface TestDispatchOptions {
   timeoutMs?: number;
   /** How long each claimed message waits for its permit's time before its call. */
   permitDelayMs?: number;
+  /** Another limiter than one granting everything at once. */
+  limiter?: GrantingLimiter;
 }
 
 export function newTestDispatch(
@@ -195,6 +197,7 @@ export function newTestDispatch(
     retry: retryOverrides = {},
     timeoutMs = 100,
     permitDelayMs = 0,
+    limiter = new GrantingLimiter(permitDelayMs),
   }: TestDispatchOptions = {},
 ) {
   const retry = { ...retryConfig(), ...retryOverrides };
@@ -207,7 +210,6 @@ export function newTestDispatch(
     receiptApplied: () => {},
   } as unknown as MetricsService;
   const producer = new InMemoryProducer();
-  const limiter = new GrantingLimiter(permitDelayMs);
   const service = new DispatchService(
     repository,
     producer as unknown as DispatchProducer,
