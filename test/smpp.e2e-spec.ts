@@ -55,6 +55,8 @@ describe('sending over SMPP (the test SMSC on loopback)', () => {
       RATE_LIMIT_NORMAL: '100',
       RECONCILE_INTERVAL_MS: '300',
       RETRY_BASE_DELAY_MS: '50',
+      // A dead SMSC (or a failing Twilio) opens the breaker: tried again after half a second.
+      BREAKER_COOLDOWN_MS: '500',
       RETRY_MAX_DELAY_MS: '500',
       RATE_LIMIT_BACKOFF_BASE_MS: '100',
       RATE_LIMIT_BACKOFF_MAX_MS: '500',

@@ -60,6 +60,8 @@ describe('sending through Twilio (the fake on loopback)', () => {
       CLAIM_LEASE_MS: '8000',
       RECONCILE_INTERVAL_MS: '300',
       RETRY_BASE_DELAY_MS: '50',
+      // A dead SMSC (or a failing Twilio) opens the breaker: tried again after half a second.
+      BREAKER_COOLDOWN_MS: '500',
       RETRY_MAX_DELAY_MS: '500',
     });
     client = api(app, testEnv().bootstrapApiKey);

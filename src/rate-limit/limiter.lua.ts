@@ -258,7 +258,7 @@ while granted < want and next <= now + horizon do
   if ok then
     granted = granted + 1
     reply[5 + granted] = at
-    tat = math.max(slot + batchInterval, at)
+    tat = math.max(slot + batchInterval, at + tierInterval)
     tierTat = at + tierInterval
     local member = ARGV[1] .. ':' .. string.format('%.0f', at)
     if globalBudget then

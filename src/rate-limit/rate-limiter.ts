@@ -106,6 +106,20 @@ export class RateLimiter {
   }
 
   /**
+   * How late after its permit's time a send to `provider` may still go, in ms: under a ceiling
+   * (PROVIDER_MAX_MPS or the provider's own), half a permit's spacing at the tighter one, between
+   * 2 and 20 ms, so that late sends never crowd a second at the provider by more than one
+   * message; null without a ceiling (the tier rates are measured on sentAt, the permit's time).
+   */
+  lateToleranceMs(provider: SmsProviderName): number | null {
+    const ceilings = [this.config.providerMaxMps, this.config.providerCeilings[provider]].filter(
+      (ceiling) => ceiling > 0,
+    );
+    if (!ceilings.length) return null;
+    return Math.max(2, Math.min(20, 500 / Math.min(...ceilings)));
+  }
+
+  /**
    * What a batch of `priority` may send at now to `provider`, without asking for permits (in
    * messages, taking the segments per message of the provider's last ask).
    */

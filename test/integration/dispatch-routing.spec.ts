@@ -390,6 +390,48 @@ describe('Dispatch across providers', () => {
     expect(sentAt.get(UK)!).toBeLessThan(sentAt.get(US)!);
   });
 
+  it('under a ceiling, a send that comes late takes a new permit rather than crowd the provider', async () => {
+    class LateFirst extends GrantingLimiter {
+      private late = true;
+      override lateToleranceMs() {
+        return 10;
+      }
+      override acquire(batchId: string, priority: string, scope: PermitScope) {
+        const granted = super.acquire(batchId, priority, scope);
+        if (!this.late) return granted;
+        this.late = false;
+        // Its time passed 200 ms before the send could go (a stalled process, say).
+        return granted.then((permits) => ({
+          ...permits,
+          atMs: permits.atMs.map((at) => at - 200),
+          delaysMs: permits.delaysMs.map(() => -200),
+        }));
+      }
+    }
+    const limiter = new LateFirst();
+    const config = routing();
+    const twilio = new FakeProvider(false);
+    const dispatch = newTestDispatch(db, {
+      others: { twilio },
+      routing: config,
+      breakers: breakers(config),
+      limiter,
+    });
+    const id = await insertBatch(db.dataSource, { accountId, messages: [{ phoneNumber: US }] });
+    const before = Date.now();
+
+    await dispatch.run(id);
+
+    expect(limiter.asked).toHaveLength(2);
+    expect(to(twilio)).toEqual([US]);
+    const [{ sent_at: sentAt }] = await db.dataSource.query<{ sent_at: Date }[]>(
+      `SELECT sent_at FROM messages WHERE batch_id = $1`,
+      [id],
+    );
+    // Its sentAt is the new permit's time, not the missed one.
+    expect(sentAt.getTime()).toBeGreaterThanOrEqual(before - 5);
+  });
+
   it("resolves a dead worker's claim with the provider that worker called", async () => {
     const { twilio, smpp, dispatch } = setup();
     twilio.resolveAs(US, accepted('SM-resolved'));

@@ -48,7 +48,7 @@ export interface LoggedMessage {
 
 /**
  * Dispatch in fast motion: rates lifted (no provider ceiling), short leases, timeouts and retry
- * delays, a quick reconciler. Files add what they measure (RATE_LIMIT_LOW, say).
+ * delays, a quick reconciler, no circuit breaker. Files add what they measure (RATE_LIMIT_LOW, say).
  */
 export const FAST_DISPATCH = {
   PROVIDER_MAX_MPS: '0',
@@ -59,6 +59,11 @@ export const FAST_DISPATCH = {
   RECONCILE_INTERVAL_MS: '300',
   RETRY_BASE_DELAY_MS: '20',
   RETRY_MAX_DELAY_MS: '100',
+  // Tests of failures and retries fail many calls in a row on purpose, and refuse credentials
+  // (which opens a breaker at once): the providers' breakers (test/routing.e2e-spec.ts tests them)
+  // stay out of their way.
+  BREAKER_FAILURES: '10000',
+  BREAKER_COOLDOWN_MS: '200',
 };
 
 /** docs/ARCHITECTURE.md, "Invariants": total = pending + completed + failed + cancelled at every read. */

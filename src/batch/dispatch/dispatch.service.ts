@@ -44,12 +44,20 @@ export class WorkerDraining extends Error {
   }
 }
 
-/** A permit for one message: when it may go, how long until then, how long it was waited for. */
+/**
+ * A permit for one message: when it may go (on Redis's clock, its sentAt, and on this process's
+ * clock), how long it was waited for.
+ */
 interface Permit {
   atMs: number;
-  delayMs: number;
+  dueAt: number;
   waitMs: number;
 }
+
+/** A send this late after its permit's time under a ceiling takes a new permit, this many times. */
+const LATE_PERMITS = 5;
+/** How long a send may wait for a new permit before its message is given back unsent. */
+const LATE_PERMIT_WAIT_MS = 5_000;
 
 /** How a chunk job's loop ended, which decides what it queues next. */
 type Outcome = 'exhausted' | 'sliced' | 'stopped' | 'draining';
@@ -65,6 +73,8 @@ interface Routing {
   providers: readonly SmsProviderName[];
   /** The breaker's consecutive failures when the round began: a success after none says nothing new. */
   failures: number;
+  /** The message's segments, for a new permit. */
+  segments: number;
 }
 
 /** One round's choice: a provider and the messages going to it, and the messages that wait. */
@@ -218,8 +228,9 @@ export class DispatchService {
             provider: target.provider,
             segments: plan.messages.map((message) => message.segments),
           });
+          const grantedAt = Date.now();
           if (!permits.count) {
-            slowUntil.set(target.provider, Date.now() + permits.waitMs);
+            slowUntil.set(target.provider, grantedAt + permits.waitMs);
             continue;
           }
           slowUntil.delete(target.provider);
@@ -256,7 +267,7 @@ export class DispatchService {
             const i = granted.findIndex(({ seq }) => seq === message.seq);
             const permit = {
               atMs: permits.atMs[i],
-              delayMs: permits.delaysMs[i],
+              dueAt: grantedAt + permits.delaysMs[i],
               waitMs: Math.max(0, permits.atMs[i] - waitedFrom),
             };
             const routing: Routing = {
@@ -264,6 +275,7 @@ export class DispatchService {
               probe,
               providers: plan.providers.get(message.seq) ?? [target.provider],
               failures: plan.breakers.get(target.provider)?.failures ?? 0,
+              segments: granted[i].segments,
             };
             const adapter = this.providers.get(target.provider);
             const send = this.sendAt(batch, template, message, permit, routing)
@@ -380,13 +392,14 @@ export class DispatchService {
     batch: DispatchableBatch,
     template: ParsedTemplate,
     message: ClaimedMessage,
-    { atMs, delayMs, waitMs }: Permit,
+    granted: Permit,
     routing: Routing,
   ): Promise<'written' | 'unsent' | 'in-doubt'> {
-    if (delayMs >= 1) await sleep(delayMs);
-    if ((await this.statuses.get(batch.id)) !== 'processing' || this.expired(batch)) {
+    const permit = await this.onTime(batch, routing, granted);
+    if (!permit || (await this.statuses.get(batch.id)) !== 'processing' || this.expired(batch)) {
       return 'unsent';
     }
+    const { atMs, waitMs } = permit;
     const calledAt = performance.now();
     const validFromMs = batch.validFrom?.getTime() ?? Date.now();
     const self = { batchId: batch.id, seq: message.seq };
@@ -449,6 +462,40 @@ export class DispatchService {
       },
     });
     return 'written';
+  }
+
+  /**
+   * Waits for the permit's time. Under a ceiling (limiter's lateToleranceMs), a send that comes
+   * later than the tolerance (a busy event loop, a stalled process) would crowd the next second
+   * at the provider: it takes a new permit instead, a few times at most, and gives its message
+   * back (null) rather than hold its claim waiting for long.
+   */
+  private async onTime(
+    batch: DispatchableBatch,
+    routing: Routing,
+    permit: Permit,
+  ): Promise<Permit | null> {
+    const tolerance = this.limiter.lateToleranceMs(routing.provider);
+    const giveUpAt = Date.now() + LATE_PERMIT_WAIT_MS;
+    for (let late = 0; ; late++) {
+      const waitMs = permit.dueAt - Date.now();
+      if (waitMs >= 1) await sleep(waitMs);
+      if (tolerance === null || Date.now() - permit.dueAt <= tolerance || late === LATE_PERMITS) {
+        return permit;
+      }
+      const scope = { provider: routing.provider, segments: [routing.segments] };
+      let again = await this.limiter.acquire(batch.id, batch.priority, scope);
+      while (!again.count) {
+        if (Date.now() + again.waitMs > giveUpAt) return null;
+        await sleep(again.waitMs);
+        again = await this.limiter.acquire(batch.id, batch.priority, scope);
+      }
+      permit = {
+        atMs: again.atMs[0],
+        dueAt: Date.now() + again.delaysMs[0],
+        waitMs: permit.waitMs + Math.max(0, again.atMs[0] - permit.atMs),
+      };
+    }
   }
 
   /**

@@ -139,6 +139,11 @@ export class GrantingLimiter {
     });
   }
 
+  /** No ceiling: a late send goes as it is. */
+  lateToleranceMs(): number | null {
+    return null;
+  }
+
   throttled(_provider: SmsProviderName, retryAfterMs: number | undefined) {
     this.throttles.push(retryAfterMs);
     return Promise.resolve({ pausedMs: retryAfterMs ?? 0, ceiling: 1000 });
