@@ -90,13 +90,17 @@ export async function insertBatch(db: DataSource, row: BatchRow): Promise<string
       row.quotaTaken ?? status !== 'pending',
     ],
   );
+  // The routing columns only when a message sets one, so a database migrated to before them
+  // (test/integration/migrations.spec.ts) takes these rows too.
+  const routed = messages.some((m) => m.route ?? m.pinnedProvider ?? m.claimProvider);
   await db.query(
     `INSERT INTO messages (batch_id, seq, id, phone_number, variables, status, segments, attempts,
-       claim_token, claimed_until, last_error, next_attempt_at, route, pinned_provider,
-       claim_provider)
+       claim_token, claimed_until, last_error, next_attempt_at
+       ${routed ? ', route, pinned_provider, claim_provider' : ''})
      SELECT $1, u.seq, gen_random_uuid(), u.phone, '{}', u.status, 1, u.attempts, u.token,
             CASE WHEN u.status = 'sending' THEN now() + make_interval(secs => u.claimed_for) END,
-            u.last_error, now() + make_interval(secs => u.next_in), u.route, u.pinned, u.claimed_by
+            u.last_error, now() + make_interval(secs => u.next_in)
+            ${routed ? ', u.route, u.pinned, u.claimed_by' : ''}
      FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::double precision[],
                  $8::jsonb[], $9::double precision[], $10::text[], $11::text[], $12::text[])
        AS u(seq, phone, status, attempts, token, claimed_for, last_error, next_in, route, pinned,

@@ -3,6 +3,7 @@
 // provider did not take it, waits while every provider of its route is down, and refused
 // credentials fail the batch only when no provider of its route is left. The providers are
 // scripted fakes; the breakers are the real ones (a key prefix of this run's own).
+import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import {
@@ -53,6 +54,7 @@ describe('Dispatch across providers', () => {
   let run = 0;
 
   beforeAll(async () => {
+    Logger.overrideLogger(false); // the breakers log their transitions; the assertions say them here
     db = await createMigratedDatabase();
     accountId = await insertAccount(db.dataSource);
     redis = new Redis(REDIS_URL);

@@ -2,6 +2,7 @@
 // write and receipts applied by the receipts' statement keep batch_provider_stats, the analytics
 // read it; the providers' breakers are a real ProviderBreakers under this run's own Redis prefix,
 // read by the analytics and by the scrape gauge.
+import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
@@ -108,6 +109,7 @@ describe('Analytics per provider', () => {
   let accountId: string;
 
   beforeAll(async () => {
+    Logger.overrideLogger(false); // the breakers log their transitions; the assertions say them here
     db = await createMigratedDatabase();
     dispatch = newDispatchRepository(db.dataSource);
     receipts = newReceiptsRepository(db.dataSource);
