@@ -89,6 +89,20 @@ describe('Dispatch across providers', () => {
     return { twilio, smpp, breakers: shared, dispatch };
   }
 
+  /** The simulator (which keeps idempotency keys) first, the SMSC second; quick retries. */
+  function simulatedThenSmpp(config: RoutingConfig, simulated: FakeProvider) {
+    const smpp = new FakeProvider(false);
+    const shared = breakers(config);
+    const dispatch = newTestDispatch(db, {
+      provider: simulated,
+      others: { smpp },
+      routing: config,
+      breakers: shared,
+      retry: { baseDelayMs: 1 },
+    });
+    return { smpp, breakers: shared, dispatch };
+  }
+
   const to = (provider: FakeProvider) => provider.sent.map((request) => request.to);
 
   it('sends each message to the first provider of its route, and the log names it', async () => {
@@ -168,16 +182,8 @@ describe('Dispatch across providers', () => {
 
   it('resends a timed-out message through the same provider when it honours idempotency keys', async () => {
     const config = routing(400, '+1=simulated,smpp;*=simulated');
-    const smpp = new FakeProvider(false);
     const simulated = new FakeProvider(true).answer(US, rejected('timeout', 'TIMEOUT'));
-    const shared = breakers(config);
-    const dispatch = newTestDispatch(db, {
-      provider: simulated,
-      others: { smpp },
-      routing: config,
-      breakers: shared,
-      retry: { baseDelayMs: 1 },
-    });
+    const { smpp, breakers: shared, dispatch } = simulatedThenSmpp(config, simulated);
     const id = await insertBatch(db.dataSource, { accountId, messages: [{ phoneNumber: US }] });
 
     await dispatch.run(id);
@@ -272,18 +278,10 @@ describe('Dispatch across providers', () => {
       ...routing(60_000, '+1=simulated,smpp;*=simulated'),
       breaker: { failures: 5, cooldownMs: 60_000 },
     };
-    const smpp = new FakeProvider(false);
     const simulated = new FakeProvider(true)
       .answer(US, rejected('timeout', 'TIMEOUT'))
       .answer(US, rejected('provider_error', '500'));
-    const shared = breakers(config);
-    const dispatch = newTestDispatch(db, {
-      provider: simulated,
-      others: { smpp },
-      routing: config,
-      breakers: shared,
-      retry: { baseDelayMs: 1 },
-    });
+    const { smpp, breakers: shared, dispatch } = simulatedThenSmpp(config, simulated);
     const id = await insertBatch(db.dataSource, { accountId, messages: [{ phoneNumber: US }] });
     for (let run = 0; run < 2; run++) {
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -62,8 +62,8 @@ const LATE_PERMIT_WAIT_MS = 5_000;
 /** How a chunk job's loop ended, which decides what it queues next. */
 type Outcome = 'exhausted' | 'sliced' | 'stopped' | 'draining';
 
-/** Messages looked at per round of a chunk's loop, for their providers. */
-const CANDIDATES = 100;
+/** Messages looked at per round of a chunk's loop, for their providers: a default chunk in one round. */
+const CANDIDATES = 200;
 
 /** Where a claimed message's call goes, and which providers its route has. */
 interface Routing {
