@@ -256,7 +256,7 @@ export class DispatchService {
           // Granted but not claimed (someone else took them meanwhile) is passed over too.
           granted.forEach(({ seq }) => dealtWith.add(seq));
           if (!claimed.length) {
-            if (probe) await this.breakers.release(target.provider);
+            if (probe) await this.breakers.release(target.provider).catch(() => undefined);
             // The batch stopped or its validity ran out since the loop looked: nothing to claim.
             if (this.expired(batch)) {
               outcome = 'stopped';
@@ -280,14 +280,14 @@ export class DispatchService {
             const adapter = this.providers.get(target.provider);
             const send = this.sendAt(batch, template, message, permit, routing)
               .then(async (sent) => {
-                if (sent !== 'written' && probe) await this.breakers.release(target.provider);
-                if (sent !== 'written') {
-                  unsent.push({
-                    ...message,
-                    inDoubt: sent === 'in-doubt',
-                    idempotent: adapter.idempotent,
-                  });
-                }
+                if (sent === 'written') return;
+                unsent.push({
+                  ...message,
+                  inDoubt: sent === 'in-doubt',
+                  idempotent: adapter.idempotent,
+                });
+                // A probe that made no call frees its slot; its lease would free it anyway.
+                if (probe) await this.breakers.release(target.provider).catch(() => undefined);
               })
               .catch((error: Error) => {
                 // Left claimed: the lease runs out and the message is claimed again (callProvider).
