@@ -2,7 +2,7 @@
 // finals before `sent`, receipts that arrive before their send result (kept, then applied by the
 // result write or the sweep), the timeout's `unknown` and a late final after it, group commit, and
 // delivery counters that add up to the accepted messages after every step.
-import type { DataSource } from 'typeorm';
+import { EntityManager, type DataSource } from 'typeorm';
 import {
   NO_RECEIPTS,
   type ReceiptsOutcome,
@@ -434,6 +434,78 @@ describe('ReceiptsRepository', () => {
       await runner.rollbackTransaction();
       await runner.release();
     }
+  });
+
+  it('applying receipts looks each message up by its provider message id, even with statistics from before the batch was sent', async () => {
+    // The bench's case: the planner last saw the batch's messages pending, without provider
+    // message ids, and judged its sent messages to be a row or so. Joined freely, each group of
+    // receipts then read every sent message of the batch once per receipt (seconds per group at
+    // 20,000 messages, under the batch's lock).
+    const size = 3000;
+    const { id, pmid, accept } = await claimedBatch(size);
+    const group = Array.from({ length: 200 }, (_, i) => receipt(pmid(size - 1 - i), 'delivered'));
+    type Node = {
+      'Relation Name'?: string;
+      'Index Name'?: string;
+      'Actual Rows': number;
+      'Actual Loops': number;
+      'Rows Removed by Filter'?: number;
+      'Rows Removed by Join Filter'?: number;
+      Plans?: Node[];
+    };
+    const plans: Node[] = [];
+    await db.dataSource.query(`ALTER TABLE messages SET (autovacuum_enabled = false)`);
+    try {
+      await db.dataSource.query(`ANALYZE messages`);
+      await accept(Array.from({ length: size }, (_, seq) => seq));
+      // The statement that moves the messages (applyToMessages), measured in its own transaction
+      // just before it runs: EXPLAIN ANALYZE under a savepoint, rolled back.
+      const original = EntityManager.prototype.query;
+      const query = jest.spyOn(EntityManager.prototype, 'query').mockImplementation(async function (
+        this: EntityManager,
+        sql: string,
+        params?: unknown[],
+      ) {
+        if (sql.includes('UPDATE messages m SET')) {
+          await original.call(this, 'SAVEPOINT measured');
+          const [{ 'QUERY PLAN': explained }] = (await original.call(
+            this,
+            `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
+            params,
+          )) as { 'QUERY PLAN': { Plan: Node }[] }[];
+          plans.push(explained[0].Plan);
+          await original.call(this, 'ROLLBACK TO SAVEPOINT measured');
+        }
+        const result: unknown = await original.call(this, sql, params);
+        return result;
+      });
+      try {
+        await record(group);
+      } finally {
+        query.mockRestore();
+      }
+    } finally {
+      await db.dataSource.query(`ALTER TABLE messages RESET (autovacuum_enabled)`);
+    }
+    expect((await delivery(db.dataSource, id)).delivered).toBe(group.length);
+    expect(plans).toHaveLength(1);
+    const nodes = (node: Node): Node[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
+    // Each receipt looks its message up by its provider message id: one index probe per receipt,
+    // whatever the statistics say, not one pass over the batch's messages for the whole group.
+    const lookups = nodes(plans[0]).filter(
+      (node) => node['Index Name'] === 'messages_provider_message_id_idx',
+    );
+    expect(lookups.map((node) => node['Actual Loops'])).toEqual([group.length]);
+    // Every row a plan node read from messages (times its loops), and every pair a join threw
+    // away: each receipt's message by its id and by its key, or at most one pass over this small
+    // table where the planner prefers it to moving them by key. Once per receipt is 600,000.
+    const read = (node: Node): number =>
+      (node['Relation Name'] === 'messages'
+        ? (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0)) * node['Actual Loops']
+        : 0) +
+      (node['Rows Removed by Join Filter'] ?? 0) +
+      (node.Plans ?? []).reduce((sum, child) => sum + read(child), 0);
+    expect(read(plans[0])).toBeLessThanOrEqual(size + 4 * group.length);
   });
 
   it('deletes kept receipts past their time, and keeps the others', async () => {

@@ -373,9 +373,17 @@ export class ReceiptsRepository {
          SELECT DISTINCT ON (provider_message_id) * FROM input
          ORDER BY provider_message_id, ${RECEIPT_ORDER}
        ), found AS (
+         -- Each receipt finds its message through messages_provider_message_id_idx, whatever
+         -- the statistics say: the subquery reads only by that key (OFFSET 0 keeps the batch
+         -- and status filters out of it). Joined freely, a planner that misjudges a batch's
+         -- fresh rows (statistics from before they were sent) reads every message of the batch
+         -- once per receipt, seconds per group under the batch's lock.
          SELECT m.batch_id, m.seq, m.attempts, m.sent_at, m.delivery_status AS was,
                 m.failed_categories AS categories, best.*
-         FROM best JOIN messages m ON m.provider_message_id = best.provider_message_id
+         FROM best CROSS JOIN LATERAL (
+           SELECT batch_id, seq, attempts, sent_at, delivery_status, failed_categories, status
+           FROM messages WHERE provider_message_id = best.provider_message_id OFFSET 0
+         ) m
          WHERE m.batch_id = ANY($10) AND m.status = 'sent'
        ), changed AS (
          UPDATE messages m SET
