@@ -371,7 +371,15 @@ export class DispatchRepository {
     provider: SmsProviderName,
   ): Promise<ClaimedMessage[]> {
     if (!seqs.length) return [];
-    return this.claimWhere(batchId, seqs.length, provider, 'seq = ANY($7::int[])', [seqs]);
+    // The bounds let the primary key be range-scanned whatever plan a generic prepared statement
+    // gets (with `= ANY` alone a claim took ~100 ms on a 100,000-message batch).
+    return this.claimWhere(
+      batchId,
+      seqs.length,
+      provider,
+      'seq >= $7 AND seq <= $8 AND seq = ANY($9::int[])',
+      [Math.min(...seqs), Math.max(...seqs), seqs],
+    );
   }
 
   /** `which` picks the messages by $7 and on (`whichParameters`). */
