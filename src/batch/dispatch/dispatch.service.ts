@@ -56,8 +56,11 @@ interface Permit {
 
 /** A send this late after its permit's time under a ceiling takes a new permit, this many times. */
 const LATE_PERMITS = 5;
-/** How long a send may wait for a new permit before its message is given back unsent. */
-const LATE_PERMIT_WAIT_MS = 5_000;
+/**
+ * How long a send may wait for new permits in all before its message is given back unsent: a
+ * small part of the claim lease's margin (claimLeaseFloor), so the claim never runs out meanwhile.
+ */
+const LATE_PERMIT_WAIT_MS = 500;
 
 /** How a chunk job's loop ended, which decides what it queues next. */
 type Outcome = 'exhausted' | 'sliced' | 'stopped' | 'draining';
@@ -86,6 +89,8 @@ interface Plan {
   waiting: number[];
   /** Messages whose provider gave no permit a moment ago: they go on their turn. */
   later: number[];
+  /** When the first of their providers may give permits again. */
+  laterUntil: number;
   breakers: ReadonlyMap<SmsProviderName, BreakerStatus>;
 }
 
@@ -214,7 +219,7 @@ export class DispatchService {
         if (plan.waiting.length) waitingUntil = earliestProbe(plan, waitingUntil);
         if (!plan.target && plan.later.length) {
           // Every provider with messages to send is between permits.
-          await sleep(Math.max(1, Math.min(...slowUntil.values()) - Date.now()));
+          await sleep(Math.max(1, plan.laterUntil - Date.now()));
           continue;
         }
         // Passed over this round: waiting for breakers, or claimed by someone else meanwhile.
@@ -339,7 +344,7 @@ export class DispatchService {
   private async plan(
     candidates: readonly ClaimCandidate[],
     probeRefusedUntil: ReadonlyMap<SmsProviderName, number>,
-    slowUntil: ReadonlyMap<SmsProviderName, number>,
+    slowUntil: Map<SmsProviderName, number>,
   ): Promise<Plan> {
     const breakers = await this.breakers.states();
     // A half-open breaker whose probe is out takes no call: as good as open for this round.
@@ -357,9 +362,11 @@ export class DispatchService {
       providers: new Map(),
       waiting: [],
       later: [],
+      laterUntil: Infinity,
       breakers,
     };
     const now = Date.now();
+    for (const [name, until] of slowUntil) if (until <= now) slowUntil.delete(name);
     for (const candidate of candidates) {
       const providers = routeProviders(candidate, this.routing.table, this.routing.providers);
       const choice = chooseProvider(candidate, providers, states, this.sms.provider);
@@ -369,8 +376,10 @@ export class DispatchService {
         plan.waiting.push(candidate.seq);
         continue;
       }
-      if ((slowUntil.get(choice.provider) ?? 0) > now) {
+      const slow = slowUntil.get(choice.provider);
+      if (slow !== undefined) {
         plan.later.push(candidate.seq);
+        plan.laterUntil = Math.min(plan.laterUntil, slow);
         continue;
       }
       plan.target ??= { provider: choice.provider, probe: choice.probe };
@@ -480,9 +489,9 @@ export class DispatchService {
     for (let late = 0; ; late++) {
       const waitMs = permit.dueAt - Date.now();
       if (waitMs >= 1) await sleep(waitMs);
-      if (tolerance === null || Date.now() - permit.dueAt <= tolerance || late === LATE_PERMITS) {
-        return permit;
-      }
+      if (tolerance === null || Date.now() - permit.dueAt <= tolerance) return permit;
+      // Late again and again (a process that keeps stalling): given back rather than sent late.
+      if (late === LATE_PERMITS) return null;
       const scope = { provider: routing.provider, segments: [routing.segments] };
       let again = await this.limiter.acquire(batch.id, batch.priority, scope);
       while (!again.count) {
@@ -495,6 +504,7 @@ export class DispatchService {
         dueAt: Date.now() + again.delaysMs[0],
         waitMs: permit.waitMs + Math.max(0, again.atMs[0] - permit.atMs),
       };
+      if (permit.dueAt > giveUpAt) return null;
     }
   }
 
