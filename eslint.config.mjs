@@ -33,6 +33,7 @@ const LAYERS = [
       ['rate-limit'],
       ['accounts'],
       ['quota'],
+      ['consent'],
       ['error-log'],
       ['batch'],
     ],

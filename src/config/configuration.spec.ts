@@ -23,12 +23,17 @@ import {
   deliveryConfig,
   twilioConfig,
   smppConfig,
+  consentConfig,
 } from './configuration';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from './env';
 
 const VARIABLES = [
+  'OPT_OUT_KEYWORDS',
+  'OPT_IN_KEYWORDS',
+  'HELP_KEYWORDS',
+  'HELP_REPLY_TEXT',
   'PORT',
   'APP_ROLE',
   'DATABASE_URL',
@@ -190,6 +195,18 @@ describe('configuration defaults with nothing set', () => {
       },
     ],
     ['quota', quotaConfig, { dailyMessages: 0, dailySegments: 0 }],
+    [
+      'consent',
+      consentConfig,
+      {
+        keywords: {
+          optOut: ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT'],
+          optIn: ['START', 'YES', 'UNSTOP'],
+          help: ['HELP', 'INFO'],
+        },
+        helpReplyText: null,
+      },
+    ],
   ])('%s', (_section, factory, expected) => {
     expect(factory()).toStrictEqual(expected);
   });
@@ -371,6 +388,20 @@ describe('configuration read from the environment', () => {
       quotaConfig,
       { dailyMessages: 10_000, dailySegments: 25_000 },
     ],
+    [
+      'consent keywords, normalized, and the help reply',
+      {
+        OPT_OUT_KEYWORDS: 'stop, Arret ,stop  all',
+        OPT_IN_KEYWORDS: 'start',
+        HELP_KEYWORDS: 'aide',
+        HELP_REPLY_TEXT: 'Acme alerts: reply STOP to stop.',
+      },
+      consentConfig,
+      {
+        keywords: { optOut: ['STOP', 'ARRET', 'STOP ALL'], optIn: ['START'], help: ['AIDE'] },
+        helpReplyText: 'Acme alerts: reply STOP to stop.',
+      },
+    ],
   ])('operator setting %s', (_case, values, factory, expected) => {
     withEnv(values);
     expect(factory()).toStrictEqual(expected);
@@ -454,6 +485,9 @@ describe('configuration rejects bad values, naming the variable', () => {
     ['BLOCKED_NUMBER_TYPES', 'none,VOIP', destinationsConfig],
     ['DAILY_MESSAGE_QUOTA', '-1', quotaConfig],
     ['DAILY_SEGMENT_QUOTA', 'unlimited', quotaConfig],
+    ['OPT_IN_KEYWORDS', 'START,stop', consentConfig],
+    ['HELP_KEYWORDS', 'x'.repeat(65), consentConfig],
+    ['HELP_REPLY_TEXT', 'x'.repeat(1601), consentConfig],
   ])('%s=%j', (name, value, factory) => {
     withEnv({ [name]: value });
     const read = () => factory();

@@ -2,6 +2,12 @@
 // process.env; everything else injects these sections.
 import { ConfigType, registerAs } from '@nestjs/config';
 import { getCountries, type CountryCode } from 'libphonenumber-js/max';
+import {
+  DEFAULT_HELP_KEYWORDS,
+  DEFAULT_OPT_IN_KEYWORDS,
+  DEFAULT_OPT_OUT_KEYWORDS,
+  normalizeKeyword,
+} from './keywords';
 import { parseRoutes, singleRoute, type RouteTable } from './routes';
 import { bool, ConfigError, int, list, num, oneOf, optionalStr, origins, str, url } from './env';
 
@@ -566,6 +572,49 @@ export const quotaConfig = registerAs('quota', () => ({
   dailySegments: int(env(), 'DAILY_SEGMENT_QUOTA', 0, { min: 0, max: 1_000_000_000_000 }),
 }));
 
+/**
+ * Consent (issue 17): the keywords an inbound message is matched against, whole and without regard
+ * to case or spacing, and the answer to HELP. A keyword in two lists stops the boot.
+ */
+export const consentConfig = registerAs('consent', () => {
+  const optOut = keywords('OPT_OUT_KEYWORDS', DEFAULT_OPT_OUT_KEYWORDS);
+  const optIn = keywords('OPT_IN_KEYWORDS', DEFAULT_OPT_IN_KEYWORDS);
+  const help = keywords('HELP_KEYWORDS', DEFAULT_HELP_KEYWORDS);
+  const seen = new Map<string, string>();
+  for (const [name, words] of [
+    ['OPT_OUT_KEYWORDS', optOut],
+    ['OPT_IN_KEYWORDS', optIn],
+    ['HELP_KEYWORDS', help],
+  ] as const) {
+    for (const word of words) {
+      const other = seen.get(word);
+      if (other) throw new ConfigError(name, `lists "${word}", which ${other} lists too`);
+      seen.set(word, name);
+    }
+  }
+  const helpReply = optionalStr(env(), 'HELP_REPLY_TEXT');
+  if (helpReply !== undefined && helpReply.length > 1600) {
+    throw new ConfigError(
+      'HELP_REPLY_TEXT',
+      `must be at most 1600 characters, got ${helpReply.length}`,
+    );
+  }
+  return {
+    keywords: { optOut, optIn, help },
+    /** Sent to a number that wrote a help keyword; unset: no answer is sent. */
+    helpReplyText: helpReply ?? null,
+  };
+});
+
+function keywords(name: string, fallback: readonly string[]): string[] {
+  const words = [...new Set(list(env(), name, fallback).map(normalizeKeyword))];
+  for (const word of words) {
+    if (word.length > 64)
+      throw new ConfigError(name, `keywords must be at most 64 characters, got "${word}"`);
+  }
+  return words;
+}
+
 export const configSections = [
   appConfig,
   databaseConfig,
@@ -589,6 +638,7 @@ export const configSections = [
   throttleConfig,
   destinationsConfig,
   quotaConfig,
+  consentConfig,
 ];
 
 export type AppConfig = ConfigType<typeof appConfig>;
@@ -615,3 +665,4 @@ export type ProxyConfig = ConfigType<typeof proxyConfig>;
 export type ThrottleConfig = ConfigType<typeof throttleConfig>;
 export type DestinationsConfig = ConfigType<typeof destinationsConfig>;
 export type QuotaConfig = ConfigType<typeof quotaConfig>;
+export type ConsentConfig = ConfigType<typeof consentConfig>;

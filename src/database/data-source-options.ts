@@ -19,6 +19,8 @@ import { BatchReceiptCountEntity } from '../batch/delivery/batch-receipt-count.e
 import { InboundMessageEntity } from '../inbound/inbound-message.entity';
 import { AdoptedProviderMessageEntity } from '../batch/dispatch/adopted-provider-message.entity';
 import { MessagePartEntity } from '../batch/delivery/message-part.entity';
+import { ContactEntity } from '../consent/contact.entity';
+import { SuppressionEntity } from '../consent/suppression.entity';
 
 /**
  * Every table the migrations create, except the simulator's (simulator_calls, simulator_ledger):
@@ -43,6 +45,8 @@ export const ENTITIES = [
   InboundMessageEntity,
   AdoptedProviderMessageEntity,
   MessagePartEntity,
+  SuppressionEntity,
+  ContactEntity,
 ];
 
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {

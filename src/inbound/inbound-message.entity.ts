@@ -1,4 +1,13 @@
-import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { isOneOf } from '../database/check-sql';
+
+/** What Salvo did with an inbound message: the keyword it matched (consent), or nothing. */
+export const INBOUND_ACTIONS = ['opt_out', 'opt_in', 'help', 'none'] as const;
+export type InboundAction = (typeof INBOUND_ACTIONS)[number];
+
+/** Where the answer to a HELP keyword stands (HELP_REPLY_TEXT); null when none is sent. */
+export const REPLY_STATUSES = ['queued', 'sent', 'failed'] as const;
+export type ReplyStatus = (typeof REPLY_STATUSES)[number];
 
 /**
  * An SMS received through a provider's inbound webhook, stored once per provider message id
@@ -6,6 +15,9 @@ import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
  */
 @Entity('inbound_messages')
 @Unique('inbound_messages_provider_message_key', ['provider', 'providerMessageId'])
+@Check('inbound_messages_action_check', isOneOf('action', INBOUND_ACTIONS))
+@Check('inbound_messages_reply_status_check', isOneOf('reply_status', REPLY_STATUSES))
+@Index('inbound_messages_account_idx', ['accountId', 'receivedAt', 'id'])
 export class InboundMessageEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -28,4 +40,24 @@ export class InboundMessageEntity {
 
   @Column('timestamptz', { name: 'received_at', default: () => 'now()' })
   receivedAt: Date;
+
+  /**
+   * The account that last sent to this number from the sender it wrote to (contacts); null when
+   * none did. Only that account sees the message.
+   */
+  @Column('uuid', { name: 'account_id', nullable: true })
+  accountId: string | null;
+
+  @Column('text', { default: 'none' })
+  action: InboundAction;
+
+  @Column('text', { name: 'reply_status', nullable: true })
+  replyStatus: ReplyStatus | null;
+
+  @Column('text', { name: 'reply_provider_message_id', nullable: true })
+  replyProviderMessageId: string | null;
+
+  /** Why the reply could not be sent (the provider's code and message). */
+  @Column('text', { name: 'reply_error', nullable: true })
+  replyError: string | null;
 }
