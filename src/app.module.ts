@@ -3,6 +3,8 @@ import { ConfigModule } from '@nestjs/config';
 import { AccountsModule } from './accounts/accounts.module';
 import { ApiKeysHttpModule } from './accounts/api-keys-http.module';
 import { BatchHttpModule } from './batch/batch-http.module';
+import { ConsentModule } from './consent/consent.module';
+import { HelpReplyModule } from './consent/help-reply.module';
 import { DeliveryModule } from './batch/delivery/delivery.module';
 import { DispatchModule } from './batch/dispatch/dispatch.module';
 import { adminConfig, configSections, type AppRole } from './config/configuration';
@@ -11,7 +13,6 @@ import { DatabaseModule } from './database/database.module';
 import { ErrorLogModule } from './errors/error-log/error-log.module';
 import { ErrorsModule } from './errors/errors.module';
 import { LoggingModule } from './logging/logging.module';
-import { InboundModule } from './inbound/inbound.module';
 import { GatewayModule } from './monitoring/gateway/gateway.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
@@ -52,8 +53,9 @@ export class AppModule {
         MonitoringModule,
         // Receipts come through webhooks (API) and from the simulator (workers).
         DeliveryModule,
-        // Inbound SMS come through webhooks (API) and over SMPP binds (workers).
-        InboundModule,
+        // Inbound SMS come through webhooks (API) and over SMPP binds (workers), and are acted on
+        // by consent (STOP, START, HELP); contacts are kept with send results.
+        ConsentModule,
         ...(serves
           ? [
               TemplateModule,
@@ -69,7 +71,7 @@ export class AppModule {
             ]
           : []),
         ...(serves && queueBoard ? [QueueBoardModule.register(adminConfig().queueBoardWrite)] : []),
-        ...(dispatches ? [DispatchModule] : []),
+        ...(dispatches ? [DispatchModule, HelpReplyModule] : []),
       ],
     };
   }

@@ -376,13 +376,23 @@ export interface SmppAddress {
  * most 11 characters).
  */
 function smppSourceAddr(value: string): SmppAddress {
-  if (/^\+[1-9]\d{6,14}$/.test(value)) return { addr: value.slice(1), ton: 1, npi: 1 };
-  if (/^\d{3,15}$/.test(value)) return { addr: value, ton: 2, npi: 1 };
-  if (/^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/.test(value)) return { addr: value, ton: 5, npi: 0 };
+  const address = smppAddressOf(value);
+  if (address) return address;
   throw new ConfigError(
     'SMPP_SOURCE_ADDR',
     `must be an international number (+447700900123), a national number (digits) or an alphanumeric sender id of at most 11 characters, got "${value}"`,
   );
+}
+
+/**
+ * An SMPP address with its TON/NPI derived from its form, as SMPP_SOURCE_ADDR's (above); null when
+ * it has none of those forms. Also the source of a reply sent from the address a handset wrote to.
+ */
+export function smppAddressOf(value: string): SmppAddress | null {
+  if (/^\+[1-9]\d{6,14}$/.test(value)) return { addr: value.slice(1), ton: 1, npi: 1 };
+  if (/^\d{3,15}$/.test(value)) return { addr: value, ton: 2, npi: 1 };
+  if (/^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/.test(value)) return { addr: value, ton: 5, npi: 0 };
+  return null;
 }
 
 /**

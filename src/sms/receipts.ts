@@ -51,9 +51,10 @@ export interface ReceiptRecorder {
 export const RECEIPT_RECORDER = Symbol('RECEIPT_RECORDER');
 
 /**
- * Stores an inbound SMS once per provider message id; resolves once it is durable (true when it
- * was new). Provided by the inbound module (src/inbound/) under INBOUND_RECORDER, for adapters
- * that receive messages themselves (SMPP's deliver_sm) rather than through a webhook.
+ * Stores an inbound SMS once per provider message id, with what consent makes of it (its keyword,
+ * the account it answers); resolves once that is durable (true when it was new). Provided by the
+ * consent module (src/consent/) under INBOUND_RECORDER, for the webhooks and for adapters that
+ * receive messages themselves (SMPP's deliver_sm).
  */
 export interface InboundRecorder {
   store(sms: InboundSms): Promise<boolean>;

@@ -30,6 +30,12 @@ export interface SendRequest {
    * refused, so the next call sends only the others, with the same reference.
    */
   parts?: MessageParts;
+  /**
+   * The sender to send from instead of the configured one (TWILIO_FROM or its Messaging Service,
+   * SMPP_SOURCE_ADDR): the address a handset wrote to, for an answer to its HELP (src/consent/).
+   * The simulator ignores it.
+   */
+  from?: string;
 }
 
 /**

@@ -2,8 +2,12 @@
 // the 200; an inbound SMS is stored once. Fields are bounded here, after the signature check.
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, ValidationFailed } from '../errors/domain-error';
-import { InboundRepository } from '../inbound/inbound.repository';
-import { RECEIPT_RECORDER, type ReceiptRecorder } from '../sms/receipts';
+import {
+  INBOUND_RECORDER,
+  RECEIPT_RECORDER,
+  type InboundRecorder,
+  type ReceiptRecorder,
+} from '../sms/receipts';
 import { TWILIO_PROVIDER, twilioReceipt } from '../sms/twilio/twilio-receipts';
 import type { FormParams } from './form-body';
 
@@ -21,7 +25,8 @@ export class TwilioWebhooksService {
   private readonly logger = new Logger('TwilioWebhooks');
 
   constructor(
-    private readonly inbound: InboundRepository,
+    // The global consent module's (src/consent/): stores the message and acts on its keyword.
+    @Inject(INBOUND_RECORDER) private readonly inbound: InboundRecorder,
     // The global delivery module's (src/batch/delivery/), on every process that serves the API.
     @Inject(RECEIPT_RECORDER) private readonly recorder: ReceiptRecorder,
   ) {}
@@ -62,7 +67,10 @@ export class TwilioWebhooksService {
     }
   }
 
-  /** Stores an inbound SMS once, however often Twilio posts it. */
+  /**
+   * Stores an inbound SMS once, however often Twilio posts it, with what its keyword does; resolves
+   * once that is durable.
+   */
   async receive(params: FormParams): Promise<void> {
     const fields = new Fields(params);
     const sms = {

@@ -6,8 +6,12 @@ import request from 'supertest';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { proxyConfig, twilioConfig } from '../config/configuration';
 import { ErrorsModule } from '../errors/errors.module';
-import { InboundRepository } from '../inbound/inbound.repository';
-import { RECEIPT_RECORDER, type InboundSms, type ProviderReceipt } from '../sms/receipts';
+import {
+  INBOUND_RECORDER,
+  RECEIPT_RECORDER,
+  type InboundSms,
+  type ProviderReceipt,
+} from '../sms/receipts';
 import { ThrottleService, type CredentialCheck } from '../security/throttling/throttle.service';
 import { EMPTY_TWIML, TwilioWebhooksController } from './twilio-webhooks.controller';
 import { TwilioSignatureGuard } from './twilio-signature.guard';
@@ -74,7 +78,7 @@ async function start({ configured = true, limit = 3 } = {}): Promise<Harness> {
       { provide: proxyConfig.KEY, useValue: { trustProxy: 0 } },
       { provide: ThrottleService, useValue: throttle },
       {
-        provide: InboundRepository,
+        provide: INBOUND_RECORDER,
         useValue: {
           store: (sms: InboundSms) => {
             if (seen.has(sms.providerMessageId)) return Promise.resolve(false);

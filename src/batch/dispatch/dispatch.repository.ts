@@ -41,6 +41,9 @@ import {
   type ReceiptsOutcome,
 } from '../delivery/receipts.repository';
 import type { MessageError, MessageResolution } from '../entities/message.entity';
+import { uuidV7s } from '../../common/uuid-v7';
+import { isProviderOptOut } from '../../consent/provider-opt-outs';
+import { ProviderSenders } from '../../consent/provider-senders';
 
 export interface ClaimedMessage {
   seq: number;
@@ -198,6 +201,15 @@ function partParameters(results: readonly MessageResult[]): unknown[] {
   ];
 }
 
+/**
+ * $26 of writeResults: a fresh UUIDv7 for each result whose provider said the recipient opted
+ * out (the id of the suppression it adds), null for the others.
+ */
+function optOutIds(results: readonly MessageResult[]): (string | null)[] {
+  const ids = uuidV7s(results.filter((r) => isProviderOptOut(r.lastError)).length);
+  return results.map((r) => (isProviderOptOut(r.lastError) ? ids.pop()! : null));
+}
+
 /** Messages failed per transaction when a batch's validity runs out. */
 const EXPIRE_CHUNK = 10_000;
 
@@ -211,6 +223,7 @@ export class DispatchRepository {
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
     @Inject(errorRateConfig.KEY) private readonly errorRate: ErrorRateConfig,
     @Inject(smsConfig.KEY) private readonly sms: SmsConfig,
+    private readonly senders: ProviderSenders,
   ) {}
 
   async batch(id: string): Promise<DispatchableBatch | undefined> {
@@ -433,7 +446,8 @@ export class DispatchRepository {
   }
 
   /**
-   * Writes results, the error log and the counter deltas they cause in one transaction; pauses
+   * Writes results, the error log and the counter deltas they cause in one transaction, with the
+   * contacts the accepted ones make and the suppressions a provider's "opted out" adds; pauses
    * the batches the error-rate guard stops, then finishes those with nothing pending. A result
    * whose claim was taken over (its token is stale) changes nothing.
    */
@@ -467,9 +481,10 @@ export class DispatchRepository {
            FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::timestamptz[],
                        $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[],
                        $11::timestamptz[], $12::timestamptz[], $13::boolean[], $16::jsonb[],
-                       $24::text[], $25::text[])
+                       $24::text[], $25::text[], $26::uuid[])
              AS u(batch_id, seq, token, status, sent_at, provider_message_id, category, code,
-                  message, counted, next_attempt_at, at, logged, resolution, provider, pinned)
+                  message, counted, next_attempt_at, at, logged, resolution, provider, pinned,
+                  opt_out_id)
            JOIN messages m ON m.batch_id = u.batch_id AND m.seq = u.seq
          ), written AS (
            UPDATE messages m SET
@@ -497,7 +512,32 @@ export class DispatchRepository {
            RETURNING m.batch_id, m.seq, r.token, m.status, m.attempts, m.segments,
                      m.provider_message_id, m.claim_provider, r.counted, r.logged,
                      r.at, r.sent_at, r.category, r.code, r.message,
-                     ${isFirstInCategory('r.categories', 'r.category')} AS first_in_category
+                     ${isFirstInCategory('r.categories', 'r.category')} AS first_in_category,
+                     b.account_id, m.phone_number, m.provider, r.opt_out_id
+         ), contacts_touched AS (
+           -- The sender each number saw last, per account (src/consent/). One row per account and
+           -- number (two batches of one account may write to one number here; ON CONFLICT DO
+           -- UPDATE must not meet a row twice), locked in key order like every writer's.
+           INSERT INTO contacts AS c (account_id, phone_number, provider, sender, last_sent_at)
+           SELECT DISTINCT ON (account_id, phone_number)
+                  account_id, phone_number, COALESCE(provider, $23),
+                  COALESCE($27::jsonb ->> COALESCE(provider, $23), COALESCE(provider, $23)),
+                  COALESCE(sent_at, at)
+           FROM written WHERE status = 'sent'
+           ORDER BY account_id, phone_number, COALESCE(sent_at, at) DESC
+           ON CONFLICT (account_id, phone_number) DO UPDATE
+             SET provider = EXCLUDED.provider, sender = EXCLUDED.sender,
+                 last_sent_at = EXCLUDED.last_sent_at
+             WHERE c.last_sent_at <= EXCLUDED.last_sent_at
+         ), provider_opt_outs AS (
+           -- A provider said the recipient opted out (isProviderOptOut): suppressed for every
+           -- account, with the result that said so.
+           INSERT INTO suppressions (id, phone_number, account_id, scope, reason, source)
+           SELECT DISTINCT ON (phone_number) opt_out_id, phone_number, NULL, 'deployment',
+                  'provider_opt_out', code
+           FROM written WHERE opt_out_id IS NOT NULL
+           ORDER BY phone_number, opt_out_id
+           ON CONFLICT (phone_number) WHERE account_id IS NULL DO NOTHING
          ), parts AS (
            -- The parts of the written results (a stale one's are left out with it), whatever
            -- their status: a refusal's parts are what the next call does not send again.
@@ -577,6 +617,8 @@ export class DispatchRepository {
           this.sms.provider,
           results.map((r) => r.provider),
           results.map((r) => r.pinned),
+          optOutIds(results),
+          this.senders.json,
         ],
       );
       // Every call happened, written or not (a stale result is a call too).

@@ -18,6 +18,7 @@ import {
   routingConfig,
   type RoutingConfig,
   SMPP_WRITE_MARGIN_MS,
+  smppAddressOf,
   type RedisConfig,
   type SmppConfig,
   type SmppSettings,
@@ -224,10 +225,12 @@ export class SmppSmsProvider implements SmsProvider, OnApplicationBootstrap, OnA
     settings: SmppSettings,
     request: SendRequest,
   ): Omit<SubmitSmFields, 'esm_class' | 'data_coding' | 'short_message'> {
+    // A reply goes from the address the handset wrote to, numbered as SMPP_SOURCE_ADDR would be.
+    const source = (request.from && smppAddressOf(request.from)) || settings.source;
     return {
-      source_addr: settings.source.addr,
-      source_addr_ton: settings.source.ton,
-      source_addr_npi: settings.source.npi,
+      source_addr: source.addr,
+      source_addr_ton: source.ton,
+      source_addr_npi: source.npi,
       // Salvo's numbers are E.164: international, ISDN plan, sent without the "+".
       destination_addr: request.to.replace(/^\+/, ''),
       dest_addr_ton: 1,

@@ -81,6 +81,12 @@ describe('TwilioSmsProvider.send', () => {
     expect(fake.messages[0]).toMatchObject({ from: null, messagingServiceSid: SERVICE });
   });
 
+  it('sends from the sender a request names (an answer to HELP), even with a Messaging Service', async () => {
+    const reply = { ...request(), from: '+15005550009' };
+    await newAdapter({ from: null, messagingServiceSid: SERVICE }).send(reply);
+    expect(fake.messages[0]).toMatchObject({ from: '+15005550009', messagingServiceSid: null });
+  });
+
   it.each([
     [36_001_000, 36_000],
     [600_500, 600],

@@ -77,7 +77,9 @@ export class TwilioSmsProvider implements SmsProvider {
   async send(request: SendRequest, { signal }: CallContext = {}): Promise<SendResult> {
     const settings = this.settings();
     const form = new URLSearchParams({ To: request.to, Body: request.body });
-    if (settings.messagingServiceSid) form.set('MessagingServiceSid', settings.messagingServiceSid);
+    if (request.from) form.set('From', request.from);
+    else if (settings.messagingServiceSid)
+      form.set('MessagingServiceSid', settings.messagingServiceSid);
     else form.set('From', settings.from ?? '');
     form.set('StatusCallback', `${settings.publicBaseUrl}/webhooks/twilio/status`);
     form.set('ValidityPeriod', String(validityPeriod(request.validUntil)));

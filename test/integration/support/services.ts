@@ -17,6 +17,7 @@ import {
 import { ReconcilerService } from '../../../src/batch/dispatch/reconciler.service';
 import type { BatchEntity } from '../../../src/batch/entities/batch.entity';
 import { ReceiptsRepository } from '../../../src/batch/delivery/receipts.repository';
+import { ProviderSenders } from '../../../src/consent/provider-senders';
 import {
   deliveryConfig,
   dispatchConfig,
@@ -24,7 +25,9 @@ import {
   quotaConfig,
   redisConfig,
   retryConfig,
+  smppConfig,
   smsConfig,
+  twilioConfig,
   type DeliveryConfig,
   type RetryConfig,
   type SmsConfig,
@@ -50,6 +53,7 @@ export function newDispatchRepository(
     { ...retryConfig(), ...retry },
     errorRateConfig(),
     { ...smsConfig(), ...sms },
+    new ProviderSenders(twilioConfig(), smppConfig()),
   );
 }
 

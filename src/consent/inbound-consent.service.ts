@@ -1,0 +1,74 @@
+// Every inbound SMS, stored once with what consent makes of it: the account it answers, its
+// keyword's action on the suppressions, and an answer to HELP queued for a worker.
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { consentConfig, type ConsentConfig } from '../config/configuration';
+import { InboundRepository } from '../inbound/inbound.repository';
+import type { InboundRecorder, InboundSms } from '../sms/receipts';
+import { ConsentRepository } from './consent.repository';
+import { HelpReplyProducer } from './help-reply.producer';
+import { keywordAction } from './keywords';
+import { canonicalAddress } from './provider-senders';
+
+/** A number suppressions can name: recipients are stored in E.164. */
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+@Injectable()
+export class InboundConsentService implements InboundRecorder {
+  private readonly logger = new Logger('InboundConsent');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly inbound: InboundRepository,
+    private readonly consent: ConsentRepository,
+    private readonly replies: HelpReplyProducer,
+    @Inject(consentConfig.KEY) private readonly config: ConsentConfig,
+  ) {}
+
+  /**
+   * Stores the message and acts on it in one transaction, once per provider message id: a
+   * message stored already (a provider retrying its webhook) changes nothing and queues nothing.
+   * Resolves once it is committed (a webhook or a deliver_sm is acknowledged only then); the
+   * answer to HELP is queued after the commit, and a reply whose queueing failed is queued again
+   * by the workers' sweep (help-reply.service.ts).
+   */
+  async store(sms: InboundSms): Promise<boolean> {
+    const action = keywordAction(sms.body, this.config.keywords);
+    const phoneNumber = canonicalAddress(sms.from);
+    const replies = action === 'help' && this.config.helpReplyText !== null;
+    const id = await this.dataSource.transaction(async (manager) => {
+      const accountId = await this.consent.attribute(manager, {
+        phoneNumber,
+        provider: sms.provider,
+        sender: canonicalAddress(sms.to),
+      });
+      const stored = await this.inbound.insert(manager, sms, {
+        accountId,
+        action,
+        replyStatus: replies ? 'queued' : null,
+      });
+      if (stored === null || !E164.test(phoneNumber)) return stored;
+      if (action === 'opt_out') await this.consent.optOut(manager, phoneNumber, stored);
+      if (action === 'opt_in') await this.consent.optIn(manager, phoneNumber);
+      return stored;
+    });
+    if (id === null) return false;
+    if (action !== 'none') {
+      this.logger.log(
+        { event: 'inbound.keyword', provider: sms.provider, inboundId: id, action },
+        `An inbound message asked for ${action}`,
+      );
+    }
+    if (replies) {
+      try {
+        await this.replies.enqueue([id]);
+      } catch (error) {
+        this.logger.warn(
+          { event: 'help_reply.unqueued', inboundId: id, err: error },
+          'The answer to HELP could not be queued; the sweep queues it again',
+        );
+      }
+    }
+    return true;
+  }
+}
