@@ -266,7 +266,7 @@ describe('readDeliverSm: inbound SMS', () => {
     source_addr: '447700900123',
     source_addr_ton: 1,
     destination_addr: '+447700900999',
-    destination_addr_ton: 1,
+    dest_addr_ton: 1,
   };
 
   it('reads an SMS the package already decoded', () => {
@@ -358,7 +358,7 @@ describe('readDeliverSm: inbound SMS', () => {
         source_addr: addr,
         source_addr_ton: ton,
         destination_addr: addr,
-        destination_addr_ton: ton,
+        dest_addr_ton: ton,
       }),
     ).toMatchObject({ from: written, to: written });
   });

@@ -21,7 +21,8 @@ export interface DeliverSmView {
   source_addr?: string;
   source_addr_ton?: number;
   destination_addr?: string;
-  destination_addr_ton?: number;
+  // The package names it as SMPP 3.4 does: dest_addr_ton, beside destination_addr.
+  dest_addr_ton?: number;
   esm_class?: number;
   data_coding?: number;
   short_message?: { message?: string | Buffer; udh?: Buffer[] } | Buffer | string;
@@ -205,7 +206,7 @@ function readInbound(pdu: DeliverSmView, receivedAt: Date): InboundSms {
     provider: SMPP_PROVIDER,
     providerMessageId: uuidV7s(1, receivedAt.getTime())[0],
     from: cut(address(pdu.source_addr, pdu.source_addr_ton), INBOUND_ADDRESS_LENGTH),
-    to: cut(address(pdu.destination_addr, pdu.destination_addr_ton), INBOUND_ADDRESS_LENGTH),
+    to: cut(address(pdu.destination_addr, pdu.dest_addr_ton), INBOUND_ADDRESS_LENGTH),
     body: cut(messageText(pdu), INBOUND_BODY_LENGTH),
     receivedAt,
   };

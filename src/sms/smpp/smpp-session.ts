@@ -46,6 +46,7 @@ export interface DeliverSm {
   source_addr: string;
   source_addr_ton: number;
   destination_addr: string;
+  dest_addr_ton: number;
   esm_class: number;
   data_coding: number;
   /** data_sm has no short_message: its text is in message_payload and this one is empty. */
@@ -185,6 +186,7 @@ export function deliverSmOf(pdu: SmppPdu): DeliverSm {
     source_addr: (pdu.source_addr as string | undefined) ?? '',
     source_addr_ton: (pdu.source_addr_ton as number | undefined) ?? 0,
     destination_addr: (pdu.destination_addr as string | undefined) ?? '',
+    dest_addr_ton: (pdu.dest_addr_ton as number | undefined) ?? 0,
     esm_class: (pdu.esm_class as number | undefined) ?? 0,
     data_coding: (pdu.data_coding as number | undefined) ?? 0,
     short_message: messageOf(pdu.short_message) ?? { message: Buffer.alloc(0) },
