@@ -42,6 +42,7 @@ import {
 } from '../delivery/receipts.repository';
 import type { MessageError, MessageResolution } from '../entities/message.entity';
 import { uuidV7s } from '../../common/uuid-v7';
+import { addProviderOptOuts, recordContacts } from '../../consent/consent.sql';
 import { isProviderOptOut } from '../../consent/provider-opt-outs';
 import { ProviderSenders } from '../../consent/provider-senders';
 
@@ -514,31 +515,15 @@ export class DispatchRepository {
                      r.at, r.sent_at, r.category, r.code, r.message,
                      ${isFirstInCategory('r.categories', 'r.category')} AS first_in_category,
                      b.account_id, m.phone_number, m.provider, r.opt_out_id
-         ), contacts_touched AS (
-           -- The sender each number saw last, per account (src/consent/). One row per account and
-           -- number (two batches of one account may write to one number here; ON CONFLICT DO
-           -- UPDATE must not meet a row twice), locked in key order like every writer's.
-           INSERT INTO contacts AS c (account_id, phone_number, provider, sender, last_sent_at)
-           SELECT DISTINCT ON (account_id, phone_number)
-                  account_id, phone_number, COALESCE(provider, $23),
-                  COALESCE($27::jsonb ->> COALESCE(provider, $23), COALESCE(provider, $23)),
-                  COALESCE(sent_at, at)
+         ), contacts_sent AS (
+           SELECT account_id, phone_number, COALESCE(provider, $23) AS provider,
+                  COALESCE(sent_at, at) AS sent_at
            FROM written WHERE status = 'sent'
-           ORDER BY account_id, phone_number, COALESCE(sent_at, at) DESC
-           ON CONFLICT (account_id, phone_number) DO UPDATE
-             SET provider = EXCLUDED.provider, sender = EXCLUDED.sender,
-                 last_sent_at = EXCLUDED.last_sent_at
-             WHERE c.last_sent_at <= EXCLUDED.last_sent_at
-         ), provider_opt_outs AS (
-           -- A provider said the recipient opted out (isProviderOptOut): suppressed for every
-           -- account, with the result that said so.
-           INSERT INTO suppressions (id, phone_number, account_id, scope, reason, source)
-           SELECT DISTINCT ON (phone_number) opt_out_id, phone_number, NULL, 'deployment',
-                  'provider_opt_out', code
-           FROM written WHERE opt_out_id IS NOT NULL
-           ORDER BY phone_number, opt_out_id
-           ON CONFLICT (phone_number) WHERE account_id IS NULL DO NOTHING
-         ), parts AS (
+         ), ${recordContacts('contacts_sent', '$27::jsonb')},
+         opted_out AS (
+           SELECT opt_out_id AS id, phone_number, code FROM written WHERE opt_out_id IS NOT NULL
+         ), ${addProviderOptOuts('opted_out')},
+         parts AS (
            -- The parts of the written results (a stale one's are left out with it), whatever
            -- their status: a refusal's parts are what the next call does not send again.
            SELECT p.*, w.status, w.claim_provider FROM unnest($17::uuid[], $18::int[], $19::int[], $20::int[],
