@@ -4,15 +4,10 @@
 // database of its own: what it suppresses is suppressed for every account.
 import request from 'supertest';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
-import { api, type ApiClient } from './support/api';
-import { startApp, type RunningApp } from './support/app-process';
-import { dropDatabase, query } from './support/database';
+import { query } from './support/database';
 import { waitForStatus } from './support/dispatch';
-import { FakeSmsc } from './support/fake-smsc';
-import { FAKE_NUMBERS, FakeTwilio } from './support/fake-twilio';
-import { freePort } from './support/free-port';
-import { deleteKeys } from './support/redis';
-import { scratchDatabaseUrl, testEnv } from './support/test-env';
+import { FAKE_NUMBERS } from './support/fake-twilio';
+import { useProvidersApp } from './support/providers-app';
 import { waitFor } from './support/wait';
 
 const TWILIO_FROM = '+15005550006';
@@ -28,33 +23,11 @@ interface Suppression {
 }
 
 describe('consent: STOP, START and HELP from phones, opt-outs from providers', () => {
-  const twilio = new FakeTwilio();
-  let smsc: FakeSmsc;
-  const databaseUrl = scratchDatabaseUrl('consent');
-  const redisPrefix = `${testEnv().redisPrefix}-consent`;
-  let app: RunningApp;
-  let client: ApiClient;
-  let base: string;
-
-  beforeAll(async () => {
-    await twilio.start();
-    smsc = await FakeSmsc.start({ receipts: null });
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    app = await startApp({
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      REDIS_PREFIX: redisPrefix,
-      SMS_PROVIDER: 'twilio',
+  const providers = useProvidersApp(
+    'consent',
+    {
       SMS_ROUTES: '+44=smpp;*=twilio',
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
       TWILIO_FROM,
-      TWILIO_API_BASE_URL: twilio.baseUrl,
-      PUBLIC_BASE_URL: base,
-      SMPP_URL: smsc.url,
-      SMPP_SYSTEM_ID: 'salvo',
-      SMPP_PASSWORD: 'secret',
       SMPP_SOURCE_ADDR: SMPP_SOURCE,
       SMPP_RESPONSE_TIMEOUT_MS: '700',
       PROVIDER_TIMEOUT_MS: '1000',
@@ -65,18 +38,10 @@ describe('consent: STOP, START and HELP from phones, opt-outs from providers', (
       RATE_LIMIT_NORMAL: '100',
       RECONCILE_INTERVAL_MS: '300',
       HELP_REPLY_TEXT: HELP_REPLY,
-    });
-    client = api(app, testEnv().bootstrapApiKey);
-    await smsc.waitFor('the bind', () => smsc.sessions === 1, 10_000);
-  });
-
-  afterAll(async () => {
-    await app?.stop();
-    await smsc?.stop();
-    await twilio.close();
-    await dropDatabase(databaseUrl);
-    await deleteKeys(testEnv().redisUrl, redisPrefix);
-  });
+    },
+    { receipts: null },
+  );
+  const { twilio, databaseUrl } = providers;
 
   const suppressions = (phoneNumber: string) =>
     query<Suppression>(
@@ -103,12 +68,16 @@ describe('consent: STOP, START and HELP from phones, opt-outs from providers', (
       Body: body,
       NumMedia: '0',
     };
-    await request(app.url)
+    await request(providers.app.url)
       .post(INBOUND)
       .set('Content-Type', 'application/x-www-form-urlencoded')
       .set(
         'X-Twilio-Signature',
-        getExpectedTwilioSignature(twilio.authToken, `${base}${INBOUND}`, params),
+        getExpectedTwilioSignature(
+          twilio.authToken,
+          `${providers.publicBaseUrl}${INBOUND}`,
+          params,
+        ),
       )
       .send(new URLSearchParams(params).toString())
       .expect(200);
@@ -117,10 +86,10 @@ describe('consent: STOP, START and HELP from phones, opt-outs from providers', (
 
   it('STOP through the signed Twilio webhook suppresses the number for every account, attributed to its sender; START lifts it', async () => {
     const number = '+12025550140';
-    const created = await client
+    const created = await providers.client
       .post('/api/batch', { text: 'Hi', recipients: [{ phoneNumber: number }] })
       .expect(201);
-    await waitForStatus(client, created.body.id, ['completed']);
+    await waitForStatus(providers.client, created.body.id, ['completed']);
 
     await twilioInbound(number, 'Stop');
     const [stop] = await inbound(number, 'Stop');
@@ -141,17 +110,17 @@ describe('consent: STOP, START and HELP from phones, opt-outs from providers', (
 
   it('STOP as an SMPP message from a phone suppresses the number, attributed to its sender; START lifts it', async () => {
     const number = '+447911123456';
-    const created = await client
+    const created = await providers.client
       .post('/api/batch', { text: 'Hi', recipients: [{ phoneNumber: number }] })
       .expect(201);
-    await waitForStatus(client, created.body.id, ['completed']);
-    expect(await smsc.sendMo({ from: number, to: SMPP_SOURCE, text: 'STOP' })).toBe(0);
+    await waitForStatus(providers.client, created.body.id, ['completed']);
+    expect(await providers.smsc.sendMo({ from: number, to: SMPP_SOURCE, text: 'STOP' })).toBe(0);
     const [stop] = await inbound(number, 'STOP');
     expect(stop).toMatchObject({ action: 'opt_out', account_id: expect.any(String) });
     expect(await suppressions(number)).toEqual([
       { scope: 'deployment', reason: 'stop_reply', source: stop.id, account_id: null },
     ]);
-    expect(await smsc.sendMo({ from: number, to: SMPP_SOURCE, text: 'start' })).toBe(0);
+    expect(await providers.smsc.sendMo({ from: number, to: SMPP_SOURCE, text: 'start' })).toBe(0);
     expect(await suppressions(number)).toEqual([]);
   });
 
@@ -173,9 +142,9 @@ describe('consent: STOP, START and HELP from phones, opt-outs from providers', (
 
   it('answers HELP over SMPP from the address the phone wrote to', async () => {
     const number = '+447911123457';
-    expect(await smsc.sendMo({ from: number, to: SMPP_SOURCE, text: 'INFO' })).toBe(0);
+    expect(await providers.smsc.sendMo({ from: number, to: SMPP_SOURCE, text: 'INFO' })).toBe(0);
     const submit = await waitFor('the HELP reply submit_sm', () =>
-      Promise.resolve(smsc.submits.find((s) => s.destination_addr === number.slice(1))),
+      Promise.resolve(providers.smsc.submits.find((s) => s.destination_addr === number.slice(1))),
     );
     expect(submit).toMatchObject({
       source_addr: SMPP_SOURCE.slice(1),
@@ -190,10 +159,10 @@ describe('consent: STOP, START and HELP from phones, opt-outs from providers', (
   });
 
   it('suppresses a number Twilio answers 21610 for, for every account', async () => {
-    const created = await client
+    const created = await providers.client
       .post('/api/batch', { text: 'Hi', recipients: [{ phoneNumber: FAKE_NUMBERS.optedOut }] })
       .expect(201);
-    await waitForStatus(client, created.body.id, ['failed']);
+    await waitForStatus(providers.client, created.body.id, ['failed']);
     expect(await suppressions(FAKE_NUMBERS.optedOut)).toEqual([
       { scope: 'deployment', reason: 'provider_opt_out', source: '21610', account_id: null },
     ]);

@@ -2,16 +2,11 @@
 // test SMSC on loopback, routed by destination (+44 to the SMSC first, everything else to Twilio
 // first), each with its own ceiling, and with circuit breakers that move traffic from a failing
 // provider to the other and back, never sending a message through both.
-import { api, type ApiClient } from './support/api';
-import { startApp, type RunningApp } from './support/app-process';
-import { dropDatabase } from './support/database';
+import type { ApiClient } from './support/api';
 import { batchStatus, messageLog, type BatchStatusBody } from './support/dispatch';
-import { FakeSmsc } from './support/fake-smsc';
-import { FakeTwilio } from './support/fake-twilio';
-import { freePort } from './support/free-port';
-import { deleteKeys } from './support/redis';
+import type { FakeSmsc } from './support/fake-smsc';
+import { useProvidersApp } from './support/providers-app';
 import { mostInAnySecond } from './support/sockets';
-import { scratchDatabaseUrl, testEnv } from './support/test-env';
 import { waitFor } from './support/wait';
 
 type WithWaiting = BatchStatusBody & { waiting: { providersDown: string[] } };
@@ -21,59 +16,29 @@ const SMPP_MAX_MPS = 6;
 const COOLDOWN_MS = 2_000;
 
 describe('several providers: routes, ceilings, breakers and failover', () => {
-  const twilio = new FakeTwilio();
+  const providers = useProvidersApp('routing', {
+    SMS_ROUTES: '+44=smpp,twilio;*=twilio,smpp',
+    TWILIO_LOOKUP_DELAY_MS: '100',
+    TWILIO_MAX_MPS: String(TWILIO_MAX_MPS),
+    SMPP_SOURCE_ADDR: 'Salvo',
+    SMPP_RESPONSE_TIMEOUT_MS: '600',
+    SMPP_MAX_MPS: String(SMPP_MAX_MPS),
+    PROVIDER_TIMEOUT_MS: '1000',
+    CLAIM_LEASE_MS: '8000',
+    PROVIDER_MAX_MPS: '0',
+    RATE_LIMIT_HIGH: '100',
+    BREAKER_FAILURES: '3',
+    BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
+    RECONCILE_INTERVAL_MS: '300',
+    RETRY_BASE_DELAY_MS: '50',
+    RETRY_MAX_DELAY_MS: '300',
+    RETRY_MAX_ATTEMPTS: '10',
+    ERROR_RATE_PAUSE_THRESHOLD: '1',
+  });
+  const twilio = providers.twilio;
   let smsc: FakeSmsc;
-  const databaseUrl = scratchDatabaseUrl('routing');
-  const redisPrefix = `${testEnv().redisPrefix}-routing`;
-  let app: RunningApp;
   let client: ApiClient;
-
-  beforeAll(async () => {
-    await twilio.start();
-    smsc = await FakeSmsc.start();
-    const port = await freePort();
-    app = await startApp({
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      REDIS_PREFIX: redisPrefix,
-      SMS_PROVIDER: 'twilio',
-      SMS_ROUTES: '+44=smpp,twilio;*=twilio,smpp',
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15005550006',
-      TWILIO_API_BASE_URL: twilio.baseUrl,
-      TWILIO_LOOKUP_DELAY_MS: '100',
-      TWILIO_MAX_MPS: String(TWILIO_MAX_MPS),
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      SMPP_URL: smsc.url,
-      SMPP_SYSTEM_ID: 'salvo',
-      SMPP_PASSWORD: 'secret',
-      SMPP_SOURCE_ADDR: 'Salvo',
-      SMPP_RESPONSE_TIMEOUT_MS: '600',
-      SMPP_MAX_MPS: String(SMPP_MAX_MPS),
-      PROVIDER_TIMEOUT_MS: '1000',
-      CLAIM_LEASE_MS: '8000',
-      PROVIDER_MAX_MPS: '0',
-      RATE_LIMIT_HIGH: '100',
-      BREAKER_FAILURES: '3',
-      BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
-      RECONCILE_INTERVAL_MS: '300',
-      RETRY_BASE_DELAY_MS: '50',
-      RETRY_MAX_DELAY_MS: '300',
-      RETRY_MAX_ATTEMPTS: '10',
-      ERROR_RATE_PAUSE_THRESHOLD: '1',
-    });
-    client = api(app, testEnv().bootstrapApiKey);
-    await smsc.waitFor('the bind', () => smsc.sessions === 1, 10_000);
-  });
-
-  afterAll(async () => {
-    await app?.stop();
-    await smsc?.stop();
-    await twilio.close();
-    await dropDatabase(databaseUrl);
-    await deleteKeys(testEnv().redisUrl, redisPrefix);
-  });
+  beforeAll(() => ({ smsc, client } = providers));
 
   let used = 0;
   /** Numbers no earlier test sent to: UK (+44 7911) or US. */
