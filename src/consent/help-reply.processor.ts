@@ -4,9 +4,12 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HelpReplyProducer } from './help-reply.producer';
 import { HelpReplyService } from './help-reply.service';
 
+/** How long a worker stopping waits for the replies in their call (within its 10 s to exit). */
+const DRAIN_MS = 2_000;
 /** How often a worker looks for replies whose job was never queued. */
 const SWEEP_MS = 60_000;
 /** Replies sent at once by one worker: each is one provider call. */
@@ -45,12 +48,16 @@ export class HelpReplyProcessor implements OnApplicationBootstrap, BeforeApplica
     this.sweep.unref();
   }
 
-  /** SIGTERM: this process takes no more replies; one in its call finishes and is recorded. */
+  /**
+   * SIGTERM: this process takes no more replies, and a reply in its call gets DRAIN_MS to finish
+   * and be recorded (before the SMPP binds close); one cut off stays reported as OUTCOME_UNKNOWN.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.sweep);
-    await this.producer
+    const paused = this.producer
       .queue()
-      .pause(true, true)
+      .pause(true, false)
       .catch(() => undefined);
+    await Promise.race([paused, sleep(DRAIN_MS, undefined, { ref: false })]);
   }
 }
