@@ -27,7 +27,7 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** Why a detail refused its value, where a client may act on it by code. */
-export type DetailCode = 'DESTINATION_NOT_ALLOWED';
+export type DetailCode = 'DESTINATION_NOT_ALLOWED' | 'SUPPRESSED_RECIPIENT';
 
 /**
  * One problem in a request: `path` like `recipients[3].variables.code`, `index` for recipients,
