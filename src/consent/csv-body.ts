@@ -12,6 +12,8 @@ export interface CsvLimits {
   describe: string;
   /** A body that stops arriving for this long is answered with a 408. */
   idleTimeoutMs: number;
+  /** Bytes per millisecond the body must average once `idleTimeoutMs` has passed (0: none). */
+  minBytesPerMs: number;
   /** Characters one record may hold. */
   maxRecordChars: number;
 }
@@ -79,18 +81,26 @@ export async function* csvRecords(
     if (!parser.write(chunk)) req.pause();
   };
   const onDrain = () => req.resume();
-  const onEnd = () => parser.end();
+  const onEnd = () => {
+    clearInterval(watchdog);
+    parser.end();
+  };
   const onError = () => fail(unreadable());
   const onClose = () => {
     if (!req.readableEnded) fail(unreadable());
   };
+  const started = Date.now();
+  // A slow sender must not hold an import's turn for minutes: a body that stops arriving, or that
+  // has averaged less than the minimum rate once the idle time has passed, is answered with a 408.
   const watchdog = setInterval(
     () => {
       // A body paused by this side (the parser is behind) is not idle.
-      if (!req.isPaused() && Date.now() - lastData > limits.idleTimeoutMs) {
-        fail(
-          new DomainError('REQUEST_TIMEOUT', 'The request body stopped arriving; send it again.'),
-        );
+      if (req.isPaused()) return;
+      const now = Date.now();
+      if (now - lastData > limits.idleTimeoutMs) return fail(timedOut('stopped arriving'));
+      const elapsed = now - started;
+      if (elapsed > limits.idleTimeoutMs && received < elapsed * limits.minBytesPerMs) {
+        fail(timedOut('arrives too slowly for its size'));
       }
     },
     Math.min(1_000, limits.idleTimeoutMs),
@@ -155,6 +165,10 @@ function tooLarge(limits: CsvLimits): DomainError {
     'PAYLOAD_TOO_LARGE',
     `The request body is larger than ${limits.describe}, the limit of this route.`,
   );
+}
+
+function timedOut(how: string): DomainError {
+  return new DomainError('REQUEST_TIMEOUT', `The request body ${how}; send it again.`);
 }
 
 function unreadable(): DomainError {

@@ -12,6 +12,7 @@ import {
   ValidationFailed,
   type ErrorDetail,
 } from '../errors/domain-error';
+import { dropUnreadBody } from '../http/unread-body';
 import { MAX_SUPPRESSIONS_PER_REQUEST } from '../request-body/body-limits';
 import { Slots } from '../request-body/slots';
 import {
@@ -63,6 +64,7 @@ export class SuppressionsService {
       bytes: ingest.maxBodyMb * 1024 * 1024,
       describe: `${ingest.maxBodyMb} MB (MAX_BODY_MB)`,
       idleTimeoutMs: ingest.bodyIdleTimeoutMs,
+      minBytesPerMs: (ingest.largeBodyMinKbps * 1024) / 1000,
       maxRecordChars: MAX_RECORD_CHARS,
     };
     this.imports = new Slots(ingest.maxConcurrentLargeBodies);
@@ -109,6 +111,7 @@ export class SuppressionsService {
     checkCsvRequest(req, res, this.csvLimits);
     const release = await this.imports.acquire(this.ingest.largeBodyWaitMs);
     if (!release) {
+      dropUnreadBody(req, res);
       if (!res.headersSent) res.setHeader('Retry-After', '1');
       throw new DomainError(
         'SERVICE_UNAVAILABLE',
