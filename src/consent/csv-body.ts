@@ -4,7 +4,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CsvError, parse } from 'csv-parse';
 import { DomainError, ValidationFailed } from '../errors/domain-error';
+import { isUtf8MediaType } from '../http/media-type';
 import { awaitingContinue, dropUnreadBody } from '../http/unread-body';
+import { timedOut, tooLarge } from '../request-body/request-body.reader';
 
 export interface CsvLimits {
   bytes: number;
@@ -39,7 +41,7 @@ export function checkCsvRequest(
     dropUnreadBody(req, res);
     throw error;
   };
-  if (!isCsv(req.headers['content-type'])) {
+  if (!isUtf8MediaType(req.headers['content-type'], CSV)) {
     refuse(
       new DomainError(
         'UNSUPPORTED_MEDIA_TYPE',
@@ -142,33 +144,6 @@ export function lineBreaks(record: readonly string[]): number {
   let count = 0;
   for (const field of record) count += field.match(/\r\n|\r|\n/g)?.length ?? 0;
   return count;
-}
-
-/** `text/csv`, in UTF-8 (said or implied). */
-function isCsv(contentType: string | undefined): boolean {
-  if (!contentType) return false;
-  const [type, ...parameters] = contentType.split(';');
-  if (type.trim().toLowerCase() !== CSV) return false;
-  return parameters.every((parameter) => {
-    const [name, value = ''] = parameter.split('=');
-    if (name.trim().toLowerCase() !== 'charset') return true;
-    const charset = value
-      .trim()
-      .replace(/^"(.*)"$/, '$1')
-      .toLowerCase();
-    return charset === 'utf-8' || charset === 'utf8';
-  });
-}
-
-function tooLarge(limits: CsvLimits): DomainError {
-  return new DomainError(
-    'PAYLOAD_TOO_LARGE',
-    `The request body is larger than ${limits.describe}, the limit of this route.`,
-  );
-}
-
-function timedOut(how: string): DomainError {
-  return new DomainError('REQUEST_TIMEOUT', `The request body ${how}; send it again.`);
 }
 
 function unreadable(): DomainError {
