@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AccountsModule } from './accounts/accounts.module';
 import { ApiKeysHttpModule } from './accounts/api-keys-http.module';
+import { SuppressionsHttpModule } from './consent/suppressions-http.module';
 import { BatchHttpModule } from './batch/batch-http.module';
 import { DeliveryModule } from './batch/delivery/delivery.module';
 import { DispatchModule } from './batch/dispatch/dispatch.module';
@@ -60,6 +61,7 @@ export class AppModule {
               BatchHttpModule,
               QuotaHttpModule,
               ApiKeysHttpModule,
+              SuppressionsHttpModule,
               ErrorLogModule,
               AnalyticsModule,
               GatewayModule,

@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   BATCH_NOT_FOUND: 404,
   NOT_FOUND: 404,
   KEY_NOT_FOUND: 404,
+  SUPPRESSION_NOT_FOUND: 404,
   REQUEST_TIMEOUT: 408,
   INVALID_TRANSITION: 409,
   IDEMPOTENCY_IN_PROGRESS: 409,
@@ -118,5 +119,15 @@ export class LimitReached extends DomainError {
 export class InvalidTransition extends DomainError {
   constructor(message: string) {
     super('INVALID_TRANSITION', message);
+  }
+}
+
+export class SuppressionNotFound extends DomainError {
+  constructor(phoneNumber: string) {
+    const shown = phoneNumber.length > 64 ? `${phoneNumber.slice(0, 64)}…` : phoneNumber;
+    super(
+      'SUPPRESSION_NOT_FOUND',
+      `This account has no suppression entry of its own for ${shown}.`,
+    );
   }
 }
