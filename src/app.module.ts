@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AccountsModule } from './accounts/accounts.module';
 import { ApiKeysHttpModule } from './accounts/api-keys-http.module';
+import { SuppressionsHttpModule } from './consent/suppressions-http.module';
 import { BatchHttpModule } from './batch/batch-http.module';
 import { ConsentModule } from './consent/consent.module';
 import { HelpReplyModule } from './consent/help-reply.module';
@@ -62,6 +63,7 @@ export class AppModule {
               BatchHttpModule,
               QuotaHttpModule,
               ApiKeysHttpModule,
+              SuppressionsHttpModule,
               ErrorLogModule,
               AnalyticsModule,
               GatewayModule,

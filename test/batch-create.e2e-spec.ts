@@ -29,14 +29,16 @@ describe('POST /api/batch stores a batch that reads back exactly', () => {
       failureReason: null,
       warnings: [],
       duplicatesDropped: 0,
+      suppressedDropped: 0,
     });
     expect(body.startedAt).toBeNull();
 
     const read = await service.client.get(`/api/batch/${body.id}`).expect(200);
-    const { warnings, duplicatesDropped, ...status } = body;
+    const { warnings, duplicatesDropped, suppressedDropped, ...status } = body;
     expect(read.body).toEqual(status);
     expect(warnings).toEqual([]);
     expect(duplicatesDropped).toBe(0);
+    expect(suppressedDropped).toBe(0);
   });
 
   it('stores each message in recipient order, in E.164, with only the used variables', async () => {

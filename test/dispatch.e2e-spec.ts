@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { useApp } from './support/api';
+import { useApp, useIsolatedApp } from './support/api';
 import {
   addsUp,
   batchStatus,
@@ -9,7 +9,6 @@ import {
   waitForStatus,
 } from './support/dispatch';
 import { query } from './support/database';
-import { testEnv } from './support/test-env';
 import { phoneNumber, recipients, TEMPLATE } from './factories/batch.factory';
 
 const FAST = {
@@ -24,7 +23,8 @@ const FAST = {
 };
 
 describe('dispatch in one process (APP_ROLE=all)', () => {
-  const service = useApp(FAST);
+  // Of its own: it sends to the simulator's opted-out number, whose answer suppresses the number.
+  const service = useIsolatedApp('dispatch_all', FAST);
 
   it('sends every message once and completes with exact counts that add up at every read', async () => {
     const list = recipients(400);
@@ -61,7 +61,7 @@ describe('dispatch in one process (APP_ROLE=all)', () => {
     expect(log.filter((m) => m.status === 'sent').every((m) => m.sentAt && m.attempts === 1)).toBe(
       true,
     );
-    expect(await ledgerOf(created.body.id)).toEqual({
+    expect(await ledgerOf(created.body.id, service.databaseUrl)).toEqual({
       accepted: 398,
       replays: 0,
     });
@@ -79,7 +79,7 @@ describe('dispatch in one process (APP_ROLE=all)', () => {
       .expect(201);
     await waitForStatus(service.client, created.body.id, ['completed']);
     const sent = await query<{ phone_number: string; body: string }>(
-      testEnv().databaseUrl,
+      service.databaseUrl,
       `SELECT l.phone_number, l.body FROM simulator_ledger l JOIN messages m ON m.id = l.idempotency_key
        WHERE m.batch_id = $1 ORDER BY m.seq`,
       [created.body.id],
@@ -114,7 +114,7 @@ describe('dispatch in one process (APP_ROLE=all)', () => {
     await sleep(1_500); // several reconcile intervals
     const waiting = await batchStatus(service.client, created.body.id);
     expect(waiting).toMatchObject({ status: 'pending', startedAt: null });
-    expect(await ledgerOf(created.body.id)).toMatchObject({ accepted: 0 });
+    expect(await ledgerOf(created.body.id, service.databaseUrl)).toMatchObject({ accepted: 0 });
 
     const started = await service.client.post(`/api/batch/${created.body.id}/start`).expect(200);
     expect(started.body.status).toBe('processing');
@@ -134,7 +134,7 @@ describe('dispatch in one process (APP_ROLE=all)', () => {
     expect(created.body.status).toBe('pending');
     await sleep(Math.max(0, at.getTime() - Date.now() - 500));
     expect(await batchStatus(service.client, created.body.id)).toMatchObject({ status: 'pending' });
-    expect(await ledgerOf(created.body.id)).toMatchObject({ accepted: 0 });
+    expect(await ledgerOf(created.body.id, service.databaseUrl)).toMatchObject({ accepted: 0 });
 
     const done = await waitForStatus(service.client, created.body.id, ['completed'], 15_000);
     const startedAt = Date.parse(done.startedAt!);
@@ -176,7 +176,7 @@ describe('dispatch in one process (APP_ROLE=all)', () => {
     expect(atPause.pending).toBeGreaterThan(0);
     await sleep(1_500);
     expect((await batchStatus(service.client, id)).progress).toEqual(atPause);
-    expect((await ledgerOf(id)).accepted).toBe(atPause.completed);
+    expect((await ledgerOf(id, service.databaseUrl)).accepted).toBe(atPause.completed);
 
     await service.client.post(`/api/batch/${id}/resume`).expect(200);
     await sleep(800);
@@ -193,7 +193,7 @@ describe('dispatch in one process (APP_ROLE=all)', () => {
     await sleep(1_000);
     // Receipts may still move the delivery counts of a final batch; nothing else moves.
     expect(settledPart(await batchStatus(service.client, id))).toEqual(settledPart(final));
-    expect((await ledgerOf(id)).accepted).toBe(final.progress.completed);
+    expect((await ledgerOf(id, service.databaseUrl)).accepted).toBe(final.progress.completed);
     const log = await messageLog(service.client, id);
     expect(log.filter((m) => m.status === 'cancelled')).toHaveLength(final.progress.cancelled);
   });

@@ -11,15 +11,20 @@ import {
 import { ValidationFailed, type ErrorDetail } from '../errors/domain-error';
 import { QuotaService } from '../quota/quota.service';
 import { routeFor } from '../config/routes';
+import { suppressedAmong } from '../consent/suppression.sql';
 import { firstOccurrences } from './duplicate-numbers';
 import { BatchIngestRepository, type NewBatch, type NewMessage } from './batch-ingest.repository';
 import { DestinationPolicyService } from './destinations/destination-policy.service';
 import type { DestinationCheck } from './destinations/destination-rule';
 import { toBatchStatus } from './batch.presenter';
 import {
+  MAX_WARNING_RECIPIENTS,
+  MAX_WARNINGS,
   phoneNumbersOf,
+  SUPPRESSED_RECIPIENT,
   validateBatchRequest,
   validateRecipients,
+  type BatchWarning,
   type ValidatedBatch,
 } from './create-batch.validation';
 import type { CreatedBatchDto } from './dto/batch-status.dto';
@@ -38,6 +43,8 @@ interface Tally {
   segments: number;
   encodings: Set<string>;
   routes: Set<string>;
+  /** Indexes of the recipients dropped because their number is suppressed. */
+  suppressed: number[];
 }
 
 /**
@@ -92,9 +99,30 @@ export class BatchIngestService {
     const check = await checking;
 
     const id = randomUUID();
-    const tally: Tally = { messages: 0, segments: 0, encodings: new Set(), routes: new Set() };
+    const tally: Tally = {
+      messages: 0,
+      segments: 0,
+      encodings: new Set(),
+      routes: new Set(),
+      suppressed: [],
+    };
+    // Each step's numbers are looked up in the suppressions as soon as they are parsed, one step
+    // after the other on one more connection, while earlier steps stream into the COPY.
+    const suppressing: Promise<Set<string>>[] = [];
+    for (const step of parsing) {
+      const previous = suppressing.at(-1) ?? Promise.resolve(new Set<string>());
+      const lookup = previous
+        .then(() => step)
+        .then((parsed) => suppressedAmong(this.dataSource, accountId, validNumbers(parsed)));
+      lookup.catch(() => undefined); // awaited in messages(); this only keeps an abandoned one from crashing
+      suppressing.push(lookup);
+    }
     return this.dataSource.transaction(async (manager) => {
-      await this.repository.copyMessages(manager, id, this.messages(batch, parsing, check, tally));
+      await this.repository.copyMessages(
+        manager,
+        id,
+        this.messages(batch, parsing, suppressing, check, tally),
+      );
       const { options, template } = batch;
       const startsNow = options.autoStart && (!options.scheduleTime || options.scheduleTime <= now);
       // Over the daily quota, the 429 rolls everything back (and frees the Idempotency-Key).
@@ -126,6 +154,8 @@ export class BatchIngestService {
         createdAt: now,
       };
       await this.repository.insertBatch(manager, row);
+      const warnings = [...suppressionWarnings(tally.suppressed), ...batch.warnings];
+      const warningsTotal = batch.warningsTotal + warnings.length - batch.warnings.length;
       const response: CreatedBatchDto = {
         ...toBatchStatus({
           ...row,
@@ -138,11 +168,10 @@ export class BatchIngestService {
           undeliveredCount: 0,
           deliveryUnknownCount: 0,
         }),
-        warnings: batch.warnings,
-        ...(batch.warningsTotal > batch.warnings.length
-          ? { warningsTotal: batch.warningsTotal }
-          : {}),
-        duplicatesDropped: batch.recipients.length - tally.messages,
+        warnings: warnings.slice(0, MAX_WARNINGS),
+        ...(warningsTotal > MAX_WARNINGS ? { warningsTotal } : {}),
+        duplicatesDropped: batch.recipients.length - tally.messages - tally.suppressed.length,
+        suppressedDropped: tally.suppressed.length,
       };
       if (claim) await this.idempotency.complete(manager, claim, 201, response);
       return response;
@@ -161,13 +190,15 @@ export class BatchIngestService {
   }
 
   /**
-   * The batch's messages, step by step, without duplicate numbers (the first one stays). Throws
-   * after the last step when any number is invalid or refused by the destination rules, listing
-   * them all; the COPY then rolls back.
+   * The batch's messages, step by step, without duplicate numbers (the first one stays) nor
+   * suppressed ones. Throws after the last step when any number is invalid or refused by the
+   * destination rules, listing them all, or when every number is suppressed; the COPY then rolls
+   * back.
    */
   private async *messages(
     batch: ValidatedBatch,
     parsing: Promise<PhoneParseResult[]>[],
+    suppressing: Promise<Set<string>>[],
     check: DestinationCheck,
     tally: Tally,
   ): AsyncGenerator<NewMessage[]> {
@@ -179,6 +210,7 @@ export class BatchIngestService {
       problems.push(...phoneProblems(batch.phoneNumbers, parsed, start, check));
       if (problems.length) continue;
 
+      const suppressed = await suppressing[step];
       const ids = uuidV7s(parsed.length);
       const keep = firstOccurrences(
         parsed.map((result) => (result as { e164: string }).e164),
@@ -189,6 +221,10 @@ export class BatchIngestService {
         if (!keep[i]) continue;
         const { variables, segments, encoding } = batch.recipients[start + i];
         const phoneNumber = (parsed[i] as { e164: string }).e164;
+        if (suppressed.has(phoneNumber)) {
+          tally.suppressed.push(start + i);
+          continue;
+        }
         // Decided once here and stored, so dispatch knows each message's providers before a claim.
         const { key: route } = routeFor(this.routing.table, phoneNumber);
         messages.push({ id: ids[i], phoneNumber, variables, segments, route });
@@ -203,7 +239,37 @@ export class BatchIngestService {
       this.destinations.report(check);
       throw ValidationFailed.of(problems);
     }
+    if (!tally.messages && tally.suppressed.length) {
+      throw new ValidationFailed(
+        'Every recipient is suppressed (opted out or on a suppression list): nothing was stored.',
+        tally.suppressed.map((index) => ({
+          path: `recipients[${index}].phoneNumber`,
+          index,
+          message: 'is suppressed',
+          code: SUPPRESSED_RECIPIENT,
+        })),
+      );
+    }
   }
+}
+
+/** The E.164 numbers of a step that parsed. */
+function validNumbers(parsed: readonly PhoneParseResult[]): string[] {
+  return parsed.flatMap((result) => ('e164' in result ? [result.e164] : []));
+}
+
+/** The warning for recipients dropped because their number is suppressed (none when there are none). */
+function suppressionWarnings(indexes: readonly number[]): BatchWarning[] {
+  if (!indexes.length) return [];
+  const count = `${indexes.length} recipient${indexes.length === 1 ? '' : 's'}`;
+  return [
+    {
+      code: SUPPRESSED_RECIPIENT,
+      message: `${count} dropped: the number is suppressed (opted out or on a suppression list).`,
+      recipients: indexes.slice(0, MAX_WARNING_RECIPIENTS),
+      recipientsTotal: indexes.length,
+    },
+  ];
 }
 
 /** Numbers that are invalid, and valid ones the destination rules refuse (with their code). */

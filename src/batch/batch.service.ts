@@ -89,7 +89,13 @@ export class BatchService {
     }
     // Followers of the whole account learn of the batch from its first status, before any
     // progress its dispatch makes.
-    const { warnings: _w, duplicatesDropped: _d, ...status } = created;
+    const {
+      warnings: _w,
+      warningsTotal: _t,
+      duplicatesDropped: _d,
+      suppressedDropped: _s,
+      ...status
+    } = created;
     this.events.statusChanged(accountId, status);
     if (created.status === 'processing') await this.queueDispatch(created);
     return { status: 201, body: created };

@@ -71,10 +71,20 @@ export interface ValidRecipient {
   encoding: SmsEncoding;
 }
 
+/** The warning (and, when every recipient is dropped, the detail code) for suppressed numbers. */
+export const SUPPRESSED_RECIPIENT = 'SUPPRESSED_RECIPIENT' as const;
+
+export const WARNING_CODES = [
+  'UNUSED_VARIABLE',
+  'NEAR_MISS_VARIABLE',
+  SUPPRESSED_RECIPIENT,
+] as const;
+
 export interface BatchWarning {
-  code: 'UNUSED_VARIABLE' | 'NEAR_MISS_VARIABLE';
+  code: (typeof WARNING_CODES)[number];
   message: string;
-  variable: string;
+  /** The variable as the recipients gave it; absent for warnings about recipients' numbers. */
+  variable?: string;
   suggestion?: string;
   recipients: number[];
   recipientsTotal: number;

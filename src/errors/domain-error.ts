@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   BATCH_NOT_FOUND: 404,
   NOT_FOUND: 404,
   KEY_NOT_FOUND: 404,
+  SUPPRESSION_NOT_FOUND: 404,
   REQUEST_TIMEOUT: 408,
   INVALID_TRANSITION: 409,
   IDEMPOTENCY_IN_PROGRESS: 409,
@@ -27,7 +28,7 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** Why a detail refused its value, where a client may act on it by code. */
-export type DetailCode = 'DESTINATION_NOT_ALLOWED';
+export type DetailCode = 'DESTINATION_NOT_ALLOWED' | 'SUPPRESSED_RECIPIENT';
 
 /**
  * One problem in a request: `path` like `recipients[3].variables.code`, `index` for recipients,
@@ -118,5 +119,15 @@ export class LimitReached extends DomainError {
 export class InvalidTransition extends DomainError {
   constructor(message: string) {
     super('INVALID_TRANSITION', message);
+  }
+}
+
+export class SuppressionNotFound extends DomainError {
+  constructor(phoneNumber: string) {
+    const shown = phoneNumber.length > 64 ? `${phoneNumber.slice(0, 64)}…` : phoneNumber;
+    super(
+      'SUPPRESSION_NOT_FOUND',
+      `This account has no suppression entry of its own for ${shown}.`,
+    );
   }
 }

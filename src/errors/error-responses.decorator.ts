@@ -13,6 +13,8 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   BATCH_NOT_FOUND: 'No batch of this account has this id.',
   NOT_FOUND: 'No such route.',
   KEY_NOT_FOUND: 'No active API key of this account has this id.',
+  SUPPRESSION_NOT_FOUND:
+    'The account has no entry of its own for this number (deployment-wide entries are lifted by an opt-in reply such as START, not here).',
   REQUEST_TIMEOUT: 'The request body stopped arriving, or arrived too slowly for its size.',
   INVALID_TRANSITION: 'The batch cannot make this transition in its current status.',
   IDEMPOTENCY_IN_PROGRESS: 'A request with this Idempotency-Key is still in flight.',

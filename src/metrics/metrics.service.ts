@@ -174,6 +174,11 @@ export class MetricsService {
     else if (status === 'failed') this.failed.labels(priority, category ?? 'unknown').inc();
   }
 
+  /** A message failed for good without a provider call (its number is suppressed). */
+  failedWithoutCall(priority: Priority, category: ErrorCategory): void {
+    this.failed.labels(priority, category).inc();
+  }
+
   /** A receipt applied to its message. */
   receiptApplied({ state, category, latencyMs }: ReceiptObservation): void {
     this.receipts.labels(state, category ?? 'none').inc();

@@ -3,7 +3,7 @@
 import { SetMetadata } from '@nestjs/common';
 import type { ShapeLimits } from './json-shape-scanner';
 
-export type BodyKind = 'batch' | 'preview' | 'small';
+export type BodyKind = 'batch' | 'preview' | 'small' | 'suppressions';
 
 export const BODY_KIND = 'salvo:body-kind';
 
@@ -23,6 +23,9 @@ export interface BodyLimits extends ShapeLimits {
   /** Said in a 413: which limit the body passed. */
   describe: string;
 }
+
+/** Phone numbers one POST /api/suppressions may carry. */
+export const MAX_SUPPRESSIONS_PER_REQUEST = 10_000;
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -70,5 +73,12 @@ export function bodyLimits(
       return { ...small, bytes: MB, describe: '1 MB' };
     case 'small':
       return { ...small, bytes: 16 * KB, describe: '16 kB' };
+    case 'suppressions': {
+      // POST /api/suppressions: one array of MAX_SUPPRESSIONS_PER_REQUEST numbers; room for twice
+      // as many, so that a list just past the limit is named by validation (PAYLOAD_TOO_LARGE with
+      // the field) rather than by the scanner.
+      const room = 2 * MAX_SUPPRESSIONS_PER_REQUEST + 64;
+      return { ...small, maxContainers: room, maxElements: room, bytes: 2 * MB, describe: '2 MB' };
+    }
   }
 }

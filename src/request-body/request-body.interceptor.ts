@@ -25,6 +25,7 @@ export class RequestBodyInterceptor implements NestInterceptor {
       batch: bodyLimits('batch', ingest),
       preview: bodyLimits('preview', ingest),
       small: bodyLimits('small', ingest),
+      suppressions: bodyLimits('suppressions', ingest),
     };
   }
 

@@ -187,14 +187,16 @@ export class RequestBodyReader {
   }
 }
 
-function tooLarge(limits: BodyLimits): DomainError {
+/** A 413 for a body past its route's limit (`describe` says which). */
+export function tooLarge(limits: Pick<BodyLimits, 'describe'>): DomainError {
   return new DomainError(
     'PAYLOAD_TOO_LARGE',
     `The request body is larger than ${limits.describe}, the limit of this route.`,
   );
 }
 
-function timedOut(how: string): DomainError {
+/** A 408 for a body that stopped arriving, or arrives too slowly for its size. */
+export function timedOut(how: string): DomainError {
   return new DomainError('REQUEST_TIMEOUT', `The request body ${how}; send it again.`);
 }
 

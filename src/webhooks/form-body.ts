@@ -2,6 +2,7 @@
 // and in time. Webhooks read their own bodies (the API's JSON reader, src/request-body/, skips them).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DomainError } from '../errors/domain-error';
+import { isUtf8MediaType } from '../http/media-type';
 import { awaitingContinue, dropUnreadBody } from '../http/unread-body';
 
 /** Every posted parameter; a name posted more than once holds each of its values in order. */
@@ -33,7 +34,7 @@ export async function readFormBody(
     dropUnreadBody(req, res);
     throw error;
   };
-  if (!isForm(req.headers['content-type'])) {
+  if (!isUtf8MediaType(req.headers['content-type'], FORM)) {
     refuse(
       new DomainError(
         'UNSUPPORTED_MEDIA_TYPE',
@@ -52,21 +53,6 @@ export async function readFormBody(
   if (awaitingContinue.has(req) && !res.headersSent) res.writeContinue();
   const bytes = await collect(req, limits).catch((error: DomainError) => refuse(error));
   return parse(bytes.toString('utf8'), limits);
-}
-
-function isForm(contentType: string | undefined): boolean {
-  if (!contentType) return false;
-  const [type, ...parameters] = contentType.split(';');
-  if (type.trim().toLowerCase() !== FORM) return false;
-  return parameters.every((parameter) => {
-    const [name, value = ''] = parameter.split('=');
-    if (name.trim().toLowerCase() !== 'charset') return true;
-    const charset = value
-      .trim()
-      .replace(/^"(.*)"$/, '$1')
-      .toLowerCase();
-    return charset === 'utf-8' || charset === 'utf8';
-  });
 }
 
 function collect(req: IncomingMessage, limits: FormLimits): Promise<Buffer> {

@@ -137,7 +137,7 @@ describe('Analytics per provider', () => {
       ...result,
       providerMessageId: outcome === 'sent' ? providerMessageId(batchId, claimed.seq) : null,
       provider,
-      call: { ...result.call, provider, latencyMs },
+      call: { ...result.call!, provider, latencyMs },
     };
   }
 

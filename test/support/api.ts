@@ -37,23 +37,41 @@ export function useApp(overrides: Record<string, string | undefined> = {}): {
 }
 
 /**
+ * A database and Redis prefix of their own for the services a describe block starts by hand: the
+ * overrides to give each of them, and `drop` for afterAll (after the services stopped).
+ */
+export function scratchEnv(name: string): {
+  env: { DATABASE_URL: string; REDIS_PREFIX: string };
+  drop: () => Promise<void>;
+} {
+  const databaseUrl = scratchDatabaseUrl(name);
+  const redisPrefix = `${testEnv().redisPrefix}-${name}`;
+  return {
+    env: { DATABASE_URL: databaseUrl, REDIS_PREFIX: redisPrefix },
+    drop: async () => {
+      await dropDatabase(databaseUrl);
+      await deleteKeys(testEnv().redisUrl, redisPrefix);
+    },
+  };
+}
+
+/**
  * useApp on a database and Redis prefix of its own, dropped afterwards: for a test that measures
- * rates, which batches left running by other files would share (the provider ceiling is shared).
+ * rates, which batches left running by other files would share (the provider ceiling is shared),
+ * or one that sends to the simulator's opted-out number (its answer suppresses the number for
+ * every account of the database).
  */
 export function useIsolatedApp(
   name: string,
   overrides: Record<string, string | undefined> = {},
 ): { app: RunningApp; client: ApiClient; databaseUrl: string } {
-  const databaseUrl = scratchDatabaseUrl(name);
-  const redisPrefix = `${testEnv().redisPrefix}-${name}`;
-  const context = Object.assign(
-    useApp({ ...overrides, DATABASE_URL: databaseUrl, REDIS_PREFIX: redisPrefix }),
-    { databaseUrl },
-  );
+  const scratch = scratchEnv(name);
+  const context = Object.assign(useApp({ ...overrides, ...scratch.env }), {
+    databaseUrl: scratch.env.DATABASE_URL,
+  });
   afterAll(async () => {
     await context.app?.stop();
-    await dropDatabase(databaseUrl);
-    await deleteKeys(testEnv().redisUrl, redisPrefix);
+    await scratch.drop();
   });
   return context;
 }

@@ -152,9 +152,12 @@ export function maxInAnySecond(sentAt: (string | null)[]): number {
  * (the message id), so `accepted` counts messages accepted; `replays` counts calls that repeated an
  * accepted message (the provider does not send it again, but a replay means Salvo called twice).
  */
-export async function ledgerOf(batchId: string): Promise<{ accepted: number; replays: number }> {
+export async function ledgerOf(
+  batchId: string,
+  databaseUrl = testEnv().databaseUrl,
+): Promise<{ accepted: number; replays: number }> {
   const [row] = await query<{ accepted: string; replays: string }>(
-    testEnv().databaseUrl,
+    databaseUrl,
     `SELECT count(*) AS accepted, COALESCE(sum(l.replays), 0) AS replays
      FROM simulator_ledger l JOIN messages m ON m.id = l.idempotency_key
      WHERE m.batch_id = $1`,

@@ -12,6 +12,7 @@ import {
   type SmsConfig,
   type SmsProviderName,
 } from '../../config/configuration';
+import { isSuppressed } from '../../consent/suppression.sql';
 import { queryRows } from '../../database/query-rows';
 import { ACCEPTED, errorRatePauseReason, FAILED } from '../../errors/error-rate-guard';
 import type { MessageParts } from '../../sms/sms-provider';
@@ -75,6 +76,8 @@ export interface ClaimCandidate {
   /** Where that claim called. */
   claimProvider: SmsProviderName | null;
   segments: number;
+  /** Its number is suppressed for the batch's account: it fails without a call (claimSuppressed). */
+  suppressed: boolean;
 }
 
 export interface MessageResult {
@@ -104,8 +107,8 @@ export interface MessageResult {
   counted: boolean;
   /** When the provider answered (or the call timed out). */
   at: Date;
-  /** What the call tells the rate analytics. */
-  call: CallObservation;
+  /** What the call tells the rate analytics; null when no call was made (a suppressed number). */
+  call: CallObservation | null;
   /** How the adapter settled an unknown outcome, when this answer came from `resolve`. */
   resolution: MessageResolution | null;
   /** The parts the provider accepted of a long message sent part by part (SendResult.parts). */
@@ -154,6 +157,9 @@ export interface DispatchableBatch {
 const CLAIMABLE = `(
   (status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now()))
   OR (status = 'sending' AND claimed_until < now()))`;
+
+/** In statements whose $1 is a batch id: its account, for the suppression checks. */
+const BATCH_ACCOUNT = '(SELECT account_id FROM batches WHERE id = $1)';
 
 /** A message waiting to be sent, now or at its retry time, or whose worker died during its call. */
 const UNSENT = (m: string) => `(
@@ -349,7 +355,8 @@ export class DispatchRepository {
   ): Promise<ClaimCandidate[]> {
     return this.dataSource.query<ClaimCandidate[]>(
       `SELECT seq, phone_number AS "phoneNumber", route, pinned_provider AS pinned,
-              status = 'sending' AS reclaimed, claim_provider AS "claimProvider", segments
+              status = 'sending' AS reclaimed, claim_provider AS "claimProvider", segments,
+              ${isSuppressed('messages.phone_number', BATCH_ACCOUNT)} AS suppressed
        FROM messages
        WHERE batch_id = $1 AND seq >= $2 AND seq < $3 AND ${CLAIMABLE}
        ORDER BY seq LIMIT $4`,
@@ -396,6 +403,45 @@ export class DispatchRepository {
     );
   }
 
+  /**
+   * Claims the messages `seqs` whose number is suppressed for the batch's account, wherever they
+   * were to go, while the batch is processing and valid: they fail with SUPPRESSED without a call
+   * (DispatchService), through the usual result write and its fence. A message the provider may
+   * already have taken (pinned, or a dead worker's claim) is not called again either: an opt-out
+   * outweighs finishing a call in doubt.
+   */
+  async claimSuppressed(batchId: string, seqs: readonly number[]): Promise<ClaimedMessage[]> {
+    if (!seqs.length) return [];
+    return queryRows<ClaimedMessage>(
+      this.dataSource.manager,
+      `WITH c AS MATERIALIZED (
+         SELECT seq, status = 'sending' AS reclaimed FROM messages
+         WHERE batch_id = $1 AND seq >= $4 AND seq <= $5 AND seq = ANY($6::int[])
+           AND ${CLAIMABLE}
+           AND ${isSuppressed('messages.phone_number', BATCH_ACCOUNT)}
+         ORDER BY seq
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE messages m
+       SET status = 'sending', claim_token = m.claim_token + 1,
+           claimed_until = now() + make_interval(secs => $2::double precision / 1000)
+       WHERE m.batch_id = $1 AND m.seq = ANY(ARRAY(SELECT seq FROM c))
+         AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing'
+                       AND ${validFrom('b')} > now() - make_interval(secs => $3::double precision / 1000))
+       RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token,
+                 m.attempts, m.seq = ANY(ARRAY(SELECT seq FROM c WHERE reclaimed)) AS reclaimed,
+                 m.pinned_provider AS pinned, NULL AS parts`,
+      [
+        batchId,
+        this.config.claimLeaseMs,
+        this.retry.validityMs,
+        Math.min(...seqs),
+        Math.max(...seqs),
+        seqs,
+      ],
+    );
+  }
+
   /** `which` picks the messages by $7 and on (`whichParameters`). */
   private claimWhere(
     batchId: string,
@@ -417,6 +463,8 @@ export class DispatchRepository {
            -- message to its pin; any other anywhere.
            AND COALESCE(CASE WHEN status = 'sending' THEN COALESCE(claim_provider, $6) END,
                         pinned_provider, $5) = $5
+           -- Suppressed since the round looked: left for the next round, which fails it.
+           AND NOT ${isSuppressed('messages.phone_number', BATCH_ACCOUNT)}
          ORDER BY seq
          LIMIT $2
          FOR UPDATE SKIP LOCKED
@@ -607,7 +655,8 @@ export class DispatchRepository {
         ],
       );
       // Every call happened, written or not (a stale result is a call too).
-      for (const [batchId, stats] of sumCalls(results.map((r) => r.call))) {
+      const calls = results.flatMap(({ call }) => (call ? [call] : []));
+      for (const [batchId, stats] of sumCalls(calls)) {
         await manager.query(ADD_CALL_STATS, [
           batchId,
           stats.throttleEvents,
@@ -626,7 +675,7 @@ export class DispatchRepository {
           ? r.status
           : null;
       for (const stats of sumProviderCalls(
-        results.map((r) => ({ call: r.call, written: finalOf(r) })),
+        results.flatMap((r) => (r.call ? [{ call: r.call, written: finalOf(r) }] : [])),
       )) {
         await manager.query(ADD_PROVIDER_CALLS, [
           stats.batchId,

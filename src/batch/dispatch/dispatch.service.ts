@@ -10,6 +10,7 @@ import {
   type SmsConfig,
   type SmsProviderName,
 } from '../../config/configuration';
+import { SUPPRESSED } from '../../consent/suppression.sql';
 import { CATEGORY_POLICIES } from '../../errors/error-taxonomy';
 import { decideRetry } from '../../errors/retry-policy';
 import { MetricsService } from '../../metrics/metrics.service';
@@ -91,6 +92,8 @@ interface Plan {
   later: number[];
   /** When the first of their providers may give permits again. */
   laterUntil: number;
+  /** Messages whose number is suppressed: they fail without a permit or a call. */
+  suppressed: number[];
   breakers: ReadonlyMap<SmsProviderName, BreakerStatus>;
 }
 
@@ -217,13 +220,15 @@ export class DispatchService {
         if (!candidates.length) break;
         const plan = await this.plan(candidates, probeRefusedUntil, slowUntil);
         if (plan.waiting.length) waitingUntil = earliestProbe(plan, waitingUntil);
+        // Claimed and failed here, so they neither wait for a permit nor hold up the others.
+        const refused = await this.failSuppressed(batch, plan.suppressed);
         if (!plan.target && plan.later.length) {
           // Every provider with messages to send is between permits.
           await sleep(Math.max(1, plan.laterUntil - Date.now()));
           continue;
         }
         // Passed over this round: waiting for breakers, or claimed by someone else meanwhile.
-        const dealtWith = new Set(plan.waiting);
+        const dealtWith = new Set([...plan.waiting, ...refused]);
         const claimed: ClaimedMessage[] = [];
         const { target } = plan;
         if (target) {
@@ -363,11 +368,16 @@ export class DispatchService {
       waiting: [],
       later: [],
       laterUntil: Infinity,
+      suppressed: [],
       breakers,
     };
     const now = Date.now();
     for (const [name, until] of slowUntil) if (until <= now) slowUntil.delete(name);
     for (const candidate of candidates) {
+      if (candidate.suppressed) {
+        plan.suppressed.push(candidate.seq);
+        continue;
+      }
       const providers = routeProviders(candidate, this.routing.table, this.routing.providers);
       const choice = chooseProvider(candidate, providers, states, this.sms.provider);
       // Pinned to a provider no longer configured: it waits (until its validity runs out) rather
@@ -471,6 +481,46 @@ export class DispatchService {
       },
     });
     return 'written';
+  }
+
+  /**
+   * Claims the messages `seqs` whose number is suppressed and writes them failed (`opted_out`,
+   * SUPPRESSED): no provider call, no attempt counted, no permit taken. Answers the positions
+   * looked at, claimed or not (another worker may hold one; its next round sees it again).
+   */
+  private async failSuppressed(
+    batch: DispatchableBatch,
+    seqs: readonly number[],
+  ): Promise<readonly number[]> {
+    if (!seqs.length) return seqs;
+    const at = new Date();
+    for (const message of await this.repository.claimSuppressed(batch.id, seqs)) {
+      this.metrics.failedWithoutCall(batch.priority, 'opted_out');
+      this.results.add({
+        batchId: batch.id,
+        seq: message.seq,
+        token: message.token,
+        status: 'failed',
+        nextAttemptAt: null,
+        failsBatch: null,
+        sentAt: null,
+        providerMessageId: null,
+        provider: null,
+        pinned: message.pinned,
+        lastError: {
+          category: 'opted_out',
+          code: SUPPRESSED,
+          message:
+            'Not sent: the number is suppressed (it opted out, or is on a suppression list).',
+        },
+        counted: false,
+        at,
+        call: null,
+        resolution: null,
+        parts: null,
+      });
+    }
+    return seqs;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PRIORITIES, type Priority } from '../../rate-limit/tier-rates';
+import { WARNING_CODES } from '../create-batch.validation';
 import { BATCH_STATUSES, type BatchStatus } from '../entities/batch.entity';
 
 export class ProgressDto {
@@ -150,8 +151,12 @@ export class BatchStatusDto {
 }
 
 export class BatchWarningDto {
-  @ApiProperty({ enum: ['UNUSED_VARIABLE', 'NEAR_MISS_VARIABLE'] })
-  code: 'UNUSED_VARIABLE' | 'NEAR_MISS_VARIABLE';
+  @ApiProperty({
+    enum: WARNING_CODES,
+    description:
+      'UNUSED_VARIABLE and NEAR_MISS_VARIABLE: a variable the template does not use; SUPPRESSED_RECIPIENT: recipients dropped because their number is suppressed (opted out, or on a suppression list).',
+  })
+  code: (typeof WARNING_CODES)[number];
 
   @ApiProperty({
     example:
@@ -159,8 +164,12 @@ export class BatchWarningDto {
   })
   message: string;
 
-  @ApiProperty({ example: 'first_name', description: 'The variable as the recipients gave it.' })
-  variable: string;
+  @ApiProperty({
+    required: false,
+    example: 'first_name',
+    description: 'The variable as the recipients gave it; absent for warnings about numbers.',
+  })
+  variable?: string;
 
   @ApiProperty({
     required: false,
@@ -172,11 +181,11 @@ export class BatchWarningDto {
   @ApiProperty({
     type: [Number],
     example: [0, 1],
-    description: 'Indexes of the recipients that gave it (the first 100).',
+    description: 'Indexes of the recipients it is about (the first 100).',
   })
   recipients: number[];
 
-  @ApiProperty({ example: 2, description: 'How many recipients gave it.' })
+  @ApiProperty({ example: 2, description: 'How many recipients it is about.' })
   recipientsTotal: number;
 }
 
@@ -199,6 +208,13 @@ export class CreatedBatchDto extends BatchStatusDto {
     description: 'Recipients dropped because their number (in E.164) came earlier in the list.',
   })
   duplicatesDropped: number;
+
+  @ApiProperty({
+    example: 0,
+    description:
+      'Recipients dropped because their number is suppressed for this account (its own suppression list, or an opt-out that holds for every account); named in a SUPPRESSED_RECIPIENT warning. When every recipient is, the request is a 400 and nothing is stored.',
+  })
+  suppressedDropped: number;
 }
 
 export class BatchPageDto {

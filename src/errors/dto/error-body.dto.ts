@@ -16,9 +16,9 @@ export class ErrorDetailDto {
   index?: number;
 
   @ApiPropertyOptional({
-    enum: ['DESTINATION_NOT_ALLOWED'],
+    enum: ['DESTINATION_NOT_ALLOWED', 'SUPPRESSED_RECIPIENT'],
     description:
-      'A code of its own for some problems: DESTINATION_NOT_ALLOWED for a phone number whose country or number type this service does not send to.',
+      'A code of its own for some problems: DESTINATION_NOT_ALLOWED for a phone number whose country or number type this service does not send to; SUPPRESSED_RECIPIENT for a number that is suppressed, when every recipient of a batch is.',
   })
   code?: DetailCode;
 }

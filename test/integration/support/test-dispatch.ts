@@ -212,6 +212,7 @@ export function newTestDispatch(
   const batches = { announce: () => Promise.resolve() } as unknown as BatchService;
   const metrics = {
     sendObserved: () => {},
+    failedWithoutCall: () => {},
     receiptApplied: () => {},
   } as unknown as MetricsService;
   const producer = new InMemoryProducer();
