@@ -17,15 +17,18 @@ import { DestinationPolicyService } from './destinations/destination-policy.serv
 import type { DestinationCheck } from './destinations/destination-rule';
 import { toBatchStatus } from './batch.presenter';
 import {
+  MAX_WARNINGS,
   phoneNumbersOf,
   validateBatchRequest,
   validateRecipients,
+  type BatchWarning,
   type ValidatedBatch,
 } from './create-batch.validation';
 import type { CreatedBatchDto } from './dto/batch-status.dto';
 import { IdempotencyService, type IdempotencyClaim } from './idempotency.service';
-import type { PhoneParseResult } from './phone/phone-number';
+import type { ParsedPhoneNumber, PhoneParseResult } from './phone/phone-number';
 import { PhoneNumberParserService } from './phone/phone-number-parser.service';
+import { MessageZones } from './windows/message-zones';
 
 /**
  * Recipients per step of the ingest pipeline: while one step's rows stream into PostgreSQL, the
@@ -38,6 +41,7 @@ interface Tally {
   segments: number;
   encodings: Set<string>;
   routes: Set<string>;
+  zones: MessageZones;
 }
 
 /**
@@ -71,8 +75,14 @@ export class BatchIngestService {
     if (autoStart && (!scheduleTime || scheduleTime <= now)) {
       await this.quotas.refuseIfExhausted(accountId);
     }
+    // Absent: the deployment's default; null: none.
+    const sendWindow =
+      request.options.sendWindow === undefined
+        ? this.config.defaultSendWindow
+        : request.options.sendWindow;
+    const zones = new MessageZones(sendWindow, now.getTime());
     // The worker threads parse phone numbers while this thread checks everything else.
-    const parsing = this.parseInSteps(request.recipients);
+    const parsing = this.parseInSteps(request.recipients, zones.byRecipient);
     const checking = this.destinations.checkFor(accountId);
     checking.catch(() => undefined); // awaited below; this only keeps an abandoned one from crashing
     const batch: ValidatedBatch = {
@@ -92,7 +102,13 @@ export class BatchIngestService {
     const check = await checking;
 
     const id = randomUUID();
-    const tally: Tally = { messages: 0, segments: 0, encodings: new Set(), routes: new Set() };
+    const tally: Tally = {
+      messages: 0,
+      segments: 0,
+      encodings: new Set(),
+      routes: new Set(),
+      zones,
+    };
     return this.dataSource.transaction(async (manager) => {
       await this.repository.copyMessages(manager, id, this.messages(batch, parsing, check, tally));
       const { options, template } = batch;
@@ -122,6 +138,8 @@ export class BatchIngestService {
         segments: tally.segments,
         encodings: [...tally.encodings].sort(),
         routes: [...tally.routes].sort(),
+        sendWindow,
+        sendZones: [...zones.keys].sort(),
         // Milliseconds, like every JavaScript date: the list's keyset cursor round-trips exactly.
         createdAt: now,
       };
@@ -137,11 +155,10 @@ export class BatchIngestService {
           deliveredCount: 0,
           undeliveredCount: 0,
           deliveryUnknownCount: 0,
+          outsideWindow: 0,
+          nextWindowAt: null,
         }),
-        warnings: batch.warnings,
-        ...(batch.warningsTotal > batch.warnings.length
-          ? { warningsTotal: batch.warningsTotal }
-          : {}),
+        ...withWarning(batch, zones.warning()),
         duplicatesDropped: batch.recipients.length - tally.messages,
       };
       if (claim) await this.idempotency.complete(manager, claim, 201, response);
@@ -150,10 +167,14 @@ export class BatchIngestService {
   }
 
   /** Queues every step's phone numbers on the parser at once; results come back step by step. */
-  private parseInSteps(recipients: readonly unknown[]): Promise<PhoneParseResult[]>[] {
+  private parseInSteps(
+    recipients: readonly unknown[],
+    zones: boolean,
+  ): Promise<PhoneParseResult[]>[] {
     const steps: Promise<PhoneParseResult[]>[] = [];
     for (let start = 0; start < recipients.length; start += PIPELINE_STEP) {
-      const parsing = this.phones.parse(phoneNumbersOf(recipients, start, start + PIPELINE_STEP));
+      const numbers = phoneNumbersOf(recipients, start, start + PIPELINE_STEP);
+      const parsing = this.phones.parse(numbers, { zones });
       parsing.catch(() => undefined); // awaited later; this only keeps an abandoned one from crashing
       steps.push(parsing);
     }
@@ -188,10 +209,11 @@ export class BatchIngestService {
       for (let i = 0; i < parsed.length; i++) {
         if (!keep[i]) continue;
         const { variables, segments, encoding } = batch.recipients[start + i];
-        const phoneNumber = (parsed[i] as { e164: string }).e164;
+        const { e164: phoneNumber, zones } = parsed[i] as ParsedPhoneNumber;
         // Decided once here and stored, so dispatch knows each message's providers before a claim.
         const { key: route } = routeFor(this.routing.table, phoneNumber);
-        messages.push({ id: ids[i], phoneNumber, variables, segments, route });
+        const sendZone = tally.zones.keyOf(start + i, zones);
+        messages.push({ id: ids[i], phoneNumber, variables, segments, route, sendZone });
         tally.segments += segments;
         tally.encodings.add(encoding);
         tally.routes.add(route);
@@ -231,6 +253,16 @@ function phoneProblems(
     });
   }
   return problems;
+}
+
+/** The answer's warnings: the request's, then the send window's, at most MAX_WARNINGS. */
+function withWarning(
+  batch: ValidatedBatch,
+  extra: BatchWarning | null,
+): Pick<CreatedBatchDto, 'warnings' | 'warningsTotal'> {
+  const total = batch.warningsTotal + (extra ? 1 : 0);
+  const warnings = extra ? [...batch.warnings, extra].slice(0, MAX_WARNINGS) : batch.warnings;
+  return { warnings, ...(total > warnings.length ? { warningsTotal: total } : {}) };
 }
 
 function byIndex(details: ErrorDetail[]): ErrorDetail[] {

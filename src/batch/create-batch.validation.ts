@@ -19,6 +19,7 @@ import {
   variableValueProblem,
 } from '../template/variables';
 import { PRIORITIES, type Priority } from '../rate-limit/tier-rates';
+import { parseSendWindow, type SendWindow } from '../config/send-window';
 
 /** A scheduleTime this far in the past is taken as "now": clocks of clients and servers drift. */
 export const SCHEDULE_CLOCK_SKEW_MS = 30_000;
@@ -55,13 +56,15 @@ function parseIsoDateTime(text: string): Date | null {
 }
 
 const TOP_LEVEL_FIELDS = new Set(['text', 'recipients', 'options']);
-const OPTION_FIELDS = new Set(['scheduleTime', 'priority', 'autoStart']);
+const OPTION_FIELDS = new Set(['scheduleTime', 'priority', 'autoStart', 'sendWindow']);
 const RECIPIENT_FIELDS = new Set(['phoneNumber', 'variables']);
 
 export interface BatchOptions {
   priority: Priority;
   autoStart: boolean;
   scheduleTime: Date | null;
+  /** options.sendWindow: undefined when not given (DEFAULT_SEND_WINDOW applies), null for none. */
+  sendWindow?: SendWindow | null;
 }
 
 export interface ValidRecipient {
@@ -72,9 +75,10 @@ export interface ValidRecipient {
 }
 
 export interface BatchWarning {
-  code: 'UNUSED_VARIABLE' | 'NEAR_MISS_VARIABLE';
+  code: 'UNUSED_VARIABLE' | 'NEAR_MISS_VARIABLE' | 'SEND_WINDOW_ZONES_DISJOINT';
   message: string;
-  variable: string;
+  /** The variable a warning is about; absent for warnings about recipients. */
+  variable?: string;
   suggestion?: string;
   recipients: number[];
   recipientsTotal: number;
@@ -251,6 +255,12 @@ function checkOptions(
     } else {
       result.scheduleTime = at;
     }
+  }
+  if (options.sendWindow === null) result.sendWindow = null;
+  else if (options.sendWindow !== undefined) {
+    const parsed = parseSendWindow(options.sendWindow, 'options.sendWindow');
+    if ('problems' in parsed) problems.push(...parsed.problems);
+    else result.sendWindow = parsed.window;
   }
   return problems.length > before ? undefined : result;
 }

@@ -79,6 +79,23 @@ export class WaitingDto {
       'Providers whose circuit breakers are open (or half-open, letting one probe through) while every provider of some route of the batch is: its messages on those routes wait (pending) until one recovers. Empty unless the batch is processing.',
   })
   providersDown: string[];
+
+  @ApiProperty({
+    example: 0,
+    description:
+      'Messages waiting to be sent whose send window (options.sendWindow) is closed now: they go when it opens. Counted by the reconciler, so at most RECONCILE_INTERVAL_MS old; 0 unless the batch is processing with a send window. `progress` counts them as pending.',
+  })
+  outsideWindow: number;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+    description:
+      'When the first of those closed windows opens (ISO 8601); null when no message waits for its window.',
+  })
+  nextWindowAt: string | null;
 }
 
 export class BatchStatusDto {
@@ -150,8 +167,12 @@ export class BatchStatusDto {
 }
 
 export class BatchWarningDto {
-  @ApiProperty({ enum: ['UNUSED_VARIABLE', 'NEAR_MISS_VARIABLE'] })
-  code: 'UNUSED_VARIABLE' | 'NEAR_MISS_VARIABLE';
+  @ApiProperty({
+    enum: ['UNUSED_VARIABLE', 'NEAR_MISS_VARIABLE', 'SEND_WINDOW_ZONES_DISJOINT'],
+    description:
+      "SEND_WINDOW_ZONES_DISJOINT: these recipients' numbers may be in several time zones whose send windows never overlap; their messages go in the window of the zone whose window opens latest (the one furthest west).",
+  })
+  code: 'UNUSED_VARIABLE' | 'NEAR_MISS_VARIABLE' | 'SEND_WINDOW_ZONES_DISJOINT';
 
   @ApiProperty({
     example:
@@ -159,8 +180,13 @@ export class BatchWarningDto {
   })
   message: string;
 
-  @ApiProperty({ example: 'first_name', description: 'The variable as the recipients gave it.' })
-  variable: string;
+  @ApiProperty({
+    required: false,
+    example: 'first_name',
+    description:
+      'The variable as the recipients gave it; absent for warnings about recipients rather than variables.',
+  })
+  variable?: string;
 
   @ApiProperty({
     required: false,
@@ -172,11 +198,11 @@ export class BatchWarningDto {
   @ApiProperty({
     type: [Number],
     example: [0, 1],
-    description: 'Indexes of the recipients that gave it (the first 100).',
+    description: 'Indexes of the recipients it is about (the first 100).',
   })
   recipients: number[];
 
-  @ApiProperty({ example: 2, description: 'How many recipients gave it.' })
+  @ApiProperty({ example: 2, description: 'How many recipients it is about.' })
   recipientsTotal: number;
 }
 
