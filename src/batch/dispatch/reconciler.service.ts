@@ -173,17 +173,17 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
       const expired = this.windows.expiredZones(batch);
       if (expired.length) await this.expire(batch, expired);
       if (batch.status !== 'processing') continue;
-      const { open, opensInMs } = this.windows.sendable(batch);
+      const { open, opensAt } = this.windows.sendable(batch);
       const waiting = await this.repository.outsideWindow(batch.id, open ?? []);
       let outside = 0;
-      let firstInMs = Infinity;
+      let first = Infinity;
       for (const [zone, count] of waiting) {
-        const inMs = opensInMs.get(zone);
-        if (inMs === undefined) continue; // expired: failed above, or by the next pass
+        const at = opensAt.get(zone);
+        if (at === undefined) continue; // expired: failed above, or by the next pass
         outside += count;
-        firstInMs = Math.min(firstInMs, inMs);
+        first = Math.min(first, at);
       }
-      const nextWindowAt = outside ? new Date(this.windows.now() + firstInMs) : null;
+      const nextWindowAt = outside ? new Date(first) : null;
       await this.repository.recordOutsideWindow(batch.id, outside, nextWindowAt);
     }
   }

@@ -20,6 +20,8 @@ export interface Sendable {
   open: ZoneKey[] | null;
   /** Closed keys whose validity is left, and in how many ms each opens. */
   opensInMs: Map<ZoneKey, number>;
+  /** The same keys, and when each opens (Unix ms). */
+  opensAt: Map<ZoneKey, number>;
 }
 
 /** A batch's state is computed again at least this often (a clock moved by hand, a new key). */
@@ -46,23 +48,22 @@ export class SendWindows {
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
   ) {}
 
-  now(): number {
-    return this.clock.now();
-  }
-
   /** Which zone keys a claim may take now, and when the closed ones open. */
   sendable(batch: WindowedBatch): Sendable {
     const { sendWindow } = batch;
-    if (!sendWindow) return { open: null, opensInMs: new Map() };
+    if (!sendWindow) return { open: null, opensInMs: new Map(), opensAt: new Map() };
     const now = this.clock.now();
     const cached = this.cached(batch, sendWindow, now);
     const validity = this.retry.validityMs;
     const live = (key: ZoneKey) => this.start(cached, batch, sendWindow, key) + validity > now;
     const opensInMs = new Map<ZoneKey, number>();
+    const opensAt = new Map<ZoneKey, number>();
     for (const [key, opens] of cached.state.closed) {
-      if (opens !== Infinity && live(key)) opensInMs.set(key, Math.max(0, opens - now));
+      if (opens === Infinity || !live(key)) continue;
+      opensInMs.set(key, Math.max(0, opens - now));
+      opensAt.set(key, opens);
     }
-    return { open: cached.state.open.filter(live), opensInMs };
+    return { open: cached.state.open.filter(live), opensInMs, opensAt };
   }
 
   /**
