@@ -1,5 +1,6 @@
 // npm run bench:ingest — POST one batch of 100,000 recipients to the built service and compare with a
 // plain COPY of the same rows into a scratch table (the floor any ingest path pays).
+// BENCH_SEND_WINDOW='{"start":"09:00","end":"20:00"}' posts the batches with that send window.
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
@@ -14,6 +15,12 @@ import { createTestEnv } from '../test/support/test-env';
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const OPTIONS = {
+  autoStart: false,
+  ...(process.env.BENCH_SEND_WINDOW && {
+    sendWindow: JSON.parse(process.env.BENCH_SEND_WINDOW) as unknown,
+  }),
+};
 
 async function main(): Promise<void> {
   const env = createTestEnv();
@@ -26,7 +33,7 @@ async function main(): Promise<void> {
     const body = JSON.stringify({
       text: TEMPLATE,
       recipients: recipients(RECIPIENTS),
-      options: { autoStart: false },
+      options: OPTIONS,
     });
     const post = async (payload: string) => {
       const started = performance.now();
@@ -47,7 +54,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         text: TEMPLATE,
         recipients: recipients(2_000),
-        options: { autoStart: false },
+        options: OPTIONS,
       }),
     );
     const apiTimes: number[] = [];
@@ -62,7 +69,7 @@ async function main(): Promise<void> {
     const copyMs = median(copyTimes);
     const lines = [
       `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
-      `body: ${RECIPIENTS} recipients, ${(Buffer.byteLength(body) / 1e6).toFixed(1)} MB of JSON; ${ROUNDS} rounds, median`,
+      `body: ${RECIPIENTS} recipients, ${(Buffer.byteLength(body) / 1e6).toFixed(1)} MB of JSON; ${ROUNDS} rounds, median; send window: ${process.env.BENCH_SEND_WINDOW ?? 'none'}`,
       `POST /api/batch: ${apiMs.toFixed(0)} ms = ${Math.round((RECIPIENTS / apiMs) * 1000)} recipients/s (rounds: ${apiTimes.map((t) => t.toFixed(0)).join(', ')} ms)`,
       `plain COPY of the same rows: ${copyMs.toFixed(0)} ms = ${Math.round((RECIPIENTS / copyMs) * 1000)} rows/s (rounds: ${copyTimes.map((t) => t.toFixed(0)).join(', ')} ms)`,
       `ratio (API time / COPY time): ${(apiMs / copyMs).toFixed(2)}`,
