@@ -57,6 +57,24 @@ describe('consent: STOP, START and HELP from phones, opt-outs from providers', (
       [from, body],
     );
 
+  /** A batch of one message to `number`, once it is `status`; answers its id. */
+  async function sendTo(number: string, status: 'completed' | 'failed'): Promise<string> {
+    const created = await providers.client
+      .post('/api/batch', { text: 'Hi', recipients: [{ phoneNumber: number }] })
+      .expect(201);
+    await waitForStatus(providers.client, created.body.id, [status]);
+    return created.body.id as string;
+  }
+
+  const accountOf = async (batchId: string) =>
+    (
+      await query<{ account_id: string }>(
+        databaseUrl,
+        `SELECT account_id FROM batches WHERE id = $1`,
+        [batchId],
+      )
+    )[0].account_id;
+
   let sid = 0;
   /** Posts an inbound SMS as Twilio does, signed; answers the params (to post them again). */
   async function twilioInbound(from: string, body: string, to = TWILIO_FROM, again?: object) {
@@ -86,19 +104,11 @@ describe('consent: STOP, START and HELP from phones, opt-outs from providers', (
 
   it('STOP through the signed Twilio webhook suppresses the number for every account, attributed to its sender; START lifts it', async () => {
     const number = '+12025550140';
-    const created = await providers.client
-      .post('/api/batch', { text: 'Hi', recipients: [{ phoneNumber: number }] })
-      .expect(201);
-    await waitForStatus(providers.client, created.body.id, ['completed']);
+    const batchId = await sendTo(number, 'completed');
 
     await twilioInbound(number, 'Stop');
     const [stop] = await inbound(number, 'Stop');
-    const [{ account_id: sender }] = await query<{ account_id: string }>(
-      databaseUrl,
-      `SELECT account_id FROM batches WHERE id = $1`,
-      [created.body.id],
-    );
-    expect(stop).toMatchObject({ action: 'opt_out', account_id: sender });
+    expect(stop).toMatchObject({ action: 'opt_out', account_id: await accountOf(batchId) });
     expect(await suppressions(number)).toEqual([
       { scope: 'deployment', reason: 'stop_reply', source: stop.id, account_id: null },
     ]);
@@ -110,13 +120,10 @@ describe('consent: STOP, START and HELP from phones, opt-outs from providers', (
 
   it('STOP as an SMPP message from a phone suppresses the number, attributed to its sender; START lifts it', async () => {
     const number = '+447911123456';
-    const created = await providers.client
-      .post('/api/batch', { text: 'Hi', recipients: [{ phoneNumber: number }] })
-      .expect(201);
-    await waitForStatus(providers.client, created.body.id, ['completed']);
+    const batchId = await sendTo(number, 'completed');
     expect(await providers.smsc.sendMo({ from: number, to: SMPP_SOURCE, text: 'STOP' })).toBe(0);
     const [stop] = await inbound(number, 'STOP');
-    expect(stop).toMatchObject({ action: 'opt_out', account_id: expect.any(String) });
+    expect(stop).toMatchObject({ action: 'opt_out', account_id: await accountOf(batchId) });
     expect(await suppressions(number)).toEqual([
       { scope: 'deployment', reason: 'stop_reply', source: stop.id, account_id: null },
     ]);
@@ -159,10 +166,7 @@ describe('consent: STOP, START and HELP from phones, opt-outs from providers', (
   });
 
   it('suppresses a number Twilio answers 21610 for, for every account', async () => {
-    const created = await providers.client
-      .post('/api/batch', { text: 'Hi', recipients: [{ phoneNumber: FAKE_NUMBERS.optedOut }] })
-      .expect(201);
-    await waitForStatus(providers.client, created.body.id, ['failed']);
+    await sendTo(FAKE_NUMBERS.optedOut, 'failed');
     expect(await suppressions(FAKE_NUMBERS.optedOut)).toEqual([
       { scope: 'deployment', reason: 'provider_opt_out', source: '21610', account_id: null },
     ]);

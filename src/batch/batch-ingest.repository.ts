@@ -13,6 +13,8 @@ export interface NewMessage {
   segments: number;
   /** Its route's providers (routes.ts, routeKey). */
   route: string;
+  /** Its zone key (windows/send-window.ts) when its batch has a send window. */
+  sendZone: string | null;
 }
 
 export type NewBatch = Omit<
@@ -25,6 +27,8 @@ export type NewBatch = Omit<
   | 'deliveredCount'
   | 'undeliveredCount'
   | 'deliveryUnknownCount'
+  | 'outsideWindow'
+  | 'nextWindowAt'
 >;
 
 @Injectable()
@@ -41,7 +45,7 @@ export class BatchIngestRepository {
     const client = (await manager.queryRunner!.connect()) as PoolClient;
     const copy = client.query(
       copyFrom(
-        'COPY messages (id, batch_id, seq, phone_number, variables, status, segments, route) FROM STDIN',
+        'COPY messages (id, batch_id, seq, phone_number, variables, status, segments, route, send_zone) FROM STDIN',
       ),
     );
     await pipeline(async function* () {
@@ -52,7 +56,7 @@ export class BatchIngestRepository {
           text +=
             `${message.id}\t${batchId}\t${seq++}\t${copyEscape(message.phoneNumber)}\t` +
             `${copyEscape(JSON.stringify(message.variables))}\tpending\t${message.segments}\t` +
-            `${copyEscape(message.route)}\n`;
+            `${copyEscape(message.route)}\t${message.sendZone === null ? '\\N' : copyEscape(message.sendZone)}\n`;
         }
         yield text;
       }
@@ -63,8 +67,9 @@ export class BatchIngestRepository {
     await manager.query(
       `INSERT INTO batches (id, account_id, text, variables, priority, status, auto_start, schedule_time,
          started_at, total, pending_count, completed_count, failed_count, cancelled_count, segments, encodings,
-         created_at, resumed_at, quota_taken, routes)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+         created_at, resumed_at, quota_taken, routes, send_window, send_zones)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+               $21, $22)`,
       [
         batch.id,
         batch.accountId,
@@ -86,6 +91,8 @@ export class BatchIngestRepository {
         batch.resumedAt,
         batch.quotaTaken,
         batch.routes,
+        batch.sendWindow === null ? null : JSON.stringify(batch.sendWindow),
+        batch.sendZones,
       ],
     );
   }

@@ -29,8 +29,9 @@ import {
 } from './create-batch.validation';
 import type { CreatedBatchDto } from './dto/batch-status.dto';
 import { IdempotencyService, type IdempotencyClaim } from './idempotency.service';
-import type { PhoneParseResult } from './phone/phone-number';
+import type { ParsedPhoneNumber, PhoneParseResult } from './phone/phone-number';
 import { PhoneNumberParserService } from './phone/phone-number-parser.service';
+import { MessageZones } from './windows/message-zones';
 
 /**
  * Recipients per step of the ingest pipeline: while one step's rows stream into PostgreSQL, the
@@ -45,6 +46,7 @@ interface Tally {
   routes: Set<string>;
   /** Indexes of the recipients dropped because their number is suppressed. */
   suppressed: number[];
+  zones: MessageZones;
 }
 
 /**
@@ -78,8 +80,14 @@ export class BatchIngestService {
     if (autoStart && (!scheduleTime || scheduleTime <= now)) {
       await this.quotas.refuseIfExhausted(accountId);
     }
+    // Absent: the deployment's default; null: none.
+    const sendWindow =
+      request.options.sendWindow === undefined
+        ? this.config.defaultSendWindow
+        : request.options.sendWindow;
+    const zones = new MessageZones(sendWindow, now.getTime());
     // The worker threads parse phone numbers while this thread checks everything else.
-    const parsing = this.parseInSteps(request.recipients);
+    const parsing = this.parseInSteps(request.recipients, zones.byRecipient);
     const checking = this.destinations.checkFor(accountId);
     checking.catch(() => undefined); // awaited below; this only keeps an abandoned one from crashing
     const batch: ValidatedBatch = {
@@ -105,6 +113,7 @@ export class BatchIngestService {
       encodings: new Set(),
       routes: new Set(),
       suppressed: [],
+      zones,
     };
     // Each step's numbers are looked up in the suppressions as soon as they are parsed, one step
     // after the other on one more connection, while earlier steps stream into the COPY.
@@ -150,12 +159,12 @@ export class BatchIngestService {
         segments: tally.segments,
         encodings: [...tally.encodings].sort(),
         routes: [...tally.routes].sort(),
+        sendWindow,
+        sendZones: [...zones.keys].sort(),
         // Milliseconds, like every JavaScript date: the list's keyset cursor round-trips exactly.
         createdAt: now,
       };
       await this.repository.insertBatch(manager, row);
-      const warnings = [...suppressionWarnings(tally.suppressed), ...batch.warnings];
-      const warningsTotal = batch.warningsTotal + warnings.length - batch.warnings.length;
       const response: CreatedBatchDto = {
         ...toBatchStatus({
           ...row,
@@ -167,9 +176,13 @@ export class BatchIngestService {
           deliveredCount: 0,
           undeliveredCount: 0,
           deliveryUnknownCount: 0,
+          outsideWindow: 0,
+          nextWindowAt: null,
         }),
-        warnings: warnings.slice(0, MAX_WARNINGS),
-        ...(warningsTotal > MAX_WARNINGS ? { warningsTotal } : {}),
+        ...withWarnings(batch, [
+          ...suppressionWarnings(tally.suppressed),
+          ...(zones.warning() ? [zones.warning()!] : []),
+        ]),
         duplicatesDropped: batch.recipients.length - tally.messages - tally.suppressed.length,
         suppressedDropped: tally.suppressed.length,
       };
@@ -179,10 +192,14 @@ export class BatchIngestService {
   }
 
   /** Queues every step's phone numbers on the parser at once; results come back step by step. */
-  private parseInSteps(recipients: readonly unknown[]): Promise<PhoneParseResult[]>[] {
+  private parseInSteps(
+    recipients: readonly unknown[],
+    zones: boolean,
+  ): Promise<PhoneParseResult[]>[] {
     const steps: Promise<PhoneParseResult[]>[] = [];
     for (let start = 0; start < recipients.length; start += PIPELINE_STEP) {
-      const parsing = this.phones.parse(phoneNumbersOf(recipients, start, start + PIPELINE_STEP));
+      const numbers = phoneNumbersOf(recipients, start, start + PIPELINE_STEP);
+      const parsing = this.phones.parse(numbers, { zones });
       parsing.catch(() => undefined); // awaited later; this only keeps an abandoned one from crashing
       steps.push(parsing);
     }
@@ -220,14 +237,15 @@ export class BatchIngestService {
       for (let i = 0; i < parsed.length; i++) {
         if (!keep[i]) continue;
         const { variables, segments, encoding } = batch.recipients[start + i];
-        const phoneNumber = (parsed[i] as { e164: string }).e164;
+        const { e164: phoneNumber, zones } = parsed[i] as ParsedPhoneNumber;
         if (suppressed.has(phoneNumber)) {
           tally.suppressed.push(start + i);
           continue;
         }
         // Decided once here and stored, so dispatch knows each message's providers before a claim.
         const { key: route } = routeFor(this.routing.table, phoneNumber);
-        messages.push({ id: ids[i], phoneNumber, variables, segments, route });
+        const sendZone = tally.zones.keyOf(start + i, zones);
+        messages.push({ id: ids[i], phoneNumber, variables, segments, route, sendZone });
         tally.segments += segments;
         tally.encodings.add(encoding);
         tally.routes.add(route);
@@ -297,6 +315,17 @@ function phoneProblems(
     });
   }
   return problems;
+}
+
+/** The answer's warnings: the request's, then the send window's, at most MAX_WARNINGS. */
+/** The answer's warnings: those about recipients' numbers first, then the variables'. */
+function withWarnings(
+  batch: ValidatedBatch,
+  extras: readonly BatchWarning[],
+): Pick<CreatedBatchDto, 'warnings' | 'warningsTotal'> {
+  const total = batch.warningsTotal + extras.length;
+  const warnings = [...extras, ...batch.warnings].slice(0, MAX_WARNINGS);
+  return { warnings, ...(total > warnings.length ? { warningsTotal: total } : {}) };
 }
 
 function byIndex(details: ErrorDetail[]): ErrorDetail[] {

@@ -60,7 +60,12 @@ export function toBatchStatus(
     completedAt: iso(batch.completedAt),
     pauseReason: batch.pauseReason,
     failureReason: batch.failureReason,
-    waiting: { providersDown: batch.status === 'processing' ? [...providersDown] : [] },
+    waiting: {
+      providersDown: batch.status === 'processing' ? [...providersDown] : [],
+      // The reconciler's count; a batch no longer processing waits for no window.
+      outsideWindow: batch.status === 'processing' ? batch.outsideWindow : 0,
+      nextWindowAt: batch.status === 'processing' ? iso(batch.nextWindowAt) : null,
+    },
   };
 }
 

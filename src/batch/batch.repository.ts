@@ -188,7 +188,8 @@ export class BatchRepository {
    * processing batches with pending messages and no chunk job in Redis are queued again.
    */
   reconcileCandidates(manager: EntityManager, q: ReconcileQuery): Promise<ReconcileCandidate[]> {
-    const expire = `(status = ANY($5) AND pending_count > 0
+    // A batch with a send window expires per zone key (ReconcilerService, SendWindows).
+    const expire = `(status = ANY($5) AND pending_count > 0 AND send_window IS NULL
       AND ${validFrom('batches')} < now() - make_interval(secs => $4::double precision / 1000))`;
     const cancelClaims = `(status = ANY($6) AND pending_count > 0)`;
     const scheduledStart = `(status = ANY($7) AND auto_start AND schedule_time <= now())`;

@@ -19,6 +19,7 @@ import {
   variableValueProblem,
 } from '../template/variables';
 import { PRIORITIES, type Priority } from '../rate-limit/tier-rates';
+import { parseSendWindow, type SendWindow } from '../config/send-window';
 
 /** A scheduleTime this far in the past is taken as "now": clocks of clients and servers drift. */
 export const SCHEDULE_CLOCK_SKEW_MS = 30_000;
@@ -55,13 +56,15 @@ function parseIsoDateTime(text: string): Date | null {
 }
 
 const TOP_LEVEL_FIELDS = new Set(['text', 'recipients', 'options']);
-const OPTION_FIELDS = new Set(['scheduleTime', 'priority', 'autoStart']);
+const OPTION_FIELDS = new Set(['scheduleTime', 'priority', 'autoStart', 'sendWindow']);
 const RECIPIENT_FIELDS = new Set(['phoneNumber', 'variables']);
 
 export interface BatchOptions {
   priority: Priority;
   autoStart: boolean;
   scheduleTime: Date | null;
+  /** options.sendWindow: undefined when not given (DEFAULT_SEND_WINDOW applies), null for none. */
+  sendWindow?: SendWindow | null;
 }
 
 export interface ValidRecipient {
@@ -78,6 +81,7 @@ export const WARNING_CODES = [
   'UNUSED_VARIABLE',
   'NEAR_MISS_VARIABLE',
   SUPPRESSED_RECIPIENT,
+  'SEND_WINDOW_ZONES_DISJOINT',
 ] as const;
 
 export interface BatchWarning {
@@ -261,6 +265,12 @@ function checkOptions(
     } else {
       result.scheduleTime = at;
     }
+  }
+  if (options.sendWindow === null) result.sendWindow = null;
+  else if (options.sendWindow !== undefined) {
+    const parsed = parseSendWindow(options.sendWindow, 'options.sendWindow');
+    if ('problems' in parsed) problems.push(...parsed.problems);
+    else result.sendWindow = parsed.window;
   }
   return problems.length > before ? undefined : result;
 }

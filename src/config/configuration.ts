@@ -9,6 +9,7 @@ import {
   normalizeKeyword,
 } from './keywords';
 import { parseRoutes, singleRoute, type RouteTable } from './routes';
+import { parseSendWindow, type SendWindow } from './send-window';
 import { bool, ConfigError, int, list, num, oneOf, optionalStr, origins, str, url } from './env';
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
@@ -99,8 +100,31 @@ export const ingestConfig = registerAs('ingest', () => {
     /** Threads that parse phone numbers; 0 parses on the request's own thread. */
     phoneWorkers: int(env(), 'PHONE_WORKERS', 2, { min: 0, max: 32 }),
     idempotencyTtlHours: int(env(), 'IDEMPOTENCY_TTL_HOURS', 24, { min: 1, max: 24 * 30 }),
+    /** The send window of batches whose options name none (README, "Send windows"); null: none. */
+    defaultSendWindow: defaultSendWindow(),
   };
 });
+
+/** DEFAULT_SEND_WINDOW: the JSON of options.sendWindow, checked as a request's would be. */
+function defaultSendWindow(): SendWindow | null {
+  const name = 'DEFAULT_SEND_WINDOW';
+  const text = optionalStr(env(), name);
+  if (text === undefined) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError(name, 'must be JSON such as {"start":"09:00","end":"20:00"}');
+  }
+  const parsed = parseSendWindow(value, name);
+  if ('problems' in parsed) {
+    throw new ConfigError(
+      name,
+      parsed.problems.map((problem) => `${problem.path} ${problem.message}`).join('; '),
+    );
+  }
+  return parsed.window;
+}
 
 export const rateLimitConfig = registerAs('rateLimit', () => {
   // The ceiling is counted in whole messages per 1-second window.

@@ -30,6 +30,7 @@ export interface BatchStatusBody {
   completedAt: string | null;
   pauseReason: string | null;
   failureReason: string | null;
+  waiting: { providersDown: string[]; outsideWindow: number; nextWindowAt: string | null };
 }
 
 export interface LoggedMessage {

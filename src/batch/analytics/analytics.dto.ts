@@ -1,3 +1,4 @@
+import { SendWindowDto } from '../dto/create-batch.dto';
 import { ApiProperty } from '@nestjs/swagger';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../../errors/error-taxonomy';
 import type { BreakerState, TransitionReason } from '../../sms/routing/circuit-breakers';
@@ -238,6 +239,27 @@ export class BreakerTransitionDto {
   reason: TransitionReason;
 }
 
+export class SendWindowAnalyticsDto {
+  @ApiProperty({ type: SendWindowDto, description: 'The window, as the batch stored it.' })
+  window: SendWindowDto;
+
+  @ApiProperty({
+    example: 120,
+    description:
+      'Messages waiting to be sent whose window is closed now (at most RECONCILE_INTERVAL_MS old); 0 unless processing. As waiting.outsideWindow in the batch status.',
+  })
+  outsideWindow: number;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2030-01-31T14:00:00.000Z',
+    description: 'When the first of those windows opens; null when none waits.',
+  })
+  nextWindowAt: string | null;
+}
+
 export class BatchAnalyticsDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -306,4 +328,11 @@ export class BatchAnalyticsDto {
       "The last 20 changes of any provider's circuit breaker (the whole service's, not only this batch's), newest first; empty when Redis cannot be read.",
   })
   breakerTransitions: BreakerTransitionDto[];
+
+  @ApiProperty({
+    type: SendWindowAnalyticsDto,
+    nullable: true,
+    description: 'Its send window (options.sendWindow) and what waits for it; null without one.',
+  })
+  sendWindow: SendWindowAnalyticsDto | null;
 }

@@ -24,6 +24,7 @@ import {
 } from './analytics.sql';
 import { deliveryStats, type ReceiptCountRow } from './delivery-stats';
 import { quantile } from './histogram';
+import type { SendWindow } from '../../config/send-window';
 
 /** A batch that has processed longer than this gets its timeline per 10 s. */
 const PER_SECOND_UP_TO_MS = 600_000;
@@ -35,6 +36,9 @@ interface BatchRow {
   completed: number;
   segmentsSent: string;
   processingMs: string;
+  sendWindow: SendWindow | null;
+  outsideWindow: number;
+  nextWindowAt: Date | null;
 }
 
 interface StatsRow {
@@ -149,6 +153,12 @@ export class AnalyticsService {
       delivery: deliveryStats(stats?.deliveryLatencyHistogram ?? [], receiptCounts),
       providers,
       breakerTransitions,
+      sendWindow: batch.sendWindow && {
+        window: batch.sendWindow,
+        // As in the batch's status: the reconciler's count, while processing.
+        outsideWindow: processing ? batch.outsideWindow : 0,
+        nextWindowAt: processing && batch.nextWindowAt ? batch.nextWindowAt.toISOString() : null,
+      },
     };
   }
 

@@ -104,7 +104,9 @@ export const ADD_DELIVERY_LATENCY = `
 /** The batch's tier, status, counters and processing time so far; $1 batch id, $2 account id. */
 export const READ_BATCH = `
   SELECT priority, status, pending_count AS pending, completed_count AS completed,
-         segments_sent AS "segmentsSent", ${PROCESSING_MS_SO_FAR} AS "processingMs"
+         segments_sent AS "segmentsSent", ${PROCESSING_MS_SO_FAR} AS "processingMs",
+         send_window AS "sendWindow", outside_window AS "outsideWindow",
+         next_window_at AS "nextWindowAt"
   FROM batches WHERE id = $1 AND account_id = $2`;
 
 /**

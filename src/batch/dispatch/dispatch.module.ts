@@ -11,6 +11,8 @@ import { DispatchProcessor } from './dispatch.processor';
 import { DispatchService } from './dispatch.service';
 import { ReconcilerService } from './reconciler.service';
 import { ResultWriterService } from './result-writer.service';
+import { Clock, SystemClock } from '../../common/clock';
+import { SendWindows } from '../windows/send-windows.service';
 
 /**
  * Sending (worker processes only): the chunk consumer, the result writer, the reconciler and the
@@ -25,6 +27,8 @@ import { ResultWriterService } from './result-writer.service';
     BatchStatusCache,
     ReconcilerService,
     DeliverySweeper,
+    SendWindows,
+    { provide: Clock, useClass: SystemClock },
   ],
 })
 export class DispatchModule {}

@@ -46,6 +46,7 @@ import { uuidV7s } from '../../common/uuid-v7';
 import { addProviderOptOuts, recordContacts } from '../../consent/consent.sql';
 import { isProviderOptOut } from '../../consent/provider-opt-outs';
 import { ProviderSenders } from '../../consent/provider-senders';
+import type { SendWindow } from '../../config/send-window';
 
 export interface ClaimedMessage {
   seq: number;
@@ -62,6 +63,8 @@ export interface ClaimedMessage {
   parts: MessageParts | null;
   /** Where its calls must go, because an earlier call may have been accepted there (sticky). */
   pinned: SmsProviderName | null;
+  /** Its zone key, when its batch has a send window (windows/send-window.ts). */
+  sendZone: string | null;
 }
 
 /** A message a claim could take now, as it stands before the claim: what routing needs. */
@@ -151,6 +154,19 @@ export interface DispatchableBatch {
    * else its creation. Where a lookup of what the provider sent starts (SendRequest.since).
    */
   callsSince: Date;
+  /** Its send window, and the zone keys of its messages (windows/send-windows.service.ts). */
+  sendWindow: SendWindow | null;
+  sendZones: string[];
+}
+
+/** A batch with a send window, for the reconciler's window pass. */
+export interface WindowedBatchRow {
+  id: string;
+  accountId: string;
+  status: BatchStatus;
+  sendWindow: SendWindow;
+  sendZones: string[];
+  validFrom: Date | null;
 }
 
 /** A message a claim may take now: pending and due, or claimed by a worker whose lease ran out. */
@@ -160,6 +176,12 @@ const CLAIMABLE = `(
 
 /** In statements whose $1 is a batch id: its account, for the suppression checks. */
 const BATCH_ACCOUNT = '(SELECT account_id FROM batches WHERE id = $1)';
+
+/**
+ * A message of a zone key whose send window is open, as the parameter `p` lists them
+ * (SendWindows.sendable); any message when `p` is null (the batch has no window).
+ */
+const IN_WINDOW = (p: string) => `(${p}::text[] IS NULL OR send_zone = ANY(${p}::text[]))`;
 
 /** A message waiting to be sent, now or at its retry time, or whose worker died during its call. */
 const UNSENT = (m: string) => `(
@@ -238,7 +260,8 @@ export class DispatchRepository {
       `SELECT id, account_id AS "accountId", status, priority, text, total, generation,
               started_at AS "startedAt",
               ${validFrom('b')} AS "validFrom",
-              COALESCE(started_at, created_at) AS "callsSince"
+              COALESCE(started_at, created_at) AS "callsSince",
+              send_window AS "sendWindow", send_zones AS "sendZones"
        FROM batches b WHERE id = $1`,
       [id],
     );
@@ -305,32 +328,86 @@ export class DispatchRepository {
    * The first position in [from, to) a claim could take now: pending, or claimed by a worker whose
    * lease ran out. Null when there is none.
    */
-  async nextClaimable(batchId: string, from: number, to: number): Promise<number | null> {
+  async nextClaimable(
+    batchId: string,
+    from: number,
+    to: number,
+    open: readonly string[] | null = null,
+  ): Promise<number | null> {
     const [row] = await this.dataSource.query<{ seq: number }[]>(
       `SELECT seq FROM messages
        WHERE batch_id = $1 AND seq >= $2 AND seq < $3
-         AND ${CLAIMABLE}
+         AND ${CLAIMABLE} AND ${IN_WINDOW('$4')}
        ORDER BY seq LIMIT 1`,
-      [batchId, from, to],
+      [batchId, from, to, open],
     );
     return row?.seq ?? null;
   }
 
   /**
    * In how many ms something in [from, to) becomes claimable (a claim another worker still holds
-   * runs out, or a retry is due), on PostgreSQL's clock; null when nothing waits.
+   * runs out, a retry is due, or a closed send window opens: `opensInMs`, by zone key), on
+   * PostgreSQL's clock; null when nothing waits.
    */
-  async nextDueInMs(batchId: string, from: number, to: number): Promise<number | null> {
+  async nextDueInMs(
+    batchId: string,
+    from: number,
+    to: number,
+    opensInMs: ReadonlyMap<string, number> = new Map(),
+  ): Promise<number | null> {
     const [row] = await this.dataSource.query<{ ms: number | null }[]>(
       `SELECT ceil(extract(epoch FROM
-                min(CASE WHEN status = 'sending' THEN claimed_until ELSE next_attempt_at END) - now()
+                min(CASE WHEN status = 'sending' THEN claimed_until
+                         ELSE greatest(next_attempt_at,
+                                       now() + make_interval(secs => w.ms / 1000)) END) - now()
               ) * 1000)::int AS ms
-       FROM messages
+       FROM messages LEFT JOIN unnest($4::text[], $5::float8[]) AS w(zone, ms)
+         ON w.zone = messages.send_zone
        WHERE batch_id = $1 AND seq >= $2 AND seq < $3
-         AND (status = 'sending' OR (status = 'pending' AND next_attempt_at > now()))`,
-      [batchId, from, to],
+         AND (status = 'sending'
+              OR (status = 'pending' AND (next_attempt_at > now() OR w.zone IS NOT NULL)))`,
+      [batchId, from, to, [...opensInMs.keys()], [...opensInMs.values()]],
     );
     return row?.ms ?? null;
+  }
+
+  /**
+   * Batches with a send window and messages left, processing or paused (whose validity still
+   * runs): what the reconciler expires per zone and counts the messages outside their window of.
+   */
+  async windowedBatches(): Promise<WindowedBatchRow[]> {
+    return this.dataSource.query<WindowedBatchRow[]>(
+      `SELECT id, account_id AS "accountId", status, send_window AS "sendWindow",
+              send_zones AS "sendZones", ${validFrom('b')} AS "validFrom"
+       FROM batches b
+       WHERE send_window IS NOT NULL AND pending_count > 0 AND status = ANY($1)`,
+      [allowedFrom('expire')],
+    );
+  }
+
+  /** Per zone key not in `open`, how many of the batch's messages wait pending for it. */
+  async outsideWindow(batchId: string, open: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.dataSource.query<{ zone: string; count: number }[]>(
+      `SELECT send_zone AS zone, count(*)::int AS count FROM messages
+       WHERE batch_id = $1 AND status = 'pending' AND send_zone IS NOT NULL
+         AND NOT (send_zone = ANY($2::text[]))
+       GROUP BY send_zone`,
+      [batchId, open],
+    );
+    return new Map(rows.map((row) => [row.zone, row.count]));
+  }
+
+  /** What the batch's status shows of its messages outside their window; written only on change. */
+  async recordOutsideWindow(
+    batchId: string,
+    outside: number,
+    nextWindowAt: Date | null,
+  ): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE batches SET outside_window = $2, next_window_at = $3
+       WHERE id = $1 AND (outside_window, next_window_at) IS DISTINCT FROM ($2, $3::timestamptz)`,
+      [batchId, outside, nextWindowAt],
+    );
   }
 
   /** The first position of a batch not yet final, or null: where a requeue starts. */
@@ -352,15 +429,16 @@ export class DispatchRepository {
     from: number,
     to: number,
     limit: number,
+    open: readonly string[] | null = null,
   ): Promise<ClaimCandidate[]> {
     return this.dataSource.query<ClaimCandidate[]>(
       `SELECT seq, phone_number AS "phoneNumber", route, pinned_provider AS pinned,
               status = 'sending' AS reclaimed, claim_provider AS "claimProvider", segments,
               ${isSuppressed('messages.phone_number', BATCH_ACCOUNT)} AS suppressed
        FROM messages
-       WHERE batch_id = $1 AND seq >= $2 AND seq < $3 AND ${CLAIMABLE}
+       WHERE batch_id = $1 AND seq >= $2 AND seq < $3 AND ${CLAIMABLE} AND ${IN_WINDOW('$5')}
        ORDER BY seq LIMIT $4`,
-      [batchId, from, to, limit],
+      [batchId, from, to, limit, open],
     );
   }
 
@@ -374,8 +452,9 @@ export class DispatchRepository {
     to: number,
     limit: number,
     provider: SmsProviderName = this.sms.provider,
+    open: readonly string[] | null = null,
   ): Promise<ClaimedMessage[]> {
-    return this.claimWhere(batchId, limit, provider, 'seq >= $7 AND seq < $8', [from, to]);
+    return this.claimWhere(batchId, limit, provider, 'seq >= $7 AND seq < $8', [from, to], open);
   }
 
   /**
@@ -390,6 +469,7 @@ export class DispatchRepository {
     batchId: string,
     seqs: readonly number[],
     provider: SmsProviderName,
+    open: readonly string[] | null = null,
   ): Promise<ClaimedMessage[]> {
     if (!seqs.length) return [];
     // The bounds let the primary key be range-scanned whatever plan a generic prepared statement
@@ -400,6 +480,7 @@ export class DispatchRepository {
       provider,
       'seq >= $7 AND seq <= $8 AND seq = ANY($9::int[])',
       [Math.min(...seqs), Math.max(...seqs), seqs],
+      open,
     );
   }
 
@@ -426,11 +507,14 @@ export class DispatchRepository {
        SET status = 'sending', claim_token = m.claim_token + 1,
            claimed_until = now() + make_interval(secs => $2::double precision / 1000)
        WHERE m.batch_id = $1 AND m.seq = ANY(ARRAY(SELECT seq FROM c))
+         -- A batch with a send window has its validity per zone: its candidates were of open,
+         -- valid zones (SendWindows.sendable).
          AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing'
-                       AND ${validFrom('b')} > now() - make_interval(secs => $3::double precision / 1000))
+                       AND (b.send_window IS NOT NULL
+                            OR ${validFrom('b')} > now() - make_interval(secs => $3::double precision / 1000)))
        RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token,
                  m.attempts, m.seq = ANY(ARRAY(SELECT seq FROM c WHERE reclaimed)) AS reclaimed,
-                 m.pinned_provider AS pinned, NULL AS parts`,
+                 m.pinned_provider AS pinned, NULL AS parts, m.send_zone AS "sendZone"`,
       [
         batchId,
         this.config.claimLeaseMs,
@@ -442,14 +526,20 @@ export class DispatchRepository {
     );
   }
 
-  /** `which` picks the messages by $7 and on (`whichParameters`). */
+  /**
+   * `which` picks the messages by $7 and on (`whichParameters`). `open`: the zone keys whose send
+   * window is open and whose validity is left (SendWindows.sendable); null without a window. A
+   * batch with a window has its validity checked per zone by `open`, not by its validFrom.
+   */
   private claimWhere(
     batchId: string,
     limit: number,
     provider: SmsProviderName,
     which: string,
     whichParameters: unknown[],
+    open: readonly string[] | null,
   ): Promise<ClaimedMessage[]> {
+    const openParameter = `$${7 + whichParameters.length}`;
     return queryRows<ClaimedMessage>(
       this.dataSource.manager,
       // The candidates are picked once, then updated by primary key. As a subquery joined in
@@ -458,7 +548,7 @@ export class DispatchRepository {
       `WITH c AS MATERIALIZED (
          SELECT seq, status = 'sending' AS reclaimed FROM messages
          WHERE batch_id = $1 AND ${which}
-           AND ${CLAIMABLE}
+           AND ${CLAIMABLE} AND ${IN_WINDOW(openParameter)}
            -- Where its call must go: a dead worker's claim where that worker called, a pinned
            -- message to its pin; any other anywhere.
            AND COALESCE(CASE WHEN status = 'sending' THEN COALESCE(claim_provider, $6) END,
@@ -478,10 +568,11 @@ export class DispatchRepository {
            claimed_until = now() + make_interval(secs => $3::double precision / 1000)
        WHERE m.batch_id = $1 AND m.seq = ANY(ARRAY(SELECT seq FROM c))
          AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing'
-                       AND ${validFrom('b')} > now() - make_interval(secs => $4::double precision / 1000))
+                       AND (b.send_window IS NOT NULL OR ${validFrom('b')} > now() - make_interval(secs => $4::double precision / 1000)))
        RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token,
                  m.attempts, m.seq = ANY(ARRAY(SELECT seq FROM c WHERE reclaimed)) AS reclaimed,
-                 m.pinned_provider AS pinned, ${CLAIMED_PARTS('m')} AS parts`,
+                 m.pinned_provider AS pinned, ${CLAIMED_PARTS('m')} AS parts,
+                 m.send_zone AS "sendZone"`,
       [
         batchId,
         limit,
@@ -490,6 +581,7 @@ export class DispatchRepository {
         provider,
         this.sms.provider,
         ...whichParameters,
+        open,
       ],
     );
   }
@@ -718,7 +810,8 @@ export class DispatchRepository {
 
   /**
    * Messages of a batch whose validity ran out (MESSAGE_VALIDITY_SECONDS after it started or was
-   * reopened) fail with their last category, or `timeout` when they were never tried, with code
+   * reopened; with a send window, only those of the zone keys `zones`, whose window first opened
+   * that long ago: SendWindows.expiredZones) fail with their last category, or `timeout` when they were never tried, with code
    * VALIDITY_EXPIRED; they are logged and counted, and the batch finishes if nothing is left. A
    * claim whose worker died is included: it cannot be repeated any more; with a provider that
    * honours no idempotency key it fails as `unknown`/OUTCOME_UNKNOWN (it may have been sent), as
@@ -729,11 +822,12 @@ export class DispatchRepository {
     batchId: string,
     idempotentProviders: readonly SmsProviderName[],
     chunkSize = EXPIRE_CHUNK,
+    zones: readonly string[] | null = null,
   ): Promise<ExpireOutcome> {
     const total: ExpireOutcome = { expired: 0, finished: null, appeared: [] };
     for (;;) {
       const chunk = await this.dataSource.transaction((manager) =>
-        this.expireChunk(manager, batchId, chunkSize, idempotentProviders),
+        this.expireChunk(manager, batchId, chunkSize, idempotentProviders, zones),
       );
       total.expired += chunk.expired;
       total.finished ??= chunk.finished;
@@ -747,6 +841,7 @@ export class DispatchRepository {
     batchId: string,
     chunkSize: number,
     idempotentProviders: readonly SmsProviderName[],
+    zones: readonly string[] | null,
   ): Promise<ExpireOutcome> {
     const status = await this.batches.lockStatus(manager, batchId);
     if (!status || !allowedFrom('expire').includes(status)) {
@@ -768,7 +863,7 @@ export class DispatchRepository {
                      ELSE $2 END AS message
          FROM messages,
               LATERAL (SELECT COALESCE(claim_provider, $7) = ANY($4::text[]) AS idempotent) i
-         WHERE batch_id = $1 AND ${UNSENT('messages')}
+         WHERE batch_id = $1 AND ${UNSENT('messages')} AND ${IN_WINDOW('$8')}
          ORDER BY seq LIMIT $3
        ), expired AS (
          UPDATE messages m SET status = 'failed', next_attempt_at = NULL, claimed_until = NULL,
@@ -795,12 +890,13 @@ export class DispatchRepository {
                  ${appearedCategories('category_counts', '$1')} AS appeared`,
       [
         batchId,
-        `Not accepted within MESSAGE_VALIDITY_SECONDS (${this.retry.validityMs / 1000} s) of the batch's start.`,
+        `Not accepted within MESSAGE_VALIDITY_SECONDS (${this.retry.validityMs / 1000} s) of ${zones ? 'the first opening of its send window' : "the batch's start"}.`,
         chunkSize,
         idempotentProviders,
         `The worker stopped during the call and the message's validity ran out before it could be resolved; the provider may have accepted it.`,
         `An earlier call's outcome is unknown and the message's validity ran out before it was tried again; the provider may have accepted it.`,
         this.sms.provider,
+        zones,
       ],
     );
     const finished = await this.batches.finish(manager, [batchId]);

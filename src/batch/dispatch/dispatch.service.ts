@@ -36,6 +36,7 @@ import {
   type MessageResult,
 } from './dispatch.repository';
 import { ResultWriterService } from './result-writer.service';
+import { SendWindows } from '../windows/send-windows.service';
 
 /** Thrown by a chunk job on a draining worker, so Bull hands the job to another worker. */
 export class WorkerDraining extends Error {
@@ -125,6 +126,7 @@ export class DispatchService {
     @Inject(smsConfig.KEY) private readonly sms: SmsConfig,
     @Inject(routingConfig.KEY) private readonly routing: RoutingConfig,
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
+    private readonly windows: SendWindows,
   ) {}
 
   async processChunk(job: ChunkJob): Promise<void> {
@@ -168,9 +170,14 @@ export class DispatchService {
         // A recheck looks at the chunk again then; meanwhile the lane moves on.
         // Messages waiting for breakers are claimable too: with them, the chunk is looked at
         // again when a probe may go, or sooner when a retry comes due.
+        // Messages whose send window is closed are due when it opens.
+        const { open, opensInMs } = this.windows.sendable(batch);
         const missed =
-          waitingMs === null ? await this.repository.nextClaimable(batch.id, start, end) : null;
-        const later = missed !== null ? 0 : await this.repository.nextDueInMs(batch.id, start, end);
+          waitingMs === null
+            ? await this.repository.nextClaimable(batch.id, start, end, open)
+            : null;
+        const later =
+          missed !== null ? 0 : await this.repository.nextDueInMs(batch.id, start, end, opensInMs);
         const dueInMs = waitingMs === null ? later : Math.min(waitingMs, later ?? Infinity);
         if (dueInMs !== null) await this.producer.recheckAfter(batch.priority, job, dueInMs + 100);
         return this.producer.advance(batch.priority, job);
@@ -216,7 +223,9 @@ export class DispatchService {
           break;
         }
         const limit = Math.min(CANDIDATES, end - cursor);
-        const candidates = await this.repository.candidates(batch.id, cursor, end, limit);
+        // Only messages whose send window is open: with none, nothing asks the limiter.
+        const { open } = this.windows.sendable(batch);
+        const candidates = await this.repository.candidates(batch.id, cursor, end, limit, open);
         if (!candidates.length) break;
         const plan = await this.plan(candidates, probeRefusedUntil, slowUntil);
         if (plan.waiting.length) waitingUntil = earliestProbe(plan, waitingUntil);
@@ -259,6 +268,7 @@ export class DispatchService {
               batch.id,
               granted.map((message) => message.seq),
               target.provider,
+              open,
             )),
           );
           const waitedFrom = askingSince;
@@ -420,7 +430,8 @@ export class DispatchService {
     }
     const { atMs, waitMs } = permit;
     const calledAt = performance.now();
-    const validFromMs = batch.validFrom?.getTime() ?? Date.now();
+    // With a send window, validity counts from the window's first opening.
+    const validFromMs = this.windows.validFromMs(batch, message.sendZone);
     const self = { batchId: batch.id, seq: message.seq };
     let lookupsFailed = false;
     const noted = <T>(work: Promise<T>) =>
@@ -616,9 +627,9 @@ export class DispatchService {
     }
   }
 
-  /** Whether the batch's MESSAGE_VALIDITY_SECONDS have run out. */
+  /** Whether the batch's MESSAGE_VALIDITY_SECONDS have run out (for every zone, with a window). */
   private expired(batch: DispatchableBatch): boolean {
-    return !!batch.validFrom && Date.now() > batch.validFrom.getTime() + this.retry.validityMs;
+    return this.windows.expired(batch);
   }
 
   /**
@@ -679,7 +690,7 @@ export class DispatchService {
     const now = base.at.getTime();
     const decision = decideRetry(result, message.attempts + (counted ? 1 : 0), this.retry, {
       nowMs: now,
-      validFromMs: batch.validFrom?.getTime() ?? now,
+      validFromMs: batch.validFrom ? this.windows.validFromMs(batch, message.sendZone) : now,
       retryAfterMs: result.retryAfterMs,
     });
     return {

@@ -29,13 +29,16 @@ import { BatchRepository } from '../batch.repository';
 import { BatchService } from '../batch.service';
 import { DispatchProducer, type QueueableBatch } from './dispatch.producer';
 import { DispatchRepository } from './dispatch.repository';
+import { SendWindows } from '../windows/send-windows.service';
 
 /**
  * docs/ARCHITECTURE.md, "Invariants": PostgreSQL is the truth, Redis only transport. Every
  * RECONCILE_INTERVAL_MS one worker (an advisory lock picks it) starts scheduled batches whose time
  * has come, re-queues processing batches with pending messages of which Redis holds no job (jobs
  * that failed for good), or all of them when Redis lost its data, cancels the expired claims of
- * cancelled or failed batches, and fails the messages of batches past MESSAGE_VALIDITY_SECONDS. Messages whose claim expired are taken again by the re-queued chunks.
+ * cancelled or failed batches, and fails the messages of batches past MESSAGE_VALIDITY_SECONDS
+ * (per zone key, from its window's first opening, for a batch with a send window; it also counts
+ * what waits outside its window for the batch's status). Messages whose claim expired are taken again by the re-queued chunks.
  * A scheduled batch takes its daily quota as it starts; one the quota cannot take is paused
  * instead, saying so, and takes it when resumed.
  */
@@ -57,6 +60,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
     @Inject(redisConfig.KEY) redisSettings: RedisConfig,
     private readonly providers: SmsProviders,
+    private readonly windows: SendWindows,
   ) {
     this.sentinelKey = redisKey(redisSettings, 'reconciler', 'sentinel');
     this.task = new PeriodicTask(
@@ -89,8 +93,10 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     const started: BatchEntity[] = [];
     const pausedByQuota: BatchEntity[] = [];
     const cancelledClaims: BatchRef[] = [];
+    let leader = false;
     await this.dataSource.transaction(async (manager) => {
       if (!(await tryAdvisoryXactLock(manager, ADVISORY_LOCKS.reconcile))) return;
+      leader = true;
       // Every batch this pass touches, locked at once in id order, as every writer of batches does.
       const candidates = await this.batches.reconcileCandidates(manager, {
         withJobs: [...withJobs],
@@ -134,20 +140,51 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     this.events.progressed(cancelledClaims);
     await this.batchService.announce([...started, ...pausedByQuota]);
     for (const { id } of pausedByQuota) this.logger.log(`Batch ${id}: paused by the daily quota`);
-    for (const { id, accountId } of expiring) {
-      const { expired, finished, appeared } = await this.repository.expire(
-        id,
-        this.providers.idempotent(),
-      );
-      if (!expired) continue;
-      this.logger.log(`Batch ${id}: ${expired} message(s) expired unsent`);
-      for (const category of appeared) this.events.errorAppeared(accountId, id, category);
-      this.events.progressed([{ id, accountId }]);
-      if (finished) await this.batchService.announce([finished]);
-    }
+    for (const batch of expiring) await this.expire(batch, null);
+    if (leader) await this.reconcileWindows();
     for (const { batch, from } of queued) await this.producer.enqueue(batch, from);
     if (redisLost) await this.redis.set(this.sentinelKey, String(Date.now()));
     if (queued.length) this.logger.log(`Queued dispatch of ${queued.length} batch(es)`);
     return queued.map((q) => q.batch);
+  }
+
+  /** Fails the unsent messages of a batch (of the zone keys `zones` only, when not null). */
+  private async expire({ id, accountId }: BatchRef, zones: readonly string[] | null) {
+    const { expired, finished, appeared } = await this.repository.expire(
+      id,
+      this.providers.idempotent(),
+      undefined,
+      zones,
+    );
+    if (!expired) return;
+    this.logger.log(`Batch ${id}: ${expired} message(s) expired unsent`);
+    for (const category of appeared) this.events.errorAppeared(accountId, id, category);
+    this.events.progressed([{ id, accountId }]);
+    if (finished) await this.batchService.announce([finished]);
+  }
+
+  /**
+   * Batches with a send window: messages of zone keys whose validity ran out (counted from the
+   * window's first opening) fail; processing ones record how many messages wait outside their
+   * window and when the first of those windows opens, for their status.
+   */
+  private async reconcileWindows(): Promise<void> {
+    for (const batch of await this.repository.windowedBatches()) {
+      const expired = this.windows.expiredZones(batch);
+      if (expired.length) await this.expire(batch, expired);
+      if (batch.status !== 'processing') continue;
+      const { open, opensAt } = this.windows.sendable(batch);
+      const waiting = await this.repository.outsideWindow(batch.id, open ?? []);
+      let outside = 0;
+      let first = Infinity;
+      for (const [zone, count] of waiting) {
+        const at = opensAt.get(zone);
+        if (at === undefined) continue; // expired: failed above, or by the next pass
+        outside += count;
+        first = Math.min(first, at);
+      }
+      const nextWindowAt = outside ? new Date(first) : null;
+      await this.repository.recordOutsideWindow(batch.id, outside, nextWindowAt);
+    }
   }
 }

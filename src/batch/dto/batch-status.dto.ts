@@ -80,6 +80,23 @@ export class WaitingDto {
       'Providers whose circuit breakers are open (or half-open, letting one probe through) while every provider of some route of the batch is: its messages on those routes wait (pending) until one recovers. Empty unless the batch is processing.',
   })
   providersDown: string[];
+
+  @ApiProperty({
+    example: 0,
+    description:
+      'Messages waiting to be sent whose send window (options.sendWindow) is closed now: they go when it opens. Counted by the reconciler, so at most RECONCILE_INTERVAL_MS old; 0 unless the batch is processing with a send window. `progress` counts them as pending.',
+  })
+  outsideWindow: number;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+    description:
+      'When the first of those closed windows opens (ISO 8601); null when no message waits for its window.',
+  })
+  nextWindowAt: string | null;
 }
 
 export class BatchStatusDto {
@@ -154,7 +171,7 @@ export class BatchWarningDto {
   @ApiProperty({
     enum: WARNING_CODES,
     description:
-      'UNUSED_VARIABLE and NEAR_MISS_VARIABLE: a variable the template does not use; SUPPRESSED_RECIPIENT: recipients dropped because their number is suppressed (opted out, or on a suppression list).',
+      "UNUSED_VARIABLE and NEAR_MISS_VARIABLE: a variable the template does not use; SUPPRESSED_RECIPIENT: recipients dropped because their number is suppressed (opted out, or on a suppression list); SEND_WINDOW_ZONES_DISJOINT: these recipients' numbers may be in several time zones whose send windows never overlap; their messages go in the window of the zone whose window opens latest (the one furthest west).",
   })
   code: (typeof WARNING_CODES)[number];
 
@@ -167,7 +184,8 @@ export class BatchWarningDto {
   @ApiProperty({
     required: false,
     example: 'first_name',
-    description: 'The variable as the recipients gave it; absent for warnings about numbers.',
+    description:
+      'The variable as the recipients gave it; absent for warnings about recipients rather than variables.',
   })
   variable?: string;
 

@@ -8,6 +8,7 @@ import {
   MAX_VARIABLES,
 } from '../../template/variables';
 import { PRIORITIES, type Priority } from '../../rate-limit/tier-rates';
+import { RECIPIENT_TIME_ZONE, WEEKDAYS, type Weekday } from '../../config/send-window';
 
 export class RecipientDto {
   @ApiProperty({
@@ -29,6 +30,39 @@ export class RecipientDto {
     example: { name: 'Ada', code: '4821' },
   })
   variables?: Record<string, string>;
+}
+
+export class SendWindowDto {
+  @ApiProperty({
+    example: '09:00',
+    pattern: '^\\d{2}:\\d{2}$',
+    description: 'Opening time, HH:MM (00:00 to 23:59), local.',
+  })
+  start: string;
+
+  @ApiProperty({
+    example: '20:00',
+    pattern: '^\\d{2}:\\d{2}$',
+    description:
+      'Closing time, HH:MM (00:00 to 24:00), local, not included; not equal to start. Before start, the window runs over midnight and belongs to the day it opens.',
+  })
+  end: string;
+
+  @ApiPropertyOptional({
+    default: RECIPIENT_TIME_ZONE,
+    example: RECIPIENT_TIME_ZONE,
+    description:
+      "`recipient`: each number's own zone, from its country and, where a country spans zones, its area code; where a number may be in several zones, the window is the intersection of its window in each (when that is empty, the zone whose window opens latest, with a SEND_WINDOW_ZONES_DISJOINT warning); numbers of no country (+800 ...) use UTC. Or an IANA zone (`Europe/Paris`) for every message.",
+  })
+  timeZone?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    enum: WEEKDAYS,
+    example: ['mon', 'tue', 'wed', 'thu', 'fri'],
+    description: 'The days it opens on; every day when absent.',
+  })
+  days?: Weekday[];
 }
 
 export class BatchOptionsDto {
@@ -53,6 +87,14 @@ export class BatchOptionsDto {
       'Start on creation (or at scheduleTime). With false the batch waits for POST /api/batch/{id}/start.',
   })
   autoStart?: boolean;
+
+  @ApiPropertyOptional({
+    type: SendWindowDto,
+    nullable: true,
+    description:
+      "When messages may be sent, in the recipient's local time (or a named zone's). A message outside its window waits, pending, and goes when it opens, at the batch's rate; its MESSAGE_VALIDITY_SECONDS count from that opening. Absent: DEFAULT_SEND_WINDOW, when set; null: no window.",
+  })
+  sendWindow?: SendWindowDto | null;
 }
 
 export class CreateBatchDto {

@@ -1,6 +1,7 @@
 import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 import { isOneOf } from '../../database/check-sql';
 import { PRIORITIES, type Priority } from '../../rate-limit/tier-rates';
+import type { SendWindow } from '../../config/send-window';
 
 export const BATCH_STATUSES = [
   'pending',
@@ -116,6 +117,22 @@ export class BatchEntity {
   /** The distinct routes of its messages (routes.ts, routeKey); empty for batches before routes. */
   @Column('text', { array: true, default: () => "'{}'" })
   routes: string[];
+
+  /** Its send window (options.sendWindow or DEFAULT_SEND_WINDOW); null: any time. */
+  @Column('jsonb', { name: 'send_window', nullable: true })
+  sendWindow: SendWindow | null;
+
+  /** The distinct zone keys of its messages (batch/windows/send-window.ts); empty without a window. */
+  @Column('text', { name: 'send_zones', array: true, default: () => "'{}'" })
+  sendZones: string[];
+
+  /** Unsent messages whose window is closed, as the reconciler last counted them. */
+  @Column('integer', { name: 'outside_window', default: 0 })
+  outsideWindow: number;
+
+  /** When the first of those windows opens; null when none waits. */
+  @Column('timestamptz', { name: 'next_window_at', nullable: true })
+  nextWindowAt: Date | null;
 
   /** Bumped whenever dispatch is (re)queued; part of every chunk job id. */
   @Column('integer', { default: 0 })

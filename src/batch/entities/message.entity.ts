@@ -92,6 +92,13 @@ export class MessageEntity {
   @Column('text', { nullable: true })
   route: string | null;
 
+  /**
+   * Its zone key (batch/windows/send-window.ts): the time zones whose send window it waits for,
+   * decided at ingest; null when its batch has no send window.
+   */
+  @Column('text', { name: 'send_zone', nullable: true })
+  sendZone: string | null;
+
   /** Set while its next call must go to this provider: an earlier call there may have been accepted. */
   @Column('text', { name: 'pinned_provider', nullable: true })
   pinnedProvider: SmsProviderName | null;

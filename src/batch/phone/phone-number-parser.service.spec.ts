@@ -11,6 +11,7 @@ const config = (phoneWorkers: number): IngestConfig => ({
   largeBodyMinKbps: 512,
   phoneWorkers,
   idempotencyTtlHours: 24,
+  defaultSendWindow: null,
 });
 
 const numbers = (count: number) =>

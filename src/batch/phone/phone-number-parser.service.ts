@@ -30,15 +30,16 @@ export class PhoneNumberParserService implements OnModuleDestroy {
 
   constructor(@Inject(ingestConfig.KEY) private readonly config: IngestConfig) {}
 
-  async parse(numbers: readonly string[]): Promise<PhoneParseResult[]> {
+  /** With `zones`, each valid number also gets its time zones (a send window in recipient time). */
+  async parse(numbers: readonly string[], { zones = false } = {}): Promise<PhoneParseResult[]> {
     const count = this.config.phoneWorkers;
     if (count === 0 || numbers.length < INLINE_LIMIT) {
-      return normalizePhoneNumbers(numbers, this.config.defaultCountry);
+      return normalizePhoneNumbers(numbers, this.config.defaultCountry, zones);
     }
     const sliceSize = Math.ceil(numbers.length / count);
     const slices: Promise<PhoneParseResult[]>[] = [];
     for (let slot = 0; slot * sliceSize < numbers.length; slot++) {
-      slices.push(this.run(slot, numbers.slice(slot * sliceSize, (slot + 1) * sliceSize)));
+      slices.push(this.run(slot, numbers.slice(slot * sliceSize, (slot + 1) * sliceSize), zones));
     }
     return (await Promise.all(slices)).flat();
   }
@@ -49,10 +50,15 @@ export class PhoneNumberParserService implements OnModuleDestroy {
     await Promise.all(threads.map((thread) => thread.worker.terminate()));
   }
 
-  private run(slot: number, numbers: string[]): Promise<PhoneParseResult[]> {
+  private run(slot: number, numbers: string[], zones: boolean): Promise<PhoneParseResult[]> {
     const thread = this.thread(slot);
     const id = this.nextId++;
-    const request: PhoneWorkRequest = { id, numbers, defaultCountry: this.config.defaultCountry };
+    const request: PhoneWorkRequest = {
+      id,
+      numbers,
+      defaultCountry: this.config.defaultCountry,
+      zones,
+    };
     return new Promise((resolve, reject) => {
       thread.pending.set(id, { resolve, reject });
       thread.worker.postMessage(request);

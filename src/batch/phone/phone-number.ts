@@ -7,6 +7,7 @@ import {
 // Type-only: loading the configuration module would cost each phone thread a quarter of a second
 // at start; `typeof` still ties the literal below to the setting's name for it.
 import type { NON_GEOGRAPHIC } from '../../config/configuration';
+import { timeZonesOf } from '../windows/phone-time-zones';
 import { installRegexCache } from './libphonenumber-regex-cache';
 
 installRegexCache();
@@ -20,6 +21,8 @@ export interface ParsedPhoneNumber {
   country: string;
   /** libphonenumber's type (MOBILE, PREMIUM_RATE, ...); absent when its metadata cannot tell. */
   type?: Exclude<NumberType, undefined>;
+  /** Its zone key (windows/phone-time-zones.ts), when asked for: the batch has a send window. */
+  zones?: string;
 }
 
 export type PhoneParseResult = ParsedPhoneNumber | { problem: string };
@@ -46,16 +49,21 @@ export function normalizePhoneNumber(raw: string, defaultCountry?: CountryCode):
   return result;
 }
 
-/** Parses many numbers, each distinct string once; the answer keeps the input's order. */
+/**
+ * Parses many numbers, each distinct string once; the answer keeps the input's order. With
+ * `zones`, each valid number also gets its time zones (for a send window in the recipient's time).
+ */
 export function normalizePhoneNumbers(
   raws: readonly string[],
   defaultCountry?: CountryCode,
+  zones = false,
 ): PhoneParseResult[] {
   const seen = new Map<string, PhoneParseResult>();
   return raws.map((raw) => {
     let result = seen.get(raw);
     if (!result) {
       result = normalizePhoneNumber(raw, defaultCountry);
+      if (zones && 'e164' in result) result.zones = timeZonesOf(result.e164);
       seen.set(raw, result);
     }
     return result;

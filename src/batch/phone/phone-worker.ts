@@ -7,6 +7,8 @@ export interface PhoneWorkRequest {
   id: number;
   numbers: string[];
   defaultCountry?: CountryCode;
+  /** Whether to give each number its time zones too. */
+  zones?: boolean;
 }
 
 export interface PhoneWorkResponse {
@@ -14,10 +16,10 @@ export interface PhoneWorkResponse {
   results: PhoneParseResult[];
 }
 
-parentPort?.on('message', ({ id, numbers, defaultCountry }: PhoneWorkRequest) => {
+parentPort?.on('message', ({ id, numbers, defaultCountry, zones }: PhoneWorkRequest) => {
   const response: PhoneWorkResponse = {
     id,
-    results: normalizePhoneNumbers(numbers, defaultCountry),
+    results: normalizePhoneNumbers(numbers, defaultCountry, zones),
   };
   parentPort?.postMessage(response);
 });

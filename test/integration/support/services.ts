@@ -39,6 +39,8 @@ import type { MetricsService } from '../../../src/metrics/metrics.service';
 import { DailyUsageRepository } from '../../../src/quota/daily-usage.repository';
 import { QuotaService } from '../../../src/quota/quota.service';
 import type Redis from 'ioredis';
+import { Clock, SystemClock } from '../../../src/common/clock';
+import { SendWindows } from '../../../src/batch/windows/send-windows.service';
 
 export function newDispatchRepository(
   db: DataSource,
@@ -118,6 +120,8 @@ export interface ReconcilerWorld {
   /** Redis lost its data: the reconciler's sentinel key is gone. */
   redisLost?: boolean;
   retry?: Partial<RetryConfig>;
+  /** The clock send windows are read on (the system's). */
+  clock?: Clock;
 }
 
 /** The reconciler on `db`, with an in-memory producer, Redis, events and announcer. */
@@ -170,6 +174,7 @@ export function newReconciler(
     new SmsProviders(
       new Map([['simulated', { idempotent: world.idempotent ?? true } as SmsProvider]]),
     ),
+    new SendWindows(world.clock ?? new SystemClock(), retry),
   );
   return { reconciler, fakes };
 }

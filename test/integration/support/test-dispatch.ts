@@ -29,6 +29,8 @@ import type {
 } from '../../../src/sms/sms-provider';
 import type { MigratedDatabase } from './migrated-database';
 import { newDispatchRepository } from './services';
+import { Clock, SystemClock } from '../../../src/common/clock';
+import { SendWindows } from '../../../src/batch/windows/send-windows.service';
 
 /** A scripted answer: a result, or `hang` for a call that never answers. */
 export type Answer = SendResult | 'hang';
@@ -190,6 +192,8 @@ export interface TestDispatchOptions {
   permitDelayMs?: number;
   /** Another limiter than one granting everything at once. */
   limiter?: GrantingLimiter;
+  /** The clock send windows are read on (the system's). */
+  clock?: Clock;
 }
 
 export function newTestDispatch(
@@ -203,6 +207,7 @@ export function newTestDispatch(
     timeoutMs = 100,
     permitDelayMs = 0,
     limiter = new GrantingLimiter(permitDelayMs),
+    clock = new SystemClock(),
   }: TestDispatchOptions = {},
 ) {
   const retry = { ...retryConfig(), ...retryOverrides };
@@ -234,6 +239,7 @@ export function newTestDispatch(
     { ...smsConfig(), timeoutMs },
     routing,
     retry,
+    new SendWindows(clock, retry),
   );
   return {
     service,
