@@ -1,5 +1,6 @@
 // What dispatch does with each kind of answer, on the real PostgreSQL with a scripted provider.
 import type { SendResult } from '../../src/sms/sms-provider';
+import { queryRows } from '../../src/database/query-rows';
 import {
   batchState,
   insertAccount,
@@ -72,6 +73,14 @@ describe('DispatchService', () => {
       ]);
       expect(provider.sent).toHaveLength(1);
       expect(await batchState(db.dataSource, id)).toMatchObject({ status: 'failed', failed: 1 });
+      // A provider's opt-out suppresses the number for every account (src/consent/), lifted here
+      // as START would, so the next tests may send to it.
+      const lifted = await queryRows(
+        db.dataSource.manager,
+        `DELETE FROM suppressions WHERE phone_number = $1 AND reason = 'provider_opt_out' RETURNING id`,
+        [A],
+      );
+      expect(lifted).toHaveLength(category === 'opted_out' ? 1 : 0);
     },
   );
 
