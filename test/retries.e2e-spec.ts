@@ -1,6 +1,6 @@
 // Retries with the simulator's scripted numbers (README, "The simulated provider"), in fast motion.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { api, useApp } from './support/api';
+import { api, useIsolatedApp } from './support/api';
 import { startApp } from './support/app-process';
 import {
   batchStatus,
@@ -16,7 +16,8 @@ import { phoneNumber, recipients, scripted, TEMPLATE } from './factories/batch.f
 const FAST = { ...FAST_DISPATCH, RATE_LIMIT_LOW: '5' };
 
 describe('retries and permanent failures', () => {
-  const service = useApp(FAST);
+  // Of its own: it sends to the simulator's opted-out number, whose answer suppresses the number.
+  const service = useIsolatedApp('retries', FAST);
 
   it('each scripted number ends as the README says, with its attempts', async () => {
     const list = [...recipients(3), ...[0, 1, 2, 3, 4, 5, 6].map(scripted)];
