@@ -3,7 +3,7 @@ import {
   isOpen,
   nextClosing,
   nextOpening,
-  validityStart,
+  validUntil,
   windowState,
 } from './send-window';
 import { parseSendWindow, type SendWindow } from '../../config/send-window';
@@ -158,13 +158,36 @@ describe('windowState', () => {
   });
 });
 
-describe('validityStart', () => {
+describe('validUntil', () => {
+  const HOUR = 3_600_000;
+
   it('counts from the first opening at or after the batch became valid', () => {
-    expect(iso(validityStart(window(), 'Asia/Tokyo', at('2026-07-01T14:00:00Z')))).toBe(
-      '2026-07-02T00:00:00.000Z',
+    // Tokyo (UTC+9) opens at 00:00 UTC; New York (UTC-4) is open at 14:00 UTC.
+    expect(iso(validUntil(window(), 'Asia/Tokyo', at('2026-07-01T14:00:00Z'), HOUR))).toBe(
+      '2026-07-02T01:00:00.000Z',
     );
-    expect(iso(validityStart(window(), 'America/New_York', at('2026-07-01T14:00:00Z')))).toBe(
-      '2026-07-01T14:00:00.000Z',
+    expect(iso(validUntil(window(), 'America/New_York', at('2026-07-01T14:00:00Z'), HOUR))).toBe(
+      '2026-07-01T15:00:00.000Z',
+    );
+  });
+
+  it('does not age a message held while its window is closed, even when the batch started inside it', () => {
+    // London (UTC+1 in July), 09:00-20:00 local = 08:00-19:00 UTC. Started at 18:00 UTC with 10 h:
+    // 1 h that evening, 9 h from the next opening.
+    expect(iso(validUntil(window(), 'Europe/London', at('2026-07-01T18:00:00Z'), 10 * HOUR))).toBe(
+      '2026-07-02T17:00:00.000Z',
+    );
+    // 30 h of validity span three days of 11-hour windows.
+    expect(iso(validUntil(window(), 'Europe/London', at('2026-07-01T08:00:00Z'), 30 * HOUR))).toBe(
+      '2026-07-03T16:00:00.000Z',
+    );
+  });
+
+  it('skips the days the window is closed', () => {
+    // Fridays only: from Friday 3 July 18:00 UTC, 1 h left that day, the rest next Friday.
+    const fridays = window({ days: ['fri'] });
+    expect(iso(validUntil(fridays, 'Europe/London', at('2026-07-03T18:00:00Z'), 3 * HOUR))).toBe(
+      '2026-07-10T10:00:00.000Z',
     );
   });
 });

@@ -233,9 +233,28 @@ export function windowState(window: SendWindow, keys: readonly ZoneKey[], ms: nu
 }
 
 /**
- * When a message's MESSAGE_VALIDITY_SECONDS start: the first moment at or after the batch's
- * `validFrom` its window is open, so a message held overnight does not expire.
+ * When a message's MESSAGE_VALIDITY_SECONDS run out. Its validity counts only while its window is
+ * open, from the first opening at or after the batch's `validFrom`: a message held while the window
+ * is closed (overnight, a weekend) does not age, whether the batch started inside the window or
+ * before it opened. Its window never opening again ends it at the last closing.
  */
-export function validityStart(window: SendWindow, key: ZoneKey, validFromMs: number): number {
-  return nextOpening(window, key, validFromMs) ?? validFromMs;
+export function validUntil(
+  window: SendWindow,
+  key: ZoneKey,
+  validFromMs: number,
+  validityMs: number,
+): number {
+  let at = nextOpening(window, key, validFromMs);
+  if (at === null) return validFromMs + validityMs;
+  let left = validityMs;
+  // Each turn is one opening; MESSAGE_VALIDITY_SECONDS is at most 30 days.
+  for (let turn = 0; turn < 400; turn++) {
+    const closes = nextClosing(window, key, at);
+    if (!(closes > at) || closes - at >= left) return at + left;
+    left -= closes - at;
+    const opens = nextOpening(window, key, closes);
+    if (opens === null || opens <= at) return closes;
+    at = opens;
+  }
+  return at + left;
 }

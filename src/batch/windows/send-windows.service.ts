@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { retryConfig, type RetryConfig } from '../../config/configuration';
 import type { SendWindow } from '../../config/send-window';
 import { Clock } from '../../common/clock';
-import { validityStart, windowState, type WindowState, type ZoneKey } from './send-window';
+import { validUntil, windowState, type WindowState, type ZoneKey } from './send-window';
 
 /** What dispatch knows of a batch's window. */
 export interface WindowedBatch {
@@ -67,8 +67,9 @@ export class SendWindows {
   }
 
   /**
-   * When the validity of a message of zone key `zone` started: the first opening of its window at
-   * or after the batch's validFrom; the batch's validFrom without a window.
+   * When the validity of a message of zone key `zone` started, as far as `start + validity` goes:
+   * its deadline (send-window.ts, validUntil: counted only while its window is open) less the
+   * validity; the batch's validFrom without a window.
    */
   validFromMs(batch: WindowedBatch, zone: ZoneKey | null): number {
     const validFrom = batch.validFrom?.getTime() ?? this.clock.now();
@@ -121,7 +122,12 @@ export class SendWindows {
   private start(cached: Cached, batch: WindowedBatch, window: SendWindow, zone: ZoneKey): number {
     let start = cached.starts.get(zone);
     if (start === undefined) {
-      start = validityStart(window, zone, batch.validFrom?.getTime() ?? this.clock.now());
+      // Where a message's validity would have started had it run without a break: its deadline
+      // (validity counted only while its window is open) less the validity, so every use of
+      // `start + validity` reads the deadline.
+      const validFrom = batch.validFrom?.getTime() ?? this.clock.now();
+      const validity = this.retry.validityMs;
+      start = validUntil(window, zone, validFrom, validity) - validity;
       cached.starts.set(zone, start);
     }
     return start;
