@@ -183,31 +183,44 @@ if pausedUntil > now then
   return reply
 end
 
+-- The ceilings' windows are a second and the late tolerance long (rate-limiter.ts's
+-- lateToleranceMs, from the same ceilings): a permit's successor in the next window comes at least
+-- that much more than a second after it, so a send up to the tolerance late (a later one takes a
+-- new permit) cannot put one more message into a second at the provider.
+local lowestCeiling = 0
+for _, c in ipairs({ globalCeiling, providerCeiling }) do
+  if c > 0 and (lowestCeiling == 0 or c < lowestCeiling) then lowestCeiling = c end
+end
+local span = 1000000
+if lowestCeiling > 0 then
+  span = 1000000 + math.floor(math.max(2, math.min(20, 500 / lowestCeiling)) * 1000)
+end
+
 local globalBudget, providerBudget = nil, nil
 if globalLimit > 0 then
   globalBudget = budgets(counts, globalAllotted, globalLimit, 1)
-  for i = 2, 4 do redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - 1000000) end
+  for i = 2, 4 do redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - span) end
 end
 if providerLimit > 0 then
   providerBudget = budgets(providerCounts, providerAllotted, providerLimit, spm)
-  for i = 8, 10 do redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - 1000000) end
+  for i = 8, 10 do redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - span) end
 end
 
--- Whether one more permit of the tier, using \`units\`, fits every window of the scope whose
--- logs start at KEYS[first] at this time; if not, the earliest time worth trying next. Counting
--- from at - 1 s to the end covers every window holding \`at\`. A window holding nothing of the
--- tiers a budget covers takes one permit whatever its size, so a long message is never stuck.
+-- Whether one more permit of the tier, using \`units\`, fits every window (\`span\` long) of the
+-- scope whose logs start at KEYS[first] at this time; if not, the earliest time worth trying next.
+-- Counting from at - span to the end covers every window holding \`at\`. A window holding nothing
+-- of the tiers a budget covers takes one permit whatever its size, so a long message is never stuck.
 local function fits(first, budget, at, units)
   for u = 1, tier do
     local used = 0
-    for j = u, 3 do used = used + redis.call('ZCOUNT', KEYS[first + j - 1], at - 999999, '+inf') end
+    for j = u, 3 do used = used + redis.call('ZCOUNT', KEYS[first + j - 1], at - span + 1, '+inf') end
     if used > 0 and used + units > budget[u] then
       local oldest = nil
       for j = u, 3 do
-        local head = redis.call('ZRANGEBYSCORE', KEYS[first + j - 1], at - 999999, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+        local head = redis.call('ZRANGEBYSCORE', KEYS[first + j - 1], at - span + 1, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
         if head[2] and (not oldest or tonumber(head[2]) < oldest) then oldest = tonumber(head[2]) end
       end
-      return false, oldest + 1000000
+      return false, oldest + span
     end
   end
   return true, at

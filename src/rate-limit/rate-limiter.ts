@@ -108,8 +108,9 @@ export class RateLimiter {
   /**
    * How late after its permit's time a send to `provider` may still go, in ms: under a ceiling
    * (PROVIDER_MAX_MPS or the provider's own), half a permit's spacing at the tighter one, between
-   * 2 and 20 ms, so that late sends never crowd a second at the provider by more than one
-   * message; null without a ceiling (the tier rates are measured on sentAt, the permit's time).
+   * 2 and 20 ms; the ceilings' windows in the limiter's script are this much longer than a second,
+   * so a send up to this late still lands in its own second at the provider. Null without a
+   * ceiling (the tier rates are measured on sentAt, the permit's time).
    */
   lateToleranceMs(provider: SmsProviderName): number | null {
     const ceilings = [this.config.providerMaxMps, this.config.providerCeilings[provider]].filter(
