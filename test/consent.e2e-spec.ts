@@ -121,14 +121,25 @@ describe('Consent: suppressed numbers', () => {
     const created = await service.client
       .post('/api/batch', { text: TEMPLATE, recipients: list, options: { priority: 'low' } })
       .expect(201);
-    // Two a second: the last message is due about 2.5 s after the first; the opt-out comes
-    // once the batch is under way.
+    // Two a second: the last message is due about 2.5 s after the first. Once the batch is under
+    // way it is paused (a claim waiting for its permit's time is given back), the number opts
+    // out, and the batch resumes.
     const deadline = Date.now() + 10_000;
     while ((await batchStatus(service.client, created.body.id)).progress.completed < 1) {
       if (Date.now() > deadline) throw new Error('the batch did not start sending');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    await service.client.post(`/api/batch/${created.body.id}/pause`).expect(200);
+    const settled = Date.now() + 10_000;
+    while (
+      (await messageLog(service.client, created.body.id)).some((m) => m.status === 'sending')
+    ) {
+      if (Date.now() > settled) throw new Error('claims were not given back after the pause');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await messageLog(service.client, created.body.id))[5].status).toBe('pending');
     await suppress(late, null);
+    await service.client.post(`/api/batch/${created.body.id}/resume`).expect(200);
     const done = await waitForStatus(service.client, created.body.id, ['completed'], 20_000);
     expect(done.progress).toMatchObject({ total: 6, completed: 5, failed: 1, pending: 0 });
     const log = await messageLog(service.client, created.body.id);

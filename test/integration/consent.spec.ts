@@ -144,6 +144,8 @@ describe('Consent', () => {
           source: expect.stringMatching(/^(SIM_OPTED_OUT|21610)$/),
         },
       ]);
+      // The number is the account's contact, so its list shows the entry its batch caused.
+      expect(await contacts(number)).toEqual([expect.objectContaining({ accountId: account })]);
     });
 
     it("add nothing for Salvo's own SUPPRESSED refusals, other failures or stale results", async () => {

@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { SendRequest, SendResult } from '../../src/sms/sms-provider';
 import { batchState, insertAccount, insertBatch, messagesOf } from '../factories/batch-rows';
 import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
+import { newDispatchRepository } from './support/services';
 import { FakeProvider, newTestDispatch, rejected } from './support/test-dispatch';
 
 const OPTED_OUT = '+12015550110';
@@ -93,6 +94,26 @@ describe('Dispatch and suppressed numbers', () => {
       [id],
     );
     expect(logged.count).toBe(2);
+  });
+
+  it('claims no message whose number was suppressed after the round read it; the next round fails it', async () => {
+    const repository = newDispatchRepository(db.dataSource);
+    const number = '+12015550130';
+    const id = await insertBatch(db.dataSource, {
+      accountId: mine,
+      messages: [{ phoneNumber: number }, { phoneNumber: FINE }],
+    });
+    const read = await repository.candidates(id, 0, 2, 10);
+    expect(read.map((c) => c.suppressed)).toEqual([false, false]);
+
+    await suppress(db.dataSource, number, mine); // the STOP lands between the read and the claim
+    const claimed = await repository.claimMessages(id, [0, 1], 'simulated');
+    expect(claimed.map((m) => m.phoneNumber)).toEqual([FINE]);
+
+    const next = await repository.candidates(id, 0, 2, 10);
+    expect(next).toMatchObject([{ seq: 0, suppressed: true }]);
+    // Whatever the message's pin, the suppressed claim takes it, and only while suppressed.
+    expect((await repository.claimSuppressed(id, [0, 1])).map((m) => m.seq)).toEqual([0]);
   });
 
   it('fails a message whose number opted out after the batch started, at its next claim', async () => {

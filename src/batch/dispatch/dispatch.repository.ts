@@ -658,7 +658,9 @@ export class DispatchRepository {
          ), contacts_sent AS (
            SELECT account_id, phone_number, COALESCE(provider, $23) AS provider,
                   COALESCE(sent_at, at) AS sent_at
-           FROM written WHERE status = 'sent'
+           -- A provider's "opted out" answer makes a contact too: the number was written to from
+           -- that sender, and the account lists the deployment-wide entry its batch caused.
+           FROM written WHERE status = 'sent' OR opt_out_id IS NOT NULL
          ), ${recordContacts('contacts_sent', '$27::jsonb')},
          opted_out AS (
            SELECT opt_out_id AS id, phone_number, code FROM written WHERE opt_out_id IS NOT NULL
