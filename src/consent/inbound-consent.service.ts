@@ -1,7 +1,7 @@
 // Every inbound SMS, stored once with what consent makes of it: the account it answers, its
 // keyword's action on the suppressions, and an answer to HELP queued for a worker.
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { consentConfig, type ConsentConfig } from '../config/configuration';
 import { InboundRepository } from '../inbound/inbound.repository';
 import type { InboundRecorder, InboundSms } from '../sms/receipts';
@@ -9,6 +9,12 @@ import { ConsentRepository } from './consent.repository';
 import { HelpReplyProducer } from './help-reply.producer';
 import { keywordAction } from './keywords';
 import { canonicalAddress } from './provider-senders';
+
+/**
+ * At most one answer to HELP per number, sender and provider in this long: it also answers an SMSC
+ * that delivers one deliver_sm twice (SMPP carries no message id to tell them apart).
+ */
+export const HELP_REPLY_INTERVAL_MS = 3_600_000;
 
 /** A number suppressions can name: recipients are stored in E.164. */
 const E164 = /^\+[1-9]\d{1,14}$/;
@@ -35,13 +41,16 @@ export class InboundConsentService implements InboundRecorder {
   async store(sms: InboundSms): Promise<boolean> {
     const action = keywordAction(sms.body, this.config.keywords);
     const phoneNumber = canonicalAddress(sms.from);
-    const replies = action === 'help' && this.config.helpReplyText !== null;
+    let replies = action === 'help' && this.config.helpReplyText !== null;
     const id = await this.dataSource.transaction(async (manager) => {
       const accountId = await this.consent.attribute(manager, {
         phoneNumber,
         provider: sms.provider,
         sender: canonicalAddress(sms.to),
       });
+      // One answer per number and sender per HELP_REPLY_INTERVAL: a handset (or a script) sending
+      // HELP over and over gets one paid reply, not one each time.
+      if (replies) replies = !(await this.recentlyAnswered(manager, sms));
       const stored = await this.inbound.insert(manager, sms, {
         accountId,
         action,
@@ -70,5 +79,23 @@ export class InboundConsentService implements InboundRecorder {
       }
     }
     return true;
+  }
+
+  /**
+   * Whether the number was answered (or is about to be) from this sender within the interval.
+   * The advisory lock makes two HELPs of one pair at once take turns, so only one is answered.
+   */
+  private async recentlyAnswered(manager: EntityManager, sms: InboundSms): Promise<boolean> {
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+      `help-reply:${sms.provider}:${sms.from}:${sms.to}`,
+    ]);
+    const rows = await manager.query<unknown[]>(
+      `SELECT 1 FROM inbound_messages
+        WHERE from_number = $1 AND to_number = $2 AND provider = $3 AND reply_status IS NOT NULL
+          AND received_at > now() - make_interval(secs => $4::double precision / 1000)
+        LIMIT 1`,
+      [sms.from, sms.to, sms.provider, HELP_REPLY_INTERVAL_MS],
+    );
+    return rows.length > 0;
   }
 }

@@ -14,7 +14,8 @@ import {
 } from '../errors/domain-error';
 import { dropUnreadBody } from '../http/unread-body';
 import { MAX_SUPPRESSIONS_PER_REQUEST } from '../request-body/body-limits';
-import { Slots } from '../request-body/slots';
+import { RequestBodyReader } from '../request-body/request-body.reader';
+import type { Release } from '../request-body/slots';
 import {
   ADD_REASON,
   MAX_PHONE_TEXT,
@@ -52,12 +53,11 @@ function isSuppressionCursor(value: unknown): value is SuppressionCursor {
 @Injectable()
 export class SuppressionsService {
   private readonly csvLimits: CsvLimits;
-  /** Imports read at once by this process; the others wait for a turn (503 after a while). */
-  private readonly imports: Slots;
-
   constructor(
     private readonly repository: SuppressionsRepository,
     private readonly phones: PhoneNumberParserService,
+    // Imports take their turn with the large JSON bodies (MAX_CONCURRENT_LARGE_BODIES in all).
+    private readonly bodies: RequestBodyReader,
     @Inject(ingestConfig.KEY) private readonly ingest: IngestConfig,
   ) {
     this.csvLimits = {
@@ -67,7 +67,6 @@ export class SuppressionsService {
       minBytesPerMs: (ingest.largeBodyMinKbps * 1024) / 1000,
       maxRecordChars: MAX_RECORD_CHARS,
     };
-    this.imports = new Slots(ingest.maxConcurrentLargeBodies);
   }
 
   async list(accountId: string, query: ListSuppressionsQuery): Promise<Page<SuppressionDto>> {
@@ -109,14 +108,12 @@ export class SuppressionsService {
     res: ServerResponse,
   ): Promise<ImportSuppressionsResultDto> {
     checkCsvRequest(req, res, this.csvLimits);
-    const release = await this.imports.acquire(this.ingest.largeBodyWaitMs);
-    if (!release) {
+    let release: Release;
+    try {
+      release = await this.bodies.largeBodySlot(res);
+    } catch (error) {
       dropUnreadBody(req, res);
-      if (!res.headersSent) res.setHeader('Retry-After', '1');
-      throw new DomainError(
-        'SERVICE_UNAVAILABLE',
-        'Too many imports are being read; retry in a moment.',
-      );
+      throw error;
     }
     try {
       const { numbers, invalid } = await this.readImport(req, res);

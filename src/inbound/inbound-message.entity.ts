@@ -18,6 +18,8 @@ export type ReplyStatus = (typeof REPLY_STATUSES)[number];
 @Check('inbound_messages_action_check', isOneOf('action', INBOUND_ACTIONS))
 @Check('inbound_messages_reply_status_check', isOneOf('reply_status', REPLY_STATUSES))
 @Index('inbound_messages_account_idx', ['accountId', 'receivedAt', 'id'])
+// Whether a number was answered HELP from a sender lately (InboundConsentService).
+@Index('inbound_messages_sender_idx', ['from', 'to', 'receivedAt'])
 export class InboundMessageEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;

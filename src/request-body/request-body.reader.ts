@@ -60,7 +60,11 @@ export class RequestBodyReader {
     }
   }
 
-  private async largeBodySlot(res: ServerResponse): Promise<Release> {
+  /**
+   * A turn to read a large body (MAX_CONCURRENT_LARGE_BODIES per process, shared by JSON batches
+   * and CSV imports); a 503 with Retry-After when none came within LARGE_BODY_WAIT_MS.
+   */
+  async largeBodySlot(res: ServerResponse): Promise<Release> {
     const release = await this.largeBodies.acquire(this.waitMs);
     if (!release) {
       if (!res.headersSent) res.setHeader('Retry-After', '1');

@@ -310,6 +310,20 @@ describe('Consent', () => {
       expect(queued).toEqual([]);
     });
 
+    it('answers HELP once an hour per number and sender, however many distinct messages ask', async () => {
+      const service = newService();
+      const first = sms('HELP', { from: '+12025550470' });
+      const again = sms('help', { from: '+12025550470' });
+      const other = sms('HELP', { from: '+12025550471' });
+      await Promise.all([service.store(first), service.store(again)]);
+      await service.store(other);
+      const rows = await Promise.all([first, again, other].map((m) => stored(m.providerMessageId)));
+      expect(rows.map((row) => row.action)).toEqual(['help', 'help', 'help']);
+      expect(rows.filter((row) => row.replyStatus === 'queued')).toHaveLength(2);
+      expect(rows[2].replyStatus).toBe('queued');
+      expect(queued).toHaveLength(2);
+    });
+
     describe('the answer to HELP', () => {
       const newReplies = (provider: FakeProvider) =>
         new HelpReplyService(

@@ -53,9 +53,13 @@ export class Consent1764385200000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX inbound_messages_account_idx ON inbound_messages (account_id, received_at, id)`,
     );
+    await queryRunner.query(
+      `CREATE INDEX inbound_messages_sender_idx ON inbound_messages (from_number, to_number, received_at)`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX inbound_messages_sender_idx`);
     await queryRunner.query(`DROP INDEX inbound_messages_account_idx`);
     await queryRunner.query(`
       ALTER TABLE inbound_messages
