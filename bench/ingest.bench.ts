@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     const copyMs = median(copyTimes);
     const lines = [
       `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
-      `body: ${RECIPIENTS} recipients, ${(Buffer.byteLength(body) / 1e6).toFixed(1)} MB of JSON; ${ROUNDS} rounds, median; send window: ${process.env.BENCH_SEND_WINDOW ?? 'none'}`,
+      `body: ${RECIPIENTS} recipients, ${(Buffer.byteLength(body) / 1e6).toFixed(1)} MB of JSON; ${ROUNDS} rounds, median`,
       `POST /api/batch: ${apiMs.toFixed(0)} ms = ${Math.round((RECIPIENTS / apiMs) * 1000)} recipients/s (rounds: ${apiTimes.map((t) => t.toFixed(0)).join(', ')} ms)`,
       `plain COPY of the same rows: ${copyMs.toFixed(0)} ms = ${Math.round((RECIPIENTS / copyMs) * 1000)} rows/s (rounds: ${copyTimes.map((t) => t.toFixed(0)).join(', ')} ms)`,
       `ratio (API time / COPY time): ${(apiMs / copyMs).toFixed(2)}`,

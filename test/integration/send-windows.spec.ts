@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { ManualClock } from '../../src/common/clock';
 import type { SendWindow } from '../../src/config/send-window';
-import { insertAccount, insertBatch, messagesOf } from '../factories/batch-rows';
+import { batchState, insertAccount, insertBatch, messagesOf } from '../factories/batch-rows';
 import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
 import { newReconciler } from './support/services';
 import { newTestDispatch } from './support/test-dispatch';
@@ -130,6 +130,15 @@ describe('send windows', () => {
     const messages = await messagesOf(db.dataSource, id);
     expect(messages.map((m) => m.status)).toEqual(['failed', 'pending', 'pending']);
     expect(messages[0].lastError).toMatchObject({ code: 'VALIDITY_EXPIRED' });
+    // The counters moved with the message, and the error log has it.
+    const state = await batchState(db.dataSource, id);
+    expect(state).toMatchObject({ pending: 2, failed: 1 });
+    expect(state.counted).toEqual({ pending: 2, completed: 0, failed: 1, cancelled: 0 });
+    const [logged] = await db.dataSource.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM message_errors WHERE batch_id = $1 AND code = 'VALIDITY_EXPIRED'`,
+      [id],
+    );
+    expect(logged.count).toBe(1);
   });
 });
 
