@@ -3,10 +3,10 @@
 // warning, a batch of nothing but suppressed numbers is refused and leaves nothing behind, one
 // account's list changes nothing for another, and an opt-out that comes while a batch runs fails
 // that number's pending message with SUPPRESSED without a provider call.
-import { randomUUID } from 'node:crypto';
 import { api, useIsolatedApp } from './support/api';
 import { createAccount } from './support/app-process';
-import { query, tableCounts } from './support/database';
+import { query, tableCounts, withDatabase } from './support/database';
+import { insertSuppression } from './factories/suppressions';
 import { batchStatus, messageLog, waitForStatus } from './support/dispatch';
 import { recipients, TEMPLATE } from './factories/batch.factory';
 
@@ -19,20 +19,10 @@ describe('Consent: suppressed numbers', () => {
     SIMULATOR_LATENCY_MS: '0',
   });
 
-  async function suppress(phoneNumber: string, accountId: string | null) {
-    await query(
-      service.databaseUrl,
-      `INSERT INTO suppressions (id, phone_number, account_id, scope, reason)
-       VALUES ($1, $2, $3, $4, $5)`,
-      [
-        randomUUID(),
-        phoneNumber,
-        accountId,
-        accountId ? 'account' : 'deployment',
-        accountId ? 'manual' : 'stop_reply',
-      ],
+  const suppress = (phoneNumber: string, accountId: string | null) =>
+    withDatabase(service.databaseUrl, (client) =>
+      insertSuppression(client, phoneNumber, accountId),
     );
-  }
 
   async function accountOf(client: ReturnType<typeof api>): Promise<string> {
     const created = await client

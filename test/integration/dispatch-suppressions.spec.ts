@@ -2,10 +2,10 @@
 // suppressed for its batch's account (deployment-wide, or the account's own entry) fails with
 // opted_out/SUPPRESSED when it is claimed, without a provider call or a counted attempt, however
 // late the opt-out came; another account's entries change nothing.
-import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { SendRequest, SendResult } from '../../src/sms/sms-provider';
 import { batchState, insertAccount, insertBatch, messagesOf } from '../factories/batch-rows';
+import { insertSuppression } from '../factories/suppressions';
 import { createMigratedDatabase, type MigratedDatabase } from './support/migrated-database';
 import { newDispatchRepository } from './support/services';
 import { FakeProvider, newTestDispatch, rejected } from './support/test-dispatch';
@@ -15,19 +15,8 @@ const ON_MY_LIST = '+12015550111';
 const ON_THEIR_LIST = '+12015550112';
 const FINE = '+12015550113';
 
-async function suppress(db: DataSource, phoneNumber: string, accountId: string | null) {
-  await db.query(
-    `INSERT INTO suppressions (id, phone_number, account_id, scope, reason)
-     VALUES ($1, $2, $3, $4, $5)`,
-    [
-      randomUUID(),
-      phoneNumber,
-      accountId,
-      accountId ? 'account' : 'deployment',
-      accountId ? 'manual' : 'stop_reply',
-    ],
-  );
-}
+const suppress = (db: DataSource, phoneNumber: string, accountId: string | null) =>
+  insertSuppression(db, phoneNumber, accountId);
 
 /** A provider that learns of an opt-out while it sends to one number (a STOP mid-batch). */
 class OptOutDuringSend extends FakeProvider {
