@@ -112,10 +112,30 @@ describe('consent: STOP, START and HELP from phones, opt-outs from providers', (
     expect(await suppressions(number)).toEqual([
       { scope: 'deployment', reason: 'stop_reply', source: stop.id, account_id: null },
     ]);
+    // The account's next batch drops the number, and says so; its list shows the entry.
+    const recipients = [{ phoneNumber: '+12025550149' }, { phoneNumber: number }];
+    const next = await providers.client
+      .post('/api/batch', { text: 'Hi', recipients, options: { autoStart: false } })
+      .expect(201);
+    expect(next.body).toMatchObject({
+      progress: { total: 1 },
+      suppressedDropped: 1,
+      warnings: [{ code: 'SUPPRESSED_RECIPIENT', recipients: [1] }],
+    });
+    const listed = await providers.client
+      .get(`/api/suppressions?phoneNumber=${encodeURIComponent(number)}`)
+      .expect(200);
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ phoneNumber: number, reason: 'stop_reply' }),
+    ]);
 
     await twilioInbound(number, 'START');
     expect(await inbound(number, 'START')).toEqual([expect.objectContaining({ action: 'opt_in' })]);
     expect(await suppressions(number)).toEqual([]);
+    const after = await providers.client
+      .post('/api/batch', { text: 'Hi', recipients, options: { autoStart: false } })
+      .expect(201);
+    expect(after.body).toMatchObject({ progress: { total: 2 }, suppressedDropped: 0 });
   });
 
   it('STOP as an SMPP message from a phone suppresses the number, attributed to its sender; START lifts it', async () => {
@@ -169,6 +189,18 @@ describe('consent: STOP, START and HELP from phones, opt-outs from providers', (
     await sendTo(FAKE_NUMBERS.optedOut, 'failed');
     expect(await suppressions(FAKE_NUMBERS.optedOut)).toEqual([
       { scope: 'deployment', reason: 'provider_opt_out', source: '21610', account_id: null },
+    ]);
+    // The account whose batch met the opt-out sees the entry in its list.
+    const listed = await providers.client
+      .get(`/api/suppressions?reason=provider_opt_out`)
+      .expect(200);
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({
+        phoneNumber: FAKE_NUMBERS.optedOut,
+        scope: 'deployment',
+        reason: 'provider_opt_out',
+        source: '21610',
+      }),
     ]);
   });
 });
