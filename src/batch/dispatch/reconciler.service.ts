@@ -179,7 +179,12 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
       let first = Infinity;
       for (const [zone, count] of waiting) {
         const at = opensAt.get(zone);
-        if (at === undefined) continue; // expired: failed above, or by the next pass
+        if (at === undefined) {
+          // Expired: failed above, or by the next pass. Otherwise its window does not open within
+          // a week (its zones' windows stopped overlapping): it waits all the same, with no time.
+          if (!expired.includes(zone)) outside += count;
+          continue;
+        }
         outside += count;
         first = Math.min(first, at);
       }
