@@ -28,7 +28,7 @@ const LAYERS = [
   {
     kind: 'domain',
     groups: [
-      ['template', 'sms'],
+      ['template', 'sms', 'phone'],
       ['inbound'],
       ['rate-limit'],
       ['accounts'],
@@ -49,14 +49,9 @@ const ROOTS = ['src/**/*.cli.ts', 'src/database/data-source-options.ts'];
 const REASONS = {
   'batch>monitoring': 'monitoring consumes batch events (src/batch/events)',
   'metrics>rate-limit': 'metrics labels by the tiers of rate-limit/tier-rates.ts only',
-  'consent>batch': 'consent may use batch/phone/ (phone number parsing) and nothing else of batch',
 };
 // Metrics counts by priority tier: that vocabulary, and nothing else of rate-limit, is below it.
-// Consent normalises numbers as ingest does: batch/phone/ parses numbers and knows no batches.
-const ALLOWED = {
-  metrics: { 'rate-limit': '(?!tier-rates$)' },
-  consent: { batch: '(?!phone/)' },
-};
+const ALLOWED = { metrics: { 'rate-limit': '(?!tier-rates$)' } };
 
 const elements = LAYERS.flatMap(({ kind, groups }, layer) =>
   groups.flatMap((group, rank) =>

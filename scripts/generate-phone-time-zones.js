@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/batch/windows/phone-time-zones.data.ts from Google libphonenumber's
+// Generates src/phone/phone-time-zones.data.ts from Google libphonenumber's
 // resources/timezones/map_data.txt (Apache License 2.0): the time zones of each number prefix
 // (country code + leading digits). Usage:
 //   node scripts/generate-phone-time-zones.js path/to/map_data.txt [source description]
@@ -43,6 +43,6 @@ export const ZONE_SETS: readonly string[] = ${JSON.stringify([...sets.keys()], n
 export const PREFIX_ZONES =
   ${JSON.stringify(prefixes.join(','))};
 `;
-const target = join(__dirname, '..', 'src', 'batch', 'windows', 'phone-time-zones.data.ts');
+const target = join(__dirname, '..', 'src', 'phone', 'phone-time-zones.data.ts');
 writeFileSync(target, out);
 console.log(`Wrote ${target}: ${prefixes.length} prefixes, ${sets.size} zone sets.`);

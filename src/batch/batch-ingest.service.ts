@@ -29,8 +29,8 @@ import {
 } from './create-batch.validation';
 import type { CreatedBatchDto } from './dto/batch-status.dto';
 import { IdempotencyService, type IdempotencyClaim } from './idempotency.service';
-import type { ParsedPhoneNumber, PhoneParseResult } from './phone/phone-number';
-import { PhoneNumberParserService } from './phone/phone-number-parser.service';
+import type { ParsedPhoneNumber, PhoneParseResult } from '../phone/phone-number';
+import { PhoneNumberParserService } from '../phone/phone-number-parser.service';
 import { MessageZones } from './windows/message-zones';
 
 /**

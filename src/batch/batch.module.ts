@@ -19,7 +19,7 @@ import { BatchEntity } from './entities/batch.entity';
 import { MessageEntity } from './entities/message.entity';
 import { IdempotencyRepository } from './idempotency.repository';
 import { IdempotencyService } from './idempotency.service';
-import { PhoneNumberParserService } from './phone/phone-number-parser.service';
+import { PhoneNumberParserService } from '../phone/phone-number-parser.service';
 import { SentRateService } from './sent-rate.service';
 
 /** Batches and messages: ingest, reads, the lifecycle, and queueing their dispatch. */

@@ -1,6 +1,6 @@
 // The body of POST /api/suppressions, checked by hand (as POST /api/batch is): a list of up to
 // 10,000 numbers is read once, and a list over the limit is a 413 before anything else is looked at.
-import type { PhoneParseResult } from '../batch/phone/phone-number';
+import type { PhoneParseResult } from '../phone/phone-number';
 import { DomainError, ValidationFailed, type ErrorDetail } from '../errors/domain-error';
 
 const FIELDS = new Set(['phoneNumbers', 'reason']);

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PhoneNumberParserService } from '../batch/phone/phone-number-parser.service';
+import { PhoneNumberParserService } from '../phone/phone-number-parser.service';
 import { InboundMessagesController } from './inbound-messages.controller';
 import { InboundMessagesService } from './inbound-messages.service';
 import { SuppressionsController } from './suppressions.controller';

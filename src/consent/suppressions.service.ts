@@ -1,8 +1,8 @@
 // The suppressions API: an account's list, its manual entries, its CSV imports and their removal.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { normalizePhoneNumber, type PhoneParseResult } from '../batch/phone/phone-number';
-import { PhoneNumberParserService } from '../batch/phone/phone-number-parser.service';
+import { normalizePhoneNumber, type PhoneParseResult } from '../phone/phone-number';
+import { PhoneNumberParserService } from '../phone/phone-number-parser.service';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { isUuid } from '../common/uuid-v7';
 import { ingestConfig, type IngestConfig } from '../config/configuration';

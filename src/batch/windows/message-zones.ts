@@ -2,7 +2,7 @@
 // the warning for numbers whose zones' windows never overlap.
 import { RECIPIENT_TIME_ZONE, type SendWindow } from '../../config/send-window';
 import { MAX_WARNING_RECIPIENTS, type BatchWarning } from '../create-batch.validation';
-import { UNKNOWN_ZONE } from './phone-time-zones';
+import { UNKNOWN_ZONE } from '../../phone/phone-time-zones';
 import { effectiveZoneKey, type ZoneKey } from './send-window';
 
 export class MessageZones {

@@ -1,12 +1,9 @@
 // Send windows (options.sendWindow): when a window is open in a time zone or a set of them.
 // Pure: no Nest, no I/O; the clock is always a parameter. DST-correct through Intl.
 import { minutesOf, WEEKDAYS, type SendWindow } from '../../config/send-window';
+import type { ZoneKey } from '../../phone/phone-time-zones';
 
-/**
- * A message's zone key: the IANA zones its number may be in, sorted and joined with `|`. With
- * several, the message's window is the intersection of its window in each.
- */
-export type ZoneKey = string;
+export type { ZoneKey };
 
 /** Openings are looked for this many days ahead: a week and the day a DST change may shift. */
 const LOOKAHEAD_DAYS = 8;

@@ -6,8 +6,8 @@ import {
 } from 'libphonenumber-js/max';
 // Type-only: loading the configuration module would cost each phone thread a quarter of a second
 // at start; `typeof` still ties the literal below to the setting's name for it.
-import type { NON_GEOGRAPHIC } from '../../config/configuration';
-import { timeZonesOf } from '../windows/phone-time-zones';
+import type { NON_GEOGRAPHIC } from '../config/configuration';
+import { timeZonesOf } from './phone-time-zones';
 import { installRegexCache } from './libphonenumber-regex-cache';
 
 installRegexCache();

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ingestConfig, type IngestConfig } from '../../config/configuration';
+import { ingestConfig, type IngestConfig } from '../config/configuration';
 import { normalizePhoneNumbers, type PhoneParseResult } from './phone-number';
 import type { PhoneWorkRequest, PhoneWorkResponse } from './phone-worker';
 

@@ -1,7 +1,12 @@
 // The time zones a phone number may be in, from its country code and leading digits (Google
 // libphonenumber's prefix table, generated into phone-time-zones.data.ts).
 import { PREFIX_ZONES, ZONE_SETS } from './phone-time-zones.data';
-import type { ZoneKey } from './send-window';
+
+/**
+ * A message's zone key: the IANA zones its number may be in, sorted and joined with `|`. With
+ * several, the message's window is the intersection of its window in each (send-window.ts).
+ */
+export type ZoneKey = string;
 
 /** A number no prefix places (non-geographic +800, +882, ...): its window is read in UTC. */
 export const UNKNOWN_ZONE = 'UTC';

@@ -1,4 +1,4 @@
-import type { IngestConfig } from '../../config/configuration';
+import type { IngestConfig } from '../config/configuration';
 import { PhoneNumberParserService } from './phone-number-parser.service';
 
 const config = (phoneWorkers: number): IngestConfig => ({
