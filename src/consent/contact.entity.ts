@@ -27,6 +27,7 @@ export class ContactEntity {
   @Column('text')
   sender: string;
 
+  /** `-infinity` for a number whose provider only ever answered "opted out" to the account. */
   @Column('timestamptz', { name: 'last_sent_at' })
   lastSentAt: Date;
 }

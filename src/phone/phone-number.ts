@@ -21,7 +21,7 @@ export interface ParsedPhoneNumber {
   country: string;
   /** libphonenumber's type (MOBILE, PREMIUM_RATE, ...); absent when its metadata cannot tell. */
   type?: Exclude<NumberType, undefined>;
-  /** Its zone key (windows/phone-time-zones.ts), when asked for: the batch has a send window. */
+  /** Its zone key (phone-time-zones.ts), when asked for: the batch has a send window. */
   zones?: string;
 }
 

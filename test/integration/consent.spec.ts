@@ -148,6 +148,36 @@ describe('Consent', () => {
       expect(await contacts(number)).toEqual([expect.objectContaining({ accountId: account })]);
     });
 
+    it('never take an inbound message from the account that really sent to the number', async () => {
+      const [sender, optedOut] = [
+        await insertAccount(db.dataSource),
+        await insertAccount(db.dataSource),
+      ];
+      const number = '+12025550341';
+      const sent = await claimedBatch(sender, [number]);
+      await dispatch.writeResults([resultOf(sent.id, sent.claimed[0], 'sent')]);
+      const refused = await claimedBatch(optedOut, [number]);
+      await dispatch.writeResults([
+        {
+          ...resultOf(refused.id, refused.claimed[0], 'failed'),
+          lastError: { category: 'opted_out', code: '21610', message: 'no' },
+        },
+      ]);
+      // Both are contacts (each lists the entry); the later opt-out answer reached nobody.
+      expect((await contacts(number)).map((c) => c.accountId).sort()).toEqual(
+        [sender, optedOut].sort(),
+      );
+      const [{ provider, sender: from }] = (await contacts(number)).filter(
+        (c) => c.accountId === sender,
+      );
+      const attributed = await new ConsentRepository().attribute(db.dataSource.manager, {
+        phoneNumber: number,
+        provider,
+        sender: from,
+      });
+      expect(attributed).toBe(sender);
+    });
+
     it("add nothing for Salvo's own SUPPRESSED refusals, other failures or stale results", async () => {
       const account = await insertAccount(db.dataSource);
       const numbers = ['+12025550331', '+12025550332', '+12025550333'];

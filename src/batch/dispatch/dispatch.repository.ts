@@ -657,9 +657,11 @@ export class DispatchRepository {
                      b.account_id, m.phone_number, m.provider, r.opt_out_id
          ), contacts_sent AS (
            SELECT account_id, phone_number, COALESCE(provider, $23) AS provider,
-                  COALESCE(sent_at, at) AS sent_at
-           -- A provider's "opted out" answer makes a contact too: the number was written to from
-           -- that sender, and the account lists the deployment-wide entry its batch caused.
+                  -- A provider's "opted out" answer makes a contact too, so the account lists the
+                  -- deployment-wide entry its batch caused; but it reached nobody, so it never
+                  -- displaces a real send nor wins an inbound message's attribution.
+                  CASE WHEN status = 'sent' THEN COALESCE(sent_at, at)
+                       ELSE '-infinity'::timestamptz END AS sent_at
            FROM written WHERE status = 'sent' OR opt_out_id IS NOT NULL
          ), ${recordContacts('contacts_sent', '$27::jsonb')},
          opted_out AS (

@@ -243,6 +243,8 @@ export class DispatchService {
         if (target) {
           // The wait for a permit counts from when the loop first asked for it.
           askingSince ??= Date.now();
+          // Permit times are Redis's; the time before the answer came back counts as lateness.
+          const askedAt = Date.now();
           const permits = await this.limiter.acquire(batch.id, batch.priority, {
             provider: target.provider,
             segments: plan.messages.map((message) => message.segments),
@@ -287,7 +289,7 @@ export class DispatchService {
             const i = granted.findIndex(({ seq }) => seq === message.seq);
             const permit = {
               atMs: permits.atMs[i],
-              dueAt: grantedAt + permits.delaysMs[i],
+              dueAt: askedAt + permits.delaysMs[i],
               waitMs: Math.max(0, permits.atMs[i] - waitedFrom),
             };
             const routing: Routing = {
@@ -430,8 +432,6 @@ export class DispatchService {
     }
     const { atMs, waitMs } = permit;
     const calledAt = performance.now();
-    // With a send window, validity counts from the window's first opening.
-    const validFromMs = this.windows.validFromMs(batch, message.sendZone);
     const self = { batchId: batch.id, seq: message.seq };
     let lookupsFailed = false;
     const noted = <T>(work: Promise<T>) =>
@@ -450,7 +450,7 @@ export class DispatchService {
         // Every call of this message came after its batch first started, a moment never moved
         // (a reopening moves validFrom, not this), so a lookup from there misses none of them.
         since: batch.callsSince,
-        validUntil: new Date(validFromMs + this.retry.validityMs),
+        validUntil: new Date(this.windows.providerValidUntil(batch, message.sendZone)),
         // A long message some of whose parts went before: the call sends only the others.
         ...(message.parts && { parts: message.parts }),
       },
@@ -554,15 +554,17 @@ export class DispatchService {
       // Late again and again (a process that keeps stalling): given back rather than sent late.
       if (late === LATE_PERMITS) return null;
       const scope = { provider: routing.provider, segments: [routing.segments] };
+      let askedAt = Date.now();
       let again = await this.limiter.acquire(batch.id, batch.priority, scope);
       while (!again.count) {
         if (Date.now() + again.waitMs > giveUpAt) return null;
         await sleep(again.waitMs);
+        askedAt = Date.now();
         again = await this.limiter.acquire(batch.id, batch.priority, scope);
       }
       permit = {
         atMs: again.atMs[0],
-        dueAt: Date.now() + again.delaysMs[0],
+        dueAt: askedAt + again.delaysMs[0],
         waitMs: permit.waitMs + Math.max(0, again.atMs[0] - permit.atMs),
       };
       if (permit.dueAt > giveUpAt) return null;

@@ -188,7 +188,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
         outside += count;
         first = Math.min(first, at);
       }
-      const nextWindowAt = outside ? new Date(first) : null;
+      const nextWindowAt = outside && Number.isFinite(first) ? new Date(first) : null;
       await this.repository.recordOutsideWindow(batch.id, outside, nextWindowAt);
     }
   }

@@ -183,6 +183,18 @@ describe('validUntil', () => {
     );
   });
 
+  it('counts whole weeks at once after the first, to the opening it lands on', () => {
+    const hourly = window({ start: '09:00', end: '10:00' });
+    // London 09:00-10:00 BST = 08:00-09:00 UTC: 7 h in the first week, 7 h in the next, 1 h on the 15th.
+    expect(iso(validUntil(hourly, 'Europe/London', at('2026-07-01T08:00:00Z'), 15 * HOUR))).toBe(
+      '2026-07-15T09:00:00.000Z',
+    );
+    // 720 h of one-hour windows: 720 days, across DST changes, within their hour.
+    const first = at('2026-07-01T08:00:00Z');
+    const until = validUntil(hourly, 'Europe/London', first, 720 * HOUR);
+    expect(Math.abs(until - (first + 719 * 24 * HOUR + HOUR))).toBeLessThanOrEqual(2 * HOUR);
+  });
+
   it('skips the days the window is closed', () => {
     // Fridays only: from Friday 3 July 18:00 UTC, 1 h left that day, the rest next Friday.
     const fridays = window({ days: ['fri'] });

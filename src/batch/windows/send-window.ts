@@ -5,6 +5,9 @@ import type { ZoneKey } from '../../phone/phone-time-zones';
 
 export type { ZoneKey };
 
+const HOUR_MS = 3_600_000;
+const WEEK_MS = 7 * 24 * HOUR_MS;
+
 /** Openings are looked for this many days ahead: a week and the day a DST change may shift. */
 const LOOKAHEAD_DAYS = 8;
 const DAY_MS = 86_400_000;
@@ -233,7 +236,9 @@ export function windowState(window: SendWindow, keys: readonly ZoneKey[], ms: nu
  * When a message's MESSAGE_VALIDITY_SECONDS run out. Its validity counts only while its window is
  * open, from the first opening at or after the batch's `validFrom`: a message held while the window
  * is closed (overnight, a weekend) does not age, whether the batch started inside the window or
- * before it opened. Its window never opening again ends it at the last closing.
+ * before it opened. Its window never opening again ends it at the last closing. The first week is
+ * walked opening by opening; whole weeks after it are counted at once (each as open as the first,
+ * so the result may be off by the hour of a DST change for validities longer than a week).
  */
 export function validUntil(
   window: SendWindow,
@@ -241,16 +246,29 @@ export function validUntil(
   validFromMs: number,
   validityMs: number,
 ): number {
-  let at = nextOpening(window, key, validFromMs);
-  if (at === null) return validFromMs + validityMs;
+  const first = nextOpening(window, key, validFromMs);
+  if (first === null) return validFromMs + validityMs;
+  let at = first;
   let left = validityMs;
-  // Each turn is one opening; MESSAGE_VALIDITY_SECONDS is at most 30 days.
-  for (let turn = 0; turn < 400; turn++) {
+  let firstWeekOpen = 0;
+  let jumped = false;
+  for (let turn = 0; turn < 64; turn++) {
     const closes = nextClosing(window, key, at);
     if (!(closes > at) || closes - at >= left) return at + left;
     left -= closes - at;
-    const opens = nextOpening(window, key, closes);
+    if (!jumped) firstWeekOpen += closes - at;
+    let opens = nextOpening(window, key, closes);
     if (opens === null || opens <= at) return closes;
+    if (!jumped && opens >= first + WEEK_MS) {
+      jumped = true;
+      // Whole weeks that end before the validity does, the last one walked.
+      const weeks = Math.floor((left - 1) / firstWeekOpen);
+      if (weeks > 0) {
+        left -= weeks * firstWeekOpen;
+        // Two hours early, so the opening is found even where a DST change moved it.
+        opens = nextOpening(window, key, opens + weeks * WEEK_MS - 2 * HOUR_MS) ?? opens;
+      }
+    }
     at = opens;
   }
   return at + left;

@@ -4,7 +4,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { retryConfig, type RetryConfig } from '../../config/configuration';
 import type { SendWindow } from '../../config/send-window';
 import { Clock } from '../../common/clock';
-import { validUntil, windowState, type WindowState, type ZoneKey } from './send-window';
+import {
+  nextClosing,
+  validUntil,
+  windowState,
+  type WindowState,
+  type ZoneKey,
+} from './send-window';
 
 /** What dispatch knows of a batch's window. */
 export interface WindowedBatch {
@@ -76,6 +82,20 @@ export class SendWindows {
     if (!batch.sendWindow || zone === null) return validFrom;
     const cached = this.cached(batch, batch.sendWindow, this.clock.now());
     return this.start(cached, batch, batch.sendWindow, zone);
+  }
+
+  /**
+   * Until when a provider may still deliver a message of zone key `zone` sent now (Twilio's
+   * ValidityPeriod, SMPP's validity_period): its validity's end, and with a send window no later
+   * than the window's closing, so a provider's queue does not deliver it at night.
+   */
+  providerValidUntil(batch: WindowedBatch, zone: ZoneKey | null): number {
+    const deadline = this.validFromMs(batch, zone) + this.retry.validityMs;
+    if (!batch.sendWindow || zone === null) return deadline;
+    const now = this.clock.now();
+    // A send in the last moment of a window (the open zones are cached) still gets a minute.
+    const closes = Math.max(nextClosing(batch.sendWindow, zone, now), now + 60_000);
+    return Math.min(deadline, closes);
   }
 
   /** Whether no message of the batch may be sent any more: every key's validity ran out. */
