@@ -142,6 +142,36 @@ describe('send windows', () => {
   });
 });
 
+describe('send windows that never open', () => {
+  let db: MigratedDatabase;
+  let accountId: string;
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    db = await createMigratedDatabase();
+    accountId = await insertAccount(db.dataSource);
+  });
+  afterAll(() => db.drop());
+
+  it('count as waiting, with no next window, and leave the reconciler pass whole', async () => {
+    // An hour's window in Tokyo and in New York at once never overlaps (a key kept at ingest
+    // whose zones drifted apart).
+    const id = await insertBatch(db.dataSource, { accountId, messages: 1 });
+    const window = { ...NINE_TO_FIVE, start: '09:00', end: '10:00' };
+    await withWindow(db.dataSource, id, window, ['America/New_York|Asia/Tokyo']);
+    const { reconciler } = newReconciler(db.dataSource, {
+      clock: new ManualClock(Date.now()),
+      retry: { validityMs: WEEK },
+      withJobs: [id],
+    });
+    await reconciler.reconcile();
+    const [row] = await db.dataSource.query<{ outside: number; next: Date | null }[]>(
+      `SELECT outside_window AS outside, next_window_at AS next FROM batches WHERE id = $1`,
+      [id],
+    );
+    expect(row).toEqual({ outside: 1, next: null });
+  });
+});
+
 function hourStart(ms: number): number {
   return Math.floor(ms / HOUR) * HOUR;
 }
