@@ -29,7 +29,7 @@ import {
 } from './create-batch.validation';
 import type { CreatedBatchDto } from './dto/batch-status.dto';
 import { IdempotencyService, type IdempotencyClaim } from './idempotency.service';
-import type { ParsedPhoneNumber, PhoneParseResult } from '../phone/phone-number';
+import { shownNumber, type ParsedPhoneNumber, type PhoneParseResult } from '../phone/phone-number';
 import { PhoneNumberParserService } from '../phone/phone-number-parser.service';
 import { MessageZones } from './windows/message-zones';
 
@@ -305,7 +305,7 @@ function phoneProblems(
     const invalid = 'problem' in result;
     const problem = invalid ? result.problem : check.refusal(result.country, result.type);
     if (problem === undefined) continue;
-    const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+    const shown = shownNumber(raw);
     const index = start + i;
     problems.push({
       path: `recipients[${index}].phoneNumber`,

@@ -19,7 +19,7 @@ import { BatchEntity } from './entities/batch.entity';
 import { MessageEntity } from './entities/message.entity';
 import { IdempotencyRepository } from './idempotency.repository';
 import { IdempotencyService } from './idempotency.service';
-import { PhoneNumberParserService } from '../phone/phone-number-parser.service';
+import { PhoneModule } from '../phone/phone.module';
 import { SentRateService } from './sent-rate.service';
 
 /** Batches and messages: ingest, reads, the lifecycle, and queueing their dispatch. */
@@ -31,6 +31,7 @@ import { SentRateService } from './sent-rate.service';
     RoutingModule,
     QuotaModule,
     BatchEventsModule,
+    PhoneModule,
   ],
   providers: [
     BatchService,
@@ -41,7 +42,6 @@ import { SentRateService } from './sent-rate.service';
     DestinationPolicyService,
     IdempotencyService,
     IdempotencyRepository,
-    PhoneNumberParserService,
     DispatchProducer,
     DispatchRepository,
     ReceiptsRepository,

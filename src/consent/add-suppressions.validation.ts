@@ -1,6 +1,6 @@
 // The body of POST /api/suppressions, checked by hand (as POST /api/batch is): a list of up to
 // 10,000 numbers is read once, and a list over the limit is a 413 before anything else is looked at.
-import type { PhoneParseResult } from '../phone/phone-number';
+import { shownNumber, type PhoneParseResult } from '../phone/phone-number';
 import { DomainError, ValidationFailed, type ErrorDetail } from '../errors/domain-error';
 
 const FIELDS = new Set(['phoneNumbers', 'reason']);
@@ -56,11 +56,6 @@ export function validateAddSuppressions(body: unknown, max: number): string[] {
   });
   if (problems.length) throw ValidationFailed.of(problems);
   return numbers as string[];
-}
-
-/** A number as shown in a message: cut, so that an answer never grows with what was sent. */
-export function shownNumber(raw: string): string {
-  return raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
 }
 
 /** The E.164 form of each number; a 400 naming every number that is not valid, by index. */

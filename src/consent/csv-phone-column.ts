@@ -1,7 +1,8 @@
 // The phoneNumber column of an imported CSV file, record by record: the header row says where the
 // column is; every other record gives its number, or why its line cannot be imported.
 import { ValidationFailed } from '../errors/domain-error';
-import { MAX_PHONE_TEXT, shownNumber } from './add-suppressions.validation';
+import { shownNumber } from '../phone/phone-number';
+import { MAX_PHONE_TEXT } from './add-suppressions.validation';
 
 export const PHONE_COLUMN = 'phoneNumber';
 

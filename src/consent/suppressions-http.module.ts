@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PhoneNumberParserService } from '../phone/phone-number-parser.service';
+import { PhoneModule } from '../phone/phone.module';
 import { InboundMessagesController } from './inbound-messages.controller';
 import { InboundMessagesService } from './inbound-messages.service';
 import { SuppressionsController } from './suppressions.controller';
@@ -8,15 +8,11 @@ import { SuppressionsService } from './suppressions.service';
 
 /**
  * The REST API of consent (API processes only): suppressions and the inbound messages of an
- * account. Its own phone parser, whose threads start with the first large request.
+ * account. Numbers are parsed by the process's one phone parser (PhoneModule), as ingest does.
  */
 @Module({
+  imports: [PhoneModule],
   controllers: [SuppressionsController, InboundMessagesController],
-  providers: [
-    SuppressionsService,
-    SuppressionsRepository,
-    InboundMessagesService,
-    PhoneNumberParserService,
-  ],
+  providers: [SuppressionsService, SuppressionsRepository, InboundMessagesService],
 })
 export class SuppressionsHttpModule {}

@@ -1,7 +1,7 @@
 // The suppressions API: an account's list, its manual entries, its CSV imports and their removal.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { normalizePhoneNumber, type PhoneParseResult } from '../phone/phone-number';
+import { normalizePhoneNumber, shownNumber, type PhoneParseResult } from '../phone/phone-number';
 import { PhoneNumberParserService } from '../phone/phone-number-parser.service';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { isUuid } from '../common/uuid-v7';
@@ -20,7 +20,6 @@ import {
   ADD_REASON,
   MAX_PHONE_TEXT,
   normalizedOrThrow,
-  shownNumber,
   validateAddSuppressions,
 } from './add-suppressions.validation';
 import { checkCsvRequest, csvRecords, type CsvLimits } from './csv-body';

@@ -69,3 +69,8 @@ export function normalizePhoneNumbers(
     return result;
   });
 }
+
+/** A number as an error message shows it: cut, so that an answer never grows with what was sent. */
+export function shownNumber(raw: string): string {
+  return raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+}

@@ -206,6 +206,22 @@ const CLAIMED_PARTS = (m: string) => `CASE
         HAVING count(*) > 0)
   END`;
 
+/**
+ * In a claim whose $1 is the batch: the batch is processing and valid. A batch with a send window
+ * has its validity per zone key: the claim takes only open keys with validity left
+ * (SendWindows.sendable). `validityMs` is the parameter holding MESSAGE_VALIDITY_SECONDS in ms.
+ */
+const CLAIMING_BATCH = (validityMs: string) => `EXISTS (
+  SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing'
+    AND (b.send_window IS NOT NULL
+         OR ${validFrom('b')} > now() - make_interval(secs => ${validityMs}::double precision / 1000)))`;
+
+/** A claim's RETURNING list (ClaimedMessage) over the claimed rows `m` and the CTE `c`. */
+const CLAIMED = (parts: string) => `m.seq, m.id, m.phone_number AS "phoneNumber", m.variables,
+  m.claim_token AS token, m.attempts,
+  m.seq = ANY(ARRAY(SELECT seq FROM c WHERE reclaimed)) AS reclaimed,
+  m.pinned_provider AS pinned, ${parts} AS parts, m.send_zone AS "sendZone"`;
+
 /** The accepted parts of the results as parameters $17..$22 of writeResults, a row per part. */
 function partParameters(results: readonly MessageResult[]): unknown[] {
   const rows = results.flatMap(({ batchId, seq, parts }) =>
@@ -507,14 +523,8 @@ export class DispatchRepository {
        SET status = 'sending', claim_token = m.claim_token + 1,
            claimed_until = now() + make_interval(secs => $2::double precision / 1000)
        WHERE m.batch_id = $1 AND m.seq = ANY(ARRAY(SELECT seq FROM c))
-         -- A batch with a send window has its validity per zone: its candidates were of open,
-         -- valid zones (SendWindows.sendable).
-         AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing'
-                       AND (b.send_window IS NOT NULL
-                            OR ${validFrom('b')} > now() - make_interval(secs => $3::double precision / 1000)))
-       RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token,
-                 m.attempts, m.seq = ANY(ARRAY(SELECT seq FROM c WHERE reclaimed)) AS reclaimed,
-                 m.pinned_provider AS pinned, NULL AS parts, m.send_zone AS "sendZone"`,
+         AND ${CLAIMING_BATCH('$3')}
+       RETURNING ${CLAIMED('NULL')}`,
       [
         batchId,
         this.config.claimLeaseMs,
@@ -567,12 +577,8 @@ export class DispatchRepository {
                                   ELSE m.pinned_provider END,
            claimed_until = now() + make_interval(secs => $3::double precision / 1000)
        WHERE m.batch_id = $1 AND m.seq = ANY(ARRAY(SELECT seq FROM c))
-         AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $1 AND b.status = 'processing'
-                       AND (b.send_window IS NOT NULL OR ${validFrom('b')} > now() - make_interval(secs => $4::double precision / 1000)))
-       RETURNING m.seq, m.id, m.phone_number AS "phoneNumber", m.variables, m.claim_token AS token,
-                 m.attempts, m.seq = ANY(ARRAY(SELECT seq FROM c WHERE reclaimed)) AS reclaimed,
-                 m.pinned_provider AS pinned, ${CLAIMED_PARTS('m')} AS parts,
-                 m.send_zone AS "sendZone"`,
+         AND ${CLAIMING_BATCH('$4')}
+       RETURNING ${CLAIMED(CLAIMED_PARTS('m'))}`,
       [
         batchId,
         limit,
