@@ -20,6 +20,8 @@ export type ReplyStatus = (typeof REPLY_STATUSES)[number];
 @Index('inbound_messages_account_idx', ['accountId', 'receivedAt', 'id'])
 // Whether a number was answered HELP from a sender lately (InboundConsentService).
 @Index('inbound_messages_sender_idx', ['from', 'to', 'receivedAt'])
+// The replies the workers' sweep queues again (help-reply.service.ts): few, and found without a scan.
+@Index('inbound_messages_reply_queued_idx', ['receivedAt'], { where: "reply_status = 'queued'" })
 export class InboundMessageEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -56,9 +56,13 @@ export class Consent1764385200000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX inbound_messages_sender_idx ON inbound_messages (from_number, to_number, received_at)`,
     );
+    await queryRunner.query(
+      `CREATE INDEX inbound_messages_reply_queued_idx ON inbound_messages (received_at) WHERE reply_status = 'queued'`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX inbound_messages_reply_queued_idx`);
     await queryRunner.query(`DROP INDEX inbound_messages_sender_idx`);
     await queryRunner.query(`DROP INDEX inbound_messages_account_idx`);
     await queryRunner.query(`
