@@ -150,3 +150,18 @@ describe('Consent: suppressed numbers', () => {
     expect((await batchStatus(service.client, created.body.id)).status).toBe('completed');
   });
 });
+
+describe('Consent: suppression lookups while the pool is small', () => {
+  // Each ingest holds a connection for its COPY while its steps' numbers are looked up: with the
+  // lookups on the same pool, two ingests at once on a pool of two waited for each other forever.
+  const service = useIsolatedApp('consent_pool', { DATABASE_POOL_SIZE: '2' });
+
+  it('ingests batches of several steps at once on a pool of two connections', async () => {
+    const body = { text: TEMPLATE, recipients: recipients(25_000), options: { autoStart: false } };
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => service.client.post('/api/batch', body).timeout(60_000)),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201, 201]);
+    expect(answers.map((answer) => answer.body.progress.total)).toEqual([25_000, 25_000, 25_000]);
+  }, 90_000);
+});

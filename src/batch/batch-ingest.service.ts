@@ -11,7 +11,7 @@ import {
 import { ValidationFailed, type ErrorDetail } from '../errors/domain-error';
 import { QuotaService } from '../quota/quota.service';
 import { routeFor } from '../config/routes';
-import { suppressedAmong } from '../consent/suppression.sql';
+import { SuppressedNumbers } from '../consent/suppressed-numbers';
 import { firstOccurrences } from './duplicate-numbers';
 import { BatchIngestRepository, type NewBatch, type NewMessage } from './batch-ingest.repository';
 import { DestinationPolicyService } from './destinations/destination-policy.service';
@@ -62,6 +62,7 @@ export class BatchIngestService {
     private readonly destinations: DestinationPolicyService,
     private readonly idempotency: IdempotencyService,
     private readonly quotas: QuotaService,
+    private readonly suppressions: SuppressedNumbers,
     @Inject(ingestConfig.KEY) private readonly config: IngestConfig,
     @Inject(routingConfig.KEY) private readonly routing: RoutingConfig,
   ) {}
@@ -116,13 +117,14 @@ export class BatchIngestService {
       zones,
     };
     // Each step's numbers are looked up in the suppressions as soon as they are parsed, one step
-    // after the other on one more connection, while earlier steps stream into the COPY.
+    // after the other on the lookups' own pool (SuppressedNumbers says why), while earlier steps
+    // stream into the COPY.
     const suppressing: Promise<Set<string>>[] = [];
     for (const step of parsing) {
       const previous = suppressing.at(-1) ?? Promise.resolve(new Set<string>());
       const lookup = previous
         .then(() => step)
-        .then((parsed) => suppressedAmong(this.dataSource, accountId, validNumbers(parsed)));
+        .then((parsed) => this.suppressions.among(accountId, validNumbers(parsed)));
       lookup.catch(() => undefined); // awaited in messages(); this only keeps an abandoned one from crashing
       suppressing.push(lookup);
     }

@@ -7,6 +7,7 @@ import { HELP_REPLY_QUEUE } from './help-reply.jobs';
 import { HelpReplyProducer } from './help-reply.producer';
 import { InboundConsentService } from './inbound-consent.service';
 import { ProviderSenders } from './provider-senders';
+import { SuppressedNumbers } from './suppressed-numbers';
 
 /**
  * Consent (opt-outs): every inbound SMS is stored through INBOUND_RECORDER, which this module
@@ -20,11 +21,18 @@ import { ProviderSenders } from './provider-senders';
   imports: [InboundModule, BullModule.registerQueue({ name: HELP_REPLY_QUEUE })],
   providers: [
     ProviderSenders,
+    SuppressedNumbers,
     ConsentRepository,
     HelpReplyProducer,
     InboundConsentService,
     { provide: INBOUND_RECORDER, useExisting: InboundConsentService },
   ],
-  exports: [ProviderSenders, ConsentRepository, HelpReplyProducer, INBOUND_RECORDER],
+  exports: [
+    ProviderSenders,
+    SuppressedNumbers,
+    ConsentRepository,
+    HelpReplyProducer,
+    INBOUND_RECORDER,
+  ],
 })
 export class ConsentModule {}

@@ -14,22 +14,11 @@ export const isSuppressed = (phone: string, account: string): string =>
   `(EXISTS (SELECT 1 FROM suppressions s WHERE s.account_id IS NULL AND s.phone_number = ${phone})
     OR EXISTS (SELECT 1 FROM suppressions s WHERE s.account_id = ${account} AND s.phone_number = ${phone}))`;
 
-interface Queryable {
-  query<T>(sql: string, parameters?: unknown[]): Promise<T>;
-}
-
-/** Which of `numbers` (E.164) are suppressed for the account, in one statement. */
-export async function suppressedAmong(
-  db: Queryable,
-  accountId: string,
-  numbers: readonly string[],
-): Promise<Set<string>> {
-  if (!numbers.length) return new Set();
-  const rows = await db.query<{ phone_number: string }[]>(
-    `SELECT phone_number FROM suppressions WHERE account_id IS NULL AND phone_number = ANY($1::text[])
-     UNION
-     SELECT phone_number FROM suppressions WHERE account_id = $2 AND phone_number = ANY($1::text[])`,
-    [numbers, accountId],
-  );
-  return new Set(rows.map((row) => row.phone_number));
-}
+/**
+ * Which of the numbers $1 (E.164) are suppressed for the account $2: one probe per number and
+ * partial index.
+ */
+export const SUPPRESSED_AMONG = `
+  SELECT phone_number FROM suppressions WHERE account_id IS NULL AND phone_number = ANY($1::text[])
+  UNION
+  SELECT phone_number FROM suppressions WHERE account_id = $2 AND phone_number = ANY($1::text[])`;
