@@ -2,7 +2,13 @@
 // keyword's action on the suppressions, and an answer to HELP queued for a worker.
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { consentConfig, type ConsentConfig } from '../config/configuration';
+import {
+  consentConfig,
+  ingestConfig,
+  type ConsentConfig,
+  type IngestConfig,
+} from '../config/configuration';
+import { normalizePhoneNumber } from '../phone/phone-number';
 import { InboundRepository } from '../inbound/inbound.repository';
 import type { InboundRecorder, InboundSms } from '../sms/receipts';
 import { ConsentRepository } from './consent.repository';
@@ -29,6 +35,7 @@ export class InboundConsentService implements InboundRecorder {
     private readonly consent: ConsentRepository,
     private readonly replies: HelpReplyProducer,
     @Inject(consentConfig.KEY) private readonly config: ConsentConfig,
+    @Inject(ingestConfig.KEY) private readonly ingest: IngestConfig,
   ) {}
 
   /**
@@ -40,7 +47,7 @@ export class InboundConsentService implements InboundRecorder {
    */
   async store(sms: InboundSms): Promise<boolean> {
     const action = keywordAction(sms.body, this.config.keywords);
-    const phoneNumber = canonicalAddress(sms.from);
+    const phoneNumber = this.senderNumber(sms.from);
     let replies = action === 'help' && this.config.helpReplyText !== null;
     const id = await this.dataSource.transaction(async (manager) => {
       const accountId = await this.consent.attribute(manager, {
@@ -56,7 +63,23 @@ export class InboundConsentService implements InboundRecorder {
         action,
         replyStatus: replies ? 'queued' : null,
       });
-      if (stored === null || !E164.test(phoneNumber)) return stored;
+      if (stored === null) return stored;
+      if (!E164.test(phoneNumber)) {
+        // A national or short number (SMPP without the international type) with no
+        // DEFAULT_COUNTRY to read it by: stored, but no suppression can name it.
+        if (action === 'opt_out' || action === 'opt_in') {
+          this.logger.warn(
+            {
+              event: 'inbound.keyword_not_applied',
+              provider: sms.provider,
+              inboundId: stored,
+              action,
+            },
+            'A keyword came from a number that is not in E.164 and could not be read as one; nothing was changed',
+          );
+        }
+        return stored;
+      }
       if (action === 'opt_out') await this.consent.optOut(manager, phoneNumber, stored);
       if (action === 'opt_in') await this.consent.optIn(manager, phoneNumber);
       return stored;
@@ -79,6 +102,17 @@ export class InboundConsentService implements InboundRecorder {
       }
     }
     return true;
+  }
+
+  /**
+   * The sender in E.164 when it can be: as written with its `+`, else read as a national number
+   * of DEFAULT_COUNTRY (an SMSC may give a national type of number), else as it came.
+   */
+  private senderNumber(from: string): string {
+    const address = canonicalAddress(from);
+    if (E164.test(address) || !this.ingest.defaultCountry) return address;
+    const parsed = normalizePhoneNumber(address, this.ingest.defaultCountry);
+    return 'e164' in parsed ? parsed.e164 : address;
   }
 
   /**

@@ -2,7 +2,12 @@
 // inbound messages attributed to the account that last sent to the number, their keywords acting on
 // the deployment-wide suppressions, and the answer to HELP sent once.
 import type { DispatchRepository } from '../../src/batch/dispatch/dispatch.repository';
-import { consentConfig, smsConfig, type ConsentConfig } from '../../src/config/configuration';
+import {
+  consentConfig,
+  ingestConfig,
+  smsConfig,
+  type ConsentConfig,
+} from '../../src/config/configuration';
 import { ConsentRepository } from '../../src/consent/consent.repository';
 import type { HelpReplyProducer } from '../../src/consent/help-reply.producer';
 import { HelpReplyService, REPLY_IN_FLIGHT } from '../../src/consent/help-reply.service';
@@ -207,7 +212,7 @@ describe('Consent', () => {
       receivedAt: new Date(),
       ...overrides,
     });
-    const newService = (config: Partial<ConsentConfig> = {}) => {
+    const newService = (config: Partial<ConsentConfig> = {}, defaultCountry?: 'US') => {
       queued = [];
       const producer = {
         enqueue: (ids: string[]) => {
@@ -221,6 +226,7 @@ describe('Consent', () => {
         new ConsentRepository(),
         producer,
         { ...consentConfig(), helpReplyText: 'Acme: reply STOP to opt out.', ...config },
+        { ...ingestConfig(), defaultCountry },
       );
     };
     const stored = (providerMessageId: string) =>
@@ -299,6 +305,19 @@ describe('Consent', () => {
       // A second STOP keeps the first entry.
       await service.store(sms('STOPALL', { from }));
       expect((await suppressions(from)).map((s) => s.source)).toEqual([id]);
+    });
+
+    it('reads a national sender number by DEFAULT_COUNTRY, so its STOP suppresses it', async () => {
+      const national = sms('STOP', { provider: 'smpp', from: '2025550481', to: '12345' });
+      await newService({}, 'US').store(national);
+      expect(await suppressions('+12025550481')).toEqual([
+        expect.objectContaining({ scope: 'deployment', reason: 'stop_reply' }),
+      ]);
+      // Without a country to read it by, it is stored and nothing is suppressed.
+      const unread = sms('STOP', { provider: 'smpp', from: '2025550482', to: '12345' });
+      await newService().store(unread);
+      expect(await stored(unread.providerMessageId)).toMatchObject({ action: 'opt_out' });
+      expect(await suppressions('+12025550482')).toEqual([]);
     });
 
     it("START lifts the number's STOP and provider opt-out, never an account's own entries", async () => {
