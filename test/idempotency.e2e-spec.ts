@@ -52,7 +52,8 @@ describe('Idempotency-Key on POST /api/batch', () => {
     const hash = createHash('sha256').update(canonicalJson(body)).digest('hex');
     await query(
       testEnv().databaseUrl,
-      'INSERT INTO idempotency_keys (account_id, key, request_hash) VALUES ($1, $2, $3)',
+      `INSERT INTO idempotency_keys (account_id, key, request_hash, holder, lease_until)
+       VALUES ($1, $2, $3, gen_random_uuid(), now() + interval '1 minute')`,
       [accountId, 'in-flight-1', hash],
     );
     const response = await post('in-flight-1', body).expect(409);

@@ -54,6 +54,7 @@ import { SentRateService } from './sent-rate.service';
     DispatchRepository,
     ReceiptsRepository,
     SentRateService,
+    IdempotencyService,
   ],
 })
 export class BatchModule {}

@@ -82,7 +82,9 @@ export class BatchService {
     }
     let created: CreatedBatchDto;
     try {
-      created = await this.ingest.ingest(accountId, body, claim);
+      created = claim
+        ? await this.idempotency.hold(claim, () => this.ingest.ingest(accountId, body, claim))
+        : await this.ingest.ingest(accountId, body);
     } catch (error) {
       if (claim) await this.idempotency.release(claim);
       throw error;

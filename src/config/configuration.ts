@@ -100,6 +100,11 @@ export const ingestConfig = registerAs('ingest', () => {
     /** Threads that parse phone numbers; 0 parses on the request's own thread. */
     phoneWorkers: int(env(), 'PHONE_WORKERS', 2, { min: 0, max: 32 }),
     idempotencyTtlHours: int(env(), 'IDEMPOTENCY_TTL_HOURS', 24, { min: 1, max: 24 * 30 }),
+    /**
+     * How long a request in flight holds its Idempotency-Key without renewing it (it renews it
+     * every third of this while it runs): a retry after a crashed request waits this long at most.
+     */
+    idempotencyLeaseMs: int(env(), 'IDEMPOTENCY_LEASE_MS', 30_000, { min: 1_000, max: 3_600_000 }),
     /** The send window of batches whose options name none (README, "Send windows"); null: none. */
     defaultSendWindow: defaultSendWindow(),
   };

@@ -11,6 +11,7 @@ const config = (phoneWorkers: number): IngestConfig => ({
   largeBodyMinKbps: 512,
   phoneWorkers,
   idempotencyTtlHours: 24,
+  idempotencyLeaseMs: 30_000,
   defaultSendWindow: null,
 });
 

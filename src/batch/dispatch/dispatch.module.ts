@@ -13,10 +13,11 @@ import { ReconcilerService } from './reconciler.service';
 import { ResultWriterService } from './result-writer.service';
 import { Clock, SystemClock } from '../../common/clock';
 import { SendWindows } from '../windows/send-windows.service';
+import { IdempotencySweeper } from '../idempotency-sweeper.service';
 
 /**
- * Sending (worker processes only): the chunk consumer, the result writer, the reconciler and the
- * sweep of delivery receipts.
+ * Sending (worker processes only): the chunk consumer, the result writer, the reconciler, the
+ * sweep of delivery receipts and that of expired Idempotency-Keys.
  */
 @Module({
   imports: [BatchModule, BatchEventsModule, RateLimitModule, SmsModule, RoutingModule, QuotaModule],
@@ -27,6 +28,7 @@ import { SendWindows } from '../windows/send-windows.service';
     BatchStatusCache,
     ReconcilerService,
     DeliverySweeper,
+    IdempotencySweeper,
     SendWindows,
     { provide: Clock, useClass: SystemClock },
   ],

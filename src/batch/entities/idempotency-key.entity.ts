@@ -1,7 +1,8 @@
-import { Column, CreateDateColumn, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 
 /** What `POST /api/batch` answered for an account's `Idempotency-Key`, so a retry gets the same answer. */
 @Entity('idempotency_keys')
+@Index('idempotency_keys_created_at_idx', ['createdAt'])
 export class IdempotencyKeyEntity {
   @PrimaryColumn('uuid', { name: 'account_id' })
   @ForeignKey('accounts', { name: 'idempotency_keys_account_id_fkey', onDelete: 'CASCADE' })
@@ -20,6 +21,14 @@ export class IdempotencyKeyEntity {
 
   @Column('jsonb', { name: 'response_body', nullable: true })
   responseBody: unknown;
+
+  /** The request holding the key in flight (its fencing token); null once answered. */
+  @Column('uuid', { nullable: true })
+  holder: string | null;
+
+  /** Until when that request holds the key; it renews it while it runs. Null once answered. */
+  @Column('timestamptz', { name: 'lease_until', nullable: true })
+  leaseUntil: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
