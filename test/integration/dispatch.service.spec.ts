@@ -174,6 +174,27 @@ describe('DispatchService', () => {
     ]);
   });
 
+  it('a job of an older generation (retry-failed on a processing batch) stops before its next call', async () => {
+    // Each claimed message waits for its permit's time; meanwhile the batch is queued afresh,
+    // with a new validity clock its new jobs use: the old job must not call with its old one.
+    const dispatch = newTestDispatch(db, { permitDelayMs: 600 });
+    const id = await processingBatch([{ phoneNumber: A }, { phoneNumber: B }]);
+    const running = dispatch.run(id);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await db.dataSource.query(
+      `UPDATE batches SET generation = generation + 1, valid_from = now() WHERE id = $1`,
+      [id],
+    );
+    await running;
+    expect(dispatch.provider.sent).toEqual([]);
+    // Given back for the new generation's jobs, nothing counted.
+    expect(await messagesOf(db.dataSource, id)).toMatchObject([
+      { status: 'pending', attempts: 0 },
+      { status: 'pending', attempts: 0 },
+    ]);
+    expect(dispatch.producer.calls).toEqual([]);
+  });
+
   it('unknown: retried once, failed on its second attempt', async () => {
     const provider = new FakeProvider()
       .answer(A, rejected('unknown', 'X_HUH'))

@@ -1,30 +1,44 @@
 import { Injectable } from '@nestjs/common';
 import type { BatchStatus } from '../entities/batch.entity';
-import { DispatchRepository } from './dispatch.repository';
+import { DispatchRepository, type BatchView } from './dispatch.repository';
 
 /** How stale a worker's view of a batch's status may be: a pause stops sends within this. */
 const FRESH_MS = 200;
 
-/** Each worker's recent view of batch statuses, so it checks for pause and cancel before every send. */
+/**
+ * Each worker's recent view of batch statuses and generations, so it checks before every send
+ * for a pause, a cancel, or a new generation of its dispatch (a retry-failed on a processing
+ * batch, which also moves its validity clock): a job of an older generation stops.
+ */
 @Injectable()
 export class BatchStatusCache {
   private readonly entries = new Map<
     string,
-    { status: BatchStatus | undefined; at: number; loading?: Promise<BatchStatus | undefined> }
+    { view: BatchView | undefined; at: number; loading?: Promise<BatchView | undefined> }
   >();
 
   constructor(private readonly repository: DispatchRepository) {}
 
-  async get(batchId: string): Promise<BatchStatus | undefined> {
+  /** Whether a job of `generation` may still send for the batch: it is processing, that generation. */
+  async current(batchId: string, generation: number): Promise<boolean> {
+    const view = await this.get(batchId);
+    return view?.status === 'processing' && view.generation === generation;
+  }
+
+  async status(batchId: string): Promise<BatchStatus | undefined> {
+    return (await this.get(batchId))?.status;
+  }
+
+  private async get(batchId: string): Promise<BatchView | undefined> {
     const entry = this.entries.get(batchId);
-    if (entry && Date.now() - entry.at < FRESH_MS) return entry.status;
+    if (entry && Date.now() - entry.at < FRESH_MS) return entry.view;
     if (entry?.loading) return entry.loading;
-    const loading = this.repository.status(batchId).then((status) => {
-      this.entries.set(batchId, { status, at: Date.now() });
+    const loading = this.repository.view(batchId).then((view) => {
+      this.entries.set(batchId, { view, at: Date.now() });
       if (this.entries.size > 10_000) this.entries.delete(this.entries.keys().next().value!);
-      return status;
+      return view;
     });
-    this.entries.set(batchId, { status: entry?.status, at: entry?.at ?? 0, loading });
+    this.entries.set(batchId, { view: entry?.view, at: entry?.at ?? 0, loading });
     try {
       return await loading;
     } catch (error) {

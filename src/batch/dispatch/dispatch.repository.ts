@@ -138,6 +138,12 @@ export interface ExpireOutcome {
   appeared: ErrorCategory[];
 }
 
+/** What a worker checks of a batch before each send. */
+export interface BatchView {
+  status: BatchStatus;
+  generation: number;
+}
+
 export interface DispatchableBatch {
   id: string;
   accountId: string;
@@ -332,12 +338,13 @@ export class DispatchRepository {
     return rows.length === 1;
   }
 
-  async status(id: string): Promise<BatchStatus | undefined> {
-    const [row] = await this.dataSource.query<{ status: BatchStatus }[]>(
-      `SELECT status FROM batches WHERE id = $1`,
+  /** A batch's status and dispatch generation, or undefined when it is gone. */
+  async view(id: string): Promise<BatchView | undefined> {
+    const [row] = await this.dataSource.query<BatchView[]>(
+      `SELECT status, generation FROM batches WHERE id = $1`,
       [id],
     );
-    return row?.status;
+    return row;
   }
 
   /**

@@ -164,6 +164,8 @@ export class DispatchService {
       case 'sliced':
         return this.producer.continueAt(batch.priority, job, next);
       case 'exhausted': {
+        // Stopped or queued afresh meanwhile: the batch's current jobs (if any) go on.
+        if (!(await this.statuses.current(batch.id, batch.generation))) return;
         // Messages passed over while another claim locked them may be free again now; retries
         // due later, and claims another worker still holds (it may have died), when their time
         // comes; messages waiting for their providers' breakers when one may let a call through.
@@ -218,7 +220,8 @@ export class DispatchService {
           outcome = 'sliced';
           break;
         }
-        if ((await this.statuses.get(batch.id)) !== 'processing') {
+        // Paused, cancelled, or queued afresh under a new generation (whose jobs take over).
+        if (!(await this.statuses.current(batch.id, batch.generation))) {
           outcome = 'stopped';
           break;
         }
@@ -427,7 +430,11 @@ export class DispatchService {
     routing: Routing,
   ): Promise<'written' | 'unsent' | 'in-doubt'> {
     const permit = await this.onTime(batch, routing, granted);
-    if (!permit || (await this.statuses.get(batch.id)) !== 'processing' || this.expired(batch)) {
+    if (
+      !permit ||
+      !(await this.statuses.current(batch.id, batch.generation)) ||
+      this.expired(batch)
+    ) {
       return 'unsent';
     }
     const { atMs, waitMs } = permit;
