@@ -8,6 +8,7 @@ import { BatchNotFound } from '../errors/domain-error';
 import type { BreakerState } from '../sms/routing/circuit-breakers';
 import { ProviderBreakers } from '../sms/routing/provider-breakers';
 import { providersDown } from '../sms/routing/provider-choice';
+import type { BatchRef } from './events/batch-notices';
 import { BatchEvents } from './events/batch-events';
 import { BatchIngestService } from './batch-ingest.service';
 import { BatchLifecycleService } from './batch-lifecycle.service';
@@ -134,6 +135,22 @@ export class BatchService {
     const statuses = await this.present(batches);
     return new Map(
       batches.map((batch, i) => [batch.id, { accountId: batch.accountId, status: statuses[i] }]),
+    );
+  }
+
+  /**
+   * The batches of these accounts that may have changed since `since` (unfinished ones, and those
+   * created or finished since), newest first, `limit` at most: what a follower of a whole account
+   * may have missed while notices were lost.
+   */
+  movedSince(accountIds: readonly string[], since: Date, limit: number): Promise<BatchRef[]> {
+    if (!accountIds.length) return Promise.resolve([]);
+    return this.batches.query(
+      `SELECT id, account_id AS "accountId" FROM batches
+       WHERE account_id = ANY($1)
+         AND (status IN ('pending', 'processing', 'paused') OR created_at >= $2 OR completed_at >= $2)
+       ORDER BY created_at DESC LIMIT $3`,
+      [accountIds, since, limit],
     );
   }
 

@@ -17,8 +17,8 @@ import {
 /**
  * Publishes the batch domain's notices (batch-notices.ts) to every API process, whichever process this is (worker, API or both),
  * through the Socket.IO Redis emitter: the API processes' Redis adapter hands them to the
- * relay as server-side events. Publishing never throws into the caller: a notice lost while Redis
- * is away only means a dashboard waits for the next one.
+ * relay as server-side events. Publishing never throws into the caller: notices lost while Redis
+ * is away are caught up by each API process's relay once Redis is back (batch-event.relay.ts).
  */
 @Injectable()
 export class BatchEvents {

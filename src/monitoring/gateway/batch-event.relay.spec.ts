@@ -1,6 +1,9 @@
+import { EventEmitter } from 'node:events';
+import type Redis from 'ioredis';
 import type { Namespace } from 'socket.io';
 import type { BatchService, OwnedStatus } from '../../batch/batch.service';
 import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
+import type { DispatchConfig } from '../../config/configuration';
 import type { ErrorLogService } from '../../errors/error-log/error-log.service';
 import type { MetricsService } from '../../metrics/metrics.service';
 import { NOTICE_EVENT, type BatchNotice } from '../../batch/events/batch-notices';
@@ -43,11 +46,17 @@ describe('BatchEventRelay', () => {
   let reads: number;
   /** How a read goes: at once with `current` by default. */
   let reader: () => Promise<BatchStatusDto>;
+  /** The process's Redis connection, as far as the relay listens to it. */
+  let redis: EventEmitter;
+  /** What the relay asked of the account's batches that may have moved. */
+  let movedSince: jest.Mock;
 
   const setup = (rooms = [`batch:${ACCOUNT}:${ID}`]) => {
     reads = 0;
     reader = () => Promise.resolve(current);
+    movedSince = jest.fn(() => Promise.resolve([{ id: ID, accountId: ACCOUNT }]));
     const batches = {
+      movedSince,
       snapshots: async () => {
         reads++;
         const owned: OwnedStatus = { accountId: ACCOUNT, status: await reader() };
@@ -58,7 +67,16 @@ describe('BatchEventRelay', () => {
       summaries: () => Promise.resolve([{ category: 'opted_out', count: 1 }]),
     } as unknown as ErrorLogService;
     const metrics = { eventEmitted: jest.fn() } as unknown as MetricsService;
-    relay = new BatchEventRelay(batches, errors, metrics);
+    redis = new EventEmitter();
+    relay = new BatchEventRelay(
+      batches,
+      errors,
+      metrics,
+      redis as unknown as Redis,
+      {
+        reconcileIntervalMs: 5_000,
+      } as DispatchConfig,
+    );
     ns = fakeNamespace(rooms);
     relay.attach(ns.nsp);
   };
@@ -89,6 +107,42 @@ describe('BatchEventRelay', () => {
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
     expect(counts[counts.length - 1]).toBe(40);
     expect(events.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('after Redis comes back, a followed batch whose notices were lost gets its state at once and a reconcile interval later', async () => {
+    setup();
+    current = status(10);
+    progressed();
+    await jest.advanceTimersByTimeAsync(1);
+    redis.emit('close');
+    current = status(100, 'completed'); // its notices went nowhere
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(progressEvents().map((e) => e.payload.status)).toEqual(['processing']);
+    redis.emit('ready');
+    await jest.advanceTimersByTimeAsync(1);
+    expect(progressEvents().map((e) => e.payload.status)).toEqual(['processing', 'completed']);
+    current = { ...status(100, 'completed'), delivery: { delivered: 100 } } as BatchStatusDto;
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(progressEvents()).toHaveLength(3);
+    // Nothing new after that: a batch that did not change is not sent again.
+    redis.emit('ready');
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(progressEvents()).toHaveLength(3);
+  });
+
+  it("after Redis comes back, a whole account's follower gets the state of its batches that may have moved", async () => {
+    setup([`account:${ACCOUNT}`]);
+    redis.emit('close');
+    current = status(100, 'cancelled');
+    await jest.advanceTimersByTimeAsync(1_000);
+    redis.emit('ready');
+    await jest.advanceTimersByTimeAsync(1);
+    expect(movedSince).toHaveBeenCalledWith([ACCOUNT], expect.any(Date), 1_000);
+    const [[, since]] = movedSince.mock.calls as [string[], Date][];
+    expect(since.getTime()).toBe(1_000_000);
+    expect(progressEvents().map((e) => [e.rooms, e.payload.status])).toEqual([
+      [[`batch:${ACCOUNT}:${ID}`, `account:${ACCOUNT}`], 'cancelled'],
+    ]);
   });
 
   it('sends the final state at once, past the pacing, and a status event for the transition', async () => {

@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
 import type { Namespace } from 'socket.io';
 import { FINAL_STATUSES } from '../../batch/batch-transitions';
 import { BatchService } from '../../batch/batch.service';
@@ -7,8 +8,10 @@ import { ErrorLogService } from '../../errors/error-log/error-log.service';
 import { MetricsService } from '../../metrics/metrics.service';
 import { NOTICE_EVENT, type BatchNotice, type BatchRef } from '../../batch/events/batch-notices';
 import { withTimeout } from '../../common/with-timeout';
+import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
+import { REDIS } from '../../redis/redis.module';
 import { EmissionWindow } from './emission-window';
-import { accountRoom, batchRoom } from './subscription';
+import { accountRoom, batchRoom, parseFollowedRoom } from './subscription';
 
 /** `batch:progress` per batch and client: at most this many in any second, plus the final state. */
 export const PROGRESS_PER_SECOND = 4;
@@ -22,6 +25,8 @@ const IDLE_MS = 10_000;
 /** A read of a batch's state that takes longer is abandoned, and tried again after RETRY_MS. */
 const READ_TIMEOUT_MS = 5_000;
 const RETRY_MS = 500;
+/** Batches of one followed account looked at again after notices may have been lost, at most. */
+const CATCH_UP_BATCHES = 1_000;
 
 /** What this process knows of a batch its sockets follow. */
 interface Followed {
@@ -63,11 +68,21 @@ export class BatchEventRelay implements OnApplicationShutdown {
   private closed = false;
   private readonly sweeper = setInterval(() => this.sweep(), IDLE_MS).unref();
 
+  /** When notices began to be lost (Redis went away), until this process caught up. */
+  private lostSince?: Date;
+  private readonly catchUps = new Set<NodeJS.Timeout>();
+
   constructor(
     private readonly batches: BatchService,
     private readonly errors: ErrorLogService,
     private readonly metrics: MetricsService,
-  ) {}
+    @Inject(REDIS) redis: Redis,
+    @Inject(dispatchConfig.KEY) private readonly dispatch: DispatchConfig,
+  ) {
+    // Notices published while Redis is away are lost, whichever process published them.
+    redis.on('close', () => (this.lostSince ??= new Date()));
+    redis.on('ready', () => this.caughtUp());
+  }
 
   attach(nsp: Namespace): void {
     this.nsp = nsp;
@@ -99,6 +114,7 @@ export class BatchEventRelay implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     this.closed = true;
     clearInterval(this.sweeper);
+    for (const timer of this.catchUps) clearTimeout(timer);
     for (const state of this.followed.values()) clearTimeout(state.timer);
     this.followed.clear();
   }
@@ -122,6 +138,41 @@ export class BatchEventRelay implements OnApplicationShutdown {
       case 'error':
         if (this.hasFollowers(notice.batchId, notice.accountId)) void this.relayError(notice);
         return;
+    }
+  }
+
+  /**
+   * Redis is back after notices may have been lost: every batch a socket here follows (by its own
+   * room, or as one of its account's batches that may have moved since) is read again now and once
+   * more a reconcile interval later (publishers that reconnected later, and the reconciler's
+   * repairs), and its followers get its state if it changed: no dashboard stays stale for longer
+   * than a reconcile interval. The reads and events stay in this process.
+   */
+  private caughtUp(): void {
+    const since = this.lostSince;
+    if (!since || this.closed) return;
+    this.lostSince = undefined;
+    const again = setTimeout(() => {
+      this.catchUps.delete(again);
+      void this.refresh(since);
+    }, this.dispatch.reconcileIntervalMs).unref();
+    this.catchUps.add(again);
+    void this.refresh(since);
+  }
+
+  private async refresh(since: Date): Promise<void> {
+    const accounts = new Set<string>();
+    for (const room of this.nsp?.adapter.rooms.keys() ?? []) {
+      const followed = parseFollowedRoom(room);
+      if (followed?.batchId)
+        this.changed({ id: followed.batchId, accountId: followed.accountId }, false);
+      else if (followed) accounts.add(followed.accountId);
+    }
+    try {
+      const moved = await this.batches.movedSince([...accounts], since, CATCH_UP_BATCHES);
+      for (const ref of moved) this.changed(ref, false);
+    } catch (error) {
+      this.logger.warn(`Could not catch up on lost batch notices: ${(error as Error).message}`);
     }
   }
 

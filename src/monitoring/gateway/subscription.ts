@@ -42,3 +42,14 @@ export const batchRoom = (accountId: string, batchId: string): string =>
 export const accountRoom = (accountId: string): string => `account:${accountId}`;
 /** Every socket joins the room of the API key it connected with, so a revocation can reach it. */
 export const keyRoom = (keyId: string): string => `key:${keyId}`;
+
+/** Who a room's sockets follow: a batch of an account, or a whole account; undefined for others. */
+export function parseFollowedRoom(
+  room: string,
+): { accountId: string; batchId?: string } | undefined {
+  const [kind, accountId, batchId, ...rest] = room.split(':');
+  if (rest.length || !accountId) return undefined;
+  if (kind === 'batch' && batchId) return { accountId, batchId };
+  if (kind === 'account' && batchId === undefined) return { accountId };
+  return undefined;
+}
