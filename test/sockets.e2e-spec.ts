@@ -12,6 +12,7 @@ import {
   type Progress,
 } from './support/dispatch';
 import { connect, mostInAnySecond, refused, waitToHear, type BatchSocket } from './support/sockets';
+import { startOwnRedis, type OwnRedis } from './support/redis-server';
 import { testEnv } from './support/test-env';
 import { waitFor } from './support/wait';
 import { recipients, scripted, TEMPLATE } from './factories/batch.factory';
@@ -515,5 +516,59 @@ describe('Socket.IO across processes: two API processes, two workers', () => {
       connect(apis[0], key).catch(() => undefined),
     );
     sockets.push(third);
+  });
+});
+
+describe('Socket.IO /batches when Redis goes away', () => {
+  let redis: OwnRedis;
+  let app: RunningApp;
+  let client: ApiClient;
+  const sockets: BatchSocket[] = [];
+
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+    app = await startApp({ ...ENV, REDIS_URL: redis.url, RECONCILE_INTERVAL_MS: '1000' });
+    client = api(app, testEnv().bootstrapApiKey);
+  });
+  afterAll(async () => {
+    sockets.forEach((s) => s.close());
+    await app?.stop();
+    await redis?.close();
+  });
+
+  it('a change whose notice was lost while Redis was away reaches followers soon after it is back', async () => {
+    const created = await client
+      .post('/api/batch', {
+        text: TEMPLATE,
+        recipients: recipients(3),
+        options: { autoStart: false },
+      })
+      .expect(201);
+    const id = (created.body as { id: string }).id;
+    const [ofBatch, ofAccount] = await Promise.all([
+      connect(app, testEnv().bootstrapApiKey),
+      connect(app, testEnv().bootstrapApiKey),
+    ]);
+    sockets.push(ofBatch, ofAccount);
+    await ofBatch.ask('subscribe', { batchId: id });
+    await ofAccount.ask('subscribe', { all: true });
+
+    await redis.kill();
+    await sleep(500);
+    // The cancel is committed; its notice goes nowhere.
+    await client.post(`/api/batch/${id}/cancel`).expect(200);
+    await sleep(1_500);
+    expect(ofBatch.of(id, 'batch:status')).toEqual([]);
+    expect(ofBatch.of(id, 'batch:progress')).toEqual([]);
+
+    await redis.start();
+    const back = Date.now();
+    const cancelled = (b: { status: string }) => b.status === 'cancelled';
+    const heard = await Promise.all([
+      waitToHear(ofBatch, id, 'batch:progress', cancelled, 15_000),
+      waitToHear(ofAccount, id, 'batch:progress', cancelled, 15_000),
+    ]);
+    // Within a reconcile interval of Redis being back, give or take its reconnection.
+    for (const { at } of heard) expect(at - back).toBeLessThan(1_000 + 3_000);
   });
 });
