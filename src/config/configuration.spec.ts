@@ -66,6 +66,8 @@ const VARIABLES = [
   'RATE_LIMIT_BACKOFF_MAX_MS',
   'SMS_PROVIDER',
   'PROVIDER_TIMEOUT_MS',
+  'CLAIM_LEASE_MS',
+  'CLAIM_RENEW_MS',
   'SIMULATOR_LATENCY_MS',
   'SIMULATOR_FAILURE_RATE',
   'SIMULATOR_MAX_MPS',
@@ -588,7 +590,7 @@ describe('per-provider ceilings', () => {
 
 describe('dispatch settings that must fit together', () => {
   it.each<[string, Record<string, string>, number | RegExp]>([
-    ['the default lease outlives the default provider timeout', {}, 60_000],
+    ['the default lease outlives the default provider timeout', {}, 15_000],
     [
       'a short lease with a short timeout',
       { CLAIM_LEASE_MS: '2000', PROVIDER_TIMEOUT_MS: '500' },
@@ -608,6 +610,22 @@ describe('dispatch settings that must fit together', () => {
   ])('%s', (_case, values, expected) => {
     withEnv(values);
     if (typeof expected === 'number') expect(dispatchConfig().claimLeaseMs).toBe(expected);
+    else expect(() => dispatchConfig()).toThrow(expected);
+  });
+
+  it.each<[string, Record<string, string>, number | RegExp]>([
+    ['renewed every 5 s by default', {}, 5_000],
+    ['a third of a lease shorter than 15 s by default', { CLAIM_LEASE_MS: '12000' }, 4_000],
+    ['half the lease at most', { CLAIM_RENEW_MS: '7500' }, 7_500],
+    [
+      'not more than half the lease',
+      { CLAIM_RENEW_MS: '7501' },
+      /CLAIM_RENEW_MS must be at most half of CLAIM_LEASE_MS \(7500\), got 7501/,
+    ],
+    ['not zero', { CLAIM_RENEW_MS: '0' }, /CLAIM_RENEW_MS must be between 1/],
+  ])('claim renewal: %s', (_case, values, expected) => {
+    withEnv(values);
+    if (typeof expected === 'number') expect(dispatchConfig().claimRenewMs).toBe(expected);
     else expect(() => dispatchConfig()).toThrow(expected);
   });
 });

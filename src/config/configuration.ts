@@ -182,6 +182,25 @@ export function claimLeaseFloor(providerTimeoutMs: number, flushIntervalMs: numb
   return providerTimeoutMs + flushIntervalMs + 1_000;
 }
 
+/**
+ * CLAIM_RENEW_MS: how often a worker renews the claims it holds. At most half the lease, so a
+ * renewal that fails once is retried before the lease can run out; by default 5 s, or a third
+ * of a shorter lease.
+ */
+function claimRenewMs(claimLeaseMs: number): number {
+  const renewMs = int(env(), 'CLAIM_RENEW_MS', Math.min(5_000, Math.floor(claimLeaseMs / 3)), {
+    min: 1,
+    max: 3_600_000,
+  });
+  if (renewMs > claimLeaseMs / 2) {
+    throw new ConfigError(
+      'CLAIM_RENEW_MS',
+      `must be at most half of CLAIM_LEASE_MS (${Math.floor(claimLeaseMs / 2)}), got ${renewMs}`,
+    );
+  }
+  return renewMs;
+}
+
 /** PROVIDER_TIMEOUT_MS: how long Salvo waits for one provider call. */
 const providerTimeout = (): number =>
   int(env(), 'PROVIDER_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 });
@@ -189,10 +208,14 @@ const providerTimeout = (): number =>
 export const dispatchConfig = registerAs('dispatch', () => {
   const flushIntervalMs = int(env(), 'RESULT_FLUSH_MS', 250, { min: 10, max: 1_000 });
   const providerTimeoutMs = providerTimeout();
-  /** How long a claimed message stays reserved for its worker; after that another may take it. */
-  const claimLeaseMs = int(env(), 'CLAIM_LEASE_MS', 60_000, { min: 500, max: 3_600_000 });
-  // One call per message here; an adapter without idempotency keys adds its resolution's time
-  // once it is known (assertLeaseCoversCall in provider-call.ts).
+  /**
+   * How long a claimed message stays reserved for its worker unless renewed; after that another
+   * may take it. Short, so a dead worker's messages move again soon: a live one renews.
+   */
+  const claimLeaseMs = int(env(), 'CLAIM_LEASE_MS', 15_000, { min: 500, max: 3_600_000 });
+  // One provider request and its result's write fit in a lease without renewal; a longer call (a
+  // send, then a resolution) is covered by renewals and fenced before each request
+  // (ClaimLeases, provider-call.ts).
   const leaseFloor = claimLeaseFloor(providerTimeoutMs, flushIntervalMs);
   if (claimLeaseMs < leaseFloor) {
     throw new ConfigError(
@@ -202,6 +225,7 @@ export const dispatchConfig = registerAs('dispatch', () => {
   }
   return {
     claimLeaseMs,
+    claimRenewMs: claimRenewMs(claimLeaseMs),
     flushIntervalMs,
     /** How often workers rebuild from PostgreSQL what Redis should hold (due schedules, lost jobs). */
     reconcileIntervalMs: int(env(), 'RECONCILE_INTERVAL_MS', 5_000, { min: 100, max: 600_000 }),

@@ -8,9 +8,13 @@ import {
 } from '../config/configuration';
 
 /**
- * Bull's connection and settings for every queue: keys under REDIS_PREFIX, and stalled-job
- * detection on the same clock as message claims, so a killed worker's chunk is picked up again
- * about when its claims expire.
+ * Bull's connection and settings for every queue: keys under REDIS_PREFIX, and job locks on the
+ * same clock as message claims. A live worker renews its job's lock every CLAIM_RENEW_MS; a dead
+ * one's lock runs out after CLAIM_LEASE_MS, and the stall check, every CLAIM_RENEW_MS, puts the job
+ * back in the wait list at its second look after that (Bull moves a job it saw active at the
+ * previous check whose lock is gone): within a lease and two renewal intervals of the death, about
+ * when its claims run out. A frozen worker's job may then run twice at once; the claims' fencing
+ * tokens keep each message to one worker, and Bull refuses to complete a job whose lock it lost.
  */
 @Module({
   imports: [
@@ -21,7 +25,9 @@ import {
         prefix: redis.prefix,
         settings: {
           lockDuration: dispatch.claimLeaseMs,
-          stalledInterval: dispatch.claimLeaseMs,
+          lockRenewTime: dispatch.claimRenewMs,
+          stalledInterval: dispatch.claimRenewMs,
+          // A job past this many stalls fails (removed); the reconciler queues its batch again.
           maxStalledCount: 5,
         },
       }),

@@ -1,8 +1,6 @@
 // Calls a provider with Salvo's own timeout and Salvo's rule for calls whose outcome is unknown.
 // The codes here are Salvo's, not a provider's: TIMEOUT, PROVIDER_UNREACHABLE, and OUTCOME_UNKNOWN
 // (errors/error-taxonomy.ts).
-import { claimLeaseFloor, type DispatchConfig, type SmsConfig } from '../config/configuration';
-import { ConfigError } from '../config/env';
 import { CATEGORY_POLICIES, isRetried, OUTCOME_UNKNOWN } from '../errors/error-taxonomy';
 import {
   RESENT,
@@ -19,6 +17,10 @@ export const UNREACHABLE_CODE = 'PROVIDER_UNREACHABLE';
 export function outcomeUnknown(message: string): SendResult {
   return { accepted: false, category: 'unknown', code: OUTCOME_UNKNOWN, message };
 }
+
+/** The answer of a resolution not made because the claim's lease may have run out. */
+export const CLAIM_LAPSED =
+  "The message's claim may have run out before its outcome was resolved; the next claim resolves it.";
 
 /**
  * Whether the call reached the provider, so the message log may name it: everything but the
@@ -100,7 +102,8 @@ function settles(result: Extract<SendResult, { accepted: false }>): boolean {
  * send a second SMS. Any other goes to the adapter's `resolve` instead of a second send, and a
  * resolution that itself gets no answer is OUTCOME_UNKNOWN (docs/DECISIONS.md, "Providers as
  * plug-ins and unknown outcomes"). `lookups` tells a lookup which provider message ids other
- * messages hold and reserves the one it adopts (sms-provider.ts, ResolveContext).
+ * messages hold and reserves the one it adopts, and `held` whether the claim is surely still this
+ * worker's (sms-provider.ts, ResolveContext).
  */
 export async function callProvider(
   provider: SmsProvider,
@@ -112,7 +115,7 @@ export async function callProvider(
   }: {
     timeoutMs: number;
     reclaimed: boolean;
-    lookups: Pick<ResolveContext, 'taken' | 'adopt'>;
+    lookups: Pick<ResolveContext, 'taken' | 'adopt' | 'held'>;
   },
 ): Promise<SendResult> {
   if (provider.idempotent) return sendWithTimeout(provider, request, timeoutMs);
@@ -122,6 +125,9 @@ export async function callProvider(
     if (!isUnknownOutcome(result)) return result;
     // The parts this call had sent before its outcome became unknown are not sent again.
     if (result.parts) inDoubt = { ...request, parts: result.parts };
+    // The send outlasted the claim's lease: another worker may be resolving it already, and two
+    // resolutions could both resend. The next claim resolves it.
+    if (!lookups.held()) return outcomeUnknown(CLAIM_LAPSED);
   }
   const resolved = await withTimeout(
     (signal) => provider.resolve(inDoubt, { signal, ...lookups }),
@@ -144,26 +150,4 @@ export async function callProvider(
     ),
     ...resolution,
   };
-}
-
-/**
- * A call to a provider without idempotency keys may be a send (PROVIDER_TIMEOUT_MS) and then a
- * resolution (the adapter's `resolveTimeoutMs`: Twilio's waits TWILIO_LOOKUP_DELAY_MS, looks up
- * and may send): the claim must outlive both and the write of the result, or another worker could
- * take the message over during the call (the configuration checks one call's worth).
- */
-export function assertLeaseCoversCall(
-  provider: Pick<SmsProvider, 'idempotent' | 'resolveTimeoutMs'>,
-  sms: Pick<SmsConfig, 'provider' | 'timeoutMs'>,
-  dispatch: Pick<DispatchConfig, 'claimLeaseMs' | 'flushIntervalMs'>,
-): void {
-  if (provider.idempotent) return;
-  const resolveMs = resolveTimeoutMs(provider, sms.timeoutMs);
-  const floor = claimLeaseFloor(sms.timeoutMs, dispatch.flushIntervalMs) + resolveMs;
-  if (dispatch.claimLeaseMs < floor) {
-    throw new ConfigError(
-      'CLAIM_LEASE_MS',
-      `must exceed PROVIDER_TIMEOUT_MS + the resolution's ${resolveMs} ms + RESULT_FLUSH_MS + 1000 (${floor}) with the provider ${sms.provider} in use (SMS_PROVIDER or SMS_ROUTES), which honours no idempotency key, got ${dispatch.claimLeaseMs}`,
-    );
-  }
 }

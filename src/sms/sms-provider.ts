@@ -70,6 +70,13 @@ export interface ResolveContext extends CallContext {
    * lookup must not adopt it. Only a reserved id may be answered as adopted.
    */
   adopt(providerMessageId: string): Promise<boolean>;
+  /**
+   * Whether the message's claim is surely still this worker's. Asked right before a resolution
+   * sends the message again: if its lease may have run out, another worker may have taken the
+   * message over and be resolving it too, so the resolution must not send (the next claim
+   * resolves it).
+   */
+  held(): boolean;
 }
 
 /**
@@ -152,7 +159,7 @@ export interface SmsProvider {
   resolve(request: SendRequest, context: ResolveContext): Promise<SendResult>;
   /**
    * How long `resolve` may take when each call it makes may take `timeoutMs` (PROVIDER_TIMEOUT_MS):
-   * Salvo waits that long for it, and the claim lease must cover a send and then this. Absent:
+   * Salvo waits that long for it (the claim is renewed meanwhile). Absent:
    * `timeoutMs` (one call, such as a replay of the idempotency key).
    */
   resolveTimeoutMs?(timeoutMs: number): number;

@@ -1,14 +1,11 @@
 import { Module, type Type } from '@nestjs/common';
 import {
-  dispatchConfig,
   routingConfig,
   smsConfig,
-  type DispatchConfig,
   type RoutingConfig,
   type SmsConfig,
   type SmsProviderName,
 } from '../config/configuration';
-import { assertLeaseCoversCall } from './provider-call';
 import { SMS_PROVIDER, type SmsProvider } from './sms-provider';
 import { SimulatedSmsProvider } from './simulator/simulated-sms-provider';
 import { SimulatorModule } from './simulator/simulator.module';
@@ -59,8 +56,9 @@ export class SmsProviders {
 }
 
 /**
- * The provider port: SMS_PROVIDER's adapter, and every adapter the routes name (SmsProviders),
- * each checked against the claim lease once it is known.
+ * The provider port: SMS_PROVIDER's adapter, and every adapter the routes name (SmsProviders).
+ * A call longer than the claim lease (a send, then a resolution) is covered by the claim's
+ * renewals and fenced before each request (ClaimLeases, callProvider).
  */
 @Module({
   imports: NAMES.map((name) => ADAPTERS[name].module),
@@ -68,26 +66,12 @@ export class SmsProviders {
     {
       provide: SmsProviders,
       // Injected rather than looked up, so Nest has built each adapter before the choice is made.
-      inject: [
-        smsConfig.KEY,
-        routingConfig.KEY,
-        dispatchConfig.KEY,
-        ...NAMES.map((name) => ADAPTERS[name].adapter),
-      ],
-      useFactory: (
-        sms: SmsConfig,
-        routing: RoutingConfig,
-        dispatch: DispatchConfig,
-        ...adapters: SmsProvider[]
-      ) => {
+      inject: [smsConfig.KEY, routingConfig.KEY, ...NAMES.map((name) => ADAPTERS[name].adapter)],
+      useFactory: (sms: SmsConfig, routing: RoutingConfig, ...adapters: SmsProvider[]) => {
         const inUse = new Set([sms.provider, ...routing.providers]);
-        const chosen = new Map(
-          [...inUse].map((name) => [name, adapters[NAMES.indexOf(name)]] as const),
+        return new SmsProviders(
+          new Map([...inUse].map((name) => [name, adapters[NAMES.indexOf(name)]] as const)),
         );
-        for (const [name, adapter] of chosen) {
-          assertLeaseCoversCall(adapter, { ...sms, provider: name }, dispatch);
-        }
-        return new SmsProviders(chosen);
       },
     },
     {

@@ -66,6 +66,7 @@ function newRequest(to: string): SendRequest {
 const RESOLVE_CONTEXT: ResolveContext = {
   taken: () => Promise.resolve(new Set()),
   adopt: () => Promise.resolve(true),
+  held: () => true,
 };
 
 /** The simulator's scripted numbers (README, "The simulated provider") on a migrated database. */

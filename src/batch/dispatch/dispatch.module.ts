@@ -7,6 +7,7 @@ import { BatchModule } from '../batch.module';
 import { DeliverySweeper } from '../delivery/delivery-sweeper.service';
 import { BatchEventsModule } from '../events/batch-events.module';
 import { BatchStatusCache } from './batch-status.cache';
+import { ClaimLeases } from './claim-leases.service';
 import { DispatchProcessor } from './dispatch.processor';
 import { DispatchService } from './dispatch.service';
 import { ReconcilerService } from './reconciler.service';
@@ -16,8 +17,8 @@ import { SendWindows } from '../windows/send-windows.service';
 import { IdempotencySweeper } from '../idempotency-sweeper.service';
 
 /**
- * Sending (worker processes only): the chunk consumer, the result writer, the reconciler, the
- * sweep of delivery receipts and that of expired Idempotency-Keys.
+ * Sending (worker processes only): the chunk consumer, the result writer, the renewal of claims,
+ * the reconciler, the sweep of delivery receipts and that of expired Idempotency-Keys.
  */
 @Module({
   imports: [BatchModule, BatchEventsModule, RateLimitModule, SmsModule, RoutingModule, QuotaModule],
@@ -26,6 +27,7 @@ import { IdempotencySweeper } from '../idempotency-sweeper.service';
     DispatchProcessor,
     ResultWriterService,
     BatchStatusCache,
+    ClaimLeases,
     ReconcilerService,
     DeliverySweeper,
     IdempotencySweeper,

@@ -67,6 +67,13 @@ export interface ClaimedMessage {
   sendZone: string | null;
 }
 
+/** A claim a worker holds on a message: its fencing token. */
+export interface HeldClaim {
+  batchId: string;
+  seq: number;
+  token: number;
+}
+
 /** A message a claim could take now, as it stands before the claim: what routing needs. */
 export interface ClaimCandidate {
   seq: number;
@@ -595,6 +602,37 @@ export class DispatchRepository {
         this.sms.provider,
         ...whichParameters,
         open,
+      ],
+    );
+  }
+
+  /**
+   * Extends by CLAIM_LEASE_MS, from now, the claims a live worker still holds, in one statement:
+   * only a claim whose token still matches and whose lease has not run out (a lapsed claim may
+   * already be another worker's; it is never revived). A row locked at this moment (its result
+   * being written) is skipped, not waited for, so renewal never deadlocks with a write; the next
+   * renewal takes it. Answers the claims renewed.
+   */
+  async renewClaims(claims: readonly HeldClaim[]): Promise<HeldClaim[]> {
+    if (!claims.length) return [];
+    return queryRows<HeldClaim>(
+      this.dataSource.manager,
+      `WITH c AS MATERIALIZED (
+         SELECT m.batch_id, m.seq FROM messages m
+         JOIN unnest($1::uuid[], $2::int[], $3::int[]) AS h(batch_id, seq, token)
+           ON m.batch_id = h.batch_id AND m.seq = h.seq AND m.claim_token = h.token
+         WHERE m.status = 'sending' AND m.claimed_until > now()
+         FOR UPDATE OF m SKIP LOCKED
+       )
+       UPDATE messages m
+       SET claimed_until = now() + make_interval(secs => $4::double precision / 1000)
+       FROM c WHERE m.batch_id = c.batch_id AND m.seq = c.seq
+       RETURNING m.batch_id AS "batchId", m.seq, m.claim_token AS token`,
+      [
+        claims.map((c) => c.batchId),
+        claims.map((c) => c.seq),
+        claims.map((c) => c.token),
+        this.config.claimLeaseMs,
       ],
     );
   }

@@ -26,6 +26,7 @@ import type { SendResult } from '../../sms/sms-provider';
 import { SmsProviders } from '../../sms/sms.module';
 import { parseTemplate, renderStoredMessage, type ParsedTemplate } from '../../template/template';
 import { BatchStatusCache } from './batch-status.cache';
+import { ClaimLeases } from './claim-leases.service';
 import { chunkEnd, SLICE_MS, type ChunkJob } from './dispatch.jobs';
 import { DispatchProducer } from './dispatch.producer';
 import {
@@ -33,6 +34,7 @@ import {
   type ClaimCandidate,
   type ClaimedMessage,
   type DispatchableBatch,
+  type HeldClaim,
   type MessageResult,
 } from './dispatch.repository';
 import { ResultWriterService } from './result-writer.service';
@@ -127,6 +129,7 @@ export class DispatchService {
     @Inject(routingConfig.KEY) private readonly routing: RoutingConfig,
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
     private readonly windows: SendWindows,
+    private readonly leases: ClaimLeases,
   ) {}
 
   async processChunk(job: ChunkJob): Promise<void> {
@@ -268,6 +271,8 @@ export class DispatchService {
             continue;
           }
           const probe = admission === 'probe';
+          // The lease counts from before the statement went out (ClaimLeases).
+          const claimSentAt = this.leases.now();
           claimed.push(
             ...(await this.repository.claimMessages(
               batch.id,
@@ -275,6 +280,10 @@ export class DispatchService {
               target.provider,
               open,
             )),
+          );
+          this.leases.hold(
+            claimed.map((message) => heldClaim(batch, message)),
+            claimSentAt,
           );
           const waitedFrom = askingSince;
           askingSince = undefined;
@@ -315,7 +324,9 @@ export class DispatchService {
                 if (probe) await this.breakers.release(target.provider).catch(() => undefined);
               })
               .catch((error: Error) => {
-                // Left claimed: the lease runs out and the message is claimed again (callProvider).
+                // Left claimed: no longer renewed, its lease runs out and the message is claimed
+                // again (callProvider).
+                this.leases.forget([heldClaim(batch, message)]);
                 this.logger.error(
                   `Sending message ${message.id} failed: ${error.message}`,
                   error.stack,
@@ -343,6 +354,8 @@ export class DispatchService {
           (error: Error) =>
             this.logger.error(`Releasing ${unsent.length} claims failed: ${error.message}`),
         );
+        // Released, or left to run out if the release failed: either way no longer renewed.
+        this.leases.forget(unsent.map((message) => heldClaim(batch, message)));
       }
       await this.results.flush();
     }
@@ -418,9 +431,11 @@ export class DispatchService {
 
   /**
    * Sends one claimed message at its permit's time, and adds its result to write. `unsent` when
-   * the batch stopped meanwhile; `in-doubt` when a resolution could not read or reserve provider
-   * message ids in PostgreSQL (a passing error): nothing was sent after that, so the message is
-   * left to the next claim to resolve again rather than written OUTCOME_UNKNOWN for good.
+   * the batch stopped meanwhile, or the claim may have run out before the call; `in-doubt` when a
+   * resolution could not read or reserve provider message ids in PostgreSQL (a passing error), or
+   * its claim may have run out before it could ask or resend: nothing was sent after that, so the
+   * message is left to the next claim to resolve again rather than written OUTCOME_UNKNOWN for
+   * good.
    */
   private async sendAt(
     batch: DispatchableBatch,
@@ -437,10 +452,21 @@ export class DispatchService {
     ) {
       return 'unsent';
     }
+    const claim = heldClaim(batch, message);
+    // The pre-call fence: a claim whose lease may have run out (this process was stopped, or could
+    // not renew) may be another worker's now; calling could send the message twice.
+    if (!this.held(claim)) return 'unsent';
     const { atMs, waitMs } = permit;
     const calledAt = performance.now();
     const self = { batchId: batch.id, seq: message.seq };
     let lookupsFailed = false;
+    let lapsed = false;
+    // Asked again before a resolution's requests: the call may have outlasted the lease.
+    const held = () => {
+      if (this.held(claim)) return true;
+      lapsed = true;
+      return false;
+    };
     const noted = <T>(work: Promise<T>) =>
       work.catch((error: unknown) => {
         lookupsFailed = true;
@@ -467,12 +493,13 @@ export class DispatchService {
         lookups: {
           taken: (ids) => noted(this.repository.takenProviderMessageIds(ids, self)),
           adopt: (sid) => noted(this.repository.adopt(sid, self)),
+          held,
         },
       },
     );
-    if (lookupsFailed && !result.accepted) {
+    if ((lookupsFailed || lapsed) && !result.accepted) {
       this.logger.warn(
-        `Resolving message ${message.id} stopped on a database error; the next claim resolves it again.`,
+        `Resolving message ${message.id} stopped (${lapsed ? 'its claim may have run out' : 'a database error'}); the next claim resolves it again.`,
       );
       return 'in-doubt';
     }
@@ -636,6 +663,15 @@ export class DispatchService {
     }
   }
 
+  /** Whether the claim is surely still this worker's; logs when it may not be. */
+  private held(claim: HeldClaim): boolean {
+    if (this.leases.leftMs(claim) > 0) return true;
+    this.logger.warn(
+      `The claim on message ${claim.seq} of batch ${claim.batchId} may have run out; it is not called and goes back.`,
+    );
+    return false;
+  }
+
   /** Whether the batch's MESSAGE_VALIDITY_SECONDS have run out (for every zone, with a window). */
   private expired(batch: DispatchableBatch): boolean {
     return this.windows.expired(batch);
@@ -716,6 +752,11 @@ export class DispatchService {
           : null,
     };
   }
+}
+
+/** A claimed message as a held claim (ClaimLeases). */
+function heldClaim(batch: DispatchableBatch, message: ClaimedMessage): HeldClaim {
+  return { batchId: batch.id, seq: message.seq, token: message.token };
 }
 
 /**

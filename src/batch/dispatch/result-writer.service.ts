@@ -4,6 +4,7 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { receiptObservation } from '../delivery/receipts.service';
 import { BatchEvents } from '../events/batch-events';
 import { BatchService } from '../batch.service';
+import { ClaimLeases } from './claim-leases.service';
 import { DispatchRepository, type MessageResult, type WriteOutcome } from './dispatch.repository';
 
 /** Results written in one go once this many are waiting, without waiting for the timer. */
@@ -12,7 +13,8 @@ const FLUSH_AT = 500;
 /**
  * Buffers each worker's results and writes them, with their counter deltas, at least every
  * RESULT_FLUSH_MS: batched writes are what let dispatch go thousands of messages a second. A
- * failed write keeps its results for the next try; if the process dies first, the messages stay
+ * failed write keeps its results for the next try (their claims renewed meanwhile: ClaimLeases);
+ * if the process dies first, the messages stay
  * claimed until their lease runs out and are sent again under the same idempotency key (or
  * resolved, with a provider that honours none: sms/provider-call.ts). After
  * each write it publishes what changed: progress, new statuses, newly seen failure categories.
@@ -31,6 +33,7 @@ export class ResultWriterService implements OnApplicationShutdown {
     private readonly events: BatchEvents,
     private readonly metrics: MetricsService,
     @Inject(dispatchConfig.KEY) private readonly config: DispatchConfig,
+    private readonly leases: ClaimLeases,
   ) {}
 
   /** Stops retrying; what could not be written stays claimed until its lease runs out. */
@@ -70,6 +73,8 @@ export class ResultWriterService implements OnApplicationShutdown {
         if (!this.closed) this.timer ??= setTimeout(() => void this.flush(), 1_000);
         return;
       }
+      // Written (or refused by the fence): the claims are done with, no longer renewed.
+      this.leases.forget(results);
       await this.publish(outcome);
     }
   }

@@ -4,7 +4,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { smsConfig, type TwilioSettings } from '../../config/configuration';
 import { FAKE_NUMBERS, FakeTwilio } from '../../../test/support/fake-twilio';
-import { callProvider, sendWithTimeout } from '../provider-call';
+import { callProvider, CLAIM_LAPSED, sendWithTimeout } from '../provider-call';
 import type { ResolveContext, SendRequest } from '../sms-provider';
 import { TwilioSmsProvider, validityPeriod } from './twilio-sms-provider';
 
@@ -13,7 +13,7 @@ const SERVICE = 'MG' + 'c'.repeat(32);
 const nobodyElse: ResolveContext['taken'] = () => Promise.resolve(new Set());
 const granted: ResolveContext['adopt'] = () => Promise.resolve(true);
 /** A resolution no other message competes with. */
-const alone: ResolveContext = { taken: nobodyElse, adopt: granted };
+const alone: ResolveContext = { taken: nobodyElse, adopt: granted, held: () => true };
 
 let fake: FakeTwilio;
 
@@ -262,6 +262,25 @@ describe('TwilioSmsProvider.resolve', () => {
     expect(fake.count(message.to, message.body)).toBe(1);
   });
 
+  it('does not resend when the claim may have run out during the lookup: the next claim resolves it', async () => {
+    const message = request();
+    let asked = 0;
+    const lapsed: ResolveContext = {
+      ...alone,
+      held: () => {
+        asked++;
+        return false;
+      },
+    };
+    await expect(newAdapter().resolve(message, lapsed)).resolves.toMatchObject({
+      accepted: false,
+      code: 'OUTCOME_UNKNOWN',
+      message: CLAIM_LAPSED,
+    });
+    expect(asked).toBe(1);
+    expect(fake.count(message.to, message.body)).toBe(0);
+  });
+
   it('finds a message Twilio still queues (no date_sent yet) and adopts it', async () => {
     const adapter = newAdapter();
     const message = request();
@@ -294,6 +313,7 @@ describe('TwilioSmsProvider.resolve', () => {
     const asked: string[] = [];
     const lost: ResolveContext = {
       taken: nobodyElse,
+      held: () => true,
       adopt: (sid) => {
         asked.push(sid);
         return Promise.resolve(false);
@@ -313,12 +333,12 @@ describe('TwilioSmsProvider.resolve', () => {
     const message = request();
     seed(message.to, 1, new Date(NaN), message.body);
     const adopt = jest.fn(granted);
-    await expect(adapter.resolve(message, { taken: nobodyElse, adopt })).resolves.toMatchObject({
+    await expect(adapter.resolve(message, { ...alone, adopt })).resolves.toMatchObject({
       code: 'OUTCOME_UNKNOWN',
       resolution: { outcome: 'ambiguous' },
     });
     await adapter.send(message);
-    await expect(adapter.resolve(message, { taken: nobodyElse, adopt })).resolves.toMatchObject({
+    await expect(adapter.resolve(message, { ...alone, adopt })).resolves.toMatchObject({
       code: 'OUTCOME_UNKNOWN',
       resolution: { outcome: 'ambiguous' },
     });
@@ -352,7 +372,7 @@ describe('TwilioSmsProvider.resolve', () => {
       asked.push([...ids]);
       return Promise.resolve(new Set([theirs]));
     };
-    await expect(adapter.resolve(message, { taken, adopt: granted })).resolves.toMatchObject({
+    await expect(adapter.resolve(message, { ...alone, taken })).resolves.toMatchObject({
       accepted: true,
       providerMessageId: ours,
       resolution: { outcome: 'adopted' },
@@ -360,7 +380,7 @@ describe('TwilioSmsProvider.resolve', () => {
     expect(asked).toEqual([[ours, theirs]]);
     // Every match held by others: this message was never created, so it is sent.
     const all = () => Promise.resolve(new Set(fake.messages.map((m) => m.sid)));
-    await expect(adapter.resolve(message, { taken: all, adopt: granted })).resolves.toMatchObject({
+    await expect(adapter.resolve(message, { ...alone, taken: all })).resolves.toMatchObject({
       accepted: true,
       resolution: { outcome: 'resent' },
     });

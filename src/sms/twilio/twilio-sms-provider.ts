@@ -10,7 +10,7 @@ import {
   type TwilioConfig,
   type TwilioSettings,
 } from '../../config/configuration';
-import { outcomeUnknown, TIMEOUT_CODE } from '../provider-call';
+import { CLAIM_LAPSED, outcomeUnknown, TIMEOUT_CODE } from '../provider-call';
 import {
   RESENT,
   type CallContext,
@@ -182,6 +182,8 @@ export class TwilioSmsProvider implements SmsProvider {
         ),
       };
     }
+    // Past the lookup delay and the lookup: the claim may have run out meanwhile.
+    if (!context.held()) return outcomeUnknown(CLAIM_LAPSED);
     const sent = await this.send(request, { signal: this.bounded(context.signal) });
     return {
       ...sent,

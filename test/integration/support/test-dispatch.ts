@@ -16,6 +16,7 @@ import type { BatchService } from '../../../src/batch/batch.service';
 import { BatchStatusCache } from '../../../src/batch/dispatch/batch-status.cache';
 import type { ChunkJob } from '../../../src/batch/dispatch/dispatch.jobs';
 import type { DispatchProducer } from '../../../src/batch/dispatch/dispatch.producer';
+import { ClaimLeases } from '../../../src/batch/dispatch/claim-leases.service';
 import { DispatchService } from '../../../src/batch/dispatch/dispatch.service';
 import { ResultWriterService } from '../../../src/batch/dispatch/result-writer.service';
 import type { BatchEvents } from '../../../src/batch/events/batch-events';
@@ -194,6 +195,11 @@ export interface TestDispatchOptions {
   limiter?: GrantingLimiter;
   /** The clock send windows are read on (the system's). */
   clock?: Clock;
+  /**
+   * The lease the worker counts on for its claims (ClaimLeases), never renewed here; PostgreSQL's
+   * stays CLAIM_LEASE_MS. Shorter than permitDelayMs: every claim may have run out at its call.
+   */
+  localLeaseMs?: number;
 }
 
 export function newTestDispatch(
@@ -208,11 +214,16 @@ export function newTestDispatch(
     permitDelayMs = 0,
     limiter = new GrantingLimiter(permitDelayMs),
     clock = new SystemClock(),
+    localLeaseMs,
   }: TestDispatchOptions = {},
 ) {
   const retry = { ...retryConfig(), ...retryOverrides };
   const dispatch = { ...dispatchConfig(), flushIntervalMs: 10 };
   const repository = newDispatchRepository(db.dataSource, retry);
+  const leases = new ClaimLeases(repository, {
+    ...dispatch,
+    claimLeaseMs: localLeaseMs ?? dispatch.claimLeaseMs,
+  });
   const events = { progressed: () => {}, errorAppeared: () => {} } as unknown as BatchEvents;
   const batches = { announce: () => Promise.resolve() } as unknown as BatchService;
   const metrics = {
@@ -225,7 +236,7 @@ export function newTestDispatch(
     repository,
     producer as unknown as DispatchProducer,
     limiter as unknown as RateLimiter,
-    new ResultWriterService(repository, batches, events, metrics, dispatch),
+    new ResultWriterService(repository, batches, events, metrics, dispatch, leases),
     new BatchStatusCache(repository),
     events,
     metrics,
@@ -240,9 +251,11 @@ export function newTestDispatch(
     routing,
     retry,
     new SendWindows(clock, retry),
+    leases,
   );
   return {
     service,
+    leases,
     provider,
     producer,
     limiter,
