@@ -142,3 +142,86 @@ describe('one API process and two worker processes', () => {
     workers[0] = await startWorker();
   });
 });
+
+/**
+ * The default CLAIM_LEASE_MS and CLAIM_RENEW_MS (15 s, 5 s), as a deployment runs them: a high
+ * batch's one lane on a worker that dies or freezes moves again on another worker within 30 s.
+ */
+describe('default leases: a dead or frozen worker', () => {
+  const LEASES_ENV = {
+    PROVIDER_MAX_MPS: '0',
+    // Faster than the default 8/s only so the test is short. No CLAIM_LEASE_MS, CLAIM_RENEW_MS or
+    // PROVIDER_TIMEOUT_MS: the defaults.
+    RATE_LIMIT_HIGH: '20',
+  };
+  let apiProcess: RunningApp;
+  let first: RunningApp;
+  let second: RunningApp;
+  let client: ApiClient;
+  const startWorker = () => startApp({ ...LEASES_ENV, APP_ROLE: 'worker' });
+
+  beforeAll(async () => {
+    [apiProcess, first] = await Promise.all([
+      startApp({ ...LEASES_ENV, APP_ROLE: 'api' }),
+      startWorker(),
+    ]);
+    client = api(apiProcess, testEnv().bootstrapApiKey);
+  });
+  afterAll(() =>
+    Promise.all(
+      [apiProcess, first, second].map(async (p) => {
+        p?.process.kill('SIGCONT');
+        await p?.stop();
+      }),
+    ),
+  );
+
+  const createHighBatch = async (count: number): Promise<string> => {
+    const created = await client
+      .post('/api/batch', {
+        text: TEMPLATE,
+        recipients: recipients(count),
+        options: { priority: 'high' },
+      })
+      .expect(201);
+    return (created.body as { id: string }).id;
+  };
+  const someSent = (id: string) =>
+    waitFor(
+      'the batch to send',
+      async () => (await batchStatus(client, id)).progress.completed > 0,
+    );
+
+  it('SIGKILLed with the only lane of a batch: the batch sends again within 30 s, each message once', async () => {
+    const id = await createHighBatch(200);
+    await someSent(id);
+    second = await startWorker();
+    const killedAt = Date.now();
+    first.process.kill('SIGKILL');
+    await first.stop();
+    const done = await waitForStatus(client, id, ['completed'], 60_000);
+    expect(done.progress).toMatchObject({ completed: 200, pending: 0, failed: 0 });
+    expect(await ledgerOf(id)).toMatchObject({ accepted: 200 });
+    const after = (await messageLog(client, id))
+      .map((m) => Date.parse(m.sentAt!))
+      .filter((at) => at > killedAt);
+    const recoveryMs = Math.min(...after) - killedAt;
+    console.log(`kill → next acceptance: ${recoveryMs} ms`);
+    expect(recoveryMs).toBeLessThan(30_000);
+  }, 90_000);
+
+  it('SIGSTOPped past its lease, then SIGCONTed: the batch completes, no message accepted twice', async () => {
+    const id = await createHighBatch(100);
+    await someSent(id);
+    const frozen = second;
+    frozen.process.kill('SIGSTOP');
+    const stoppedAt = Date.now();
+    first = await startWorker();
+    await sleep(Math.max(0, stoppedAt + 17_000 - Date.now()));
+    frozen.process.kill('SIGCONT');
+    const done = await waitForStatus(client, id, ['completed'], 60_000);
+    expect(done.progress).toMatchObject({ completed: 100, pending: 0, failed: 0 });
+    expect(await ledgerOf(id)).toMatchObject({ accepted: 100 });
+    expect(frozen.process.exitCode).toBeNull();
+  }, 90_000);
+});
