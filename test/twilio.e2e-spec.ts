@@ -63,6 +63,8 @@ describe('sending through Twilio (the fake on loopback)', () => {
       // A dead SMSC (or a failing Twilio) opens the breaker: tried again after half a second.
       BREAKER_COOLDOWN_MS: '500',
       RETRY_MAX_DELAY_MS: '500',
+      // A 429 storm without Retry-After backs off up to this (not the default 30 s).
+      RATE_LIMIT_BACKOFF_MAX_MS: '1000',
     });
     client = api(app, testEnv().bootstrapApiKey);
   });
