@@ -12,6 +12,7 @@ import { requestIdOf } from '../logging/request-id';
 import { dropUnreadBody } from '../http/unread-body';
 import { DomainError, ERROR_STATUS, type ErrorCode } from './domain-error';
 import { errorBody, type ErrorBody } from './error-body';
+import { asServiceUnavailable } from './unavailable';
 
 const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: 'VALIDATION_FAILED',
@@ -21,12 +22,16 @@ const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   429: 'RATE_LIMITED',
 };
 
-/** Maps every error of every HTTP route to the one error body; unexpected ones become a logged 500. */
+/**
+ * Maps every error of every HTTP route to the one error body: PostgreSQL or Redis out of reach is a
+ * 503 with Retry-After (errors/unavailable.ts), anything else unexpected a logged 500.
+ */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    const exception = this.unavailable(thrown) ?? thrown;
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request>();
@@ -41,6 +46,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     }
     response.status(body.statusCode).json(body);
+  }
+
+  /** The 503 for a dependency out of reach, logged in one line: no stack, it is not a bug. */
+  private unavailable(exception: unknown): DomainError | undefined {
+    const unavailable = asServiceUnavailable(exception);
+    if (unavailable) {
+      this.logger.warn(`Answered 503, a dependency is out of reach: ${String(exception)}`);
+    }
+    return unavailable;
   }
 
   /** A 500's correlation id is the request id, so the answer leads to the request's log lines. */

@@ -32,7 +32,7 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   QUOTA_EXCEEDED:
     "The account's daily message or segment quota (UTC day) would be passed; details say what is left, Retry-After the seconds to the next UTC midnight.",
   SERVICE_UNAVAILABLE:
-    'The service is busy (for example with large bodies); retry after Retry-After.',
+    'The service is busy (for example with large bodies), or cannot reach its database or Redis for a moment (any route may answer this while one is away); retry after Retry-After.',
   INTERNAL: 'An unexpected error; the body carries a correlationId found in the log.',
 };
 
@@ -54,13 +54,28 @@ const THROTTLE_HEADERS = {
   },
 };
 
+/** What a 503 carries besides its body. */
+const RETRY_AFTER_HEADER = {
+  'Retry-After': {
+    description: 'Seconds to wait before trying again.',
+    schema: { type: 'integer' },
+  },
+};
+
 /**
  * Documents the given error codes, grouped by HTTP status, plus what every authenticated route
- * can answer: 401, 429 `RATE_LIMITED` (every one is throttled) and 500.
+ * can answer: 401, 429 `RATE_LIMITED` (every one is throttled), 503 `SERVICE_UNAVAILABLE` (every
+ * one reads PostgreSQL) and 500.
  */
 export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
   const all: ErrorCode[] = [
-    ...new Set<ErrorCode>([...codes, 'UNAUTHORIZED', 'RATE_LIMITED', 'INTERNAL']),
+    ...new Set<ErrorCode>([
+      ...codes,
+      'UNAUTHORIZED',
+      'RATE_LIMITED',
+      'SERVICE_UNAVAILABLE',
+      'INTERNAL',
+    ]),
   ];
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of all) {
@@ -73,6 +88,7 @@ export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorat
         type: ErrorBodyDto,
         description: group.map((code) => `\`${code}\`: ${DESCRIPTIONS[code]}`).join(' '),
         ...(status === 429 ? { headers: THROTTLE_HEADERS } : {}),
+        ...(status === 503 ? { headers: RETRY_AFTER_HEADER } : {}),
       }),
     ),
   );
