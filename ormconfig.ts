@@ -5,4 +5,5 @@ import { DataSource } from 'typeorm';
 import { databaseConfig } from './src/config/configuration';
 import { dataSourceOptions } from './src/database/data-source-options';
 
-export default new DataSource(dataSourceOptions(databaseConfig()));
+// Migrations may rightly run longer than the service's query timeout.
+export default new DataSource(dataSourceOptions(databaseConfig(), { unboundedQueries: true }));

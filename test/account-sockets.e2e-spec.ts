@@ -26,7 +26,7 @@ describe('the socket count of an account on Redis', () => {
     const counter = new AccountSockets(
       redis,
       { subscribesPerSecond: 0, maxSubscriptionsPerSocket: 0, maxSocketsPerAccount },
-      { url, prefix },
+      { url, prefix, commandTimeoutMs: 2_000 },
       leaseMs,
     );
     started.push({ counter, redis });

@@ -96,7 +96,11 @@ describe('the limiter on Redis', () => {
       providerCeilings: { simulated: 0, twilio: 0, smpp: 0, ...overrides.providerCeilings },
     };
     prefix = `${testEnv().redisPrefix}-limiter-${++n}`;
-    return new RateLimiter(redis, config, { url: testEnv().redisUrl, prefix });
+    return new RateLimiter(redis, config, {
+      url: testEnv().redisUrl,
+      prefix,
+      commandTimeoutMs: 2_000,
+    });
   }
 
   afterEach(() => deleteKeys(testEnv().redisUrl, prefix));

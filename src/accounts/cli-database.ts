@@ -9,7 +9,10 @@ export async function withMigratedDatabase<T>(
 ): Promise<T> {
   const config = databaseConfig();
   await ensureDatabaseExists(config.url);
-  const dataSource = await new DataSource(dataSourceOptions(config)).initialize();
+  // An operator's command waits as long as its migrations take, unlike a request.
+  const dataSource = await new DataSource(
+    dataSourceOptions(config, { unboundedQueries: true }),
+  ).initialize();
   try {
     await withAdvisoryLock(dataSource, ADVISORY_LOCKS.migrate, () =>
       dataSource.runMigrations({ transaction: 'each' }),

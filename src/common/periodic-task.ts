@@ -1,10 +1,12 @@
 // A pass that runs again every interval after the previous one settled, for the workers' sweeps.
 import type { Logger } from '@nestjs/common';
+import { isUnavailable } from '../errors/unavailable';
 
 /**
  * Runs `pass` `firstDelayMs` after `start`, then `intervalMs` after each pass settles (never two at
- * once). A pass that throws is logged and the next one still comes. `stop` cancels the next pass
- * and waits for the one running.
+ * once). A pass that throws is logged and the next one still comes: as a one-line warning when
+ * PostgreSQL or Redis is out of reach (every pass says so until it is back), else as an error with
+ * its stack. `stop` cancels the next pass and waits for the one running.
  */
 export class PeriodicTask {
   private timer: NodeJS.Timeout | undefined;
@@ -21,13 +23,19 @@ export class PeriodicTask {
     this.timer = setTimeout(() => {
       this.running = this.pass()
         .then(() => undefined)
-        .catch((error: Error) =>
-          this.logger.error(`${this.what} failed: ${error.message}`, error.stack),
-        )
+        .catch((error: Error) => this.failed(error))
         .finally(() => {
           if (this.timer) this.start();
         });
     }, firstDelayMs);
+  }
+
+  private failed(error: Error): void {
+    if (isUnavailable(error)) {
+      this.logger.warn(`${this.what} waits for PostgreSQL or Redis: ${error.message}`);
+    } else {
+      this.logger.error(`${this.what} failed: ${error.message}`, error.stack);
+    }
   }
 
   async stop(): Promise<void> {

@@ -38,6 +38,9 @@ const VARIABLES = [
   'APP_ROLE',
   'DATABASE_URL',
   'DATABASE_POOL_SIZE',
+  'DATABASE_CONNECT_TIMEOUT_MS',
+  'DATABASE_QUERY_TIMEOUT_MS',
+  'REDIS_COMMAND_TIMEOUT_MS',
   'REDIS_URL',
   'REDIS_PREFIX',
   'BOOTSTRAP_API_KEY',
@@ -148,8 +151,21 @@ const withEnv = (values: Record<string, string>): void => {
 describe('configuration defaults with nothing set', () => {
   it.each<[string, () => unknown, unknown]>([
     ['app', appConfig, { port: 3000, role: 'all', corsOrigins: [] }],
-    ['database', databaseConfig, { url: 'postgres://postgres@127.0.0.1:5432/salvo', poolSize: 10 }],
-    ['redis', redisConfig, { url: 'redis://127.0.0.1:6379', prefix: 'salvo' }],
+    [
+      'database',
+      databaseConfig,
+      {
+        url: 'postgres://postgres@127.0.0.1:5432/salvo',
+        poolSize: 10,
+        connectTimeoutMs: 5_000,
+        queryTimeoutMs: 30_000,
+      },
+    ],
+    [
+      'redis',
+      redisConfig,
+      { url: 'redis://127.0.0.1:6379', prefix: 'salvo', commandTimeoutMs: 2_000 },
+    ],
     ['accounts', accountsConfig, { bootstrapApiKey: undefined }],
     [
       'ingest',
@@ -246,13 +262,33 @@ describe('configuration read from the environment', () => {
       'DATABASE_URL postgresql',
       { DATABASE_URL: 'postgresql://u:p@db:6543/other', DATABASE_POOL_SIZE: '20' },
       databaseConfig,
-      { url: 'postgresql://u:p@db:6543/other', poolSize: 20 },
+      {
+        url: 'postgresql://u:p@db:6543/other',
+        poolSize: 20,
+        connectTimeoutMs: 5_000,
+        queryTimeoutMs: 30_000,
+      },
+    ],
+    [
+      'DATABASE_CONNECT_TIMEOUT_MS and DATABASE_QUERY_TIMEOUT_MS (0: no bound)',
+      { DATABASE_CONNECT_TIMEOUT_MS: '1500', DATABASE_QUERY_TIMEOUT_MS: '0' },
+      databaseConfig,
+      {
+        url: 'postgres://postgres@127.0.0.1:5432/salvo',
+        poolSize: 10,
+        connectTimeoutMs: 1_500,
+        queryTimeoutMs: 0,
+      },
     ],
     [
       'REDIS_URL and REDIS_PREFIX',
-      { REDIS_URL: 'rediss://cache:6380', REDIS_PREFIX: 'salvo-test_1.a' },
+      {
+        REDIS_URL: 'rediss://cache:6380',
+        REDIS_PREFIX: 'salvo-test_1.a',
+        REDIS_COMMAND_TIMEOUT_MS: '3000',
+      },
       redisConfig,
-      { url: 'rediss://cache:6380', prefix: 'salvo-test_1.a' },
+      { url: 'rediss://cache:6380', prefix: 'salvo-test_1.a', commandTimeoutMs: 3_000 },
     ],
     [
       'BOOTSTRAP_API_KEY of 16 characters',
@@ -439,6 +475,9 @@ describe('configuration rejects bad values, naming the variable', () => {
     ['DATABASE_URL', 'mysql://x', databaseConfig],
     ['DATABASE_URL', 'not a url', databaseConfig],
     ['DATABASE_POOL_SIZE', '0', databaseConfig],
+    ['DATABASE_CONNECT_TIMEOUT_MS', '0', databaseConfig],
+    ['DATABASE_QUERY_TIMEOUT_MS', '-1', databaseConfig],
+    ['REDIS_COMMAND_TIMEOUT_MS', '0', redisConfig],
     ['REDIS_URL', 'http://cache:6379', redisConfig],
     ['REDIS_PREFIX', 'my prefix', redisConfig],
     ['REDIS_PREFIX', 'salvo:{x}', redisConfig],

@@ -30,6 +30,17 @@ export const databaseConfig = registerAs('database', () => ({
     'postgresql:',
   ]),
   poolSize: int(env(), 'DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+  /**
+   * How long a query waits for a connection (a new one, or a turn in a full pool) before it fails:
+   * the API then answers 503 rather than hang while PostgreSQL is out of reach.
+   */
+  connectTimeoutMs: int(env(), 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, { min: 100, max: 600_000 }),
+  /**
+   * How long a query waits for PostgreSQL's answer before its connection is given up (0: for
+   * ever). Client-side, so it also ends the wait on a network that went silent, where the
+   * server's statement_timeout never fires. Migrations are not bounded by it.
+   */
+  queryTimeoutMs: int(env(), 'DATABASE_QUERY_TIMEOUT_MS', 30_000, { min: 0, max: 3_600_000 }),
 }));
 
 export const redisConfig = registerAs('redis', () => {
@@ -43,6 +54,12 @@ export const redisConfig = registerAs('redis', () => {
   return {
     url: url(env(), 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     prefix,
+    /**
+     * How long a command of the shared connection (limiter, breakers, throttles, notices) waits
+     * for Redis's answer: a request then goes on without it (or answers 503) instead of hanging
+     * on a network that went silent. Bull's connections wait for Redis instead.
+     */
+    commandTimeoutMs: int(env(), 'REDIS_COMMAND_TIMEOUT_MS', 2_000, { min: 100, max: 600_000 }),
   };
 });
 

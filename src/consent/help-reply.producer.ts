@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
+import { addJobs } from '../queue/add-jobs';
 import { HELP_REPLY_QUEUE, helpReplyJobId, type HelpReplyJob } from './help-reply.jobs';
 
 /**
@@ -23,9 +24,11 @@ export class HelpReplyProducer {
     return this.replies;
   }
 
+  /** Fails within ADD_JOBS_TIMEOUT_MS when Redis is away (the sweep queues them again). */
   async enqueue(inboundIds: readonly string[]): Promise<void> {
     if (!inboundIds.length) return;
-    await this.replies.addBulk(
+    await addJobs(
+      this.replies,
       inboundIds.map((inboundId) => {
         const data = { inboundId };
         return { data, opts: { ...OPTIONS, jobId: helpReplyJobId(data) } };

@@ -2,6 +2,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Pool } from 'pg';
 import { databaseConfig, type DatabaseConfig } from '../config/configuration';
+import { boundedPoolOptions } from '../database/pg-connections';
 import { SUPPRESSED_AMONG } from './suppression.sql';
 
 /** Connections of the lookup pool: lookups are short, one per step of an ingest. */
@@ -37,7 +38,11 @@ export class SuppressedNumbers implements OnModuleDestroy {
 
   private lookups(): Pool {
     if (!this.pool) {
-      this.pool = new Pool({ connectionString: this.database.url, max: LOOKUP_CONNECTIONS });
+      this.pool = new Pool({
+        connectionString: this.database.url,
+        max: LOOKUP_CONNECTIONS,
+        ...boundedPoolOptions(this.database),
+      });
       // An idle connection the server closed must not take the process down; the next query
       // opens another.
       this.pool.on('error', (error) =>

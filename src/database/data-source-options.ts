@@ -1,5 +1,6 @@
 // The one place TypeORM's options are built, shared by the app and the migration CLI (ormconfig.ts).
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/configuration';
 import { AccountEntity } from '../accounts/account.entity';
@@ -21,6 +22,7 @@ import { AdoptedProviderMessageEntity } from '../batch/dispatch/adopted-provider
 import { MessagePartEntity } from '../batch/delivery/message-part.entity';
 import { ContactEntity } from '../consent/contact.entity';
 import { SuppressionEntity } from '../consent/suppression.entity';
+import { boundedPoolOptions } from './pg-connections';
 
 /**
  * Every table the migrations create, except the simulator's (simulator_calls, simulator_ledger):
@@ -49,7 +51,14 @@ export const ENTITIES = [
   ContactEntity,
 ];
 
-export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
+/**
+ * The service's options: every wait on PostgreSQL bounded (pg-connections.ts). For migrations,
+ * `unboundedQueries`: a migration, or a wait for another process's, may rightly take minutes.
+ */
+export function dataSourceOptions(
+  config: DatabaseConfig,
+  { unboundedQueries = false } = {},
+): DataSourceOptions {
   return {
     type: 'postgres',
     url: config.url,
@@ -59,6 +68,9 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: config.poolSize },
+    extra: { max: config.poolSize, ...boundedPoolOptions(config, { unboundedQueries }) },
+    // An idle connection the server dropped: the pool replaces it; said in the service's log.
+    poolErrorHandler: (error: Error) =>
+      new Logger('Database').warn(`An idle PostgreSQL connection was lost: ${error.message}`),
   };
 }

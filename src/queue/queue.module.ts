@@ -1,11 +1,25 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import {
   dispatchConfig,
   redisConfig,
   type DispatchConfig,
   type RedisConfig,
 } from '../config/configuration';
+import { QueueErrors } from './queue-errors';
+
+/**
+ * Bull's connections: reconnect at most RECONNECT_MAX_MS apart. Bull's own backoff grows to 20 s,
+ * so after an outage of a few seconds dispatch would wait up to that long for its next attempt.
+ * (No command timeout: Bull's blocking reads wait for jobs on purpose, and Bull requires its
+ * blocking and subscriber connections to retry commands for ever.)
+ */
+function bullRedisOptions(): { retryStrategy: (attempt: number) => number } {
+  return { retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_MAX_MS) };
+}
+
+const RECONNECT_MAX_MS = 1_000;
 
 /**
  * Bull's connection and settings for every queue: keys under REDIS_PREFIX, and job locks on the
@@ -18,10 +32,12 @@ import {
  */
 @Module({
   imports: [
+    DiscoveryModule,
     BullModule.forRootAsync({
       inject: [redisConfig.KEY, dispatchConfig.KEY],
       useFactory: (redis: RedisConfig, dispatch: DispatchConfig) => ({
         url: redis.url,
+        redis: bullRedisOptions(),
         prefix: redis.prefix,
         settings: {
           lockDuration: dispatch.claimLeaseMs,
@@ -33,5 +49,6 @@ import {
       }),
     }),
   ],
+  providers: [QueueErrors],
 })
 export class QueueModule {}

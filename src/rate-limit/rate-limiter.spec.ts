@@ -10,7 +10,7 @@ describe('RateLimiter.lateToleranceMs', () => {
         providerMaxMps,
         providerCeilings: { simulated: 0, twilio, smpp: 0 },
       } as unknown as RateLimitConfig,
-      { url: 'redis://127.0.0.1:6379', prefix: 'unit' },
+      { url: 'redis://127.0.0.1:6379', prefix: 'unit', commandTimeoutMs: 2_000 },
     );
 
   it('lets a send go late by half a permit at the tighter ceiling, within 2 to 20 ms', () => {

@@ -25,7 +25,14 @@ class RedisCloser implements OnApplicationShutdown {
       provide: REDIS,
       inject: [redisConfig.KEY],
       useFactory: (config: RedisConfig) =>
-        reportOutages(new Redis(config.url, { maxRetriesPerRequest: 3 })),
+        reportOutages(
+          // Bounded both ways Redis can be away: refused (a few reconnections, then the command
+          // fails) and silent (no answer within REDIS_COMMAND_TIMEOUT_MS).
+          new Redis(config.url, {
+            maxRetriesPerRequest: 3,
+            commandTimeout: config.commandTimeoutMs,
+          }),
+        ),
     },
     RedisCloser,
   ],

@@ -75,7 +75,9 @@ describe('entities and migrations', () => {
   it('agree in every detail: the entities alone build the migrated schema', async () => {
     const url = `${db.url}_entities`;
     await ensureDatabaseExists(url);
-    const built = new DataSource(dataSourceOptions({ url, poolSize: 2 }));
+    const built = new DataSource(
+      dataSourceOptions({ url, poolSize: 2, connectTimeoutMs: 5_000, queryTimeoutMs: 0 }),
+    );
     try {
       await built.initialize();
       await built.synchronize();

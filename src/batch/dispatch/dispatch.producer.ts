@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
+import { addJobs } from '../../queue/add-jobs';
 import { RateLimiter } from '../../rate-limit/rate-limiter';
 import type { Priority } from '../../rate-limit/tier-rates';
 import {
@@ -49,7 +50,10 @@ export class DispatchProducer {
     return this.queues[priority];
   }
 
-  /** Queues a batch's lanes from position `fromSeq` for its current generation. */
+  /**
+   * Queues a batch's lanes from position `fromSeq` for its current generation; fails within
+   * ADD_JOBS_TIMEOUT_MS when Redis is away (the reconciler queues them again).
+   */
   async enqueue(batch: QueueableBatch, fromSeq = 0): Promise<void> {
     const jobs = firstJobs(
       { batchId: batch.id, generation: batch.generation, total: batch.total },
@@ -57,7 +61,8 @@ export class DispatchProducer {
       this.limiter.rateOf(batch.priority),
       fromSeq,
     );
-    await this.queues[batch.priority].addBulk(
+    await addJobs(
+      this.queues[batch.priority],
       jobs.map((data) => ({ data, opts: { ...OPTIONS, jobId: chunkJobId(data) } })),
     );
   }

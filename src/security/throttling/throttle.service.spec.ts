@@ -23,7 +23,7 @@ function newThrottle(redis: Redis, prefix: string, limits: Partial<ThrottleConfi
   const metrics = new MetricsService();
   const throttle = new ThrottleService(
     redis,
-    { url: REDIS_URL, prefix },
+    { url: REDIS_URL, prefix, commandTimeoutMs: 2_000 },
     { ...LIMITS, ...limits },
     metrics,
   );

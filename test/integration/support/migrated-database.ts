@@ -17,7 +17,9 @@ export interface MigratedDatabase {
 export async function createMigratedDatabase(): Promise<MigratedDatabase> {
   const url = scratchDatabaseUrl('it');
   await ensureDatabaseExists(url);
-  const dataSource = new DataSource(dataSourceOptions({ url, poolSize: 10 }));
+  const dataSource = new DataSource(
+    dataSourceOptions({ url, poolSize: 10, connectTimeoutMs: 5_000, queryTimeoutMs: 0 }),
+  );
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
   return {
