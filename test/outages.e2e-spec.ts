@@ -1,13 +1,14 @@
 // PostgreSQL and Redis going away under a running service, as a deployment sees it: PostgreSQL
 // through a loopback proxy that resets (a stopped server) or black-holes (a cut network), and a
-// Redis server of the test's own, killed and started again empty. While one is away the process
+// Redis server of the test's own, killed and started again empty or black-holed the same way. While one is away the process
 // stays up, readiness says 503, and requests answer within seconds: 503 SERVICE_UNAVAILABLE with
-// Retry-After when they need PostgreSQL, never a 500 or a hang. Once it is back, everything goes
+// Retry-After when they need PostgreSQL (over Socket.IO the same code), never a 500 or a hang. Once it is back, everything goes
 // on by itself: the API answers 2xx and the batch running meanwhile is sent, each message once.
 import { api, scratchEnv, type ApiClient } from './support/api';
 import { startApp, type RunningApp } from './support/app-process';
 import { FAST_DISPATCH, ledgerOf, waitForStatus } from './support/dispatch';
 import { startOwnRedis, type OwnRedis } from './support/redis-server';
+import { connect, refused } from './support/sockets';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 import { testEnv } from './support/test-env';
 import { waitFor } from './support/wait';
@@ -52,6 +53,8 @@ async function timed(url: string, init: RequestInit = {}): Promise<Answer> {
 describe('PostgreSQL and Redis going away and coming back', () => {
   const scratch = scratchEnv('outages');
   let ownRedis: OwnRedis;
+  /** Between the service and its Redis, to black-hole it. */
+  let redis: TcpProxy;
   let postgres: TcpProxy;
   let app: RunningApp;
   let client: ApiClient;
@@ -59,6 +62,7 @@ describe('PostgreSQL and Redis going away and coming back', () => {
 
   beforeAll(async () => {
     ownRedis = await startOwnRedis();
+    redis = await startTcpProxy(ownRedis.port);
     const direct = new URL(scratch.env.DATABASE_URL);
     postgres = await startTcpProxy(Number(direct.port || 5432), direct.hostname);
     const proxied = new URL(direct);
@@ -68,13 +72,14 @@ describe('PostgreSQL and Redis going away and coming back', () => {
       ...ENV,
       ...scratch.env,
       DATABASE_URL: proxied.toString(),
-      REDIS_URL: ownRedis.url,
+      REDIS_URL: `redis://127.0.0.1:${redis.port}`,
     });
     client = api(app, key);
   });
   afterAll(async () => {
     await app?.stop();
     await postgres?.close();
+    await redis?.close();
     await ownRedis?.close();
     await scratch.drop();
   });
@@ -134,46 +139,63 @@ describe('PostgreSQL and Redis going away and coming back', () => {
     ['blackhole', 'cut off by the network'],
   ])('PostgreSQL %s (%s): 503 with Retry-After within seconds, then 2xx again', async (mode) => {
     const batchId = await sendingBatch();
+    const socket = await connect(app, key);
     postgres.setMode(mode);
     try {
-      const [ready, status, list, create] = await Promise.all([
+      const [ready, status, list, create, subscribed, handshake] = await Promise.all([
         get('/health/ready'),
         get(`/api/batch/${batchId}`),
         get('/api/batch'),
         post('/api/batch', newBatch()),
+        socket.ask('subscribe', { batchId }),
+        refused(app, key),
       ]);
       expect(ready.status).toBe(503);
       expect(ready.body).toMatchObject({ error: { database: { status: 'down' } } });
       expect(ready.ms).toBeLessThan(2_500);
       for (const answer of [status, list, create]) expectUnavailable(answer);
+      // Over Socket.IO the same code as over REST.
+      expect(subscribed).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE' } });
+      expect(handshake).toMatchObject({ message: 'SERVICE_UNAVAILABLE' });
       expect(app.process.exitCode).toBeNull();
     } finally {
       postgres.setMode('pass');
+      socket.close();
     }
     await recovered(batchId);
   });
 
-  it('Redis killed and started again empty: the API answers without it, then dispatch goes on', async () => {
-    const batchId = await sendingBatch();
-    await ownRedis.kill();
-    try {
-      const [ready, status, create] = await Promise.all([
-        get('/health/ready'),
-        get(`/api/batch/${batchId}`),
-        post('/api/batch', newBatch()),
-      ]);
-      expect(ready.status).toBe(503);
-      expect(ready.body).toMatchObject({ error: { redis: { status: 'down' } } });
-      expect(ready.ms).toBeLessThan(2_500);
-      // Nothing the API reads needs Redis: a batch is stored, and queued by the reconciler once
-      // Redis is back; a status read goes without the breakers' states.
-      expect(status).toMatchObject({ status: 200 });
-      expect(create).toMatchObject({ status: 201 });
-      for (const answer of [status, create]) expect(answer.ms).toBeLessThan(ANSWER_WITHIN_MS);
-      expect(app.process.exitCode).toBeNull();
-    } finally {
-      await ownRedis.start();
-    }
-    await recovered(batchId);
-  });
+  it.each<[string, () => Promise<void>, () => Promise<void>]>([
+    ['killed and started again empty', () => ownRedis.kill(), () => ownRedis.start()],
+    [
+      'cut off by the network',
+      () => Promise.resolve(redis.setMode('blackhole')),
+      () => Promise.resolve(redis.setMode('pass')),
+    ],
+  ])(
+    'Redis %s: the API answers without it within seconds, then dispatch goes on',
+    async (_case, away, back) => {
+      const batchId = await sendingBatch();
+      await away();
+      try {
+        const [ready, status, create] = await Promise.all([
+          get('/health/ready'),
+          get(`/api/batch/${batchId}`),
+          post('/api/batch', newBatch()),
+        ]);
+        expect(ready.status).toBe(503);
+        expect(ready.body).toMatchObject({ error: { redis: { status: 'down' } } });
+        expect(ready.ms).toBeLessThan(2_500);
+        // Nothing the API reads needs Redis: a batch is stored, and queued by the reconciler once
+        // Redis is back; a status read goes without the breakers' states.
+        expect(status).toMatchObject({ status: 200 });
+        expect(create).toMatchObject({ status: 201 });
+        for (const answer of [status, create]) expect(answer.ms).toBeLessThan(ANSWER_WITHIN_MS);
+        expect(app.process.exitCode).toBeNull();
+      } finally {
+        await back();
+      }
+      await recovered(batchId);
+    },
+  );
 });

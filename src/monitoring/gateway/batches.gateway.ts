@@ -15,6 +15,7 @@ import { BatchService } from '../../batch/batch.service';
 import type { BatchStatusDto } from '../../batch/dto/batch-status.dto';
 import { proxyConfig } from '../../config/configuration';
 import { DomainError } from '../../errors/domain-error';
+import { asServiceUnavailable, isUnavailable } from '../../errors/unavailable';
 import { logAuthFailure } from '../../security/auth-failure-log';
 import { clientAddress } from '../../security/client-address';
 import { ThrottleService } from '../../security/throttling/throttle.service';
@@ -39,7 +40,13 @@ type AuthedSocket = Socket<Record<string, never>, Record<string, never>, never, 
  * (`{ code, message }`, and `retryAfterSeconds` for RATE_LIMITED).
  */
 function handshakeError(
-  code: 'UNAUTHORIZED' | 'INTERNAL' | 'LIMIT_REACHED' | 'NOT_FOUND' | 'RATE_LIMITED',
+  code:
+    | 'UNAUTHORIZED'
+    | 'INTERNAL'
+    | 'SERVICE_UNAVAILABLE'
+    | 'LIMIT_REACHED'
+    | 'NOT_FOUND'
+    | 'RATE_LIMITED',
   message: string,
   extra: { retryAfterSeconds?: number } = {},
 ): Error {
@@ -127,8 +134,10 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       );
     } catch (error) {
       if (!following) await socket.leave(room);
-      // Unknown and foreign batches alike: BATCH_NOT_FOUND, as over REST.
-      if (error instanceof DomainError) return errorAck(error.code, error.message);
+      // Unknown and foreign batches alike: BATCH_NOT_FOUND, as over REST; PostgreSQL out of
+      // reach SERVICE_UNAVAILABLE, as over REST.
+      const known = error instanceof DomainError ? error : asServiceUnavailable(error);
+      if (known) return errorAck(known.code, known.message);
       this.logger.error(`subscribe failed: ${(error as Error).message}`, (error as Error).stack);
       return errorAck('INTERNAL', 'The batch could not be read; try again.');
     }
@@ -184,7 +193,10 @@ export class BatchesGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       // Not checked: no guess was answered, the point goes back.
       await check.release();
       this.logger.error(`Handshake lookup failed: ${(error as Error).message}`);
-      throw handshakeError('INTERNAL', 'The API key could not be checked; try again.');
+      throw handshakeError(
+        isUnavailable(error) ? 'SERVICE_UNAVAILABLE' : 'INTERNAL',
+        'The API key could not be checked; try again.',
+      );
     }
     if (!owner) {
       logAuthFailure(socket.request, proxyConfig().trustProxy, 'socket.io', 'unknown API key');
