@@ -5,7 +5,7 @@
 // Retry-After when they need PostgreSQL (over Socket.IO the same code), never a 500 or a hang. Once it is back, everything goes
 // on by itself: the API answers 2xx and the batch running meanwhile is sent, each message once.
 import { api, scratchEnv, type ApiClient } from './support/api';
-import { startApp, type RunningApp } from './support/app-process';
+import { runUntilExit, startApp, type RunningApp } from './support/app-process';
 import { FAST_DISPATCH, ledgerOf, waitForStatus } from './support/dispatch';
 import { startOwnRedis, type OwnRedis } from './support/redis-server';
 import { connect, refused } from './support/sockets';
@@ -58,6 +58,8 @@ describe('PostgreSQL and Redis going away and coming back', () => {
   let postgres: TcpProxy;
   let app: RunningApp;
   let client: ApiClient;
+  /** The service's DATABASE_URL: its scratch database through the proxy. */
+  let databaseUrl: string;
   const key = testEnv().bootstrapApiKey;
 
   beforeAll(async () => {
@@ -68,10 +70,11 @@ describe('PostgreSQL and Redis going away and coming back', () => {
     const proxied = new URL(direct);
     proxied.hostname = '127.0.0.1';
     proxied.port = String(postgres.port);
+    databaseUrl = proxied.toString();
     app = await startApp({
       ...ENV,
       ...scratch.env,
-      DATABASE_URL: proxied.toString(),
+      DATABASE_URL: databaseUrl,
       REDIS_URL: `redis://127.0.0.1:${redis.port}`,
     });
     client = api(app, key);
@@ -198,4 +201,20 @@ describe('PostgreSQL and Redis going away and coming back', () => {
       await recovered(batchId);
     },
   );
+
+  it('a service started while PostgreSQL is cut off stops with an error instead of never listening', async () => {
+    postgres.setMode('blackhole');
+    try {
+      const started = Date.now();
+      const { code, output } = await runUntilExit(
+        { ...ENV, ...scratch.env, DATABASE_URL: databaseUrl, REDIS_URL: ownRedis.url },
+        HANG_MS,
+      );
+      expect(code).toBe(1);
+      expect(output).toContain('timeout');
+      expect(Date.now() - started).toBeLessThan(HANG_MS);
+    } finally {
+      postgres.setMode('pass');
+    }
+  });
 });

@@ -8,7 +8,7 @@ export async function withMigratedDatabase<T>(
   work: (dataSource: DataSource) => Promise<T>,
 ): Promise<T> {
   const config = databaseConfig();
-  await ensureDatabaseExists(config.url);
+  await ensureDatabaseExists(config.url, config.connectTimeoutMs);
   // An operator's command waits as long as its migrations take, unlike a request.
   const dataSource = await new DataSource(
     dataSourceOptions(config, { unboundedQueries: true }),

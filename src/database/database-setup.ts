@@ -13,14 +13,21 @@ export const ADVISORY_LOCKS = {
 const DUPLICATE_DATABASE = '42P04';
 const UNIQUE_VIOLATION = '23505';
 
-/** Creates the database named in `url` when it does not exist, connecting to `postgres` to do it. */
-export async function ensureDatabaseExists(url: string): Promise<void> {
+/**
+ * Creates the database named in `url` when it does not exist, connecting to `postgres` to do it.
+ * `connectTimeoutMs` bounds the connection (not the wait for another process's lock): a server out
+ * of reach stops the start with an error rather than a process that never listens.
+ */
+export async function ensureDatabaseExists(url: string, connectTimeoutMs?: number): Promise<void> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
   if (!name) return;
   const maintenance = new URL(url);
   maintenance.pathname = '/postgres';
-  const client = new Client({ connectionString: maintenance.toString() });
+  const client = new Client({
+    connectionString: maintenance.toString(),
+    connectionTimeoutMillis: connectTimeoutMs,
+  });
   await client.connect();
   try {
     // Serialised across processes; the error check below still covers a server without the lock's

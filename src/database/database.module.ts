@@ -10,7 +10,7 @@ import { MigrationRunner } from './migration-runner';
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],
       useFactory: async (config: DatabaseConfig) => {
-        await ensureDatabaseExists(config.url);
+        await ensureDatabaseExists(config.url, config.connectTimeoutMs);
         return dataSourceOptions(config);
       },
     }),
