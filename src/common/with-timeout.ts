@@ -1,10 +1,14 @@
 // Bounds a wait: for a dependency that may hang (a disconnected Redis queues commands, a PostgreSQL
 // pool may wait for a connection), answer in time rather than never.
 
+/**
+ * Named apart from AbortSignal.timeout's DOMException ('TimeoutError', around provider calls):
+ * errors/unavailable.ts reads this name as "PostgreSQL or Redis did not answer in time".
+ */
 export class TimeoutError extends Error {
   constructor(ms: number) {
     super(`no answer within ${ms} ms`);
-    this.name = 'TimeoutError';
+    this.name = 'DependencyTimeoutError';
   }
 }
 

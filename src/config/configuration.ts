@@ -243,6 +243,11 @@ export const dispatchConfig = registerAs('dispatch', () => {
   return {
     claimLeaseMs,
     claimRenewMs: claimRenewMs(claimLeaseMs),
+    /**
+     * What a claim must surely have left for a request to a provider without idempotency keys to
+     * start: the request and its result's write fit in it even if no renewal gets through.
+     */
+    callLeaseMs: leaseFloor,
     flushIntervalMs,
     /** How often workers rebuild from PostgreSQL what Redis should hold (due schedules, lost jobs). */
     reconcileIntervalMs: int(env(), 'RECONCILE_INTERVAL_MS', 5_000, { min: 100, max: 600_000 }),

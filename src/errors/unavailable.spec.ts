@@ -48,7 +48,10 @@ describe('isUnavailable', () => {
     ['ioredis: commandTimeout', new Error('Command timed out')],
     ['Redis loading its data', new Error('LOADING Redis is loading the dataset in memory')],
     // common/with-timeout.ts's, which errors/ may not import.
-    ['withTimeout', Object.assign(new Error('no answer within 1000 ms'), { name: 'TimeoutError' })],
+    [
+      'withTimeout',
+      Object.assign(new Error('no answer within 1000 ms'), { name: 'DependencyTimeoutError' }),
+    ],
     [
       'a cause two levels down',
       new Error('outer', { cause: new Error('mid', { cause: new MaxRetriesPerRequestError(1) }) }),
@@ -71,6 +74,8 @@ describe('isUnavailable', () => {
     ['pg: a statement cancelled by statement_timeout', pgError('57014')],
     ['TypeORM wrapping a unique violation', queryFailed(pgError('23505'))],
     ['a Redis script error', new Error('ERR Error running script')],
+    // AbortSignal.timeout's, around provider calls: the provider, not a dependency, was slow.
+    ['a provider call timed out', new DOMException('The operation timed out.', 'TimeoutError')],
     ['a cycle of causes', cyclic],
     ['a string', 'ECONNRESET'],
     ['nothing', undefined],

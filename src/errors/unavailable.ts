@@ -44,9 +44,14 @@ const MESSAGES: readonly RegExp[] = [
 
 /**
  * Errors whose name says it all: ioredis gave up after maxRetriesPerRequest reconnections, TypeORM
- * has no pool, withTimeout (common/with-timeout.ts) saw no answer from a dependency in time.
+ * has no pool, withTimeout (common/with-timeout.ts) saw no answer from a dependency in time (its
+ * own name: AbortSignal.timeout's 'TimeoutError', around provider calls, is not one of these).
  */
-const NAMES = new Set(['MaxRetriesPerRequestError', 'ConnectionIsNotSetError', 'TimeoutError']);
+const NAMES = new Set([
+  'MaxRetriesPerRequestError',
+  'ConnectionIsNotSetError',
+  'DependencyTimeoutError',
+]);
 
 /** How deep the chain of causes is followed (a cycle ends here too). */
 const MAX_DEPTH = 5;

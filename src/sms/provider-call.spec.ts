@@ -13,7 +13,7 @@ const REQUEST: SendRequest = {
 const lookups = {
   taken: () => Promise.resolve(new Set<string>()),
   adopt: () => Promise.resolve(true),
-  held: () => true,
+  held: () => Promise.resolve(true),
 };
 const ACCEPTED: SendResult = { accepted: true, providerMessageId: 'P1' };
 const never = () => new Promise<SendResult>(() => {});
@@ -101,7 +101,7 @@ describe('callProvider', () => {
 
   it("any other: a send that outlasted the claim's lease is not resolved here (the next claim does)", async () => {
     const { provider, calls } = fake(false, never, () => Promise.resolve(ACCEPTED));
-    const lapsed = { ...lookups, held: () => false };
+    const lapsed = { ...lookups, held: () => Promise.resolve(false) };
     await expect(
       callProvider(provider, REQUEST, { timeoutMs: 10, reclaimed: false, lookups: lapsed }),
     ).resolves.toMatchObject({

@@ -127,7 +127,7 @@ export async function callProvider(
     if (result.parts) inDoubt = { ...request, parts: result.parts };
     // The send outlasted the claim's lease: another worker may be resolving it already, and two
     // resolutions could both resend. The next claim resolves it.
-    if (!lookups.held()) return outcomeUnknown(CLAIM_LAPSED);
+    if (!(await lookups.held())) return outcomeUnknown(CLAIM_LAPSED);
   }
   const resolved = await withTimeout(
     (signal) => provider.resolve(inDoubt, { signal, ...lookups }),

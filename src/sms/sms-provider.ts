@@ -71,12 +71,12 @@ export interface ResolveContext extends CallContext {
    */
   adopt(providerMessageId: string): Promise<boolean>;
   /**
-   * Whether the message's claim is surely still this worker's. Asked right before a resolution
-   * sends the message again: if its lease may have run out, another worker may have taken the
-   * message over and be resolving it too, so the resolution must not send (the next claim
-   * resolves it).
+   * Whether the message's claim is surely this worker's for one more request and its result's
+   * write (renewed on the spot if need be). Asked right before a resolution sends the message
+   * again: if its lease may run out meanwhile, another worker may take the message over and
+   * resolve it too, so the resolution must not send (the next claim resolves it).
    */
-  held(): boolean;
+  held(): Promise<boolean>;
 }
 
 /**

@@ -66,7 +66,7 @@ function newRequest(to: string): SendRequest {
 const RESOLVE_CONTEXT: ResolveContext = {
   taken: () => Promise.resolve(new Set()),
   adopt: () => Promise.resolve(true),
-  held: () => true,
+  held: () => Promise.resolve(true),
 };
 
 /** The simulator's scripted numbers (README, "The simulated provider") on a migrated database. */

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { BatchStatus } from '../entities/batch.entity';
 import { DispatchRepository, type BatchView } from './dispatch.repository';
 
 /** How stale a worker's view of a batch's status may be: a pause stops sends within this. */
@@ -21,18 +20,17 @@ export class BatchStatusCache {
 
   /** Whether a job of `generation` may still send for the batch: it is processing, that generation. */
   async current(batchId: string, generation: number): Promise<boolean> {
-    const view = await this.get(batchId);
+    let view = await this.get(batchId);
+    // Older than the job asking (it was read before the batch was queued afresh): read again, or
+    // the new generation's job would stop as soon as it started.
+    if (view && view.generation < generation) view = await this.get(batchId, true);
     return view?.status === 'processing' && view.generation === generation;
   }
 
-  async status(batchId: string): Promise<BatchStatus | undefined> {
-    return (await this.get(batchId))?.status;
-  }
-
-  private async get(batchId: string): Promise<BatchView | undefined> {
+  private async get(batchId: string, stale = false): Promise<BatchView | undefined> {
     const entry = this.entries.get(batchId);
-    if (entry && Date.now() - entry.at < FRESH_MS) return entry.view;
-    if (entry?.loading) return entry.loading;
+    if (entry && !stale && Date.now() - entry.at < FRESH_MS) return entry.view;
+    if (entry?.loading && !stale) return entry.loading;
     const loading = this.repository.view(batchId).then((view) => {
       this.entries.set(batchId, { view, at: Date.now() });
       if (this.entries.size > 10_000) this.entries.delete(this.entries.keys().next().value!);

@@ -48,6 +48,47 @@ describe('ClaimLeases', () => {
     expect(leases.leftMs(claim(3))).toBe(14_900);
   });
 
+  it('ensures a call fits in the lease: enough left answers at once, less is renewed on the spot', async () => {
+    const { leases, repository, move } = leasesAt(renewAll);
+    leases.hold([claim(1)], 1_000);
+    move(3_000); // 12 s left
+    expect(await leases.ensure(claim(1), 11_250)).toBe(true);
+    expect(repository.renewClaims).not.toHaveBeenCalled();
+    move(1_000); // 11 s left: a call of up to 11.25 s might outlive it
+    expect(await leases.ensure(claim(1), 11_250)).toBe(true);
+    expect(repository.renewClaims).toHaveBeenCalledWith([claim(1)]);
+    expect(leases.leftMs(claim(1))).toBe(15_000);
+  });
+
+  it('gives up on a renewal stuck on a dead connection after CLAIM_RENEW_MS, so the next one can go', async () => {
+    jest.useFakeTimers();
+    const { leases, move } = leasesAt(() => new Promise<HeldClaim[]>(() => {}));
+    leases.hold([claim(1)], 1_000);
+    move(5_000);
+    const renewing = leases.renew();
+    const settled = expect(renewing).rejects.toThrow('no answer within 5000 ms');
+    await jest.advanceTimersByTimeAsync(5_000);
+    await settled;
+  });
+
+  it('refuses a call when the claim could not be renewed, or may have run out already', async () => {
+    const taken = leasesAt(() => Promise.resolve([])); // another worker took it over
+    taken.leases.hold([claim(1)], 1_000);
+    taken.move(4_000);
+    expect(await taken.leases.ensure(claim(1), 11_250)).toBe(false);
+
+    const failing = leasesAt(() => Promise.reject(new Error('Connection terminated')));
+    failing.leases.hold([claim(1)], 1_000);
+    failing.move(4_000);
+    expect(await failing.leases.ensure(claim(1), 11_250)).toBe(false);
+
+    const lapsed = leasesAt(renewAll);
+    lapsed.leases.hold([claim(1)], 1_000);
+    lapsed.move(15_000);
+    expect(await lapsed.leases.ensure(claim(1), 1)).toBe(false);
+    expect(lapsed.repository.renewClaims).not.toHaveBeenCalled();
+  });
+
   it('keeps the old lease of a claim the statement did not renew, and never renews a lapsed one', async () => {
     const { leases, repository, move } = leasesAt((claims) =>
       Promise.resolve(claims.filter((c) => c.seq !== 2)),

@@ -6,6 +6,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { withTimeout } from '../../common/with-timeout';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
 import { DispatchRepository, type HeldClaim } from './dispatch.repository';
 
@@ -85,6 +86,25 @@ export class ClaimLeases implements OnApplicationBootstrap, OnApplicationShutdow
     return lease.until - this.now();
   }
 
+  /**
+   * Whether the claim is surely this worker's for `needMs` more (a provider request and its
+   * result's write): when less is left, the claim alone is renewed on the spot, within a second.
+   * False when it may have run out, or the renewal did not get through in time.
+   */
+  async ensure(claim: HeldClaim, needMs: number): Promise<boolean> {
+    const left = this.leftMs(claim);
+    if (left >= needMs) return true;
+    if (left <= 0) return false;
+    const sentAt = this.now();
+    try {
+      const renewed = await withTimeout(this.repository.renewClaims([claim]), RETRY_MS);
+      this.extend(renewed, sentAt);
+    } catch {
+      return false; // the periodic renewal says why, if it keeps failing
+    }
+    return this.leftMs(claim) >= needMs;
+  }
+
   /** How many claims are held (for tests and metrics). */
   get size(): number {
     return this.leases.size;
@@ -103,14 +123,24 @@ export class ClaimLeases implements OnApplicationBootstrap, OnApplicationShutdow
       (lease) => sentAt - lease.since >= this.config.claimRenewMs / 2,
     );
     if (!due.length) return 0;
-    const renewed = await this.repository.renewClaims(due.map((lease) => lease.claim));
+    // Bounded: a statement stuck on a dead connection must not hold up the next renewal (on
+    // another connection) until the leases run out.
+    const renewed = await withTimeout(
+      this.repository.renewClaims(due.map((lease) => lease.claim)),
+      this.config.claimRenewMs,
+    );
+    this.extend(renewed, sentAt);
+    return renewed.length;
+  }
+
+  /** Claims a statement sent at `sentAt` renewed: their leases count from then. */
+  private extend(renewed: readonly HeldClaim[], sentAt: number): void {
     for (const claim of renewed) {
       const lease = this.leases.get(keyOf(claim));
       if (lease?.claim.token !== claim.token) continue;
       lease.until = sentAt + this.config.claimLeaseMs;
       lease.since = sentAt;
     }
-    return renewed.length;
   }
 
   private schedule(delayMs: number): void {

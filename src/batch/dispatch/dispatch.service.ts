@@ -2,9 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  dispatchConfig,
   retryConfig,
   routingConfig,
   smsConfig,
+  type DispatchConfig,
   type RetryConfig,
   type RoutingConfig,
   type SmsConfig,
@@ -126,6 +128,7 @@ export class DispatchService {
     private readonly providers: SmsProviders,
     private readonly breakers: ProviderBreakers,
     @Inject(smsConfig.KEY) private readonly sms: SmsConfig,
+    @Inject(dispatchConfig.KEY) private readonly dispatch: DispatchConfig,
     @Inject(routingConfig.KEY) private readonly routing: RoutingConfig,
     @Inject(retryConfig.KEY) private readonly retry: RetryConfig,
     private readonly windows: SendWindows,
@@ -453,17 +456,20 @@ export class DispatchService {
       return 'unsent';
     }
     const claim = heldClaim(batch, message);
-    // The pre-call fence: a claim whose lease may have run out (this process was stopped, or could
-    // not renew) may be another worker's now; calling could send the message twice.
-    if (!this.held(claim)) return 'unsent';
+    const adapter = this.providers.get(routing.provider);
+    // The pre-call fence: a claim whose lease may run out before the call's outcome is written
+    // (this process was stopped, or could not renew) may become another worker's, and a provider
+    // without idempotency keys would then send the message twice. One with them replays a repeat.
+    const needMs = adapter.idempotent ? 1 : this.dispatch.callLeaseMs;
+    if (!(await this.held(claim, needMs))) return 'unsent';
     const { atMs, waitMs } = permit;
     const calledAt = performance.now();
     const self = { batchId: batch.id, seq: message.seq };
     let lookupsFailed = false;
     let lapsed = false;
     // Asked again before a resolution's requests: the call may have outlasted the lease.
-    const held = () => {
-      if (this.held(claim)) return true;
+    const held = async () => {
+      if (await this.held(claim, needMs)) return true;
       lapsed = true;
       return false;
     };
@@ -473,7 +479,7 @@ export class DispatchService {
         throw error;
       });
     const result = await callProvider(
-      this.providers.get(routing.provider),
+      adapter,
       {
         messageId: message.id,
         idempotencyKey: message.id,
@@ -663,11 +669,11 @@ export class DispatchService {
     }
   }
 
-  /** Whether the claim is surely still this worker's; logs when it may not be. */
-  private held(claim: HeldClaim): boolean {
-    if (this.leases.leftMs(claim) > 0) return true;
+  /** Whether the claim is surely this worker's for `needMs` more (ClaimLeases); logs when not. */
+  private async held(claim: HeldClaim, needMs: number): Promise<boolean> {
+    if (await this.leases.ensure(claim, needMs)) return true;
     this.logger.warn(
-      `The claim on message ${claim.seq} of batch ${claim.batchId} may have run out; it is not called and goes back.`,
+      `The claim on message ${claim.seq} of batch ${claim.batchId} may run out before a call ends; it is not called and goes back.`,
     );
     return false;
   }

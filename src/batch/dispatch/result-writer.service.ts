@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
+import { isUnavailable } from '../../errors/unavailable';
 import { MetricsService } from '../../metrics/metrics.service';
 import { receiptObservation } from '../delivery/receipts.service';
 import { BatchEvents } from '../events/batch-events';
@@ -66,6 +67,10 @@ export class ResultWriterService implements OnApplicationShutdown {
         outcome = await this.repository.writeResults(results);
       } catch (error) {
         this.buffer = [...results, ...this.buffer];
+        // PostgreSQL away: the claims are renewed until it is back and the write goes through.
+        // Any other failure may repeat for ever: the claims are left to run out, so other workers
+        // take the messages over rather than this one holding them while it retries.
+        if (!isUnavailable(error)) this.leases.forget(results);
         this.logger.error(
           `Could not write ${results.length} results; retrying`,
           (error as Error).stack,

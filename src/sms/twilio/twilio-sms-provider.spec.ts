@@ -13,7 +13,7 @@ const SERVICE = 'MG' + 'c'.repeat(32);
 const nobodyElse: ResolveContext['taken'] = () => Promise.resolve(new Set());
 const granted: ResolveContext['adopt'] = () => Promise.resolve(true);
 /** A resolution no other message competes with. */
-const alone: ResolveContext = { taken: nobodyElse, adopt: granted, held: () => true };
+const alone: ResolveContext = { taken: nobodyElse, adopt: granted, held: () => Promise.resolve(true) };
 
 let fake: FakeTwilio;
 
@@ -269,7 +269,7 @@ describe('TwilioSmsProvider.resolve', () => {
       ...alone,
       held: () => {
         asked++;
-        return false;
+        return Promise.resolve(false);
       },
     };
     await expect(newAdapter().resolve(message, lapsed)).resolves.toMatchObject({
@@ -313,7 +313,7 @@ describe('TwilioSmsProvider.resolve', () => {
     const asked: string[] = [];
     const lost: ResolveContext = {
       taken: nobodyElse,
-      held: () => true,
+      held: () => Promise.resolve(true),
       adopt: (sid) => {
         asked.push(sid);
         return Promise.resolve(false);

@@ -183,7 +183,7 @@ export class TwilioSmsProvider implements SmsProvider {
       };
     }
     // Past the lookup delay and the lookup: the claim may have run out meanwhile.
-    if (!context.held()) return outcomeUnknown(CLAIM_LAPSED);
+    if (!(await context.held())) return outcomeUnknown(CLAIM_LAPSED);
     const sent = await this.send(request, { signal: this.bounded(context.signal) });
     return {
       ...sent,

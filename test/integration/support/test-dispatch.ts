@@ -2,6 +2,7 @@
 // in-memory producer, a limiter that grants every permit at once. One line builds it:
 // `newTestDispatch(db, { provider })`.
 import {
+  claimLeaseFloor,
   dispatchConfig,
   retryConfig,
   routingConfig,
@@ -218,7 +219,12 @@ export function newTestDispatch(
   }: TestDispatchOptions = {},
 ) {
   const retry = { ...retryConfig(), ...retryOverrides };
-  const dispatch = { ...dispatchConfig(), flushIntervalMs: 10 };
+  const flushIntervalMs = 10;
+  const dispatch = {
+    ...dispatchConfig(),
+    flushIntervalMs,
+    callLeaseMs: claimLeaseFloor(timeoutMs, flushIntervalMs),
+  };
   const repository = newDispatchRepository(db.dataSource, retry);
   const leases = new ClaimLeases(repository, {
     ...dispatch,
@@ -248,6 +254,7 @@ export function newTestDispatch(
     ),
     breakers,
     { ...smsConfig(), timeoutMs },
+    dispatch,
     routing,
     retry,
     new SendWindows(clock, retry),
