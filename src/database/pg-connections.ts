@@ -39,19 +39,34 @@ function isSubmittedStream(
   return typeof candidate?.submit === 'function' && typeof candidate.once === 'function';
 }
 
+/** How much longer than the client's wait PostgreSQL lets a statement run. */
+const SERVER_GRACE_MS = 1_000;
+
 /**
  * The pool options that bound every wait: for a connection (DATABASE_CONNECT_TIMEOUT_MS) and,
  * unless `unboundedQueries` (migrations, which may rightly run for minutes), for each answer
- * (DATABASE_QUERY_TIMEOUT_MS).
+ * (DATABASE_QUERY_TIMEOUT_MS). The server stops such a statement a moment after the client gave
+ * up on it (statement_timeout): closing the connection alone does not stop a running query, and
+ * abandoned ones would pile up on the server. TCP keep-alive lets a connection whose peer
+ * vanished fail rather than wait on it for ever.
  */
 export function boundedPoolOptions(
   config: DatabaseConfig,
   { unboundedQueries = false } = {},
-): { Client: typeof Client; connectionTimeoutMillis: number; query_timeout?: number } {
+): {
+  Client: typeof Client;
+  connectionTimeoutMillis: number;
+  keepAlive: boolean;
+  query_timeout?: number;
+  statement_timeout?: number;
+} {
   const queryTimeoutMs = unboundedQueries ? 0 : config.queryTimeoutMs;
   return {
     Client: ClosingOnTimeoutClient,
     connectionTimeoutMillis: config.connectTimeoutMs,
-    ...(queryTimeoutMs > 0 ? { query_timeout: queryTimeoutMs } : {}),
+    keepAlive: true,
+    ...(queryTimeoutMs > 0
+      ? { query_timeout: queryTimeoutMs, statement_timeout: queryTimeoutMs + SERVER_GRACE_MS }
+      : {}),
   };
 }

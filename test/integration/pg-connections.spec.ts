@@ -1,7 +1,8 @@
 // The service's pg pools on the machine's PostgreSQL, reached through the loopback proxy: a query
 // that gets no answer in time fails, and its connection is closed rather than handed to the next
 // user with the transaction it left open.
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { boundedPoolOptions } from '../../src/database/pg-connections';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { scratchDatabaseUrl } from '../support/test-env';
@@ -77,6 +78,28 @@ describe('bounded pg pools', () => {
     const started = Date.now();
     await expect(newPool().query('SELECT 1')).rejects.toThrow(/timeout/);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('the server stops a statement the client gave up on, rather than running it on', async () => {
+    const marker = `abandoned-${process.pid}-${Date.now()}`;
+    await expect(newPool().query(`SELECT pg_sleep(5), '${marker}'`)).rejects.toThrow(
+      'Query read timeout',
+    );
+    // Closing the connection does not stop a running query; statement_timeout does, a second later.
+    await sleep(QUERY_TIMEOUT_MS + 1_500);
+    const direct = new Client({
+      connectionString: scratchDatabaseUrl('pg').replace(/\/[^/]*$/, '/postgres'),
+    });
+    await direct.connect();
+    try {
+      const { rows } = await direct.query(
+        `SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND pid <> pg_backend_pid()`,
+        [`%${marker}%`],
+      );
+      expect(rows).toEqual([]);
+    } finally {
+      await direct.end();
+    }
   });
 
   it('a long statement is cut only where queries are bounded (not for migrations)', async () => {
