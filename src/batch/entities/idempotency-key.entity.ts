@@ -3,6 +3,7 @@ import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } fr
 /** What `POST /api/batch` answered for an account's `Idempotency-Key`, so a retry gets the same answer. */
 @Entity('idempotency_keys')
 @Index('idempotency_keys_created_at_idx', ['createdAt'])
+@Index('idempotency_keys_in_flight_idx', ['leaseUntil'], { where: 'response_status IS NULL' })
 export class IdempotencyKeyEntity {
   @PrimaryColumn('uuid', { name: 'account_id' })
   @ForeignKey('accounts', { name: 'idempotency_keys_account_id_fkey', onDelete: 'CASCADE' })

@@ -6,7 +6,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   record the answer, so a request that outlived its lease can never store a second batch.
  * - idempotency_keys.lease_until: until when that request holds the key; it renews it while it
  *   runs, and a retry after it ran out is processed afresh. Null once answered.
- * - An index on created_at for the sweep of expired keys. Keys in flight when this runs keep the
+ * - Indexes for the sweep: created_at (expired keys), lease_until of keys in flight (abandoned). Keys in flight when this runs keep the
  *   ten minutes they had.
  */
 export class IdempotencyLeases1764392400000 implements MigrationInterface {
@@ -23,9 +23,14 @@ export class IdempotencyLeases1764392400000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at)`,
     );
+    await queryRunner.query(
+      `CREATE INDEX idempotency_keys_in_flight_idx ON idempotency_keys (lease_until)
+       WHERE response_status IS NULL`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX idempotency_keys_in_flight_idx`);
     await queryRunner.query(`DROP INDEX idempotency_keys_created_at_idx`);
     await queryRunner.query(
       `ALTER TABLE idempotency_keys DROP COLUMN holder, DROP COLUMN lease_until`,
