@@ -6,8 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   record the answer, so a request that outlived its lease can never store a second batch.
  * - idempotency_keys.lease_until: until when that request holds the key; it renews it while it
  *   runs, and a retry after it ran out is processed afresh. Null once answered.
- * - Indexes for the sweep: created_at (expired keys), lease_until of keys in flight (abandoned). Keys in flight when this runs keep the
- *   ten minutes they had.
+ * - Indexes for the sweep: created_at (expired keys), lease_until of keys in flight (abandoned).
+ *   Keys in flight when this runs keep the ten minutes they had.
  */
 export class IdempotencyLeases1764392400000 implements MigrationInterface {
   name = 'IdempotencyLeases1764392400000';
