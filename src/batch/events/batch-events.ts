@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Emitter } from '@socket.io/redis-emitter';
 import type Redis from 'ioredis';
 import { redisConfig, type RedisConfig } from '../../config/configuration';
@@ -14,6 +14,9 @@ import {
   type BatchRef,
 } from './batch-notices';
 
+/** How often a process that lost notices tries to say so while Redis is away. */
+const LOST_RETRY_MS = 1_000;
+
 /**
  * Publishes the batch domain's notices (batch-notices.ts) to every API process, whichever process this is (worker, API or both),
  * through the Socket.IO Redis emitter: the API processes' Redis adapter hands them to the
@@ -21,21 +24,28 @@ import {
  * is away are caught up by each API process's relay once Redis is back (batch-event.relay.ts).
  */
 @Injectable()
-export class BatchEvents {
+export class BatchEvents implements OnApplicationShutdown {
   private readonly logger = new Logger(BatchEvents.name);
   private readonly emitter: Emitter;
-  private failing = false;
+  /** When the first notice was lost, while they are being lost. */
+  private lostSince?: Date;
+  /** Tries to say `lost` while Redis is away, so that it is said once Redis is back. */
+  private telling?: NodeJS.Timeout;
 
   constructor(@Inject(REDIS) redis: Redis, @Inject(redisConfig.KEY) config: RedisConfig) {
     // The emitter does not wait for its publish; this client catches what would be unhandled.
     const client = {
       publish: (channel: string, message: string | Buffer) =>
         redis.publish(channel, message).then(
-          () => (this.failing = false),
-          (error: Error) => this.warnOnce(error),
+          () => this.delivered(),
+          (error: Error) => this.lost(error),
         ),
     };
     this.emitter = new Emitter(client, { key: socketIoKey(config.prefix) }).of(BATCH_NAMESPACE);
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.telling);
   }
 
   progressed(batches: readonly BatchRef[]): void {
@@ -54,8 +64,27 @@ export class BatchEvents {
     this.emitter.serverSideEmit(NOTICE_EVENT, { kind, ...payload });
   }
 
-  private warnOnce(error: Error): void {
-    if (!this.failing) this.logger.warn(`Batch notices are not reaching Redis: ${error.message}`);
-    this.failing = true;
+  /**
+   * A notice did not reach Redis. The first time, says so, and from then on tries every second to
+   * publish `lost`, which the API processes answer by reading again what their sockets follow
+   * (batch-event.relay.ts): the notices lost meanwhile are caught up once Redis is back.
+   */
+  private lost(error: Error): void {
+    if (this.lostSince) return;
+    this.lostSince = new Date();
+    this.logger.warn(`Batch notices are not reaching Redis: ${error.message}`);
+    const since = this.lostSince.toISOString();
+    this.telling = setInterval(() => this.publish('lost', { since }), LOST_RETRY_MS).unref();
+  }
+
+  /** A notice reached Redis: if some were lost before it, `lost` has been (or is now) said. */
+  private delivered(): void {
+    if (!this.lostSince) return;
+    const since = this.lostSince.toISOString();
+    this.lostSince = undefined;
+    clearInterval(this.telling);
+    this.telling = undefined;
+    this.logger.log('Batch notices reach Redis again; followers catch up on the lost ones.');
+    this.publish('lost', { since });
   }
 }

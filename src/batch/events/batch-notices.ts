@@ -25,6 +25,11 @@ export interface BatchNoticeMap {
   status: { accountId: string; batch: BatchStatusDto };
   /** A failure category appeared in the batch for the first time. */
   error: { accountId: string; batchId: string; category: ErrorCategory };
+  /**
+   * The publishing process could not reach Redis from `since` (ISO time, its clock) until just
+   * now: notices it published meanwhile are lost, and followers catch up from the database.
+   */
+  lost: { since: string };
 }
 
 export type BatchNoticeKind = keyof BatchNoticeMap;

@@ -139,10 +139,22 @@ describe('BatchEventRelay', () => {
     await jest.advanceTimersByTimeAsync(1);
     expect(movedSince).toHaveBeenCalledWith([ACCOUNT], expect.any(Date), 1_000);
     const [[, since]] = movedSince.mock.calls as [string[], Date][];
-    expect(since.getTime()).toBe(1_000_000);
+    // From when the connection closed, less a margin for the clocks' skew.
+    expect(since.getTime()).toBe(1_000_000 - 60_000);
     expect(progressEvents().map((e) => [e.rooms, e.payload.status])).toEqual([
       [[`batch:${ACCOUNT}:${ID}`, `account:${ACCOUNT}`], 'cancelled'],
     ]);
+  });
+
+  it("a publisher's `lost` notice (its own connection was cut) makes followers catch up too", async () => {
+    setup();
+    current = status(10);
+    progressed();
+    await jest.advanceTimersByTimeAsync(1);
+    current = status(100, 'completed'); // published by a worker whose Redis was away
+    ns.notify({ kind: 'lost', since: new Date(999_000).toISOString() });
+    await jest.advanceTimersByTimeAsync(1);
+    expect(progressEvents().map((e) => e.payload.status)).toEqual(['processing', 'completed']);
   });
 
   it('sends the final state at once, past the pacing, and a status event for the transition', async () => {

@@ -27,6 +27,8 @@ const READ_TIMEOUT_MS = 5_000;
 const RETRY_MS = 500;
 /** Batches of one followed account looked at again after notices may have been lost, at most. */
 const CATCH_UP_BATCHES = 1_000;
+/** How far apart the clocks of Salvo's hosts and PostgreSQL's may be, for a catch-up. */
+const CLOCK_SKEW_MS = 60_000;
 
 /** What this process knows of a batch its sockets follow. */
 interface Followed {
@@ -79,9 +81,15 @@ export class BatchEventRelay implements OnApplicationShutdown {
     @Inject(REDIS) redis: Redis,
     @Inject(dispatchConfig.KEY) private readonly dispatch: DispatchConfig,
   ) {
-    // Notices published while Redis is away are lost, whichever process published them.
+    // Notices published while Redis is away are lost, whichever process published them. This
+    // process hears of it from its own connection (and the publishers' `lost` notices say it for
+    // theirs: a worker's connection may be the only one cut).
     redis.on('close', () => (this.lostSince ??= new Date()));
-    redis.on('ready', () => this.caughtUp());
+    redis.on('ready', () => {
+      const since = this.lostSince;
+      this.lostSince = undefined;
+      if (since) this.catchUp(since);
+    });
   }
 
   attach(nsp: Namespace): void {
@@ -138,26 +146,32 @@ export class BatchEventRelay implements OnApplicationShutdown {
       case 'error':
         if (this.hasFollowers(notice.batchId, notice.accountId)) void this.relayError(notice);
         return;
+      case 'lost': {
+        const since = new Date(notice.since);
+        if (!Number.isNaN(since.getTime())) this.catchUp(since);
+        return;
+      }
     }
   }
 
   /**
-   * Redis is back after notices may have been lost: every batch a socket here follows (by its own
-   * room, or as one of its account's batches that may have moved since) is read again now and once
-   * more a reconcile interval later (publishers that reconnected later, and the reconciler's
-   * repairs), and its followers get its state if it changed: no dashboard stays stale for longer
-   * than a reconcile interval. The reads and events stay in this process.
+   * Notices published since `since` may have been lost (this process's Redis connection, or a
+   * publisher's, was away): every batch a socket here follows (by its own room, or as one of its
+   * account's batches that may have moved since) is read again now and once more a reconcile
+   * interval later (publishers that reconnected later, and the reconciler's repairs), and its
+   * followers get its state if it changed: no dashboard stays stale for longer than a reconcile
+   * interval. The reads and events stay in this process.
    */
-  private caughtUp(): void {
-    const since = this.lostSince;
-    if (!since || this.closed) return;
-    this.lostSince = undefined;
+  private catchUp(since: Date): void {
+    if (this.closed) return;
+    // `since` is some process's clock, compared with the database's: a margin for their skew.
+    const from = new Date(since.getTime() - CLOCK_SKEW_MS);
     const again = setTimeout(() => {
       this.catchUps.delete(again);
-      void this.refresh(since);
+      void this.refresh(from);
     }, this.dispatch.reconcileIntervalMs).unref();
     this.catchUps.add(again);
-    void this.refresh(since);
+    void this.refresh(from);
   }
 
   private async refresh(since: Date): Promise<void> {
