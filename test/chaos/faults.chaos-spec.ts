@@ -4,6 +4,7 @@
 // under idempotent retries and slows the provider. After each: nothing lost, nothing accepted twice
 // at the provider, the counters equal a recount, no rate breach, no process exited on its own.
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { phoneNumber, recipients, TEMPLATE } from '../factories/batch.factory';
 import { api, type ApiClient } from '../support/api';
@@ -51,6 +52,8 @@ const BASE_ENV = {
 };
 
 const WORKERS = 3;
+/** Where a failed scenario leaves its processes' output. */
+const OUTPUT_DIR = '/tmp/salvo-chaos';
 
 let chaos: Chaos;
 let pg: PgCluster;
@@ -174,6 +177,12 @@ async function scenario(
   const report = summarise(name, options.provider, outcome, Date.now() - started);
   reports.push(report);
   console.log(summaryLine(report));
+  if (report.problems.length) {
+    // The processes' own account of the failure, kept for whoever reads the run.
+    const dir = join(OUTPUT_DIR, name);
+    stage.fleet.saveOutputs(dir);
+    console.log(`[chaos] ${name}: process output in ${dir}`);
+  }
   expect(report.problems).toEqual([]);
 }
 
@@ -191,7 +200,10 @@ function summarise(
     all.push(`recovery over ${recoveryBoundMs / 1000} s: ${JSON.stringify(recoveryMs)}`);
   }
   const accepted = batches.flatMap((b) => b.acceptedAt);
-  const pause = faultStart === undefined ? null : longestPause(faultStart, accepted);
+  // An unfinished batch has been still from its last acceptance to the check, at least.
+  const stalled = batches.filter((b) => b.lost > 0).map((b) => b.checkedAt);
+  const pause =
+    faultStart === undefined ? null : longestPause(faultStart, [...accepted, ...stalled]);
   return {
     scenario: name,
     provider,
@@ -481,7 +493,7 @@ async function postUntilCreated(stage: Stage, i: number): Promise<PostAnswer> {
   return { id: null, attempts, createdAt: null, problems: [`key ${i}: no 201 in 75 s (${last})`] };
 }
 
-/** The longest time from `from` without an acceptance, up to the last acceptance (ms). */
+/** The longest time from `from` without an acceptance, up to the last instant given (ms). */
 function longestPause(from: number, acceptedAt: number[]): number | null {
   const times = acceptedAt.filter((t) => t >= from).sort((a, b) => a - b);
   if (!times.length) return null;

@@ -1,6 +1,8 @@
 // One API process and several worker processes of the built service, as a deployment runs them,
 // with the faults the suite deals them (SIGKILL, SIGSTOP/SIGCONT, an API restart on its own port),
 // and the record of which of them exited without being told to.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startApp, type RunningApp } from '../../support/app-process';
 
 export interface FleetOptions {
@@ -83,9 +85,14 @@ export class Fleet {
       }));
   }
 
-  /** Every process, including those already gone, for reading their output. */
-  processes(): { role: string; app: RunningApp }[] {
-    return [...this.started];
+  /** Writes every process's output (those gone too) to `dir`, one file each; answers the files. */
+  saveOutputs(dir: string): string[] {
+    mkdirSync(dir, { recursive: true });
+    return this.started.map(({ role, app }, i) => {
+      const file = join(dir, `${i}-${role}-${app.process.pid}.log`);
+      writeFileSync(file, app.output());
+      return file;
+    });
   }
 
   /** SIGTERM to whatever still runs (a frozen one is thawed first, or it could not drain). */

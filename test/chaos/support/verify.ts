@@ -36,6 +36,8 @@ export interface BatchFindings {
   replays: number;
   /** Acceptance times at the provider (ms), for recovery. */
   acceptedAt: number[];
+  /** When the check was done: a batch still unfinished then has been stalled until at least this. */
+  checkedAt: number;
   problems: string[];
 }
 
@@ -87,6 +89,7 @@ export async function verifyBatch(batchId: string, options: VerifyOptions): Prom
     inDoubtAccepted: acceptances.inDoubtAccepted,
     replays: acceptances.replays,
     acceptedAt: acceptances.acceptedAt,
+    checkedAt: Date.now(),
     problems,
   };
 }
