@@ -327,6 +327,11 @@ describe('the fault suite', () => {
         await sleep(chaos.between(0, 2_000));
         frozen.process.kill('SIGSTOP');
         const stoppedAt = Date.now();
+        const [{ n: held }] = await query<{ n: string }>(
+          stage.databaseUrl,
+          `SELECT count(*) AS n FROM messages WHERE batch_id = $1 AND status = 'sending'`,
+          [batchId],
+        );
         const before = frozen.output().length;
         await sleep(LEASE_MS + 3_000 + chaos.between(0, 2_000));
         frozen.process.kill('SIGCONT');
@@ -341,7 +346,8 @@ describe('the fault suite', () => {
           .map((line) => String((JSON.parse(line) as { msg?: unknown }).msg));
         const refused = said.filter((msg) => /run out|not called|refused/i.test(msg));
         console.log(
-          `[chaos] ${stage.name}: after the thaw the frozen worker logged ${said.length} lines, ` +
+          `[chaos] ${stage.name}: ${held} messages were sending at the freeze; ` +
+            `after the thaw the frozen worker logged ${said.length} lines, ` +
             `${refused.length} of claims it gave back uncalled${refused.length ? `, e.g. "${refused[0]}"` : ''}`,
         );
         return outcome;

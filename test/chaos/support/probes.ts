@@ -122,12 +122,13 @@ export function probeProblems(answers: ProbeAnswer[]): string[] {
   return problems;
 }
 
-/** "ready 503×12, read 503×12 200×1, ..." for the log. */
+/** "ready 503×20 (≤ 12 ms), read 200×6 (≤ 1890 ms), ..." for the log. */
 export function probeSummary(answers: ProbeAnswer[]): string {
-  const tally = new Map<string, number>();
+  const tally = new Map<string, { n: number; maxMs: number }>();
   for (const a of answers) {
     const key = `${a.what} ${a.status}`;
-    tally.set(key, (tally.get(key) ?? 0) + 1);
+    const seen = tally.get(key) ?? { n: 0, maxMs: 0 };
+    tally.set(key, { n: seen.n + 1, maxMs: Math.max(seen.maxMs, a.ms) });
   }
-  return [...tally].map(([key, n]) => `${key}×${n}`).join(', ');
+  return [...tally].map(([key, { n, maxMs }]) => `${key}×${n} (≤ ${maxMs} ms)`).join(', ');
 }

@@ -6,7 +6,9 @@ import { freePort } from '../../support/free-port';
 import { waitFor } from '../../support/wait';
 
 const PG_VERSION = '15';
-const CLUSTER = 'salvo_chaos';
+/** One cluster per run, named after the suite's process: two runs on one machine do not meet. */
+const CLUSTER_PREFIX = 'salvo_chaos_';
+const CLUSTER = `${CLUSTER_PREFIX}${process.pid}`;
 
 export interface PgCluster {
   port: number;
@@ -22,17 +24,38 @@ function run(command: string, args: string[]): string {
   return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Drops a cluster an earlier, crashed run left behind (nothing when there is none). */
-function dropLeftover(): void {
+function dropCluster(name: string): void {
   try {
-    run('pg_dropcluster', ['--stop', PG_VERSION, CLUSTER]);
+    run('pg_dropcluster', ['--stop', PG_VERSION, name]);
   } catch {
-    // No such cluster: the usual case.
+    // Already gone.
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Drops the clusters earlier runs left behind when they crashed (their process is gone). */
+function dropLeftovers(): void {
+  const names = run('pg_lsclusters', ['-h'])
+    .split('\n')
+    .map((line) => line.split(/\s+/))
+    .filter(([version, name]) => version === PG_VERSION && name?.startsWith(CLUSTER_PREFIX))
+    .map(([, name]) => name);
+  for (const name of names) {
+    const pid = Number(name.slice(CLUSTER_PREFIX.length));
+    if (name === CLUSTER || !alive(pid)) dropCluster(name);
   }
 }
 
 export async function createCluster(): Promise<PgCluster> {
-  dropLeftover();
+  dropLeftovers();
   const port = await freePort();
   run('pg_createcluster', [
     PG_VERSION,
@@ -66,7 +89,7 @@ export async function createCluster(): Promise<PgCluster> {
         }
       });
     },
-    drop: () => dropLeftover(),
+    drop: () => dropCluster(CLUSTER),
   };
   try {
     await cluster.start();
