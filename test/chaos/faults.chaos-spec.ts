@@ -10,6 +10,7 @@ import { phoneNumber, recipients, TEMPLATE } from '../factories/batch.factory';
 import { api, type ApiClient } from '../support/api';
 import type { RunningApp } from '../support/app-process';
 import { query } from '../support/database';
+import { createBatches } from '../support/dispatch';
 import { FakeTwilio } from '../support/fake-twilio';
 import { freePort } from '../support/free-port';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
@@ -225,14 +226,7 @@ function summarise(
 
 /** A high-priority batch of MESSAGES at RATE; answers its id once the provider accepted one. */
 async function startBatch({ client }: Stage): Promise<string> {
-  const created = await client
-    .post('/api/batch', {
-      text: TEMPLATE,
-      recipients: recipients(MESSAGES),
-      options: { priority: 'high' },
-    })
-    .expect(201);
-  const id = created.body.id as string;
+  const [id] = await createBatches(client, [{ priority: 'high', count: MESSAGES }]);
   await waitFor('the batch to send its first message', async () => {
     const read = await client.get(`/api/batch/${id}`);
     return (
@@ -270,11 +264,16 @@ async function judge(
   return { batches: [findings], recoveryMs, faultStart, problems: [] };
 }
 
+interface Fault {
+  begin: () => void | Promise<void>;
+  restore: () => Promise<void>;
+}
+
 /** Runs `fault` for FAULT_MS with the API probed throughout; `restore` ends it. */
 async function outage(
   stage: Stage,
   batchId: string,
-  fault: { begin: () => void | Promise<void>; restore: () => Promise<void> },
+  fault: Fault,
 ): Promise<{ faultStart: number; faultEnd: number; answers: ProbeAnswer[] }> {
   await sleep(chaos.between(2_000, 5_000));
   const faultStart = Date.now();
@@ -288,6 +287,19 @@ async function outage(
   const answers = await stopped;
   console.log(`[chaos] ${stage.name} while away: ${probeSummary(answers)}`);
   return { faultStart, faultEnd, answers };
+}
+
+/** A batch through an outage of PostgreSQL or Redis, judged with what the API answered meanwhile. */
+async function underOutage(
+  stage: Stage,
+  fault: Fault,
+  extra: (faultEnd: number) => Partial<VerifyOptions> = () => ({}),
+): Promise<Outcome> {
+  const batchId = await startBatch(stage);
+  const { faultStart, faultEnd, answers } = await outage(stage, batchId, fault);
+  const outcome = await judge(stage, batchId, faultStart, [faultEnd], extra(faultEnd));
+  outcome.problems.push(...probeProblems(answers));
+  return outcome;
 }
 
 describe('the fault suite', () => {
@@ -355,30 +367,18 @@ describe('the fault suite', () => {
     ));
 
   it('3. PostgreSQL stopped (immediate mode) for 10 s, then started', () =>
-    scenario('postgres-stop', { provider: 'twilio' }, async (stage) => {
-      const batchId = await startBatch(stage);
-      const { faultStart, faultEnd, answers } = await outage(stage, batchId, {
-        begin: () => pg.kill(),
-        restore: () => pg.start(),
-      });
-      const outcome = await judge(stage, batchId, faultStart, [faultEnd]);
-      outcome.problems.push(...probeProblems(answers));
-      return outcome;
-    }));
+    scenario('postgres-stop', { provider: 'twilio' }, (stage) =>
+      underOutage(stage, { begin: () => pg.kill(), restore: () => pg.start() }),
+    ));
 
   it('4. Redis killed (no save) for 10 s, then started empty', () =>
-    scenario('redis-kill', { provider: 'simulated' }, async (stage) => {
-      const batchId = await startBatch(stage);
-      const { faultStart, faultEnd, answers } = await outage(stage, batchId, {
-        begin: () => redis.kill(),
-        restore: () => redis.start(),
-      });
-      const outcome = await judge(stage, batchId, faultStart, [faultEnd], {
-        rateExemptAfter: faultEnd,
-      });
-      outcome.problems.push(...probeProblems(answers));
-      return outcome;
-    }));
+    scenario('redis-kill', { provider: 'simulated' }, (stage) =>
+      underOutage(
+        stage,
+        { begin: () => redis.kill(), restore: () => redis.start() },
+        (faultEnd) => ({ rateExemptAfter: faultEnd }),
+      ),
+    ));
 
   it("5. the workers' connections to PostgreSQL black-holed for 10 s, then restored", () =>
     scenario('postgres-blackhole', { provider: 'twilio' }, async (stage) => {
