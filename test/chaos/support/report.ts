@@ -43,16 +43,18 @@ export function summaryLine(r: ScenarioReport): string {
   );
 }
 
-function commit(): string {
+/** The code the run tested, read when the suite starts (a commit made meanwhile is not it). */
+const COMMIT = ((): string => {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const args = ['describe', '--always', '--dirty', '--abbrev=7'];
+    return execFileSync('git', args, { encoding: 'utf8' }).trim();
   } catch {
     return 'unknown';
   }
-}
+})();
 
 export function writeReport(seed: number, wallMs: number, scenarios: ScenarioReport[]): void {
-  const report = { seed, commit: commit(), at: new Date().toISOString(), wallMs, scenarios };
+  const report = { seed, commit: COMMIT, at: new Date().toISOString(), wallMs, scenarios };
   writeFileSync(REPORT_FILE, JSON.stringify(report, null, 2) + '\n');
 }
 
