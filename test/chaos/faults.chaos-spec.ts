@@ -44,8 +44,7 @@ const IDEMPOTENCY_LEASE_MS = 30_000;
 const BASE_ENV = {
   PROVIDER_MAX_MPS: '0',
   RATE_LIMIT_HIGH: String(RATE),
-  // Short enough that the slow-provider scenario times calls out within its 10 s, and that a
-  // Twilio lease (which must cover the call and its lookup) stays well under the default lease.
+  // Short enough that the slow-provider scenario's calls time out well within its 10 s.
   PROVIDER_TIMEOUT_MS: String(PROVIDER_TIMEOUT_MS),
   TWILIO_LOOKUP_DELAY_MS: '1000',
   DISPATCH_CHUNK_SIZE: '50',
@@ -122,6 +121,7 @@ async function openStage(name: string, options: StageOptions): Promise<Stage> {
       PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
     };
   }
+  const closeProvider = () => (provider.kind === 'twilio' ? provider.twilio.close() : undefined);
   const fleet = await Fleet.start({
     env: {
       ...BASE_ENV,
@@ -133,6 +133,10 @@ async function openStage(name: string, options: StageOptions): Promise<Stage> {
     apiPort,
     workers: options.workers ?? WORKERS,
     workerEnv: { DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/chaos_${name}` },
+  }).catch(async (error: Error) => {
+    await closeProvider();
+    await proxy.close();
+    throw error;
   });
   // By URL, not by process: a restarted API answers on the same port.
   const client = api({ url: fleet.apiUrl } as RunningApp, key);

@@ -34,9 +34,14 @@ export class Fleet {
 
   static async start(options: FleetOptions): Promise<Fleet> {
     const fleet = new Fleet(options);
-    // The API first: it creates the database and migrates; workers would wait on its lock anyway.
-    await fleet.startApi();
-    for (let i = 0; i < options.workers; i++) await fleet.startWorker();
+    try {
+      // The API first: it creates the database and migrates; workers would wait on its lock anyway.
+      await fleet.startApi();
+      for (let i = 0; i < options.workers; i++) await fleet.startWorker();
+    } catch (error) {
+      await fleet.stop(); // what did start
+      throw error;
+    }
     return fleet;
   }
 
