@@ -20,7 +20,8 @@ import { Fleet } from './support/fleet';
 import { probeApi, probeProblems, probeSummary, type ProbeAnswer } from './support/probes';
 import { p50, summaryLine, tableRows, writeReport, type ScenarioReport } from './support/report';
 import { chaosFromEnv, type Chaos } from './support/seed';
-import { createCluster, startRedis, type PgCluster, type RedisServer } from './support/servers';
+import { startOwnRedis, type OwnRedis } from '../support/redis-server';
+import { createCluster, type PgCluster } from './support/servers';
 import {
   recoveries,
   verifyBatch,
@@ -58,7 +59,7 @@ const OUTPUT_DIR = '/tmp/salvo-chaos';
 
 let chaos: Chaos;
 let pg: PgCluster;
-let redis: RedisServer;
+let redis: OwnRedis;
 let key: string;
 const reports: ScenarioReport[] = [];
 const suiteStarted = Date.now();
@@ -66,7 +67,7 @@ const suiteStarted = Date.now();
 beforeAll(async () => {
   chaos = chaosFromEnv();
   pg = await createCluster();
-  redis = await startRedis();
+  redis = await startOwnRedis();
   key = `salvo_test_${randomBytes(24).toString('base64url')}`;
   // app-process.ts and the support modules read where the run is from SALVO_TEST_ENV.
   const env: TestEnv = {
@@ -81,7 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   writeReport(chaos?.seed ?? 0, Date.now() - suiteStarted, reports);
   console.log(`[chaos] seed ${chaos?.seed}, table rows:\n${tableRows(reports)}`);
-  await redis?.kill();
+  await redis?.close();
   pg?.drop();
 });
 

@@ -1,7 +1,7 @@
-// The fault suite's own PostgreSQL cluster and Redis server on spare ports, which it stops, kills
-// and restarts; the machine's (5432, 6379) are never touched. pg_createcluster needs root (initdb
-// refuses it) and PostgreSQL 15's binaries; redis-server must be on the PATH.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// The fault suite's own PostgreSQL cluster on a spare port, which it stops, kills and restarts; the
+// machine's (5432) is never touched. pg_createcluster needs root (initdb refuses it) and PostgreSQL
+// 15's binaries. Its Redis server is test/support/redis-server.ts's.
+import { execFileSync } from 'node:child_process';
 import { freePort } from '../../support/free-port';
 import { waitFor } from '../../support/wait';
 
@@ -98,44 +98,4 @@ export async function createCluster(): Promise<PgCluster> {
     throw error;
   }
   return cluster;
-}
-
-export interface RedisServer {
-  port: number;
-  url: string;
-  /** SIGKILL: nothing saved (started with --save "" --appendonly no). */
-  kill(): Promise<void>;
-  /** Starts it again, empty, on the same port. */
-  start(): Promise<void>;
-}
-
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  const server: RedisServer = {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    start: async () => {
-      const process = spawn(
-        'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      child = process;
-      exited = new Promise((resolve) => process.once('exit', () => resolve()));
-      let output = '';
-      process.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      process.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      await waitFor(`redis-server on ${port}`, () =>
-        Promise.resolve(output.includes('Ready to accept connections')),
-      );
-    },
-    kill: async () => {
-      child?.kill('SIGKILL');
-      await exited;
-    },
-  };
-  await server.start();
-  return server;
 }
