@@ -638,7 +638,7 @@ describe('dispatch settings that must fit together', () => {
     [
       'a lease shorter than a provider call',
       { CLAIM_LEASE_MS: '2000' },
-      /CLAIM_LEASE_MS must exceed PROVIDER_TIMEOUT_MS/,
+      /CLAIM_LEASE_MS must be at least PROVIDER_TIMEOUT_MS/,
     ],
     [
       'a lease equal to timeout + flush + 1 s minus one',

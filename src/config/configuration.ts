@@ -192,11 +192,20 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
 });
 
 /**
- * The shortest claim lease that outlives one provider call for a message and the write of its
- * result: shorter, and a live worker's message could be taken and sent by another.
+ * What a claim must surely have left for a request to a provider without idempotency keys to
+ * start: the request, the wait for its result's flush, and the write (half a second).
+ */
+export function callLeaseNeed(providerTimeoutMs: number, flushIntervalMs: number) {
+  return providerTimeoutMs + flushIntervalMs + 500;
+}
+
+/**
+ * The shortest claim lease: one that outlives a call and the write of its result, with half a
+ * second more, so that a lease renewed just before a call (ClaimLeases.ensure) covers it.
+ * Shorter, and a live worker's message could be taken and sent by another.
  */
 export function claimLeaseFloor(providerTimeoutMs: number, flushIntervalMs: number) {
-  return providerTimeoutMs + flushIntervalMs + 1_000;
+  return callLeaseNeed(providerTimeoutMs, flushIntervalMs) + 500;
 }
 
 /**
@@ -237,7 +246,7 @@ export const dispatchConfig = registerAs('dispatch', () => {
   if (claimLeaseMs < leaseFloor) {
     throw new ConfigError(
       'CLAIM_LEASE_MS',
-      `must exceed PROVIDER_TIMEOUT_MS + RESULT_FLUSH_MS + 1000 (${leaseFloor}), got ${claimLeaseMs}`,
+      `must be at least PROVIDER_TIMEOUT_MS + RESULT_FLUSH_MS + 1000 (${leaseFloor}), got ${claimLeaseMs}`,
     );
   }
   return {
@@ -247,7 +256,7 @@ export const dispatchConfig = registerAs('dispatch', () => {
      * What a claim must surely have left for a request to a provider without idempotency keys to
      * start: the request and its result's write fit in it even if no renewal gets through.
      */
-    callLeaseMs: leaseFloor,
+    callLeaseMs: callLeaseNeed(providerTimeoutMs, flushIntervalMs),
     flushIntervalMs,
     /** How often workers rebuild from PostgreSQL what Redis should hold (due schedules, lost jobs). */
     reconcileIntervalMs: int(env(), 'RECONCILE_INTERVAL_MS', 5_000, { min: 100, max: 600_000 }),

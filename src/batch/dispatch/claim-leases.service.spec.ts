@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { DispatchConfig } from '../../config/configuration';
+import { callLeaseNeed, claimLeaseFloor, type DispatchConfig } from '../../config/configuration';
 import { ClaimLeases } from './claim-leases.service';
 import type { DispatchRepository, HeldClaim } from './dispatch.repository';
 
@@ -69,6 +69,26 @@ describe('ClaimLeases', () => {
     const settled = expect(renewing).rejects.toThrow('no answer within 5000 ms');
     await jest.advanceTimersByTimeAsync(5_000);
     await settled;
+  });
+
+  it('a lease at its floor still lets a call through once renewed on the spot (review)', async () => {
+    const [timeoutMs, flushMs] = [10_000, 250];
+    const repository = {
+      renewClaims: jest.fn((claims: readonly HeldClaim[]) => {
+        now += 100; // the renewal's round trip
+        return Promise.resolve([...claims]);
+      }),
+    };
+    const config = {
+      claimLeaseMs: claimLeaseFloor(timeoutMs, flushMs),
+      claimRenewMs: 3_000,
+    } as DispatchConfig;
+    const leases = new ClaimLeases(repository as unknown as DispatchRepository, config);
+    let now = 1_000;
+    jest.spyOn(leases, 'now').mockImplementation(() => now);
+    leases.hold([claim(1)], now);
+    now += 2_000;
+    expect(await leases.ensure(claim(1), callLeaseNeed(timeoutMs, flushMs))).toBe(true);
   });
 
   it('refuses a call when the claim could not be renewed, or may have run out already', async () => {

@@ -2,7 +2,7 @@
 // in-memory producer, a limiter that grants every permit at once. One line builds it:
 // `newTestDispatch(db, { provider })`.
 import {
-  claimLeaseFloor,
+  callLeaseNeed,
   dispatchConfig,
   retryConfig,
   routingConfig,
@@ -223,7 +223,7 @@ export function newTestDispatch(
   const dispatch = {
     ...dispatchConfig(),
     flushIntervalMs,
-    callLeaseMs: claimLeaseFloor(timeoutMs, flushIntervalMs),
+    callLeaseMs: callLeaseNeed(timeoutMs, flushIntervalMs),
   };
   const repository = newDispatchRepository(db.dataSource, retry);
   const leases = new ClaimLeases(repository, {
