@@ -195,6 +195,19 @@ describe('DispatchService', () => {
     expect(dispatch.producer.calls).toEqual([]);
   });
 
+  it("a provider's refusal with a NUL in its message is written (PostgreSQL's text holds none)", async () => {
+    const refusal = { ...rejected('invalid_number', 'X_\u0000NUL'), message: 'bad\u0000number' };
+    const dispatch = newTestDispatch(db, { provider: new FakeProvider().answer(A, refusal) });
+    const id = await processingBatch([{ phoneNumber: A }]);
+    await dispatch.run(id);
+    expect(await messagesOf(db.dataSource, id)).toMatchObject([
+      {
+        status: 'failed',
+        lastError: { category: 'invalid_number', code: 'X_NUL', message: 'badnumber' },
+      },
+    ]);
+  });
+
   it('unknown: retried once, failed on its second attempt', async () => {
     const provider = new FakeProvider()
       .answer(A, rejected('unknown', 'X_HUH'))

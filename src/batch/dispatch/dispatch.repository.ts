@@ -782,8 +782,8 @@ export class DispatchRepository {
           results.map((r) => r.sentAt),
           results.map((r) => r.providerMessageId),
           results.map((r) => r.lastError?.category ?? null),
-          results.map((r) => r.lastError?.code ?? null),
-          results.map((r) => r.lastError?.message ?? null),
+          results.map((r) => storable(r.lastError?.code)),
+          results.map((r) => storable(r.lastError?.message)),
           results.map((r) => r.counted),
           results.map((r) => r.nextAttemptAt),
           results.map((r) => r.at),
@@ -1085,4 +1085,12 @@ export class DispatchRepository {
     if (cancelled.length) await this.batches.countCancelled(manager, batchId, cancelled.length);
     return cancelled.length;
   }
+}
+
+/**
+ * A provider's text as PostgreSQL's text can hold it: without NUL characters (a provider's error
+ * message with one would fail the whole write).
+ */
+function storable(text: string | undefined): string | null {
+  return text === undefined ? null : text.replaceAll('\u0000', '');
 }

@@ -14,8 +14,10 @@ const FLUSH_AT = 500;
 /**
  * Buffers each worker's results and writes them, with their counter deltas, at least every
  * RESULT_FLUSH_MS: batched writes are what let dispatch go thousands of messages a second. A
- * failed write keeps its results for the next try (their claims renewed meanwhile: ClaimLeases);
- * if the process dies first, the messages stay
+ * write that failed because PostgreSQL is away keeps its results for the next try (their claims
+ * renewed meanwhile: ClaimLeases); one that failed otherwise is retried result by result, and a
+ * result that still fails is dropped, its claim left to run out. If the process dies first, the
+ * messages stay
  * claimed until their lease runs out and are sent again under the same idempotency key (or
  * resolved, with a provider that honours none: sms/provider-call.ts). After
  * each write it publishes what changed: progress, new statuses, newly seen failure categories.
@@ -62,26 +64,58 @@ export class ResultWriterService implements OnApplicationShutdown {
     while (this.buffer.length) {
       const results = this.buffer;
       this.buffer = [];
-      let outcome: WriteOutcome;
       try {
-        outcome = await this.repository.writeResults(results);
+        await this.write(results);
       } catch (error) {
-        this.buffer = [...results, ...this.buffer];
-        // PostgreSQL away: the claims are renewed until it is back and the write goes through.
-        // Any other failure may repeat for ever: the claims are left to run out, so other workers
-        // take the messages over rather than this one holding them while it retries.
-        if (!isUnavailable(error)) this.leases.forget(results);
+        if (isUnavailable(error)) {
+          // PostgreSQL away: kept, their claims renewed, until it is back and the write goes
+          // through.
+          this.buffer = [...results, ...this.buffer];
+          this.logger.warn(
+            `Could not write ${results.length} results (${(error as Error).message}); retrying`,
+          );
+          if (!this.closed) this.timer ??= setTimeout(() => void this.flush(), 1_000);
+          return;
+        }
+        // Any other failure may be one result that can never be written: written one by one,
+        // so that it does not hold up the others for ever.
+        if (!(await this.writeOneByOne(results))) return;
+      }
+    }
+  }
+
+  /** Writes results in one transaction and publishes what changed. */
+  private async write(results: MessageResult[]): Promise<void> {
+    const outcome = await this.repository.writeResults(results);
+    // Written (or refused by the fence): the claims are done with, no longer renewed.
+    this.leases.forget(results);
+    await this.publish(outcome);
+  }
+
+  /**
+   * Writes each result on its own. One that fails for another reason than an outage is dropped,
+   * logged, and its claim left to run out: another worker takes the message over (resolving it,
+   * with a provider without idempotency keys). Answers false when PostgreSQL went away meanwhile
+   * (what is left goes back to the buffer, retried later).
+   */
+  private async writeOneByOne(results: MessageResult[]): Promise<boolean> {
+    for (const [i, result] of results.entries()) {
+      try {
+        await this.write([result]);
+      } catch (error) {
+        if (isUnavailable(error)) {
+          this.buffer = [...results.slice(i), ...this.buffer];
+          if (!this.closed) this.timer ??= setTimeout(() => void this.flush(), 1_000);
+          return false;
+        }
+        this.leases.forget([result]);
         this.logger.error(
-          `Could not write ${results.length} results; retrying`,
+          `Could not write the result of message ${result.seq} of batch ${result.batchId}; dropped, its claim runs out and the message is taken over`,
           (error as Error).stack,
         );
-        if (!this.closed) this.timer ??= setTimeout(() => void this.flush(), 1_000);
-        return;
       }
-      // Written (or refused by the fence): the claims are done with, no longer renewed.
-      this.leases.forget(results);
-      await this.publish(outcome);
     }
+    return true;
   }
 
   private async publish({
