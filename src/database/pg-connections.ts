@@ -39,6 +39,9 @@ function isSubmittedStream(
   return typeof candidate?.submit === 'function' && typeof candidate.once === 'function';
 }
 
+/** How long a connection is silent before TCP asks whether its peer is still there. */
+const KEEP_ALIVE_DELAY_MS = 10_000;
+
 /** How much longer than the client's wait PostgreSQL lets a statement run. */
 const SERVER_GRACE_MS = 1_000;
 
@@ -57,6 +60,7 @@ export function boundedPoolOptions(
   Client: typeof Client;
   connectionTimeoutMillis: number;
   keepAlive: boolean;
+  keepAliveInitialDelayMillis: number;
   query_timeout?: number;
   statement_timeout?: number;
 } {
@@ -65,6 +69,8 @@ export function boundedPoolOptions(
     Client: ClosingOnTimeoutClient,
     connectionTimeoutMillis: config.connectTimeoutMs,
     keepAlive: true,
+    // The OS's default first probe comes after two hours.
+    keepAliveInitialDelayMillis: KEEP_ALIVE_DELAY_MS,
     ...(queryTimeoutMs > 0
       ? { query_timeout: queryTimeoutMs, statement_timeout: queryTimeoutMs + SERVER_GRACE_MS }
       : {}),

@@ -146,6 +146,21 @@ describe('BatchEventRelay', () => {
     ]);
   });
 
+  it("the Socket.IO adapter's subscriber coming back after it closed makes followers catch up too", async () => {
+    setup();
+    const subscriber = new EventEmitter();
+    relay.watch(subscriber);
+    current = status(10);
+    progressed();
+    await jest.advanceTimersByTimeAsync(1);
+    subscriber.emit('close'); // the shared connection stays up, and publishers succeed
+    current = status(100, 'completed');
+    await jest.advanceTimersByTimeAsync(2_000);
+    subscriber.emit('ready');
+    await jest.advanceTimersByTimeAsync(1);
+    expect(progressEvents().map((e) => e.payload.status)).toEqual(['processing', 'completed']);
+  });
+
   it("a publisher's `lost` notice (its own connection was cut) makes followers catch up too", async () => {
     setup();
     current = status(10);

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { EventEmitter } from 'node:events';
 import type Redis from 'ioredis';
 import type { Namespace } from 'socket.io';
 import { FINAL_STATUSES } from '../../batch/batch-transitions';
@@ -70,8 +71,6 @@ export class BatchEventRelay implements OnApplicationShutdown {
   private closed = false;
   private readonly sweeper = setInterval(() => this.sweep(), IDLE_MS).unref();
 
-  /** When notices began to be lost (Redis went away), until this process caught up. */
-  private lostSince?: Date;
   private readonly catchUps = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -82,12 +81,19 @@ export class BatchEventRelay implements OnApplicationShutdown {
     @Inject(dispatchConfig.KEY) private readonly dispatch: DispatchConfig,
   ) {
     // Notices published while Redis is away are lost, whichever process published them. This
-    // process hears of it from its own connection (and the publishers' `lost` notices say it for
-    // theirs: a worker's connection may be the only one cut).
-    redis.on('close', () => (this.lostSince ??= new Date()));
-    redis.on('ready', () => {
-      const since = this.lostSince;
-      this.lostSince = undefined;
+    // process hears of it from its own connections (this one, and the Socket.IO adapter's
+    // subscriber: RedisIoAdapter), the publishers' `lost` notices say it for theirs (a worker's
+    // connection may be the only one cut).
+    this.watch(redis);
+  }
+
+  /** Catches followers up whenever `connection` is ready again after it closed. */
+  watch(connection: Pick<EventEmitter, 'on'>): void {
+    let lostSince: Date | undefined;
+    connection.on('close', () => (lostSince ??= new Date()));
+    connection.on('ready', () => {
+      const since = lostSince;
+      lostSince = undefined;
       if (since) this.catchUp(since);
     });
   }

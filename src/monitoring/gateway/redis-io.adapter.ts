@@ -4,6 +4,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 import { socketIoKey } from '../../batch/events/batch-notices';
+import { BatchEventRelay } from './batch-event.relay';
 
 export interface RedisIoOptions {
   redisUrl: string;
@@ -24,10 +25,10 @@ export class RedisIoAdapter extends IoAdapter {
   private readonly sub: Redis;
 
   constructor(
-    app: INestApplicationContext,
+    private readonly context: INestApplicationContext,
     private readonly options: RedisIoOptions,
   ) {
-    super(app);
+    super(context);
     // No retry limit: the adapter does not catch its (p)subscribe calls, and a rejection while
     // Redis is away would end the process. They wait for Redis instead.
     this.pub = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
@@ -46,6 +47,9 @@ export class RedisIoAdapter extends IoAdapter {
       maxHttpBufferSize: MAX_CLIENT_MESSAGE_BYTES,
       ...(corsOrigins.length ? { cors: { origin: [...corsOrigins] } } : {}),
     }) as Server;
+    // Notices reach this process through the subscriber: when it comes back after closing, some
+    // may have been lost, and the relay catches its followers up.
+    this.context.get(BatchEventRelay, { strict: false }).watch(this.sub);
     server.adapter(
       createAdapter(this.pub, this.sub, { key: socketIoKey(this.options.redisPrefix) }),
     );
