@@ -304,12 +304,14 @@ async function outage(
   await sleep(chaos.between(2_000, 5_000));
   const faultStart = Date.now();
   let probing: Probing | undefined;
+  let restoreBegan = 0;
   try {
     await fault.begin();
     probing = probeApi(stage.fleet.apiUrl, key, batchId);
     await sleep(FAULT_MS);
   } finally {
     // Not awaited before: a probe in flight must not delay the restore.
+    restoreBegan = Date.now();
     await fault.restore().catch(async (error: Error) => {
       await probing?.stop();
       throw error;
@@ -321,7 +323,8 @@ async function outage(
     .then(() => stillProbing.stop())
     .then((answers) => {
       console.log(`[chaos] ${stage.name} while away and after: ${probeSummary(answers)}`);
-      return probeProblems(answers, faultEnd - faultStart);
+      // From the restore's start the dependency may answer again: readiness 200 is no finding.
+      return probeProblems(answers, restoreBegan - stillProbing.began);
     });
   return { faultStart, faultEnd, problems };
 }

@@ -11,7 +11,7 @@ const NOTICE_MS = 3_000;
 
 export interface ProbeAnswer {
   what: 'ready' | 'read' | 'write';
-  /** Since the fault began (ms). */
+  /** Since polling began, just after the fault did (ms). */
   at: number;
   status: number | 'timeout' | 'no answer';
   retryAfter: string | null;
@@ -20,6 +20,8 @@ export interface ProbeAnswer {
 }
 
 export interface Probing {
+  /** When polling began (ms since the epoch): ProbeAnswer.at counts from here. */
+  began: number;
   /** Stops polling; answers everything seen. */
   stop(): Promise<ProbeAnswer[]>;
 }
@@ -88,6 +90,7 @@ export function probeApi(apiUrl: string, key: string, batchId: string): Probing 
     poll(write),
   ]);
   return {
+    began,
     stop: async () => {
       running = false;
       await loops;
@@ -98,8 +101,9 @@ export function probeApi(apiUrl: string, key: string, batchId: string): Probing 
 
 /**
  * What was wrong in the answers of one outage, one sentence per kind of wrong answer. From
- * `restoredAt` (ms since the fault began) the dependency is back: readiness may say 200 again, the
- * rest still holds (PostgreSQL in crash recovery answers 57P03, which must not become a 500).
+ * `restoredAt` (ms since polling began: when the restore began) the dependency comes back:
+ * readiness may say 200 again, the rest still holds (PostgreSQL in crash recovery answers 57P03,
+ * which must not become a 500).
  */
 export function probeProblems(answers: ProbeAnswer[], restoredAt: number): string[] {
   const wrong = new Map<string, ProbeAnswer[]>();
