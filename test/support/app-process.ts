@@ -11,8 +11,12 @@ export interface RunningApp {
   process: ChildProcess;
   /** Everything the process printed so far, stdout and stderr interleaved. */
   output(): string;
-  stop(): Promise<void>;
+  /** SIGTERM, and SIGKILL if it has not exited STOP_GRACE_MS later; answers which it took. */
+  stop(): Promise<'exited' | 'killed'>;
 }
+
+/** How long stop() waits after SIGTERM before it SIGKILLs: a hung drain must not hang a suite. */
+const STOP_GRACE_MS = 15_000;
 
 /** The environment of a test service: the run's database, Redis prefix and bootstrap key. */
 export function appEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -83,8 +87,19 @@ export async function startApp(
     process: child,
     output,
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode !== null || child.signalCode !== null) return 'exited';
+      child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'killed'>((resolve) => {
+        timer = setTimeout(() => resolve('killed'), STOP_GRACE_MS);
+      });
+      const how = await Promise.race([exited.then(() => 'exited' as const), late]);
+      clearTimeout(timer);
+      if (how === 'killed') {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      return how;
     },
   };
 }

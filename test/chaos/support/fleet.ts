@@ -100,16 +100,20 @@ export class Fleet {
     });
   }
 
-  /** SIGTERM to whatever still runs (a frozen one is thawed first, or it could not drain). */
-  async stop(): Promise<void> {
-    const running = this.started.map(({ app }) => app).filter((app) => !this.dismissed.has(app));
-    for (const app of running) this.dismissed.add(app);
-    await Promise.all(
-      running.map(async (app) => {
+  /**
+   * SIGTERM to whatever still runs (a frozen one is thawed first, or it could not drain); answers
+   * the processes that did not exit within app-process.ts's grace and were SIGKILLed.
+   */
+  async stop(): Promise<string[]> {
+    const running = this.started.filter(({ app }) => !this.dismissed.has(app));
+    for (const { app } of running) this.dismissed.add(app);
+    const hung = await Promise.all(
+      running.map(async ({ role, app }) => {
         app.process.kill('SIGCONT');
-        await app.stop();
+        return (await app.stop()) === 'killed' ? `${role} ${app.process.pid}` : null;
       }),
     );
+    return hung.filter((name): name is string => name !== null);
   }
 
   private track(role: string, app: RunningApp): RunningApp {

@@ -1,5 +1,5 @@
 // What a client sees while PostgreSQL or Redis is away: readiness, a read and a write of the API,
-// polled until the fault ends. Never 500, never a hang; a 503 says SERVICE_UNAVAILABLE and when to
+// polled until a few seconds after the fault ends. Never 500, never a hang; a 503 says SERVICE_UNAVAILABLE and when to
 // come back (Retry-After); readiness says 503 once the loss is noticed.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { phoneNumber } from '../../factories/batch.factory';
@@ -11,7 +11,7 @@ const NOTICE_MS = 3_000;
 
 export interface ProbeAnswer {
   what: 'ready' | 'read' | 'write';
-  /** Since the fault began (ms). */
+  /** Since polling began, just after the fault did (ms). */
   at: number;
   status: number | 'timeout' | 'no answer';
   retryAfter: string | null;
@@ -20,6 +20,8 @@ export interface ProbeAnswer {
 }
 
 export interface Probing {
+  /** When polling began (ms since the epoch): ProbeAnswer.at counts from here. */
+  began: number;
   /** Stops polling; answers everything seen. */
   stop(): Promise<ProbeAnswer[]>;
 }
@@ -88,6 +90,7 @@ export function probeApi(apiUrl: string, key: string, batchId: string): Probing 
     poll(write),
   ]);
   return {
+    began,
     stop: async () => {
       running = false;
       await loops;
@@ -96,8 +99,13 @@ export function probeApi(apiUrl: string, key: string, batchId: string): Probing 
   };
 }
 
-/** What was wrong in the answers of one outage, one sentence per kind of wrong answer. */
-export function probeProblems(answers: ProbeAnswer[]): string[] {
+/**
+ * What was wrong in the answers of one outage, one sentence per kind of wrong answer. From
+ * `restoredAt` (ms since polling began: when the restore began) the dependency comes back:
+ * readiness may say 200 again, the rest still holds (PostgreSQL in crash recovery answers 57P03,
+ * which must not become a 500).
+ */
+export function probeProblems(answers: ProbeAnswer[], restoredAt: number): string[] {
   const wrong = new Map<string, ProbeAnswer[]>();
   const note = (kind: string, a: ProbeAnswer) => wrong.set(kind, [...(wrong.get(kind) ?? []), a]);
   for (const a of answers) {
@@ -106,7 +114,7 @@ export function probeProblems(answers: ProbeAnswer[]): string[] {
       if (a.what !== 'ready' && (a.code !== 'SERVICE_UNAVAILABLE' || !a.retryAfter)) {
         note(`${a.what} 503 ${a.code} Retry-After ${a.retryAfter}`, a);
       }
-    } else if (a.what === 'ready' && a.at >= NOTICE_MS) {
+    } else if (a.what === 'ready' && a.at >= NOTICE_MS && a.at < restoredAt) {
       note(`readiness ${a.status} while a dependency is away`, a);
     } else if (a.status >= 500 || (a.what !== 'ready' && a.status >= 300)) {
       note(`${a.what} ${a.status} ${a.code ?? ''}`.trim(), a);
@@ -116,7 +124,7 @@ export function probeProblems(answers: ProbeAnswer[]): string[] {
     ([kind, seen]) =>
       `${kind} ×${seen.length} (first at +${seen[0].at} ms after ${seen[0].ms} ms, last at +${seen[seen.length - 1].at} ms)`,
   );
-  if (!answers.some((a) => a.what === 'ready' && a.status === 503)) {
+  if (!answers.some((a) => a.what === 'ready' && a.status === 503 && a.at < restoredAt)) {
     problems.push('readiness never said 503 during the outage');
   }
   return problems;

@@ -14,6 +14,13 @@ export interface ScenarioReport {
   inDoubt: number;
   /** Of the messages in doubt, how many the provider had accepted. */
   inDoubtAccepted: number;
+  /** failed other than OUTCOME_UNKNOWN: a defect unless the scenario expects it. */
+  failedOther: number;
+  /**
+   * Calls the simulator's ledger answered again under an accepted key (Salvo calling twice, no
+   * second SMS); with the simulator, duplicates are 0 by construction and this is the figure.
+   */
+  replays: number;
   recoveryMs: (number | null)[];
   recoveryP50Ms: number | null;
   recoveryMaxMs: number | null;
@@ -36,7 +43,8 @@ export function summaryLine(r: ScenarioReport): string {
   const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
   return (
     `[chaos] ${r.scenario} (${r.provider}): runs ${r.runs}, messages ${r.messages}, lost ${r.lost}, ` +
-    `duplicates ${r.duplicates}, in doubt ${r.inDoubt} (${r.inDoubtAccepted} accepted), ` +
+    `duplicates ${r.duplicates}, replays ${r.replays}, in doubt ${r.inDoubt} ` +
+    `(${r.inDoubtAccepted} accepted), failed other ${r.failedOther}, ` +
     `recovery p50 ${seconds(r.recoveryP50Ms)} max ${seconds(r.recoveryMaxMs)}, ` +
     `longest pause ${seconds(r.longestPauseMs)}, ` +
     `${r.problems.length ? `FAILED: ${r.problems.join('; ')}` : 'ok'} (${seconds(r.wallMs)})`
@@ -58,13 +66,18 @@ export function writeReport(seed: number, wallMs: number, scenarios: ScenarioRep
   writeFileSync(REPORT_FILE, JSON.stringify(report, null, 2) + '\n');
 }
 
+/** The simulator's ledger cannot accept a key twice: what it can show is Salvo calling again. */
+function duplicates(r: ScenarioReport): string {
+  return r.provider === 'simulated' ? `n/a (ledger; ${r.replays} replays)` : String(r.duplicates);
+}
+
 /** docs/RELIABILITY.md's table rows for this run, to paste. */
 export function tableRows(scenarios: ScenarioReport[]): string {
   const seconds = (ms: number | null) => (ms === null ? '-' : (ms / 1000).toFixed(1));
   return scenarios
     .map(
       (r) =>
-        `| ${r.scenario} | ${r.provider} | ${r.runs} | ${r.messages} | ${r.lost} | ${r.duplicates} | ` +
+        `| ${r.scenario} | ${r.provider} | ${r.runs} | ${r.messages} | ${r.lost} | ${duplicates(r)} | ` +
         `${r.inDoubt} | ${seconds(r.recoveryP50Ms)} | ${seconds(r.recoveryMaxMs)} | ` +
         `${seconds(r.longestPauseMs)} | ${r.problems.length ? 'fail' : 'pass'} |`,
     )

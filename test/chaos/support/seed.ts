@@ -1,5 +1,6 @@
 // CHAOS_SEED: every random choice of the fault suite (which worker, when within a window) comes
-// from one seeded generator, so a run replays with the seed it printed.
+// from a generator seeded with it (one stream per scenario), so a run replays with the seed it
+// printed.
 import { randomInt } from 'node:crypto';
 
 export interface Chaos {
@@ -12,12 +13,25 @@ export interface Chaos {
 }
 
 /** The seed from CHAOS_SEED, or a fresh one; printed either way. */
-export function chaosFromEnv(): Chaos {
+export function seedFromEnv(): number {
   const given = process.env.CHAOS_SEED;
   const seed = given ? Number(given) : randomInt(1, 2 ** 31);
   if (!Number.isSafeInteger(seed)) throw new Error(`CHAOS_SEED must be an integer, got ${given}`);
   console.log(`CHAOS_SEED=${seed} (replay: CHAOS_SEED=${seed} npm run test:chaos)`);
-  return seeded(seed);
+  return seed;
+}
+
+/**
+ * One scenario's own stream of the run's seed: a scenario run alone (jest -t) draws what it drew
+ * in the whole suite, whichever scenarios ran before it.
+ */
+export function scenarioChaos(seed: number, scenario: string): Chaos {
+  // FNV-1a over "seed:scenario".
+  let hash = 0x811c9dc5;
+  for (const char of `${seed}:${scenario}`) {
+    hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+  }
+  return { ...seeded(hash), seed };
 }
 
 /** mulberry32: small, fast, good enough to spread faults; the same seed gives the same run. */

@@ -16,6 +16,7 @@ export interface MessageRow {
   phone_number: string;
   status: string;
   sent_at: Date | null;
+  provider_message_id: string | null;
   last_error: { category: string; code: string } | null;
 }
 
@@ -32,6 +33,8 @@ export interface BatchFindings {
   inDoubt: number;
   /** Of those, how many the provider did accept (a message sent that Salvo reports failed). */
   inDoubtAccepted: number;
+  /** failed for any other reason: every recipient is one the provider accepts, so a defect. */
+  failedOther: number;
   /** Calls the simulator's ledger saw again under an accepted key (not a second SMS). */
   replays: number;
   /** Acceptance times at the provider (ms), for recovery. */
@@ -56,6 +59,8 @@ export interface VerifyOptions {
   finalWithinMs: number;
   /** Resume it when the error-rate guard paused it (scenario 7). */
   resumeWhenPaused?: boolean;
+  /** The scenario expects messages to fail other than in doubt (none does yet). */
+  failedOtherExpected?: boolean;
 }
 
 /** Waits for the batch to be final (nothing pending), then checks it against the provider. */
@@ -64,7 +69,8 @@ export async function verifyBatch(batchId: string, options: VerifyOptions): Prom
   const batch = await waitUntilFinal(batchId, options, problems);
   const rows = await query<MessageRow>(
     options.databaseUrl,
-    `SELECT id, phone_number, status, sent_at, last_error FROM messages WHERE batch_id = $1`,
+    `SELECT id, phone_number, status, sent_at, provider_message_id, last_error
+     FROM messages WHERE batch_id = $1`,
     [batchId],
   );
   const lost = rows.filter((r) => r.status === 'pending' || r.status === 'sending').length;
@@ -78,6 +84,15 @@ export async function verifyBatch(batchId: string, options: VerifyOptions): Prom
       );
     }
   }
+  const failedOther = rows.filter(
+    (r) => r.status === 'failed' && r.last_error?.code !== 'OUTCOME_UNKNOWN',
+  );
+  if (failedOther.length && !options.failedOtherExpected) {
+    const first = failedOther[0].last_error;
+    problems.push(
+      `${failedOther.length} messages failed other than in doubt (e.g. ${first?.category}/${first?.code})`,
+    );
+  }
   const acceptances = await acceptancesOf(batchId, rows, options);
   problems.push(...acceptances.problems);
   problems.push(...rateBreaches(rows, options.rate, options.rateExemptAfter));
@@ -87,6 +102,7 @@ export async function verifyBatch(batchId: string, options: VerifyOptions): Prom
     duplicates: acceptances.duplicates,
     inDoubt: unknown.length,
     inDoubtAccepted: acceptances.inDoubtAccepted,
+    failedOther: failedOther.length,
     replays: acceptances.replays,
     acceptedAt: acceptances.acceptedAt,
     checkedAt: Date.now(),
@@ -165,14 +181,26 @@ async function acceptancesOf(
   // Acceptances per message (Twilio: by To, unique within a batch and a fake per scenario).
   const counts = new Map<string, number>();
   const acceptedAt: number[] = [];
+  const problems: string[] = [];
   let replays = 0;
   if (provider.kind === 'twilio') {
     const byNumber = new Map(rows.map((r) => [r.phone_number, r.id]));
+    const toOfSid = new Map<string, string>();
     for (const m of provider.twilio.messages) {
       const id = byNumber.get(m.to);
       if (!id) continue;
       counts.set(id, (counts.get(id) ?? 0) + 1);
+      toOfSid.set(m.sid, m.to);
       acceptedAt.push(m.dateCreated.getTime());
+    }
+    // And by sid: a sent message's provider_message_id is one the fake created for its number.
+    const unmatched = rows.filter(
+      (r) => r.status === 'sent' && toOfSid.get(r.provider_message_id ?? '') !== r.phone_number,
+    );
+    if (unmatched.length) {
+      problems.push(
+        `${unmatched.length} sent messages whose provider_message_id the fake Twilio did not create for their number`,
+      );
     }
   } else {
     const ledger = await query<{ key: string; replays: number; accepted_at: Date }>(
@@ -189,7 +217,6 @@ async function acceptancesOf(
       acceptedAt.push(entry.accepted_at.getTime());
     }
   }
-  const problems: string[] = [];
   let duplicates = 0;
   let inDoubtAccepted = 0;
   const wrong = { sentNotAccepted: 0, failedButAccepted: 0 };
