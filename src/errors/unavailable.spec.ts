@@ -6,6 +6,7 @@ import { ConnectionIsNotSetError, QueryFailedError } from 'typeorm';
 import { DomainError } from './domain-error';
 import {
   asServiceUnavailable,
+  isTransient,
   isUnavailable,
   UNAVAILABLE_RETRY_AFTER_SECONDS,
 } from './unavailable';
@@ -98,5 +99,24 @@ describe('asServiceUnavailable', () => {
   it('leaves domain errors and bugs alone', () => {
     expect(asServiceUnavailable(new DomainError('NOT_FOUND', 'No.'))).toBeUndefined();
     expect(asServiceUnavailable(new Error('boom'))).toBeUndefined();
+  });
+});
+
+describe('isTransient', () => {
+  const pgError = (code: string) => Object.assign(new Error(`pg ${code}`), { code });
+  const wrapped = (inner: Error) =>
+    Object.assign(new Error('query failed'), { driverError: inner });
+
+  it.each(['40P01', '40001', '53200', '55P03', '57014', '25006'])(
+    'a write failing with %s may succeed as it is later',
+    (code) => expect(isTransient(wrapped(pgError(code)))).toBe(true),
+  );
+
+  it('so may one failing because PostgreSQL is out of reach', () => {
+    expect(isTransient(new Error('Connection terminated unexpectedly'))).toBe(true);
+  });
+
+  it.each(['22021', '23505', '42601'])('a write failing with %s never will', (code) => {
+    expect(isTransient(wrapped(pgError(code)))).toBe(false);
   });
 });

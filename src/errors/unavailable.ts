@@ -75,6 +75,25 @@ export function isUnavailable(error: unknown, depth = 0): boolean {
   return wrapped.some((inner) => isUnavailable(inner, depth + 1));
 }
 
+/**
+ * PostgreSQL's SQLSTATEs of a statement worth running again as it is: class 40 (deadlock,
+ * serialization), class 53 (out of resources), 55P03 lock not available, 57014 cancelled (a
+ * statement timeout), 25006 read-only (a failover to a standby).
+ */
+const PG_TRANSIENT = /^(40|53)|^(55P03|57014|25006)$/;
+
+/**
+ * Whether a write that failed with `error` may succeed when tried again as it is: PostgreSQL or
+ * Redis out of reach, or a passing state of the server. Data errors (classes 22, 23) never do.
+ */
+export function isTransient(error: unknown, depth = 0): boolean {
+  if (depth === 0 && isUnavailable(error)) return true;
+  if (!(error instanceof Error) || depth > MAX_DEPTH) return false;
+  const { code, driverError, cause } = error as Error & { code?: unknown; driverError?: unknown };
+  if (typeof code === 'string' && PG_TRANSIENT.test(code)) return true;
+  return [driverError, cause].some((inner) => isTransient(inner, depth + 1));
+}
+
 function isPgUnavailable(code: string): boolean {
   return code.startsWith('08') || PG_CODES.has(code);
 }

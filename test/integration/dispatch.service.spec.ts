@@ -195,15 +195,18 @@ describe('DispatchService', () => {
     expect(dispatch.producer.calls).toEqual([]);
   });
 
-  it("a provider's refusal with a NUL in its message is written (PostgreSQL's text holds none)", async () => {
-    const refusal = { ...rejected('invalid_number', 'X_\u0000NUL'), message: 'bad\u0000number' };
+  it("a provider's refusal with a NUL or a lone surrogate in its text is written (PostgreSQL's text holds neither)", async () => {
+    const refusal = {
+      ...rejected('invalid_number', 'X_\u0000NUL'),
+      message: 'bad\u0000number\ud800',
+    };
     const dispatch = newTestDispatch(db, { provider: new FakeProvider().answer(A, refusal) });
     const id = await processingBatch([{ phoneNumber: A }]);
     await dispatch.run(id);
     expect(await messagesOf(db.dataSource, id)).toMatchObject([
       {
         status: 'failed',
-        lastError: { category: 'invalid_number', code: 'X_NUL', message: 'badnumber' },
+        lastError: { category: 'invalid_number', code: 'X_?NUL', message: 'bad?number?' },
       },
     ]);
   });

@@ -13,6 +13,7 @@ import {
   type SmsProviderName,
 } from '../../config/configuration';
 import { isSuppressed } from '../../consent/suppression.sql';
+import { storableText } from '../../common/text';
 import { queryRows } from '../../database/query-rows';
 import { ACCEPTED, errorRatePauseReason, FAILED } from '../../errors/error-rate-guard';
 import type { MessageParts } from '../../sms/sms-provider';
@@ -643,7 +644,8 @@ export class DispatchRepository {
    * the batches the error-rate guard stops, then finishes those with nothing pending. A result
    * whose claim was taken over (its token is stale) changes nothing.
    */
-  async writeResults(results: readonly MessageResult[]): Promise<WriteOutcome> {
+  async writeResults(written: readonly MessageResult[]): Promise<WriteOutcome> {
+    const results = written.map(storableResult);
     const batchIds = [...new Set(results.map((r) => r.batchId))].sort();
     return this.dataSource.transaction(async (manager) => {
       // Batch rows first, in id order: the one lock order every writer of batches follows.
@@ -782,8 +784,8 @@ export class DispatchRepository {
           results.map((r) => r.sentAt),
           results.map((r) => r.providerMessageId),
           results.map((r) => r.lastError?.category ?? null),
-          results.map((r) => storable(r.lastError?.code)),
-          results.map((r) => storable(r.lastError?.message)),
+          results.map((r) => r.lastError?.code ?? null),
+          results.map((r) => r.lastError?.message ?? null),
           results.map((r) => r.counted),
           results.map((r) => r.nextAttemptAt),
           results.map((r) => r.at),
@@ -1088,9 +1090,24 @@ export class DispatchRepository {
 }
 
 /**
- * A provider's text as PostgreSQL's text can hold it: without NUL characters (a provider's error
- * message with one would fail the whole write).
+ * A result whose provider-sent text PostgreSQL can store (common/text.ts, storableText): one NUL or
+ * lone surrogate in a provider's code, message, id or lookup detail would fail the whole write.
  */
-function storable(text: string | undefined): string | null {
-  return text === undefined ? null : text.replaceAll('\u0000', '');
+function storableResult(result: MessageResult): MessageResult {
+  const { lastError, failsBatch, providerMessageId, resolution } = result;
+  return {
+    ...result,
+    providerMessageId: providerMessageId && storableText(providerMessageId),
+    failsBatch: failsBatch && storableText(failsBatch),
+    lastError: lastError && {
+      ...lastError,
+      code: storableText(lastError.code),
+      message: storableText(lastError.message),
+    },
+    resolution:
+      resolution &&
+      (JSON.parse(JSON.stringify(resolution), (_key, value: unknown) =>
+        typeof value === 'string' ? storableText(value) : value,
+      ) as MessageResolution),
+  };
 }

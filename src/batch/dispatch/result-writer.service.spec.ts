@@ -68,18 +68,26 @@ describe('ResultWriterService', () => {
     writer.onApplicationShutdown();
   });
 
-  it('while PostgreSQL is away, results are kept (their claims held) and written once it is back', async () => {
-    let away = true;
-    const { writer, written, leases } = writerWith(() =>
-      away ? new Error('Connection terminated unexpectedly') : undefined,
-    );
-    [1, 2].forEach((seq) => writer.add(result(seq)));
-    await writer.flush();
-    expect(written).toEqual([]);
-    expect(leases.forget).not.toHaveBeenCalled();
-    away = false;
-    await writer.flush();
-    expect(written).toEqual([[1, 2]]);
-    writer.onApplicationShutdown();
-  });
+  it.each([
+    ['PostgreSQL is away', new Error('Connection terminated unexpectedly')],
+    [
+      'PostgreSQL is read-only (a failover)',
+      Object.assign(new Error('read-only'), { code: '25006' }),
+    ],
+    ['a deadlock', Object.assign(new Error('deadlock detected'), { code: '40P01' })],
+  ])(
+    'while %s, results are kept (their claims held) and written once it passes',
+    async (_case, failure) => {
+      let away = true;
+      const { writer, written, leases } = writerWith(() => (away ? failure : undefined));
+      [1, 2].forEach((seq) => writer.add(result(seq)));
+      await writer.flush();
+      expect(written).toEqual([]);
+      expect(leases.forget).not.toHaveBeenCalled();
+      away = false;
+      await writer.flush();
+      expect(written).toEqual([[1, 2]]);
+      writer.onApplicationShutdown();
+    },
+  );
 });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { dispatchConfig, type DispatchConfig } from '../../config/configuration';
-import { isUnavailable } from '../../errors/unavailable';
+import { isTransient } from '../../errors/unavailable';
 import { MetricsService } from '../../metrics/metrics.service';
 import { receiptObservation } from '../delivery/receipts.service';
 import { BatchEvents } from '../events/batch-events';
@@ -67,18 +67,18 @@ export class ResultWriterService implements OnApplicationShutdown {
       try {
         await this.write(results);
       } catch (error) {
-        if (isUnavailable(error)) {
-          // PostgreSQL away: kept, their claims renewed, until it is back and the write goes
-          // through.
+        const why = (error as Error).message;
+        if (isTransient(error)) {
+          // PostgreSQL away, or a passing state of it (a deadlock, a failover): kept, their
+          // claims renewed, until the write goes through.
           this.buffer = [...results, ...this.buffer];
-          this.logger.warn(
-            `Could not write ${results.length} results (${(error as Error).message}); retrying`,
-          );
+          this.logger.warn(`Could not write ${results.length} results (${why}); retrying`);
           if (!this.closed) this.timer ??= setTimeout(() => void this.flush(), 1_000);
           return;
         }
         // Any other failure may be one result that can never be written: written one by one,
         // so that it does not hold up the others for ever.
+        this.logger.warn(`Could not write ${results.length} results (${why}); one by one now`);
         if (!(await this.writeOneByOne(results))) return;
       }
     }
@@ -103,7 +103,7 @@ export class ResultWriterService implements OnApplicationShutdown {
       try {
         await this.write([result]);
       } catch (error) {
-        if (isUnavailable(error)) {
+        if (isTransient(error)) {
           this.buffer = [...results.slice(i), ...this.buffer];
           if (!this.closed) this.timer ??= setTimeout(() => void this.flush(), 1_000);
           return false;

@@ -13,7 +13,11 @@ const SERVICE = 'MG' + 'c'.repeat(32);
 const nobodyElse: ResolveContext['taken'] = () => Promise.resolve(new Set());
 const granted: ResolveContext['adopt'] = () => Promise.resolve(true);
 /** A resolution no other message competes with. */
-const alone: ResolveContext = { taken: nobodyElse, adopt: granted, held: () => Promise.resolve(true) };
+const alone: ResolveContext = {
+  taken: nobodyElse,
+  adopt: granted,
+  held: () => Promise.resolve(true),
+};
 
 let fake: FakeTwilio;
 
