@@ -97,7 +97,9 @@ export class ClaimLeases implements OnApplicationBootstrap, OnApplicationShutdow
     if (left <= 0) return false;
     const sentAt = this.now();
     try {
-      const renewed = await withTimeout(this.repository.renewClaims([claim]), RETRY_MS);
+      // No longer than the lease can spare beyond the call: a later answer would not be enough.
+      const spareMs = Math.max(1, Math.min(RETRY_MS, this.config.claimLeaseMs - needMs));
+      const renewed = await withTimeout(this.repository.renewClaims([claim]), spareMs);
       this.extend(renewed, sentAt);
     } catch {
       return false; // the periodic renewal says why, if it keeps failing
