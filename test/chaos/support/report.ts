@@ -3,24 +3,12 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MessageCounts } from './verify';
 
-export interface ScenarioReport {
+export interface ScenarioReport extends MessageCounts {
   scenario: string;
   provider: string;
   runs: number;
-  messages: number;
-  lost: number;
-  duplicates: number;
-  inDoubt: number;
-  /** Of the messages in doubt, how many the provider had accepted. */
-  inDoubtAccepted: number;
-  /** failed other than OUTCOME_UNKNOWN: a defect unless the scenario expects it. */
-  failedOther: number;
-  /**
-   * Calls the simulator's ledger answered again under an accepted key (Salvo calling twice, no
-   * second SMS); with the simulator, duplicates are 0 by construction and this is the figure.
-   */
-  replays: number;
   recoveryMs: (number | null)[];
   recoveryP50Ms: number | null;
   recoveryMaxMs: number | null;

@@ -23,7 +23,8 @@ export interface MessageRow {
 /** Where acceptances are counted: the fake Twilio (no idempotency key) or the simulator's ledger. */
 export type Provider = { kind: 'twilio'; twilio: FakeTwilio } | { kind: 'simulated' };
 
-export interface BatchFindings {
+/** What a scenario counts of its batches' messages (summed over them in its report). */
+export interface MessageCounts {
   messages: number;
   /** Rows still pending or sending once the batch should be done. */
   lost: number;
@@ -35,8 +36,14 @@ export interface BatchFindings {
   inDoubtAccepted: number;
   /** failed for any other reason: every recipient is one the provider accepts, so a defect. */
   failedOther: number;
-  /** Calls the simulator's ledger saw again under an accepted key (not a second SMS). */
+  /**
+   * Calls the simulator's ledger saw again under an accepted key (Salvo calling twice, not a
+   * second SMS); with the simulator, duplicates are 0 by construction and this is the figure.
+   */
   replays: number;
+}
+
+export interface BatchFindings extends MessageCounts {
   /** Acceptance times at the provider (ms), for recovery. */
   acceptedAt: number[];
   /** When the check was done: a batch still unfinished then has been stalled until at least this. */
